@@ -1,0 +1,60 @@
+//! Identifiers of stored entities: UUIDv7, so they sort by creation and can be made
+//! before the row is written (no round trip for generated keys on either backend).
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::ValidationError;
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(uuid::Uuid);
+
+        impl $name {
+            /// A new, time-ordered identifier.
+            pub fn generate() -> Self {
+                Self(uuid::Uuid::now_v7())
+            }
+
+            /// Parses the canonical hyphenated form.
+            pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+                uuid::Uuid::from_str(raw.trim()).map(Self).map_err(|_| {
+                    ValidationError::new("", "id_format", format!("is not a valid id: {raw:?}"))
+                })
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.hyphenated().fmt(f)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// Identifies an organisation.
+    OrganisationId
+);
+id_type!(
+    /// Identifies a location.
+    LocationId
+);
+id_type!(
+    /// Identifies a service (an offer).
+    ServiceId
+);
+id_type!(
+    /// Identifies a contact person.
+    ContactId
+);
+id_type!(
+    /// Identifies a user account.
+    UserId
+);
+id_type!(
+    /// Identifies a partner site's API key.
+    ApiKeyId
+);

@@ -1,0 +1,152 @@
+//! ISO 639-1 language codes and language preference lists.
+
+use std::fmt;
+
+use crate::ValidationError;
+
+/// Every ISO 639-1 code, sorted, so membership is a binary search.
+const ISO_639_1: &[&str] = &[
+    "aa", "ab", "ae", "af", "ak", "am", "an", "ar", "as", "av", "ay", "az", "ba", "be", "bg", "bi",
+    "bm", "bn", "bo", "br", "bs", "ca", "ce", "ch", "co", "cr", "cs", "cu", "cv", "cy", "da", "de",
+    "dv", "dz", "ee", "el", "en", "eo", "es", "et", "eu", "fa", "ff", "fi", "fj", "fo", "fr", "fy",
+    "ga", "gd", "gl", "gn", "gu", "gv", "ha", "he", "hi", "ho", "hr", "ht", "hu", "hy", "hz", "ia",
+    "id", "ie", "ig", "ii", "ik", "io", "is", "it", "iu", "ja", "jv", "ka", "kg", "ki", "kj", "kk",
+    "kl", "km", "kn", "ko", "kr", "ks", "ku", "kv", "kw", "ky", "la", "lb", "lg", "li", "ln", "lo",
+    "lt", "lu", "lv", "mg", "mh", "mi", "mk", "ml", "mn", "mr", "ms", "mt", "my", "na", "nb", "nd",
+    "ne", "ng", "nl", "nn", "no", "nr", "nv", "ny", "oc", "oj", "om", "or", "os", "pa", "pi", "pl",
+    "ps", "pt", "qu", "rm", "rn", "ro", "ru", "rw", "sa", "sc", "sd", "se", "sg", "si", "sk", "sl",
+    "sm", "sn", "so", "sq", "sr", "ss", "st", "su", "sv", "sw", "ta", "te", "tg", "th", "ti", "tk",
+    "tl", "tn", "to", "tr", "ts", "tt", "tw", "ty", "ug", "uk", "ur", "uz", "ve", "vi", "vo", "wa",
+    "wo", "xh", "yi", "yo", "za", "zh", "zu",
+];
+
+/// The languages the Hub's content is expected to be translated into.
+pub const CONTENT_LANGUAGES: &[&str] = &["de", "en", "ar", "tr", "ru", "uk", "fa", "vi"];
+
+/// The language content is written in when nothing else is said.
+pub const DEFAULT_LANGUAGE: &str = "de";
+
+/// A two-letter ISO 639-1 language code in lower case, e.g. `de`, `ar`, `uk`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LanguageCode([u8; 2]);
+
+impl LanguageCode {
+    /// Parses a code, accepting upper case and a region suffix (`de-AT` → `de`).
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        let t = raw.trim();
+        let primary = t
+            .split(['-', '_'])
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        if primary.len() == 2 && ISO_639_1.binary_search(&primary.as_str()).is_ok() {
+            let b = primary.as_bytes();
+            Ok(Self([b[0], b[1]]))
+        } else {
+            Err(ValidationError::new(
+                "",
+                "language_code",
+                format!("is not an ISO 639-1 language code: {t:?}"),
+            ))
+        }
+    }
+
+    /// German, the language the network writes in.
+    pub fn german() -> Self {
+        Self(*b"de")
+    }
+
+    /// The code as text.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII letters from the table above are ever stored.
+        std::str::from_utf8(&self.0).unwrap_or("de")
+    }
+}
+
+impl fmt::Display for LanguageCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Languages a reader wants, best first; content falls back along this list, then to
+/// the text's original language.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LanguagePreference(Vec<LanguageCode>);
+
+impl LanguagePreference {
+    /// From explicit codes; invalid ones are an error naming them.
+    pub fn from_codes<S: AsRef<str>>(codes: &[S]) -> Result<Self, ValidationError> {
+        let mut out = Vec::new();
+        for (i, c) in codes.iter().enumerate() {
+            let code = LanguageCode::parse(c.as_ref()).map_err(|e| e.within(&format!("[{i}]")))?;
+            if !out.contains(&code) {
+                out.push(code);
+            }
+        }
+        Ok(Self(out))
+    }
+
+    /// From an HTTP `Accept-Language` header: sorted by q-value, unknown tags and `*` ignored.
+    pub fn from_accept_language(header: &str) -> Self {
+        let mut weighted: Vec<(u16, usize, LanguageCode)> = Vec::new();
+        for (pos, part) in header.split(',').enumerate() {
+            let mut pieces = part.split(';');
+            let tag = pieces.next().unwrap_or_default().trim();
+            let q = pieces
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            if q <= 0.0 {
+                continue;
+            }
+            if let Ok(code) = LanguageCode::parse(tag) {
+                // q has at most three decimals; scale to an integer for a total order.
+                weighted.push(((q.clamp(0.0, 1.0) * 1000.0) as u16, pos, code));
+            }
+        }
+        weighted.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let mut out: Vec<LanguageCode> = Vec::new();
+        for (_, _, c) in weighted {
+            if !out.contains(&c) {
+                out.push(c);
+            }
+        }
+        Self(out)
+    }
+
+    /// The preferred languages, best first.
+    pub fn codes(&self) -> &[LanguageCode] {
+        &self.0
+    }
+
+    /// True when nothing was asked for.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_sorted() {
+        assert!(ISO_639_1.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn parses_codes() {
+        assert_eq!(LanguageCode::parse("AR").expect("valid").as_str(), "ar");
+        assert_eq!(LanguageCode::parse("de-AT").expect("valid").as_str(), "de");
+        assert!(LanguageCode::parse("xx").is_err());
+        assert!(LanguageCode::parse("deu").is_err());
+    }
+
+    #[test]
+    fn accept_language_orders_by_quality() {
+        let p = LanguagePreference::from_accept_language("en;q=0.5, ar, tr;q=0.8, *;q=0.1, xx");
+        let codes: Vec<_> = p.codes().iter().map(LanguageCode::as_str).collect();
+        assert_eq!(codes, ["ar", "tr", "en"]);
+    }
+}

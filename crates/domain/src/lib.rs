@@ -1,0 +1,25 @@
+//! Pure types and rules of the Netzwerk Hub: the directory of member organisations,
+//! their locations, services (offers) and contact persons, translations, opening hours
+//! and who may do what.
+//!
+//! Architecture invariant: this crate knows nothing about databases, GraphQL, HTTP or an
+//! async runtime. Values that can be invalid (slugs, e-mail addresses, language codes,
+//! times) are newtypes that can only be built through `parse`, so the other crates never
+//! see an invalid one.
+
+pub mod access;
+pub mod contact;
+pub mod email;
+pub mod error;
+pub mod ids;
+pub mod language;
+pub mod location;
+pub mod organisation;
+pub mod record;
+pub mod schedule;
+pub mod service;
+pub mod slug;
+pub mod text;
+pub mod translation;
+
+pub use error::{ValidationError, Violation};

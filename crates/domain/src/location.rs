@@ -1,0 +1,240 @@
+//! Places where services are offered (HSDS `location`, with address and accessibility).
+
+use std::fmt;
+
+use crate::ValidationError;
+use crate::error::{Checker, required_text};
+use crate::language::LanguageCode;
+use crate::organisation::{NAME_MAX, TEXT_MAX, opt, opt_with};
+
+/// The localities (Ortsteile) of Treptow-Köpenick; other text is accepted too.
+pub const LOCALITIES: &[&str] = &[
+    "Alt-Treptow",
+    "Plänterwald",
+    "Baumschulenweg",
+    "Niederschöneweide",
+    "Oberschöneweide",
+    "Johannisthal",
+    "Adlershof",
+    "Altglienicke",
+    "Bohnsdorf",
+    "Köpenick",
+    "Friedrichshagen",
+    "Rahnsdorf",
+    "Müggelheim",
+    "Grünau",
+    "Schmöckwitz",
+];
+
+/// The time zone used when a location says nothing else.
+pub const DEFAULT_TIMEZONE: &str = "Europe/Berlin";
+
+/// An IANA time zone name, e.g. `Europe/Berlin`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timezone(chrono_tz::Tz);
+
+impl Timezone {
+    /// Parses an IANA name.
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        raw.trim().parse::<chrono_tz::Tz>().map(Self).map_err(|_| {
+            ValidationError::new(
+                "",
+                "timezone",
+                format!("is not an IANA time zone such as Europe/Berlin: {raw:?}"),
+            )
+        })
+    }
+
+    /// Europe/Berlin.
+    pub fn berlin() -> Self {
+        Self(chrono_tz::Europe::Berlin)
+    }
+
+    /// The chrono-tz zone, for converting instants to local time.
+    pub fn tz(self) -> chrono_tz::Tz {
+        self.0
+    }
+}
+
+impl fmt::Display for Timezone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0.name())
+    }
+}
+
+/// WGS84 coordinates.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Coordinates {
+    /// Latitude in degrees, −90…90.
+    pub latitude: f64,
+    /// Longitude in degrees, −180…180.
+    pub longitude: f64,
+}
+
+impl Coordinates {
+    /// Checks the ranges.
+    pub fn new(latitude: f64, longitude: f64) -> Result<Self, ValidationError> {
+        let mut c = Checker::new();
+        c.check(
+            (-90.0..=90.0).contains(&latitude),
+            "latitude",
+            "range",
+            format!("must be between -90 and 90, got {latitude}"),
+        );
+        c.check(
+            (-180.0..=180.0).contains(&longitude),
+            "longitude",
+            "range",
+            format!("must be between -180 and 180, got {longitude}"),
+        );
+        c.finish(|| Self {
+            latitude,
+            longitude,
+        })
+    }
+}
+
+/// A place of an organisation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Location {
+    /// Name of the place, e.g. "Nachbarschaftshaus Adlershof".
+    pub name: String,
+    /// Street and number.
+    pub address: Option<String>,
+    /// Ortsteil or free text.
+    pub locality: Option<String>,
+    /// Postal code.
+    pub postcode: Option<String>,
+    /// Where it is on a map.
+    pub coordinates: Option<Coordinates>,
+    /// Step-free access for wheelchairs; `None` when unknown.
+    pub wheelchair_accessible: Option<bool>,
+    /// Further accessibility notes, in `content_language`.
+    pub accessibility_note: Option<String>,
+    /// How to get there by public transport, in `content_language`.
+    pub transport_hint: Option<String>,
+    /// Time zone of opening hours here.
+    pub timezone: Timezone,
+    /// The language of the texts above.
+    pub content_language: LanguageCode,
+}
+
+/// Unvalidated input for a location.
+#[derive(Debug, Clone, Default)]
+pub struct LocationInput {
+    /// See [`Location::name`].
+    pub name: String,
+    /// See [`Location::address`].
+    pub address: Option<String>,
+    /// See [`Location::locality`].
+    pub locality: Option<String>,
+    /// See [`Location::postcode`].
+    pub postcode: Option<String>,
+    /// Latitude and longitude, both or neither.
+    pub latitude: Option<f64>,
+    /// See `latitude`.
+    pub longitude: Option<f64>,
+    /// See [`Location::wheelchair_accessible`].
+    pub wheelchair_accessible: Option<bool>,
+    /// See [`Location::accessibility_note`].
+    pub accessibility_note: Option<String>,
+    /// See [`Location::transport_hint`].
+    pub transport_hint: Option<String>,
+    /// See [`Location::timezone`]; Europe/Berlin when empty.
+    pub timezone: Option<String>,
+    /// See [`Location::content_language`].
+    pub content_language: Option<String>,
+}
+
+impl LocationInput {
+    /// Checks every field and reports every violation at once.
+    pub fn validate(&self) -> Result<Location, ValidationError> {
+        let mut c = Checker::new();
+        let name = c.take("name", required_text(&self.name, NAME_MAX));
+        let address = opt(&mut c, "address", self.address.as_ref(), 300);
+        let locality = opt(&mut c, "locality", self.locality.as_ref(), 100);
+        let postcode = opt_with(&mut c, "postcode", self.postcode.as_ref(), |p| {
+            if p.len() <= 10
+                && p.chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || ch == ' ' || ch == '-')
+            {
+                Ok(p.to_owned())
+            } else {
+                Err(ValidationError::new(
+                    "",
+                    "postcode",
+                    format!("is not a postal code: {p:?}"),
+                ))
+            }
+        });
+        let coordinates = match (self.latitude, self.longitude) {
+            (Some(lat), Some(lon)) => c.take("", Coordinates::new(lat, lon)),
+            (None, None) => None,
+            _ => {
+                c.check(
+                    false,
+                    "latitude",
+                    "both_or_neither",
+                    "latitude and longitude must be given together",
+                );
+                None
+            }
+        };
+        let accessibility_note = opt(
+            &mut c,
+            "accessibilityNote",
+            self.accessibility_note.as_ref(),
+            TEXT_MAX,
+        );
+        let transport_hint = opt(&mut c, "transportHint", self.transport_hint.as_ref(), 1000);
+        let timezone = opt_with(&mut c, "timezone", self.timezone.as_ref(), Timezone::parse)
+            .unwrap_or_else(Timezone::berlin);
+        let content_language = opt_with(
+            &mut c,
+            "contentLanguage",
+            self.content_language.as_ref(),
+            LanguageCode::parse,
+        )
+        .unwrap_or_else(LanguageCode::german);
+        c.finish(|| ())?;
+        let Some(name) = name else {
+            return Err(ValidationError::new(
+                "name",
+                "required",
+                "must not be empty",
+            ));
+        };
+        Ok(Location {
+            name,
+            address,
+            locality,
+            postcode,
+            coordinates,
+            wheelchair_accessible: self.wheelchair_accessible,
+            accessibility_note,
+            transport_hint,
+            timezone,
+            content_language,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_bad_coordinates_and_zone() {
+        let err = LocationInput {
+            name: "Haus".into(),
+            latitude: Some(123.0),
+            longitude: Some(13.0),
+            timezone: Some("Mars/Olympus".into()),
+            ..Default::default()
+        }
+        .validate()
+        .expect_err("invalid");
+        let fields: Vec<_> = err.violations.iter().map(|v| v.field.as_str()).collect();
+        assert_eq!(fields, ["latitude", "timezone"]);
+    }
+}

@@ -1,0 +1,223 @@
+//! Passwords, bearer tokens and API keys, and turning request headers into an [`Actor`].
+//! Passwords are hashed with Argon2id; tokens and keys are random and stored only as
+//! SHA-256 hashes, so a copy of the database reveals no credential.
+
+use argon2::Argon2;
+use argon2::password_hash::{
+    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
+};
+use chrono::{Duration, Utc};
+use netzwerk_domain::access::{Actor, Role};
+use netzwerk_domain::email::EmailAddress;
+use netzwerk_storage::users::UserAccount;
+use netzwerk_storage::{Database, StorageError, api_keys, users};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+/// Prefix of sign-in tokens.
+pub const TOKEN_PREFIX: &str = "nwt_";
+/// Prefix of partner API keys.
+pub const API_KEY_PREFIX: &str = "nwk_";
+/// Shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 10;
+
+/// Hashes a password with Argon2id and a random salt (slow on purpose: call off the async threads).
+pub fn hash_password(password: &str) -> Result<String, String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| format!("cannot hash password: {e}"))
+}
+
+/// Checks a password against a stored Argon2 hash.
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// Checks the password rules, naming what is wrong.
+pub fn check_password(password: &str) -> Result<(), String> {
+    let n = password.chars().count();
+    if n < MIN_PASSWORD_CHARS {
+        return Err(format!(
+            "the password must have at least {MIN_PASSWORD_CHARS} characters, it has {n}"
+        ));
+    }
+    if n > 1000 {
+        return Err("the password must have at most 1000 characters".into());
+    }
+    Ok(())
+}
+
+/// A new random secret with a prefix, e.g. `nwt_…` (256 bits, hex).
+pub fn new_secret(prefix: &str) -> String {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    format!("{prefix}{}", hex::encode(bytes))
+}
+
+/// The SHA-256 hash under which a token or key is stored.
+pub fn secret_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// The actor an account acts as.
+pub fn actor_of(user: &UserAccount) -> Actor {
+    match (user.role, user.organisation_id) {
+        (Role::Coordinator, _) => Actor::Coordinator { user: user.id },
+        (Role::Editor, Some(organisation)) => Actor::Editor {
+            user: user.id,
+            organisation,
+        },
+        // An editor whose organisation is gone may read like anyone, nothing more.
+        (Role::Editor, None) => Actor::Anonymous,
+    }
+}
+
+/// A signed-in session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// The bearer token, shown to the user once.
+    pub token: String,
+    /// When it stops working.
+    pub expires_at: chrono::DateTime<Utc>,
+    /// Who signed in.
+    pub user: UserAccount,
+}
+
+/// Checks e-mail and password and opens a session. Wrong address and wrong password
+/// give the same answer, so accounts cannot be probed.
+pub async fn login(
+    db: &Database,
+    email: &str,
+    password: &str,
+    ttl: Duration,
+) -> Result<Option<Session>, StorageError> {
+    let Ok(email) = EmailAddress::parse(email) else {
+        return Ok(None);
+    };
+    let Some(user) = db.run(move |c| users::find_by_email(c, &email)).await? else {
+        // Spend the same time as a real check.
+        let password = password.to_owned();
+        let _ = tokio::task::spawn_blocking(move || verify_password(&password, DUMMY_HASH)).await;
+        return Ok(None);
+    };
+    let (pw, hash) = (password.to_owned(), user.password_hash.clone());
+    let ok = tokio::task::spawn_blocking(move || verify_password(&pw, &hash))
+        .await
+        .unwrap_or(false);
+    if !ok {
+        return Ok(None);
+    }
+    let token = new_secret(TOKEN_PREFIX);
+    let expires_at = Utc::now() + ttl;
+    let (hash, uid) = (secret_hash(&token), user.id);
+    db.run(move |c| users::create_session(c, &hash, uid, expires_at.naive_utc()))
+        .await?;
+    Ok(Some(Session {
+        token,
+        expires_at,
+        user,
+    }))
+}
+
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3GSE1Z3UtjBgQEmyYx2v7Sr1l3tHDyQm9nYQaYqz0eY";
+
+/// Why a credential was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// The bearer token is unknown or expired.
+    #[error("the bearer token is invalid or expired; sign in again with the login mutation")]
+    BadToken,
+    /// The API key is unknown or revoked.
+    #[error("the API key is invalid or revoked")]
+    BadApiKey,
+    /// The API key may not be used from this browser origin.
+    #[error("the API key may not be used from origin {0}")]
+    OriginNotAllowed(String),
+    /// The database failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// Finds the actor behind `Authorization: Bearer …` (a sign-in token or an API key)
+/// or `X-Api-Key`. No credential at all is the anonymous public.
+pub async fn resolve(
+    db: &Database,
+    authorization: Option<&str>,
+    api_key: Option<&str>,
+    origin: Option<&str>,
+) -> Result<Actor, AuthError> {
+    let bearer = authorization.and_then(|h| {
+        let (scheme, value) = h.trim().split_once(' ')?;
+        scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| value.trim().to_owned())
+    });
+    let key = api_key
+        .map(|k| k.trim().to_owned())
+        .or_else(|| bearer.clone().filter(|b| b.starts_with(API_KEY_PREFIX)));
+    if let Some(key) = key {
+        let hash = secret_hash(&key);
+        let info = db
+            .run(move |c| api_keys::find_active(c, &hash))
+            .await?
+            .ok_or(AuthError::BadApiKey)?;
+        if let Some(origin) = origin
+            && !info.allowed_origins.is_empty()
+            && !info.allowed_origins.iter().any(|o| o == origin)
+        {
+            return Err(AuthError::OriginNotAllowed(origin.to_owned()));
+        }
+        return Ok(Actor::Partner { key: info.id });
+    }
+    match bearer {
+        Some(token) => {
+            let hash = secret_hash(&token);
+            let user = db
+                .run(move |c| users::session_user(c, &hash))
+                .await?
+                .ok_or(AuthError::BadToken)?;
+            Ok(actor_of(&user))
+        }
+        None => Ok(Actor::Anonymous),
+    }
+}
+
+/// Ends the session of a bearer token.
+pub async fn logout(db: &Database, token: &str) -> Result<bool, StorageError> {
+    let hash = secret_hash(token);
+    db.run(move |c| users::delete_session(c, &hash)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_round_trip() {
+        let h = hash_password("ein langes Passwort").expect("hash");
+        assert!(verify_password("ein langes Passwort", &h));
+        assert!(!verify_password("ein anderes Passwort", &h));
+        assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn dummy_hash_parses() {
+        assert!(PasswordHash::new(DUMMY_HASH).is_ok());
+    }
+
+    #[test]
+    fn secrets_differ_and_hash_stably() {
+        let a = new_secret(TOKEN_PREFIX);
+        assert!(a.starts_with(TOKEN_PREFIX) && a.len() == 68);
+        assert_ne!(a, new_secret(TOKEN_PREFIX));
+        assert_eq!(secret_hash(&a), secret_hash(&a));
+    }
+}

@@ -1,0 +1,468 @@
+//! The `netzwerk` command line: serve, migrate, demo data, users and API keys.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use netzwerk_domain::access::Role;
+use netzwerk_domain::email::EmailAddress;
+use netzwerk_domain::ids::ApiKeyId;
+use netzwerk_domain::slug::Slug;
+use netzwerk_storage::{Backend, Database, PoolSettings, api_keys, organisations, users};
+
+use crate::config::Settings;
+use crate::graphql::{SchemaSettings, build_schema};
+use crate::http::{HttpSettings, router};
+
+/// Netzwerk Hub: the directory, events, meetings and funding news of a network of
+/// community organisations, behind one GraphQL API.
+#[derive(Debug, Parser)]
+#[command(name = "netzwerk", version, propagate_version = true)]
+pub struct Cli {
+    /// TOML configuration file (defaults, then this file, then NETZWERK__SECTION__KEY variables).
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the GraphQL API (and GraphiQL) over HTTP.
+    Serve(ServeArgs),
+    /// Apply pending database migrations.
+    Migrate(MigrateArgs),
+    /// Load the demo network into an empty database, or a large synthetic one with --scale.
+    Demo(DemoArgs),
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage partner websites' API keys.
+    #[command(subcommand)]
+    Apikey(ApiKeyCommand),
+    /// Print the GraphQL schema (SDL), as checked in at graphql/schema.graphql.
+    Schema,
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Address and port to listen on (overrides server.listen).
+    #[arg(long, value_name = "ADDR:PORT")]
+    listen: Option<String>,
+    /// On a fresh embedded (SQLite) database: migrate it and load the demo network first.
+    #[arg(long)]
+    demo: bool,
+}
+
+#[derive(Debug, Args)]
+struct MigrateArgs {
+    /// Only show applied and pending migrations.
+    #[arg(long, conflicts_with = "revert_all")]
+    status: bool,
+    /// Revert every migration (deletes all data).
+    #[arg(long)]
+    revert_all: bool,
+}
+
+#[derive(Debug, Args)]
+struct DemoArgs {
+    /// Generate this many synthetic organisations instead of the demo network (e.g. 10000).
+    #[arg(long, value_name = "ORGANISATIONS")]
+    scale: Option<usize>,
+    /// Services per synthetic organisation.
+    #[arg(long, default_value_t = 5, requires = "scale")]
+    services_per_organisation: usize,
+    /// Seed of the synthetic network, for reproducible benchmarks.
+    #[arg(long, default_value_t = 2001, requires = "scale")]
+    seed: u64,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum RoleArg {
+    /// May do everything.
+    Coordinator,
+    /// Keeps one organisation.
+    Editor,
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create an account; the password is read from the first line of standard input.
+    Add {
+        /// Sign-in e-mail address.
+        #[arg(long)]
+        email: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// Role.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// For editors: the slug of their organisation.
+        #[arg(long, value_name = "SLUG")]
+        organisation: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ApiKeyCommand {
+    /// Create a key for a partner website; the key is printed once.
+    Add {
+        /// Who it is for.
+        #[arg(long)]
+        name: String,
+        /// Browser origin allowed to use it (repeatable; none: any origin).
+        #[arg(long = "origin", value_name = "ORIGIN")]
+        origins: Vec<String>,
+    },
+    /// List keys (never the keys themselves).
+    List,
+    /// Revoke a key by id.
+    Revoke {
+        /// The key's id, from `apikey list`.
+        id: String,
+    },
+}
+
+/// Runs the command line and turns errors into a message and exit code 1.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(settings: &Settings) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&settings.log.level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    // A second initialisation (tests) is harmless.
+    let _ = if settings.log.format == "json" {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+fn open(settings: &Settings) -> anyhow::Result<Database> {
+    let pool = PoolSettings {
+        max_connections: settings.database.max_connections,
+        ..PoolSettings::default()
+    };
+    Database::connect(&settings.database.url, &pool).with_context(|| {
+        format!(
+            "while opening the database {}",
+            redact(&settings.database.url)
+        )
+    })
+}
+
+/// The URL without a password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(s), Some(at)) if at > s => match url[s + 3..at].split_once(':') {
+            Some((user, _)) => format!("{}{}:***{}", &url[..s + 3], user, &url[at..]),
+            None => url.to_owned(),
+        },
+        _ => url.to_owned(),
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Command::Schema = cli.command {
+        print!("{}", crate::graphql::sdl());
+        return Ok(());
+    }
+    let settings = Settings::load(cli.config.as_deref())?;
+    init_logging(&settings);
+    match cli.command {
+        Command::Schema => Ok(()),
+        Command::Serve(args) => serve(settings, args),
+        Command::Migrate(args) => migrate(&settings, &args),
+        Command::Demo(args) => demo(&settings, &args),
+        Command::User(UserCommand::Add {
+            email,
+            name,
+            role,
+            organisation,
+        }) => user_add(&settings, &email, &name, role, organisation.as_deref()),
+        Command::Apikey(cmd) => apikey(&settings, cmd),
+    }
+}
+
+fn migrate(settings: &Settings, args: &MigrateArgs) -> anyhow::Result<()> {
+    let db = open(settings)?;
+    if args.status {
+        for m in db.applied_migrations()? {
+            println!("applied  {m}");
+        }
+        for m in db.pending_migrations()? {
+            println!("pending  {m}");
+        }
+        return Ok(());
+    }
+    if args.revert_all {
+        let reverted = db.revert_all()?;
+        println!("reverted {} migration(s)", reverted.len());
+        return Ok(());
+    }
+    let applied = db.migrate()?;
+    if applied.is_empty() {
+        println!("the database is up to date");
+    } else {
+        for m in &applied {
+            println!("applied  {m}");
+        }
+    }
+    Ok(())
+}
+
+fn demo(settings: &Settings, args: &DemoArgs) -> anyhow::Result<()> {
+    let db = open(settings)?;
+    db.ensure_migrated()?;
+    match args.scale {
+        Some(n) => {
+            let started = std::time::Instant::now();
+            let made =
+                crate::demo::generate_synthetic(&db, n, args.services_per_organisation, args.seed)?;
+            println!(
+                "generated {made} organisations with {} services in {:.1} s",
+                made * args.services_per_organisation,
+                started.elapsed().as_secs_f64()
+            );
+        }
+        None => print_demo(&crate::demo::load(&db)?),
+    }
+    Ok(())
+}
+
+fn print_demo(sum: &crate::demo::DemoSummary) {
+    println!(
+        "loaded the demo network: {} organisations, {} locations, {} services, {} contact persons, {} accounts",
+        sum.organisations, sum.locations, sum.services, sum.contacts, sum.users
+    );
+    println!(
+        "sign in as coordinator {} / {}, or as an editor redaktion@<slug>.example / {}",
+        crate::demo::COORDINATOR_EMAIL,
+        crate::demo::COORDINATOR_PASSWORD,
+        crate::demo::EDITOR_PASSWORD
+    );
+}
+
+fn serve(mut settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
+    if let Some(listen) = args.listen {
+        settings.server.listen = listen;
+    }
+    let addr = settings.listen_addr()?;
+    let db = open(&settings)?;
+    let pending = db.pending_migrations()?;
+    if !pending.is_empty() {
+        let fresh = db.applied_migrations()?.is_empty();
+        if args.demo && fresh && db.backend() == Backend::Sqlite {
+            db.migrate()?;
+            tracing::info!("migrated the fresh embedded database");
+        } else {
+            bail!(
+                "the database is behind: {} migration(s) pending ({}); run `netzwerk migrate` first",
+                pending.len(),
+                pending.join(", ")
+            );
+        }
+    }
+    if args.demo {
+        let empty = db.run_blocking(netzwerk_storage::organisation_count)? == 0;
+        if empty {
+            print_demo(&crate::demo::load(&db)?);
+        }
+    }
+    let schema = build_schema(
+        db.clone(),
+        SchemaSettings {
+            token_ttl: chrono::Duration::hours(i64::from(settings.auth.token_ttl_hours)),
+            introspection: settings.server.introspection,
+            max_depth: settings.server.max_depth,
+            max_complexity: settings.server.max_complexity,
+        },
+    );
+    let app = router(
+        schema,
+        db,
+        HttpSettings {
+            max_body_bytes: settings.server.max_body_bytes,
+            statement_header: settings.server.statement_header,
+        },
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("while starting the async runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("while binding {addr}"))?;
+        let local = listener.local_addr()?;
+        println!("Netzwerk Hub listening on http://{local}/graphql");
+        tracing::info!(%local, "serving");
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .context("while serving")
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}
+
+fn user_add(
+    settings: &Settings,
+    email: &str,
+    name: &str,
+    role: RoleArg,
+    organisation: Option<&str>,
+) -> anyhow::Result<()> {
+    let email = EmailAddress::parse(email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+    let name = name.trim();
+    if name.is_empty() {
+        bail!("--name: must not be empty");
+    }
+    let role = match role {
+        RoleArg::Coordinator => Role::Coordinator,
+        RoleArg::Editor => Role::Editor,
+    };
+    let slug = match (role, organisation) {
+        (Role::Editor, Some(s)) => {
+            Some(Slug::parse(s).map_err(|e| anyhow::anyhow!("--organisation: {e}"))?)
+        }
+        (Role::Editor, None) => {
+            bail!("--organisation: an editor needs the slug of their organisation")
+        }
+        (Role::Coordinator, Some(_)) => {
+            bail!("--organisation: a coordinator belongs to no organisation")
+        }
+        (Role::Coordinator, None) => None,
+    };
+    let mut password = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut password)
+        .context("while reading the password from standard input")?;
+    let password = password.trim_end_matches(['\n', '\r']);
+    crate::auth::check_password(password).map_err(anyhow::Error::msg)?;
+    let hash = crate::auth::hash_password(password).map_err(anyhow::Error::msg)?;
+    let db = open(settings)?;
+    db.ensure_migrated()?;
+    let user = db.run_blocking(|c| {
+        let org = match &slug {
+            Some(s) => Some(organisations::find_id_by_slug(c, s)?.ok_or_else(|| {
+                netzwerk_storage::StorageError::NotFound(format!("organisation {s}"))
+            })?),
+            None => None,
+        };
+        users::insert(c, "cli", &email, name, &hash, role, org)
+    })?;
+    println!(
+        "created {} {} ({})",
+        user.role.as_str(),
+        user.email,
+        user.id
+    );
+    Ok(())
+}
+
+fn apikey(settings: &Settings, cmd: ApiKeyCommand) -> anyhow::Result<()> {
+    let db = open(settings)?;
+    db.ensure_migrated()?;
+    match cmd {
+        ApiKeyCommand::Add { name, origins } => {
+            let name = name.trim().to_owned();
+            if name.is_empty() {
+                bail!("--name: must not be empty");
+            }
+            for o in &origins {
+                netzwerk_domain::error::url(o).map_err(|e| anyhow::anyhow!("--origin: {e}"))?;
+            }
+            let key = crate::auth::new_secret(crate::auth::API_KEY_PREFIX);
+            let prefix: String = key.chars().take(12).collect();
+            let hash = crate::auth::secret_hash(&key);
+            let info =
+                db.run_blocking(|c| api_keys::insert(c, "cli", &name, &prefix, &hash, &origins))?;
+            println!("created API key {} for {}", info.id, info.name);
+            println!("{key}");
+            eprintln!(
+                "(the key is shown only now; send it as `X-Api-Key: …` or `Authorization: Bearer …`)"
+            );
+        }
+        ApiKeyCommand::List => {
+            let keys = db.run_blocking(api_keys::list)?;
+            if keys.is_empty() {
+                println!("no API keys");
+            }
+            for k in keys {
+                let state = k
+                    .revoked_at
+                    .map_or_else(|| "active".to_owned(), |t| format!("revoked {t}"));
+                let origins = if k.allowed_origins.is_empty() {
+                    "any origin".to_owned()
+                } else {
+                    k.allowed_origins.join(" ")
+                };
+                println!(
+                    "{}  {}…  {}  {}  ({})",
+                    k.id, k.prefix, k.name, state, origins
+                );
+            }
+        }
+        ApiKeyCommand::Revoke { id } => {
+            let id = ApiKeyId::parse(&id).map_err(|e| anyhow::anyhow!("ID: {e}"))?;
+            let k = db.run_blocking(|c| api_keys::revoke(c, "cli", id))?;
+            println!("revoked API key {} ({})", k.id, k.name);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact("postgres://hub:geheim@127.0.0.1/hub"),
+            "postgres://hub:***@127.0.0.1/hub"
+        );
+        assert_eq!(redact("sqlite://data/x.db"), "sqlite://data/x.db");
+    }
+}

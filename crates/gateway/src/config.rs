@@ -1,0 +1,228 @@
+//! Configuration: built-in defaults → optional TOML file (`--config PATH`) →
+//! environment variables `NETZWERK__SECTION__KEY`. Unknown keys and bad values stop
+//! start-up with a message that names the key.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use anyhow::{Context as _, bail};
+use config::{Config, Environment, File, FileFormat};
+use serde::Deserialize;
+
+/// The defaults, in the same format as `ops/netzwerk.example.toml`.
+const DEFAULTS: &str = r#"
+[server]
+listen = "127.0.0.1:8080"
+max_body_bytes = 262144
+introspection = true
+max_depth = 12
+max_complexity = 20000
+statement_header = false
+
+[database]
+url = "sqlite://data/netzwerk.db"
+max_connections = 8
+
+[auth]
+token_ttl_hours = 12
+
+[log]
+level = "info"
+format = "text"
+"#;
+
+/// All settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// HTTP server.
+    pub server: ServerSettings,
+    /// Database.
+    pub database: DatabaseSettings,
+    /// Sign-in.
+    pub auth: AuthSettings,
+    /// Logging.
+    pub log: LogSettings,
+}
+
+/// `[server]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Address and port to listen on.
+    pub listen: String,
+    /// Largest request body in bytes.
+    pub max_body_bytes: usize,
+    /// Answer introspection queries.
+    pub introspection: bool,
+    /// Deepest GraphQL query accepted.
+    pub max_depth: usize,
+    /// Most complex GraphQL query accepted.
+    pub max_complexity: usize,
+    /// Add the `x-sql-statements` response header (tests, benchmarks).
+    pub statement_header: bool,
+}
+
+/// `[database]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `sqlite://PATH` or `postgres://…`.
+    pub url: String,
+    /// Pool size.
+    pub max_connections: u32,
+}
+
+/// `[auth]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    /// How long a sign-in token lives.
+    pub token_ttl_hours: u32,
+}
+
+/// `[log]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    /// `error`, `warn`, `info`, `debug`, `trace`, or a tracing filter.
+    pub level: String,
+    /// `text` or `json`.
+    pub format: String,
+}
+
+impl Settings {
+    /// Loads the layers and checks every value.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        Self::load_from(
+            file,
+            Environment::with_prefix("NETZWERK")
+                .prefix_separator("__")
+                .separator("__"),
+        )
+    }
+
+    fn load_from(file: Option<&Path>, env: Environment) -> anyhow::Result<Self> {
+        let mut builder = Config::builder().add_source(File::from_str(DEFAULTS, FileFormat::Toml));
+        if let Some(path) = file {
+            if !path.is_file() {
+                bail!("the configuration file {} does not exist", path.display());
+            }
+            builder = builder.add_source(File::from(path).format(FileFormat::Toml));
+        }
+        let config = builder
+            .add_source(env.try_parsing(true))
+            .build()
+            .context("while reading the configuration")?;
+        let settings: Settings = config
+            .try_deserialize()
+            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    fn check(&self) -> anyhow::Result<()> {
+        self.listen_addr()?;
+        netzwerk_storage::Backend::of_url(&self.database.url)
+            .map_err(|e| anyhow::anyhow!("database.url: {e}"))?;
+        if self.database.max_connections == 0 {
+            bail!("database.max_connections: must be at least 1");
+        }
+        if self.server.max_body_bytes < 1024 {
+            bail!(
+                "server.max_body_bytes: must be at least 1024, got {}",
+                self.server.max_body_bytes
+            );
+        }
+        if self.auth.token_ttl_hours == 0 {
+            bail!("auth.token_ttl_hours: must be at least 1");
+        }
+        if !matches!(self.log.format.as_str(), "text" | "json") {
+            bail!(
+                "log.format: must be text or json, got {:?}",
+                self.log.format
+            );
+        }
+        tracing_subscriber::EnvFilter::try_new(&self.log.level)
+            .map_err(|e| anyhow::anyhow!("log.level: {e}"))?;
+        Ok(())
+    }
+
+    /// `server.listen` as a socket address.
+    pub fn listen_addr(&self) -> anyhow::Result<SocketAddr> {
+        self.server.listen.parse().map_err(|_| {
+            anyhow::anyhow!(
+                "server.listen: {:?} is not an address:port such as 127.0.0.1:8080",
+                self.server.listen
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Environment {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Environment::with_prefix("NETZWERK")
+            .prefix_separator("__")
+            .separator("__")
+            .source(Some(map))
+    }
+
+    #[test]
+    fn defaults_load() {
+        let s = Settings::load_from(None, env(&[])).expect("defaults are valid");
+        assert_eq!(s.database.url, "sqlite://data/netzwerk.db");
+    }
+
+    #[test]
+    fn environment_overrides() {
+        let s = Settings::load_from(
+            None,
+            env(&[
+                ("NETZWERK__DATABASE__URL", "postgres://x@127.0.0.1/db"),
+                ("NETZWERK__SERVER__LISTEN", "0.0.0.0:9000"),
+            ]),
+        )
+        .expect("valid");
+        assert_eq!(s.database.url, "postgres://x@127.0.0.1/db");
+        assert_eq!(s.listen_addr().expect("addr").port(), 9000);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_named() {
+        let err = Settings::load_from(None, env(&[("NETZWERK__SERVER__LISTNE", "x")]))
+            .expect_err("unknown key");
+        assert!(format!("{err:#}").contains("listne"), "{err:#}");
+        let err = Settings::load_from(None, env(&[("NETZWERK__SERVER__LISTEN", "nowhere")]))
+            .expect_err("bad value");
+        assert!(format!("{err:#}").contains("server.listen"), "{err:#}");
+        let err = Settings::load_from(None, env(&[("NETZWERK__DATABASE__URL", "mysql://x")]))
+            .expect_err("bad url");
+        assert!(format!("{err:#}").contains("database.url"), "{err:#}");
+    }
+
+    #[test]
+    fn file_layer() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("hub.toml");
+        std::fs::write(&path, "[database]\nmax_connections = 3\n[sever]\nx = 1\n").expect("write");
+        let err = Settings::load_from(Some(&path), env(&[])).expect_err("unknown section");
+        assert!(format!("{err:#}").contains("sever"), "{err:#}");
+        std::fs::write(&path, "[database]\nmax_connections = 3\n").expect("write");
+        assert_eq!(
+            Settings::load_from(Some(&path), env(&[]))
+                .expect("valid")
+                .database
+                .max_connections,
+            3
+        );
+    }
+}

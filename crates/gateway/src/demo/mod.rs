@@ -1,0 +1,471 @@
+//! The demo network: a fictional but realistic network in Treptow-Köpenick (from
+//! `network.json`), and a large synthetic network for benchmarks (`--scale`).
+
+mod synthetic;
+
+use std::collections::{BTreeMap, HashMap};
+
+use anyhow::{Context as _, bail};
+use chrono::NaiveDate;
+use netzwerk_domain::access::Role;
+use netzwerk_domain::contact::{ContactInput, Visibility};
+use netzwerk_domain::email::EmailAddress;
+use netzwerk_domain::ids::LocationId;
+use netzwerk_domain::language::LanguageCode;
+use netzwerk_domain::location::LocationInput;
+use netzwerk_domain::organisation::{
+    FieldOfAction, LegalStatus, MembershipStatus, OrganisationInput, TargetGroup, Topic,
+};
+use netzwerk_domain::schedule::{OpeningHoursInput, ScheduleExceptionInput};
+use netzwerk_domain::service::{ServiceCategory, ServiceInput};
+use netzwerk_domain::translation::Translation;
+use netzwerk_storage::{
+    AnyConnection, Database, contacts, locations, organisations, services, translations, users,
+};
+use serde::Deserialize;
+
+pub use synthetic::generate as generate_synthetic;
+
+/// The actor name the demo writes into the change log.
+pub const ACTOR: &str = "demo";
+/// The demo coordinator's sign-in.
+pub const COORDINATOR_EMAIL: &str = "koordination@netzwerk-demo.example";
+/// The demo coordinator's password (demo data only).
+pub const COORDINATOR_PASSWORD: &str = "demo-koordination";
+/// Every demo editor's password (demo data only); editors sign in as `redaktion@<slug>.example`.
+pub const EDITOR_PASSWORD: &str = "demo-redaktion";
+
+const NETWORK: &str = include_str!("network.json");
+
+/// A text in German (the original) and translations; a `:mt` suffix on the language
+/// marks a machine translation.
+#[derive(Debug, Deserialize, Default)]
+struct Text(BTreeMap<String, String>);
+
+impl Text {
+    fn original(&self) -> Option<String> {
+        self.0.get("de").cloned()
+    }
+
+    fn translations(&self) -> anyhow::Result<Vec<Translation>> {
+        let mut out = Vec::new();
+        for (key, text) in &self.0 {
+            let (code, machine) = match key.strip_suffix(":mt") {
+                Some(c) => (c, true),
+                None => (key.as_str(), false),
+            };
+            if code == "de" {
+                continue;
+            }
+            out.push(Translation {
+                language: LanguageCode::parse(code)
+                    .map_err(|e| anyhow::anyhow!("demo text language {key}: {e}"))?,
+                text: text.clone(),
+                machine_translated: machine,
+            });
+        }
+        Ok(out)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DemoNetwork {
+    organisations: Vec<DemoOrganisation>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DemoIdentifier {
+    scheme: String,
+    value: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DemoMembership {
+    status: String,
+    since: Option<NaiveDate>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DemoInterests {
+    topics: Vec<String>,
+    target_groups: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DemoOrganisation {
+    slug: String,
+    name: String,
+    alternate_name: Option<String>,
+    legal_status: String,
+    description: Text,
+    website: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    logo_url: Option<String>,
+    identifiers: Vec<DemoIdentifier>,
+    membership: DemoMembership,
+    fields_of_action: Vec<String>,
+    interests: DemoInterests,
+    locations: Vec<DemoLocation>,
+    services: Vec<DemoService>,
+    contacts: Vec<DemoContact>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DemoLocation {
+    key: String,
+    name: String,
+    address: Option<String>,
+    locality: Option<String>,
+    postcode: Option<String>,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+    wheelchair_accessible: Option<bool>,
+    accessibility_note: Option<Text>,
+    transport_hint: Option<Text>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DemoHours {
+    weekdays: Vec<i64>,
+    opens: String,
+    closes: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DemoClosure {
+    date: NaiveDate,
+    note: Option<Text>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DemoService {
+    name: Text,
+    description: Option<Text>,
+    category: String,
+    target_groups: Vec<String>,
+    languages: Vec<String>,
+    free: bool,
+    fee_note: Option<Text>,
+    appointment_required: bool,
+    eligibility: Option<Text>,
+    application_process: Option<Text>,
+    locations: Vec<String>,
+    #[serde(default)]
+    hours: Vec<DemoHours>,
+    #[serde(default)]
+    closures: Vec<DemoClosure>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DemoContact {
+    name: String,
+    role: Option<Text>,
+    email: Option<String>,
+    phone: Option<String>,
+    visibility: String,
+}
+
+fn codes<T>(
+    what: &str,
+    raw: &[String],
+    parse: fn(&str) -> Result<T, netzwerk_domain::ValidationError>,
+) -> anyhow::Result<Vec<T>> {
+    raw.iter()
+        .map(|r| parse(r).map_err(|e| anyhow::anyhow!("{what}: {e}")))
+        .collect()
+}
+
+fn original(t: &Option<Text>) -> Option<String> {
+    t.as_ref().and_then(Text::original)
+}
+
+fn translate(
+    conn: &mut AnyConnection,
+    org: &str,
+    entity: &str,
+    field: &str,
+    text: &Option<Text>,
+    service: bool,
+) -> anyhow::Result<()> {
+    let Some(text) = text else { return Ok(()) };
+    for t in text.translations()? {
+        if service {
+            services::set_translation(conn, org, entity, field, &t)?;
+        } else {
+            translations::set(conn, org, entity, field, &t)?;
+        }
+    }
+    Ok(())
+}
+
+/// What a demo load wrote.
+#[derive(Debug, Default)]
+pub struct DemoSummary {
+    /// Organisations.
+    pub organisations: usize,
+    /// Locations.
+    pub locations: usize,
+    /// Services.
+    pub services: usize,
+    /// Contact persons.
+    pub contacts: usize,
+    /// User accounts.
+    pub users: usize,
+}
+
+/// Loads the demo network into an empty database, in one transaction.
+pub fn load(db: &Database) -> anyhow::Result<DemoSummary> {
+    let network: DemoNetwork =
+        serde_json::from_str(NETWORK).context("while reading the built-in demo network")?;
+    let editor_hash = crate::auth::hash_password(EDITOR_PASSWORD).map_err(anyhow::Error::msg)?;
+    let coordinator_hash =
+        crate::auth::hash_password(COORDINATOR_PASSWORD).map_err(anyhow::Error::msg)?;
+    db.run_blocking(|conn| {
+        netzwerk_storage::transaction(conn, |conn| {
+            load_into(conn, &network, &editor_hash, &coordinator_hash)
+        })
+    })
+}
+
+fn load_into(
+    conn: &mut AnyConnection,
+    network: &DemoNetwork,
+    editor_hash: &str,
+    coordinator_hash: &str,
+) -> anyhow::Result<DemoSummary> {
+    if netzwerk_storage::organisation_count(conn)? > 0 {
+        bail!(
+            "the database already holds organisations; `netzwerk demo` loads only into an empty database"
+        );
+    }
+    let mut sum = DemoSummary::default();
+    for o in &network.organisations {
+        let input = OrganisationInput {
+            slug: Some(o.slug.clone()),
+            name: o.name.clone(),
+            alternate_name: o.alternate_name.clone(),
+            legal_status: Some(
+                LegalStatus::parse(&o.legal_status)
+                    .map_err(|e| anyhow::anyhow!("{}: legalStatus: {e}", o.slug))?,
+            ),
+            description: o.description.original(),
+            content_language: Some("de".into()),
+            website: o.website.clone(),
+            email: o.email.clone(),
+            phone: o.phone.clone(),
+            logo_url: o.logo_url.clone(),
+            identifiers: o
+                .identifiers
+                .iter()
+                .map(|i| (i.scheme.clone(), i.value.clone()))
+                .collect(),
+            membership_status: Some(
+                MembershipStatus::parse(&o.membership.status)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", o.slug))?,
+            ),
+            member_since: o.membership.since,
+            fields_of_action: codes("fieldsOfAction", &o.fields_of_action, FieldOfAction::parse)?,
+            topics: codes("topics", &o.interests.topics, Topic::parse)?,
+            target_groups: codes(
+                "targetGroups",
+                &o.interests.target_groups,
+                TargetGroup::parse,
+            )?,
+        };
+        let org = input
+            .validate()
+            .map_err(|e| anyhow::anyhow!("demo organisation {}: {e}", o.slug))?;
+        let rec = organisations::insert(conn, ACTOR, &org)?;
+        let oid = rec.id.to_string();
+        translate(
+            conn,
+            &oid,
+            &oid,
+            "description",
+            &Some(Text(o.description.0.clone())),
+            false,
+        )?;
+        sum.organisations += 1;
+
+        let mut keys: HashMap<&str, LocationId> = HashMap::new();
+        for l in &o.locations {
+            let loc = LocationInput {
+                name: l.name.clone(),
+                address: l.address.clone(),
+                locality: l.locality.clone(),
+                postcode: l.postcode.clone(),
+                latitude: l.latitude,
+                longitude: l.longitude,
+                wheelchair_accessible: l.wheelchair_accessible,
+                accessibility_note: original(&l.accessibility_note),
+                transport_hint: original(&l.transport_hint),
+                timezone: None,
+                content_language: Some("de".into()),
+            }
+            .validate()
+            .map_err(|e| anyhow::anyhow!("demo location {}/{}: {e}", o.slug, l.key))?;
+            let lrec = locations::insert(conn, ACTOR, rec.id, &loc)?;
+            let lid = lrec.id.to_string();
+            translate(
+                conn,
+                &oid,
+                &lid,
+                "accessibilityNote",
+                &l.accessibility_note,
+                false,
+            )?;
+            translate(conn, &oid, &lid, "transportHint", &l.transport_hint, false)?;
+            keys.insert(l.key.as_str(), lrec.id);
+            sum.locations += 1;
+        }
+
+        for s in &o.services {
+            let location_ids = s
+                .locations
+                .iter()
+                .map(|k| {
+                    keys.get(k.as_str())
+                        .map(ToString::to_string)
+                        .ok_or_else(|| anyhow::anyhow!("{}: unknown location key {k}", o.slug))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let input = ServiceInput {
+                name: s.name.original().unwrap_or_default(),
+                description: original(&s.description),
+                content_language: Some("de".into()),
+                category: Some(
+                    ServiceCategory::parse(&s.category)
+                        .map_err(|e| anyhow::anyhow!("{}: category: {e}", o.slug))?,
+                ),
+                target_groups: codes("targetGroups", &s.target_groups, TargetGroup::parse)?,
+                languages: s.languages.clone(),
+                free: Some(s.free),
+                fee_note: original(&s.fee_note),
+                appointment_required: Some(s.appointment_required),
+                eligibility: original(&s.eligibility),
+                application_process: original(&s.application_process),
+                location_ids,
+                opening_hours: s
+                    .hours
+                    .iter()
+                    .flat_map(|h| {
+                        h.weekdays.iter().map(|d| OpeningHoursInput {
+                            weekday: *d,
+                            opens: h.opens.clone(),
+                            closes: h.closes.clone(),
+                        })
+                    })
+                    .collect(),
+                exceptions: s
+                    .closures
+                    .iter()
+                    .map(|c| ScheduleExceptionInput {
+                        date: Some(c.date),
+                        opens: None,
+                        closes: None,
+                        note: original(&c.note),
+                    })
+                    .collect(),
+            };
+            let (service, links) = input
+                .validate()
+                .map_err(|e| anyhow::anyhow!("demo service of {}: {e}", o.slug))?;
+            let srec = services::insert(conn, ACTOR, rec.id, &service, &links)?;
+            let sid = srec.id.to_string();
+            translate(
+                conn,
+                &oid,
+                &sid,
+                "name",
+                &Some(Text(s.name.0.clone())),
+                true,
+            )?;
+            translate(conn, &oid, &sid, "description", &s.description, true)?;
+            translate(conn, &oid, &sid, "feeNote", &s.fee_note, true)?;
+            translate(conn, &oid, &sid, "eligibility", &s.eligibility, true)?;
+            translate(
+                conn,
+                &oid,
+                &sid,
+                "applicationProcess",
+                &s.application_process,
+                true,
+            )?;
+            sum.services += 1;
+        }
+
+        for c in &o.contacts {
+            let contact = ContactInput {
+                name: c.name.clone(),
+                role: original(&c.role),
+                email: c.email.clone(),
+                phone: c.phone.clone(),
+                visibility: Some(
+                    Visibility::parse(&c.visibility)
+                        .map_err(|e| anyhow::anyhow!("{}: visibility: {e}", o.slug))?,
+                ),
+                content_language: Some("de".into()),
+            }
+            .validate()
+            .map_err(|e| anyhow::anyhow!("demo contact of {}: {e}", o.slug))?;
+            let crec = contacts::insert(conn, ACTOR, rec.id, &contact)?;
+            translate(conn, &oid, &crec.id.to_string(), "role", &c.role, false)?;
+            sum.contacts += 1;
+        }
+
+        let editor = EmailAddress::parse(&format!("redaktion@{}.example", o.slug))
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        users::insert(
+            conn,
+            ACTOR,
+            &editor,
+            &format!("Redaktion {}", o.name),
+            editor_hash,
+            Role::Editor,
+            Some(rec.id),
+        )?;
+        sum.users += 1;
+    }
+    let coordinator = EmailAddress::parse(COORDINATOR_EMAIL).map_err(|e| anyhow::anyhow!("{e}"))?;
+    users::insert(
+        conn,
+        ACTOR,
+        &coordinator,
+        "Integrationsbüro (Demo)",
+        coordinator_hash,
+        Role::Coordinator,
+        None,
+    )?;
+    sum.users += 1;
+    Ok(sum)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_network_parses_and_is_large_enough() {
+        let n: DemoNetwork = serde_json::from_str(NETWORK).expect("valid JSON");
+        assert!(n.organisations.len() >= 25);
+        let localities: std::collections::HashSet<_> = n
+            .organisations
+            .iter()
+            .flat_map(|o| o.locations.iter().filter_map(|l| l.locality.clone()))
+            .collect();
+        for l in netzwerk_domain::location::LOCALITIES {
+            assert!(localities.contains(*l), "no demo organisation in {l}");
+        }
+    }
+}

@@ -1,0 +1,192 @@
+//! A large synthetic network for benchmarks: reproducible from a seed, with the same
+//! shape as real data (locations, hours, languages, translations).
+
+use anyhow::Context as _;
+use indicatif::{ProgressBar, ProgressStyle};
+use netzwerk_domain::language::LanguageCode;
+use netzwerk_domain::location::{LOCALITIES, LocationInput};
+use netzwerk_domain::organisation::{MembershipStatus, OrganisationInput, TargetGroup, Topic};
+use netzwerk_domain::schedule::OpeningHoursInput;
+use netzwerk_domain::service::{ServiceCategory, ServiceInput};
+use netzwerk_domain::translation::Translation;
+use netzwerk_storage::{Database, locations, organisations, services};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+const WORDS: &[&str] = &[
+    "Migrationsberatung",
+    "Sprachcafé",
+    "Deutschkurs",
+    "Jugendtreff",
+    "Sozialberatung",
+    "Familienzentrum",
+    "Elterncafé",
+    "Nachhilfe",
+    "Rechtsberatung",
+    "Gesundheitslotsen",
+    "Bewerbungstraining",
+    "Wohnungssuche",
+    "Theatergruppe",
+    "Nähwerkstatt",
+    "Frauenfrühstück",
+    "Hausaufgabenhilfe",
+    "Asylverfahrensberatung",
+    "Kochabend",
+];
+const LANGS: &[&str] = &["de", "ar", "tr", "ru", "uk", "fa", "vi", "en", "fr", "pl"];
+
+/// Generates `organisations` organisations with `services_per_organisation` services
+/// each (and one or two locations, hours, languages, an English translation), in
+/// batches of one transaction each. Shows a progress bar on a terminal only.
+pub fn generate(
+    db: &Database,
+    organisations_total: usize,
+    services_per_organisation: usize,
+    seed: u64,
+) -> anyhow::Result<usize> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let bar = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        let b = ProgressBar::new(organisations_total as u64);
+        b.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} organisations, {eta} left")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        b
+    } else {
+        ProgressBar::hidden()
+    };
+    let english = LanguageCode::parse("en").map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut done = 0;
+    while done < organisations_total {
+        let batch = (organisations_total - done).min(200);
+        let plans: Vec<OrgPlan> = (0..batch)
+            .map(|i| plan(&mut rng, done + i, services_per_organisation))
+            .collect();
+        db.run_blocking(|conn| {
+            netzwerk_storage::transaction(conn, |conn| {
+                for p in &plans {
+                    let org = p.org.validate().map_err(|e| anyhow::anyhow!("{e}"))?;
+                    let rec = organisations::insert(conn, super::ACTOR, &org)?;
+                    let mut location_ids = Vec::new();
+                    for l in &p.locations {
+                        let loc = l.validate().map_err(|e| anyhow::anyhow!("{e}"))?;
+                        location_ids.push(locations::insert(conn, super::ACTOR, rec.id, &loc)?.id);
+                    }
+                    for (s, at_both) in &p.services {
+                        let mut input = s.clone();
+                        let count = if *at_both { 2 } else { 1 };
+                        input.location_ids = location_ids
+                            .iter()
+                            .take(count)
+                            .map(ToString::to_string)
+                            .collect();
+                        let (service, links) =
+                            input.validate().map_err(|e| anyhow::anyhow!("{e}"))?;
+                        let srec = services::insert(conn, super::ACTOR, rec.id, &service, &links)?;
+                        let t = Translation {
+                            language: english,
+                            text: format!("{} (English)", service.name),
+                            machine_translated: true,
+                        };
+                        services::set_translation(
+                            conn,
+                            &rec.id.to_string(),
+                            &srec.id.to_string(),
+                            "name",
+                            &t,
+                        )?;
+                    }
+                }
+                Ok::<_, anyhow::Error>(())
+            })
+        })
+        .with_context(|| {
+            format!(
+                "while generating organisations {}–{}",
+                done + 1,
+                done + batch
+            )
+        })?;
+        done += batch;
+        bar.set_position(done as u64);
+    }
+    bar.finish_and_clear();
+    Ok(done)
+}
+
+struct OrgPlan {
+    org: OrganisationInput,
+    locations: Vec<LocationInput>,
+    /// Each service, and whether it is offered at both locations (when there are two).
+    services: Vec<(ServiceInput, bool)>,
+}
+
+fn pick<'a, T>(rng: &mut StdRng, items: &'a [T]) -> &'a T {
+    &items[rng.gen_range(0..items.len())]
+}
+
+fn plan(rng: &mut StdRng, n: usize, services_per_organisation: usize) -> OrgPlan {
+    let locality = *pick(rng, LOCALITIES);
+    let word = *pick(rng, WORDS);
+    let org = OrganisationInput {
+        slug: Some(format!("synthetisch-{n:06}")),
+        name: format!("{word} {locality} {n:06} e.V."),
+        description: Some(format!(
+            "Synthetischer Verein Nr. {n} für Benchmarks in {locality}."
+        )),
+        membership_status: Some(MembershipStatus::Member),
+        topics: vec![*pick(rng, Topic::ALL)],
+        target_groups: vec![*pick(rng, TargetGroup::ALL)],
+        ..Default::default()
+    };
+    let location_count = rng.gen_range(1..=2);
+    let locations = (0..location_count)
+        .map(|i| LocationInput {
+            name: format!("Standort {i} {locality}"),
+            address: Some(format!("Musterstraße {}", rng.gen_range(1..200))),
+            locality: Some(locality.to_owned()),
+            postcode: Some("12555".into()),
+            latitude: Some(52.38 + rng.gen_range(0.0..0.12)),
+            longitude: Some(13.45 + rng.gen_range(0.0..0.30)),
+            wheelchair_accessible: Some(rng.gen_bool(0.5)),
+            ..Default::default()
+        })
+        .collect();
+    let services = (0..services_per_organisation)
+        .map(|i| {
+            let name = *pick(rng, WORDS);
+            let mut languages = vec!["de".to_owned()];
+            for _ in 0..rng.gen_range(0..3) {
+                languages.push((*pick(rng, LANGS)).to_owned());
+            }
+            let day = rng.gen_range(1..=5);
+            let service = ServiceInput {
+                name: format!("{name} {i}"),
+                description: Some(format!("{name} in {locality}, offen für alle.")),
+                category: Some(*pick(rng, ServiceCategory::ALL)),
+                target_groups: vec![*pick(rng, TargetGroup::ALL)],
+                languages,
+                free: Some(rng.gen_bool(0.8)),
+                opening_hours: vec![
+                    OpeningHoursInput {
+                        weekday: day,
+                        opens: "09:00".into(),
+                        closes: "12:00".into(),
+                    },
+                    OpeningHoursInput {
+                        weekday: day + 2,
+                        opens: "14:00".into(),
+                        closes: "18:00".into(),
+                    },
+                ],
+                ..Default::default()
+            };
+            (service, rng.gen_bool(0.3))
+        })
+        .collect();
+    OrgPlan {
+        org,
+        locations,
+        services,
+    }
+}

@@ -1,0 +1,110 @@
+//! GraphQL enums mirroring the domain's code sets, converted explicitly both ways.
+
+use netzwerk_domain::{access, contact, organisation, service};
+
+macro_rules! mirror_enum {
+    ($(#[$doc:meta])* $name:ident => $dom:path { $($variant:ident),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name {
+            $($variant,)+
+        }
+
+        impl From<$dom> for $name {
+            fn from(v: $dom) -> Self {
+                type Domain = $dom;
+                match v {
+                    $(Domain::$variant => $name::$variant,)+
+                }
+            }
+        }
+
+        impl From<$name> for $dom {
+            fn from(v: $name) -> Self {
+                type Domain = $dom;
+                match v {
+                    $($name::$variant => Domain::$variant,)+
+                }
+            }
+        }
+    };
+}
+
+mirror_enum!(
+    /// Legal form of an organisation.
+    LegalStatus => organisation::LegalStatus {
+        RegisteredAssociation, NonProfitCompany, Company, PublicBody, Initiative, Individual, Other,
+    }
+);
+mirror_enum!(
+    /// Standing in the network.
+    MembershipStatus => organisation::MembershipStatus { Applicant, Member, Former }
+);
+mirror_enum!(
+    /// The network's fields of action.
+    FieldOfAction => organisation::FieldOfAction { CommunicationForum, Representation, Events }
+);
+mirror_enum!(
+    /// Topics of interest.
+    Topic => organisation::Topic {
+        Integration, Migration, Children, Youth, Language, Education, Culture, AntiDiscrimination,
+        Democracy, Participation, Volunteering, Women, Seniors, Health, Employment, Sport,
+    }
+);
+mirror_enum!(
+    /// Who an offer is for.
+    TargetGroup => organisation::TargetGroup {
+        Everyone, Refugees, Newcomers, Families, Women, Children, Youth, Seniors, Students, Workers,
+    }
+);
+mirror_enum!(
+    /// Kind of offer.
+    ServiceCategory => service::ServiceCategory {
+        Counselling, LanguageCourse, Education, ChildcareYouth, LegalAdvice, Health, Employment,
+        Housing, Culture, Leisure, Other,
+    }
+);
+mirror_enum!(
+    /// Who may see a contact person's e-mail and phone.
+    Visibility => contact::Visibility { Public, Members, Internal }
+);
+mirror_enum!(
+    /// Role of a user account.
+    Role => access::Role { Coordinator, Editor }
+);
+
+/// Entities whose human text fields can be translated.
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TranslatableEntity {
+    /// Fields: `description`.
+    Organisation,
+    /// Fields: `accessibilityNote`, `transportHint`.
+    Location,
+    /// Fields: `name`, `description`, `feeNote`, `eligibility`, `applicationProcess`.
+    Service,
+    /// Fields: `role`.
+    Contact,
+}
+
+impl TranslatableEntity {
+    /// The fields that may carry translations.
+    pub fn fields(self) -> &'static [&'static str] {
+        match self {
+            TranslatableEntity::Organisation => &["description"],
+            TranslatableEntity::Location => &["accessibilityNote", "transportHint"],
+            TranslatableEntity::Service => &[
+                "name",
+                "description",
+                "feeNote",
+                "eligibility",
+                "applicationProcess",
+            ],
+            TranslatableEntity::Contact => &["role"],
+        }
+    }
+}
+
+/// Converts a list of GraphQL enum values into domain values.
+pub fn into_domain<G: Copy + Into<D>, D>(v: &[G]) -> Vec<D> {
+    v.iter().map(|x| (*x).into()).collect()
+}

@@ -1,0 +1,116 @@
+//! The stable error codes of the API (`extensions.code`), listed in `graphql/README.md`.
+//! Internal causes are logged here and never sent to clients.
+
+use async_graphql::{Error, ErrorExtensions, Value};
+use netzwerk_domain::ValidationError;
+use netzwerk_domain::access::Denied;
+use netzwerk_storage::StorageError;
+
+/// Every code a client may see in `extensions.code`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    /// Input broke a rule; `extensions.violations` names each field and rule.
+    Validation,
+    /// Sign-in needed (or the token expired).
+    Unauthenticated,
+    /// Signed in, but not allowed.
+    Forbidden,
+    /// The named thing does not exist.
+    NotFound,
+    /// The change collides with stored data (taken slug, duplicate account…).
+    Conflict,
+    /// The query itself is malformed or invalid against the schema.
+    InvalidQuery,
+    /// Something failed inside the Hub; details are in its log.
+    Internal,
+}
+
+impl Code {
+    /// Every code, for documentation and the reachability test.
+    pub const ALL: &'static [Code] = &[
+        Code::Validation,
+        Code::Unauthenticated,
+        Code::Forbidden,
+        Code::NotFound,
+        Code::Conflict,
+        Code::InvalidQuery,
+        Code::Internal,
+    ];
+
+    /// The string sent in `extensions.code`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::Validation => "VALIDATION",
+            Code::Unauthenticated => "UNAUTHENTICATED",
+            Code::Forbidden => "FORBIDDEN",
+            Code::NotFound => "NOT_FOUND",
+            Code::Conflict => "CONFLICT",
+            Code::InvalidQuery => "INVALID_QUERY",
+            Code::Internal => "INTERNAL",
+        }
+    }
+}
+
+/// An error with a code, as resolvers return it.
+pub fn coded(code: Code, message: impl Into<String>) -> Error {
+    Error::new(message).extend_with(|_, e| e.set("code", code.as_str()))
+}
+
+/// A validation error listing every violation.
+pub fn validation(err: &ValidationError) -> Error {
+    let violations: Vec<Value> = err
+        .violations
+        .iter()
+        .map(|v| {
+            let mut m = async_graphql::indexmap::IndexMap::new();
+            m.insert(
+                async_graphql::Name::new("field"),
+                Value::from(v.field.clone()),
+            );
+            m.insert(async_graphql::Name::new("rule"), Value::from(v.rule));
+            m.insert(
+                async_graphql::Name::new("message"),
+                Value::from(v.message.clone()),
+            );
+            Value::Object(m)
+        })
+        .collect();
+    Error::new(format!("invalid input: {err}")).extend_with(|_, e| {
+        e.set("code", Code::Validation.as_str());
+        e.set("violations", Value::List(violations.clone()));
+    })
+}
+
+/// Maps a refused permission.
+pub fn denied(d: Denied) -> Error {
+    match d {
+        Denied::Unauthenticated => coded(
+            Code::Unauthenticated,
+            "sign in first: send `Authorization: Bearer <token>` from the login mutation",
+        ),
+        Denied::Forbidden => coded(
+            Code::Forbidden,
+            "you may not change this: it belongs to another organisation or needs the coordinator",
+        ),
+    }
+}
+
+/// Maps a storage error; internal causes are logged and replaced by a generic message.
+pub fn storage(err: StorageError) -> Error {
+    match err {
+        StorageError::NotFound(what) => coded(Code::NotFound, format!("{what} not found")),
+        StorageError::Conflict(msg) => coded(Code::Conflict, msg),
+        StorageError::Invalid(v) => validation(&v),
+        other => {
+            let id = uuid::Uuid::now_v7();
+            tracing::error!(error = %other, error_id = %id, "internal error");
+            coded(
+                Code::Internal,
+                format!("internal error {id}; the Hub's log has the cause"),
+            )
+        }
+    }
+}
+
+/// Result type of resolvers.
+pub type ApiResult<T> = Result<T, Error>;

@@ -1,0 +1,99 @@
+//! The GraphQL schema of the Hub: queries over the directory, mutations with access
+//! control, DataLoaders for every relation, cursor connections for every list.
+
+mod connection;
+mod enums;
+pub mod error;
+mod inputs;
+mod loaders;
+mod mutation;
+mod objects;
+mod query;
+
+use std::sync::Arc;
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{EmptySubscription, Schema};
+use netzwerk_domain::access::Actor;
+use netzwerk_domain::language::LanguagePreference;
+use netzwerk_storage::Database;
+
+pub use loaders::DirectoryLoader;
+
+/// The Hub's schema type.
+pub type HubSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
+
+/// Settings the schema needs at run time.
+#[derive(Debug, Clone)]
+pub struct SchemaSettings {
+    /// How long a sign-in token lives.
+    pub token_ttl: chrono::Duration,
+    /// Whether `__schema` / `__type` introspection is answered.
+    pub introspection: bool,
+    /// Deepest query accepted.
+    pub max_depth: usize,
+    /// Most complex query accepted (async-graphql's complexity measure).
+    pub max_complexity: usize,
+}
+
+impl Default for SchemaSettings {
+    fn default() -> Self {
+        Self {
+            token_ttl: chrono::Duration::hours(12),
+            introspection: true,
+            max_depth: 12,
+            max_complexity: 20_000,
+        }
+    }
+}
+
+/// Who is asking and in which languages; put into every request's data.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    /// The party behind the request.
+    pub actor: Actor,
+    /// From `Accept-Language`; a query's `languages` argument takes precedence.
+    pub languages: Arc<LanguagePreference>,
+    /// The bearer token used, so `logout` can end it.
+    pub token: Option<String>,
+}
+
+impl Viewer {
+    /// The anonymous public with no language preference.
+    pub fn anonymous() -> Self {
+        Self {
+            actor: Actor::Anonymous,
+            languages: Arc::new(LanguagePreference::default()),
+            token: None,
+        }
+    }
+}
+
+/// Builds the schema over a database.
+pub fn build_schema(db: Database, settings: SchemaSettings) -> HubSchema {
+    let mut builder = Schema::build(query::Query, mutation::Mutation, EmptySubscription)
+        .data(db)
+        .data(settings.clone())
+        .limit_depth(settings.max_depth)
+        .limit_complexity(settings.max_complexity)
+        .limit_recursive_depth(64);
+    if !settings.introspection {
+        builder = builder.disable_introspection();
+    }
+    builder.finish()
+}
+
+/// Per-request data: the viewer and a fresh set of DataLoaders.
+pub fn request_data(db: &Database, viewer: Viewer) -> (Viewer, DataLoader<DirectoryLoader>) {
+    (
+        viewer,
+        DataLoader::new(DirectoryLoader::new(db.clone()), tokio::spawn),
+    )
+}
+
+/// The schema in SDL, as checked in at `graphql/schema.graphql`.
+pub fn sdl() -> String {
+    Schema::build(query::Query, mutation::Mutation, EmptySubscription)
+        .finish()
+        .sdl()
+}

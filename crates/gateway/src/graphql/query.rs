@@ -1,0 +1,284 @@
+//! The read side: public queries over the directory.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use netzwerk_domain::ids::{LocationId, OrganisationId, ServiceId};
+use netzwerk_domain::language::{LanguageCode, LanguagePreference};
+use netzwerk_domain::slug::Slug;
+use netzwerk_storage::{Database, StorageError, locations, organisations, services};
+
+use super::connection::{Page, page, window};
+use super::enums::{FieldOfAction, MembershipStatus, Role, ServiceCategory, TargetGroup, Topic};
+use super::error::{ApiResult, storage, validation};
+use super::objects::{Location, Organisation, Service, viewer};
+
+/// Root of all queries.
+#[derive(Default)]
+pub struct Query;
+
+/// The reader's language preference: the `languages` argument, else `Accept-Language`.
+pub(crate) fn preference(
+    ctx: &Context<'_>,
+    languages: Option<Vec<String>>,
+) -> ApiResult<Arc<LanguagePreference>> {
+    match languages {
+        Some(codes) => LanguagePreference::from_codes(&codes)
+            .map(Arc::new)
+            .map_err(|e| validation(&e.within("languages"))),
+        None => Ok(viewer(ctx).languages.clone()),
+    }
+}
+
+pub(crate) fn db<'a>(ctx: &'a Context<'_>) -> &'a Database {
+    ctx.data_unchecked::<Database>()
+}
+
+/// Parses an id argument, naming the argument when it is not an id.
+pub(crate) fn parse_id<T>(
+    arg: &str,
+    id: &ID,
+    parse: fn(&str) -> Result<T, netzwerk_domain::ValidationError>,
+) -> ApiResult<T> {
+    parse(id.as_str()).map_err(|e| validation(&e.within(arg)))
+}
+
+/// Filter of `services`; every field given narrows the list.
+#[derive(InputObject, Default)]
+pub struct ServiceFilter {
+    /// Words that must all occur in name, description, organisation name or a
+    /// translation. Case and umlauts are folded (`Koepenick` finds `Köpenick`) and words
+    /// match inside compounds (`beratung` finds `Migrationsberatung`).
+    pub text: Option<String>,
+    /// Kind of offer.
+    pub category: Option<ServiceCategory>,
+    /// For this target group.
+    pub target_group: Option<TargetGroup>,
+    /// Delivered in this language (ISO 639-1, e.g. `ar`).
+    pub language: Option<String>,
+    /// Offered in this locality (Ortsteil), folded like `text`.
+    pub locality: Option<String>,
+    /// Free of charge.
+    pub free: Option<bool>,
+    /// Open at this instant, by its opening hours and exceptions in its own time zone.
+    pub open_at: Option<DateTime<Utc>>,
+    /// Of the organisation with this slug.
+    pub organisation: Option<String>,
+    /// Changed after this instant.
+    pub modified_after: Option<DateTime<Utc>>,
+}
+
+/// Filter of `organisations`; every field given narrows the list.
+#[derive(InputObject, Default)]
+pub struct OrganisationFilter {
+    /// Words that must all occur in name, alternate name or description (folded).
+    pub text: Option<String>,
+    /// Standing in the network.
+    pub membership_status: Option<MembershipStatus>,
+    /// Takes part in this field of action.
+    pub field_of_action: Option<FieldOfAction>,
+    /// Interested in this topic.
+    pub topic: Option<Topic>,
+    /// Has a location in this locality (folded).
+    pub locality: Option<String>,
+    /// Changed after this instant.
+    pub modified_after: Option<DateTime<Utc>>,
+}
+
+/// The signed-in account.
+#[derive(SimpleObject)]
+pub struct Me {
+    /// Account id.
+    pub id: ID,
+    /// Role.
+    pub role: Role,
+    /// For editors: the organisation's id.
+    pub organisation_id: Option<ID>,
+}
+
+#[Object]
+impl Query {
+    /// Member organisations, by name.
+    async fn organisations(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<OrganisationFilter>,
+        #[graphql(desc = "Preferred languages, best first (overrides Accept-Language).")] languages: Option<Vec<String>>,
+    ) -> ApiResult<Page<Organisation>> {
+        let prefs = preference(ctx, languages)?;
+        let w = window(first, after)?;
+        let f = filter.unwrap_or_default();
+        let filter = organisations::OrganisationFilter {
+            text: f.text,
+            membership_status: f.membership_status.map(Into::into),
+            field_of_action: f.field_of_action.map(Into::into),
+            topic: f.topic.map(Into::into),
+            locality: f.locality,
+            modified_after: f.modified_after.map(|t| t.naive_utc()),
+        };
+        let (offset, limit) = (w.offset as i64, w.limit as i64);
+        let p = db(ctx)
+            .run(move |c| organisations::list(c, &filter, offset, limit))
+            .await
+            .map_err(storage)?;
+        let nodes = p
+            .items
+            .into_iter()
+            .map(|r| Organisation::new(Arc::new(r), prefs.clone()))
+            .collect();
+        Ok(page(w, p.total, nodes))
+    }
+
+    /// One organisation by its slug.
+    async fn organisation(
+        &self,
+        ctx: &Context<'_>,
+        slug: String,
+        languages: Option<Vec<String>>,
+    ) -> ApiResult<Option<Organisation>> {
+        let prefs = preference(ctx, languages)?;
+        let Ok(slug) = Slug::parse(&slug) else {
+            return Ok(None);
+        };
+        let rec = db(ctx)
+            .run(move |c| organisations::get_by_slug(c, &slug))
+            .await
+            .map_err(storage)?;
+        Ok(rec.map(|r| Organisation::new(Arc::new(r), prefs)))
+    }
+
+    /// One organisation by id.
+    async fn organisation_by_id(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        languages: Option<Vec<String>>,
+    ) -> ApiResult<Option<Organisation>> {
+        let prefs = preference(ctx, languages)?;
+        let id = parse_id("id", &id, OrganisationId::parse)?;
+        found(db(ctx).run(move |c| organisations::get(c, id)).await)
+            .map(|r| r.map(|r| Organisation::new(Arc::new(r), prefs)))
+    }
+
+    /// Services (offers), by name.
+    async fn services(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<ServiceFilter>,
+        #[graphql(desc = "Preferred languages, best first (overrides Accept-Language).")] languages: Option<Vec<String>>,
+    ) -> ApiResult<Page<Service>> {
+        let prefs = preference(ctx, languages)?;
+        let w = window(first, after)?;
+        let f = filter.unwrap_or_default();
+        let language = f
+            .language
+            .as_deref()
+            .map(LanguageCode::parse)
+            .transpose()
+            .map_err(|e| validation(&e.within("filter.language")))?;
+        let org_slug = f.organisation.clone();
+        let mut filter = services::ServiceFilter {
+            text: f.text,
+            category: f.category.map(Into::into),
+            target_group: f.target_group.map(Into::into),
+            language,
+            locality: f.locality,
+            free: f.free,
+            open_at: f.open_at,
+            organisation: None,
+            modified_after: f.modified_after.map(|t| t.naive_utc()),
+        };
+        let (offset, limit) = (w.offset as i64, w.limit as i64);
+        let p = db(ctx)
+            .run(move |c| {
+                if let Some(slug) = org_slug {
+                    let found = Slug::parse(&slug)
+                        .ok()
+                        .map(|s| organisations::find_id_by_slug(c, &s))
+                        .transpose()?
+                        .flatten();
+                    match found {
+                        Some(id) => filter.organisation = Some(id),
+                        None => {
+                            return Ok(netzwerk_storage::Page {
+                                items: Vec::new(),
+                                total: 0,
+                            });
+                        }
+                    }
+                }
+                services::list(c, &filter, offset, limit)
+            })
+            .await
+            .map_err(storage)?;
+        let nodes = p
+            .items
+            .into_iter()
+            .map(|r| Service::new(r, prefs.clone()))
+            .collect();
+        Ok(page(w, p.total, nodes))
+    }
+
+    /// One service by id.
+    async fn service(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        languages: Option<Vec<String>>,
+    ) -> ApiResult<Option<Service>> {
+        let prefs = preference(ctx, languages)?;
+        let id = parse_id("id", &id, ServiceId::parse)?;
+        found(db(ctx).run(move |c| services::get(c, id)).await)
+            .map(|r| r.map(|r| Service::new(r, prefs)))
+    }
+
+    /// One location by id.
+    async fn location(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        languages: Option<Vec<String>>,
+    ) -> ApiResult<Option<Location>> {
+        let prefs = preference(ctx, languages)?;
+        let id = parse_id("id", &id, LocationId::parse)?;
+        found(db(ctx).run(move |c| locations::get(c, id)).await)
+            .map(|r| r.map(|r| Location::new(r, prefs)))
+    }
+
+    /// The localities (Ortsteile) of Treptow-Köpenick, for filters and forms.
+    async fn localities(&self) -> Vec<&'static str> {
+        netzwerk_domain::location::LOCALITIES.to_vec()
+    }
+
+    /// The signed-in account, or null.
+    async fn me(&self, ctx: &Context<'_>) -> Option<Me> {
+        use netzwerk_domain::access::{Actor, Role as R};
+        match viewer(ctx).actor {
+            Actor::Coordinator { user } => Some(Me {
+                id: ID(user.to_string()),
+                role: R::Coordinator.into(),
+                organisation_id: None,
+            }),
+            Actor::Editor { user, organisation } => Some(Me {
+                id: ID(user.to_string()),
+                role: R::Editor.into(),
+                organisation_id: Some(ID(organisation.to_string())),
+            }),
+            Actor::Anonymous | Actor::Partner { .. } => None,
+        }
+    }
+}
+
+/// `NotFound` becomes `None` for single-item queries.
+fn found<T>(r: Result<T, StorageError>) -> ApiResult<Option<T>> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(StorageError::NotFound(_)) => Ok(None),
+        Err(e) => Err(storage(e)),
+    }
+}

@@ -1,0 +1,515 @@
+//! The HTTP server: GraphQL over HTTP at `/graphql` (GET and POST, content negotiation
+//! per the GraphQL-over-HTTP specification), GraphiQL for browsers, `/healthz` and `/readyz`.
+
+use std::sync::Arc;
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::{ErrorExtensionValues, Variables};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use netzwerk_domain::language::LanguagePreference;
+use netzwerk_storage::Database;
+use serde_json::{Map, Value, json};
+use tower_http::cors::{Any, CorsLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::auth::{self, AuthError};
+use crate::graphql::error::Code;
+use crate::graphql::{HubSchema, Viewer, request_data};
+
+/// The media type of the GraphQL-over-HTTP specification.
+pub const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+const JSON: &str = "application/json";
+
+/// HTTP settings.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// Largest request body accepted; larger ones get 413 before any parsing.
+    pub max_body_bytes: usize,
+    /// Add `x-sql-statements` (statements sent while answering) to responses.
+    /// Exact only when requests do not overlap; meant for tests and benchmarks.
+    pub statement_header: bool,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 256 * 1024,
+            statement_header: false,
+        }
+    }
+}
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    schema: HubSchema,
+    db: Database,
+    settings: Arc<HttpSettings>,
+}
+
+/// The Hub's routes.
+pub fn router(schema: HubSchema, db: Database, settings: HttpSettings) -> Router {
+    let limit = settings.max_body_bytes;
+    let state = AppState {
+        schema,
+        db,
+        settings: Arc::new(settings),
+    };
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::ACCEPT_LANGUAGE,
+            header::HeaderName::from_static("x-api-key"),
+        ]);
+    Router::new()
+        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(cors)
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    if state.db.ping().await {
+        (StatusCode::OK, "ready").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+    }
+}
+
+/// Which response media type the client gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    GraphqlResponseJson,
+    Json,
+}
+
+/// Chooses the response type from `Accept`. No header, or only wildcards, gives
+/// `application/json` (what older clients expect); `None` means nothing acceptable.
+fn negotiate(accept: Option<&str>) -> Option<Format> {
+    let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
+        return Some(Format::Json);
+    };
+    let mut best: Option<(f32, Format)> = None;
+    for part in accept.split(',') {
+        let mut pieces = part.split(';');
+        let media = pieces
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        let q = pieces
+            .find_map(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+            })
+            .unwrap_or(1.0);
+        if q <= 0.0 {
+            continue;
+        }
+        let format = match media.as_str() {
+            GRAPHQL_RESPONSE_JSON => Format::GraphqlResponseJson,
+            JSON | "*/*" | "application/*" => Format::Json,
+            _ => continue,
+        };
+        let better = match best {
+            None => true,
+            Some((bq, bf)) => {
+                q > bq
+                    || (q == bq
+                        && bf == Format::Json
+                        && format == Format::GraphqlResponseJson
+                        && media != "*/*")
+            }
+        };
+        if better {
+            best = Some((q, format));
+        }
+    }
+    best.map(|(_, f)| f)
+}
+
+fn content_type(f: Format) -> HeaderValue {
+    HeaderValue::from_static(match f {
+        Format::GraphqlResponseJson => "application/graphql-response+json; charset=utf-8",
+        Format::Json => "application/json; charset=utf-8",
+    })
+}
+
+/// A response with only `errors`, for requests that never reached execution.
+fn request_error(
+    status: StatusCode,
+    format: Format,
+    code: Code,
+    message: impl Into<String>,
+) -> Response {
+    let body = json!({ "errors": [{ "message": message.into(), "extensions": { "code": code.as_str() } }] });
+    let mut res = (status, body.to_string()).into_response();
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, content_type(format));
+    res
+}
+
+/// The parameters of a GraphQL request, checked per the specification.
+struct Params {
+    query: String,
+    operation_name: Option<String>,
+    variables: Option<Map<String, Value>>,
+}
+
+fn params_from_json(v: Value) -> Result<Params, String> {
+    let Value::Object(mut m) = v else {
+        return Err("the request body must be a JSON object".into());
+    };
+    let query = match m.remove("query") {
+        Some(Value::String(q)) => q,
+        Some(_) => return Err("`query` must be a string".into()),
+        None => return Err("`query` is missing".into()),
+    };
+    let operation_name = match m.remove("operationName") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s),
+        Some(_) => return Err("`operationName` must be a string or null".into()),
+    };
+    let variables = match m.remove("variables") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(v)) => Some(v),
+        Some(_) => return Err("`variables` must be an object or null".into()),
+    };
+    match m.remove("extensions") {
+        None | Some(Value::Null) | Some(Value::Object(_)) => {}
+        Some(_) => return Err("`extensions` must be an object or null".into()),
+    }
+    Ok(Params {
+        query,
+        operation_name,
+        variables,
+    })
+}
+
+fn params_from_query_string(raw: &str) -> Result<Params, String> {
+    let mut query = None;
+    let mut operation_name = None;
+    let mut variables = None;
+    for (k, v) in form_pairs(raw) {
+        match k.as_str() {
+            "query" => query = Some(v),
+            "operationName" if !v.is_empty() => operation_name = Some(v),
+            "variables" if !v.is_empty() => match serde_json::from_str::<Value>(&v) {
+                Ok(Value::Object(m)) => variables = Some(m),
+                Ok(Value::Null) => {}
+                _ => return Err("`variables` must be a JSON object".into()),
+            },
+            "extensions" if !v.is_empty() => match serde_json::from_str::<Value>(&v) {
+                Ok(Value::Object(_) | Value::Null) => {}
+                _ => return Err("`extensions` must be a JSON object".into()),
+            },
+            _ => {}
+        }
+    }
+    Ok(Params {
+        query: query.ok_or("`query` is missing")?,
+        operation_name,
+        variables,
+    })
+}
+
+/// Decodes `application/x-www-form-urlencoded` pairs (`+` is a space).
+fn form_pairs(raw: &str) -> Vec<(String, String)> {
+    fn hex(b: u8) -> Option<u8> {
+        (b as char).to_digit(16).and_then(|d| u8::try_from(d).ok())
+    }
+    fn decode(s: &str) -> String {
+        let bytes = s.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'+' => out.push(b' '),
+                b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                    (Some(h), Some(l)) => {
+                        out.push(h * 16 + l);
+                        i += 2;
+                    }
+                    _ => out.push(b'%'),
+                },
+                b => out.push(b),
+            }
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+    raw.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+/// Whether the selected operation of `query` is a mutation (for refusing them on GET).
+fn is_mutation(query: &str, operation_name: Option<&str>) -> bool {
+    let Ok(doc) = async_graphql::parser::parse_query(query) else {
+        return false;
+    };
+    match &doc.operations {
+        DocumentOperations::Single(op) => op.node.ty == OperationType::Mutation,
+        DocumentOperations::Multiple(ops) => match operation_name {
+            Some(name) => ops
+                .iter()
+                .any(|(n, op)| n.as_str() == name && op.node.ty == OperationType::Mutation),
+            None => false,
+        },
+    }
+}
+
+fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+async fn graphql_get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let raw = raw.unwrap_or_default();
+    let wants_html = header_str(&headers, header::ACCEPT).is_some_and(|a| a.contains("text/html"));
+    if wants_html && !form_pairs(&raw).iter().any(|(k, _)| k == "query") {
+        return Html(
+            GraphiQLSource::build()
+                .endpoint("/graphql")
+                .title("Netzwerk Hub")
+                .finish(),
+        )
+        .into_response();
+    }
+    let Some(format) = negotiate(header_str(&headers, header::ACCEPT)) else {
+        return request_error(
+            StatusCode::NOT_ACCEPTABLE,
+            Format::Json,
+            Code::InvalidQuery,
+            "accept application/graphql-response+json or application/json",
+        );
+    };
+    let params = match params_from_query_string(&raw) {
+        Ok(p) => p,
+        Err(msg) => return request_error(StatusCode::BAD_REQUEST, format, Code::InvalidQuery, msg),
+    };
+    if is_mutation(&params.query, params.operation_name.as_deref()) {
+        let mut res = request_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format,
+            Code::InvalidQuery,
+            "mutations must be sent with POST",
+        );
+        res.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return res;
+    }
+    execute(&state, &headers, format, params).await
+}
+
+async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(format) = negotiate(header_str(&headers, header::ACCEPT)) else {
+        return request_error(
+            StatusCode::NOT_ACCEPTABLE,
+            Format::Json,
+            Code::InvalidQuery,
+            "accept application/graphql-response+json or application/json",
+        );
+    };
+    let media = header_str(&headers, header::CONTENT_TYPE)
+        .map(|c| {
+            c.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .unwrap_or_default();
+    if media != JSON {
+        return request_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format,
+            Code::InvalidQuery,
+            "send the request as Content-Type: application/json",
+        );
+    }
+    let value: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => {
+            return request_error(
+                StatusCode::BAD_REQUEST,
+                format,
+                Code::InvalidQuery,
+                format!("the body is not valid JSON: {e}"),
+            );
+        }
+    };
+    match params_from_json(value) {
+        Ok(p) => execute(&state, &headers, format, p).await,
+        Err(msg) => request_error(StatusCode::BAD_REQUEST, format, Code::InvalidQuery, msg),
+    }
+}
+
+async fn execute(
+    state: &AppState,
+    headers: &HeaderMap,
+    format: Format,
+    params: Params,
+) -> Response {
+    let before = state.db.statements_executed();
+    let authorization = header_str(headers, header::AUTHORIZATION);
+    let api_key = headers.get("x-api-key").and_then(|v| v.to_str().ok());
+    let origin = header_str(headers, header::ORIGIN);
+    let actor = match auth::resolve(&state.db, authorization, api_key, origin).await {
+        Ok(a) => a,
+        Err(AuthError::Storage(e)) => {
+            tracing::error!(error = %e, "database failed while checking credentials");
+            return request_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format,
+                Code::Internal,
+                "the database is not available",
+            );
+        }
+        Err(e) => {
+            return request_error(
+                StatusCode::UNAUTHORIZED,
+                format,
+                Code::Unauthenticated,
+                e.to_string(),
+            );
+        }
+    };
+    let languages = header_str(headers, header::ACCEPT_LANGUAGE)
+        .map(LanguagePreference::from_accept_language)
+        .unwrap_or_default();
+    let token = authorization
+        .and_then(|h| h.trim().split_once(' '))
+        .filter(|(s, _)| s.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim().to_owned());
+    let viewer = Viewer {
+        actor,
+        languages: Arc::new(languages),
+        token,
+    };
+    let (viewer, loader) = request_data(&state.db, viewer);
+    let mut request = async_graphql::Request::new(params.query)
+        .data(viewer)
+        .data(loader);
+    if let Some(op) = params.operation_name {
+        request = request.operation_name(op);
+    }
+    if let Some(v) = params.variables {
+        request = request.variables(Variables::from_json(Value::Object(v)));
+    }
+    let mut response = state.schema.execute(request).await;
+
+    // Errors from async-graphql itself (parse, validation, coercion) carry no code.
+    for err in &mut response.errors {
+        let ext = err
+            .extensions
+            .get_or_insert_with(ErrorExtensionValues::default);
+        if ext.get("code").is_none() {
+            ext.set("code", Code::InvalidQuery.as_str());
+        }
+    }
+    let request_failed = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
+    let mut body = serde_json::to_value(&response)
+        .unwrap_or_else(|_| json!({ "errors": [{ "message": "cannot serialise the response" }] }));
+    let status = if format == Format::GraphqlResponseJson && request_failed {
+        if let Value::Object(m) = &mut body {
+            m.remove("data");
+        }
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let mut res = (status, body.to_string()).into_response();
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, content_type(format));
+    if state.settings.statement_header {
+        let n = state.db.statements_executed().saturating_sub(before);
+        if let Ok(v) = HeaderValue::from_str(&n.to_string()) {
+            res.headers_mut().insert("x-sql-statements", v);
+        }
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negotiation() {
+        assert_eq!(negotiate(None), Some(Format::Json));
+        assert_eq!(negotiate(Some("*/*")), Some(Format::Json));
+        assert_eq!(negotiate(Some("application/json")), Some(Format::Json));
+        assert_eq!(
+            negotiate(Some("application/graphql-response+json")),
+            Some(Format::GraphqlResponseJson)
+        );
+        assert_eq!(
+            negotiate(Some(
+                "application/graphql-response+json, application/json;q=0.9"
+            )),
+            Some(Format::GraphqlResponseJson)
+        );
+        assert_eq!(
+            negotiate(Some("application/json, application/graphql-response+json")),
+            Some(Format::GraphqlResponseJson)
+        );
+        assert_eq!(
+            negotiate(Some(
+                "application/json;q=1, application/graphql-response+json;q=0.5"
+            )),
+            Some(Format::Json)
+        );
+        assert_eq!(negotiate(Some("text/html")), None);
+    }
+
+    #[test]
+    fn query_string_parameters() {
+        let p = params_from_query_string("query=%7B+__typename+%7D&variables=%7B%22a%22%3A1%7D")
+            .expect("valid");
+        assert_eq!(p.query, "{ __typename }");
+        assert_eq!(
+            p.variables.and_then(|v| v.get("a").cloned()),
+            Some(json!(1))
+        );
+        assert!(params_from_query_string("variables=%5B%5D&query=x").is_err());
+    }
+
+    #[test]
+    fn body_parameters() {
+        assert!(params_from_json(json!({"query": "{a}", "variables": null, "extensions": null, "operationName": null})).is_ok());
+        assert!(params_from_json(json!({"query": 1})).is_err());
+        assert!(params_from_json(json!({"query": "{a}", "variables": "x"})).is_err());
+        assert!(params_from_json(json!(["x"])).is_err());
+    }
+
+    #[test]
+    fn mutation_detection() {
+        assert!(is_mutation("mutation { logout }", None));
+        assert!(!is_mutation("{ __typename }", None));
+        assert!(is_mutation("query A { a } mutation B { b }", Some("B")));
+    }
+}

@@ -1,0 +1,5 @@
+//! The `netzwerk` binary: see `netzwerk --help`.
+
+fn main() -> std::process::ExitCode {
+    netzwerk_gateway::cli::main()
+}

@@ -1,0 +1,159 @@
+//! Partner websites' API keys. Only a SHA-256 hash of each key is stored; the key
+//! itself is shown once, when it is made.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use netzwerk_domain::ids::ApiKeyId;
+
+use crate::change_log::{self, Action, EntityKind};
+use crate::error::stored;
+use crate::schema::api_keys;
+use crate::{AnyConnection, Result, StorageError};
+
+/// An API key's public facts.
+#[derive(Debug, Clone)]
+pub struct ApiKeyInfo {
+    /// Id.
+    pub id: ApiKeyId,
+    /// Who it is for, e.g. the partner site's name.
+    pub name: String,
+    /// The first characters of the key, to recognise it in lists.
+    pub prefix: String,
+    /// Origins allowed to use it from a browser (empty: any).
+    pub allowed_origins: Vec<String>,
+    /// When it was made.
+    pub created_at: NaiveDateTime,
+    /// When it was revoked.
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+type KeyRow = (
+    String,
+    String,
+    String,
+    String,
+    NaiveDateTime,
+    Option<NaiveDateTime>,
+);
+
+const COLUMNS: (
+    api_keys::id,
+    api_keys::name,
+    api_keys::prefix,
+    api_keys::allowed_origins,
+    api_keys::created_at,
+    api_keys::revoked_at,
+) = (
+    api_keys::id,
+    api_keys::name,
+    api_keys::prefix,
+    api_keys::allowed_origins,
+    api_keys::created_at,
+    api_keys::revoked_at,
+);
+
+fn from_row((id, name, prefix, origins, created_at, revoked_at): KeyRow) -> Result<ApiKeyInfo> {
+    Ok(ApiKeyInfo {
+        id: stored("api_keys.id", ApiKeyId::parse(&id))?,
+        name,
+        prefix,
+        allowed_origins: origins
+            .split(' ')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        created_at,
+        revoked_at,
+    })
+}
+
+/// Stores a new key by its hash.
+pub fn insert(
+    conn: &mut AnyConnection,
+    actor: &str,
+    name: &str,
+    prefix: &str,
+    key_hash: &str,
+    allowed_origins: &[String],
+) -> Result<ApiKeyInfo> {
+    let id = ApiKeyId::generate();
+    conn.transaction(|conn| {
+        diesel::insert_into(api_keys::table)
+            .values((
+                api_keys::id.eq(id.to_string()),
+                api_keys::name.eq(name),
+                api_keys::prefix.eq(prefix),
+                api_keys::key_hash.eq(key_hash),
+                api_keys::allowed_origins.eq(allowed_origins.join(" ")),
+                api_keys::created_at.eq(crate::now()),
+            ))
+            .execute(conn)?;
+        change_log::record(
+            conn,
+            actor,
+            EntityKind::ApiKey,
+            &id.to_string(),
+            None,
+            Action::Created,
+            name,
+        )?;
+        get(conn, id)
+    })
+}
+
+/// One key by id.
+pub fn get(conn: &mut AnyConnection, id: ApiKeyId) -> Result<ApiKeyInfo> {
+    let row: Option<KeyRow> = api_keys::table
+        .find(id.to_string())
+        .select(COLUMNS)
+        .first(conn)
+        .optional()?;
+    row.map(from_row)
+        .transpose()?
+        .ok_or_else(|| StorageError::NotFound(format!("API key {id}")))
+}
+
+/// Every key, newest first.
+pub fn list(conn: &mut AnyConnection) -> Result<Vec<ApiKeyInfo>> {
+    let rows: Vec<KeyRow> = api_keys::table
+        .order(api_keys::created_at.desc())
+        .select(COLUMNS)
+        .load(conn)?;
+    rows.into_iter().map(from_row).collect()
+}
+
+/// Revokes a key; revoking twice is an error naming the key.
+pub fn revoke(conn: &mut AnyConnection, actor: &str, id: ApiKeyId) -> Result<ApiKeyInfo> {
+    conn.transaction(|conn| {
+        let key = get(conn, id)?;
+        if key.revoked_at.is_some() {
+            return Err(StorageError::Conflict(format!(
+                "API key {id} is revoked already"
+            )));
+        }
+        diesel::update(api_keys::table.find(id.to_string()))
+            .set(api_keys::revoked_at.eq(Some(crate::now())))
+            .execute(conn)?;
+        change_log::record(
+            conn,
+            actor,
+            EntityKind::ApiKey,
+            &id.to_string(),
+            None,
+            Action::Updated,
+            &format!("revoked {}", key.name),
+        )?;
+        get(conn, id)
+    })
+}
+
+/// The unrevoked key with this hash.
+pub fn find_active(conn: &mut AnyConnection, key_hash: &str) -> Result<Option<ApiKeyInfo>> {
+    let row: Option<KeyRow> = api_keys::table
+        .filter(api_keys::key_hash.eq(key_hash))
+        .filter(api_keys::revoked_at.is_null())
+        .select(COLUMNS)
+        .first(conn)
+        .optional()?;
+    row.map(from_row).transpose()
+}

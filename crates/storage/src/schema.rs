@@ -1,0 +1,223 @@
+// @generated-by-hand in the shape of `diesel print-schema`; the `schema_matches_database`
+// test compares it with the migrated SQLite and PostgreSQL databases and fails on drift.
+
+diesel::table! {
+    api_keys (id) {
+        id -> Text,
+        name -> Text,
+        prefix -> Text,
+        key_hash -> Text,
+        allowed_origins -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    change_log (id) {
+        id -> Text,
+        changed_at -> Timestamp,
+        actor -> Text,
+        entity_kind -> Text,
+        entity_id -> Text,
+        organisation_id -> Nullable<Text>,
+        action -> Text,
+        summary -> Text,
+    }
+}
+
+diesel::table! {
+    contacts (id) {
+        id -> Text,
+        organisation_id -> Text,
+        name -> Text,
+        role -> Nullable<Text>,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        visibility -> Text,
+        content_language -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    locations (id) {
+        id -> Text,
+        organisation_id -> Text,
+        name -> Text,
+        address -> Nullable<Text>,
+        locality -> Nullable<Text>,
+        locality_key -> Nullable<Text>,
+        postcode -> Nullable<Text>,
+        latitude -> Nullable<Double>,
+        longitude -> Nullable<Double>,
+        wheelchair_accessible -> Nullable<Bool>,
+        accessibility_note -> Nullable<Text>,
+        transport_hint -> Nullable<Text>,
+        timezone -> Text,
+        content_language -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    opening_hours (service_id, position) {
+        service_id -> Text,
+        position -> Integer,
+        weekday -> Integer,
+        opens -> Integer,
+        closes -> Integer,
+    }
+}
+
+diesel::table! {
+    organisation_identifiers (organisation_id, position) {
+        organisation_id -> Text,
+        position -> Integer,
+        scheme -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
+    organisations (id) {
+        id -> Text,
+        slug -> Text,
+        name -> Text,
+        alternate_name -> Nullable<Text>,
+        legal_status -> Text,
+        description -> Nullable<Text>,
+        content_language -> Text,
+        website -> Nullable<Text>,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        logo_url -> Nullable<Text>,
+        membership_status -> Text,
+        member_since -> Nullable<Date>,
+        fields_of_action -> Text,
+        topics -> Text,
+        target_groups -> Text,
+        search_text -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    schedule_exceptions (service_id, date) {
+        service_id -> Text,
+        date -> Date,
+        opens -> Nullable<Integer>,
+        closes -> Nullable<Integer>,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    service_languages (service_id, language) {
+        service_id -> Text,
+        language -> Text,
+    }
+}
+
+diesel::table! {
+    service_locations (service_id, location_id) {
+        service_id -> Text,
+        location_id -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    service_target_groups (service_id, target_group) {
+        service_id -> Text,
+        target_group -> Text,
+    }
+}
+
+diesel::table! {
+    services (id) {
+        id -> Text,
+        organisation_id -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        content_language -> Text,
+        category -> Text,
+        free -> Bool,
+        fee_note -> Nullable<Text>,
+        appointment_required -> Bool,
+        eligibility -> Nullable<Text>,
+        application_process -> Nullable<Text>,
+        timezone -> Text,
+        search_text -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    translations (entity_id, field, language) {
+        entity_id -> Text,
+        field -> Text,
+        language -> Text,
+        organisation_id -> Text,
+        text -> Text,
+        machine_translated -> Bool,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        email -> Text,
+        display_name -> Text,
+        password_hash -> Text,
+        role -> Text,
+        organisation_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(contacts -> organisations (organisation_id));
+diesel::joinable!(locations -> organisations (organisation_id));
+diesel::joinable!(opening_hours -> services (service_id));
+diesel::joinable!(organisation_identifiers -> organisations (organisation_id));
+diesel::joinable!(schedule_exceptions -> services (service_id));
+diesel::joinable!(service_languages -> services (service_id));
+diesel::joinable!(service_locations -> locations (location_id));
+diesel::joinable!(service_locations -> services (service_id));
+diesel::joinable!(service_target_groups -> services (service_id));
+diesel::joinable!(services -> organisations (organisation_id));
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(translations -> organisations (organisation_id));
+diesel::joinable!(users -> organisations (organisation_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    api_keys,
+    change_log,
+    contacts,
+    locations,
+    opening_hours,
+    organisation_identifiers,
+    organisations,
+    schedule_exceptions,
+    service_languages,
+    service_locations,
+    service_target_groups,
+    services,
+    sessions,
+    translations,
+    users,
+);

@@ -1,0 +1,739 @@
+//! Services (offers): rows, their links (languages, target groups, locations, hours),
+//! and the directory's main list filter.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Timelike, Utc};
+use diesel::dsl::{exists, not};
+use diesel::prelude::*;
+use diesel::sql_types::Bool;
+use netzwerk_domain::ids::{LocationId, OrganisationId, ServiceId};
+use netzwerk_domain::language::LanguageCode;
+use netzwerk_domain::location::{DEFAULT_TIMEZONE, Timezone};
+use netzwerk_domain::organisation::TargetGroup;
+use netzwerk_domain::record::Record;
+use netzwerk_domain::schedule::{OpeningHours, ScheduleException, TimeOfDay, Weekday};
+use netzwerk_domain::service::{Service, ServiceCategory, ServiceLinks};
+use netzwerk_domain::{ValidationError, text};
+
+use crate::change_log::{self, Action, EntityKind};
+use crate::db::{MultiBackend, insert_all};
+use crate::error::stored;
+use crate::schema::{
+    change_log as log, locations, opening_hours, organisations, schedule_exceptions,
+    service_languages, service_locations, service_target_groups, services,
+};
+use crate::{AnyConnection, Page, Result, StorageError};
+
+/// A service as read back (its own fields; links are loaded separately).
+pub type ServiceRecord = Record<ServiceId, Service>;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = services, treat_none_as_null = true)]
+struct ServiceRow {
+    id: String,
+    organisation_id: String,
+    name: String,
+    description: Option<String>,
+    content_language: String,
+    category: String,
+    free: bool,
+    fee_note: Option<String>,
+    appointment_required: bool,
+    eligibility: Option<String>,
+    application_process: Option<String>,
+    timezone: String,
+    search_text: String,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+fn from_row(r: ServiceRow) -> Result<ServiceRecord> {
+    Ok(Record {
+        id: stored("services.id", ServiceId::parse(&r.id))?,
+        organisation_id: stored(
+            "services.organisation_id",
+            OrganisationId::parse(&r.organisation_id),
+        )?,
+        value: Service {
+            name: r.name,
+            description: r.description,
+            content_language: stored(
+                "services.content_language",
+                LanguageCode::parse(&r.content_language),
+            )?,
+            category: stored("services.category", ServiceCategory::parse(&r.category))?,
+            free: r.free,
+            fee_note: r.fee_note,
+            appointment_required: r.appointment_required,
+            eligibility: r.eligibility,
+            application_process: r.application_process,
+        },
+        created_at: r.created_at.and_utc(),
+        updated_at: r.updated_at.and_utc(),
+    })
+}
+
+fn minutes(t: TimeOfDay) -> i32 {
+    i32::from(t.minutes())
+}
+
+/// Checks that every linked location belongs to the service's organisation.
+fn check_locations(conn: &mut AnyConnection, org: &str, links: &ServiceLinks) -> Result<()> {
+    let wanted: Vec<String> = links.location_ids.iter().map(ToString::to_string).collect();
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let found: Vec<String> = locations::table
+        .filter(locations::id.eq_any(&wanted))
+        .filter(locations::organisation_id.eq(org))
+        .select(locations::id)
+        .load(conn)?;
+    for (i, w) in wanted.iter().enumerate() {
+        if !found.contains(w) {
+            return Err(ValidationError::new(
+                format!("locationIds[{i}]"),
+                "own_location",
+                format!("location {w} does not exist or belongs to another organisation"),
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+fn write_links(conn: &mut AnyConnection, sid: &str, links: &ServiceLinks) -> Result<()> {
+    diesel::delete(service_languages::table.filter(service_languages::service_id.eq(sid)))
+        .execute(conn)?;
+    diesel::delete(service_target_groups::table.filter(service_target_groups::service_id.eq(sid)))
+        .execute(conn)?;
+    diesel::delete(service_locations::table.filter(service_locations::service_id.eq(sid)))
+        .execute(conn)?;
+    diesel::delete(opening_hours::table.filter(opening_hours::service_id.eq(sid))).execute(conn)?;
+    diesel::delete(schedule_exceptions::table.filter(schedule_exceptions::service_id.eq(sid)))
+        .execute(conn)?;
+    let langs: Vec<_> = links
+        .languages
+        .iter()
+        .map(|l| {
+            (
+                service_languages::service_id.eq(sid),
+                service_languages::language.eq(l.as_str()),
+            )
+        })
+        .collect();
+    if !langs.is_empty() {
+        insert_all!(conn, service_languages::table, langs)?;
+    }
+    let groups: Vec<_> = links
+        .target_groups
+        .iter()
+        .map(|g| {
+            (
+                service_target_groups::service_id.eq(sid),
+                service_target_groups::target_group.eq(g.as_str()),
+            )
+        })
+        .collect();
+    if !groups.is_empty() {
+        insert_all!(conn, service_target_groups::table, groups)?;
+    }
+    let locs: Vec<_> = links
+        .location_ids
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            (
+                service_locations::service_id.eq(sid),
+                service_locations::location_id.eq(l.to_string()),
+                service_locations::position.eq(i32::try_from(i).unwrap_or(i32::MAX)),
+            )
+        })
+        .collect();
+    if !locs.is_empty() {
+        insert_all!(conn, service_locations::table, locs)?;
+    }
+    let hours: Vec<_> = links
+        .opening_hours
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            (
+                opening_hours::service_id.eq(sid),
+                opening_hours::position.eq(i32::try_from(i).unwrap_or(i32::MAX)),
+                opening_hours::weekday.eq(i32::from(h.weekday.number())),
+                opening_hours::opens.eq(minutes(h.opens)),
+                opening_hours::closes.eq(minutes(h.closes)),
+            )
+        })
+        .collect();
+    if !hours.is_empty() {
+        insert_all!(conn, opening_hours::table, hours)?;
+    }
+    let exceptions: Vec<_> = links
+        .exceptions
+        .iter()
+        .map(|e| {
+            (
+                schedule_exceptions::service_id.eq(sid),
+                schedule_exceptions::date.eq(e.date),
+                schedule_exceptions::opens.eq(e.opens.map(minutes)),
+                schedule_exceptions::closes.eq(e.closes.map(minutes)),
+                schedule_exceptions::note.eq(e.note.as_deref()),
+            )
+        })
+        .collect();
+    if !exceptions.is_empty() {
+        insert_all!(conn, schedule_exceptions::table, exceptions)?;
+    }
+    Ok(())
+}
+
+/// Recomputes the folded search text from the service, its organisation's name and
+/// every translation of the service.
+pub fn refresh_search_text(conn: &mut AnyConnection, sid: &str) -> Result<()> {
+    let (name, description, org): (String, Option<String>, String) = services::table
+        .inner_join(organisations::table)
+        .filter(services::id.eq(sid))
+        .select((services::name, services::description, organisations::name))
+        .first(conn)?;
+    let translated = crate::translations::search_text_of(conn, sid)?;
+    let search = text::fold(&format!(
+        "{name} {} {org} {translated}",
+        description.unwrap_or_default()
+    ));
+    diesel::update(services::table.find(sid))
+        .set(services::search_text.eq(search))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Sets the service's time zone to its first location's (Europe/Berlin without one).
+pub fn refresh_timezone(conn: &mut AnyConnection, sid: &str) -> Result<()> {
+    let tz: Option<String> = service_locations::table
+        .inner_join(locations::table)
+        .filter(service_locations::service_id.eq(sid))
+        .order(service_locations::position)
+        .select(locations::timezone)
+        .first(conn)
+        .optional()?;
+    diesel::update(services::table.find(sid))
+        .set(services::timezone.eq(tz.unwrap_or_else(|| DEFAULT_TIMEZONE.to_owned())))
+        .execute(conn)?;
+    Ok(())
+}
+
+fn write(
+    conn: &mut AnyConnection,
+    id: ServiceId,
+    org: OrganisationId,
+    s: &Service,
+    links: &ServiceLinks,
+    created_at: NaiveDateTime,
+    is_new: bool,
+) -> Result<()> {
+    let sid = id.to_string();
+    let oid = org.to_string();
+    check_locations(conn, &oid, links)?;
+    let row = ServiceRow {
+        id: sid.clone(),
+        organisation_id: oid,
+        name: s.name.clone(),
+        description: s.description.clone(),
+        content_language: s.content_language.as_str().to_owned(),
+        category: s.category.as_str().to_owned(),
+        free: s.free,
+        fee_note: s.fee_note.clone(),
+        appointment_required: s.appointment_required,
+        eligibility: s.eligibility.clone(),
+        application_process: s.application_process.clone(),
+        timezone: DEFAULT_TIMEZONE.to_owned(),
+        search_text: String::new(),
+        created_at,
+        updated_at: crate::now(),
+    };
+    if is_new {
+        diesel::insert_into(services::table)
+            .values(&row)
+            .execute(conn)?;
+    } else {
+        diesel::update(services::table.find(&sid))
+            .set(&row)
+            .execute(conn)?;
+    }
+    write_links(conn, &sid, links)?;
+    refresh_timezone(conn, &sid)?;
+    refresh_search_text(conn, &sid)
+}
+
+/// Creates a service of an organisation with its links, in one transaction.
+pub fn insert(
+    conn: &mut AnyConnection,
+    actor: &str,
+    org: OrganisationId,
+    service: &Service,
+    links: &ServiceLinks,
+) -> Result<ServiceRecord> {
+    let id = ServiceId::generate();
+    conn.transaction(|conn| {
+        write(conn, id, org, service, links, crate::now(), true)?;
+        change_log::record(
+            conn,
+            actor,
+            EntityKind::Service,
+            &id.to_string(),
+            Some(&org.to_string()),
+            Action::Created,
+            &service.name,
+        )?;
+        get(conn, id)
+    })
+}
+
+/// Replaces a service's fields and links, in one transaction.
+pub fn update(
+    conn: &mut AnyConnection,
+    actor: &str,
+    id: ServiceId,
+    service: &Service,
+    links: &ServiceLinks,
+) -> Result<ServiceRecord> {
+    conn.transaction(|conn| {
+        let current = get(conn, id)?;
+        write(
+            conn,
+            id,
+            current.organisation_id,
+            service,
+            links,
+            current.created_at.naive_utc(),
+            false,
+        )?;
+        change_log::record(
+            conn,
+            actor,
+            EntityKind::Service,
+            &id.to_string(),
+            Some(&current.organisation_id.to_string()),
+            Action::Updated,
+            &service.name,
+        )?;
+        get(conn, id)
+    })
+}
+
+/// Deletes a service with its links and translations.
+pub fn delete(conn: &mut AnyConnection, actor: &str, id: ServiceId) -> Result<()> {
+    conn.transaction(|conn| {
+        let current = get(conn, id)?;
+        let sid = id.to_string();
+        diesel::delete(services::table.find(&sid)).execute(conn)?;
+        crate::translations::remove_all(conn, &sid)?;
+        change_log::record(
+            conn,
+            actor,
+            EntityKind::Service,
+            &sid,
+            Some(&current.organisation_id.to_string()),
+            Action::Deleted,
+            &current.value.name,
+        )?;
+        Ok(())
+    })
+}
+
+/// One service by id.
+pub fn get(conn: &mut AnyConnection, id: ServiceId) -> Result<ServiceRecord> {
+    get_many(conn, &[id])?
+        .pop()
+        .ok_or_else(|| StorageError::NotFound(format!("service {id}")))
+}
+
+/// Many services by id; missing ids are left out.
+pub fn get_many(conn: &mut AnyConnection, ids: &[ServiceId]) -> Result<Vec<ServiceRecord>> {
+    let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    services::table
+        .filter(services::id.eq_any(&ids))
+        .select(ServiceRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(from_row)
+        .collect()
+}
+
+/// The services of many organisations, by organisation, ordered by name.
+pub fn of_organisations(
+    conn: &mut AnyConnection,
+    orgs: &[OrganisationId],
+) -> Result<HashMap<OrganisationId, Vec<ServiceRecord>>> {
+    let ids: Vec<String> = orgs.iter().map(ToString::to_string).collect();
+    let rows: Vec<ServiceRow> = services::table
+        .filter(services::organisation_id.eq_any(&ids))
+        .order((services::name, services::id))
+        .select(ServiceRow::as_select())
+        .load(conn)?;
+    let mut out: HashMap<OrganisationId, Vec<ServiceRecord>> = HashMap::new();
+    for r in rows {
+        let rec = from_row(r)?;
+        out.entry(rec.organisation_id).or_default().push(rec);
+    }
+    Ok(out)
+}
+
+fn ids_of(services: &[ServiceId]) -> Vec<String> {
+    services.iter().map(ToString::to_string).collect()
+}
+
+fn group<T>(rows: Vec<(String, T)>) -> Result<HashMap<ServiceId, Vec<T>>> {
+    let mut out: HashMap<ServiceId, Vec<T>> = HashMap::new();
+    for (sid, v) in rows {
+        out.entry(stored("service_id", ServiceId::parse(&sid))?)
+            .or_default()
+            .push(v);
+    }
+    Ok(out)
+}
+
+/// Delivery languages of many services — one statement.
+pub fn languages_of(
+    conn: &mut AnyConnection,
+    services: &[ServiceId],
+) -> Result<HashMap<ServiceId, Vec<LanguageCode>>> {
+    let rows: Vec<(String, String)> = service_languages::table
+        .filter(service_languages::service_id.eq_any(ids_of(services)))
+        .order((service_languages::service_id, service_languages::language))
+        .load(conn)?;
+    let parsed = rows
+        .into_iter()
+        .map(|(s, l)| {
+            Ok((
+                s,
+                stored("service_languages.language", LanguageCode::parse(&l))?,
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    group(parsed)
+}
+
+/// Target groups of many services — one statement.
+pub fn target_groups_of(
+    conn: &mut AnyConnection,
+    services: &[ServiceId],
+) -> Result<HashMap<ServiceId, Vec<TargetGroup>>> {
+    let rows: Vec<(String, String)> = service_target_groups::table
+        .filter(service_target_groups::service_id.eq_any(ids_of(services)))
+        .order((
+            service_target_groups::service_id,
+            service_target_groups::target_group,
+        ))
+        .load(conn)?;
+    let parsed = rows
+        .into_iter()
+        .map(|(s, g)| {
+            Ok((
+                s,
+                stored("service_target_groups.target_group", TargetGroup::parse(&g))?,
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    group(parsed)
+}
+
+/// A service's weekly hours and exceptions, with the time zone they are in.
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    /// The time zone of the times below.
+    pub timezone: Timezone,
+    /// Weekly hours, in order.
+    pub opening_hours: Vec<OpeningHours>,
+    /// Exceptions, by date.
+    pub exceptions: Vec<ScheduleException>,
+}
+
+/// service id, date, opens, closes, note.
+type ExceptionRow = (String, NaiveDate, Option<i32>, Option<i32>, Option<String>);
+
+fn time(column: &str, m: i32) -> Result<TimeOfDay> {
+    u16::try_from(m)
+        .ok()
+        .and_then(TimeOfDay::from_minutes)
+        .ok_or_else(|| StorageError::Corrupt(format!("{column}: {m} is not a time of day")))
+}
+
+/// Schedules of many services — two statements (hours, exceptions) plus one for zones.
+pub fn schedules_of(
+    conn: &mut AnyConnection,
+    services: &[ServiceId],
+) -> Result<HashMap<ServiceId, Schedule>> {
+    let ids = ids_of(services);
+    let zones: Vec<(String, String)> = services::table
+        .filter(services::id.eq_any(&ids))
+        .select((services::id, services::timezone))
+        .load(conn)?;
+    let hours: Vec<(String, i32, i32, i32)> = opening_hours::table
+        .filter(opening_hours::service_id.eq_any(&ids))
+        .order((opening_hours::service_id, opening_hours::position))
+        .select((
+            opening_hours::service_id,
+            opening_hours::weekday,
+            opening_hours::opens,
+            opening_hours::closes,
+        ))
+        .load(conn)?;
+    let exceptions: Vec<ExceptionRow> = schedule_exceptions::table
+        .filter(schedule_exceptions::service_id.eq_any(&ids))
+        .order((schedule_exceptions::service_id, schedule_exceptions::date))
+        .load(conn)?;
+    let mut out: HashMap<ServiceId, Schedule> = HashMap::new();
+    for (sid, tz) in zones {
+        out.insert(
+            stored("services.id", ServiceId::parse(&sid))?,
+            Schedule {
+                timezone: stored("services.timezone", Timezone::parse(&tz))?,
+                opening_hours: Vec::new(),
+                exceptions: Vec::new(),
+            },
+        );
+    }
+    for (sid, weekday, opens, closes) in hours {
+        let sid = stored("opening_hours.service_id", ServiceId::parse(&sid))?;
+        let h = OpeningHours::new(
+            stored("opening_hours.weekday", Weekday::new(i64::from(weekday)))?,
+            time("opening_hours.opens", opens)?,
+            time("opening_hours.closes", closes)?,
+        );
+        if let Some(s) = out.get_mut(&sid) {
+            s.opening_hours.push(stored("opening_hours", h)?);
+        }
+    }
+    for (sid, date, opens, closes, note) in exceptions {
+        let sid = stored("schedule_exceptions.service_id", ServiceId::parse(&sid))?;
+        let e = ScheduleException {
+            date,
+            opens: opens
+                .map(|m| time("schedule_exceptions.opens", m))
+                .transpose()?,
+            closes: closes
+                .map(|m| time("schedule_exceptions.closes", m))
+                .transpose()?,
+            note,
+        };
+        if let Some(s) = out.get_mut(&sid) {
+            s.exceptions.push(e);
+        }
+    }
+    Ok(out)
+}
+
+/// Location ids linked to one service, in order (for patch-style updates).
+pub fn location_ids_of(conn: &mut AnyConnection, service: ServiceId) -> Result<Vec<LocationId>> {
+    let rows: Vec<String> = service_locations::table
+        .filter(service_locations::service_id.eq(service.to_string()))
+        .order(service_locations::position)
+        .select(service_locations::location_id)
+        .load(conn)?;
+    rows.iter()
+        .map(|l| stored("service_locations.location_id", LocationId::parse(l)))
+        .collect()
+}
+
+/// The whole link set of one service (for patch-style updates).
+pub fn links_of(conn: &mut AnyConnection, service: ServiceId) -> Result<ServiceLinks> {
+    let ids = [service];
+    let schedule = schedules_of(conn, &ids)?.remove(&service);
+    Ok(ServiceLinks {
+        target_groups: target_groups_of(conn, &ids)?
+            .remove(&service)
+            .unwrap_or_default(),
+        languages: languages_of(conn, &ids)?
+            .remove(&service)
+            .unwrap_or_default(),
+        location_ids: location_ids_of(conn, service)?,
+        opening_hours: schedule
+            .as_ref()
+            .map(|s| s.opening_hours.clone())
+            .unwrap_or_default(),
+        exceptions: schedule.map(|s| s.exceptions).unwrap_or_default(),
+    })
+}
+
+/// Filter of the service list; every set field narrows it.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceFilter {
+    /// Words that must all occur (folded, lightly stemmed) in name, description,
+    /// organisation name or any translation.
+    pub text: Option<String>,
+    /// Kind of offer.
+    pub category: Option<ServiceCategory>,
+    /// For this target group.
+    pub target_group: Option<TargetGroup>,
+    /// Delivered in this language.
+    pub language: Option<LanguageCode>,
+    /// Offered at a location in this locality (folded: `Koepenick` finds `Köpenick`).
+    pub locality: Option<String>,
+    /// Free of charge (true) or not (false).
+    pub free: Option<bool>,
+    /// Open at this instant, by its hours in its own time zone.
+    pub open_at: Option<DateTime<Utc>>,
+    /// Of this organisation.
+    pub organisation: Option<OrganisationId>,
+    /// Changed after this instant (from the change log).
+    pub modified_after: Option<NaiveDateTime>,
+}
+
+type BoxedServices<'a> = services::BoxedQuery<'a, MultiBackend>;
+type Condition = Box<dyn BoxableExpression<services::table, MultiBackend, SqlType = Bool>>;
+
+/// "Open at" for the services whose hours are in `tz`: an exception on the local date
+/// decides alone; otherwise a weekly rule must cover the local time.
+fn open_in_zone(tz: &str, at: DateTime<Utc>) -> Option<Condition> {
+    let zone = Timezone::parse(tz).ok()?;
+    let local = at.with_timezone(&zone.tz()).naive_local();
+    let date = local.date();
+    let minute = i32::try_from(local.hour() * 60 + local.minute()).ok()?;
+    let weekday = i32::from(Weekday::of(date).number());
+    let exception_open = schedule_exceptions::table
+        .filter(schedule_exceptions::service_id.eq(services::id))
+        .filter(schedule_exceptions::date.eq(date))
+        .filter(schedule_exceptions::opens.le(minute))
+        .filter(schedule_exceptions::closes.gt(minute));
+    let any_exception = schedule_exceptions::table
+        .filter(schedule_exceptions::service_id.eq(services::id))
+        .filter(schedule_exceptions::date.eq(date));
+    let weekly_open = opening_hours::table
+        .filter(opening_hours::service_id.eq(services::id))
+        .filter(opening_hours::weekday.eq(weekday))
+        .filter(opening_hours::opens.le(minute))
+        .filter(opening_hours::closes.gt(minute));
+    Some(Box::new(services::timezone.eq(tz.to_owned()).and(
+        exists(exception_open).or(not(exists(any_exception)).and(exists(weekly_open))),
+    )))
+}
+
+fn filtered(f: &ServiceFilter, zones: &[String]) -> BoxedServices<'static> {
+    let mut q = services::table.into_boxed();
+    if let Some(t) = &f.text {
+        for term in text::search_terms(t) {
+            q = q.filter(services::search_text.like(format!("%{term}%")));
+        }
+    }
+    if let Some(c) = f.category {
+        q = q.filter(services::category.eq(c.as_str()));
+    }
+    if let Some(g) = f.target_group {
+        q = q.filter(exists(
+            service_target_groups::table
+                .filter(service_target_groups::service_id.eq(services::id))
+                .filter(service_target_groups::target_group.eq(g.as_str())),
+        ));
+    }
+    if let Some(l) = f.language {
+        q = q.filter(exists(
+            service_languages::table
+                .filter(service_languages::service_id.eq(services::id))
+                .filter(service_languages::language.eq(l.as_str().to_owned())),
+        ));
+    }
+    if let Some(l) = &f.locality {
+        q = q.filter(exists(
+            service_locations::table
+                .inner_join(locations::table)
+                .filter(service_locations::service_id.eq(services::id))
+                .filter(locations::locality_key.eq(text::fold(l))),
+        ));
+    }
+    if let Some(free) = f.free {
+        q = q.filter(services::free.eq(free));
+    }
+    if let Some(org) = f.organisation {
+        q = q.filter(services::organisation_id.eq(org.to_string()));
+    }
+    if let Some(after) = f.modified_after {
+        q = q.filter(
+            services::id.eq_any(
+                log::table
+                    .filter(log::entity_kind.eq(EntityKind::Service.as_str()))
+                    .filter(log::changed_at.gt(after))
+                    .select(log::entity_id),
+            ),
+        );
+    }
+    if let Some(at) = f.open_at {
+        let mut any: Option<Condition> = None;
+        for tz in zones {
+            if let Some(c) = open_in_zone(tz, at) {
+                any = Some(match any {
+                    Some(prev) => Box::new(prev.or(c)),
+                    None => c,
+                });
+            }
+        }
+        q = match any {
+            Some(c) => q.filter(c),
+            // No service has hours anywhere: nothing is open.
+            None => q.filter(services::id.ne(services::id)),
+        };
+    }
+    q
+}
+
+/// A page of services ordered by name.
+pub fn list(
+    conn: &mut AnyConnection,
+    filter: &ServiceFilter,
+    offset: i64,
+    limit: i64,
+) -> Result<Page<ServiceRecord>> {
+    let zones: Vec<String> = if filter.open_at.is_some() {
+        services::table
+            .select(services::timezone)
+            .distinct()
+            .load(conn)?
+    } else {
+        Vec::new()
+    };
+    let total: i64 = filtered(filter, &zones).count().get_result(conn)?;
+    let rows: Vec<ServiceRow> = if limit > 0 && offset < total {
+        filtered(filter, &zones)
+            .order((services::name, services::id))
+            .offset(offset)
+            .limit(limit)
+            .select(ServiceRow::as_select())
+            .load(conn)?
+    } else {
+        Vec::new()
+    };
+    Ok(Page {
+        items: rows.into_iter().map(from_row).collect::<Result<_>>()?,
+        total,
+    })
+}
+
+/// Sets a translation of one of a service's fields and refreshes its search text, in
+/// one transaction (translated names and descriptions are searchable).
+pub fn set_translation(
+    conn: &mut AnyConnection,
+    org: &str,
+    sid: &str,
+    field: &str,
+    t: &netzwerk_domain::translation::Translation,
+) -> Result<()> {
+    conn.transaction(|conn| {
+        crate::translations::set(conn, org, sid, field, t)?;
+        refresh_search_text(conn, sid)
+    })
+}
+
+/// Removes a translation of a service's field and refreshes its search text.
+pub fn remove_translation(
+    conn: &mut AnyConnection,
+    sid: &str,
+    field: &str,
+    language: LanguageCode,
+) -> Result<bool> {
+    conn.transaction(|conn| {
+        let removed = crate::translations::remove(conn, sid, field, language)?;
+        refresh_search_text(conn, sid)?;
+        Ok(removed)
+    })
+}

@@ -1,0 +1,15 @@
+DROP TABLE change_log;
+DROP TABLE api_keys;
+DROP TABLE sessions;
+DROP TABLE users;
+DROP TABLE translations;
+DROP TABLE contacts;
+DROP TABLE schedule_exceptions;
+DROP TABLE opening_hours;
+DROP TABLE service_target_groups;
+DROP TABLE service_languages;
+DROP TABLE service_locations;
+DROP TABLE services;
+DROP TABLE locations;
+DROP TABLE organisation_identifiers;
+DROP TABLE organisations;
