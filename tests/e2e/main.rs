@@ -1,1 +1,10 @@
-//! x
+//! End-to-end tests of the whole `netzwerk` binary: each test gets its own database,
+//! runs the real binary against it and talks to it over HTTP on loopback. Every test
+//! runs on SQLite and (switched on in CI) on PostgreSQL.
+
+mod access;
+mod cli;
+mod directory;
+mod http;
+mod mutations;
+mod support;

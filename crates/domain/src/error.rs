@@ -41,6 +41,8 @@ impl ValidationError {
         for v in &mut self.violations {
             v.field = if v.field.is_empty() {
                 prefix.to_owned()
+            } else if v.field.starts_with('[') {
+                format!("{prefix}{}", v.field)
             } else {
                 format!("{prefix}.{}", v.field)
             };

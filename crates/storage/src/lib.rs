@@ -7,6 +7,7 @@
 //! transaction. Nothing here reads configuration or the environment: the caller passes
 //! a database URL.
 
+pub mod admin;
 pub mod api_keys;
 pub mod change_log;
 pub mod contacts;

@@ -193,3 +193,74 @@ impl Loader<TranslationsOf> for DirectoryLoader {
         ))
     }
 }
+
+/// Loads, in one batch per relation, every relation of these services that the query
+/// selects below `selection` (a `nodes` or `edges.node` field). The loader caches per
+/// request, so the objects' own resolvers then find everything loaded: the number of
+/// statements is the same for any page size, independent of timing.
+pub async fn prefetch_services(
+    loader: &async_graphql::dataloader::DataLoader<
+        DirectoryLoader,
+        async_graphql::dataloader::HashMapCache,
+    >,
+    selection: &[async_graphql::Lookahead<'_>],
+    services: &[ServiceRecord],
+) -> Result<(), LoadError> {
+    let wants = |f: &str| selection.iter().any(|s| s.field(f).exists());
+    let ids: Vec<ServiceId> = services.iter().map(|s| s.id).collect();
+    if wants("organisation") {
+        let mut orgs: Vec<OrganisationId> = services.iter().map(|s| s.organisation_id).collect();
+        orgs.sort();
+        orgs.dedup();
+        loader.load_many(orgs).await?;
+    }
+    if wants("locations") {
+        loader
+            .load_many(ids.iter().copied().map(LocationsOfService))
+            .await?;
+    }
+    if wants("languages") {
+        loader
+            .load_many(ids.iter().copied().map(LanguagesOfService))
+            .await?;
+    }
+    if wants("targetGroups") {
+        loader
+            .load_many(ids.iter().copied().map(TargetGroupsOfService))
+            .await?;
+    }
+    if wants("schedule") {
+        loader
+            .load_many(ids.iter().copied().map(ScheduleOfService))
+            .await?;
+    }
+    Ok(())
+}
+
+/// As [`prefetch_services`], for a page of organisations.
+pub async fn prefetch_organisations(
+    loader: &async_graphql::dataloader::DataLoader<
+        DirectoryLoader,
+        async_graphql::dataloader::HashMapCache,
+    >,
+    selection: &[async_graphql::Lookahead<'_>],
+    organisations: &[OrganisationId],
+) -> Result<(), LoadError> {
+    let wants = |f: &str| selection.iter().any(|s| s.field(f).exists());
+    if wants("locations") {
+        loader
+            .load_many(organisations.iter().copied().map(LocationsOfOrganisation))
+            .await?;
+    }
+    if wants("services") {
+        loader
+            .load_many(organisations.iter().copied().map(ServicesOfOrganisation))
+            .await?;
+    }
+    if wants("contacts") {
+        loader
+            .load_many(organisations.iter().copied().map(ContactsOfOrganisation))
+            .await?;
+    }
+    Ok(())
+}

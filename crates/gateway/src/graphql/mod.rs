@@ -12,7 +12,7 @@ mod query;
 
 use std::sync::Arc;
 
-use async_graphql::dataloader::DataLoader;
+use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::{EmptySubscription, Schema};
 use netzwerk_domain::access::Actor;
 use netzwerk_domain::language::LanguagePreference;
@@ -83,11 +83,18 @@ pub fn build_schema(db: Database, settings: SchemaSettings) -> HubSchema {
     builder.finish()
 }
 
-/// Per-request data: the viewer and a fresh set of DataLoaders.
-pub fn request_data(db: &Database, viewer: Viewer) -> (Viewer, DataLoader<DirectoryLoader>) {
+/// The request's DataLoader; it caches for the length of one request only.
+pub type Loader = DataLoader<DirectoryLoader, HashMapCache>;
+
+/// Per-request data: the viewer and a fresh DataLoader.
+pub fn request_data(db: &Database, viewer: Viewer) -> (Viewer, Loader) {
     (
         viewer,
-        DataLoader::new(DirectoryLoader::new(db.clone()), tokio::spawn),
+        DataLoader::with_cache(
+            DirectoryLoader::new(db.clone()),
+            tokio::spawn,
+            HashMapCache::default(),
+        ),
     )
 }
 

@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Error, ID, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use netzwerk_domain::language::{LanguageCode, LanguagePreference};
@@ -14,20 +13,26 @@ use netzwerk_storage::locations::LocationRecord;
 use netzwerk_storage::organisations::OrganisationRecord;
 use netzwerk_storage::services::{Schedule, ServiceRecord};
 
-use super::Viewer;
 use super::connection::{Page, page_of_all, window};
 use super::enums::{
     FieldOfAction, LegalStatus, MembershipStatus, ServiceCategory, TargetGroup, Topic, Visibility,
 };
 use super::error::{ApiResult, Code, coded, storage};
 use super::loaders::{
-    ContactsOfOrganisation, DirectoryLoader, LanguagesOfService, LocationsOfOrganisation,
-    LocationsOfService, ScheduleOfService, ServicesOfOrganisation, TargetGroupsOfService,
-    TranslationsOf,
+    ContactsOfOrganisation, LanguagesOfService, LocationsOfOrganisation, LocationsOfService,
+    ScheduleOfService, ServicesOfOrganisation, TargetGroupsOfService, TranslationsOf,
+    prefetch_services,
 };
+use super::{Loader, Viewer};
 
-pub(crate) fn loader<'a>(ctx: &'a Context<'_>) -> &'a DataLoader<DirectoryLoader> {
-    ctx.data_unchecked::<DataLoader<DirectoryLoader>>()
+pub(crate) fn loader<'a>(ctx: &'a Context<'_>) -> &'a Loader {
+    ctx.data_unchecked::<Loader>()
+}
+
+/// The selections of a connection's nodes: `nodes { … }` and `edges { node { … } }`.
+pub(crate) fn node_selections<'a>(ctx: &'a Context<'_>) -> [async_graphql::Lookahead<'a>; 2] {
+    let la = ctx.look_ahead();
+    [la.field("nodes"), la.field("edges").field("node")]
 }
 
 pub(crate) fn viewer<'a>(ctx: &'a Context<'_>) -> &'a Viewer {
@@ -308,6 +313,10 @@ impl Organisation {
             .await
             .map_err(load_error)?
             .unwrap_or_default();
+        let shown: Vec<ServiceRecord> = all.iter().skip(w.offset).take(w.limit).cloned().collect();
+        prefetch_services(loader(ctx), &node_selections(ctx), &shown)
+            .await
+            .map_err(load_error)?;
         Ok(page_of_all(
             w,
             all.into_iter()

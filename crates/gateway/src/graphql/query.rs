@@ -12,7 +12,10 @@ use netzwerk_storage::{Database, StorageError, locations, organisations, service
 use super::connection::{Page, page, window};
 use super::enums::{FieldOfAction, MembershipStatus, Role, ServiceCategory, TargetGroup, Topic};
 use super::error::{ApiResult, storage, validation};
-use super::objects::{Location, Organisation, Service, viewer};
+use super::loaders::{prefetch_organisations, prefetch_services};
+use super::objects::{
+    Location, Organisation, Service, load_error, loader, node_selections, viewer,
+};
 
 /// Root of all queries.
 #[derive(Default)]
@@ -124,6 +127,10 @@ impl Query {
             .run(move |c| organisations::list(c, &filter, offset, limit))
             .await
             .map_err(storage)?;
+        let ids: Vec<OrganisationId> = p.items.iter().map(|r| r.id).collect();
+        prefetch_organisations(loader(ctx), &node_selections(ctx), &ids)
+            .await
+            .map_err(load_error)?;
         let nodes = p
             .items
             .into_iter()
@@ -216,6 +223,9 @@ impl Query {
             })
             .await
             .map_err(storage)?;
+        prefetch_services(loader(ctx), &node_selections(ctx), &p.items)
+            .await
+            .map_err(load_error)?;
         let nodes = p
             .items
             .into_iter()

@@ -1,0 +1,229 @@
+//! Access control per role: coordinator, editor, partner API key, anonymous.
+
+use serde_json::json;
+
+use crate::both_backends;
+use crate::support::{Backend, Hub, TestDb, cli_ok};
+
+const COORDINATOR: (&str, &str) = ("koordination@netzwerk-demo.example", "demo-koordination");
+
+async fn two_orgs(hub: &Hub) -> (String, String, String) {
+    let d = hub
+        .data(
+            "{ organisations(first: 2) { nodes { id slug } } }",
+            json!({}),
+            &[],
+        )
+        .await;
+    let n = &d["organisations"]["nodes"];
+    (
+        n[0]["id"].as_str().expect("id").to_owned(),
+        n[0]["slug"].as_str().expect("slug").to_owned(),
+        n[1]["id"].as_str().expect("id").to_owned(),
+    )
+}
+
+const UPDATE: &str = "mutation($id: ID!, $d: String) { updateOrganisation(id: $id, input: {description: $d}) { id description } }";
+
+async fn roles(backend: Backend) {
+    let db = TestDb::new(backend);
+    let hub = Hub::demo(&db).await;
+    let (own_id, own_slug, other_id) = two_orgs(&hub).await;
+
+    // Anonymous: may read, may not write.
+    let (code, _) = hub
+        .error(UPDATE, json!({ "id": own_id, "d": "x" }), &[])
+        .await;
+    assert_eq!(code, "UNAUTHENTICATED");
+
+    // Editor: own organisation yes, another no, and the other stays unchanged.
+    let editor = hub
+        .login(&format!("redaktion@{own_slug}.example"), "demo-redaktion")
+        .await;
+    let auth = [("authorization", editor.as_str())];
+    let me = hub
+        .data("{ me { role organisationId } }", json!({}), &auth)
+        .await;
+    assert_eq!(me["me"]["role"], "EDITOR");
+    assert_eq!(me["me"]["organisationId"], own_id.as_str());
+    let ok = hub
+        .data(
+            UPDATE,
+            json!({ "id": own_id, "d": "Neu beschrieben." }),
+            &auth,
+        )
+        .await;
+    assert_eq!(ok["updateOrganisation"]["description"], "Neu beschrieben.");
+    let before = hub
+        .data(
+            "query($id: ID!) { organisationById(id: $id) { description updatedAt } }",
+            json!({ "id": other_id }),
+            &[],
+        )
+        .await;
+    let (code, err) = hub
+        .error(UPDATE, json!({ "id": other_id, "d": "übernommen" }), &auth)
+        .await;
+    assert_eq!(code, "FORBIDDEN", "{err}");
+    let after = hub
+        .data(
+            "query($id: ID!) { organisationById(id: $id) { description updatedAt } }",
+            json!({ "id": other_id }),
+            &[],
+        )
+        .await;
+    assert_eq!(before, after);
+    // Nor may an editor add services to, or delete, another organisation, or admit members.
+    let (code, _) = hub
+        .error("mutation($o: ID!) { createService(organisationId: $o, input: {name: \"Fremd\"}) { id } }", json!({ "o": other_id }), &auth)
+        .await;
+    assert_eq!(code, "FORBIDDEN");
+    let (code, _) = hub
+        .error(
+            "mutation($o: ID!) { deleteOrganisation(id: $o) { id } }",
+            json!({ "o": other_id }),
+            &auth,
+        )
+        .await;
+    assert_eq!(code, "FORBIDDEN");
+    let (code, _) = hub
+        .error(
+            "mutation { createOrganisation(input: {name: \"Neuer Verein\"}) { id } }",
+            json!({}),
+            &auth,
+        )
+        .await;
+    assert_eq!(code, "FORBIDDEN");
+    let (code, _) = hub
+        .error("mutation($id: ID!) { updateOrganisation(id: $id, input: {membershipStatus: FORMER}) { id } }", json!({ "id": own_id }), &auth)
+        .await;
+    assert_eq!(
+        code, "FORBIDDEN",
+        "membership is the coordinator's decision"
+    );
+
+    // Coordinator: everything.
+    let coord = hub.login(COORDINATOR.0, COORDINATOR.1).await;
+    let cauth = [("authorization", coord.as_str())];
+    hub.data(
+        UPDATE,
+        json!({ "id": other_id, "d": "Vom Büro ergänzt." }),
+        &cauth,
+    )
+    .await;
+    let created = hub.data("mutation { createOrganisation(input: {name: \"Neuer Verein Grünau\"}) { slug membership { status } } }", json!({}), &cauth).await;
+    assert_eq!(
+        created["createOrganisation"]["slug"],
+        "neuer-verein-gruenau"
+    );
+    assert_eq!(
+        created["createOrganisation"]["membership"]["status"],
+        "APPLICANT"
+    );
+
+    // Wrong password and unknown account look the same.
+    let (code, e1) = hub.error("mutation { login(email: \"koordination@netzwerk-demo.example\", password: \"falsch-falsch\") { token } }", json!({}), &[]).await;
+    assert_eq!(code, "UNAUTHENTICATED");
+    let (_, e2) = hub.error("mutation { login(email: \"niemand@netzwerk-demo.example\", password: \"falsch-falsch\") { token } }", json!({}), &[]).await;
+    assert_eq!(e1["message"], e2["message"]);
+
+    // A garbage token is refused outright; after logout the token stops working.
+    let (status, _, body) = hub
+        .post(
+            "{ me { role } }",
+            json!({}),
+            &[("authorization", "Bearer nwt_0000")],
+        )
+        .await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    hub.data("mutation { logout }", json!({}), &auth).await;
+    let (status, _, _) = hub.post("{ me { role } }", json!({}), &auth).await;
+    assert_eq!(status, 401);
+}
+both_backends!(roles_are_enforced, roles);
+
+async fn api_keys(backend: Backend) {
+    let db = TestDb::new(backend);
+    let hub = Hub::demo(&db).await;
+    let out = cli_ok(
+        &db,
+        &["apikey", "add", "--name", "Partnerseite Schöneweide"],
+    );
+    let key = out
+        .lines()
+        .find(|l| l.starts_with("nwk_"))
+        .expect("the key is printed")
+        .to_owned();
+    let id = out.split_whitespace().nth(3).expect("id").to_owned();
+    let list = cli_ok(&db, &["apikey", "list"]);
+    assert!(
+        list.contains("Partnerseite Schöneweide") && list.contains("active"),
+        "{list}"
+    );
+    assert!(!list.contains(&key), "keys are never listed");
+
+    let h = [("x-api-key", key.as_str())];
+    let d = hub
+        .data("{ services(first: 1) { totalCount } }", json!({}), &h)
+        .await;
+    assert!(d["services"]["totalCount"].as_i64().expect("count") > 0);
+    let (own_id, _, _) = two_orgs(&hub).await;
+    let (code, _) = hub
+        .error(UPDATE, json!({ "id": own_id, "d": "x" }), &h)
+        .await;
+    assert_eq!(code, "UNAUTHENTICATED", "a partner key only reads");
+
+    cli_ok(&db, &["apikey", "revoke", &id]);
+    let (status, _, body) = hub
+        .post("{ services(first: 1) { totalCount } }", json!({}), &h)
+        .await;
+    assert_eq!(status, 401, "{body}");
+}
+both_backends!(partner_api_keys, api_keys);
+
+async fn contact_visibility(backend: Backend) {
+    let db = TestDb::new(backend);
+    let hub = Hub::demo(&db).await;
+    let q = "{ organisations(first: 100) { nodes { slug contacts { nodes { name email visibility detailsHidden } } } } }";
+    let anon = hub.data(q, json!({}), &[]).await;
+    let mut seen = std::collections::HashSet::new();
+    for o in anon["organisations"]["nodes"].as_array().expect("orgs") {
+        for c in o["contacts"]["nodes"].as_array().expect("contacts") {
+            let vis = c["visibility"].as_str().expect("vis").to_owned();
+            if vis != "PUBLIC" {
+                assert!(c["email"].is_null(), "anonymous readers must not see {c}");
+                assert_eq!(c["detailsHidden"], true);
+            }
+            seen.insert(vis);
+        }
+    }
+    assert!(
+        seen.contains("MEMBERS"),
+        "the demo has members-only contacts"
+    );
+
+    // An editor sees members-only details of every organisation, internal ones only of their own.
+    let first_slug = anon["organisations"]["nodes"][0]["slug"]
+        .as_str()
+        .expect("slug")
+        .to_owned();
+    let editor = hub
+        .login(&format!("redaktion@{first_slug}.example"), "demo-redaktion")
+        .await;
+    let signed = hub
+        .data(q, json!({}), &[("authorization", editor.as_str())])
+        .await;
+    for o in signed["organisations"]["nodes"].as_array().expect("orgs") {
+        for c in o["contacts"]["nodes"].as_array().expect("contacts") {
+            match c["visibility"].as_str().expect("vis") {
+                "MEMBERS" => assert_eq!(c["detailsHidden"], false, "{c}"),
+                "INTERNAL" if o["slug"] != first_slug.as_str() => {
+                    assert_eq!(c["detailsHidden"], true, "{c}")
+                }
+                _ => {}
+            }
+        }
+    }
+}
+both_backends!(contact_details_follow_visibility, contact_visibility);

@@ -1,0 +1,282 @@
+//! The public directory queries partner websites embed.
+
+use serde_json::{Value, json};
+
+use crate::both_backends;
+use crate::support::{Backend, Hub, TestDb};
+
+fn names(v: &Value) -> Vec<String> {
+    v["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|n| n["name"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+async fn contract_queries(backend: Backend) {
+    let db = TestDb::new(backend);
+    let hub = Hub::demo(&db).await;
+
+    let orgs = hub.data("{ organisations(first: 5) { totalCount nodes { slug name } pageInfo { hasNextPage endCursor } } }", json!({}), &[]).await;
+    assert!(orgs["organisations"]["totalCount"].as_i64().expect("count") >= 25);
+    assert_eq!(
+        orgs["organisations"]["nodes"]
+            .as_array()
+            .expect("nodes")
+            .len(),
+        5
+    );
+    assert_eq!(orgs["organisations"]["pageInfo"]["hasNextPage"], true);
+
+    // The next page starts after the cursor and does not repeat the first.
+    let cursor = orgs["organisations"]["pageInfo"]["endCursor"]
+        .as_str()
+        .expect("cursor")
+        .to_owned();
+    let next = hub
+        .data(
+            "query($a: String) { organisations(first: 5, after: $a) { nodes { slug } } }",
+            json!({ "a": cursor }),
+            &[],
+        )
+        .await;
+    let first_slugs: Vec<_> = orgs["organisations"]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|n| n["slug"].clone())
+        .collect();
+    for n in next["organisations"]["nodes"].as_array().expect("nodes") {
+        assert!(
+            !first_slugs.contains(&n["slug"]),
+            "page 2 repeats {}",
+            n["slug"]
+        );
+    }
+
+    let slug = orgs["organisations"]["nodes"][0]["slug"]
+        .as_str()
+        .expect("slug")
+        .to_owned();
+    let one = hub
+        .data("query($s: String!) { organisation(slug: $s) { slug name services(first: 50) { totalCount nodes { id name } } locations { nodes { address locality } } } }", json!({ "s": slug }), &[])
+        .await;
+    assert_eq!(one["organisation"]["slug"], slug.as_str());
+    assert!(
+        one["organisation"]["services"]["totalCount"]
+            .as_i64()
+            .expect("count")
+            >= 1
+    );
+    let missing = hub
+        .data(
+            "{ organisation(slug: \"gibt-es-nicht\") { name } }",
+            json!({}),
+            &[],
+        )
+        .await;
+    assert!(missing["organisation"].is_null());
+
+    let q = "query($f: ServiceFilter) { services(first: 100, filter: $f) { totalCount nodes { id name languages { code } organisation { slug name } } } }";
+    let all = hub.data(q, json!({ "f": null }), &[]).await;
+    let total = all["services"]["totalCount"].as_i64().expect("count");
+    assert!(total >= 60, "demo has {total} services");
+
+    // Language: every result is delivered in Arabic, and fewer than all are.
+    let ar = hub.data(q, json!({ "f": { "language": "ar" } }), &[]).await;
+    let ar_total = ar["services"]["totalCount"].as_i64().expect("count");
+    assert!(ar_total > 0 && ar_total < total);
+    for n in ar["services"]["nodes"].as_array().expect("nodes") {
+        assert!(
+            n["languages"]
+                .as_array()
+                .expect("langs")
+                .iter()
+                .any(|l| l["code"] == "ar"),
+            "{n}"
+        );
+    }
+
+    // Locality folds umlauts: Koepenick finds Köpenick.
+    let k1 = hub
+        .data(
+            q,
+            json!({ "f": { "language": "ar", "locality": "Koepenick" } }),
+            &[],
+        )
+        .await;
+    let k2 = hub
+        .data(
+            q,
+            json!({ "f": { "language": "ar", "locality": "KÖPENICK" } }),
+            &[],
+        )
+        .await;
+    assert!(k1["services"]["totalCount"].as_i64().expect("count") >= 3);
+    assert_eq!(k1["services"]["totalCount"], k2["services"]["totalCount"]);
+
+    // Text search finds compounds, case- and umlaut-insensitively.
+    let b = hub
+        .data(q, json!({ "f": { "text": "beratung" } }), &[])
+        .await;
+    let found = names(&b["services"]);
+    assert!(
+        found.iter().any(|n| n.contains("Migrationsberatung")),
+        "{found:?}"
+    );
+    assert!(found.iter().all(|n| !n.is_empty()));
+    let koe = hub
+        .data(q, json!({ "f": { "text": "Koepenick" } }), &[])
+        .await;
+    assert!(koe["services"]["totalCount"].as_i64().expect("count") > 0);
+
+    // Category, target group and free narrow the list consistently.
+    let c = hub.data("{ services(first: 100, filter: {category: COUNSELLING}) { totalCount nodes { category } } }", json!({}), &[]).await;
+    assert!(
+        c["services"]["nodes"]
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .all(|n| n["category"] == "COUNSELLING")
+    );
+    let t = hub.data("{ services(first: 100, filter: {targetGroup: YOUTH}) { totalCount nodes { targetGroups } } }", json!({}), &[]).await;
+    assert!(
+        t["services"]["nodes"]
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .all(|n| n["targetGroups"]
+                .as_array()
+                .expect("tg")
+                .contains(&json!("YOUTH")))
+    );
+    let free = hub.data("{ a: services(filter: {free: true}) { totalCount } b: services(filter: {free: false}) { totalCount } }", json!({}), &[]).await;
+    assert_eq!(
+        free["a"]["totalCount"].as_i64().expect("a") + free["b"]["totalCount"].as_i64().expect("b"),
+        total
+    );
+}
+both_backends!(contract, contract_queries);
+
+async fn open_at(backend: Backend) {
+    let db = TestDb::new(backend);
+    let hub = Hub::demo(&db).await;
+    // Tuesday 2027-01-12 10:30 in Berlin is 09:30 UTC (winter time); Sunday 03:00 is closed nearly everywhere.
+    let q = "query($t: DateTime!) { services(first: 100, filter: {openAt: $t}) { totalCount nodes { schedule { timezone isOpenAt(at: $t) } } } }";
+    let tue = hub
+        .data(q, json!({ "t": "2027-01-12T09:30:00Z" }), &[])
+        .await;
+    let open = tue["services"]["totalCount"].as_i64().expect("count");
+    assert!(open > 0, "some demo services are open on a Tuesday morning");
+    for n in tue["services"]["nodes"].as_array().expect("nodes") {
+        assert_eq!(
+            n["schedule"]["isOpenAt"], true,
+            "server filter and schedule agree: {n}"
+        );
+    }
+    let night = hub
+        .data(q, json!({ "t": "2027-01-10T02:00:00Z" }), &[])
+        .await;
+    assert!(night["services"]["totalCount"].as_i64().expect("count") < open);
+    // Summer time: 10:30 Berlin is 08:30 UTC, and the same services open at the same local time.
+    let summer = hub
+        .data(q, json!({ "t": "2027-07-13T08:30:00Z" }), &[])
+        .await;
+    assert_eq!(
+        summer["services"]["totalCount"].as_i64().expect("count"),
+        open
+    );
+}
+both_backends!(open_at_local_time, open_at);
+
+async fn translations(backend: Backend) {
+    let db = TestDb::new(backend);
+    let hub = Hub::demo(&db).await;
+    let q = "{ services(first: 100) { nodes { name nameLocalized { text language machineTranslated } translations { field language } } } }";
+    let de = hub.data(q, json!({}), &[]).await;
+    let ar = hub
+        .data(q, json!({}), &[("accept-language", "ar, en;q=0.5")])
+        .await;
+    let mut served_ar = 0;
+    for (d, a) in de["services"]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .zip(ar["services"]["nodes"].as_array().expect("nodes"))
+    {
+        assert_eq!(d["nameLocalized"]["language"], "de");
+        let has_ar = a["translations"]
+            .as_array()
+            .expect("tr")
+            .iter()
+            .any(|t| t["field"] == "name" && t["language"] == "ar");
+        let lang = a["nameLocalized"]["language"].as_str().expect("lang");
+        if has_ar {
+            assert_eq!(lang, "ar", "{a}");
+            assert_ne!(a["name"], d["name"]);
+            served_ar += 1;
+        } else {
+            assert!(lang == "en" || lang == "de", "falls back in order: {a}");
+        }
+    }
+    assert!(served_ar > 0, "the demo has Arabic translations");
+    // The argument overrides Accept-Language.
+    let en = hub
+        .data(
+            "{ services(first: 5, languages: [\"en\"]) { nodes { nameLocalized { language } } } }",
+            json!({}),
+            &[("accept-language", "ar")],
+        )
+        .await;
+    for n in en["services"]["nodes"].as_array().expect("nodes") {
+        assert_eq!(n["nameLocalized"]["language"], "en");
+    }
+    let (code, err) = hub
+        .error(
+            "{ services(languages: [\"xx\"]) { totalCount } }",
+            json!({}),
+            &[],
+        )
+        .await;
+    assert_eq!(code, "VALIDATION", "{err}");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("languages[0]"),
+        "{err}"
+    );
+}
+both_backends!(translations_fall_back, translations);
+
+async fn statement_count(backend: Backend) {
+    let db = TestDb::new(backend);
+    let hub = Hub::demo(&db).await;
+    let q = "query($n: Int) { services(first: $n) { totalCount nodes { name languages { code } organisation { name slug } locations { nodes { name address locality } } schedule { timezone openingHours { weekday opens closes } exceptions { date } } } } }";
+    let mut counts = Vec::new();
+    for n in [5, 20, 50] {
+        let (status, statements, body) = hub.post(q, json!({ "n": n }), &[]).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body.get("errors").is_none(), "{body}");
+        assert_eq!(
+            body["data"]["services"]["nodes"]
+                .as_array()
+                .expect("nodes")
+                .len(),
+            n as usize
+        );
+        counts.push(statements);
+    }
+    assert!(counts[0] > 0, "the Hub reports its statements");
+    assert!(
+        counts.iter().all(|c| *c == counts[0]),
+        "statements per request grow with the page size: {counts:?}"
+    );
+    assert!(
+        counts[0] <= 10,
+        "a 50-item page with nested relations took {} statements",
+        counts[0]
+    );
+}
+both_backends!(statements_do_not_grow_with_page_size, statement_count);
