@@ -32,11 +32,7 @@ impl TestDb {
         match backend {
             Backend::Sqlite => {
                 let url = format!("sqlite://{}", dir.path().join("hub.db").display());
-                Self {
-                    url,
-                    dir,
-                    pg: None,
-                }
+                Self { url, dir, pg: None }
             }
             Backend::Postgres => {
                 let admin = std::env::var(POSTGRES_ENV).unwrap_or_else(|_| {

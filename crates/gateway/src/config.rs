@@ -226,3 +226,23 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod example_file {
+    use super::*;
+
+    #[test]
+    fn the_commented_example_is_valid_and_matches_the_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ops/netzwerk.example.toml");
+        let none: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+        let env = || {
+            Environment::with_prefix("NETZWERK")
+                .prefix_separator("__")
+                .separator("__")
+                .source(Some(none.clone()))
+        };
+        let from_file = Settings::load_from(Some(&path), env()).expect("the example is valid");
+        let defaults = Settings::load_from(None, env()).expect("defaults");
+        assert_eq!(format!("{from_file:?}"), format!("{defaults:?}"));
+    }
+}

@@ -1,0 +1,142 @@
+//! `src/schema.rs` must describe exactly what the migrations create, on both backends:
+//! every table, every column, its type and whether it may be null.
+
+use std::collections::BTreeMap;
+
+use diesel::prelude::*;
+use diesel::sql_types::{Integer, Text};
+use netzwerk_storage::{AnyConnection, Database, PoolSettings};
+
+/// table → column → (diesel type, nullable)
+type Shape = BTreeMap<String, BTreeMap<String, (String, bool)>>;
+
+/// Reads `schema.rs` as written.
+fn declared() -> Shape {
+    let text = include_str!("../src/schema.rs");
+    let mut shape = Shape::new();
+    let mut current: Option<String> = None;
+    for line in text.lines().map(str::trim) {
+        if let Some(name) = line
+            .strip_suffix('{')
+            .and_then(|l| l.split_once(" ("))
+            .map(|(n, _)| n.trim().to_owned())
+        {
+            current = Some(name.clone());
+            shape.entry(name).or_default();
+        } else if line == "}" {
+            current = None;
+        } else if let (Some(table), Some((col, ty))) =
+            (&current, line.trim_end_matches(',').split_once(" -> "))
+        {
+            let (ty, nullable) = match ty
+                .strip_prefix("Nullable<")
+                .and_then(|t| t.strip_suffix('>'))
+            {
+                Some(inner) => (inner.to_owned(), true),
+                None => (ty.to_owned(), false),
+            };
+            shape
+                .entry(table.clone())
+                .or_default()
+                .insert(col.trim().to_owned(), (ty, nullable));
+        }
+    }
+    shape
+}
+
+#[derive(QueryableByName)]
+struct Column {
+    #[diesel(sql_type = Text)]
+    table_name: String,
+    #[diesel(sql_type = Text)]
+    column_name: String,
+    #[diesel(sql_type = Text)]
+    data_type: String,
+    #[diesel(sql_type = Integer)]
+    nullable: i32,
+}
+
+fn diesel_type(db_type: &str) -> String {
+    match db_type.to_ascii_lowercase().as_str() {
+        "text" => "Text",
+        "integer" => "Integer",
+        "double" | "double precision" => "Double",
+        "boolean" => "Bool",
+        "timestamp" | "timestamp without time zone" => "Timestamp",
+        "date" => "Date",
+        other => return format!("unmapped({other})"),
+    }
+    .to_owned()
+}
+
+fn actual(conn: &mut AnyConnection) -> Shape {
+    let sql = match conn {
+        AnyConnection::Sqlite(_) => {
+            "SELECT m.name AS table_name, p.name AS column_name, p.type AS data_type, \
+             CASE WHEN p.\"notnull\" = 1 THEN 0 ELSE 1 END AS nullable \
+             FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '__diesel_schema_migrations'"
+        }
+        AnyConnection::Postgresql(_) => {
+            "SELECT table_name::text AS table_name, column_name::text AS column_name, data_type::text AS data_type, \
+             CASE WHEN is_nullable = 'YES' THEN 1 ELSE 0 END AS nullable \
+             FROM information_schema.columns \
+             WHERE table_schema = 'public' AND table_name <> '__diesel_schema_migrations'"
+        }
+    };
+    let rows: Vec<Column> = diesel::sql_query(sql)
+        .load(conn)
+        .expect("introspection query");
+    let mut shape = Shape::new();
+    for r in rows {
+        shape
+            .entry(r.table_name)
+            .or_default()
+            .insert(r.column_name, (diesel_type(&r.data_type), r.nullable == 1));
+    }
+    shape
+}
+
+fn check(url: &str) {
+    let db = Database::connect(url, &PoolSettings::default()).expect("connect");
+    db.migrate().expect("migrate");
+    let found = db
+        .run_blocking(|c| Ok::<_, netzwerk_storage::StorageError>(actual(c)))
+        .expect("introspect");
+    assert_eq!(
+        declared(),
+        found,
+        "src/schema.rs differs from the migrated database"
+    );
+    // Round trip: down then up again leaves the same schema.
+    db.revert_all().expect("down");
+    db.migrate().expect("up again");
+    let again = db
+        .run_blocking(|c| Ok::<_, netzwerk_storage::StorageError>(actual(c)))
+        .expect("introspect");
+    assert_eq!(found, again);
+}
+
+#[test]
+fn sqlite_schema_matches_migrations() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    check(&format!(
+        "sqlite://{}",
+        dir.path().join("drift.db").display()
+    ));
+}
+
+#[test]
+#[ignore = "PostgreSQL: set NETZWERK_TEST_POSTGRES_URL and run with -- --include-ignored"]
+fn postgres_schema_matches_migrations() {
+    let admin = std::env::var("NETZWERK_TEST_POSTGRES_URL")
+        .expect("NETZWERK_TEST_POSTGRES_URL must be set for the PostgreSQL tests");
+    let name = format!("nwt_drift_{}", std::process::id());
+    let url = netzwerk_storage::admin::create_postgres_database(&admin, &name)
+        .expect("create test database");
+    let result = std::panic::catch_unwind(|| check(&url));
+    netzwerk_storage::admin::drop_postgres_database(&admin, &name).expect("drop test database");
+    if let Err(e) = result {
+        std::panic::resume_unwind(e);
+    }
+}
