@@ -42,7 +42,7 @@ async fn roles(backend: Backend) {
         .await;
     let auth = [("authorization", editor.as_str())];
     let me = hub
-        .data("{ me { role organisationId } }", json!({}), &auth)
+        .data("{ me { id role organisationId } }", json!({}), &auth)
         .await;
     assert_eq!(me["me"]["role"], "EDITOR");
     assert_eq!(me["me"]["organisationId"], own_id.as_str());
@@ -101,6 +101,35 @@ async fn roles(backend: Backend) {
         code, "FORBIDDEN",
         "membership is the coordinator's decision"
     );
+
+    // The change log: editors see their own organisation's, not others'.
+    let log = hub
+        .data("query($s: String!) { organisation(slug: $s) { changes(first: 5) { totalCount nodes { action entityKind actor summary } } } }", json!({ "s": own_slug }), &auth)
+        .await;
+    let changes = &log["organisation"]["changes"];
+    assert!(changes["totalCount"].as_i64().expect("count") > 1);
+    assert_eq!(
+        changes["nodes"][0]["action"], "updated",
+        "newest first: {changes}"
+    );
+    assert_eq!(changes["nodes"][0]["entityKind"], "organisation");
+    assert_eq!(changes["nodes"][0]["actor"], me["me"]["id"]);
+    let (code, _) = hub
+        .error(
+            "{ organisations(first: 2) { nodes { changes { totalCount } } } }",
+            json!({}),
+            &auth,
+        )
+        .await;
+    assert_eq!(code, "FORBIDDEN");
+    let (code, _) = hub
+        .error(
+            "{ organisations(first: 1) { nodes { changes { totalCount } } } }",
+            json!({}),
+            &[],
+        )
+        .await;
+    assert_eq!(code, "UNAUTHENTICATED");
 
     // Coordinator: everything.
     let coord = hub.login(COORDINATOR.0, COORDINATOR.1).await;

@@ -15,6 +15,7 @@ async fn operator(backend: Backend) {
 
     let out = cli_ok(&db, &["migrate"]);
     assert!(out.contains("applied"), "{out}");
+    assert!(cli_ok(&db, &["migrate", "--status"]).contains("applied"));
     assert!(cli_ok(&db, &["migrate"]).contains("up to date"));
     let status = cli_ok(&db, &["migrate", "--status"]);
     assert!(
@@ -132,6 +133,18 @@ async fn operator(backend: Backend) {
     assert!(String::from_utf8_lossy(&out.stderr).contains("listne"));
 }
 both_backends!(operator_commands, operator);
+
+async fn demo_on_fresh_database(backend: Backend) {
+    let db = TestDb::new(backend);
+    // `demo` sets up a fresh database itself.
+    assert!(cli_ok(&db, &["demo"]).contains("28 organisations"));
+    let hub = Hub::start(&db, &[]).await;
+    let d = hub
+        .data("{ organisations { totalCount } }", json!({}), &[])
+        .await;
+    assert_eq!(d["organisations"]["totalCount"], 28);
+}
+both_backends!(demo_sets_up_a_fresh_database, demo_on_fresh_database);
 
 async fn round_trip(backend: Backend) {
     let db = TestDb::new(backend);

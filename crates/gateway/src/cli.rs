@@ -34,7 +34,7 @@ enum Command {
     Serve(ServeArgs),
     /// Apply pending database migrations.
     Migrate(MigrateArgs),
-    /// Load the demo network into an empty database, or a large synthetic one with --scale.
+    /// Load the demo network into an empty database (a fresh one is migrated first), or a large synthetic one with --scale.
     Demo(DemoArgs),
     /// Manage user accounts.
     #[command(subcommand)]
@@ -227,7 +227,12 @@ fn migrate(settings: &Settings, args: &MigrateArgs) -> anyhow::Result<()> {
 
 fn demo(settings: &Settings, args: &DemoArgs) -> anyhow::Result<()> {
     let db = open(settings)?;
-    db.ensure_migrated()?;
+    if db.applied_migrations()?.is_empty() {
+        // A fresh database is empty by definition: set it up instead of refusing.
+        db.migrate()?;
+    } else {
+        db.ensure_migrated()?;
+    }
     match args.scale {
         Some(n) => {
             let started = std::time::Instant::now();

@@ -106,16 +106,23 @@ pub fn record(
     Ok(())
 }
 
-/// The newest entries about one entity, newest first.
-pub fn for_entity(
+/// The newest entries about an organisation and everything that belongs to it, newest first.
+pub fn for_organisation(
     conn: &mut AnyConnection,
-    entity_id: &str,
+    organisation_id: &str,
+    offset: i64,
     limit: i64,
-) -> Result<Vec<ChangeEntry>> {
-    Ok(change_log::table
-        .filter(change_log::entity_id.eq(entity_id))
+) -> Result<crate::Page<ChangeEntry>> {
+    let total: i64 = change_log::table
+        .filter(change_log::organisation_id.eq(organisation_id))
+        .count()
+        .get_result(conn)?;
+    let items = change_log::table
+        .filter(change_log::organisation_id.eq(organisation_id))
         .order((change_log::changed_at.desc(), change_log::id.desc()))
+        .offset(offset)
         .limit(limit)
         .select(ChangeEntry::as_select())
-        .load(conn)?)
+        .load(conn)?;
+    Ok(crate::Page { items, total })
 }

@@ -137,6 +137,23 @@ async fn organisation_of(
     Ok(Organisation::new(rec, prefs.clone()))
 }
 
+/// One entry of the change log.
+#[derive(SimpleObject)]
+pub struct Change {
+    /// When.
+    pub changed_at: DateTime<Utc>,
+    /// Who: an account id, or `demo` / `cli` for command-line work.
+    pub actor: String,
+    /// `organisation`, `location`, `service`, `contact`.
+    pub entity_kind: String,
+    /// The entity's id.
+    pub entity_id: ID,
+    /// `created`, `updated` or `deleted`.
+    pub action: String,
+    /// Its name at the time.
+    pub summary: String,
+}
+
 /// A register entry of an organisation.
 #[derive(SimpleObject)]
 pub struct Identifier {
@@ -347,6 +364,40 @@ impl Organisation {
     /// Every stored translation of its fields.
     async fn translations(&self, ctx: &Context<'_>) -> ApiResult<Vec<TranslationEntry>> {
         translations_of(ctx, self.rec.id.to_string()).await
+    }
+    /// Who changed what of this organisation and its locations, services and
+    /// contacts, newest first (its editors and the coordinator only).
+    async fn changes(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Page<Change>> {
+        viewer(ctx)
+            .actor
+            .may_edit(self.rec.id)
+            .map_err(super::error::denied)?;
+        let w = window(first, after)?;
+        let org = self.rec.id.to_string();
+        let (offset, limit) = (w.offset as i64, w.limit as i64);
+        let p = ctx
+            .data_unchecked::<netzwerk_storage::Database>()
+            .run(move |c| netzwerk_storage::change_log::for_organisation(c, &org, offset, limit))
+            .await
+            .map_err(storage)?;
+        let nodes = p
+            .items
+            .into_iter()
+            .map(|e| Change {
+                changed_at: e.changed_at.and_utc(),
+                actor: e.actor,
+                entity_kind: e.entity_kind,
+                entity_id: ID(e.entity_id),
+                action: e.action,
+                summary: e.summary,
+            })
+            .collect();
+        Ok(super::connection::page(w, p.total, nodes))
     }
     /// When it was created.
     async fn created_at(&self) -> DateTime<Utc> {
