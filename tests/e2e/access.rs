@@ -133,6 +133,12 @@ async fn roles(backend: Backend) {
 
     // Coordinator: everything.
     let coord = hub.login(COORDINATOR.0, COORDINATOR.1).await;
+    let signed = hub
+        .data("mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token expiresAt user { role organisationId } } }", json!({ "e": COORDINATOR.0, "p": COORDINATOR.1 }), &[])
+        .await;
+    assert_eq!(signed["signIn"]["user"]["role"], "COORDINATOR");
+    assert!(signed["signIn"]["user"]["organisationId"].is_null());
+    assert!(signed["signIn"]["expiresAt"].as_str().is_some());
     let cauth = [("authorization", coord.as_str())];
     hub.data(
         UPDATE,
@@ -151,9 +157,9 @@ async fn roles(backend: Backend) {
     );
 
     // Wrong password and unknown account look the same.
-    let (code, e1) = hub.error("mutation { login(email: \"koordination@netzwerk-demo.example\", password: \"falsch-falsch\") { token } }", json!({}), &[]).await;
+    let (code, e1) = hub.error("mutation { login(email: \"koordination@netzwerk-demo.example\", password: \"falsch-falsch\") }", json!({}), &[]).await;
     assert_eq!(code, "UNAUTHENTICATED");
-    let (_, e2) = hub.error("mutation { login(email: \"niemand@netzwerk-demo.example\", password: \"falsch-falsch\") { token } }", json!({}), &[]).await;
+    let (_, e2) = hub.error("mutation { signIn(email: \"niemand@netzwerk-demo.example\", password: \"falsch-falsch\") { token expiresAt } }", json!({}), &[]).await;
     assert_eq!(e1["message"], e2["message"]);
 
     // A garbage token is refused outright; after logout the token stops working.

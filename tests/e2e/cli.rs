@@ -108,7 +108,51 @@ async fn operator(backend: Backend) {
     );
     assert!(!ok && err.contains("exists"), "{err}");
 
+    // An editor with the password as an argument and the default display name.
+    let slug = "kiezwerkstatt-spreebogen";
+    cli_ok(
+        &db,
+        &[
+            "user",
+            "add",
+            "--email",
+            "zweite@kiez.example",
+            "--role",
+            "editor",
+            "--organisation",
+            slug,
+            "--password",
+            "noch-ein-passwort",
+        ],
+    );
+    let (ok, _, err) = cli(
+        &db,
+        &[
+            "user",
+            "add",
+            "--email",
+            "x@kiez.example",
+            "--role",
+            "editor",
+            "--organisation",
+            "gibt-es-nicht",
+            "--password",
+            "noch-ein-passwort",
+        ],
+        None,
+    );
+    assert!(!ok && err.contains("gibt-es-nicht"), "{err}");
+
     let hub = Hub::start(&db, &[]).await;
+    let editor = hub.login("zweite@kiez.example", "noch-ein-passwort").await;
+    let me = hub
+        .data(
+            "{ me { role } }",
+            json!({}),
+            &[("authorization", editor.as_str())],
+        )
+        .await;
+    assert_eq!(me["me"]["role"], "EDITOR");
     let token = hub.login("neu@bezirk.example", "ein-langes-passwort").await;
     let me = hub
         .data(

@@ -311,3 +311,36 @@ async fn bad_input(backend: Backend) {
     assert_eq!(code, "VALIDATION");
 }
 both_backends!(bad_input_is_named_and_nothing_half_written, bad_input);
+
+async fn concurrent_writes(backend: Backend) {
+    let db = TestDb::new(backend);
+    let hub = Hub::demo(&db).await;
+    let (org, editor) = editor_of_first(&hub).await;
+    let before = service_count(&hub).await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..16 {
+        let (client, url, auth, org) = (
+            hub.client().clone(),
+            format!("{}/graphql", hub.base),
+            editor.clone(),
+            org.clone(),
+        );
+        tasks.spawn(async move {
+            let body = json!({
+                "query": "mutation($o: ID!, $n: String!) { createService(organisationId: $o, input: {name: $n, languages: [\"de\"]}) { id } }",
+                "variables": { "o": org, "n": format!("Gleichzeitig {i}") },
+            });
+            let res = client.post(url).header("authorization", auth).json(&body).send().await.expect("request");
+            res.json::<Value>().await.expect("json")
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        let body = done.expect("task");
+        assert!(
+            body.get("errors").is_none(),
+            "a concurrent write failed: {body}"
+        );
+    }
+    assert_eq!(service_count(&hub).await, before + 16);
+}
+both_backends!(concurrent_writes_all_succeed, concurrent_writes);

@@ -231,12 +231,12 @@ impl Hub {
     pub async fn login(&self, email: &str, password: &str) -> String {
         let data = self
             .data(
-                "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }",
+                "mutation($e: String!, $p: String!) { login(email: $e, password: $p) }",
                 json!({ "e": email, "p": password }),
                 &[],
             )
             .await;
-        format!("Bearer {}", data["login"]["token"].as_str().expect("token"))
+        format!("Bearer {}", data["login"].as_str().expect("token"))
     }
 }
 

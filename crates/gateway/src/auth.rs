@@ -118,7 +118,7 @@ pub async fn login(
     let token = new_secret(TOKEN_PREFIX);
     let expires_at = Utc::now() + ttl;
     let (hash, uid) = (secret_hash(&token), user.id);
-    db.run(move |c| users::create_session(c, &hash, uid, expires_at.naive_utc()))
+    db.write(move |c| users::create_session(c, &hash, uid, expires_at.naive_utc()))
         .await?;
     Ok(Some(Session {
         token,
@@ -193,7 +193,7 @@ pub async fn resolve(
 /// Ends the session of a bearer token.
 pub async fn logout(db: &Database, token: &str) -> Result<bool, StorageError> {
     let hash = secret_hash(token);
-    db.run(move |c| users::delete_session(c, &hash)).await
+    db.write(move |c| users::delete_session(c, &hash)).await
 }
 
 #[cfg(test)]

@@ -89,14 +89,19 @@ enum RoleArg {
 
 #[derive(Debug, Subcommand)]
 enum UserCommand {
-    /// Create an account; the password is read from the first line of standard input.
+    /// Create an account; the password is read from the first line of standard input
+    /// unless --password is given.
     Add {
         /// Sign-in e-mail address.
         #[arg(long)]
         email: String,
-        /// Display name.
+        /// Display name (default: the e-mail address).
         #[arg(long)]
-        name: String,
+        name: Option<String>,
+        /// The password (visible to other users of this machine in the process list:
+        /// prefer standard input).
+        #[arg(long)]
+        password: Option<String>,
         /// Role.
         #[arg(long, value_enum)]
         role: RoleArg,
@@ -191,9 +196,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User(UserCommand::Add {
             email,
             name,
+            password,
             role,
             organisation,
-        }) => user_add(&settings, &email, &name, role, organisation.as_deref()),
+        }) => user_add(
+            &settings,
+            &email,
+            name.as_deref(),
+            password,
+            role,
+            organisation.as_deref(),
+        ),
         Command::Apikey(cmd) => apikey(&settings, cmd),
     }
 }
@@ -346,12 +359,13 @@ async fn shutdown_signal() {
 fn user_add(
     settings: &Settings,
     email: &str,
-    name: &str,
+    name: Option<&str>,
+    password: Option<String>,
     role: RoleArg,
     organisation: Option<&str>,
 ) -> anyhow::Result<()> {
     let email = EmailAddress::parse(email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
-    let name = name.trim();
+    let name = name.map_or_else(|| email.to_string(), |n| n.trim().to_owned());
     if name.is_empty() {
         bail!("--name: must not be empty");
     }
@@ -371,14 +385,19 @@ fn user_add(
         }
         (Role::Coordinator, None) => None,
     };
-    let mut password = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut password)
-        .context("while reading the password from standard input")?;
-    let password = password.trim_end_matches(['\n', '\r']);
-    crate::auth::check_password(password).map_err(anyhow::Error::msg)?;
-    let hash = crate::auth::hash_password(password).map_err(anyhow::Error::msg)?;
+    let password = match password {
+        Some(p) => p,
+        None => {
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .context("while reading the password from standard input")?;
+            line.trim_end_matches(['\n', '\r']).to_owned()
+        }
+    };
+    crate::auth::check_password(&password).map_err(|e| anyhow::anyhow!("password: {e}"))?;
+    let hash = crate::auth::hash_password(&password).map_err(anyhow::Error::msg)?;
     let db = open(settings)?;
     db.ensure_migrated()?;
     let user = db.run_blocking(|c| {
@@ -388,7 +407,7 @@ fn user_add(
             })?),
             None => None,
         };
-        users::insert(c, "cli", &email, name, &hash, role, org)
+        users::insert(c, "cli", &email, &name, &hash, role, org)
     })?;
     println!(
         "created {} {} ({})",

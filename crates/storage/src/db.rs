@@ -182,6 +182,9 @@ pub struct Database {
     backend: Backend,
     url: Arc<str>,
     statements: Arc<AtomicU64>,
+    /// SQLite allows one writer; taking turns here avoids `database is locked` when
+    /// a transaction that began by reading wants to write (deferred lock upgrade).
+    sqlite_writer: Arc<std::sync::Mutex<()>>,
 }
 
 impl std::fmt::Debug for Database {
@@ -207,7 +210,9 @@ impl Database {
         drop(manager.connect()?);
         let pool = Pool::builder()
             .max_size(settings.max_connections.max(1))
-            .min_idle(Some(1))
+            // No idle connections opened in the background: a short CLI command could
+            // otherwise exit while a pool thread is inside libpq (and crash there).
+            .min_idle(Some(0))
             .connection_timeout(settings.acquire_timeout)
             .test_on_check_out(false)
             .build(manager)
@@ -217,6 +222,7 @@ impl Database {
             backend,
             url: url.into(),
             statements,
+            sqlite_writer: Arc::new(std::sync::Mutex::new(())),
         })
     }
 
@@ -239,6 +245,26 @@ impl Database {
     {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|e| StorageError::Connection(format!("database task failed: {e}")))?
+    }
+
+    /// Like [`Database::run`], for work that writes: on SQLite, writers take turns.
+    pub async fn write<T, F>(&self, work: F) -> Result<T, StorageError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, StorageError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let lock = (self.backend == Backend::Sqlite).then(|| self.sqlite_writer.clone());
+        tokio::task::spawn_blocking(move || {
+            // A poisoned lock only means another writer panicked; the database is intact.
+            let _turn = lock
+                .as_ref()
+                .map(|l| l.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
             let mut conn = pool.get()?;
             work(&mut conn)
         })

@@ -93,36 +93,20 @@ fn prefs(ctx: &Context<'_>) -> Arc<netzwerk_domain::language::LanguagePreference
 
 #[Object]
 impl Mutation {
-    /// Signs in with e-mail and password; the token goes into `Authorization: Bearer …`.
-    async fn login(
+    /// Signs in with e-mail and password and returns the bearer token: send it as
+    /// `Authorization: Bearer <token>`. `signIn` gives the same with expiry and account.
+    async fn login(&self, ctx: &Context<'_>, email: String, password: String) -> ApiResult<String> {
+        Ok(sign_in(ctx, &email, &password).await?.token)
+    }
+
+    /// Signs in with e-mail and password: the bearer token, when it expires, and the account.
+    async fn sign_in(
         &self,
         ctx: &Context<'_>,
         email: String,
         password: String,
     ) -> ApiResult<LoginPayload> {
-        let ttl = ctx.data_unchecked::<SchemaSettings>().token_ttl;
-        let session = crate::auth::login(db(ctx), &email, &password, ttl)
-            .await
-            .map_err(storage)?;
-        let Some(s) = session else {
-            return Err(coded(
-                Code::Unauthenticated,
-                "e-mail address or password is wrong",
-            ));
-        };
-        let a = crate::auth::actor_of(&s.user);
-        Ok(LoginPayload {
-            token: s.token,
-            expires_at: s.expires_at,
-            user: Me {
-                id: ID(s.user.id.to_string()),
-                role: s.user.role.into(),
-                organisation_id: match a {
-                    Actor::Editor { organisation, .. } => Some(ID(organisation.to_string())),
-                    _ => None,
-                },
-            },
-        })
+        sign_in(ctx, &email, &password).await
     }
 
     /// Ends the current session.
@@ -143,7 +127,7 @@ impl Mutation {
         check(a.may_administer())?;
         let org = valid(input.apply(DOrganisationInput::default()).validate())?;
         let rec = db(ctx)
-            .run(move |c| organisations::insert(c, &label(a), &org))
+            .write(move |c| organisations::insert(c, &label(a), &org))
             .await
             .map_err(storage)?;
         Ok(Organisation::new(Arc::new(rec), prefs(ctx)))
@@ -168,7 +152,7 @@ impl Mutation {
             .map_err(storage)?;
         let org = valid(input.apply(organisation_base(&current.value)).validate())?;
         let rec = db(ctx)
-            .run(move |c| organisations::update(c, &label(a), id, &org))
+            .write(move |c| organisations::update(c, &label(a), id, &org))
             .await
             .map_err(storage)?;
         Ok(Organisation::new(Arc::new(rec), prefs(ctx)))
@@ -180,7 +164,7 @@ impl Mutation {
         check(a.may_administer())?;
         let oid = parse_id("id", &id, OrganisationId::parse)?;
         db(ctx)
-            .run(move |c| organisations::delete(c, &label(a), oid))
+            .write(move |c| organisations::delete(c, &label(a), oid))
             .await
             .map_err(storage)?;
         Ok(DeletePayload { id })
@@ -198,7 +182,7 @@ impl Mutation {
         check(a.may_edit(org))?;
         let loc = valid(input.apply(DLocationInput::default()).validate())?;
         let rec = db(ctx)
-            .run(move |c| {
+            .write(move |c| {
                 organisations::get(c, org)?;
                 locations::insert(c, &label(a), org, &loc)
             })
@@ -223,7 +207,7 @@ impl Mutation {
         check(a.may_edit(current.organisation_id))?;
         let loc = valid(input.apply(location_base(&current.value)).validate())?;
         let rec = db(ctx)
-            .run(move |c| locations::update(c, &label(a), id, &loc))
+            .write(move |c| locations::update(c, &label(a), id, &loc))
             .await
             .map_err(storage)?;
         Ok(Location::new(rec, prefs(ctx)))
@@ -236,7 +220,7 @@ impl Mutation {
         let org = owner_of(ctx, move |c| Ok(locations::get(c, lid)?.organisation_id)).await?;
         check(a.may_edit(org))?;
         db(ctx)
-            .run(move |c| locations::delete(c, &label(a), lid))
+            .write(move |c| locations::delete(c, &label(a), lid))
             .await
             .map_err(storage)?;
         Ok(DeletePayload { id })
@@ -254,7 +238,7 @@ impl Mutation {
         check(a.may_edit(org))?;
         let (service, links) = valid(input.apply(DServiceInput::default()).validate())?;
         let rec = db(ctx)
-            .run(move |c| {
+            .write(move |c| {
                 organisations::get(c, org)?;
                 services::insert(c, &label(a), org, &service, &links)
             })
@@ -279,7 +263,7 @@ impl Mutation {
         check(a.may_edit(current.organisation_id))?;
         let (service, links) = valid(input.apply(service_base(&current.value, &links)).validate())?;
         let rec = db(ctx)
-            .run(move |c| services::update(c, &label(a), id, &service, &links))
+            .write(move |c| services::update(c, &label(a), id, &service, &links))
             .await
             .map_err(storage)?;
         Ok(Service::new(rec, prefs(ctx)))
@@ -292,7 +276,7 @@ impl Mutation {
         let org = owner_of(ctx, move |c| Ok(services::get(c, sid)?.organisation_id)).await?;
         check(a.may_edit(org))?;
         db(ctx)
-            .run(move |c| services::delete(c, &label(a), sid))
+            .write(move |c| services::delete(c, &label(a), sid))
             .await
             .map_err(storage)?;
         Ok(DeletePayload { id })
@@ -310,7 +294,7 @@ impl Mutation {
         check(a.may_edit(org))?;
         let contact = valid(input.apply(DContactInput::default()).validate())?;
         let rec = db(ctx)
-            .run(move |c| {
+            .write(move |c| {
                 organisations::get(c, org)?;
                 contacts::insert(c, &label(a), org, &contact)
             })
@@ -335,7 +319,7 @@ impl Mutation {
         check(a.may_edit(current.organisation_id))?;
         let contact = valid(input.apply(contact_base(&current.value)).validate())?;
         let rec = db(ctx)
-            .run(move |c| contacts::update(c, &label(a), id, &contact))
+            .write(move |c| contacts::update(c, &label(a), id, &contact))
             .await
             .map_err(storage)?;
         Ok(Contact::new(rec, prefs(ctx)))
@@ -348,7 +332,7 @@ impl Mutation {
         let org = owner_of(ctx, move |c| Ok(contacts::get(c, cid)?.organisation_id)).await?;
         check(a.may_edit(org))?;
         db(ctx)
-            .run(move |c| contacts::delete(c, &label(a), cid))
+            .write(move |c| contacts::delete(c, &label(a), cid))
             .await
             .map_err(storage)?;
         Ok(DeletePayload { id })
@@ -383,7 +367,7 @@ impl Mutation {
         };
         let (e2, f2, t2, kind) = (entity.clone(), field.clone(), t.clone(), input.entity_type);
         db(ctx)
-            .run(move |c| {
+            .write(move |c| {
                 if kind == TranslatableEntity::Service {
                     services::set_translation(c, &org.to_string(), &e2, &f2, &t2)
                 } else {
@@ -415,7 +399,7 @@ impl Mutation {
         let org = owner(ctx, entity_type, entity.clone()).await?;
         check(a.may_edit(org))?;
         db(ctx)
-            .run(move |c| {
+            .write(move |c| {
                 if entity_type == TranslatableEntity::Service {
                     services::remove_translation(c, &entity, &field, language)
                 } else {
@@ -425,6 +409,32 @@ impl Mutation {
             .await
             .map_err(storage)
     }
+}
+
+async fn sign_in(ctx: &Context<'_>, email: &str, password: &str) -> ApiResult<LoginPayload> {
+    let ttl = ctx.data_unchecked::<SchemaSettings>().token_ttl;
+    let session = crate::auth::login(db(ctx), email, password, ttl)
+        .await
+        .map_err(storage)?;
+    let Some(s) = session else {
+        return Err(coded(
+            Code::Unauthenticated,
+            "e-mail address or password is wrong",
+        ));
+    };
+    let organisation_id = match crate::auth::actor_of(&s.user) {
+        Actor::Editor { organisation, .. } => Some(ID(organisation.to_string())),
+        _ => None,
+    };
+    Ok(LoginPayload {
+        token: s.token,
+        expires_at: s.expires_at,
+        user: Me {
+            id: ID(s.user.id.to_string()),
+            role: s.user.role.into(),
+            organisation_id,
+        },
+    })
 }
 
 /// Checks the id, field and language of a translation, naming what is wrong.
