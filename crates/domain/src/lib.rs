@@ -11,6 +11,7 @@ pub mod access;
 pub mod contact;
 pub mod email;
 pub mod error;
+pub mod event;
 pub mod ids;
 pub mod language;
 pub mod location;

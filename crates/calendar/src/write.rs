@@ -1,0 +1,387 @@
+//! iCalendar out (RFC 5545): series stay series (RRULE, RDATE, EXDATE), overrides and
+//! cancellations are kept as RECURRENCE-ID components, every zone used gets a
+//! VTIMEZONE, text is escaped and lines are folded at 75 octets.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Offset, TimeZone, Utc};
+use chrono_tz::OffsetComponents;
+use netzwerk_domain::event::{Event, EventStatus, EventTime, OccurrenceOverride};
+use netzwerk_domain::location::Timezone;
+
+use crate::text::{date, escape, local};
+
+/// One event to write.
+#[derive(Debug, Clone)]
+pub struct CalendarEntry<'a> {
+    /// Stable UID.
+    pub uid: String,
+    /// SEQUENCE.
+    pub sequence: i64,
+    /// When it last changed (DTSTAMP and LAST-MODIFIED).
+    pub changed: DateTime<Utc>,
+    /// The event.
+    pub event: &'a Event,
+    /// Changed or cancelled occurrences.
+    pub overrides: &'a [OccurrenceOverride],
+    /// The organiser's name and e-mail address, if it has one.
+    pub organiser: Option<(String, Option<String>)>,
+    /// The place as text (a directory location's name and address, or free text).
+    pub location: Option<String>,
+    /// A page about the event.
+    pub url: Option<String>,
+}
+
+/// Appends one content line, folded at 75 octets without splitting a character and
+/// without ending a physical line in a space (some readers trim those).
+fn line(out: &mut String, content: &str) {
+    let mut current = String::with_capacity(80);
+    let mut first = true;
+    for c in content.chars() {
+        let limit = if first { 75 } else { 74 };
+        if current.len() + c.len_utf8() > limit {
+            let keep = current.trim_end_matches(' ').len().max(1);
+            let carry = current.split_off(keep);
+            if !first {
+                out.push(' ');
+            }
+            out.push_str(&current);
+            out.push_str("\r\n");
+            current = carry;
+            first = false;
+        }
+        current.push(c);
+    }
+    if !first {
+        out.push(' ');
+    }
+    out.push_str(&current);
+    out.push_str("\r\n");
+}
+
+fn is_utc(zone: Timezone) -> bool {
+    zone.to_string() == "UTC"
+}
+
+fn when(name: &str, t: chrono::NaiveDateTime, time: &EventTime) -> String {
+    match time {
+        EventTime::AllDay { .. } => format!("{name};VALUE=DATE:{}", date(t.date())),
+        EventTime::Timed { timezone, .. } if is_utc(*timezone) => format!("{name}:{}Z", local(t)),
+        EventTime::Timed { timezone, .. } => format!("{name};TZID={timezone}:{}", local(t)),
+    }
+}
+
+fn when_list(name: &str, ts: &[chrono::NaiveDateTime], time: &EventTime) -> String {
+    let (params, values): (String, Vec<String>) = match time {
+        EventTime::AllDay { .. } => (
+            ";VALUE=DATE".into(),
+            ts.iter().map(|t| date(t.date())).collect(),
+        ),
+        EventTime::Timed { timezone, .. } if is_utc(*timezone) => (
+            String::new(),
+            ts.iter().map(|t| format!("{}Z", local(*t))).collect(),
+        ),
+        EventTime::Timed { timezone, .. } => (
+            format!(";TZID={timezone}"),
+            ts.iter().map(|t| local(*t)).collect(),
+        ),
+    };
+    format!("{name}{params}:{}", values.join(","))
+}
+
+fn stamp(t: DateTime<Utc>) -> String {
+    format!("{}Z", local(t.naive_utc()))
+}
+
+fn offset(seconds: i32) -> String {
+    let sign = if seconds < 0 { '-' } else { '+' };
+    let s = seconds.abs();
+    format!("{sign}{:02}{:02}", s / 3600, s % 3600 / 60)
+}
+
+/// The VTIMEZONE of a zone for the years `from..=to`, built from the zone's real
+/// transitions (found by scanning the tz database day by day, then to the minute).
+fn vtimezone(out: &mut String, zone: Timezone, from: i32, to: i32) {
+    let tz = zone.tz();
+    let at = |t: DateTime<Utc>| {
+        let o = tz.offset_from_utc_datetime(&t.naive_utc());
+        (
+            o.fix().local_minus_utc(),
+            o.dst_offset() != Duration::zero(),
+            o.to_string(),
+        )
+    };
+    let start = NaiveDate::from_ymd_opt(from, 1, 1).map_or_else(Utc::now, |d| {
+        d.and_hms_opt(0, 0, 0)
+            .map_or_else(Utc::now, |t| t.and_utc())
+    });
+    let end = NaiveDate::from_ymd_opt(to, 12, 31).map_or_else(Utc::now, |d| {
+        d.and_hms_opt(0, 0, 0)
+            .map_or_else(Utc::now, |t| t.and_utc())
+    });
+    line(out, "BEGIN:VTIMEZONE");
+    line(out, &format!("TZID:{zone}"));
+    let (first_offset, first_dst, first_name) = at(start);
+    let kind = |dst: bool| if dst { "DAYLIGHT" } else { "STANDARD" };
+    line(out, &format!("BEGIN:{}", kind(first_dst)));
+    line(
+        out,
+        &format!(
+            "DTSTART:{}",
+            local(start.naive_utc() + Duration::seconds(i64::from(first_offset)))
+        ),
+    );
+    line(out, &format!("TZOFFSETFROM:{}", offset(first_offset)));
+    line(out, &format!("TZOFFSETTO:{}", offset(first_offset)));
+    line(out, &format!("TZNAME:{first_name}"));
+    line(out, &format!("END:{}", kind(first_dst)));
+    let mut day = start;
+    let mut prev = first_offset;
+    while day < end {
+        let next = day + Duration::days(1);
+        let (o, _, _) = at(next);
+        if o != prev {
+            // Narrow the change down to the minute.
+            let (mut lo, mut hi) = (day, next);
+            while hi - lo > Duration::minutes(1) {
+                let mid = lo + (hi - lo) / 2;
+                if at(mid).0 == prev {
+                    lo = mid
+                } else {
+                    hi = mid
+                }
+            }
+            let (to_offset, dst, name) = at(hi);
+            line(out, &format!("BEGIN:{}", kind(dst)));
+            line(
+                out,
+                &format!(
+                    "DTSTART:{}",
+                    local(hi.naive_utc() + Duration::seconds(i64::from(prev)))
+                ),
+            );
+            line(out, &format!("TZOFFSETFROM:{}", offset(prev)));
+            line(out, &format!("TZOFFSETTO:{}", offset(to_offset)));
+            line(out, &format!("TZNAME:{name}"));
+            line(out, &format!("END:{}", kind(dst)));
+            prev = o;
+        }
+        day = next;
+    }
+    line(out, "END:VTIMEZONE");
+}
+
+fn status(s: EventStatus) -> &'static str {
+    match s {
+        EventStatus::Confirmed => "CONFIRMED",
+        EventStatus::Tentative => "TENTATIVE",
+        EventStatus::Cancelled => "CANCELLED",
+    }
+}
+
+fn common(out: &mut String, e: &CalendarEntry<'_>) {
+    line(out, &format!("UID:{}", escape(&e.uid)));
+    line(out, &format!("DTSTAMP:{}", stamp(e.changed)));
+    line(out, &format!("LAST-MODIFIED:{}", stamp(e.changed)));
+    line(out, &format!("SEQUENCE:{}", e.sequence.max(0)));
+    if let Some((name, email)) = &e.organiser {
+        let cn = name.replace('"', "'");
+        match email {
+            Some(mail) => line(out, &format!("ORGANIZER;CN=\"{cn}\":mailto:{mail}")),
+            None => line(out, &format!("X-NETZWERK-ORGANISER:{}", escape(name))),
+        }
+    }
+}
+
+/// Writes a whole calendar named `name`.
+pub fn write_calendar(name: &str, entries: &[CalendarEntry<'_>]) -> String {
+    let mut out = String::with_capacity(512 + entries.len() * 600);
+    line(&mut out, "BEGIN:VCALENDAR");
+    line(&mut out, "VERSION:2.0");
+    line(&mut out, "PRODID:-//Netzwerk Hub//Netzwerk Hub//DE");
+    line(&mut out, "CALSCALE:GREGORIAN");
+    line(&mut out, "METHOD:PUBLISH");
+    line(&mut out, &format!("X-WR-CALNAME:{}", escape(name)));
+    line(&mut out, "X-WR-TIMEZONE:Europe/Berlin");
+
+    let mut zones: BTreeSet<String> = BTreeSet::new();
+    let (mut first_year, mut last_year) = (i32::MAX, i32::MIN);
+    for e in entries {
+        if let EventTime::Timed {
+            timezone, start, ..
+        } = e.event.time
+        {
+            if !is_utc(timezone) {
+                zones.insert(timezone.to_string());
+            }
+            first_year = first_year.min(start.year());
+            last_year = last_year.max(start.year());
+        }
+    }
+    if !zones.is_empty() {
+        let now = Utc::now().year();
+        let (from, to) = (first_year.min(now) - 1, last_year.max(now) + 2);
+        for z in &zones {
+            if let Ok(zone) = Timezone::parse(z) {
+                vtimezone(&mut out, zone, from, to);
+            }
+        }
+    }
+
+    for e in entries {
+        let ev = e.event;
+        let end = ev.time.local_start() + ev.time.duration();
+        line(&mut out, "BEGIN:VEVENT");
+        common(&mut out, e);
+        line(&mut out, &when("DTSTART", ev.time.local_start(), &ev.time));
+        line(&mut out, &when("DTEND", end, &ev.time));
+        if let Some(rule) = &ev.recurrence.rule {
+            line(&mut out, &format!("RRULE:{rule}"));
+        }
+        if !ev.recurrence.rdates.is_empty() {
+            line(
+                &mut out,
+                &when_list("RDATE", &ev.recurrence.rdates, &ev.time),
+            );
+        }
+        if !ev.recurrence.exdates.is_empty() {
+            line(
+                &mut out,
+                &when_list("EXDATE", &ev.recurrence.exdates, &ev.time),
+            );
+        }
+        body(&mut out, e, &ev.title, ev.description.as_deref(), ev.status);
+        line(&mut out, "END:VEVENT");
+        for ov in e.overrides {
+            let s = ov.start.unwrap_or(ov.recurrence_id);
+            let en = ov.end.unwrap_or(s + ev.time.duration());
+            line(&mut out, "BEGIN:VEVENT");
+            common(&mut out, e);
+            line(&mut out, &when("RECURRENCE-ID", ov.recurrence_id, &ev.time));
+            line(&mut out, &when("DTSTART", s, &ev.time));
+            line(&mut out, &when("DTEND", en, &ev.time));
+            let title = ov.title.as_deref().unwrap_or(&ev.title);
+            let description = ov.description.as_deref().or(ev.description.as_deref());
+            body(
+                &mut out,
+                e,
+                title,
+                description,
+                ov.status.unwrap_or(ev.status),
+            );
+            line(&mut out, "END:VEVENT");
+        }
+    }
+    line(&mut out, "END:VCALENDAR");
+    out
+}
+
+fn body(
+    out: &mut String,
+    e: &CalendarEntry<'_>,
+    title: &str,
+    description: Option<&str>,
+    st: EventStatus,
+) {
+    let ev = e.event;
+    line(out, &format!("SUMMARY:{}", escape(title)));
+    let mut desc = description.unwrap_or_default().to_owned();
+    for (label, note) in [
+        ("Barrierefreiheit", &ev.accessibility_note),
+        ("Dolmetschen", &ev.interpretation_note),
+    ] {
+        if let Some(n) = note {
+            let _ = write!(
+                desc,
+                "{}{label}: {n}",
+                if desc.is_empty() { "" } else { "\n\n" }
+            );
+        }
+    }
+    if !desc.is_empty() {
+        line(out, &format!("DESCRIPTION:{}", escape(&desc)));
+    }
+    let place = e
+        .location
+        .clone()
+        .or_else(|| ev.place.clone())
+        .or_else(|| ev.online_url.clone());
+    if let Some(p) = place {
+        line(out, &format!("LOCATION:{}", escape(&p)));
+    }
+    if let Some(u) = e
+        .url
+        .as_ref()
+        .or(ev.registration_url.as_ref())
+        .or(ev.online_url.as_ref())
+    {
+        line(out, &format!("URL:{u}"));
+    }
+    line(
+        out,
+        &format!("CATEGORIES:{}", ev.category.as_str().to_ascii_uppercase()),
+    );
+    line(out, &format!("STATUS:{}", status(st)));
+}
+
+#[cfg(test)]
+mod tests {
+    use netzwerk_domain::event::EventInput;
+
+    use super::*;
+    use crate::{Limits, parse};
+
+    fn at(s: &str) -> chrono::NaiveDateTime {
+        chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("date")
+    }
+
+    #[test]
+    fn round_trips_through_the_parser() {
+        let event = EventInput {
+            title: "Sprachcafé; Deutsch, Arabisch und Українська — für alle, die üben wollen, mit Kuchen und Tee".into(),
+            description: Some("Zeile eins\nZeile zwei".into()),
+            start: Some(at("2027-01-05 10:00")),
+            end: Some(at("2027-01-05 12:00")),
+            rule: Some("FREQ=WEEKLY;BYDAY=TU".into()),
+            exdates: vec![at("2027-01-12 10:00")],
+            ..Default::default()
+        }
+        .validate()
+        .expect("valid");
+        let ov = [OccurrenceOverride {
+            recurrence_id: at("2027-01-19 10:00"),
+            status: Some(EventStatus::Cancelled),
+            start: None,
+            end: None,
+            title: None,
+            description: None,
+        }];
+        let text = write_calendar(
+            "Netzwerk",
+            &[CalendarEntry {
+                uid: "e1@netzwerk".into(),
+                sequence: 3,
+                changed: at("2027-01-01 00:00").and_utc(),
+                event: &event,
+                overrides: &ov,
+                organiser: Some(("Kiezwerkstatt".into(), Some("info@kiez.example".into()))),
+                location: Some("Kiezladen, Kiefholzstraße 41".into()),
+                url: None,
+            }],
+        );
+        assert!(text.lines().all(|l| l.len() <= 76), "folded at 75 octets");
+        assert!(text.contains("BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin"));
+        assert!(text.contains("TZOFFSETTO:+0200"));
+        let back = parse(text.as_bytes(), &Limits::default()).expect("parses");
+        assert!(back.issues.is_empty(), "{:?}", back.issues);
+        assert_eq!(back.events.len(), 1);
+        let e = &back.events[0];
+        assert_eq!(e.event.title, event.title);
+        assert_eq!(e.event.description, event.description);
+        assert_eq!(e.event.time, event.time);
+        assert_eq!(e.event.recurrence, event.recurrence);
+        assert_eq!(e.sequence, 3);
+        assert_eq!(e.overrides[0].status, Some(EventStatus::Cancelled));
+    }
+}
