@@ -58,3 +58,11 @@ id_type!(
     /// Identifies a partner site's API key.
     ApiKeyId
 );
+id_type!(
+    /// Identifies an event (a one-off event or a whole series).
+    EventId
+);
+id_type!(
+    /// Identifies a member's calendar feed.
+    CalendarSourceId
+);

@@ -22,6 +22,10 @@ pub enum EntityKind {
     User,
     /// An API key.
     ApiKey,
+    /// An event.
+    Event,
+    /// A calendar feed.
+    CalendarSource,
 }
 
 impl EntityKind {
@@ -34,6 +38,8 @@ impl EntityKind {
             EntityKind::Contact => "contact",
             EntityKind::User => "user",
             EntityKind::ApiKey => "api_key",
+            EntityKind::Event => "event",
+            EntityKind::CalendarSource => "calendar_source",
         }
     }
 }

@@ -9,10 +9,12 @@
 
 pub mod admin;
 pub mod api_keys;
+pub mod calendar_sources;
 pub mod change_log;
 pub mod contacts;
 mod db;
 mod error;
+pub mod events;
 pub mod locations;
 pub mod organisations;
 #[expect(

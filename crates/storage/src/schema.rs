@@ -42,6 +42,87 @@ diesel::table! {
 }
 
 diesel::table! {
+    calendar_sources (id) {
+        id -> Text,
+        organisation_id -> Text,
+        url -> Text,
+        interval_minutes -> Integer,
+        etag -> Nullable<Text>,
+        last_modified_header -> Nullable<Text>,
+        next_fetch_at -> Timestamp,
+        last_fetched_at -> Nullable<Timestamp>,
+        last_success_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        last_error_at -> Nullable<Timestamp>,
+        consecutive_failures -> Integer,
+        event_count -> Integer,
+        rejected_count -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    event_languages (event_id, language) {
+        event_id -> Text,
+        language -> Text,
+    }
+}
+
+diesel::table! {
+    event_overrides (event_id, recurrence_id) {
+        event_id -> Text,
+        recurrence_id -> Timestamp,
+        status -> Nullable<Text>,
+        start_local -> Nullable<Timestamp>,
+        end_local -> Nullable<Timestamp>,
+        title -> Nullable<Text>,
+        description -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    event_target_groups (event_id, target_group) {
+        event_id -> Text,
+        target_group -> Text,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> Text,
+        organisation_id -> Text,
+        title -> Text,
+        description -> Nullable<Text>,
+        content_language -> Text,
+        category -> Text,
+        status -> Text,
+        all_day -> Bool,
+        start_local -> Timestamp,
+        end_local -> Timestamp,
+        timezone -> Text,
+        rrule -> Nullable<Text>,
+        rdates -> Text,
+        exdates -> Text,
+        location_id -> Nullable<Text>,
+        place -> Nullable<Text>,
+        online_url -> Nullable<Text>,
+        accessibility_note -> Nullable<Text>,
+        interpretation_note -> Nullable<Text>,
+        registration_url -> Nullable<Text>,
+        image_url -> Nullable<Text>,
+        origin -> Nullable<Text>,
+        uid -> Nullable<Text>,
+        sequence -> Integer,
+        last_modified -> Nullable<Timestamp>,
+        first_start_utc -> Timestamp,
+        last_end_utc -> Nullable<Timestamp>,
+        search_text -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     locations (id) {
         id -> Text,
         organisation_id -> Text,
@@ -190,7 +271,13 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(calendar_sources -> organisations (organisation_id));
 diesel::joinable!(contacts -> organisations (organisation_id));
+diesel::joinable!(event_languages -> events (event_id));
+diesel::joinable!(event_overrides -> events (event_id));
+diesel::joinable!(event_target_groups -> events (event_id));
+diesel::joinable!(events -> locations (location_id));
+diesel::joinable!(events -> organisations (organisation_id));
 diesel::joinable!(locations -> organisations (organisation_id));
 diesel::joinable!(opening_hours -> services (service_id));
 diesel::joinable!(organisation_identifiers -> organisations (organisation_id));
@@ -206,8 +293,13 @@ diesel::joinable!(users -> organisations (organisation_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
+    calendar_sources,
     change_log,
     contacts,
+    event_languages,
+    event_overrides,
+    event_target_groups,
+    events,
     locations,
     opening_hours,
     organisation_identifiers,

@@ -1,0 +1,687 @@
+//! Events: rows, overrides, delivery languages and target groups, the window query
+//! behind `eventOccurrences`, and what feed reconciliation needs.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::dsl::exists;
+use diesel::prelude::*;
+use netzwerk_domain::event::{
+    Event, EventCategory, EventStatus, EventTime, OccurrenceOverride, Provenance, Recurrence,
+};
+use netzwerk_domain::ids::{EventId, LocationId, OrganisationId};
+use netzwerk_domain::language::LanguageCode;
+use netzwerk_domain::location::Timezone;
+use netzwerk_domain::organisation::TargetGroup;
+use netzwerk_domain::record::Record;
+use netzwerk_domain::text;
+
+use crate::change_log::{self, Action, EntityKind};
+use crate::db::{MultiBackend, insert_all};
+use crate::error::stored;
+use crate::schema::{event_languages, event_overrides, event_target_groups, events, locations};
+use crate::{AnyConnection, Page, Result, StorageError};
+
+/// An event as read back.
+pub type EventRecord = Record<EventId, Event>;
+
+/// The instants that bound every occurrence of an event (computed by the caller,
+/// which can expand recurrence): the first start, and the last end or `None` for a
+/// series without end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventSpan {
+    /// Start of the first occurrence.
+    pub first_start: DateTime<Utc>,
+    /// End of the last occurrence; `None` when the series has no end.
+    pub last_end: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = events, treat_none_as_null = true)]
+struct EventRow {
+    id: String,
+    organisation_id: String,
+    title: String,
+    description: Option<String>,
+    content_language: String,
+    category: String,
+    status: String,
+    all_day: bool,
+    start_local: NaiveDateTime,
+    end_local: NaiveDateTime,
+    timezone: String,
+    rrule: Option<String>,
+    rdates: String,
+    exdates: String,
+    location_id: Option<String>,
+    place: Option<String>,
+    online_url: Option<String>,
+    accessibility_note: Option<String>,
+    interpretation_note: Option<String>,
+    registration_url: Option<String>,
+    image_url: Option<String>,
+    origin: Option<String>,
+    uid: Option<String>,
+    sequence: i32,
+    last_modified: Option<NaiveDateTime>,
+    first_start_utc: NaiveDateTime,
+    last_end_utc: Option<NaiveDateTime>,
+    search_text: String,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+const STAMP: &str = "%Y%m%dT%H%M%S";
+
+fn encode_times(ts: &[NaiveDateTime]) -> String {
+    ts.iter()
+        .map(|t| t.format(STAMP).to_string())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn decode_times(column: &str, raw: &str) -> Result<Vec<NaiveDateTime>> {
+    raw.split(' ')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            NaiveDateTime::parse_from_str(s, STAMP)
+                .map_err(|_| StorageError::Corrupt(format!("{column}: {s:?}")))
+        })
+        .collect()
+}
+
+fn to_row(
+    id: EventId,
+    org: OrganisationId,
+    e: &Event,
+    span: EventSpan,
+    origin: Option<&str>,
+    created_at: NaiveDateTime,
+) -> EventRow {
+    let (all_day, start_local, end_local, timezone) = match e.time {
+        EventTime::Timed {
+            start,
+            end,
+            timezone,
+        } => (false, start, end, timezone.to_string()),
+        EventTime::AllDay { start, end } => (
+            true,
+            start.and_time(chrono::NaiveTime::MIN),
+            end.and_time(chrono::NaiveTime::MIN),
+            e.time.timezone().to_string(),
+        ),
+    };
+    let (uid, sequence, last_modified) = match &e.provenance {
+        Provenance::Manual => (None, 0, None),
+        Provenance::Feed {
+            uid,
+            sequence,
+            last_modified,
+        } => (
+            Some(uid.clone()),
+            i32::try_from(*sequence).unwrap_or(i32::MAX),
+            last_modified.map(|t| t.naive_utc()),
+        ),
+    };
+    EventRow {
+        id: id.to_string(),
+        organisation_id: org.to_string(),
+        title: e.title.clone(),
+        description: e.description.clone(),
+        content_language: e.content_language.as_str().to_owned(),
+        category: e.category.as_str().to_owned(),
+        status: e.status.as_str().to_owned(),
+        all_day,
+        start_local,
+        end_local,
+        timezone,
+        rrule: e.recurrence.rule.clone(),
+        rdates: encode_times(&e.recurrence.rdates),
+        exdates: encode_times(&e.recurrence.exdates),
+        location_id: e.location_id.map(|l| l.to_string()),
+        place: e.place.clone(),
+        online_url: e.online_url.clone(),
+        accessibility_note: e.accessibility_note.clone(),
+        interpretation_note: e.interpretation_note.clone(),
+        registration_url: e.registration_url.clone(),
+        image_url: e.image_url.clone(),
+        origin: origin.map(str::to_owned),
+        uid,
+        sequence,
+        last_modified,
+        first_start_utc: span.first_start.naive_utc(),
+        last_end_utc: span.last_end.map(|t| t.naive_utc()),
+        search_text: text::fold(&format!(
+            "{} {} {}",
+            e.title,
+            e.description.as_deref().unwrap_or_default(),
+            e.place.as_deref().unwrap_or_default()
+        )),
+        created_at,
+        updated_at: crate::now(),
+    }
+}
+
+fn from_row(r: EventRow) -> Result<EventRecord> {
+    let time = if r.all_day {
+        EventTime::AllDay {
+            start: r.start_local.date(),
+            end: r.end_local.date(),
+        }
+    } else {
+        EventTime::Timed {
+            start: r.start_local,
+            end: r.end_local,
+            timezone: stored("events.timezone", Timezone::parse(&r.timezone))?,
+        }
+    };
+    let provenance = match r.uid {
+        Some(uid) if r.origin.is_some() => Provenance::Feed {
+            uid,
+            sequence: i64::from(r.sequence),
+            last_modified: r.last_modified.map(|t| t.and_utc()),
+        },
+        _ => Provenance::Manual,
+    };
+    Ok(Record {
+        id: stored("events.id", EventId::parse(&r.id))?,
+        organisation_id: stored(
+            "events.organisation_id",
+            OrganisationId::parse(&r.organisation_id),
+        )?,
+        value: Event {
+            title: r.title,
+            description: r.description,
+            content_language: stored(
+                "events.content_language",
+                LanguageCode::parse(&r.content_language),
+            )?,
+            category: stored("events.category", EventCategory::parse(&r.category))?,
+            target_groups: Vec::new(),
+            languages: Vec::new(),
+            time,
+            recurrence: Recurrence {
+                rule: r.rrule,
+                rdates: decode_times("events.rdates", &r.rdates)?,
+                exdates: decode_times("events.exdates", &r.exdates)?,
+            },
+            status: stored("events.status", EventStatus::parse(&r.status))?,
+            location_id: r
+                .location_id
+                .map(|l| stored("events.location_id", LocationId::parse(&l)))
+                .transpose()?,
+            place: r.place,
+            online_url: r.online_url,
+            accessibility_note: r.accessibility_note,
+            interpretation_note: r.interpretation_note,
+            registration_url: r.registration_url,
+            image_url: r.image_url,
+            provenance,
+        },
+        created_at: r.created_at.and_utc(),
+        updated_at: r.updated_at.and_utc(),
+    })
+}
+
+fn write_links(
+    conn: &mut AnyConnection,
+    eid: &str,
+    e: &Event,
+    overrides: &[OccurrenceOverride],
+) -> Result<()> {
+    diesel::delete(event_languages::table.filter(event_languages::event_id.eq(eid)))
+        .execute(conn)?;
+    diesel::delete(event_target_groups::table.filter(event_target_groups::event_id.eq(eid)))
+        .execute(conn)?;
+    diesel::delete(event_overrides::table.filter(event_overrides::event_id.eq(eid)))
+        .execute(conn)?;
+    let langs: Vec<_> = e
+        .languages
+        .iter()
+        .map(|l| {
+            (
+                event_languages::event_id.eq(eid),
+                event_languages::language.eq(l.as_str()),
+            )
+        })
+        .collect();
+    if !langs.is_empty() {
+        insert_all!(conn, event_languages::table, langs)?;
+    }
+    let groups: Vec<_> = e
+        .target_groups
+        .iter()
+        .map(|g| {
+            (
+                event_target_groups::event_id.eq(eid),
+                event_target_groups::target_group.eq(g.as_str()),
+            )
+        })
+        .collect();
+    if !groups.is_empty() {
+        insert_all!(conn, event_target_groups::table, groups)?;
+    }
+    let mut seen = std::collections::HashSet::new();
+    let ovs: Vec<_> = overrides
+        .iter()
+        .filter(|o| seen.insert(o.recurrence_id))
+        .map(|o| {
+            (
+                event_overrides::event_id.eq(eid),
+                event_overrides::recurrence_id.eq(o.recurrence_id),
+                event_overrides::status.eq(o.status.map(|s| s.as_str())),
+                event_overrides::start_local.eq(o.start),
+                event_overrides::end_local.eq(o.end),
+                event_overrides::title.eq(o.title.as_deref()),
+                event_overrides::description.eq(o.description.as_deref()),
+            )
+        })
+        .collect();
+    if !ovs.is_empty() {
+        insert_all!(conn, event_overrides::table, ovs)?;
+    }
+    Ok(())
+}
+
+fn check_location(conn: &mut AnyConnection, org: OrganisationId, e: &Event) -> Result<()> {
+    if let Some(l) = e.location_id {
+        let found: i64 = locations::table
+            .filter(locations::id.eq(l.to_string()))
+            .filter(locations::organisation_id.eq(org.to_string()))
+            .count()
+            .get_result(conn)?;
+        if found == 0 {
+            return Err(netzwerk_domain::ValidationError::new(
+                "locationId",
+                "own_location",
+                format!("location {l} does not exist or belongs to another organisation"),
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// Creates an event with its overrides; `origin` marks imported events.
+pub fn insert(
+    conn: &mut AnyConnection,
+    actor: &str,
+    org: OrganisationId,
+    event: &Event,
+    overrides: &[OccurrenceOverride],
+    span: EventSpan,
+    origin: Option<&str>,
+) -> Result<EventRecord> {
+    let id = EventId::generate();
+    conn.transaction(|conn| {
+        check_location(conn, org, event)?;
+        let row = to_row(id, org, event, span, origin, crate::now());
+        diesel::insert_into(events::table)
+            .values(&row)
+            .execute(conn)?;
+        write_links(conn, &row.id, event, overrides)?;
+        change_log::record(
+            conn,
+            actor,
+            EntityKind::Event,
+            &row.id,
+            Some(&row.organisation_id),
+            Action::Created,
+            &event.title,
+        )?;
+        get(conn, id)
+    })
+}
+
+/// Replaces an event's fields and overrides (its origin stays).
+pub fn update(
+    conn: &mut AnyConnection,
+    actor: &str,
+    id: EventId,
+    event: &Event,
+    overrides: &[OccurrenceOverride],
+    span: EventSpan,
+) -> Result<EventRecord> {
+    conn.transaction(|conn| {
+        let sid = id.to_string();
+        let (org, created, origin): (String, NaiveDateTime, Option<String>) = events::table
+            .find(&sid)
+            .select((events::organisation_id, events::created_at, events::origin))
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| StorageError::NotFound(format!("event {id}")))?;
+        let org = stored("events.organisation_id", OrganisationId::parse(&org))?;
+        check_location(conn, org, event)?;
+        let row = to_row(id, org, event, span, origin.as_deref(), created);
+        diesel::update(events::table.find(&sid))
+            .set(&row)
+            .execute(conn)?;
+        write_links(conn, &sid, event, overrides)?;
+        change_log::record(
+            conn,
+            actor,
+            EntityKind::Event,
+            &sid,
+            Some(&row.organisation_id),
+            Action::Updated,
+            &event.title,
+        )?;
+        get(conn, id)
+    })
+}
+
+/// Deletes an event with its overrides.
+pub fn delete(conn: &mut AnyConnection, actor: &str, id: EventId) -> Result<()> {
+    conn.transaction(|conn| {
+        let current = get(conn, id)?;
+        let sid = id.to_string();
+        diesel::delete(events::table.find(&sid)).execute(conn)?;
+        change_log::record(
+            conn,
+            actor,
+            EntityKind::Event,
+            &sid,
+            Some(&current.organisation_id.to_string()),
+            Action::Deleted,
+            &current.value.title,
+        )?;
+        Ok(())
+    })
+}
+
+/// One event by id (with languages and target groups).
+pub fn get(conn: &mut AnyConnection, id: EventId) -> Result<EventRecord> {
+    get_many(conn, &[id])?
+        .pop()
+        .ok_or_else(|| StorageError::NotFound(format!("event {id}")))
+}
+
+fn with_links(conn: &mut AnyConnection, rows: Vec<EventRow>) -> Result<Vec<EventRecord>> {
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let mut langs: HashMap<String, Vec<LanguageCode>> = HashMap::new();
+    let mut groups: HashMap<String, Vec<TargetGroup>> = HashMap::new();
+    for chunk in ids.chunks(5000) {
+        let l: Vec<(String, String)> = event_languages::table
+            .filter(event_languages::event_id.eq_any(chunk))
+            .load(conn)?;
+        for (e, code) in l {
+            langs.entry(e).or_default().push(stored(
+                "event_languages.language",
+                LanguageCode::parse(&code),
+            )?);
+        }
+        let g: Vec<(String, String)> = event_target_groups::table
+            .filter(event_target_groups::event_id.eq_any(chunk))
+            .load(conn)?;
+        for (e, code) in g {
+            groups.entry(e).or_default().push(stored(
+                "event_target_groups.target_group",
+                TargetGroup::parse(&code),
+            )?);
+        }
+    }
+    rows.into_iter()
+        .map(|r| {
+            let (l, g) = (
+                langs.remove(&r.id).unwrap_or_default(),
+                groups.remove(&r.id).unwrap_or_default(),
+            );
+            let mut rec = from_row(r)?;
+            rec.value.languages = l;
+            rec.value.languages.sort();
+            rec.value.target_groups = g;
+            rec.value.target_groups.sort();
+            Ok(rec)
+        })
+        .collect()
+}
+
+/// Many events by id; missing ids are left out.
+pub fn get_many(conn: &mut AnyConnection, ids: &[EventId]) -> Result<Vec<EventRecord>> {
+    let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    let rows = events::table
+        .filter(events::id.eq_any(&ids))
+        .select(EventRow::as_select())
+        .load(conn)?;
+    with_links(conn, rows)
+}
+
+/// The overrides of many events.
+pub fn overrides_of(
+    conn: &mut AnyConnection,
+    ids: &[EventId],
+) -> Result<HashMap<EventId, Vec<OccurrenceOverride>>> {
+    type Row = (
+        String,
+        NaiveDateTime,
+        Option<String>,
+        Option<NaiveDateTime>,
+        Option<NaiveDateTime>,
+        Option<String>,
+        Option<String>,
+    );
+    let mut out: HashMap<EventId, Vec<OccurrenceOverride>> = HashMap::new();
+    let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    for chunk in ids.chunks(5000) {
+        let rows: Vec<Row> = event_overrides::table
+            .filter(event_overrides::event_id.eq_any(chunk))
+            .order((event_overrides::event_id, event_overrides::recurrence_id))
+            .load(conn)?;
+        for (eid, recurrence_id, status, start, end, title, description) in rows {
+            out.entry(stored("event_overrides.event_id", EventId::parse(&eid))?)
+                .or_default()
+                .push(OccurrenceOverride {
+                    recurrence_id,
+                    status: status
+                        .map(|s| stored("event_overrides.status", EventStatus::parse(&s)))
+                        .transpose()?,
+                    start,
+                    end,
+                    title,
+                    description,
+                });
+        }
+    }
+    Ok(out)
+}
+
+/// Filter of events; every field given narrows the list.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    /// Words in title, description or place (folded).
+    pub text: Option<String>,
+    /// Kind.
+    pub category: Option<EventCategory>,
+    /// For this target group.
+    pub target_group: Option<TargetGroup>,
+    /// Held in this language.
+    pub language: Option<LanguageCode>,
+    /// At a directory location in this locality (folded).
+    pub locality: Option<String>,
+    /// Of this organisation.
+    pub organisation: Option<OrganisationId>,
+}
+
+fn filtered(f: &EventFilter) -> events::BoxedQuery<'static, MultiBackend> {
+    let mut q = events::table.into_boxed();
+    if let Some(t) = &f.text {
+        for term in text::search_terms(t) {
+            q = q.filter(events::search_text.like(format!("%{term}%")));
+        }
+    }
+    if let Some(c) = f.category {
+        q = q.filter(events::category.eq(c.as_str()));
+    }
+    if let Some(g) = f.target_group {
+        q = q.filter(exists(
+            event_target_groups::table
+                .filter(event_target_groups::event_id.eq(events::id))
+                .filter(event_target_groups::target_group.eq(g.as_str())),
+        ));
+    }
+    if let Some(l) = f.language {
+        q = q.filter(exists(
+            event_languages::table
+                .filter(event_languages::event_id.eq(events::id))
+                .filter(event_languages::language.eq(l.as_str().to_owned())),
+        ));
+    }
+    if let Some(l) = &f.locality {
+        q = q.filter(
+            events::location_id.eq_any(
+                locations::table
+                    .filter(locations::locality_key.eq(text::fold(l)))
+                    .select(locations::id.nullable()),
+            ),
+        );
+    }
+    if let Some(o) = f.organisation {
+        q = q.filter(events::organisation_id.eq(o.to_string()));
+    }
+    q
+}
+
+/// A page of events (series), by first start.
+pub fn list(
+    conn: &mut AnyConnection,
+    filter: &EventFilter,
+    offset: i64,
+    limit: i64,
+) -> Result<Page<EventRecord>> {
+    let total: i64 = filtered(filter).count().get_result(conn)?;
+    let rows = if limit > 0 && offset < total {
+        filtered(filter)
+            .order((events::first_start_utc, events::id))
+            .offset(offset)
+            .limit(limit)
+            .select(EventRow::as_select())
+            .load(conn)?
+    } else {
+        Vec::new()
+    };
+    Ok(Page {
+        items: with_links(conn, rows)?,
+        total,
+    })
+}
+
+/// Every event that may have an occurrence overlapping `[from, to)`, with overrides.
+pub fn in_window(
+    conn: &mut AnyConnection,
+    filter: &EventFilter,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<(EventRecord, Vec<OccurrenceOverride>)>> {
+    let rows = filtered(filter)
+        .filter(events::first_start_utc.lt(to.naive_utc()))
+        .filter(
+            events::last_end_utc
+                .is_null()
+                .or(events::last_end_utc.gt(from.naive_utc())),
+        )
+        .select(EventRow::as_select())
+        .load(conn)?;
+    let records = with_links(conn, rows)?;
+    let ids: Vec<EventId> = records.iter().map(|r| r.id).collect();
+    let mut ovs = overrides_of(conn, &ids)?;
+    Ok(records
+        .into_iter()
+        .map(|r| {
+            let o = ovs.remove(&r.id).unwrap_or_default();
+            (r, o)
+        })
+        .collect())
+}
+
+/// What reconciliation needs to know of a stored imported event.
+#[derive(Debug, Clone)]
+pub struct FeedIdentity {
+    /// The event.
+    pub id: EventId,
+    /// Its UID.
+    pub uid: String,
+    /// Its SEQUENCE.
+    pub sequence: i64,
+    /// Its LAST-MODIFIED.
+    pub last_modified: Option<DateTime<Utc>>,
+}
+
+/// The events of one origin (a feed, or one imported file or URL).
+pub fn of_origin(
+    conn: &mut AnyConnection,
+    org: OrganisationId,
+    origin: &str,
+) -> Result<Vec<FeedIdentity>> {
+    let rows: Vec<(String, Option<String>, i32, Option<NaiveDateTime>)> = events::table
+        .filter(events::organisation_id.eq(org.to_string()))
+        .filter(events::origin.eq(origin))
+        .select((
+            events::id,
+            events::uid,
+            events::sequence,
+            events::last_modified,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, uid, seq, lm)| {
+            Ok(FeedIdentity {
+                id: stored("events.id", EventId::parse(&id))?,
+                uid: uid.unwrap_or_default(),
+                sequence: i64::from(seq),
+                last_modified: lm.map(|t| t.and_utc()),
+            })
+        })
+        .collect()
+}
+
+/// The id of an organisation's event with this UID (from any origin).
+pub fn find_by_uid(
+    conn: &mut AnyConnection,
+    org: OrganisationId,
+    uid: &str,
+) -> Result<Option<(EventId, Option<String>)>> {
+    let row: Option<(String, Option<String>)> = events::table
+        .filter(events::organisation_id.eq(org.to_string()))
+        .filter(events::uid.eq(uid))
+        .select((events::id, events::origin))
+        .first(conn)
+        .optional()?;
+    row.map(|(id, origin)| Ok((stored("events.id", EventId::parse(&id))?, origin)))
+        .transpose()
+}
+
+/// When the events of a feed last changed: the newest `updated_at` and the count,
+/// for ETag and Last-Modified of feeds out.
+pub fn fingerprint(
+    conn: &mut AnyConnection,
+    filter: &EventFilter,
+) -> Result<(Option<NaiveDateTime>, i64)> {
+    let newest: Option<NaiveDateTime> = filtered(filter)
+        .select(diesel::dsl::max(events::updated_at))
+        .first(conn)?;
+    let count: i64 = filtered(filter).count().get_result(conn)?;
+    Ok((newest, count))
+}
+
+/// Every event matching a filter, with overrides (for feeds out).
+pub fn all(
+    conn: &mut AnyConnection,
+    filter: &EventFilter,
+    limit: i64,
+) -> Result<Vec<(EventRecord, Vec<OccurrenceOverride>)>> {
+    let rows = filtered(filter)
+        .order((events::first_start_utc, events::id))
+        .limit(limit)
+        .select(EventRow::as_select())
+        .load(conn)?;
+    let records = with_links(conn, rows)?;
+    let ids: Vec<EventId> = records.iter().map(|r| r.id).collect();
+    let mut ovs = overrides_of(conn, &ids)?;
+    Ok(records
+        .into_iter()
+        .map(|r| {
+            let o = ovs.remove(&r.id).unwrap_or_default();
+            (r, o)
+        })
+        .collect())
+}
