@@ -3,6 +3,7 @@
 //! runs on SQLite and (switched on in CI) on PostgreSQL.
 
 mod access;
+mod calendar;
 mod cli;
 mod directory;
 mod http;

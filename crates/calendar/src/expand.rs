@@ -375,3 +375,88 @@ mod tests {
         );
     }
 }
+
+/// The instants that bound every occurrence: the first start, and the last end, or
+/// `None` when the series has no end (RRULE without COUNT or UNTIL, or more than
+/// [`netzwerk_domain::event::MAX_OCCURRENCES`] occurrences).
+pub fn span(
+    event: &Event,
+    overrides: &[OccurrenceOverride],
+) -> Result<(DateTime<Utc>, Option<DateTime<Utc>>), CalendarError> {
+    let zone = frame(&event.time);
+    let duration = event.time.duration();
+    let start = event.time.local_start();
+    let mut first = instant(start, zone);
+    let mut last = Some(instant(start + duration, zone));
+    for t in &event.recurrence.rdates {
+        first = first.min(instant(*t, zone));
+        last = last.map(|l| l.max(instant(*t + duration, zone)));
+    }
+    if let Some(rule) = &event.recurrence.rule {
+        let upper = rule.to_ascii_uppercase();
+        if !upper.contains("COUNT=") && !upper.contains("UNTIL=") {
+            last = None;
+        } else if let Some(set) = rule_set(event)? {
+            let max = u16::try_from(netzwerk_domain::event::MAX_OCCURRENCES).unwrap_or(u16::MAX);
+            let all = set.all(max);
+            last = if all.limited {
+                None
+            } else {
+                all.dates
+                    .last()
+                    .map(|d| instant(d.naive_local() + duration, zone))
+                    .map(|l| last.map_or(l, |x| x.max(l)))
+            };
+        }
+    }
+    for o in overrides {
+        let s = o.start.unwrap_or(o.recurrence_id);
+        first = first.min(instant(s, zone));
+        let e = o.end.unwrap_or(s + duration);
+        last = last.map(|l| l.max(instant(e, zone)));
+    }
+    Ok((first, last))
+}
+
+#[cfg(test)]
+mod span_tests {
+    use netzwerk_domain::event::EventInput;
+
+    use super::*;
+
+    fn at(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("date")
+    }
+
+    #[test]
+    fn spans() {
+        let mut input = EventInput {
+            title: "x".into(),
+            start: Some(at("2027-01-05 10:00")),
+            end: Some(at("2027-01-05 12:00")),
+            ..Default::default()
+        };
+        let (f, l) = span(&input.validate().expect("valid"), &[]).expect("span");
+        assert_eq!(
+            (f, l),
+            (
+                at("2027-01-05 09:00").and_utc(),
+                Some(at("2027-01-05 11:00").and_utc())
+            )
+        );
+        input.rule = Some("FREQ=WEEKLY".into());
+        assert_eq!(
+            span(&input.validate().expect("valid"), &[])
+                .expect("span")
+                .1,
+            None
+        );
+        input.rule = Some("FREQ=WEEKLY;COUNT=3".into());
+        assert_eq!(
+            span(&input.validate().expect("valid"), &[])
+                .expect("span")
+                .1,
+            Some(at("2027-01-19 11:00").and_utc())
+        );
+    }
+}

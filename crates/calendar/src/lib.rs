@@ -10,7 +10,7 @@ mod parse;
 mod text;
 mod write;
 
-pub use expand::{Occurrence, occurrences};
+pub use expand::{Occurrence, occurrences, span};
 pub use parse::{FeedEvent, Issue, Limits, ParsedCalendar, parse};
 pub use write::{CalendarEntry, write_calendar};
 

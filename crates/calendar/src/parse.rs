@@ -43,6 +43,8 @@ pub struct Issue {
     pub line: usize,
     /// What is wrong.
     pub reason: String,
+    /// True when an event was left out because of it.
+    pub event_rejected: bool,
 }
 
 /// An event from a feed, with its identity and its per-occurrence changes.
@@ -151,6 +153,7 @@ pub fn parse(input: &[u8], limits: &Limits) -> Result<ParsedCalendar, CalendarEr
             out.issues.push(Issue {
                 line,
                 reason: "the file is not valid UTF-8; bad bytes were replaced".into(),
+                event_rejected: false,
             });
             complete = false;
             String::from_utf8_lossy(input)
@@ -179,6 +182,7 @@ pub fn parse(input: &[u8], limits: &Limits) -> Result<ParsedCalendar, CalendarEr
             Some(Ok(p)) => p,
             Some(Err(e)) => {
                 out.issues.push(Issue {
+                    event_rejected: false,
                     line: number,
                     reason: format!(
                         "unreadable line: {}",
@@ -236,6 +240,7 @@ pub fn parse(input: &[u8], limits: &Limits) -> Result<ParsedCalendar, CalendarEr
                     }
                     Some((open, start)) => {
                         out.issues.push(Issue {
+                            event_rejected: false,
                             line: number,
                             reason: format!(
                                 "END:{comp} does not close BEGIN:{open} of line {start}"
@@ -248,6 +253,7 @@ pub fn parse(input: &[u8], limits: &Limits) -> Result<ParsedCalendar, CalendarEr
                     }
                     None => {
                         out.issues.push(Issue {
+                            event_rejected: false,
                             line: number,
                             reason: format!("END:{comp} without BEGIN"),
                         });
@@ -275,12 +281,14 @@ pub fn parse(input: &[u8], limits: &Limits) -> Result<ParsedCalendar, CalendarEr
     }
     if let Some(ev) = current {
         out.issues.push(Issue {
+            event_rejected: true,
             line: ev.line,
             reason: "the event is not closed with END:VEVENT".into(),
         });
     }
     if !closed_calendar || !stack.is_empty() {
         out.issues.push(Issue {
+            event_rejected: false,
             line: text.lines().count(),
             reason: "the calendar ends without END:VCALENDAR (cut off?)".into(),
         });
@@ -288,6 +296,7 @@ pub fn parse(input: &[u8], limits: &Limits) -> Result<ParsedCalendar, CalendarEr
     }
     if too_many {
         out.issues.push(Issue {
+            event_rejected: false,
             line: 0,
             reason: format!(
                 "more than {} events; the rest were not read",
@@ -307,6 +316,7 @@ pub fn parse(input: &[u8], limits: &Limits) -> Result<ParsedCalendar, CalendarEr
                 let fe = *fe;
                 if let Some(&i) = by_uid.get(&fe.uid) {
                     out.issues.push(Issue {
+                        event_rejected: false,
                         line: raw.line,
                         reason: format!(
                             "UID {} appears twice; the later event replaces the earlier",
@@ -325,6 +335,7 @@ pub fn parse(input: &[u8], limits: &Limits) -> Result<ParsedCalendar, CalendarEr
             Err(reason) => out.issues.push(Issue {
                 line: raw.line,
                 reason,
+                event_rejected: true,
             }),
         }
     }

@@ -142,16 +142,17 @@ fn vtimezone(out: &mut String, zone: Timezone, from: i32, to: i32) {
         let next = day + Duration::days(1);
         let (o, _, _) = at(next);
         if o != prev {
-            // Narrow the change down to the minute.
-            let (mut lo, mut hi) = (day, next);
-            while hi - lo > Duration::minutes(1) {
-                let mid = lo + (hi - lo) / 2;
-                if at(mid).0 == prev {
-                    lo = mid
+            // Narrow the change down to the first whole minute with the new offset.
+            let (mut lo, mut hi) = (0i64, 24 * 60);
+            while hi - lo > 1 {
+                let mid = (lo + hi) / 2;
+                if at(day + Duration::minutes(mid)).0 == prev {
+                    lo = mid;
                 } else {
-                    hi = mid
+                    hi = mid;
                 }
             }
+            let hi = day + Duration::minutes(hi);
             let (to_offset, dst, name) = at(hi);
             line(out, &format!("BEGIN:{}", kind(dst)));
             line(
@@ -373,6 +374,10 @@ mod tests {
         assert!(text.lines().all(|l| l.len() <= 76), "folded at 75 octets");
         assert!(text.contains("BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin"));
         assert!(text.contains("TZOFFSETTO:+0200"));
+        assert!(
+            text.contains("DTSTART:20270328T020000\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200"),
+            "{text}"
+        );
         let back = parse(text.as_bytes(), &Limits::default()).expect("parses");
         assert!(back.issues.is_empty(), "{:?}", back.issues);
         assert_eq!(back.events.len(), 1);

@@ -42,8 +42,47 @@ enum Command {
     /// Manage partner websites' API keys.
     #[command(subcommand)]
     Apikey(ApiKeyCommand),
+    /// Members' calendars: import a file or URL, follow feeds, poll them.
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
     /// Print the GraphQL schema (SDL), as checked in at graphql/schema.graphql.
     Schema,
+}
+
+#[derive(Debug, Subcommand)]
+enum CalendarCommand {
+    /// Import an iCalendar file or URL once for an organisation; prints what changed.
+    Import {
+        /// The organisation's slug.
+        #[arg(long, value_name = "SLUG")]
+        organisation: String,
+        /// A file path or an http(s) URL.
+        #[arg(value_name = "FILE_OR_URL")]
+        source: String,
+    },
+    /// Follow an organisation's iCalendar feed; `serve` and `calendar poll` keep it in sync.
+    AddSource {
+        /// The organisation's slug.
+        #[arg(long, value_name = "SLUG")]
+        organisation: String,
+        /// The feed's http(s) URL.
+        url: String,
+        /// Minutes between polls (default: calendar.default_interval_minutes).
+        #[arg(long, value_name = "MINUTES")]
+        interval: Option<u32>,
+    },
+    /// Poll every feed that is due, once.
+    Poll {
+        /// Poll every feed now, due or not.
+        #[arg(long)]
+        all: bool,
+    },
+    /// List an organisation's feeds with their health.
+    Sources {
+        /// The organisation's slug.
+        #[arg(long, value_name = "SLUG")]
+        organisation: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -208,6 +247,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             organisation.as_deref(),
         ),
         Command::Apikey(cmd) => apikey(&settings, cmd),
+        Command::Calendar(cmd) => calendar(&settings, cmd),
     }
 }
 
@@ -301,6 +341,7 @@ fn serve(mut settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
             print_demo(&crate::demo::load(&db)?);
         }
     }
+    let poll_db = db.clone();
     let schema = build_schema(
         db.clone(),
         SchemaSettings {
@@ -322,7 +363,29 @@ fn serve(mut settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("while starting the async runtime")?;
+    let poller = settings.calendar.poll.then(|| {
+        (
+            poll_db,
+            crate::fetch::Fetcher::new(settings.fetch_settings()),
+            settings.calendar_limits(),
+        )
+    });
     runtime.block_on(async move {
+        if let Some((db, fetcher, limits)) = poller {
+            // Polls feeds that are due; each feed is claimed through the database, so
+            // several replicas never poll the same feed at once.
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
+                loop {
+                    tick.tick().await;
+                    if let Err(e) =
+                        crate::calendar_sync::poll_due(&db, &fetcher, &limits, false).await
+                    {
+                        tracing::warn!(error = %e, "calendar polling failed");
+                    }
+                }
+            });
+        }
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("while binding {addr}"))?;
@@ -415,6 +478,102 @@ fn user_add(
         user.email,
         user.id
     );
+    Ok(())
+}
+
+fn organisation_id(
+    db: &Database,
+    slug: &str,
+) -> anyhow::Result<netzwerk_domain::ids::OrganisationId> {
+    let slug = Slug::parse(slug).map_err(|e| anyhow::anyhow!("--organisation: {e}"))?;
+    db.run_blocking(|c| organisations::find_id_by_slug(c, &slug))?
+        .ok_or_else(|| anyhow::anyhow!("--organisation: no organisation has the slug {slug}"))
+}
+
+fn calendar(settings: &Settings, cmd: CalendarCommand) -> anyhow::Result<()> {
+    use crate::calendar_sync;
+    use netzwerk_storage::calendar_sources;
+
+    let db = open(settings)?;
+    db.ensure_migrated()?;
+    let fetcher = crate::fetch::Fetcher::new(settings.fetch_settings());
+    let limits = settings.calendar_limits();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("while starting the async runtime")?;
+    match cmd {
+        CalendarCommand::Import {
+            organisation,
+            source,
+        } => {
+            let org = organisation_id(&db, &organisation)?;
+            let report = runtime.block_on(calendar_sync::import(
+                &db, &fetcher, org, &source, &limits, "cli",
+            ))?;
+            println!("{report}");
+            for issue in &report.issues {
+                println!("line {}: {}", issue.line, issue.reason);
+            }
+            if !report.complete {
+                println!("the calendar was not read completely, so no event was removed");
+            }
+        }
+        CalendarCommand::AddSource {
+            organisation,
+            url,
+            interval,
+        } => {
+            let org = organisation_id(&db, &organisation)?;
+            netzwerk_domain::error::url(&url).map_err(|e| anyhow::anyhow!("URL: {e}"))?;
+            let interval = interval.unwrap_or(settings.calendar.default_interval_minutes);
+            if interval == 0 || interval > 7 * 24 * 60 {
+                bail!("--interval: must be 1 to 10080 minutes, got {interval}");
+            }
+            let minutes = i32::try_from(interval).unwrap_or(i32::MAX);
+            let s = db.run_blocking(|c| calendar_sources::insert(c, "cli", org, &url, minutes))?;
+            println!(
+                "following {} every {} minutes ({})",
+                s.url, s.interval_minutes, s.id
+            );
+        }
+        CalendarCommand::Poll { all } => {
+            let summary = runtime.block_on(calendar_sync::poll_due(&db, &fetcher, &limits, all))?;
+            println!(
+                "polled {} feed(s): {} not modified, {} synced, {} failed",
+                summary.polled,
+                summary.not_modified,
+                summary.synced.len(),
+                summary.failed
+            );
+            for (url, report) in &summary.synced {
+                println!("{url}: {report}");
+                for issue in &report.issues {
+                    println!("  line {}: {}", issue.line, issue.reason);
+                }
+            }
+            for (url, error) in &summary.errors {
+                println!("{url}: failed: {error}");
+            }
+        }
+        CalendarCommand::Sources { organisation } => {
+            let org = organisation_id(&db, &organisation)?;
+            for s in db.run_blocking(|c| calendar_sources::of_organisation(c, org))? {
+                let health = match (&s.last_error, s.last_success_at) {
+                    (Some(e), _) => format!("failing ({} in a row): {e}", s.consecutive_failures),
+                    (None, Some(t)) => format!(
+                        "ok, last success {t}, {} events, {} rejected",
+                        s.event_count, s.rejected_count
+                    ),
+                    (None, None) => "not polled yet".to_owned(),
+                };
+                println!(
+                    "{}  {}  every {} min  next {}  {}",
+                    s.id, s.url, s.interval_minutes, s.next_fetch_at, health
+                );
+            }
+        }
+    }
     Ok(())
 }
 

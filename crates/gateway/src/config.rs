@@ -26,6 +26,17 @@ max_connections = 8
 [auth]
 token_ttl_hours = 12
 
+[fetch]
+allow_private_addresses = false
+timeout_seconds = 20
+max_bytes = 10485760
+max_redirects = 5
+
+[calendar]
+poll = true
+default_interval_minutes = 60
+max_events_per_feed = 100000
+
 [log]
 level = "info"
 format = "text"
@@ -41,6 +52,10 @@ pub struct Settings {
     pub database: DatabaseSettings,
     /// Sign-in.
     pub auth: AuthSettings,
+    /// Outbound HTTP (calendar and funding feeds).
+    pub fetch: FetchConfig,
+    /// Calendar feeds.
+    pub calendar: CalendarConfig,
     /// Logging.
     pub log: LogSettings,
 }
@@ -79,6 +94,32 @@ pub struct DatabaseSettings {
 pub struct AuthSettings {
     /// How long a sign-in token lives.
     pub token_ttl_hours: u32,
+}
+
+/// `[fetch]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FetchConfig {
+    /// Allow feeds on private, loopback and link-local addresses (off in production).
+    pub allow_private_addresses: bool,
+    /// Seconds for one request.
+    pub timeout_seconds: u64,
+    /// Largest feed in bytes.
+    pub max_bytes: usize,
+    /// Most redirects followed.
+    pub max_redirects: usize,
+}
+
+/// `[calendar]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarConfig {
+    /// Poll members' feeds in the background while serving.
+    pub poll: bool,
+    /// Poll interval of a new feed when none is given.
+    pub default_interval_minutes: u32,
+    /// Most events taken from one feed or file.
+    pub max_events_per_feed: usize,
 }
 
 /// `[log]`
@@ -137,6 +178,15 @@ impl Settings {
         if self.auth.token_ttl_hours == 0 {
             bail!("auth.token_ttl_hours: must be at least 1");
         }
+        if self.fetch.timeout_seconds == 0 || self.fetch.timeout_seconds > 600 {
+            bail!(
+                "fetch.timeout_seconds: must be 1 to 600, got {}",
+                self.fetch.timeout_seconds
+            );
+        }
+        if self.calendar.default_interval_minutes == 0 {
+            bail!("calendar.default_interval_minutes: must be at least 1");
+        }
         if !matches!(self.log.format.as_str(), "text" | "json") {
             bail!(
                 "log.format: must be text or json, got {:?}",
@@ -146,6 +196,24 @@ impl Settings {
         tracing_subscriber::EnvFilter::try_new(&self.log.level)
             .map_err(|e| anyhow::anyhow!("log.level: {e}"))?;
         Ok(())
+    }
+
+    /// The guarded HTTP client's settings.
+    pub fn fetch_settings(&self) -> crate::fetch::FetchSettings {
+        crate::fetch::FetchSettings {
+            allow_private_addresses: self.fetch.allow_private_addresses,
+            timeout: std::time::Duration::from_secs(self.fetch.timeout_seconds),
+            max_bytes: self.fetch.max_bytes,
+            max_redirects: self.fetch.max_redirects,
+        }
+    }
+
+    /// Limits on one calendar.
+    pub fn calendar_limits(&self) -> netzwerk_calendar::Limits {
+        netzwerk_calendar::Limits {
+            max_bytes: self.fetch.max_bytes,
+            max_events: self.calendar.max_events_per_feed,
+        }
     }
 
     /// `server.listen` as a socket address.

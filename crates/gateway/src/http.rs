@@ -73,12 +73,22 @@ pub fn router(schema: HubSchema, db: Database, settings: HttpSettings) -> Router
         ]);
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/ical/network.ics", get(crate::ical::network))
+        .route("/ical/organisations/{file}", get(crate::ical::organisation))
+        .route("/ical/categories/{file}", get(crate::ical::category))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .layer(DefaultBodyLimit::max(limit))
         .layer(cors)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+impl AppState {
+    /// The database.
+    pub fn db(&self) -> &Database {
+        &self.db
+    }
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {

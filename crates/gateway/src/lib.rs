@@ -6,8 +6,11 @@
 //! storage records into GraphQL objects explicitly; domain types never derive GraphQL traits.
 
 pub mod auth;
+pub mod calendar_sync;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod fetch;
 pub mod graphql;
 pub mod http;
+pub mod ical;

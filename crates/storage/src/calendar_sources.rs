@@ -248,3 +248,21 @@ pub fn record_failure(conn: &mut AnyConnection, id: CalendarSourceId, error: &st
         .execute(conn)?;
     Ok(())
 }
+
+/// Claims a due feed for one poller: moves `next_fetch_at` to `lease_until` only if
+/// it still has the value the poller saw. Two replicas polling at once cannot both
+/// win, on either backend.
+pub fn claim(
+    conn: &mut AnyConnection,
+    source: &CalendarSource,
+    lease_until: DateTime<Utc>,
+) -> Result<bool> {
+    let n = diesel::update(
+        cs::table
+            .filter(cs::id.eq(source.id.to_string()))
+            .filter(cs::next_fetch_at.eq(source.next_fetch_at.naive_utc())),
+    )
+    .set(cs::next_fetch_at.eq(lease_until.naive_utc()))
+    .execute(conn)?;
+    Ok(n == 1)
+}

@@ -1,6 +1,6 @@
 //! GraphQL enums mirroring the domain's code sets, converted explicitly both ways.
 
-use netzwerk_domain::{access, contact, organisation, service};
+use netzwerk_domain::{access, contact, event, organisation, service};
 
 macro_rules! mirror_enum {
     ($(#[$doc:meta])* $name:ident => $dom:path { $($variant:ident),+ $(,)? }) => {
@@ -73,6 +73,18 @@ mirror_enum!(
     Role => access::Role { Coordinator, Editor }
 );
 
+mirror_enum!(
+    /// Kind of event.
+    EventCategory => event::EventCategory {
+        InterculturalFestival, Education, Discussion, Presentation, CultureTradition,
+        AgainstDiscrimination, CounsellingHours, NetworkMeeting, Other,
+    }
+);
+mirror_enum!(
+    /// Whether an event or occurrence takes place.
+    EventStatus => event::EventStatus { Confirmed, Tentative, Cancelled }
+);
+
 /// Entities whose human text fields can be translated.
 #[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TranslatableEntity {
@@ -84,6 +96,8 @@ pub enum TranslatableEntity {
     Service,
     /// Fields: `role`.
     Contact,
+    /// Fields: `title`, `description`.
+    Event,
 }
 
 impl TranslatableEntity {
@@ -100,6 +114,7 @@ impl TranslatableEntity {
                 "applicationProcess",
             ],
             TranslatableEntity::Contact => &["role"],
+            TranslatableEntity::Event => &["title", "description"],
         }
     }
 }

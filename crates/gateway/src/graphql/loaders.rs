@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
-use netzwerk_domain::ids::{OrganisationId, ServiceId};
+use netzwerk_domain::ids::{LocationId, OrganisationId, ServiceId};
 use netzwerk_domain::language::LanguageCode;
 use netzwerk_domain::organisation::TargetGroup;
 use netzwerk_storage::contacts::{self, ContactRecord};
@@ -79,6 +79,24 @@ impl Loader<OrganisationId> for DirectoryLoader {
             .await
             .map_err(Arc::new)?;
         Ok(records.into_iter().map(|r| (r.id, Arc::new(r))).collect())
+    }
+}
+
+impl Loader<LocationId> for DirectoryLoader {
+    type Value = LocationRecord;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[LocationId],
+    ) -> Result<HashMap<LocationId, Self::Value>, Self::Error> {
+        let ids = keys.to_vec();
+        let records = self
+            .db
+            .run(move |c| locations::get_many(c, &ids))
+            .await
+            .map_err(Arc::new)?;
+        Ok(records.into_iter().map(|r| (r.id, r)).collect())
     }
 }
 

@@ -4,6 +4,7 @@
 mod connection;
 mod enums;
 pub mod error;
+mod events;
 mod inputs;
 mod loaders;
 mod mutation;
@@ -18,10 +19,19 @@ use netzwerk_domain::access::Actor;
 use netzwerk_domain::language::LanguagePreference;
 use netzwerk_storage::Database;
 
+pub use events::uid_of as event_uid;
 pub use loaders::DirectoryLoader;
 
 /// The Hub's schema type.
-pub type HubSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
+pub type HubSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// Root of all queries, split by area.
+#[derive(async_graphql::MergedObject, Default)]
+pub struct Query(query::DirectoryQuery, events::EventQuery);
+
+/// Root of all mutations, split by area.
+#[derive(async_graphql::MergedObject, Default)]
+pub struct Mutation(mutation::DirectoryMutation, events::EventMutation);
 
 /// Settings the schema needs at run time.
 #[derive(Debug, Clone)]
@@ -71,7 +81,7 @@ impl Viewer {
 
 /// Builds the schema over a database.
 pub fn build_schema(db: Database, settings: SchemaSettings) -> HubSchema {
-    let mut builder = Schema::build(query::Query, mutation::Mutation, EmptySubscription)
+    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(db)
         .data(settings.clone())
         .limit_depth(settings.max_depth)
@@ -100,7 +110,7 @@ pub fn request_data(db: &Database, viewer: Viewer) -> (Viewer, Loader) {
 
 /// The schema in SDL, as checked in at `graphql/schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(query::Query, mutation::Mutation, EmptySubscription)
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .finish()
         .sdl()
 }

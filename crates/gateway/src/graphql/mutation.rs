@@ -29,9 +29,9 @@ use super::inputs::{
 use super::objects::{Contact, Location, Organisation, Service, TranslationEntry, viewer};
 use super::query::{Me, db, parse_id};
 
-/// Root of all mutations.
+/// Changes to the directory and sign-in.
 #[derive(Default)]
-pub struct Mutation;
+pub struct DirectoryMutation;
 
 /// A new session.
 #[derive(SimpleObject)]
@@ -51,27 +51,27 @@ pub struct DeletePayload {
     pub id: ID,
 }
 
-fn actor(ctx: &Context<'_>) -> Actor {
+pub(crate) fn actor(ctx: &Context<'_>) -> Actor {
     viewer(ctx).actor
 }
 
 /// The change log's name for the actor.
-fn label(actor: Actor) -> String {
+pub(crate) fn label(actor: Actor) -> String {
     actor
         .user()
         .map_or_else(|| "anonymous".to_owned(), |u| u.to_string())
 }
 
-fn check(ok: Result<(), netzwerk_domain::access::Denied>) -> ApiResult<()> {
+pub(crate) fn check(ok: Result<(), netzwerk_domain::access::Denied>) -> ApiResult<()> {
     ok.map_err(denied)
 }
 
-fn valid<T>(r: Result<T, ValidationError>) -> ApiResult<T> {
+pub(crate) fn valid<T>(r: Result<T, ValidationError>) -> ApiResult<T> {
     r.map_err(|e| validation(&e))
 }
 
 /// Anonymous callers learn nothing about what exists: they are told to sign in first.
-fn must_sign_in(ctx: &Context<'_>) -> ApiResult<Actor> {
+pub(crate) fn must_sign_in(ctx: &Context<'_>) -> ApiResult<Actor> {
     let a = actor(ctx);
     if a.is_member() {
         Ok(a)
@@ -80,19 +80,19 @@ fn must_sign_in(ctx: &Context<'_>) -> ApiResult<Actor> {
     }
 }
 
-async fn owner_of<F>(ctx: &Context<'_>, find: F) -> ApiResult<OrganisationId>
+pub(crate) async fn owner_of<F>(ctx: &Context<'_>, find: F) -> ApiResult<OrganisationId>
 where
     F: FnOnce(&mut AnyConnection) -> Result<OrganisationId, StorageError> + Send + 'static,
 {
     db(ctx).run(find).await.map_err(storage)
 }
 
-fn prefs(ctx: &Context<'_>) -> Arc<netzwerk_domain::language::LanguagePreference> {
+pub(crate) fn prefs(ctx: &Context<'_>) -> Arc<netzwerk_domain::language::LanguagePreference> {
     viewer(ctx).languages.clone()
 }
 
 #[Object]
-impl Mutation {
+impl DirectoryMutation {
     /// Signs in with e-mail and password and returns the bearer token: send it as
     /// `Authorization: Bearer <token>`. `signIn` gives the same with expiry and account.
     async fn login(&self, ctx: &Context<'_>, email: String, password: String) -> ApiResult<String> {
@@ -449,6 +449,9 @@ fn translation_target(
         TranslatableEntity::Location => LocationId::parse(id).map(|i| i.to_string()),
         TranslatableEntity::Service => ServiceId::parse(id).map(|i| i.to_string()),
         TranslatableEntity::Contact => ContactId::parse(id).map(|i| i.to_string()),
+        TranslatableEntity::Event => {
+            netzwerk_domain::ids::EventId::parse(id).map(|i| i.to_string())
+        }
     };
     let entity = valid(entity.map_err(|e| e.within("entityId")))?;
     if !kind.fields().contains(&field) {
@@ -484,6 +487,10 @@ async fn owner(
             }
             TranslatableEntity::Contact => {
                 contacts::get(c, ContactId::parse(&entity).map_err(bad)?)?.organisation_id
+            }
+            TranslatableEntity::Event => {
+                let id = netzwerk_domain::ids::EventId::parse(&entity).map_err(bad)?;
+                netzwerk_storage::events::get(c, id)?.organisation_id
             }
         })
     })

@@ -70,7 +70,7 @@ pub struct TranslationEntry {
 
 /// Serves `field` of an entity in the reader's preferred language. Translations are
 /// only loaded when the reader prefers a language other than the original.
-async fn served(
+pub(crate) async fn served(
     ctx: &Context<'_>,
     entity_id: String,
     field: &str,
@@ -103,7 +103,10 @@ async fn served(
     }))
 }
 
-async fn translations_of(ctx: &Context<'_>, entity_id: String) -> ApiResult<Vec<TranslationEntry>> {
+pub(crate) async fn translations_of(
+    ctx: &Context<'_>,
+    entity_id: String,
+) -> ApiResult<Vec<TranslationEntry>> {
     let all = loader(ctx)
         .load_one(TranslationsOf(entity_id))
         .await
@@ -124,7 +127,7 @@ async fn translations_of(ctx: &Context<'_>, entity_id: String) -> ApiResult<Vec<
     Ok(out)
 }
 
-async fn organisation_of(
+pub(crate) async fn organisation_of(
     ctx: &Context<'_>,
     id: netzwerk_domain::ids::OrganisationId,
     prefs: &Arc<LanguagePreference>,
@@ -364,6 +367,13 @@ impl Organisation {
     /// Every stored translation of its fields.
     async fn translations(&self, ctx: &Context<'_>) -> ApiResult<Vec<TranslationEntry>> {
         translations_of(ctx, self.rec.id.to_string()).await
+    }
+    /// The organisation's calendar feeds with their health (its editors and the coordinator).
+    async fn calendar_feeds(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Vec<super::events::CalendarFeed>> {
+        super::events::feeds_of(ctx, self.rec.id).await
     }
     /// Who changed what of this organisation and its locations, services and
     /// contacts, newest first (its editors and the coordinator only).

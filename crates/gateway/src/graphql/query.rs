@@ -17,9 +17,9 @@ use super::objects::{
     Location, Organisation, Service, load_error, loader, node_selections, viewer,
 };
 
-/// Root of all queries.
+/// Queries over the directory.
 #[derive(Default)]
-pub struct Query;
+pub struct DirectoryQuery;
 
 /// The reader's language preference: the `languages` argument, else `Accept-Language`.
 pub(crate) fn preference(
@@ -101,7 +101,7 @@ pub struct Me {
 }
 
 #[Object]
-impl Query {
+impl DirectoryQuery {
     /// Member organisations, by name.
     async fn organisations(
         &self,

@@ -1,0 +1,1016 @@
+//! Events in the API: series (`events`), what happens in a window
+//! (`eventOccurrences`, expanded on the server), editing events and single
+//! occurrences, and following members' calendar feeds.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use netzwerk_domain::ValidationError;
+use netzwerk_domain::event::{
+    Event as DEvent, EventInput as DEventInput, EventTime, OccurrenceOverride, Provenance,
+};
+use netzwerk_domain::ids::{EventId, OrganisationId};
+use netzwerk_domain::language::{LanguageCode, LanguagePreference};
+use netzwerk_domain::slug::Slug;
+use netzwerk_storage::calendar_sources::{self, CalendarSource};
+use netzwerk_storage::events::{self, EventFilter as SFilter, EventRecord, EventSpan};
+use netzwerk_storage::organisations;
+
+use super::connection::{Page, page, page_of_all, window};
+use super::enums::{EventCategory, EventStatus, TargetGroup, into_domain};
+use super::error::{ApiResult, Code, coded, denied, storage, validation};
+use super::mutation::{check, label, must_sign_in, prefs, valid};
+use super::objects::{
+    Language, LocalizedText, Location, Organisation, TranslationEntry, load_error, loader,
+    organisation_of, served, translations_of, viewer,
+};
+use super::query::{db, parse_id, preference};
+
+/// The longest window `eventOccurrences` expands at once.
+const MAX_WINDOW_DAYS: i64 = 366;
+
+/// Where an event comes from.
+#[derive(SimpleObject)]
+pub struct EventSource {
+    /// True when it was imported from a calendar file or feed.
+    pub imported: bool,
+    /// The iCalendar UID (also of events entered in the Hub, as published in feeds).
+    pub uid: String,
+    /// SEQUENCE of the imported version.
+    pub sequence: i64,
+    /// LAST-MODIFIED of the imported version.
+    pub last_modified: Option<DateTime<Utc>>,
+}
+
+/// The repetition of a series.
+#[derive(SimpleObject)]
+pub struct Recurrence {
+    /// The RRULE value, e.g. `FREQ=WEEKLY;BYDAY=TU`.
+    pub rule: Option<String>,
+    /// Extra local start times.
+    pub rdates: Vec<NaiveDateTime>,
+    /// Excluded local start times.
+    pub exdates: Vec<NaiveDateTime>,
+}
+
+/// A change to one occurrence.
+#[derive(SimpleObject)]
+pub struct OccurrenceChange {
+    /// The original local start of the occurrence.
+    pub recurrence_id: NaiveDateTime,
+    /// Its status, if changed.
+    pub status: Option<EventStatus>,
+    /// New local start.
+    pub start: Option<NaiveDateTime>,
+    /// New local end.
+    pub end: Option<NaiveDateTime>,
+    /// New title.
+    pub title: Option<String>,
+}
+
+/// The UID an event has in feeds.
+pub fn uid_of(rec: &EventRecord) -> String {
+    match &rec.value.provenance {
+        Provenance::Feed { uid, .. } => uid.clone(),
+        Provenance::Manual => format!("{}@netzwerk-hub", rec.id),
+    }
+}
+
+/// An event: one-off, or a series with its overrides (the first occurrence's times).
+pub struct Event {
+    rec: Arc<EventRecord>,
+    overrides: Arc<Vec<OccurrenceOverride>>,
+    prefs: Arc<LanguagePreference>,
+}
+
+impl Event {
+    async fn served_title(&self, ctx: &Context<'_>) -> ApiResult<LocalizedText> {
+        let v = &self.rec.value;
+        Ok(served(
+            ctx,
+            self.rec.id.to_string(),
+            "title",
+            Some(&v.title),
+            v.content_language,
+            &self.prefs,
+        )
+        .await?
+        .unwrap_or(LocalizedText {
+            text: v.title.clone(),
+            language: v.content_language.to_string(),
+            machine_translated: false,
+        }))
+    }
+}
+
+fn instant(t: NaiveDateTime, time: &EventTime) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    match time {
+        EventTime::Timed { timezone, .. } => timezone
+            .tz()
+            .from_local_datetime(&t)
+            .earliest()
+            .map_or_else(|| t.and_utc(), |d| d.with_timezone(&Utc)),
+        // Whole days are placed in UTC, like the calendar crate does.
+        EventTime::AllDay { .. } => t.and_utc(),
+    }
+}
+
+#[Object]
+impl Event {
+    /// Stable id.
+    async fn id(&self) -> ID {
+        ID(self.rec.id.to_string())
+    }
+    /// The organiser.
+    async fn organisation(&self, ctx: &Context<'_>) -> ApiResult<Organisation> {
+        organisation_of(ctx, self.rec.organisation_id, &self.prefs).await
+    }
+    /// Title, in the reader's preferred language.
+    async fn title(&self, ctx: &Context<'_>) -> ApiResult<String> {
+        Ok(self.served_title(ctx).await?.text)
+    }
+    /// `title` with the language it was served in.
+    async fn title_localized(&self, ctx: &Context<'_>) -> ApiResult<LocalizedText> {
+        self.served_title(ctx).await
+    }
+    /// Description, in the reader's preferred language.
+    async fn description(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
+        let v = &self.rec.value;
+        Ok(served(
+            ctx,
+            self.rec.id.to_string(),
+            "description",
+            v.description.as_deref(),
+            v.content_language,
+            &self.prefs,
+        )
+        .await?
+        .map(|t| t.text))
+    }
+    /// Kind.
+    async fn category(&self) -> EventCategory {
+        self.rec.value.category.into()
+    }
+    /// Status of the whole event.
+    async fn status(&self) -> EventStatus {
+        self.rec.value.status.into()
+    }
+    /// Who it is for.
+    async fn target_groups(&self) -> Vec<TargetGroup> {
+        self.rec
+            .value
+            .target_groups
+            .iter()
+            .map(|g| (*g).into())
+            .collect()
+    }
+    /// Languages it is held in.
+    async fn languages(&self) -> Vec<Language> {
+        self.rec
+            .value
+            .languages
+            .iter()
+            .map(|l| Language {
+                code: l.to_string(),
+            })
+            .collect()
+    }
+    /// Whole days (dates in `localStart`/`localEnd` at midnight; the end is exclusive).
+    async fn all_day(&self) -> bool {
+        matches!(self.rec.value.time, EventTime::AllDay { .. })
+    }
+    /// IANA time zone of the local times.
+    async fn timezone(&self) -> String {
+        self.rec.value.time.timezone().to_string()
+    }
+    /// Local start of the first occurrence.
+    async fn local_start(&self) -> NaiveDateTime {
+        self.rec.value.time.local_start()
+    }
+    /// Local end of the first occurrence.
+    async fn local_end(&self) -> NaiveDateTime {
+        self.rec.value.time.local_start() + self.rec.value.time.duration()
+    }
+    /// Start of the first occurrence.
+    async fn start(&self) -> DateTime<Utc> {
+        instant(self.rec.value.time.local_start(), &self.rec.value.time)
+    }
+    /// End of the first occurrence.
+    async fn end(&self) -> DateTime<Utc> {
+        instant(
+            self.rec.value.time.local_start() + self.rec.value.time.duration(),
+            &self.rec.value.time,
+        )
+    }
+    /// Repetition, or null for a one-off event.
+    async fn recurrence(&self) -> Option<Recurrence> {
+        let r = &self.rec.value.recurrence;
+        (!r.is_none() || !r.exdates.is_empty()).then(|| Recurrence {
+            rule: r.rule.clone(),
+            rdates: r.rdates.clone(),
+            exdates: r.exdates.clone(),
+        })
+    }
+    /// Changed or cancelled occurrences.
+    async fn changed_occurrences(&self) -> Vec<OccurrenceChange> {
+        self.overrides
+            .iter()
+            .map(|o| OccurrenceChange {
+                recurrence_id: o.recurrence_id,
+                status: o.status.map(Into::into),
+                start: o.start,
+                end: o.end,
+                title: o.title.clone(),
+            })
+            .collect()
+    }
+    /// A location of the directory.
+    async fn location(&self, ctx: &Context<'_>) -> ApiResult<Option<Location>> {
+        match self.rec.value.location_id {
+            Some(id) => Ok(loader(ctx)
+                .load_one(id)
+                .await
+                .map_err(load_error)?
+                .map(|l| Location::new(l, self.prefs.clone()))),
+            None => Ok(None),
+        }
+    }
+    /// A free-text place.
+    async fn place(&self) -> Option<&str> {
+        self.rec.value.place.as_deref()
+    }
+    /// An online link.
+    async fn online_url(&self) -> Option<&str> {
+        self.rec.value.online_url.as_deref()
+    }
+    /// Accessibility notes.
+    async fn accessibility_note(&self) -> Option<&str> {
+        self.rec.value.accessibility_note.as_deref()
+    }
+    /// Interpretation notes.
+    async fn interpretation_note(&self) -> Option<&str> {
+        self.rec.value.interpretation_note.as_deref()
+    }
+    /// Registration link.
+    async fn registration_url(&self) -> Option<&str> {
+        self.rec.value.registration_url.as_deref()
+    }
+    /// Image.
+    async fn image_url(&self) -> Option<&str> {
+        self.rec.value.image_url.as_deref()
+    }
+    /// Where it comes from.
+    async fn source(&self) -> EventSource {
+        match &self.rec.value.provenance {
+            Provenance::Feed {
+                uid,
+                sequence,
+                last_modified,
+            } => EventSource {
+                imported: true,
+                uid: uid.clone(),
+                sequence: *sequence,
+                last_modified: *last_modified,
+            },
+            Provenance::Manual => EventSource {
+                imported: false,
+                uid: uid_of(&self.rec),
+                sequence: 0,
+                last_modified: None,
+            },
+        }
+    }
+    /// Every stored translation of its fields.
+    async fn translations(&self, ctx: &Context<'_>) -> ApiResult<Vec<TranslationEntry>> {
+        translations_of(ctx, self.rec.id.to_string()).await
+    }
+    /// When it was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.rec.created_at
+    }
+    /// When it was last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.rec.updated_at
+    }
+}
+
+/// One occurrence of an event in a time window.
+pub struct EventOccurrence {
+    event: Arc<EventRecord>,
+    overrides: Arc<Vec<OccurrenceOverride>>,
+    prefs: Arc<LanguagePreference>,
+    occ: netzwerk_calendar::Occurrence,
+}
+
+#[Object]
+impl EventOccurrence {
+    /// The event (series).
+    async fn event(&self) -> Event {
+        Event {
+            rec: self.event.clone(),
+            overrides: self.overrides.clone(),
+            prefs: self.prefs.clone(),
+        }
+    }
+    /// Title of this occurrence.
+    async fn title(&self, ctx: &Context<'_>) -> ApiResult<String> {
+        match &self.occ.title {
+            Some(t) => Ok(t.clone()),
+            None => {
+                let event = Event {
+                    rec: self.event.clone(),
+                    overrides: self.overrides.clone(),
+                    prefs: self.prefs.clone(),
+                };
+                Ok(event.served_title(ctx).await?.text)
+            }
+        }
+    }
+    /// Start instant.
+    async fn start(&self) -> DateTime<Utc> {
+        self.occ.start
+    }
+    /// End instant.
+    async fn end(&self) -> DateTime<Utc> {
+        self.occ.end
+    }
+    /// Local start in the event's zone.
+    async fn local_start(&self) -> NaiveDateTime {
+        self.occ.local_start
+    }
+    /// Local end in the event's zone.
+    async fn local_end(&self) -> NaiveDateTime {
+        self.occ.local_end
+    }
+    /// Whole days.
+    async fn all_day(&self) -> bool {
+        self.occ.all_day
+    }
+    /// The original local start (iCalendar RECURRENCE-ID), to change this occurrence.
+    async fn recurrence_id(&self) -> NaiveDateTime {
+        self.occ.recurrence_id
+    }
+    /// Status of this occurrence.
+    async fn status(&self) -> EventStatus {
+        self.occ.status.into()
+    }
+    /// True when this occurrence was moved or changed.
+    async fn changed(&self) -> bool {
+        self.occ.overridden
+    }
+}
+
+/// Filter of events and occurrences; every field given narrows the list.
+#[derive(InputObject, Default)]
+pub struct EventFilter {
+    /// The organiser's slug.
+    pub organisation: Option<String>,
+    /// Kind.
+    pub category: Option<EventCategory>,
+    /// For this target group.
+    pub target_group: Option<TargetGroup>,
+    /// Held in this language (ISO 639-1).
+    pub language: Option<String>,
+    /// At a directory location in this locality (folded like text search).
+    pub locality: Option<String>,
+    /// Words in title, description or place.
+    pub text: Option<String>,
+    /// Include cancelled occurrences (default false).
+    #[graphql(default)]
+    pub include_cancelled: bool,
+}
+
+async fn storage_filter(ctx: &Context<'_>, f: &EventFilter) -> ApiResult<Option<SFilter>> {
+    let language = f
+        .language
+        .as_deref()
+        .map(LanguageCode::parse)
+        .transpose()
+        .map_err(|e| validation(&e.within("filter.language")))?;
+    let organisation = match &f.organisation {
+        Some(slug) => {
+            let Ok(slug) = Slug::parse(slug) else {
+                return Ok(None);
+            };
+            match db(ctx)
+                .run(move |c| organisations::find_id_by_slug(c, &slug))
+                .await
+                .map_err(storage)?
+            {
+                Some(id) => Some(id),
+                None => return Ok(None),
+            }
+        }
+        None => None,
+    };
+    Ok(Some(SFilter {
+        text: f.text.clone(),
+        category: f.category.map(Into::into),
+        target_group: f.target_group.map(Into::into),
+        language,
+        locality: f.locality.clone(),
+        organisation,
+    }))
+}
+
+/// Queries over events.
+#[derive(Default)]
+pub struct EventQuery;
+
+#[Object]
+#[expect(clippy::too_many_arguments, reason = "GraphQL field arguments: window, filter, paging and languages")]
+impl EventQuery {
+    /// Events (one-off events and whole series), by first start.
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<EventFilter>,
+        languages: Option<Vec<String>>,
+    ) -> ApiResult<Page<Event>> {
+        let prefs = preference(ctx, languages)?;
+        let w = window(first, after)?;
+        let Some(f) = storage_filter(ctx, &filter.unwrap_or_default()).await? else {
+            return Ok(page(w, 0, Vec::new()));
+        };
+        let (offset, limit) = (w.offset as i64, w.limit as i64);
+        let (p, mut ovs) = db(ctx)
+            .run(move |c| {
+                let p = events::list(c, &f, offset, limit)?;
+                let ids: Vec<EventId> = p.items.iter().map(|r| r.id).collect();
+                let ovs = events::overrides_of(c, &ids)?;
+                Ok((p, ovs))
+            })
+            .await
+            .map_err(storage)?;
+        let nodes = p
+            .items
+            .into_iter()
+            .map(|r| {
+                let o = ovs.remove(&r.id).unwrap_or_default();
+                Event {
+                    rec: Arc::new(r),
+                    overrides: Arc::new(o),
+                    prefs: prefs.clone(),
+                }
+            })
+            .collect();
+        Ok(page(w, p.total, nodes))
+    }
+
+    /// One event by id.
+    async fn event(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        languages: Option<Vec<String>>,
+    ) -> ApiResult<Option<Event>> {
+        let prefs = preference(ctx, languages)?;
+        let id = parse_id("id", &id, EventId::parse)?;
+        let found = db(ctx)
+            .run(move |c| {
+                let r = events::get(c, id)?;
+                let o = events::overrides_of(c, &[id])?
+                    .remove(&id)
+                    .unwrap_or_default();
+                Ok((r, o))
+            })
+            .await;
+        match found {
+            Ok((r, o)) => Ok(Some(Event {
+                rec: Arc::new(r),
+                overrides: Arc::new(o),
+                prefs,
+            })),
+            Err(netzwerk_storage::StorageError::NotFound(_)) => Ok(None),
+            Err(e) => Err(storage(e)),
+        }
+    }
+
+    /// What happens between `from` and `to` (at most 366 days): every occurrence,
+    /// recurring events expanded on the server in their own time zone, by start.
+    async fn event_occurrences(
+        &self,
+        ctx: &Context<'_>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        filter: Option<EventFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+        languages: Option<Vec<String>>,
+    ) -> ApiResult<Page<EventOccurrence>> {
+        let prefs = preference(ctx, languages)?;
+        let w = window(first, after)?;
+        if to <= from || to - from > chrono::Duration::days(MAX_WINDOW_DAYS) {
+            return Err(validation(&ValidationError::new(
+                "to",
+                "range",
+                format!("must be after `from` and at most {MAX_WINDOW_DAYS} days later"),
+            )));
+        }
+        let filter = filter.unwrap_or_default();
+        let include_cancelled = filter.include_cancelled;
+        let Some(f) = storage_filter(ctx, &filter).await? else {
+            return Ok(page(w, 0, Vec::new()));
+        };
+        let candidates = db(ctx)
+            .run(move |c| events::in_window(c, &f, from, to))
+            .await
+            .map_err(storage)?;
+        let mut all = Vec::new();
+        for (rec, ovs) in candidates {
+            let occs = match netzwerk_calendar::occurrences(
+                &rec.value,
+                &ovs,
+                from,
+                to,
+                netzwerk_domain::event::MAX_OCCURRENCES,
+            ) {
+                Ok(o) => o,
+                Err(e) => {
+                    tracing::warn!(event = %rec.id, error = %e, "cannot expand a stored event");
+                    continue;
+                }
+            };
+            let (rec, ovs) = (Arc::new(rec), Arc::new(ovs));
+            for occ in occs {
+                if !include_cancelled
+                    && occ.status == netzwerk_domain::event::EventStatus::Cancelled
+                {
+                    continue;
+                }
+                all.push(EventOccurrence {
+                    event: rec.clone(),
+                    overrides: ovs.clone(),
+                    prefs: prefs.clone(),
+                    occ,
+                });
+            }
+        }
+        all.sort_by_key(|o| (o.occ.start, o.event.id));
+        Ok(page_of_all(w, all))
+    }
+}
+
+/// Fields of an event. On create, `title` and a start (`start`, or `startDate` for
+/// whole days) are required; on update, absent fields keep their value.
+#[derive(InputObject, Default)]
+pub struct EventInput {
+    /// Title.
+    pub title: Option<String>,
+    /// Description.
+    pub description: MaybeUndefined<String>,
+    /// ISO 639-1 code of title and description (default `de`).
+    pub content_language: Option<String>,
+    /// Kind.
+    pub category: Option<EventCategory>,
+    /// Who it is for (replaces the list).
+    pub target_groups: Option<Vec<TargetGroup>>,
+    /// ISO 639-1 codes of the languages it is held in (replaces the list).
+    pub languages: Option<Vec<String>>,
+    /// Local start (timed events).
+    pub start: Option<NaiveDateTime>,
+    /// Local end (default: one hour after the start).
+    pub end: Option<NaiveDateTime>,
+    /// First day (whole-day events).
+    pub start_date: Option<NaiveDate>,
+    /// Last day, inclusive (whole-day events).
+    pub end_date: Option<NaiveDate>,
+    /// IANA time zone (default Europe/Berlin).
+    pub timezone: Option<String>,
+    /// RRULE value, e.g. `FREQ=WEEKLY;BYDAY=TU`; null ends the repetition.
+    pub rrule: MaybeUndefined<String>,
+    /// Extra local start times (replaces the list).
+    pub rdates: Option<Vec<NaiveDateTime>>,
+    /// Excluded local start times (replaces the list).
+    pub exdates: Option<Vec<NaiveDateTime>>,
+    /// Status of the whole event.
+    pub status: Option<EventStatus>,
+    /// A location of the organisation.
+    pub location_id: MaybeUndefined<ID>,
+    /// A free-text place.
+    pub place: MaybeUndefined<String>,
+    /// An online link.
+    pub online_url: MaybeUndefined<String>,
+    /// Accessibility notes.
+    pub accessibility_note: MaybeUndefined<String>,
+    /// Interpretation notes.
+    pub interpretation_note: MaybeUndefined<String>,
+    /// Registration link.
+    pub registration_url: MaybeUndefined<String>,
+    /// Image.
+    pub image_url: MaybeUndefined<String>,
+}
+
+fn patch<T>(field: MaybeUndefined<T>, current: &mut Option<T>) {
+    match field {
+        MaybeUndefined::Undefined => {}
+        MaybeUndefined::Null => *current = None,
+        MaybeUndefined::Value(v) => *current = Some(v),
+    }
+}
+
+impl EventInput {
+    fn apply(self, mut b: DEventInput) -> DEventInput {
+        if let Some(t) = self.title {
+            b.title = t;
+        }
+        patch(self.description, &mut b.description);
+        if self.content_language.is_some() {
+            b.content_language = self.content_language;
+        }
+        if let Some(c) = self.category {
+            b.category = Some(c.into());
+        }
+        if let Some(g) = self.target_groups {
+            b.target_groups = into_domain(&g);
+        }
+        if let Some(l) = self.languages {
+            b.languages = l;
+        }
+        if self.start.is_some() || self.start_date.is_some() {
+            // A new start replaces the old kind of time.
+            b.start = self.start;
+            b.end = self.end;
+            b.start_date = self.start_date;
+            b.end_date = self.end_date;
+        } else {
+            if self.end.is_some() {
+                b.end = self.end;
+            }
+            if self.end_date.is_some() {
+                b.end_date = self.end_date;
+            }
+        }
+        if self.timezone.is_some() {
+            b.timezone = self.timezone;
+        }
+        patch(self.rrule, &mut b.rule);
+        if let Some(r) = self.rdates {
+            b.rdates = r;
+        }
+        if let Some(x) = self.exdates {
+            b.exdates = x;
+        }
+        if let Some(s) = self.status {
+            b.status = Some(s.into());
+        }
+        patch(self.location_id.map_value(|i| i.0), &mut b.location_id);
+        patch(self.place, &mut b.place);
+        patch(self.online_url, &mut b.online_url);
+        patch(self.accessibility_note, &mut b.accessibility_note);
+        patch(self.interpretation_note, &mut b.interpretation_note);
+        patch(self.registration_url, &mut b.registration_url);
+        patch(self.image_url, &mut b.image_url);
+        b
+    }
+}
+
+fn event_base(e: &DEvent) -> DEventInput {
+    let (start, end, start_date, end_date, timezone) = match e.time {
+        EventTime::Timed {
+            start,
+            end,
+            timezone,
+        } => (
+            Some(start),
+            Some(end),
+            None,
+            None,
+            Some(timezone.to_string()),
+        ),
+        EventTime::AllDay { start, end } => (None, None, Some(start), end.pred_opt(), None),
+    };
+    DEventInput {
+        title: e.title.clone(),
+        description: e.description.clone(),
+        content_language: Some(e.content_language.to_string()),
+        category: Some(e.category),
+        target_groups: e.target_groups.clone(),
+        languages: e.languages.iter().map(ToString::to_string).collect(),
+        start,
+        end,
+        start_date,
+        end_date,
+        timezone,
+        rule: e.recurrence.rule.clone(),
+        rdates: e.recurrence.rdates.clone(),
+        exdates: e.recurrence.exdates.clone(),
+        status: Some(e.status),
+        location_id: e.location_id.map(|l| l.to_string()),
+        place: e.place.clone(),
+        online_url: e.online_url.clone(),
+        accessibility_note: e.accessibility_note.clone(),
+        interpretation_note: e.interpretation_note.clone(),
+        registration_url: e.registration_url.clone(),
+        image_url: e.image_url.clone(),
+    }
+}
+
+fn span_of(e: &DEvent, ovs: &[OccurrenceOverride]) -> ApiResult<EventSpan> {
+    netzwerk_calendar::span(e, ovs)
+        .map(|(first_start, last_end)| EventSpan {
+            first_start,
+            last_end,
+        })
+        .map_err(|err| validation(&ValidationError::new("rrule", "rrule", err.to_string())))
+}
+
+/// A followed calendar feed and its health.
+#[derive(SimpleObject)]
+pub struct CalendarFeed {
+    /// Id.
+    pub id: ID,
+    /// The iCalendar URL.
+    pub url: String,
+    /// Minutes between polls.
+    pub interval_minutes: i32,
+    /// Next poll.
+    pub next_fetch_at: DateTime<Utc>,
+    /// Last successful sync.
+    pub last_success_at: Option<DateTime<Utc>>,
+    /// Last error, if the last poll failed.
+    pub last_error: Option<String>,
+    /// Failures in a row.
+    pub consecutive_failures: i32,
+    /// Events taken at the last sync.
+    pub event_count: i32,
+    /// Events rejected at the last sync.
+    pub rejected_count: i32,
+}
+
+impl From<CalendarSource> for CalendarFeed {
+    fn from(s: CalendarSource) -> Self {
+        Self {
+            id: ID(s.id.to_string()),
+            url: s.url,
+            interval_minutes: s.interval_minutes,
+            next_fetch_at: s.next_fetch_at,
+            last_success_at: s.last_success_at,
+            last_error: s.last_error,
+            consecutive_failures: s.consecutive_failures,
+            event_count: s.event_count,
+            rejected_count: s.rejected_count,
+        }
+    }
+}
+
+/// Changes to events and calendar feeds.
+#[derive(Default)]
+pub struct EventMutation;
+
+async fn load_event(
+    ctx: &Context<'_>,
+    id: EventId,
+) -> ApiResult<(EventRecord, Vec<OccurrenceOverride>)> {
+    db(ctx)
+        .run(move |c| {
+            let r = events::get(c, id)?;
+            let o = events::overrides_of(c, &[id])?
+                .remove(&id)
+                .unwrap_or_default();
+            Ok((r, o))
+        })
+        .await
+        .map_err(storage)
+}
+
+impl EventMutation {
+    async fn store(
+        ctx: &Context<'_>,
+        id: EventId,
+        event: DEvent,
+        ovs: Vec<OccurrenceOverride>,
+    ) -> ApiResult<Event> {
+        let a = must_sign_in(ctx)?;
+        let span = span_of(&event, &ovs)?;
+        let o2 = ovs.clone();
+        let rec = db(ctx)
+            .write(move |c| events::update(c, &label(a), id, &event, &o2, span))
+            .await
+            .map_err(storage)?;
+        Ok(Event {
+            rec: Arc::new(rec),
+            overrides: Arc::new(ovs),
+            prefs: prefs(ctx),
+        })
+    }
+
+    async fn edit_occurrence(
+        ctx: &Context<'_>,
+        event_id: ID,
+        recurrence_id: NaiveDateTime,
+        change: impl FnOnce(&mut OccurrenceOverride) + Send,
+    ) -> ApiResult<Event> {
+        let a = must_sign_in(ctx)?;
+        let id = parse_id("eventId", &event_id, EventId::parse)?;
+        let (rec, mut ovs) = load_event(ctx, id).await?;
+        check(a.may_edit(rec.organisation_id))?;
+        let known = netzwerk_calendar::occurrences(
+            &rec.value,
+            &[],
+            instant(recurrence_id, &rec.value.time) - chrono::Duration::minutes(1),
+            instant(recurrence_id, &rec.value.time) + chrono::Duration::minutes(1),
+            10,
+        )
+        .map_err(|e| coded(Code::Internal, e.to_string()))?;
+        if !known.iter().any(|o| o.recurrence_id == recurrence_id) {
+            return Err(validation(&ValidationError::new(
+                "recurrenceId",
+                "occurrence",
+                format!("the event has no occurrence starting at {recurrence_id}"),
+            )));
+        }
+        let pos = match ovs.iter().position(|o| o.recurrence_id == recurrence_id) {
+            Some(p) => p,
+            None => {
+                ovs.push(OccurrenceOverride {
+                    recurrence_id,
+                    status: None,
+                    start: None,
+                    end: None,
+                    title: None,
+                    description: None,
+                });
+                ovs.len() - 1
+            }
+        };
+        change(&mut ovs[pos]);
+        let ov = &ovs[pos];
+        if let (Some(s), Some(e)) = (ov.start, ov.end)
+            && e <= s
+        {
+            return Err(validation(&ValidationError::new(
+                "end",
+                "after_start",
+                "the end must be after the start",
+            )));
+        }
+        Self::store(ctx, id, rec.value, ovs).await
+    }
+}
+
+#[Object]
+impl EventMutation {
+    /// Adds an event to an organisation (its editors, the coordinator).
+    async fn create_event(
+        &self,
+        ctx: &Context<'_>,
+        organisation_id: ID,
+        input: EventInput,
+    ) -> ApiResult<Event> {
+        let a = must_sign_in(ctx)?;
+        let org = parse_id("organisationId", &organisation_id, OrganisationId::parse)?;
+        check(a.may_edit(org))?;
+        let event = valid(input.apply(DEventInput::default()).validate())?;
+        let span = span_of(&event, &[])?;
+        let rec = db(ctx)
+            .write(move |c| {
+                organisations::get(c, org)?;
+                events::insert(c, &label(a), org, &event, &[], span, None)
+            })
+            .await
+            .map_err(storage)?;
+        Ok(Event {
+            rec: Arc::new(rec),
+            overrides: Arc::new(Vec::new()),
+            prefs: prefs(ctx),
+        })
+    }
+
+    /// Changes an event; changes of a series apply to every occurrence.
+    async fn update_event(&self, ctx: &Context<'_>, id: ID, input: EventInput) -> ApiResult<Event> {
+        let a = must_sign_in(ctx)?;
+        let id = parse_id("id", &id, EventId::parse)?;
+        let (rec, ovs) = load_event(ctx, id).await?;
+        check(a.may_edit(rec.organisation_id))?;
+        let mut event = valid(input.apply(event_base(&rec.value)).validate())?;
+        event.provenance = rec.value.provenance.clone();
+        Self::store(ctx, id, event, ovs).await
+    }
+
+    /// Cancels a whole event or series (it stays visible as cancelled).
+    async fn cancel_event(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Event> {
+        let a = must_sign_in(ctx)?;
+        let id = parse_id("id", &id, EventId::parse)?;
+        let (mut rec, ovs) = load_event(ctx, id).await?;
+        check(a.may_edit(rec.organisation_id))?;
+        rec.value.status = netzwerk_domain::event::EventStatus::Cancelled;
+        Self::store(ctx, id, rec.value, ovs).await
+    }
+
+    /// Deletes an event with all its occurrences.
+    async fn delete_event(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> ApiResult<super::mutation::DeletePayload> {
+        let a = must_sign_in(ctx)?;
+        let eid = parse_id("id", &id, EventId::parse)?;
+        let (rec, _) = load_event(ctx, eid).await?;
+        check(a.may_edit(rec.organisation_id))?;
+        db(ctx)
+            .write(move |c| events::delete(c, &label(a), eid))
+            .await
+            .map_err(storage)?;
+        Ok(super::mutation::DeletePayload { id })
+    }
+
+    /// Cancels one occurrence of a series.
+    async fn cancel_occurrence(
+        &self,
+        ctx: &Context<'_>,
+        event_id: ID,
+        recurrence_id: NaiveDateTime,
+    ) -> ApiResult<Event> {
+        Self::edit_occurrence(ctx, event_id, recurrence_id, |o| {
+            o.status = Some(netzwerk_domain::event::EventStatus::Cancelled)
+        })
+        .await
+    }
+
+    /// Moves or retitles one occurrence of a series (local times in the event's zone).
+    async fn change_occurrence(
+        &self,
+        ctx: &Context<'_>,
+        event_id: ID,
+        recurrence_id: NaiveDateTime,
+        start: Option<NaiveDateTime>,
+        end: Option<NaiveDateTime>,
+        title: Option<String>,
+    ) -> ApiResult<Event> {
+        Self::edit_occurrence(ctx, event_id, recurrence_id, move |o| {
+            if start.is_some() {
+                o.start = start;
+            }
+            if end.is_some() {
+                o.end = end;
+            }
+            if let Some(t) = title.filter(|t| !t.trim().is_empty()) {
+                o.title = Some(t);
+            }
+        })
+        .await
+    }
+
+    /// Undoes every change to one occurrence.
+    async fn restore_occurrence(
+        &self,
+        ctx: &Context<'_>,
+        event_id: ID,
+        recurrence_id: NaiveDateTime,
+    ) -> ApiResult<Event> {
+        let a = must_sign_in(ctx)?;
+        let id = parse_id("eventId", &event_id, EventId::parse)?;
+        let (rec, mut ovs) = load_event(ctx, id).await?;
+        check(a.may_edit(rec.organisation_id))?;
+        ovs.retain(|o| o.recurrence_id != recurrence_id);
+        Self::store(ctx, id, rec.value, ovs).await
+    }
+
+    /// Follows an organisation's iCalendar feed (polled in the background).
+    async fn add_calendar_feed(
+        &self,
+        ctx: &Context<'_>,
+        organisation_id: ID,
+        url: String,
+        interval_minutes: Option<i32>,
+    ) -> ApiResult<CalendarFeed> {
+        let a = must_sign_in(ctx)?;
+        let org = parse_id("organisationId", &organisation_id, OrganisationId::parse)?;
+        check(a.may_edit(org))?;
+        let url = valid(netzwerk_domain::error::url(&url).map_err(|e| e.within("url")))?;
+        let minutes = interval_minutes.unwrap_or(60);
+        if !(1..=7 * 24 * 60).contains(&minutes) {
+            return Err(validation(&ValidationError::new(
+                "intervalMinutes",
+                "range",
+                "must be 1 to 10080",
+            )));
+        }
+        let s = db(ctx)
+            .write(move |c| {
+                organisations::get(c, org)?;
+                calendar_sources::insert(c, &label(a), org, &url, minutes)
+            })
+            .await
+            .map_err(storage)?;
+        Ok(s.into())
+    }
+}
+
+/// An organisation's calendar feeds, for its editors and the coordinator.
+pub(crate) async fn feeds_of(
+    ctx: &Context<'_>,
+    org: OrganisationId,
+) -> ApiResult<Vec<CalendarFeed>> {
+    viewer(ctx).actor.may_edit(org).map_err(denied)?;
+    let list = db(ctx)
+        .run(move |c| calendar_sources::of_organisation(c, org))
+        .await
+        .map_err(storage)?;
+    Ok(list.into_iter().map(Into::into).collect())
+}

@@ -1,0 +1,314 @@
+//! iCalendar feeds out: the network's events, an organisation's, a category's, each
+//! filterable further with query parameters (`targetGroup`, `language`, `locality`,
+//! `organisation`). Series stay series; `ETag` and `Last-Modified` allow 304 answers.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use netzwerk_calendar::{CalendarEntry, write_calendar};
+use netzwerk_domain::event::EventCategory;
+use netzwerk_domain::language::LanguageCode;
+use netzwerk_domain::organisation::TargetGroup;
+use netzwerk_domain::slug::Slug;
+use netzwerk_storage::events::{self, EventFilter};
+use netzwerk_storage::{Database, StorageError, locations, organisations};
+use sha2::{Digest, Sha256};
+
+use crate::http::AppState;
+
+/// Most events in one feed.
+const MAX_FEED_EVENTS: i64 = 20_000;
+
+fn bad_request(msg: String) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        msg,
+    )
+        .into_response()
+}
+
+fn not_found(msg: String) -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        msg,
+    )
+        .into_response()
+}
+
+fn filter_from(query: &HashMap<String, String>, mut f: EventFilter) -> Result<EventFilter, String> {
+    for (k, v) in query {
+        match k.as_str() {
+            "targetGroup" => {
+                f.target_group =
+                    Some(TargetGroup::parse(v).map_err(|e| format!("targetGroup: {e}"))?)
+            }
+            "language" => {
+                f.language = Some(LanguageCode::parse(v).map_err(|e| format!("language: {e}"))?)
+            }
+            "locality" => f.locality = Some(v.clone()),
+            "category" => {
+                f.category = Some(EventCategory::parse(v).map_err(|e| format!("category: {e}"))?)
+            }
+            "text" => f.text = Some(v.clone()),
+            "organisation" => {}
+            other => {
+                return Err(format!(
+                    "unknown parameter {other:?}; use targetGroup, language, locality, category, organisation or text"
+                ));
+            }
+        }
+    }
+    Ok(f)
+}
+
+async fn feed(
+    state: &AppState,
+    headers: &HeaderMap,
+    name: String,
+    filter: EventFilter,
+) -> Response {
+    let db: Database = state.db().clone();
+    let f = filter.clone();
+    let fingerprint = match db.run(move |c| events::fingerprint(c, &f)).await {
+        Ok(fp) => fp,
+        Err(e) => return internal(e),
+    };
+    let etag = {
+        let mut h = Sha256::new();
+        h.update(format!(
+            "{name}|{filter:?}|{:?}|{}",
+            fingerprint.0, fingerprint.1
+        ));
+        format!("\"{}\"", &hex::encode(h.finalize())[..32])
+    };
+    let last_modified = fingerprint
+        .0
+        .map(|t| t.and_utc().format("%a, %d %b %Y %H:%M:%S GMT").to_string());
+    let not_modified = match headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(inm) => inm.split(',').any(|t| t.trim() == etag || t.trim() == "*"),
+        None => match (
+            headers
+                .get(header::IF_MODIFIED_SINCE)
+                .and_then(|v| v.to_str().ok()),
+            fingerprint.0,
+        ) {
+            (Some(ims), Some(newest)) => chrono::DateTime::parse_from_rfc2822(ims)
+                .map(|t| newest.and_utc().timestamp() <= t.timestamp())
+                .unwrap_or(false),
+            _ => false,
+        },
+    };
+    let mut res = if not_modified {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let loaded = db
+            .run(move |c| {
+                let list = events::all(c, &filter, MAX_FEED_EVENTS)?;
+                let mut org_ids: Vec<_> = list.iter().map(|(r, _)| r.organisation_id).collect();
+                org_ids.sort();
+                org_ids.dedup();
+                let orgs = organisations::get_many(c, &org_ids)?;
+                let loc_ids: Vec<_> = list
+                    .iter()
+                    .filter_map(|(r, _)| r.value.location_id)
+                    .collect();
+                let locs = locations::get_many(c, &loc_ids)?;
+                Ok::<_, StorageError>((list, orgs, locs))
+            })
+            .await;
+        let (list, orgs, locs) = match loaded {
+            Ok(v) => v,
+            Err(e) => return internal(e),
+        };
+        let orgs: HashMap<_, _> = orgs.into_iter().map(|o| (o.id, o)).collect();
+        let locs: HashMap<_, _> = locs.into_iter().map(|l| (l.id, l)).collect();
+        let entries: Vec<CalendarEntry<'_>> = list
+            .iter()
+            .map(|(rec, ovs)| {
+                let (sequence, changed) = match &rec.value.provenance {
+                    netzwerk_domain::event::Provenance::Feed { sequence, .. } => {
+                        (*sequence, rec.updated_at)
+                    }
+                    netzwerk_domain::event::Provenance::Manual => (
+                        rec.updated_at.timestamp() - rec.created_at.timestamp(),
+                        rec.updated_at,
+                    ),
+                };
+                CalendarEntry {
+                    uid: crate::graphql::event_uid(rec),
+                    sequence,
+                    changed,
+                    event: &rec.value,
+                    overrides: ovs,
+                    organiser: orgs.get(&rec.organisation_id).map(|o| {
+                        (
+                            o.value.name.clone(),
+                            o.value.email.as_ref().map(ToString::to_string),
+                        )
+                    }),
+                    location: rec.value.location_id.and_then(|l| locs.get(&l)).map(|l| {
+                        let v = &l.value;
+                        [
+                            Some(v.name.clone()),
+                            v.address.clone(),
+                            v.postcode.clone().map(|p| format!("{p} Berlin")),
+                        ]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                    }),
+                    url: None,
+                }
+            })
+            .collect();
+        let body = write_calendar(&name, &entries);
+        (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
+            body,
+        )
+            .into_response()
+    };
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        res.headers_mut().insert(header::ETAG, v);
+    }
+    if let Some(lm) = last_modified.and_then(|l| HeaderValue::from_str(&l).ok()) {
+        res.headers_mut().insert(header::LAST_MODIFIED, lm);
+    }
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    res
+}
+
+fn internal(e: StorageError) -> Response {
+    let id = uuid::Uuid::now_v7();
+    tracing::error!(error = %e, error_id = %id, "feed failed");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        format!("internal error {id}"),
+    )
+        .into_response()
+}
+
+fn strip_ics(raw: &str) -> Option<&str> {
+    raw.strip_suffix(".ics")
+}
+
+async fn org_filter(
+    state: &AppState,
+    slug: &str,
+) -> Result<Option<(String, EventFilter)>, Response> {
+    let Ok(slug) = Slug::parse(slug) else {
+        return Ok(None);
+    };
+    let found = state
+        .db()
+        .run(move |c| organisations::get_by_slug(c, &slug))
+        .await
+        .map_err(internal)?;
+    Ok(found.map(|o| {
+        (
+            format!("{} – Veranstaltungen", o.value.name),
+            EventFilter {
+                organisation: Some(o.id),
+                ..EventFilter::default()
+            },
+        )
+    }))
+}
+
+/// `GET /ical/network.ics`
+pub async fn network(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let mut base = EventFilter::default();
+    if let Some(slug) = q.get("organisation") {
+        match org_filter(&state, slug).await {
+            Ok(Some((_, f))) => base = f,
+            Ok(None) => return not_found(format!("no organisation has the slug {slug:?}")),
+            Err(r) => return r,
+        }
+    }
+    match filter_from(&q, base) {
+        Ok(f) => {
+            feed(
+                &state,
+                &headers,
+                "Netzwerk für Integration – Veranstaltungen".into(),
+                f,
+            )
+            .await
+        }
+        Err(msg) => bad_request(msg),
+    }
+}
+
+/// `GET /ical/organisations/{slug}.ics`
+pub async fn organisation(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(file): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let Some(slug) = strip_ics(&file) else {
+        return not_found("feeds end in .ics".into());
+    };
+    match org_filter(&state, slug).await {
+        Ok(Some((name, f))) => match filter_from(&q, f) {
+            Ok(f) => feed(&state, &headers, name, f).await,
+            Err(msg) => bad_request(msg),
+        },
+        Ok(None) => not_found(format!("no organisation has the slug {slug:?}")),
+        Err(r) => r,
+    }
+}
+
+/// `GET /ical/categories/{category}.ics`
+pub async fn category(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(file): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let Some(code) = strip_ics(&file) else {
+        return not_found("feeds end in .ics".into());
+    };
+    let Ok(category) = EventCategory::parse(code) else {
+        return not_found(format!(
+            "no category {code:?}; use one of {}",
+            EventCategory::ALL
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    };
+    let base = EventFilter {
+        category: Some(category),
+        ..EventFilter::default()
+    };
+    match filter_from(&q, base) {
+        Ok(f) => {
+            feed(
+                &state,
+                &headers,
+                format!("Netzwerk – {}", category.as_str()),
+                f,
+            )
+            .await
+        }
+        Err(msg) => bad_request(msg),
+    }
+}

@@ -1,0 +1,590 @@
+//! Events and calendars: imports with bad lines reported, occurrences expanded on the
+//! server across daylight saving, feeds out that parse again, member feeds polled from
+//! a real HTTP server on loopback, and editing single occurrences.
+
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::both_backends;
+use crate::support::{Backend, Hub, TestDb, cli, cli_ok};
+
+const FIXTURE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../tests/fixtures/calendar/kiezwerkstatt.ics"
+);
+const ORG: &str = "kiezwerkstatt-spreebogen";
+
+const OCCURRENCES: &str = "query($from: DateTime!, $to: DateTime!, $f: EventFilter) { eventOccurrences(from: $from, to: $to, filter: $f, first: 100) { totalCount nodes { title start localStart status changed recurrenceId event { id category source { uid imported } } } } }";
+
+fn titles_at(d: &Value) -> Vec<(String, String)> {
+    d["eventOccurrences"]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|n| {
+            (
+                n["localStart"].as_str().unwrap_or_default().to_owned(),
+                n["title"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+async fn import(backend: Backend) {
+    let db = TestDb::new(backend);
+    cli_ok(&db, &["demo"]);
+    let out = cli_ok(&db, &["calendar", "import", "--organisation", ORG, FIXTURE]);
+    assert!(
+        out.contains("created 4, updated 0, unchanged 0, removed 0, rejected 3"),
+        "{out}"
+    );
+    assert!(
+        out.contains("line 72:") && out.contains("is not a date or date-time"),
+        "{out}"
+    );
+    assert!(
+        out.contains("line 78:") && out.contains("before DTSTART"),
+        "{out}"
+    );
+    assert!(
+        out.contains("line 85:") && out.contains("unknown time zone"),
+        "{out}"
+    );
+    let again = cli_ok(&db, &["calendar", "import", "--organisation", ORG, FIXTURE]);
+    assert!(
+        again.contains("created 0, updated 0, unchanged 4, removed 0, rejected 3"),
+        "{again}"
+    );
+    let (ok, _, err) = cli(
+        &db,
+        &[
+            "calendar",
+            "import",
+            "--organisation",
+            "gibt-es-nicht",
+            FIXTURE,
+        ],
+        None,
+    );
+    assert!(!ok && err.contains("gibt-es-nicht"), "{err}");
+    let (ok, _, err) = cli(
+        &db,
+        &["calendar", "import", "--organisation", ORG, "/nicht/da.ics"],
+        None,
+    );
+    assert!(!ok && err.contains("/nicht/da.ics"), "{err}");
+
+    let hub = Hub::start(&db, &[]).await;
+    let vars =
+        |f: Value| json!({ "from": "2027-03-01T00:00:00Z", "to": "2027-04-14T00:00:00Z", "f": f });
+    let d = hub
+        .data(OCCURRENCES, vars(json!({ "text": "Sprachcafé" })), &[])
+        .await;
+    let got = titles_at(&d);
+    let starts: Vec<&str> = got.iter().map(|(s, _)| s.as_str()).collect();
+    // Tuesdays at 10:00 Berlin time before and after the switch to summer time on
+    // 2027-03-28; the 16th moved to Wednesday 15:00, the 23rd cancelled, 6 April excluded.
+    assert_eq!(
+        starts,
+        [
+            "2027-03-02T10:00:00",
+            "2027-03-09T10:00:00",
+            "2027-03-17T15:00:00",
+            "2027-03-30T10:00:00",
+            "2027-04-13T10:00:00"
+        ]
+    );
+    assert_eq!(got[2].1, "Sprachcafé (ausnahmsweise Mittwoch)");
+    let nodes = d["eventOccurrences"]["nodes"].as_array().expect("nodes");
+    assert_eq!(
+        nodes[0]["start"], "2027-03-02T09:00:00+00:00",
+        "winter: UTC+1"
+    );
+    assert_eq!(
+        nodes[3]["start"], "2027-03-30T08:00:00+00:00",
+        "summer: UTC+2"
+    );
+    assert_eq!(nodes[2]["changed"], true);
+    assert_eq!(nodes[2]["recurrenceId"], "2027-03-16T10:00:00");
+    assert_eq!(nodes[0]["event"]["source"]["imported"], true);
+
+    let with_cancelled = hub
+        .data(
+            OCCURRENCES,
+            vars(json!({ "text": "Sprachcafé", "includeCancelled": true })),
+            &[],
+        )
+        .await;
+    let cancelled: Vec<_> = with_cancelled["eventOccurrences"]["nodes"]
+        .as_array()
+        .expect("n")
+        .iter()
+        .filter(|n| n["status"] == "CANCELLED")
+        .collect();
+    assert_eq!(cancelled.len(), 1);
+    assert_eq!(cancelled[0]["localStart"], "2027-03-23T10:00:00");
+
+    // Filters: category, organisation; an endless weekly series stays bounded by the window.
+    let c = hub
+        .data(
+            OCCURRENCES,
+            vars(json!({ "category": "COUNSELLING_HOURS", "organisation": ORG })),
+            &[],
+        )
+        .await;
+    assert_eq!(c["eventOccurrences"]["totalCount"], 7, "{c}");
+    let other = hub
+        .data(
+            OCCURRENCES,
+            vars(json!({ "organisation": "al-dschisr-koepenick" })),
+            &[],
+        )
+        .await;
+    assert_eq!(other["eventOccurrences"]["totalCount"], 0);
+    let fest = hub
+        .data(OCCURRENCES, json!({ "from": "2027-06-13T12:00:00Z", "to": "2027-06-20T00:00:00Z", "f": { "category": "INTERCULTURAL_FESTIVAL" } }), &[])
+        .await;
+    assert_eq!(
+        titles_at(&fest),
+        [(
+            "2027-06-12T00:00:00".to_owned(),
+            "Interkulturelles Kiezfest".to_owned()
+        )]
+    );
+    let (code, _) = hub
+        .error(
+            OCCURRENCES,
+            json!({ "from": "2027-01-01T00:00:00Z", "to": "2029-01-01T00:00:00Z" }),
+            &[],
+        )
+        .await;
+    assert_eq!(code, "VALIDATION");
+    let series = hub.data("{ events(first: 10) { totalCount nodes { title recurrence { rule exdates } changedOccurrences { recurrenceId status } } } }", json!({}), &[]).await;
+    assert_eq!(series["events"]["totalCount"], 4);
+}
+both_backends!(import_and_occurrences, import);
+
+async fn feeds_out(backend: Backend) {
+    let db = TestDb::new(backend);
+    cli_ok(&db, &["demo"]);
+    cli_ok(&db, &["calendar", "import", "--organisation", ORG, FIXTURE]);
+    let hub = Hub::start(&db, &[]).await;
+    let c = hub.client();
+    let url = format!("{}/ical/organisations/{ORG}.ics", hub.base);
+    let res = c.get(&url).send().await.expect("get");
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .expect("ct")
+            .starts_with("text/calendar")
+    );
+    let etag = res.headers()["etag"].to_str().expect("etag").to_owned();
+    let body = res.text().await.expect("body");
+    for needle in [
+        "BEGIN:VTIMEZONE",
+        "TZID:Europe/Berlin",
+        "RRULE:FREQ=WEEKLY;BYDAY=TU",
+        "RECURRENCE-ID;TZID=Europe/Berlin:20270316T100000",
+        "STATUS:CANCELLED",
+        "DTSTART;VALUE=DATE:20270612",
+        "\r\n",
+    ] {
+        assert!(body.contains(needle), "feed lacks {needle:?}");
+    }
+    assert!(
+        body.split("\r\n").all(|l| l.len() <= 75),
+        "lines are folded at 75 octets"
+    );
+    // The feed parses again to the same series.
+    let back = netzwerk_calendar::parse(body.as_bytes(), &netzwerk_calendar::Limits::default())
+        .expect("parses");
+    assert!(back.issues.is_empty(), "{:?}", back.issues);
+    assert_eq!(back.events.len(), 4);
+    let cafe = back
+        .events
+        .iter()
+        .find(|e| e.uid == "sprachcafe@kiezwerkstatt.example")
+        .expect("UID kept");
+    assert_eq!(cafe.overrides.len(), 2);
+
+    let res = c
+        .get(&url)
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(res.status(), 304);
+    let network = c
+        .get(format!("{}/ical/network.ics?targetGroup=youth", hub.base))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(network.status(), 200);
+    let cat = c
+        .get(format!(
+            "{}/ical/categories/counselling_hours.ics",
+            hub.base
+        ))
+        .send()
+        .await
+        .expect("get");
+    assert!(cat.text().await.expect("body").contains("Sozialberatung"));
+    assert_eq!(
+        c.get(format!("{}/ical/categories/keine.ics", hub.base))
+            .send()
+            .await
+            .expect("get")
+            .status(),
+        404
+    );
+    assert_eq!(
+        c.get(format!("{}/ical/network.ics?language=xx", hub.base))
+            .send()
+            .await
+            .expect("get")
+            .status(),
+        400
+    );
+    assert_eq!(
+        c.get(format!("{}/ical/organisations/gibt-es-nicht.ics", hub.base))
+            .send()
+            .await
+            .expect("get")
+            .status(),
+        404
+    );
+}
+both_backends!(feeds_out_are_rfc5545, feeds_out);
+
+/// A calendar server on loopback whose answer the test changes.
+#[derive(Clone)]
+struct FeedServer {
+    state: Arc<Mutex<(u16, String, String)>>,
+    url: String,
+}
+
+impl FeedServer {
+    async fn start(body: &str) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!(
+            "http://{}/kalender.ics",
+            listener.local_addr().expect("addr")
+        );
+        let state = Arc::new(Mutex::new((200, "\"v1\"".to_owned(), body.to_owned())));
+        let shared = state.clone();
+        tokio::spawn(async move {
+            while let Ok((mut sock, _)) = listener.accept().await {
+                let shared = shared.clone();
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 8192];
+                    let n = sock.read(&mut buf).await.unwrap_or(0);
+                    let req = String::from_utf8_lossy(&buf[..n]).to_lowercase();
+                    let (status, etag, body) = shared.lock().map(|s| s.clone()).unwrap_or((
+                        500,
+                        String::new(),
+                        String::new(),
+                    ));
+                    let not_modified = req.lines().any(|l| {
+                        l.strip_prefix("if-none-match:")
+                            .is_some_and(|v| v.trim() == etag)
+                    });
+                    let head = if status != 200 {
+                        format!(
+                            "HTTP/1.1 {status} Error\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                            body.len()
+                        )
+                    } else if not_modified {
+                        format!(
+                            "HTTP/1.1 304 Not Modified\r\netag: {etag}\r\nconnection: close\r\n\r\n"
+                        )
+                    } else {
+                        format!(
+                            "HTTP/1.1 200 OK\r\ncontent-type: text/calendar\r\netag: {etag}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                            body.len()
+                        )
+                    };
+                    let _ = sock.write_all(head.as_bytes()).await;
+                    if !not_modified || status != 200 {
+                        let _ = sock.write_all(body.as_bytes()).await;
+                    }
+                    let _ = sock.shutdown().await;
+                });
+            }
+        });
+        Self { state, url }
+    }
+
+    fn serve(&self, status: u16, etag: &str, body: &str) {
+        if let Ok(mut s) = self.state.lock() {
+            *s = (status, etag.to_owned(), body.to_owned());
+        }
+    }
+}
+
+fn poll(db: &TestDb, allow: bool) -> String {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_netzwerk"));
+    let out = cmd
+        .args(["calendar", "poll", "--all"])
+        .env("NETZWERK__DATABASE__URL", &db.url)
+        .env(
+            "NETZWERK__FETCH__ALLOW_PRIVATE_ADDRESSES",
+            if allow { "true" } else { "false" },
+        )
+        .env("NETZWERK__LOG__LEVEL", "error")
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+async fn member_feed(backend: Backend) {
+    let db = TestDb::new(backend);
+    cli_ok(&db, &["demo"]);
+    let original = std::fs::read_to_string(FIXTURE).expect("fixture");
+    let server = FeedServer::start(&original).await;
+    cli_ok(
+        &db,
+        &[
+            "calendar",
+            "add-source",
+            "--organisation",
+            ORG,
+            &server.url,
+            "--interval",
+            "30",
+        ],
+    );
+    let (ok, _, err) = cli(
+        &db,
+        &["calendar", "add-source", "--organisation", ORG, &server.url],
+        None,
+    );
+    assert!(!ok && err.contains("already"), "{err}");
+
+    // Loopback is refused unless configuration allows it; nothing is stored.
+    let refused = poll(&db, false);
+    assert!(refused.contains("not allowed"), "{refused}");
+
+    let first = poll(&db, true);
+    assert!(
+        first.contains("created 4, updated 0, unchanged 0, removed 0, rejected 3"),
+        "{first}"
+    );
+    // Unchanged feed: the server answers 304 to the conditional GET.
+    assert!(poll(&db, true).contains("1 not modified"));
+
+    // An update (higher SEQUENCE) and a deletion (the Lesung is gone).
+    let start = original.find("BEGIN:VEVENT\r\nUID:lesung").expect("lesung");
+    let end =
+        start + original[start..].find("END:VEVENT\r\n").expect("end") + "END:VEVENT\r\n".len();
+    let changed = format!("{}{}", &original[..start], &original[end..])
+        .replace("SEQUENCE:1", "SEQUENCE:2")
+        .replace(
+            "SUMMARY:Sprachcafé – Deutsch üben bei Kaffee und Kuchen",
+            "SUMMARY:Sprachcafé – neu mit Kinderbetreuung",
+        );
+    server.serve(200, "\"v2\"", &changed);
+    let second = poll(&db, true);
+    assert!(
+        second.contains("created 0, updated 1, unchanged 2, removed 1"),
+        "{second}"
+    );
+
+    // A broken download or a cut-off feed changes nothing stored.
+    server.serve(500, "\"v3\"", "kaputt");
+    assert!(poll(&db, true).contains("HTTP 500"));
+    let cut = &changed[..changed
+        .find("BEGIN:VEVENT\r\nUID:beratung")
+        .expect("beratung")];
+    server.serve(200, "\"v4\"", cut);
+    let partial = poll(&db, true);
+    assert!(
+        partial.contains("removed 0"),
+        "a cut-off feed removes nothing: {partial}"
+    );
+    server.serve(200, "\"v5\"", "<html>not a calendar</html>");
+    assert!(poll(&db, true).contains("failed"));
+
+    let hub = Hub::start(&db, &[]).await;
+    let d = hub
+        .data(
+            "{ events(first: 10) { totalCount nodes { title } } }",
+            json!({}),
+            &[],
+        )
+        .await;
+    assert_eq!(d["events"]["totalCount"], 3, "{d}");
+    let titles: Vec<_> = d["events"]["nodes"]
+        .as_array()
+        .expect("n")
+        .iter()
+        .map(|n| n["title"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert!(
+        titles.iter().any(|t| t.contains("Kinderbetreuung")),
+        "{titles:?}"
+    );
+    let editor = hub
+        .login(&format!("redaktion@{ORG}.example"), "demo-redaktion")
+        .await;
+    let health = hub
+        .data("query($s: String!) { organisation(slug: $s) { calendarFeeds { url lastError consecutiveFailures eventCount rejectedCount lastSuccessAt } } }", json!({ "s": ORG }), &[("authorization", editor.as_str())])
+        .await;
+    let feed = &health["organisation"]["calendarFeeds"][0];
+    assert!(
+        feed["lastError"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("not an iCalendar"),
+        "{feed}"
+    );
+    assert_eq!(feed["consecutiveFailures"], 1);
+    assert!(!feed["lastSuccessAt"].is_null());
+    let (code, _) = hub
+        .error(
+            "query($s: String!) { organisation(slug: $s) { calendarFeeds { url } } }",
+            json!({ "s": ORG }),
+            &[],
+        )
+        .await;
+    assert_eq!(code, "UNAUTHENTICATED");
+}
+both_backends!(member_feeds_stay_in_sync, member_feed);
+
+async fn editing(backend: Backend) {
+    let db = TestDb::new(backend);
+    let hub = Hub::demo(&db).await;
+    let orgs = hub
+        .data(
+            "{ organisations(first: 2) { nodes { id slug } } }",
+            json!({}),
+            &[],
+        )
+        .await;
+    let org = orgs["organisations"]["nodes"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let slug = orgs["organisations"]["nodes"][0]["slug"]
+        .as_str()
+        .expect("slug")
+        .to_owned();
+    let other = orgs["organisations"]["nodes"][1]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let editor = hub
+        .login(&format!("redaktion@{slug}.example"), "demo-redaktion")
+        .await;
+    let auth = [("authorization", editor.as_str())];
+
+    let created = hub
+        .data(
+            "mutation($o: ID!) { createEvent(organisationId: $o, input: {title: \"Elterncafé\", category: EDUCATION, start: \"2027-10-19T16:00:00\", end: \"2027-10-19T18:00:00\", rrule: \"FREQ=WEEKLY;COUNT=4\", languages: [\"de\", \"tr\"], targetGroups: [FAMILIES]}) { id source { uid imported } } }",
+            json!({ "o": org }),
+            &auth,
+        )
+        .await;
+    let id = created["createEvent"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    assert_eq!(created["createEvent"]["source"]["imported"], false);
+    let window = json!({ "from": "2027-10-01T00:00:00Z", "to": "2027-12-01T00:00:00Z", "f": { "language": "tr" } });
+    let d = hub.data(OCCURRENCES, window.clone(), &[]).await;
+    let starts: Vec<_> = titles_at(&d).into_iter().map(|(s, _)| s).collect();
+    // Across the end of summer time on 2027-10-31: still 16:00 local.
+    assert_eq!(
+        starts,
+        [
+            "2027-10-19T16:00:00",
+            "2027-10-26T16:00:00",
+            "2027-11-02T16:00:00",
+            "2027-11-09T16:00:00"
+        ]
+    );
+
+    hub.data("mutation($e: ID!) { cancelOccurrence(eventId: $e, recurrenceId: \"2027-10-26T16:00:00\") { id } }", json!({ "e": id }), &auth).await;
+    hub.data(
+        "mutation($e: ID!) { changeOccurrence(eventId: $e, recurrenceId: \"2027-11-02T16:00:00\", start: \"2027-11-03T17:00:00\", end: \"2027-11-03T19:00:00\") { id } }",
+        json!({ "e": id }),
+        &auth,
+    )
+    .await;
+    let d = hub.data(OCCURRENCES, window.clone(), &[]).await;
+    let starts: Vec<_> = titles_at(&d).into_iter().map(|(s, _)| s).collect();
+    assert_eq!(
+        starts,
+        [
+            "2027-10-19T16:00:00",
+            "2027-11-03T17:00:00",
+            "2027-11-09T16:00:00"
+        ]
+    );
+    let (code, err) = hub
+        .error("mutation($e: ID!) { cancelOccurrence(eventId: $e, recurrenceId: \"2027-10-20T16:00:00\") { id } }", json!({ "e": id }), &auth)
+        .await;
+    assert_eq!(code, "VALIDATION", "{err}");
+    hub.data("mutation($e: ID!) { restoreOccurrence(eventId: $e, recurrenceId: \"2027-10-26T16:00:00\") { id } }", json!({ "e": id }), &auth).await;
+    assert_eq!(
+        hub.data(OCCURRENCES, window.clone(), &[]).await["eventOccurrences"]["totalCount"],
+        4
+    );
+
+    // The whole series: change, cancel, delete.
+    let upd = hub.data("mutation($e: ID!) { updateEvent(id: $e, input: {title: \"Elterncafé mit Kinderbetreuung\"}) { title recurrence { rule } } }", json!({ "e": id }), &auth).await;
+    assert_eq!(
+        upd["updateEvent"]["recurrence"]["rule"],
+        "FREQ=WEEKLY;COUNT=4"
+    );
+    hub.data(
+        "mutation($e: ID!) { cancelEvent(id: $e) { status } }",
+        json!({ "e": id }),
+        &auth,
+    )
+    .await;
+    assert_eq!(
+        hub.data(OCCURRENCES, window.clone(), &[]).await["eventOccurrences"]["totalCount"],
+        0
+    );
+
+    // Bad input is named; other organisations are off limits.
+    let (code, err) = hub
+        .error("mutation($o: ID!) { createEvent(organisationId: $o, input: {title: \"x\", start: \"2027-10-19T16:00:00\", end: \"2027-10-19T15:00:00\", rrule: \"FREQ=SOMETIMES\", timezone: \"Mond/Basis\"}) { id } }", json!({ "o": org }), &auth)
+        .await;
+    assert_eq!(code, "VALIDATION");
+    let fields: Vec<_> = err["extensions"]["violations"]
+        .as_array()
+        .expect("v")
+        .iter()
+        .map(|v| v["field"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(fields, ["timezone", "end", "rrule"]);
+    let (code, _) = hub.error("mutation($o: ID!) { createEvent(organisationId: $o, input: {title: \"x\", start: \"2027-10-19T16:00:00\"}) { id } }", json!({ "o": other }), &auth).await;
+    assert_eq!(code, "FORBIDDEN");
+    hub.data(
+        "mutation($e: ID!) { deleteEvent(id: $e) { id } }",
+        json!({ "e": id }),
+        &auth,
+    )
+    .await;
+    assert!(
+        hub.data(
+            "query($e: ID!) { event(id: $e) { id } }",
+            json!({ "e": id }),
+            &[]
+        )
+        .await["event"]
+            .is_null()
+    );
+}
+both_backends!(editing_events_and_occurrences, editing);
