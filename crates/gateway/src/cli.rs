@@ -341,7 +341,15 @@ fn serve(mut settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
             print_demo(&crate::demo::load(&db)?);
         }
     }
-    let poll_db = db.clone();
+    // Background work gets a pool of its own: it never takes connections from
+    // requests, and the statement counter (x-sql-statements) sees requests only.
+    let poll_db = if settings.calendar.poll {
+        let mut background = settings.clone();
+        background.database.max_connections = 2;
+        Some(open(&background)?)
+    } else {
+        None
+    };
     let schema = build_schema(
         db.clone(),
         SchemaSettings {
@@ -363,9 +371,9 @@ fn serve(mut settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("while starting the async runtime")?;
-    let poller = settings.calendar.poll.then(|| {
+    let poller = poll_db.map(|db| {
         (
-            poll_db,
+            db,
             crate::fetch::Fetcher::new(settings.fetch_settings()),
             settings.calendar_limits(),
         )

@@ -420,7 +420,10 @@ async fn storage_filter(ctx: &Context<'_>, f: &EventFilter) -> ApiResult<Option<
 pub struct EventQuery;
 
 #[Object]
-#[expect(clippy::too_many_arguments, reason = "GraphQL field arguments: window, filter, paging and languages")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "GraphQL field arguments: window, filter, paging and languages"
+)]
 impl EventQuery {
     /// Events (one-off events and whole series), by first start.
     async fn events(
