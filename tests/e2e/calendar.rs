@@ -16,7 +16,7 @@ const FIXTURE: &str = concat!(
 );
 const ORG: &str = "kiezwerkstatt-spreebogen";
 
-const OCCURRENCES: &str = "query($from: DateTime!, $to: DateTime!, $f: EventFilter) { eventOccurrences(from: $from, to: $to, filter: $f, first: 100) { totalCount nodes { title start localStart status changed recurrenceId event { id category source { uid imported } } } } }";
+const OCCURRENCES: &str = "query($from: DateTime!, $to: DateTime!, $f: EventFilter) { eventOccurrences(from: $from, to: $to, filter: $f, first: 100) { totalCount nodes { title start end allDay localStart status changed recurrenceId event { id uid title organisation { slug } category source { uid imported } } } } }";
 
 fn titles_at(d: &Value) -> Vec<(String, String)> {
     d["eventOccurrences"]["nodes"]
@@ -109,6 +109,10 @@ async fn import(backend: Backend) {
     assert_eq!(nodes[2]["changed"], true);
     assert_eq!(nodes[2]["recurrenceId"], "2027-03-16T10:00:00");
     assert_eq!(nodes[0]["event"]["source"]["imported"], true);
+    assert_eq!(nodes[0]["event"]["uid"], "sprachcafe@kiezwerkstatt.example");
+    assert_eq!(nodes[0]["event"]["organisation"]["slug"], ORG);
+    assert_eq!(nodes[0]["end"], "2027-03-02T11:00:00+00:00");
+    assert_eq!(nodes[0]["allDay"], false);
 
     let with_cancelled = hub
         .data(

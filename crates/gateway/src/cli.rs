@@ -516,10 +516,18 @@ fn calendar(settings: &Settings, cmd: CalendarCommand) -> anyhow::Result<()> {
             source,
         } => {
             let org = organisation_id(&db, &organisation)?;
+            let is_url = source.starts_with("http://") || source.starts_with("https://");
+            let limits = if is_url {
+                limits
+            } else {
+                settings.file_limits()
+            };
+            let started = std::time::Instant::now();
             let report = runtime.block_on(calendar_sync::import(
                 &db, &fetcher, org, &source, &limits, "cli",
             ))?;
             println!("{report}");
+            eprintln!("(took {:.2} s)", started.elapsed().as_secs_f64());
             for issue in &report.issues {
                 println!("line {}: {}", issue.line, issue.reason);
             }

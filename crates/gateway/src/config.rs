@@ -36,6 +36,7 @@ max_redirects = 5
 poll = true
 default_interval_minutes = 60
 max_events_per_feed = 100000
+max_file_bytes = 268435456
 
 [log]
 level = "info"
@@ -120,6 +121,8 @@ pub struct CalendarConfig {
     pub default_interval_minutes: u32,
     /// Most events taken from one feed or file.
     pub max_events_per_feed: usize,
+    /// Largest file `calendar import` reads from disk (downloads are capped by fetch.max_bytes).
+    pub max_file_bytes: usize,
 }
 
 /// `[log]`
@@ -208,7 +211,15 @@ impl Settings {
         }
     }
 
-    /// Limits on one calendar.
+    /// Limits on one calendar file read from disk.
+    pub fn file_limits(&self) -> netzwerk_calendar::Limits {
+        netzwerk_calendar::Limits {
+            max_bytes: self.calendar.max_file_bytes,
+            max_events: self.calendar.max_events_per_feed,
+        }
+    }
+
+    /// Limits on one downloaded calendar.
     pub fn calendar_limits(&self) -> netzwerk_calendar::Limits {
         netzwerk_calendar::Limits {
             max_bytes: self.fetch.max_bytes,

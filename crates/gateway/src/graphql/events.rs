@@ -123,6 +123,11 @@ impl Event {
     async fn id(&self) -> ID {
         ID(self.rec.id.to_string())
     }
+    /// The iCalendar UID, the same as in the Hub's feeds (for imported events, the
+    /// member calendar's UID).
+    async fn uid(&self) -> String {
+        uid_of(&self.rec)
+    }
     /// The organiser.
     async fn organisation(&self, ctx: &Context<'_>) -> ApiResult<Organisation> {
         organisation_of(ctx, self.rec.organisation_id, &self.prefs).await
