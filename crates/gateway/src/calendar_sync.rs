@@ -64,6 +64,9 @@ pub fn reconcile(
             .map(|i| (i.uid.clone(), i))
             .collect();
         let mut seen: HashSet<&str> = HashSet::new();
+        // UIDs the organisation has from elsewhere (another feed, or the Hub itself).
+        let taken = events::uids_of(conn, org)?;
+        let mut fresh: Vec<events::NewEvent<'_>> = Vec::new();
         for fe in &parsed.events {
             seen.insert(fe.uid.as_str());
             let span = match netzwerk_calendar::span(&fe.event, &fe.overrides) {
@@ -95,7 +98,7 @@ pub fn reconcile(
                     }
                 }
                 None => {
-                    if let Some((_, other)) = events::find_by_uid(conn, org, &fe.uid)? {
+                    if let Some(other) = taken.get(&fe.uid) {
                         report.rejected += 1;
                         report.issues.push(Issue {
                             line: 0,
@@ -108,19 +111,15 @@ pub fn reconcile(
                         });
                         continue;
                     }
-                    events::insert(
-                        conn,
-                        actor,
-                        org,
-                        &fe.event,
-                        &fe.overrides,
+                    fresh.push(events::NewEvent {
+                        event: &fe.event,
+                        overrides: &fe.overrides,
                         span,
-                        Some(origin),
-                    )?;
-                    report.created += 1;
+                    });
                 }
             }
         }
+        report.created = events::insert_many(conn, actor, org, Some(origin), &fresh)?;
         if parsed.complete {
             for (uid, known) in &existing {
                 if !seen.contains(uid.as_str()) {

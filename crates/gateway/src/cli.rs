@@ -71,6 +71,13 @@ enum CalendarCommand {
         #[arg(long, value_name = "MINUTES")]
         interval: Option<u32>,
     },
+    /// Read an iCalendar file or URL without storing anything: what would be taken,
+    /// and every line that could not be used.
+    Check {
+        /// A file path or an http(s) URL.
+        #[arg(value_name = "FILE_OR_URL")]
+        source: String,
+    },
     /// Poll every feed that is due, once.
     Poll {
         /// Poll every feed now, due or not.
@@ -502,14 +509,42 @@ fn calendar(settings: &Settings, cmd: CalendarCommand) -> anyhow::Result<()> {
     use crate::calendar_sync;
     use netzwerk_storage::calendar_sources;
 
-    let db = open(settings)?;
-    db.ensure_migrated()?;
     let fetcher = crate::fetch::Fetcher::new(settings.fetch_settings());
     let limits = settings.calendar_limits();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("while starting the async runtime")?;
+    if let CalendarCommand::Check { source } = &cmd {
+        // Reading a calendar needs no database.
+        let is_url = source.starts_with("http://") || source.starts_with("https://");
+        let limits = if is_url {
+            limits
+        } else {
+            settings.file_limits()
+        };
+        let bytes = runtime.block_on(calendar_sync::load(&fetcher, source, &limits))?;
+        let started = std::time::Instant::now();
+        let parsed = netzwerk_calendar::parse(&bytes, &limits)
+            .map_err(|e| anyhow::anyhow!("{source}: {e}"))?;
+        let seconds = started.elapsed().as_secs_f64();
+        let recurring = parsed
+            .events
+            .iter()
+            .filter(|e| !e.event.recurrence.is_none())
+            .count();
+        println!(
+            "parsed {} events ({recurring} recurring), {} issues, in {seconds:.3} s",
+            parsed.events.len(),
+            parsed.issues.len()
+        );
+        for issue in &parsed.issues {
+            println!("line {}: {}", issue.line, issue.reason);
+        }
+        return Ok(());
+    }
+    let db = open(settings)?;
+    db.ensure_migrated()?;
     match cmd {
         CalendarCommand::Import {
             organisation,
@@ -535,6 +570,7 @@ fn calendar(settings: &Settings, cmd: CalendarCommand) -> anyhow::Result<()> {
                 println!("the calendar was not read completely, so no event was removed");
             }
         }
+        CalendarCommand::Check { .. } => {}
         CalendarCommand::AddSource {
             organisation,
             url,

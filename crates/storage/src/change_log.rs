@@ -87,6 +87,52 @@ pub struct ChangeEntry {
     pub summary: String,
 }
 
+/// An entry to append with [`record_many`].
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = change_log)]
+pub struct Entry {
+    id: String,
+    changed_at: NaiveDateTime,
+    actor: String,
+    entity_kind: String,
+    entity_id: String,
+    organisation_id: Option<String>,
+    action: String,
+    summary: String,
+}
+
+impl Entry {
+    /// An entry about `entity_id`.
+    pub fn new(
+        actor: &str,
+        kind: EntityKind,
+        entity_id: &str,
+        organisation_id: Option<&str>,
+        action: Action,
+        summary: &str,
+        at: NaiveDateTime,
+    ) -> Self {
+        Self {
+            id: uuid::Uuid::now_v7().to_string(),
+            changed_at: at,
+            actor: actor.to_owned(),
+            entity_kind: kind.as_str().to_owned(),
+            entity_id: entity_id.to_owned(),
+            organisation_id: organisation_id.map(str::to_owned),
+            action: action.as_str().to_owned(),
+            summary: summary.to_owned(),
+        }
+    }
+}
+
+/// Appends many entries with few statements.
+pub fn record_many(conn: &mut AnyConnection, entries: &[Entry]) -> Result<()> {
+    for chunk in entries.chunks(2000) {
+        crate::db::insert_all!(conn, change_log::table, chunk)?;
+    }
+    Ok(())
+}
+
 /// Appends one entry.
 pub fn record(
     conn: &mut AnyConnection,

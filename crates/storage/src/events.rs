@@ -685,3 +685,117 @@ pub fn all(
         })
         .collect())
 }
+
+/// A new event for [`insert_many`].
+#[derive(Debug, Clone, Copy)]
+pub struct NewEvent<'a> {
+    /// The event.
+    pub event: &'a Event,
+    /// Its changed or cancelled occurrences.
+    pub overrides: &'a [OccurrenceOverride],
+    /// Its span.
+    pub span: EventSpan,
+}
+
+/// Rows per multi-row statement: under SQLite's and PostgreSQL's bind-parameter limits
+/// for the widest table (events, 30 columns).
+const CHUNK: usize = 1000;
+
+/// Creates many events of one organisation and origin with few statements (large
+/// imports). The caller runs it inside its transaction; no location checks are made,
+/// so the events must not name directory locations.
+pub fn insert_many(
+    conn: &mut AnyConnection,
+    actor: &str,
+    org: OrganisationId,
+    origin: Option<&str>,
+    items: &[NewEvent<'_>],
+) -> Result<usize> {
+    let now = crate::now();
+    let oid = org.to_string();
+    let mut rows = Vec::with_capacity(items.len());
+    let mut langs = Vec::new();
+    let mut groups = Vec::new();
+    let mut ovs = Vec::new();
+    let mut log = Vec::with_capacity(items.len());
+    for item in items {
+        if item.event.location_id.is_some() {
+            return Err(netzwerk_domain::ValidationError::new(
+                "locationId",
+                "own_location",
+                "bulk imports take no directory locations",
+            )
+            .into());
+        }
+        let id = EventId::generate();
+        let row = to_row(id, org, item.event, item.span, origin, now);
+        for l in &item.event.languages {
+            langs.push((
+                event_languages::event_id.eq(row.id.clone()),
+                event_languages::language.eq(l.as_str().to_owned()),
+            ));
+        }
+        for g in &item.event.target_groups {
+            groups.push((
+                event_target_groups::event_id.eq(row.id.clone()),
+                event_target_groups::target_group.eq(g.as_str()),
+            ));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for o in item
+            .overrides
+            .iter()
+            .filter(|o| seen.insert(o.recurrence_id))
+        {
+            ovs.push((
+                event_overrides::event_id.eq(row.id.clone()),
+                event_overrides::recurrence_id.eq(o.recurrence_id),
+                event_overrides::status.eq(o.status.map(|s| s.as_str())),
+                event_overrides::start_local.eq(o.start),
+                event_overrides::end_local.eq(o.end),
+                event_overrides::title.eq(o.title.clone()),
+                event_overrides::description.eq(o.description.clone()),
+            ));
+        }
+        log.push(change_log::Entry::new(
+            actor,
+            EntityKind::Event,
+            &row.id,
+            Some(&oid),
+            Action::Created,
+            &item.event.title,
+            now,
+        ));
+        rows.push(row);
+    }
+    for chunk in rows.chunks(CHUNK) {
+        insert_all!(conn, events::table, chunk)?;
+    }
+    for chunk in langs.chunks(CHUNK * 4) {
+        insert_all!(conn, event_languages::table, chunk.to_vec())?;
+    }
+    for chunk in groups.chunks(CHUNK * 4) {
+        insert_all!(conn, event_target_groups::table, chunk.to_vec())?;
+    }
+    for chunk in ovs.chunks(CHUNK) {
+        insert_all!(conn, event_overrides::table, chunk.to_vec())?;
+    }
+    change_log::record_many(conn, &log)?;
+    Ok(rows.len())
+}
+
+/// Every UID of an organisation's events, with the origin it came from.
+pub fn uids_of(
+    conn: &mut AnyConnection,
+    org: OrganisationId,
+) -> Result<HashMap<String, Option<String>>> {
+    let rows: Vec<(Option<String>, Option<String>)> = events::table
+        .filter(events::organisation_id.eq(org.to_string()))
+        .filter(events::uid.is_not_null())
+        .select((events::uid, events::origin))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(u, o)| u.map(|u| (u, o)))
+        .collect())
+}
