@@ -503,6 +503,55 @@ async fn editing(backend: Backend) {
         .expect("id")
         .to_owned();
     assert_eq!(created["createEvent"]["source"]["imported"], false);
+
+    // A co-organiser sees the event in its own listings and feed, but may not change it.
+    let co = hub
+        .data("mutation($e: ID!, $o: ID!) { updateEvent(id: $e, input: {coOrganiserIds: [$o]}) { coOrganisers { id } } }", json!({ "e": id, "o": other }), &auth)
+        .await;
+    assert_eq!(co["updateEvent"]["coOrganisers"][0]["id"], other.as_str());
+    let other_slug = orgs["organisations"]["nodes"][1]["slug"]
+        .as_str()
+        .expect("slug")
+        .to_owned();
+    let listed = hub
+        .data(
+            "query($s: String) { events(filter: {organisation: $s}) { totalCount } }",
+            json!({ "s": other_slug }),
+            &[],
+        )
+        .await;
+    assert_eq!(listed["events"]["totalCount"], 1);
+    let feed = hub
+        .client()
+        .get(format!("{}/ical/organisations/{other_slug}.ics", hub.base))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        feed.contains("Elterncafé"),
+        "the co-organiser's feed has the event"
+    );
+    let other_editor = hub
+        .login(&format!("redaktion@{other_slug}.example"), "demo-redaktion")
+        .await;
+    let (code, _) = hub
+        .error(
+            "mutation($e: ID!) { updateEvent(id: $e, input: {title: \"übernommen\"}) { id } }",
+            json!({ "e": id }),
+            &[("authorization", other_editor.as_str())],
+        )
+        .await;
+    assert_eq!(code, "FORBIDDEN");
+    let (code, err) = hub
+        .error("mutation($e: ID!, $o: ID!) { updateEvent(id: $e, input: {coOrganiserIds: [$o]}) { id } }", json!({ "e": id, "o": org }), &auth)
+        .await;
+    assert_eq!(
+        code, "VALIDATION",
+        "the organiser is no co-organiser of itself: {err}"
+    );
     let window = json!({ "from": "2027-10-01T00:00:00Z", "to": "2027-12-01T00:00:00Z", "f": { "language": "tr" } });
     let d = hub.data(OCCURRENCES, window.clone(), &[]).await;
     let starts: Vec<_> = titles_at(&d).into_iter().map(|(s, _)| s).collect();
@@ -592,3 +641,30 @@ async fn editing(backend: Backend) {
     );
 }
 both_backends!(editing_events_and_occurrences, editing);
+
+async fn background_polling(backend: Backend) {
+    let db = TestDb::new(backend);
+    cli_ok(&db, &["demo"]);
+    let server = FeedServer::start(&std::fs::read_to_string(FIXTURE).expect("fixture")).await;
+    cli_ok(
+        &db,
+        &["calendar", "add-source", "--organisation", ORG, &server.url],
+    );
+    // `serve` polls due feeds in the background (the new feed is due at once).
+    let hub = Hub::start(&db, &[("NETZWERK__FETCH__ALLOW_PRIVATE_ADDRESSES", "true")]).await;
+    let mut seen = 0;
+    for _ in 0..100 {
+        seen = hub.data("{ events { totalCount } }", json!({}), &[]).await["events"]["totalCount"]
+            .as_i64()
+            .unwrap_or(0);
+        if seen == 4 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(
+        seen, 4,
+        "serve synced the feed in the background within 20 s"
+    );
+}
+both_backends!(serve_polls_feeds_in_the_background, background_polling);

@@ -600,6 +600,7 @@ fn build(raw: &RawEvent) -> Result<Built, String> {
         interpretation_note: None,
         registration_url: url,
         image_url: None,
+        co_organisers: Vec::new(),
         provenance: Provenance::Feed {
             uid: uid.clone(),
             sequence,

@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use crate::ValidationError;
 use crate::code_enum;
 use crate::error::{Checker, optional_text, required_text, url};
-use crate::ids::LocationId;
+use crate::ids::{LocationId, OrganisationId};
 use crate::language::LanguageCode;
 use crate::location::Timezone;
 use crate::organisation::{NAME_MAX, TEXT_MAX, TargetGroup, set};
@@ -181,6 +181,8 @@ pub struct Event {
     pub registration_url: Option<String>,
     /// An image.
     pub image_url: Option<String>,
+    /// Other member organisations organising it together with the owner.
+    pub co_organisers: Vec<OrganisationId>,
     /// Where it comes from.
     pub provenance: Provenance,
 }
@@ -235,6 +237,8 @@ pub struct EventInput {
     pub registration_url: Option<String>,
     /// See [`Event::image_url`].
     pub image_url: Option<String>,
+    /// Organisation ids as text.
+    pub co_organisers: Vec<String>,
 }
 
 fn opt_text(c: &mut Checker, field: &str, raw: &Option<String>, max: usize) -> Option<String> {
@@ -369,6 +373,18 @@ impl EventInput {
         );
         let registration_url = opt_url(&mut c, "registrationUrl", &self.registration_url);
         let image_url = opt_url(&mut c, "imageUrl", &self.image_url);
+        let mut co_organisers = Vec::new();
+        for (i, o) in self.co_organisers.iter().enumerate() {
+            if let Some(id) = c.take(&format!("coOrganiserIds[{i}]"), OrganisationId::parse(o)) {
+                co_organisers.push(id);
+            }
+        }
+        c.check(
+            self.co_organisers.len() <= 20,
+            "coOrganiserIds",
+            "max_items",
+            "at most 20 co-organisers",
+        );
         c.check(
             self.rdates.len() <= 1000,
             "rdates",
@@ -411,6 +427,7 @@ impl EventInput {
             interpretation_note,
             registration_url,
             image_url,
+            co_organisers: set(&co_organisers),
             provenance: Provenance::Manual,
         })
     }

@@ -19,7 +19,9 @@ use netzwerk_domain::text;
 use crate::change_log::{self, Action, EntityKind};
 use crate::db::{MultiBackend, insert_all};
 use crate::error::stored;
-use crate::schema::{event_languages, event_overrides, event_target_groups, events, locations};
+use crate::schema::{
+    event_co_organisers, event_languages, event_overrides, event_target_groups, events, locations,
+};
 use crate::{AnyConnection, Page, Result, StorageError};
 
 /// An event as read back.
@@ -216,6 +218,7 @@ fn from_row(r: EventRow) -> Result<EventRecord> {
             interpretation_note: r.interpretation_note,
             registration_url: r.registration_url,
             image_url: r.image_url,
+            co_organisers: Vec::new(),
             provenance,
         },
         created_at: r.created_at.and_utc(),
@@ -235,6 +238,21 @@ fn write_links(
         .execute(conn)?;
     diesel::delete(event_overrides::table.filter(event_overrides::event_id.eq(eid)))
         .execute(conn)?;
+    diesel::delete(event_co_organisers::table.filter(event_co_organisers::event_id.eq(eid)))
+        .execute(conn)?;
+    let co: Vec<_> = e
+        .co_organisers
+        .iter()
+        .map(|o| {
+            (
+                event_co_organisers::event_id.eq(eid),
+                event_co_organisers::organisation_id.eq(o.to_string()),
+            )
+        })
+        .collect();
+    if !co.is_empty() {
+        insert_all!(conn, event_co_organisers::table, co)?;
+    }
     let langs: Vec<_> = e
         .languages
         .iter()
@@ -283,7 +301,27 @@ fn write_links(
     Ok(())
 }
 
+fn check_co_organisers(conn: &mut AnyConnection, org: OrganisationId, e: &Event) -> Result<()> {
+    use crate::schema::organisations;
+    for (i, o) in e.co_organisers.iter().enumerate() {
+        let found: i64 = organisations::table
+            .filter(organisations::id.eq(o.to_string()))
+            .count()
+            .get_result(conn)?;
+        if found == 0 || *o == org {
+            return Err(netzwerk_domain::ValidationError::new(
+                format!("coOrganiserIds[{i}]"),
+                "co_organiser",
+                format!("{o} is not another organisation of the network"),
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
 fn check_location(conn: &mut AnyConnection, org: OrganisationId, e: &Event) -> Result<()> {
+    check_co_organisers(conn, org, e)?;
     if let Some(l) = e.location_id {
         let found: i64 = locations::table
             .filter(locations::id.eq(l.to_string()))
@@ -400,7 +438,17 @@ fn with_links(conn: &mut AnyConnection, rows: Vec<EventRow>) -> Result<Vec<Event
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let mut langs: HashMap<String, Vec<LanguageCode>> = HashMap::new();
     let mut groups: HashMap<String, Vec<TargetGroup>> = HashMap::new();
+    let mut co: HashMap<String, Vec<OrganisationId>> = HashMap::new();
     for chunk in ids.chunks(5000) {
+        let c: Vec<(String, String)> = event_co_organisers::table
+            .filter(event_co_organisers::event_id.eq_any(chunk))
+            .load(conn)?;
+        for (e, o) in c {
+            co.entry(e).or_default().push(stored(
+                "event_co_organisers.organisation_id",
+                OrganisationId::parse(&o),
+            )?);
+        }
         let l: Vec<(String, String)> = event_languages::table
             .filter(event_languages::event_id.eq_any(chunk))
             .load(conn)?;
@@ -431,6 +479,8 @@ fn with_links(conn: &mut AnyConnection, rows: Vec<EventRow>) -> Result<Vec<Event
             rec.value.languages.sort();
             rec.value.target_groups = g;
             rec.value.target_groups.sort();
+            rec.value.co_organisers = co.remove(&rec.id.to_string()).unwrap_or_default();
+            rec.value.co_organisers.sort();
             Ok(rec)
         })
         .collect()
@@ -536,7 +586,14 @@ fn filtered(f: &EventFilter) -> events::BoxedQuery<'static, MultiBackend> {
         );
     }
     if let Some(o) = f.organisation {
-        q = q.filter(events::organisation_id.eq(o.to_string()));
+        let id = o.to_string();
+        q = q.filter(
+            events::organisation_id.eq(id.clone()).or(exists(
+                event_co_organisers::table
+                    .filter(event_co_organisers::event_id.eq(events::id))
+                    .filter(event_co_organisers::organisation_id.eq(id)),
+            )),
+        );
     }
     q
 }

@@ -62,6 +62,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    event_co_organisers (event_id, organisation_id) {
+        event_id -> Text,
+        organisation_id -> Text,
+    }
+}
+
+diesel::table! {
     event_languages (event_id, language) {
         event_id -> Text,
         language -> Text,
@@ -273,6 +280,8 @@ diesel::table! {
 
 diesel::joinable!(calendar_sources -> organisations (organisation_id));
 diesel::joinable!(contacts -> organisations (organisation_id));
+diesel::joinable!(event_co_organisers -> events (event_id));
+diesel::joinable!(event_co_organisers -> organisations (organisation_id));
 diesel::joinable!(event_languages -> events (event_id));
 diesel::joinable!(event_overrides -> events (event_id));
 diesel::joinable!(event_target_groups -> events (event_id));
@@ -296,6 +305,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     calendar_sources,
     change_log,
     contacts,
+    event_co_organisers,
     event_languages,
     event_overrides,
     event_target_groups,

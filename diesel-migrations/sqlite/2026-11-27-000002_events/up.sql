@@ -72,6 +72,14 @@ CREATE TABLE event_overrides (
     PRIMARY KEY (event_id, recurrence_id)
 );
 
+-- Other member organisations that organise an event together with its owner.
+CREATE TABLE event_co_organisers (
+    event_id TEXT NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+    organisation_id TEXT NOT NULL REFERENCES organisations (id) ON DELETE CASCADE,
+    PRIMARY KEY (event_id, organisation_id)
+);
+CREATE INDEX event_co_organisers_organisation ON event_co_organisers (organisation_id, event_id);
+
 CREATE TABLE event_languages (
     event_id TEXT NOT NULL REFERENCES events (id) ON DELETE CASCADE,
     language TEXT NOT NULL,

@@ -132,6 +132,19 @@ impl Event {
     async fn organisation(&self, ctx: &Context<'_>) -> ApiResult<Organisation> {
         organisation_of(ctx, self.rec.organisation_id, &self.prefs).await
     }
+    /// Member organisations organising it together with the organiser.
+    async fn co_organisers(&self, ctx: &Context<'_>) -> ApiResult<Vec<Organisation>> {
+        let ids = self.rec.value.co_organisers.clone();
+        let found = loader(ctx)
+            .load_many(ids.iter().copied())
+            .await
+            .map_err(load_error)?;
+        Ok(ids
+            .iter()
+            .filter_map(|id| found.get(id).cloned())
+            .map(|r| Organisation::new(r, self.prefs.clone()))
+            .collect())
+    }
     /// Title, in the reader's preferred language.
     async fn title(&self, ctx: &Context<'_>) -> ApiResult<String> {
         Ok(self.served_title(ctx).await?.text)
@@ -370,7 +383,7 @@ impl EventOccurrence {
 /// Filter of events and occurrences; every field given narrows the list.
 #[derive(InputObject, Default)]
 pub struct EventFilter {
-    /// The organiser's slug.
+    /// The slug of the organiser or a co-organiser.
     pub organisation: Option<String>,
     /// Kind.
     pub category: Option<EventCategory>,
@@ -611,6 +624,8 @@ pub struct EventInput {
     pub registration_url: MaybeUndefined<String>,
     /// Image.
     pub image_url: MaybeUndefined<String>,
+    /// Ids of other member organisations organising it too (replaces the list).
+    pub co_organiser_ids: Option<Vec<ID>>,
 }
 
 fn patch<T>(field: MaybeUndefined<T>, current: &mut Option<T>) {
@@ -673,6 +688,9 @@ impl EventInput {
         patch(self.interpretation_note, &mut b.interpretation_note);
         patch(self.registration_url, &mut b.registration_url);
         patch(self.image_url, &mut b.image_url);
+        if let Some(c) = self.co_organiser_ids {
+            b.co_organisers = c.into_iter().map(|i| i.0).collect();
+        }
         b
     }
 }
@@ -715,6 +733,7 @@ fn event_base(e: &DEvent) -> DEventInput {
         interpretation_note: e.interpretation_note.clone(),
         registration_url: e.registration_url.clone(),
         image_url: e.image_url.clone(),
+        co_organisers: e.co_organisers.iter().map(ToString::to_string).collect(),
     }
 }
 
