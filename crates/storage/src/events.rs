@@ -226,6 +226,102 @@ fn from_row(r: EventRow) -> Result<EventRecord> {
     })
 }
 
+#[derive(Insertable)]
+#[diesel(table_name = event_languages)]
+struct LanguageRow {
+    event_id: String,
+    language: String,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = event_target_groups)]
+struct TargetGroupRow {
+    event_id: String,
+    target_group: String,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = event_co_organisers)]
+struct CoOrganiserRow {
+    event_id: String,
+    organisation_id: String,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = event_overrides)]
+struct OverrideRow {
+    event_id: String,
+    recurrence_id: NaiveDateTime,
+    status: Option<String>,
+    start_local: Option<NaiveDateTime>,
+    end_local: Option<NaiveDateTime>,
+    title: Option<String>,
+    description: Option<String>,
+}
+
+/// The rows an event links to, for one event or many.
+#[derive(Default)]
+struct LinkRows {
+    languages: Vec<LanguageRow>,
+    target_groups: Vec<TargetGroupRow>,
+    co_organisers: Vec<CoOrganiserRow>,
+    overrides: Vec<OverrideRow>,
+}
+
+impl LinkRows {
+    fn add(&mut self, eid: &str, e: &Event, overrides: &[OccurrenceOverride]) {
+        let id = || eid.to_owned();
+        self.languages
+            .extend(e.languages.iter().map(|l| LanguageRow {
+                event_id: id(),
+                language: l.as_str().to_owned(),
+            }));
+        self.target_groups
+            .extend(e.target_groups.iter().map(|g| TargetGroupRow {
+                event_id: id(),
+                target_group: g.as_str().to_owned(),
+            }));
+        self.co_organisers
+            .extend(e.co_organisers.iter().map(|o| CoOrganiserRow {
+                event_id: id(),
+                organisation_id: o.to_string(),
+            }));
+        let mut seen = std::collections::HashSet::new();
+        self.overrides.extend(
+            overrides
+                .iter()
+                .filter(|o| seen.insert(o.recurrence_id))
+                .map(|o| OverrideRow {
+                    event_id: id(),
+                    recurrence_id: o.recurrence_id,
+                    status: o.status.map(|s| s.as_str().to_owned()),
+                    start_local: o.start,
+                    end_local: o.end,
+                    title: o.title.clone(),
+                    description: o.description.clone(),
+                }),
+        );
+    }
+
+    /// Inserts everything with multi-row statements, in chunks under the backends'
+    /// bind-parameter limits.
+    fn insert(&self, conn: &mut AnyConnection) -> Result<()> {
+        for chunk in self.languages.chunks(CHUNK * 4) {
+            insert_all!(conn, event_languages::table, chunk)?;
+        }
+        for chunk in self.target_groups.chunks(CHUNK * 4) {
+            insert_all!(conn, event_target_groups::table, chunk)?;
+        }
+        for chunk in self.co_organisers.chunks(CHUNK * 4) {
+            insert_all!(conn, event_co_organisers::table, chunk)?;
+        }
+        for chunk in self.overrides.chunks(CHUNK) {
+            insert_all!(conn, event_overrides::table, chunk)?;
+        }
+        Ok(())
+    }
+}
+
 fn write_links(
     conn: &mut AnyConnection,
     eid: &str,
@@ -240,65 +336,9 @@ fn write_links(
         .execute(conn)?;
     diesel::delete(event_co_organisers::table.filter(event_co_organisers::event_id.eq(eid)))
         .execute(conn)?;
-    let co: Vec<_> = e
-        .co_organisers
-        .iter()
-        .map(|o| {
-            (
-                event_co_organisers::event_id.eq(eid),
-                event_co_organisers::organisation_id.eq(o.to_string()),
-            )
-        })
-        .collect();
-    if !co.is_empty() {
-        insert_all!(conn, event_co_organisers::table, co)?;
-    }
-    let langs: Vec<_> = e
-        .languages
-        .iter()
-        .map(|l| {
-            (
-                event_languages::event_id.eq(eid),
-                event_languages::language.eq(l.as_str()),
-            )
-        })
-        .collect();
-    if !langs.is_empty() {
-        insert_all!(conn, event_languages::table, langs)?;
-    }
-    let groups: Vec<_> = e
-        .target_groups
-        .iter()
-        .map(|g| {
-            (
-                event_target_groups::event_id.eq(eid),
-                event_target_groups::target_group.eq(g.as_str()),
-            )
-        })
-        .collect();
-    if !groups.is_empty() {
-        insert_all!(conn, event_target_groups::table, groups)?;
-    }
-    let mut seen = std::collections::HashSet::new();
-    let ovs: Vec<_> = overrides
-        .iter()
-        .filter(|o| seen.insert(o.recurrence_id))
-        .map(|o| {
-            (
-                event_overrides::event_id.eq(eid),
-                event_overrides::recurrence_id.eq(o.recurrence_id),
-                event_overrides::status.eq(o.status.map(|s| s.as_str())),
-                event_overrides::start_local.eq(o.start),
-                event_overrides::end_local.eq(o.end),
-                event_overrides::title.eq(o.title.as_deref()),
-                event_overrides::description.eq(o.description.as_deref()),
-            )
-        })
-        .collect();
-    if !ovs.is_empty() {
-        insert_all!(conn, event_overrides::table, ovs)?;
-    }
-    Ok(())
+    let mut links = LinkRows::default();
+    links.add(eid, e, overrides);
+    links.insert(conn)
 }
 
 fn check_co_organisers(conn: &mut AnyConnection, org: OrganisationId, e: &Event) -> Result<()> {
@@ -771,9 +811,7 @@ pub fn insert_many(
     let now = crate::now();
     let oid = org.to_string();
     let mut rows = Vec::with_capacity(items.len());
-    let mut langs = Vec::new();
-    let mut groups = Vec::new();
-    let mut ovs = Vec::new();
+    let mut links = LinkRows::default();
     let mut log = Vec::with_capacity(items.len());
     for item in items {
         if item.event.location_id.is_some() {
@@ -784,36 +822,8 @@ pub fn insert_many(
             )
             .into());
         }
-        let id = EventId::generate();
-        let row = to_row(id, org, item.event, item.span, origin, now);
-        for l in &item.event.languages {
-            langs.push((
-                event_languages::event_id.eq(row.id.clone()),
-                event_languages::language.eq(l.as_str().to_owned()),
-            ));
-        }
-        for g in &item.event.target_groups {
-            groups.push((
-                event_target_groups::event_id.eq(row.id.clone()),
-                event_target_groups::target_group.eq(g.as_str()),
-            ));
-        }
-        let mut seen = std::collections::HashSet::new();
-        for o in item
-            .overrides
-            .iter()
-            .filter(|o| seen.insert(o.recurrence_id))
-        {
-            ovs.push((
-                event_overrides::event_id.eq(row.id.clone()),
-                event_overrides::recurrence_id.eq(o.recurrence_id),
-                event_overrides::status.eq(o.status.map(|s| s.as_str())),
-                event_overrides::start_local.eq(o.start),
-                event_overrides::end_local.eq(o.end),
-                event_overrides::title.eq(o.title.clone()),
-                event_overrides::description.eq(o.description.clone()),
-            ));
-        }
+        let row = to_row(EventId::generate(), org, item.event, item.span, origin, now);
+        links.add(&row.id, item.event, item.overrides);
         log.push(change_log::Entry::new(
             actor,
             EntityKind::Event,
@@ -828,15 +838,7 @@ pub fn insert_many(
     for chunk in rows.chunks(CHUNK) {
         insert_all!(conn, events::table, chunk)?;
     }
-    for chunk in langs.chunks(CHUNK * 4) {
-        insert_all!(conn, event_languages::table, chunk.to_vec())?;
-    }
-    for chunk in groups.chunks(CHUNK * 4) {
-        insert_all!(conn, event_target_groups::table, chunk.to_vec())?;
-    }
-    for chunk in ovs.chunks(CHUNK) {
-        insert_all!(conn, event_overrides::table, chunk.to_vec())?;
-    }
+    links.insert(conn)?;
     change_log::record_many(conn, &log)?;
     Ok(rows.len())
 }
