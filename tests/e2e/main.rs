@@ -7,5 +7,6 @@ mod calendar;
 mod cli;
 mod directory;
 mod http;
+mod mail;
 mod mutations;
 mod support;

@@ -45,8 +45,33 @@ enum Command {
     /// Members' calendars: import a file or URL, follow feeds, poll them.
     #[command(subcommand)]
     Calendar(CalendarCommand),
+    /// The e-mail outbox: queue a test message, deliver, list.
+    #[command(subcommand)]
+    Mail(MailCommand),
     /// Print the GraphQL schema (SDL), as checked in at graphql/schema.graphql.
     Schema,
+}
+
+#[derive(Debug, Subcommand)]
+enum MailCommand {
+    /// Queue a test message, to check the SMTP settings end to end.
+    Test {
+        /// Recipient address.
+        #[arg(long)]
+        to: String,
+    },
+    /// Deliver every message that is due, once (`serve` does this in the background).
+    Send {
+        /// Retry every queued message now, whatever its back-off.
+        #[arg(long)]
+        all: bool,
+    },
+    /// List messages with their state, newest first.
+    List {
+        /// Only this state: queued, sending, sent or failed.
+        #[arg(long)]
+        state: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -255,6 +280,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         ),
         Command::Apikey(cmd) => apikey(&settings, cmd),
         Command::Calendar(cmd) => calendar(&settings, cmd),
+        Command::Mail(cmd) => mail(&settings, cmd),
     }
 }
 
@@ -378,14 +404,39 @@ fn serve(mut settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("while starting the async runtime")?;
-    let poller = poll_db.map(|db| {
+    let poller = poll_db.clone().map(|db| {
         (
             db,
             crate::fetch::Fetcher::new(settings.fetch_settings()),
             settings.calendar_limits(),
         )
     });
+    let sender = match (settings.mail.send, &poll_db) {
+        (true, Some(db)) => Some((db.clone(), crate::mail::Mailer::new(&settings.mail)?)),
+        (true, None) => {
+            let mut background = settings.clone();
+            background.database.max_connections = 2;
+            Some((
+                open(&background)?,
+                crate::mail::Mailer::new(&settings.mail)?,
+            ))
+        }
+        (false, _) => None,
+    };
     runtime.block_on(async move {
+        if let Some((db, mailer)) = sender {
+            // Delivers the outbox; messages are claimed through the database, so
+            // several replicas never send one message at the same time.
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(std::time::Duration::from_secs(15));
+                loop {
+                    tick.tick().await;
+                    if let Err(e) = mailer.deliver_due(&db).await {
+                        tracing::warn!(error = %e, "delivering the outbox failed");
+                    }
+                }
+            });
+        }
         if let Some((db, fetcher, limits)) = poller {
             // Polls feeds that are due; each feed is claimed through the database, so
             // several replicas never poll the same feed at once.
@@ -622,6 +673,72 @@ fn calendar(settings: &Settings, cmd: CalendarCommand) -> anyhow::Result<()> {
                 println!(
                     "{}  {}  every {} min  next {}  {}",
                     s.id, s.url, s.interval_minutes, s.next_fetch_at, health
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn mail(settings: &Settings, cmd: MailCommand) -> anyhow::Result<()> {
+    use netzwerk_storage::outbox;
+
+    let db = open(settings)?;
+    db.ensure_migrated()?;
+    let mailer = crate::mail::Mailer::new(&settings.mail)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("while starting the async runtime")?;
+    match cmd {
+        MailCommand::Test { to } => {
+            let to = EmailAddress::parse(&to).map_err(|e| anyhow::anyhow!("--to: {e}"))?;
+            let msg = outbox::NewMessage {
+                purpose: "test".into(),
+                recipient: to.to_string(),
+                recipient_name: None,
+                subject: "Netzwerk Hub: Testnachricht / test message".into(),
+                body_text: "Diese Nachricht prüft die E-Mail-Einstellungen des Netzwerk Hub.\n\nThis message checks the Netzwerk Hub's e-mail settings.\n".into(),
+                body_html: Some("<p>Diese Nachricht prüft die E-Mail-Einstellungen des Netzwerk Hub.</p><p lang=\"en\">This message checks the Netzwerk Hub's e-mail settings.</p>".into()),
+                attachment: None,
+            };
+            let id = runtime.block_on(crate::mail::enqueue(&db, mailer.domain(), msg))?;
+            println!("queued test message {id} to {to}");
+        }
+        MailCommand::Send { all } => {
+            if all {
+                db.run_blocking(outbox::expedite)?;
+            }
+            let s = runtime.block_on(mailer.deliver_due(&db))?;
+            println!(
+                "sent {}, retrying {}, failed {}",
+                s.sent, s.retrying, s.failed
+            );
+            for (to, e) in &s.errors {
+                println!("{to}: {e}");
+            }
+        }
+        MailCommand::List { state } => {
+            let state = match state.as_deref() {
+                None => None,
+                Some("queued") => Some(outbox::State::Queued),
+                Some("sending") => Some(outbox::State::Sending),
+                Some("sent") => Some(outbox::State::Sent),
+                Some("failed") => Some(outbox::State::Failed),
+                Some(other) => {
+                    bail!("--state: must be queued, sending, sent or failed, got {other:?}")
+                }
+            };
+            let page = db.run_blocking(|c| outbox::list(c, state, 0, 200))?;
+            for m in page.items {
+                println!(
+                    "{}  {}  {}  attempts {}  {}  {}",
+                    m.id,
+                    m.state.as_str(),
+                    m.content.recipient,
+                    m.attempts,
+                    m.content.subject,
+                    m.last_error.unwrap_or_default()
                 );
             }
         }

@@ -38,6 +38,16 @@ default_interval_minutes = 60
 max_events_per_feed = 100000
 max_file_bytes = 268435456
 
+[mail]
+from = "Netzwerk Hub <netzwerk-hub@localhost>"
+smtp_host = "127.0.0.1"
+smtp_port = 25
+tls = "none"
+username = ""
+password = ""
+send = true
+give_up_after_hours = 48
+
 [log]
 level = "info"
 format = "text"
@@ -57,6 +67,8 @@ pub struct Settings {
     pub fetch: FetchConfig,
     /// Calendar feeds.
     pub calendar: CalendarConfig,
+    /// Outgoing e-mail.
+    pub mail: MailConfig,
     /// Logging.
     pub log: LogSettings,
 }
@@ -125,6 +137,46 @@ pub struct CalendarConfig {
     pub max_file_bytes: usize,
 }
 
+/// `[mail]`
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailConfig {
+    /// Sender, e.g. `Netzwerk für Integration <netzwerk@bezirk.example>`.
+    pub from: String,
+    /// SMTP server.
+    pub smtp_host: String,
+    /// SMTP port.
+    pub smtp_port: u16,
+    /// `none`, `starttls` or `tls`.
+    pub tls: String,
+    /// SMTP user name (empty: no authentication).
+    pub username: String,
+    /// SMTP password.
+    pub password: String,
+    /// Deliver the outbox in the background while serving.
+    pub send: bool,
+    /// Stop retrying a message after this many hours.
+    pub give_up_after_hours: u32,
+}
+
+impl std::fmt::Debug for MailConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailConfig")
+            .field("from", &self.from)
+            .field("smtp_host", &self.smtp_host)
+            .field("smtp_port", &self.smtp_port)
+            .field("tls", &self.tls)
+            .field("username", &self.username)
+            .field(
+                "password",
+                &if self.password.is_empty() { "" } else { "***" },
+            )
+            .field("send", &self.send)
+            .field("give_up_after_hours", &self.give_up_after_hours)
+            .finish()
+    }
+}
+
 /// `[log]`
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -190,6 +242,21 @@ impl Settings {
         if self.calendar.default_interval_minutes == 0 {
             bail!("calendar.default_interval_minutes: must be at least 1");
         }
+        if !matches!(self.mail.tls.as_str(), "none" | "starttls" | "tls") {
+            bail!(
+                "mail.tls: must be none, starttls or tls, got {:?}",
+                self.mail.tls
+            );
+        }
+        self.mail
+            .from
+            .parse::<lettre::message::Mailbox>()
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "mail.from: {:?} is not an address such as Name <a@b.example>: {e}",
+                    self.mail.from
+                )
+            })?;
         if !matches!(self.log.format.as_str(), "text" | "json") {
             bail!(
                 "log.format: must be text or json, got {:?}",

@@ -14,3 +14,4 @@ pub mod fetch;
 pub mod graphql;
 pub mod http;
 pub mod ical;
+pub mod mail;

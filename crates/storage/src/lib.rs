@@ -17,6 +17,7 @@ mod error;
 pub mod events;
 pub mod locations;
 pub mod organisations;
+pub mod outbox;
 #[expect(
     missing_docs,
     reason = "the table! macro generates undocumented modules"

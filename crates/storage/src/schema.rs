@@ -194,6 +194,28 @@ diesel::table! {
 }
 
 diesel::table! {
+    outbox_messages (id) {
+        id -> Text,
+        message_id -> Text,
+        purpose -> Text,
+        recipient -> Text,
+        recipient_name -> Nullable<Text>,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Nullable<Text>,
+        attachment_name -> Nullable<Text>,
+        attachment_type -> Nullable<Text>,
+        attachment_body -> Nullable<Text>,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     schedule_exceptions (service_id, date) {
         service_id -> Text,
         date -> Date,
@@ -314,6 +336,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     opening_hours,
     organisation_identifiers,
     organisations,
+    outbox_messages,
     schedule_exceptions,
     service_languages,
     service_locations,

@@ -9,6 +9,7 @@ mod inputs;
 mod loaders;
 mod mutation;
 mod objects;
+mod outbox;
 mod query;
 
 use std::sync::Arc;
@@ -27,7 +28,11 @@ pub type HubSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Root of all queries, split by area.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct Query(query::DirectoryQuery, events::EventQuery);
+pub struct Query(
+    query::DirectoryQuery,
+    events::EventQuery,
+    outbox::OutboxQuery,
+);
 
 /// Root of all mutations, split by area.
 #[derive(async_graphql::MergedObject, Default)]

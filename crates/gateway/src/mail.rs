@@ -1,0 +1,168 @@
+//! Delivering the e-mail outbox over SMTP: claim due messages, send each, and record
+//! the outcome — sent, retry later with back-off, or given up after a permanent
+//! refusal or too long. A message's Message-ID is the same on every attempt, so a
+//! resend after a crash between "accepted" and "recorded" can be recognised.
+
+use chrono::{Duration, Utc};
+use lettre::message::header::{ContentType, MessageId};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message as Email, Tokio1Executor};
+use netzwerk_storage::outbox::{self, Message, NewMessage};
+use netzwerk_storage::{Database, StorageError};
+
+use crate::config::MailConfig;
+
+/// The SMTP side of the outbox.
+#[derive(Clone)]
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+    give_up_after: Duration,
+}
+
+/// What one delivery round did.
+#[derive(Debug, Default)]
+pub struct DeliverySummary {
+    /// Accepted by the server.
+    pub sent: usize,
+    /// Failed, to be retried.
+    pub retrying: usize,
+    /// Given up.
+    pub failed: usize,
+    /// The errors, by recipient.
+    pub errors: Vec<(String, String)>,
+}
+
+impl Mailer {
+    /// A mailer for the `[mail]` settings.
+    pub fn new(cfg: &MailConfig) -> anyhow::Result<Self> {
+        let from: Mailbox = cfg
+            .from
+            .parse()
+            .map_err(|e| anyhow::anyhow!("mail.from: {e}"))?;
+        let tls = match cfg.tls.as_str() {
+            "none" => Tls::None,
+            mode => {
+                let params = TlsParameters::new(cfg.smtp_host.clone())
+                    .map_err(|e| anyhow::anyhow!("mail.tls: {e}"))?;
+                if mode == "tls" {
+                    Tls::Wrapper(params)
+                } else {
+                    Tls::Required(params)
+                }
+            }
+        };
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&cfg.smtp_host)
+            .port(cfg.smtp_port)
+            .tls(tls)
+            .timeout(Some(std::time::Duration::from_secs(30)));
+        if !cfg.username.is_empty() {
+            builder =
+                builder.credentials(lettre::transport::smtp::authentication::Credentials::new(
+                    cfg.username.clone(),
+                    cfg.password.clone(),
+                ));
+        }
+        Ok(Self {
+            transport: builder.build(),
+            from,
+            give_up_after: Duration::hours(i64::from(cfg.give_up_after_hours.max(1))),
+        })
+    }
+
+    /// The domain used in Message-IDs.
+    pub fn domain(&self) -> String {
+        self.from.email.domain().to_owned()
+    }
+
+    fn build(&self, m: &Message) -> Result<Email, String> {
+        let c = &m.content;
+        let to: Mailbox = match &c.recipient_name {
+            Some(n) => format!("{n} <{}>", c.recipient).parse(),
+            None => c.recipient.parse(),
+        }
+        .map_err(|e| format!("recipient {:?}: {e}", c.recipient))?;
+        let text = SinglePart::builder()
+            .header(ContentType::TEXT_PLAIN)
+            .body(c.body_text.clone());
+        let body = match &c.body_html {
+            Some(html) => MultiPart::alternative().singlepart(text).singlepart(
+                SinglePart::builder()
+                    .header(ContentType::TEXT_HTML)
+                    .body(html.clone()),
+            ),
+            None => MultiPart::alternative().singlepart(text),
+        };
+        let body = match &c.attachment {
+            Some((name, kind, content)) => {
+                let ct = ContentType::parse(kind)
+                    .map_err(|e| format!("attachment type {kind:?}: {e}"))?;
+                MultiPart::mixed()
+                    .multipart(body)
+                    .singlepart(Attachment::new(name.clone()).body(content.clone(), ct))
+            }
+            None => body,
+        };
+        Email::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(c.subject.clone())
+            .header(MessageId::from(m.message_id.clone()))
+            .multipart(body)
+            .map_err(|e| format!("cannot build the message: {e}"))
+    }
+
+    /// Delivers every message that is due, once.
+    pub async fn deliver_due(&self, db: &Database) -> Result<DeliverySummary, StorageError> {
+        let mut summary = DeliverySummary::default();
+        let claimed = db
+            .write(|c| outbox::claim_due(c, Utc::now(), 50, Duration::minutes(10)))
+            .await?;
+        for m in claimed {
+            let outcome = match self.build(&m) {
+                Ok(email) => self.transport.send(email).await.map(|_| ()).map_err(|e| {
+                    let permanent = e.is_permanent();
+                    (e.to_string(), permanent)
+                }),
+                // A message that cannot be built will not get better by waiting.
+                Err(e) => Err((e, true)),
+            };
+            let id = m.id.clone();
+            match outcome {
+                Ok(()) => {
+                    db.write(move |c| outbox::mark_sent(c, &id)).await?;
+                    summary.sent += 1;
+                }
+                Err((error, permanent)) => {
+                    // 1, 2, 4 … minutes, at most an hour; give up after the configured time.
+                    let wait = Duration::minutes(1i64 << (m.attempts - 1).clamp(0, 6));
+                    let retry_at = Utc::now() + wait;
+                    let retry = (!permanent && retry_at < m.created_at + self.give_up_after)
+                        .then_some(retry_at);
+                    if retry.is_some() {
+                        summary.retrying += 1;
+                    } else {
+                        summary.failed += 1;
+                    }
+                    summary
+                        .errors
+                        .push((m.content.recipient.clone(), error.clone()));
+                    db.write(move |c| outbox::mark_failed(c, &id, &error, retry))
+                        .await?;
+                }
+            }
+        }
+        Ok(summary)
+    }
+}
+
+/// Queues a message through the outbox.
+pub async fn enqueue(
+    db: &Database,
+    mailer_domain: String,
+    msg: NewMessage,
+) -> Result<String, StorageError> {
+    db.write(move |c| outbox::enqueue(c, &msg, &mailer_domain))
+        .await
+}

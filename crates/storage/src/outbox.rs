@@ -1,0 +1,288 @@
+//! The e-mail outbox. Messages are stored first and delivered later by a sender that
+//! claims them with a lease, so a crash or a dead mail server loses nothing and two
+//! senders never send one message at the same time.
+
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use crate::schema::outbox_messages as ob;
+use crate::{AnyConnection, Page, Result, StorageError};
+
+/// Where a message stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Waiting for (another) attempt.
+    Queued,
+    /// Claimed by a sender; the lease ends at `next_attempt_at`.
+    Sending,
+    /// Accepted by the mail server.
+    Sent,
+    /// Given up (refused permanently, or retried for too long).
+    Failed,
+}
+
+impl State {
+    /// Stable code.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Queued => "queued",
+            State::Sending => "sending",
+            State::Sent => "sent",
+            State::Failed => "failed",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Self> {
+        Ok(match s {
+            "queued" => State::Queued,
+            "sending" => State::Sending,
+            "sent" => State::Sent,
+            "failed" => State::Failed,
+            other => {
+                return Err(StorageError::Corrupt(format!(
+                    "outbox_messages.state: {other:?}"
+                )));
+            }
+        })
+    }
+}
+
+/// A message to send.
+#[derive(Debug, Clone, Default)]
+pub struct NewMessage {
+    /// What it is for, e.g. `meeting_invitation`, `test`.
+    pub purpose: String,
+    /// The recipient's address.
+    pub recipient: String,
+    /// The recipient's name.
+    pub recipient_name: Option<String>,
+    /// Subject.
+    pub subject: String,
+    /// Plain-text body.
+    pub body_text: String,
+    /// HTML body.
+    pub body_html: Option<String>,
+    /// An attachment: file name, content type, content.
+    pub attachment: Option<(String, String, String)>,
+}
+
+/// A stored message.
+#[derive(Debug, Clone)]
+pub struct Message {
+    /// Id.
+    pub id: String,
+    /// RFC 5322 Message-ID, the same on every attempt.
+    pub message_id: String,
+    /// The message.
+    pub content: NewMessage,
+    /// State.
+    pub state: State,
+    /// Attempts so far.
+    pub attempts: i32,
+    /// Next attempt, or the end of the current lease.
+    pub next_attempt_at: DateTime<Utc>,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    /// When it was queued.
+    pub created_at: DateTime<Utc>,
+    /// When the mail server accepted it.
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = ob)]
+struct Row {
+    id: String,
+    message_id: String,
+    purpose: String,
+    recipient: String,
+    recipient_name: Option<String>,
+    subject: String,
+    body_text: String,
+    body_html: Option<String>,
+    attachment_name: Option<String>,
+    attachment_type: Option<String>,
+    attachment_body: Option<String>,
+    state: String,
+    attempts: i32,
+    next_attempt_at: NaiveDateTime,
+    last_error: Option<String>,
+    created_at: NaiveDateTime,
+    sent_at: Option<NaiveDateTime>,
+}
+
+fn from_row(r: Row) -> Result<Message> {
+    let attachment = match (r.attachment_name, r.attachment_type, r.attachment_body) {
+        (Some(n), Some(t), Some(b)) => Some((n, t, b)),
+        _ => None,
+    };
+    Ok(Message {
+        id: r.id,
+        message_id: r.message_id,
+        content: NewMessage {
+            purpose: r.purpose,
+            recipient: r.recipient,
+            recipient_name: r.recipient_name,
+            subject: r.subject,
+            body_text: r.body_text,
+            body_html: r.body_html,
+            attachment,
+        },
+        state: State::parse(&r.state)?,
+        attempts: r.attempts,
+        next_attempt_at: r.next_attempt_at.and_utc(),
+        last_error: r.last_error,
+        created_at: r.created_at.and_utc(),
+        sent_at: r.sent_at.map(|t| t.and_utc()),
+    })
+}
+
+/// Queues a message (inside the caller's transaction, if any); `domain` goes into the
+/// Message-ID.
+pub fn enqueue(conn: &mut AnyConnection, msg: &NewMessage, domain: &str) -> Result<String> {
+    let id = uuid::Uuid::now_v7().to_string();
+    let now = crate::now();
+    let (an, at, ab) = match &msg.attachment {
+        Some((n, t, b)) => (Some(n.as_str()), Some(t.as_str()), Some(b.as_str())),
+        None => (None, None, None),
+    };
+    diesel::insert_into(ob::table)
+        .values((
+            ob::id.eq(&id),
+            ob::message_id.eq(format!("<{id}@{domain}>")),
+            ob::purpose.eq(&msg.purpose),
+            ob::recipient.eq(&msg.recipient),
+            ob::recipient_name.eq(msg.recipient_name.as_deref()),
+            ob::subject.eq(&msg.subject),
+            ob::body_text.eq(&msg.body_text),
+            ob::body_html.eq(msg.body_html.as_deref()),
+            ob::attachment_name.eq(an),
+            ob::attachment_type.eq(at),
+            ob::attachment_body.eq(ab),
+            ob::state.eq(State::Queued.as_str()),
+            ob::attempts.eq(0),
+            ob::next_attempt_at.eq(now),
+            ob::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+/// Claims up to `limit` messages that are due at `now` (queued, or sending with an
+/// expired lease), each with a compare-and-set so two senders never get the same one.
+pub fn claim_due(
+    conn: &mut AnyConnection,
+    now: DateTime<Utc>,
+    limit: i64,
+    lease: Duration,
+) -> Result<Vec<Message>> {
+    let candidates: Vec<Row> = ob::table
+        .filter(
+            ob::state
+                .eq(State::Queued.as_str())
+                .or(ob::state.eq(State::Sending.as_str())),
+        )
+        .filter(ob::next_attempt_at.le(now.naive_utc()))
+        .order(ob::next_attempt_at)
+        .limit(limit)
+        .select(Row::as_select())
+        .load(conn)?;
+    let until = (now + lease).naive_utc();
+    let mut claimed = Vec::new();
+    for r in candidates {
+        let n = diesel::update(
+            ob::table
+                .filter(ob::id.eq(&r.id))
+                .filter(ob::state.eq(&r.state))
+                .filter(ob::next_attempt_at.eq(r.next_attempt_at)),
+        )
+        .set((
+            ob::state.eq(State::Sending.as_str()),
+            ob::next_attempt_at.eq(until),
+            ob::attempts.eq(r.attempts + 1),
+        ))
+        .execute(conn)?;
+        if n == 1 {
+            let mut m = from_row(r)?;
+            m.state = State::Sending;
+            m.attempts += 1;
+            m.next_attempt_at = until.and_utc();
+            claimed.push(m);
+        }
+    }
+    Ok(claimed)
+}
+
+/// Records that the mail server accepted a message.
+pub fn mark_sent(conn: &mut AnyConnection, id: &str) -> Result<()> {
+    diesel::update(ob::table.find(id))
+        .set((
+            ob::state.eq(State::Sent.as_str()),
+            ob::sent_at.eq(Some(crate::now())),
+            ob::last_error.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Records a failed attempt: another try at `retry_at`, or given up when `None`.
+pub fn mark_failed(
+    conn: &mut AnyConnection,
+    id: &str,
+    error: &str,
+    retry_at: Option<DateTime<Utc>>,
+) -> Result<()> {
+    let error: String = error.chars().take(2000).collect();
+    match retry_at {
+        Some(t) => diesel::update(ob::table.find(id))
+            .set((
+                ob::state.eq(State::Queued.as_str()),
+                ob::next_attempt_at.eq(t.naive_utc()),
+                ob::last_error.eq(Some(error)),
+            ))
+            .execute(conn)?,
+        None => diesel::update(ob::table.find(id))
+            .set((
+                ob::state.eq(State::Failed.as_str()),
+                ob::last_error.eq(Some(error)),
+            ))
+            .execute(conn)?,
+    };
+    Ok(())
+}
+
+/// Makes every queued message due now (an operator's "send now").
+pub fn expedite(conn: &mut AnyConnection) -> Result<usize> {
+    Ok(
+        diesel::update(ob::table.filter(ob::state.eq(State::Queued.as_str())))
+            .set(ob::next_attempt_at.eq(crate::now()))
+            .execute(conn)?,
+    )
+}
+
+/// Messages, newest first, optionally of one state.
+pub fn list(
+    conn: &mut AnyConnection,
+    state: Option<State>,
+    offset: i64,
+    limit: i64,
+) -> Result<Page<Message>> {
+    let filtered = || {
+        let mut q = ob::table.into_boxed::<crate::db::MultiBackend>();
+        if let Some(s) = state {
+            q = q.filter(ob::state.eq(s.as_str()));
+        }
+        q
+    };
+    let total: i64 = filtered().count().get_result(conn)?;
+    let rows: Vec<Row> = filtered()
+        .order((ob::created_at.desc(), ob::id.desc()))
+        .offset(offset)
+        .limit(limit)
+        .select(Row::as_select())
+        .load(conn)?;
+    Ok(Page {
+        items: rows.into_iter().map(from_row).collect::<Result<_>>()?,
+        total,
+    })
+}

@@ -1,0 +1,126 @@
+//! The e-mail outbox against a real SMTP server on loopback: nothing is lost while
+//! the server is down, and each message arrives once.
+
+use std::sync::{Arc, Mutex};
+
+use serde_json::json;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+use crate::both_backends;
+use crate::support::{Backend, Hub, TestDb};
+
+/// A minimal SMTP server that keeps every message it accepts.
+pub struct SmtpSink {
+    pub messages: Arc<Mutex<Vec<String>>>,
+}
+
+impl SmtpSink {
+    pub async fn start(port: u16) -> Self {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.expect("bind the SMTP sink");
+        let messages = Arc::new(Mutex::new(Vec::new()));
+        let store = messages.clone();
+        tokio::spawn(async move {
+            while let Ok((sock, _)) = listener.accept().await {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let (read, mut write) = sock.into_split();
+                    let mut lines = BufReader::new(read).lines();
+                    let _ = write.write_all(b"220 sink ESMTP\r\n").await;
+                    let mut data: Option<String> = None;
+                    while let Ok(Some(line)) = lines.next_line().await {
+                        if let Some(buf) = data.as_mut() {
+                            if line == "." {
+                                if let Ok(mut m) = store.lock() {
+                                    m.push(std::mem::take(buf));
+                                }
+                                data = None;
+                                let _ = write.write_all(b"250 2.0.0 queued\r\n").await;
+                            } else {
+                                buf.push_str(line.strip_prefix('.').unwrap_or(&line));
+                                buf.push('\n');
+                            }
+                            continue;
+                        }
+                        let verb = line.split_whitespace().next().unwrap_or_default().to_ascii_uppercase();
+                        let reply: &[u8] = match verb.as_str() {
+                            "EHLO" => b"250-sink\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n",
+                            "HELO" | "MAIL" | "RCPT" | "RSET" | "NOOP" => b"250 2.0.0 ok\r\n",
+                            "DATA" => {
+                                data = Some(String::new());
+                                b"354 go ahead\r\n"
+                            }
+                            "QUIT" => {
+                                let _ = write.write_all(b"221 bye\r\n").await;
+                                break;
+                            }
+                            _ => b"502 5.5.2 unknown command\r\n",
+                        };
+                        let _ = write.write_all(reply).await;
+                    }
+                });
+            }
+        });
+        Self { messages }
+    }
+
+    pub fn received(&self) -> Vec<String> {
+        self.messages.lock().map(|m| m.clone()).unwrap_or_default()
+    }
+}
+
+/// A loopback port that nothing listens on (yet).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+}
+
+fn mail_cli(db: &TestDb, port: u16, args: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_netzwerk"))
+        .args(args)
+        .env("NETZWERK__DATABASE__URL", &db.url)
+        .env("NETZWERK__MAIL__SMTP_PORT", port.to_string())
+        .env("NETZWERK__MAIL__FROM", "Netzwerk für Integration <netzwerk@bezirk.example>")
+        .env("NETZWERK__LOG__LEVEL", "error")
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+async fn outbox(backend: Backend) {
+    let db = TestDb::new(backend);
+    crate::support::cli_ok(&db, &["demo"]);
+    let port = free_port();
+
+    assert!(mail_cli(&db, port, &["mail", "test", "--to", "amira@verein.example"]).contains("queued"));
+    // The mail server is down: the attempt fails and the message waits.
+    let down = mail_cli(&db, port, &["mail", "send"]);
+    assert!(down.contains("sent 0, retrying 1, failed 0"), "{down}");
+    let listed = mail_cli(&db, port, &["mail", "list", "--state", "queued"]);
+    assert!(listed.contains("amira@verein.example") && listed.contains("attempts 1"), "{listed}");
+
+    let sink = SmtpSink::start(port).await;
+    // Back-off: not due yet.
+    assert!(mail_cli(&db, port, &["mail", "send"]).contains("sent 0, retrying 0"));
+    let up = mail_cli(&db, port, &["mail", "send", "--all"]);
+    assert!(up.contains("sent 1, retrying 0, failed 0"), "{up}");
+    // Exactly once: another round sends nothing more.
+    assert!(mail_cli(&db, port, &["mail", "send", "--all"]).contains("sent 0"));
+    let received = sink.received();
+    assert_eq!(received.len(), 1);
+    let m = &received[0];
+    for needle in ["To: amira@verein.example", "Subject: Netzwerk Hub: Testnachricht / test message", "multipart/alternative", "text/plain", "text/html", "Message-ID: <"] {
+        assert!(m.contains(needle), "{needle:?} missing in\n{m}");
+    }
+    assert!(m.contains("=?utf-8?") || m.contains("Netzwerk f=C3=BCr") || m.contains("Netzwerk für"), "the sender's name is encoded: {m}");
+
+    let hub = Hub::start(&db, &[("NETZWERK__MAIL__SEND", "false")]).await;
+    let coord = hub.login("koordination@netzwerk-demo.example", "demo-koordination").await;
+    let d = hub.data("{ outboxMessages { totalCount nodes { recipient state attempts sentAt lastError } } }", json!({}), &[("authorization", coord.as_str())]).await;
+    let n = &d["outboxMessages"]["nodes"][0];
+    assert_eq!(n["state"], "SENT");
+    assert_eq!(n["attempts"], 2);
+    assert!(n["lastError"].is_null());
+    let (code, _) = hub.error("{ outboxMessages { totalCount } }", json!({}), &[]).await;
+    assert_eq!(code, "UNAUTHENTICATED");
+}
+both_backends!(outbox_survives_a_dead_mail_server, outbox);
