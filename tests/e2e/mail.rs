@@ -16,7 +16,9 @@ pub struct SmtpSink {
 
 impl SmtpSink {
     pub async fn start(port: u16) -> Self {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.expect("bind the SMTP sink");
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .expect("bind the SMTP sink");
         let messages = Arc::new(Mutex::new(Vec::new()));
         let store = messages.clone();
         tokio::spawn(async move {
@@ -41,7 +43,11 @@ impl SmtpSink {
                             }
                             continue;
                         }
-                        let verb = line.split_whitespace().next().unwrap_or_default().to_ascii_uppercase();
+                        let verb = line
+                            .split_whitespace()
+                            .next()
+                            .unwrap_or_default()
+                            .to_ascii_uppercase();
                         let reply: &[u8] = match verb.as_str() {
                             "EHLO" => b"250-sink\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n",
                             "HELO" | "MAIL" | "RCPT" | "RSET" | "NOOP" => b"250 2.0.0 ok\r\n",
@@ -70,7 +76,10 @@ impl SmtpSink {
 
 /// A loopback port that nothing listens on (yet).
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
 }
 
 fn mail_cli(db: &TestDb, port: u16, args: &[&str]) -> String {
@@ -78,11 +87,18 @@ fn mail_cli(db: &TestDb, port: u16, args: &[&str]) -> String {
         .args(args)
         .env("NETZWERK__DATABASE__URL", &db.url)
         .env("NETZWERK__MAIL__SMTP_PORT", port.to_string())
-        .env("NETZWERK__MAIL__FROM", "Netzwerk für Integration <netzwerk@bezirk.example>")
+        .env(
+            "NETZWERK__MAIL__FROM",
+            "Netzwerk für Integration <netzwerk@bezirk.example>",
+        )
         .env("NETZWERK__LOG__LEVEL", "error")
         .output()
         .expect("runs");
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -91,12 +107,17 @@ async fn outbox(backend: Backend) {
     crate::support::cli_ok(&db, &["demo"]);
     let port = free_port();
 
-    assert!(mail_cli(&db, port, &["mail", "test", "--to", "amira@verein.example"]).contains("queued"));
+    assert!(
+        mail_cli(&db, port, &["mail", "test", "--to", "amira@verein.example"]).contains("queued")
+    );
     // The mail server is down: the attempt fails and the message waits.
     let down = mail_cli(&db, port, &["mail", "send"]);
     assert!(down.contains("sent 0, retrying 1, failed 0"), "{down}");
     let listed = mail_cli(&db, port, &["mail", "list", "--state", "queued"]);
-    assert!(listed.contains("amira@verein.example") && listed.contains("attempts 1"), "{listed}");
+    assert!(
+        listed.contains("amira@verein.example") && listed.contains("attempts 1"),
+        "{listed}"
+    );
 
     let sink = SmtpSink::start(port).await;
     // Back-off: not due yet.
@@ -108,19 +129,39 @@ async fn outbox(backend: Backend) {
     let received = sink.received();
     assert_eq!(received.len(), 1);
     let m = &received[0];
-    for needle in ["To: amira@verein.example", "Subject: Netzwerk Hub: Testnachricht / test message", "multipart/alternative", "text/plain", "text/html", "Message-ID: <"] {
+    for needle in [
+        "To: amira@verein.example",
+        "Subject: Netzwerk Hub: Testnachricht / test message",
+        "multipart/alternative",
+        "text/plain",
+        "text/html",
+        "Message-ID: <",
+    ] {
         assert!(m.contains(needle), "{needle:?} missing in\n{m}");
     }
-    assert!(m.contains("=?utf-8?") || m.contains("Netzwerk f=C3=BCr") || m.contains("Netzwerk für"), "the sender's name is encoded: {m}");
+    assert!(
+        m.contains("=?utf-8?") || m.contains("Netzwerk f=C3=BCr") || m.contains("Netzwerk für"),
+        "the sender's name is encoded: {m}"
+    );
 
     let hub = Hub::start(&db, &[("NETZWERK__MAIL__SEND", "false")]).await;
-    let coord = hub.login("koordination@netzwerk-demo.example", "demo-koordination").await;
-    let d = hub.data("{ outboxMessages { totalCount nodes { recipient state attempts sentAt lastError } } }", json!({}), &[("authorization", coord.as_str())]).await;
+    let coord = hub
+        .login("koordination@netzwerk-demo.example", "demo-koordination")
+        .await;
+    let d = hub
+        .data(
+            "{ outboxMessages { totalCount nodes { recipient state attempts sentAt lastError } } }",
+            json!({}),
+            &[("authorization", coord.as_str())],
+        )
+        .await;
     let n = &d["outboxMessages"]["nodes"][0];
     assert_eq!(n["state"], "SENT");
     assert_eq!(n["attempts"], 2);
     assert!(n["lastError"].is_null());
-    let (code, _) = hub.error("{ outboxMessages { totalCount } }", json!({}), &[]).await;
+    let (code, _) = hub
+        .error("{ outboxMessages { totalCount } }", json!({}), &[])
+        .await;
     assert_eq!(code, "UNAUTHENTICATED");
 }
 both_backends!(outbox_survives_a_dead_mail_server, outbox);

@@ -15,6 +15,7 @@ pub mod event;
 pub mod ids;
 pub mod language;
 pub mod location;
+pub mod meeting;
 pub mod organisation;
 pub mod record;
 pub mod schedule;
