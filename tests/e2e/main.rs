@@ -8,5 +8,6 @@ mod cli;
 mod directory;
 mod http;
 mod mail;
+mod meetings;
 mod mutations;
 mod support;

@@ -66,3 +66,11 @@ id_type!(
     /// Identifies a member's calendar feed.
     CalendarSourceId
 );
+id_type!(
+    /// Identifies a meeting series.
+    MeetingSeriesId
+);
+id_type!(
+    /// Identifies a network meeting.
+    MeetingId
+);

@@ -26,6 +26,8 @@ pub enum EntityKind {
     Event,
     /// A calendar feed.
     CalendarSource,
+    /// A network meeting.
+    Meeting,
 }
 
 impl EntityKind {
@@ -40,6 +42,7 @@ impl EntityKind {
             EntityKind::ApiKey => "api_key",
             EntityKind::Event => "event",
             EntityKind::CalendarSource => "calendar_source",
+            EntityKind::Meeting => "meeting",
         }
     }
 }

@@ -16,6 +16,7 @@ mod db;
 mod error;
 pub mod events;
 pub mod locations;
+pub mod meetings;
 pub mod organisations;
 pub mod outbox;
 #[expect(

@@ -151,6 +151,44 @@ diesel::table! {
 }
 
 diesel::table! {
+    meeting_host_declines (meeting_id, organisation_id) {
+        meeting_id -> Text,
+        organisation_id -> Text,
+        declined_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    meeting_series (id) {
+        id -> Text,
+        name -> Text,
+        every_months -> Integer,
+        weekday -> Integer,
+        week -> Integer,
+        start_minutes -> Integer,
+        duration_minutes -> Integer,
+        timezone -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    meetings (id) {
+        id -> Text,
+        series_id -> Text,
+        starts_local -> Timestamp,
+        ends_local -> Timestamp,
+        timezone -> Text,
+        host_organisation_id -> Nullable<Text>,
+        location_id -> Nullable<Text>,
+        status -> Text,
+        sequence -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     opening_hours (service_id, position) {
         service_id -> Text,
         position -> Integer,
@@ -310,6 +348,11 @@ diesel::joinable!(event_target_groups -> events (event_id));
 diesel::joinable!(events -> locations (location_id));
 diesel::joinable!(events -> organisations (organisation_id));
 diesel::joinable!(locations -> organisations (organisation_id));
+diesel::joinable!(meeting_host_declines -> meetings (meeting_id));
+diesel::joinable!(meeting_host_declines -> organisations (organisation_id));
+diesel::joinable!(meetings -> locations (location_id));
+diesel::joinable!(meetings -> meeting_series (series_id));
+diesel::joinable!(meetings -> organisations (host_organisation_id));
 diesel::joinable!(opening_hours -> services (service_id));
 diesel::joinable!(organisation_identifiers -> organisations (organisation_id));
 diesel::joinable!(schedule_exceptions -> services (service_id));
@@ -333,6 +376,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     event_target_groups,
     events,
     locations,
+    meeting_host_declines,
+    meeting_series,
+    meetings,
     opening_hours,
     organisation_identifiers,
     organisations,

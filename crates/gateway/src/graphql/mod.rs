@@ -7,6 +7,7 @@ pub mod error;
 mod events;
 mod inputs;
 mod loaders;
+mod meetings;
 mod mutation;
 mod objects;
 mod outbox;
@@ -31,12 +32,17 @@ pub type HubSchema = Schema<Query, Mutation, EmptySubscription>;
 pub struct Query(
     query::DirectoryQuery,
     events::EventQuery,
+    meetings::MeetingQuery,
     outbox::OutboxQuery,
 );
 
 /// Root of all mutations, split by area.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct Mutation(mutation::DirectoryMutation, events::EventMutation);
+pub struct Mutation(
+    mutation::DirectoryMutation,
+    events::EventMutation,
+    meetings::MeetingMutation,
+);
 
 /// Settings the schema needs at run time.
 #[derive(Debug, Clone)]

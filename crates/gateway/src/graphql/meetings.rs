@@ -1,0 +1,283 @@
+//! Network meetings in the API: the schedule and fair host rotation. (Agenda, guests,
+//! invitations and attendance follow.)
+
+use async_graphql::{Context, ID, InputObject, Object};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use netzwerk_domain::ValidationError;
+use netzwerk_domain::ids::{LocationId, MeetingId, OrganisationId};
+use netzwerk_domain::meeting::{CadenceInput as DCadence, next_host};
+use netzwerk_storage::meetings::{self, MeetingRecord};
+
+use super::error::{ApiResult, denied, storage, validation};
+use super::mutation::{check, label, must_sign_in, prefs, valid};
+use super::objects::{Location, Organisation, load_error, loader, organisation_of, viewer};
+use super::query::{db, parse_id};
+
+/// When a series' meetings take place.
+#[derive(InputObject, Default)]
+pub struct CadenceInput {
+    /// Months between meetings (default 2).
+    pub every_months: Option<i32>,
+    /// ISO weekday, 1 = Monday (default 3, Wednesday).
+    pub weekday: Option<i32>,
+    /// Week of the month, 1–4, or 5 for the last (default 2).
+    pub week: Option<i32>,
+    /// Local start `HH:MM` (default 14:00).
+    pub start: Option<String>,
+    /// Length in minutes (default 120).
+    pub duration_minutes: Option<i32>,
+    /// IANA time zone (default Europe/Berlin).
+    pub timezone: Option<String>,
+}
+
+/// A network meeting (Sitzung).
+pub struct Meeting(MeetingRecord);
+
+#[Object]
+impl Meeting {
+    /// Id.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// Local start.
+    async fn local_start(&self) -> NaiveDateTime {
+        self.0.start
+    }
+    /// Local end.
+    async fn local_end(&self) -> NaiveDateTime {
+        self.0.end
+    }
+    /// Start instant.
+    async fn start(&self) -> DateTime<Utc> {
+        instant(self.0.start, &self.0)
+    }
+    /// End instant.
+    async fn end(&self) -> DateTime<Utc> {
+        instant(self.0.end, &self.0)
+    }
+    /// IANA time zone.
+    async fn timezone(&self) -> String {
+        self.0.timezone.to_string()
+    }
+    /// `PLANNED`, `INVITED`, `HELD` or `CANCELLED`.
+    async fn status(&self) -> &'static str {
+        match self.0.status {
+            netzwerk_domain::meeting::MeetingStatus::Planned => "PLANNED",
+            netzwerk_domain::meeting::MeetingStatus::Invited => "INVITED",
+            netzwerk_domain::meeting::MeetingStatus::Held => "HELD",
+            netzwerk_domain::meeting::MeetingStatus::Cancelled => "CANCELLED",
+        }
+    }
+    /// The host organisation.
+    async fn host(&self, ctx: &Context<'_>) -> ApiResult<Option<Organisation>> {
+        match self.0.host {
+            Some(h) => Ok(Some(organisation_of(ctx, h, &prefs(ctx)).await?)),
+            None => Ok(None),
+        }
+    }
+    /// Where it takes place (with accessibility and transport hint).
+    async fn location(&self, ctx: &Context<'_>) -> ApiResult<Option<Location>> {
+        match self.0.location_id {
+            Some(l) => Ok(loader(ctx)
+                .load_one(l)
+                .await
+                .map_err(load_error)?
+                .map(|l| Location::new(l, prefs(ctx)))),
+            None => Ok(None),
+        }
+    }
+    /// Organisations that declined to host it.
+    async fn declined_by(&self, ctx: &Context<'_>) -> ApiResult<Vec<Organisation>> {
+        let id = self.0.id;
+        let ids = db(ctx)
+            .run(move |c| meetings::declined(c, id))
+            .await
+            .map_err(storage)?;
+        let mut out = Vec::new();
+        for o in ids {
+            out.push(organisation_of(ctx, o, &prefs(ctx)).await?);
+        }
+        Ok(out)
+    }
+    /// Bumped whenever time or place change after invitations went out.
+    async fn sequence(&self) -> i32 {
+        self.0.sequence
+    }
+}
+
+fn instant(t: NaiveDateTime, m: &MeetingRecord) -> DateTime<Utc> {
+    m.timezone
+        .tz()
+        .from_local_datetime(&t)
+        .earliest()
+        .map_or_else(|| t.and_utc(), |d| d.with_timezone(&Utc))
+}
+
+/// Queries over meetings.
+#[derive(Default)]
+pub struct MeetingQuery;
+
+#[Object]
+impl MeetingQuery {
+    /// Meetings starting between two local dates (default: the next year), by start.
+    async fn meetings(
+        &self,
+        ctx: &Context<'_>,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> ApiResult<Vec<Meeting>> {
+        let today = Utc::now().date_naive();
+        let from = from.unwrap_or(today).and_time(chrono::NaiveTime::MIN);
+        let to = to
+            .unwrap_or(today + chrono::Duration::days(366))
+            .and_time(chrono::NaiveTime::MIN);
+        let list = db(ctx)
+            .run(move |c| meetings::between(c, from, to))
+            .await
+            .map_err(storage)?;
+        Ok(list.into_iter().map(Meeting).collect())
+    }
+}
+
+/// Changes to meetings.
+#[derive(Default)]
+pub struct MeetingMutation;
+
+/// Picks the host by rotation (honouring declines) and its first location.
+async fn rotate(ctx: &Context<'_>, id: MeetingId, actor: String) -> ApiResult<Meeting> {
+    let rec = db(ctx)
+        .write(move |c| {
+            netzwerk_storage::transaction(c, |c| {
+                let candidates = meetings::host_candidates(c, id)?;
+                let declined = meetings::declined(c, id)?;
+                let Some(host) = next_host(&candidates, &declined) else {
+                    return Err(ValidationError::new(
+                        "meetingId",
+                        "no_host",
+                        "no member organisation with a location is left to host this meeting",
+                    )
+                    .into());
+                };
+                let location = meetings::first_location(c, host)?;
+                meetings::set_host(c, &actor, id, Some(host), location)
+            })
+        })
+        .await
+        .map_err(storage)?;
+    Ok(Meeting(rec))
+}
+
+#[Object]
+impl MeetingMutation {
+    /// Creates a meeting series and its next `count` meetings from `from` on (coordinator).
+    async fn schedule_meetings(
+        &self,
+        ctx: &Context<'_>,
+        name: String,
+        cadence: Option<CadenceInput>,
+        from: NaiveDate,
+        #[graphql(default = 6)] count: i32,
+    ) -> ApiResult<Vec<Meeting>> {
+        let a = viewer(ctx).actor;
+        check(a.may_administer())?;
+        let name =
+            valid(netzwerk_domain::error::required_text(&name, 200).map_err(|e| e.within("name")))?;
+        if !(1..=24).contains(&count) {
+            return Err(validation(&ValidationError::new(
+                "count",
+                "range",
+                format!("must be 1 to 24, got {count}"),
+            )));
+        }
+        let c = cadence.unwrap_or_default();
+        let cadence = valid(
+            DCadence {
+                every_months: c.every_months.map(i64::from),
+                weekday: c.weekday.map(i64::from),
+                week: c.week.map(i64::from),
+                start: c.start,
+                duration_minutes: c.duration_minutes.map(i64::from),
+                timezone: c.timezone,
+            }
+            .validate()
+            .map_err(|e| e.within("cadence")),
+        )?;
+        let dates = cadence.dates(from, usize::try_from(count).unwrap_or(6));
+        let (_, made) = db(ctx)
+            .write(move |c| meetings::create_series(c, &label(a), &name, &cadence, &dates))
+            .await
+            .map_err(storage)?;
+        Ok(made.into_iter().map(Meeting).collect())
+    }
+
+    /// Chooses the host by fair rotation: the member (with a location) that hosted
+    /// longest ago, or never (coordinator).
+    async fn assign_host(&self, ctx: &Context<'_>, meeting_id: ID) -> ApiResult<Meeting> {
+        let a = viewer(ctx).actor;
+        check(a.may_administer())?;
+        let id = parse_id("meetingId", &meeting_id, MeetingId::parse)?;
+        rotate(ctx, id, label(a)).await
+    }
+
+    /// The host declines the date (its editors); the next in order is chosen.
+    async fn decline_hosting(&self, ctx: &Context<'_>, meeting_id: ID) -> ApiResult<Meeting> {
+        let a = must_sign_in(ctx)?;
+        let id = parse_id("meetingId", &meeting_id, MeetingId::parse)?;
+        let current = db(ctx)
+            .run(move |c| meetings::get(c, id))
+            .await
+            .map_err(storage)?;
+        let Some(host) = current.host else {
+            return Err(validation(&ValidationError::new(
+                "meetingId",
+                "no_host",
+                "the meeting has no host to decline",
+            )));
+        };
+        check(a.may_edit(host))?;
+        let actor = label(a);
+        let who = actor.clone();
+        db(ctx)
+            .write(move |c| meetings::decline(c, &who, id, host))
+            .await
+            .map_err(storage)?;
+        rotate(ctx, id, actor).await
+    }
+
+    /// Sets host and location by hand (coordinator). The location must be the host's.
+    async fn set_meeting_host(
+        &self,
+        ctx: &Context<'_>,
+        meeting_id: ID,
+        organisation_id: ID,
+        location_id: Option<ID>,
+    ) -> ApiResult<Meeting> {
+        let a = viewer(ctx).actor;
+        a.may_administer().map_err(denied)?;
+        let id = parse_id("meetingId", &meeting_id, MeetingId::parse)?;
+        let host = parse_id("organisationId", &organisation_id, OrganisationId::parse)?;
+        let location = location_id
+            .as_ref()
+            .map(|l| parse_id("locationId", l, LocationId::parse))
+            .transpose()?;
+        let rec = db(ctx)
+            .write(move |c| {
+                let location = match location {
+                    Some(l) => Some(l),
+                    None => meetings::first_location(c, host)?,
+                };
+                if location.is_none() {
+                    return Err(ValidationError::new(
+                        "organisationId",
+                        "host_location",
+                        "the host has no location to meet at",
+                    )
+                    .into());
+                }
+                meetings::set_host(c, &label(a), id, Some(host), location)
+            })
+            .await
+            .map_err(storage)?;
+        Ok(Meeting(rec))
+    }
+}

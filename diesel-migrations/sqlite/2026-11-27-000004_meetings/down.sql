@@ -1,0 +1,3 @@
+DROP TABLE meeting_host_declines;
+DROP TABLE meetings;
+DROP TABLE meeting_series;

@@ -1,0 +1,36 @@
+-- Network meetings: a series with its cadence, its meetings (local times with zone,
+-- host and location chosen by rotation), and the hosts that declined a date.
+CREATE TABLE meeting_series (
+    id TEXT PRIMARY KEY NOT NULL,
+    name TEXT NOT NULL,
+    every_months INTEGER NOT NULL,
+    weekday INTEGER NOT NULL,
+    week INTEGER NOT NULL,
+    start_minutes INTEGER NOT NULL,
+    duration_minutes INTEGER NOT NULL,
+    timezone TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL
+);
+
+CREATE TABLE meetings (
+    id TEXT PRIMARY KEY NOT NULL,
+    series_id TEXT NOT NULL REFERENCES meeting_series (id) ON DELETE CASCADE,
+    starts_local TIMESTAMP NOT NULL,
+    ends_local TIMESTAMP NOT NULL,
+    timezone TEXT NOT NULL,
+    host_organisation_id TEXT REFERENCES organisations (id) ON DELETE SET NULL,
+    location_id TEXT REFERENCES locations (id) ON DELETE SET NULL,
+    status TEXT NOT NULL,
+    sequence INTEGER NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL
+);
+CREATE INDEX meetings_start ON meetings (starts_local);
+CREATE INDEX meetings_host ON meetings (host_organisation_id);
+
+CREATE TABLE meeting_host_declines (
+    meeting_id TEXT NOT NULL REFERENCES meetings (id) ON DELETE CASCADE,
+    organisation_id TEXT NOT NULL REFERENCES organisations (id) ON DELETE CASCADE,
+    declined_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (meeting_id, organisation_id)
+);
