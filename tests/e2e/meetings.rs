@@ -174,3 +174,151 @@ async fn schedule_and_rotation(backend: Backend) {
     assert_eq!(listed["meetings"].as_array().expect("list").len(), 6);
 }
 both_backends!(schedule_and_host_rotation, schedule_and_rotation);
+
+async fn agenda(backend: Backend) {
+    let db = TestDb::new(backend);
+    let hub = Hub::demo(&db).await;
+    let coord = hub.login(COORDINATOR.0, COORDINATOR.1).await;
+    let cauth = [("authorization", coord.as_str())];
+    let made = hub.data("mutation { scheduleMeetings(name: \"Netzwerksitzung\", from: \"2027-01-01\", count: 1) { id } }", json!({}), &cauth).await;
+    let meeting = made["scheduleMeetings"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let orgs = hub
+        .data(
+            "{ organisations(first: 2) { nodes { id slug } } }",
+            json!({}),
+            &[],
+        )
+        .await;
+    let (org, slug) = (
+        orgs["organisations"]["nodes"][0]["id"]
+            .as_str()
+            .expect("id")
+            .to_owned(),
+        orgs["organisations"]["nodes"][0]["slug"]
+            .as_str()
+            .expect("slug")
+            .to_owned(),
+    );
+    let other = orgs["organisations"]["nodes"][1]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let editor = hub
+        .login(&format!("redaktion@{slug}.example"), "demo-redaktion")
+        .await;
+    let eauth = [("authorization", editor.as_str())];
+
+    let propose = "mutation($m: ID!, $t: String!, $d: Int, $p: ID) { proposeAgendaItem(meetingId: $m, title: $t, durationMinutes: $d, presenterOrganisationId: $p) { id status presenter { id } proposedBy { id } } }";
+    let p1 = hub
+        .data(
+            propose,
+            json!({ "m": meeting, "t": "Vorstellung: neues Beratungsangebot", "d": 60 }),
+            &eauth,
+        )
+        .await;
+    assert_eq!(p1["proposeAgendaItem"]["status"], "PROPOSED");
+    assert_eq!(p1["proposeAgendaItem"]["presenter"]["id"], org.as_str());
+    let p2 = hub
+        .data(
+            propose,
+            json!({ "m": meeting, "t": "Fördermittel 2027", "d": 70 }),
+            &eauth,
+        )
+        .await;
+    let (code, _) = hub
+        .error(
+            propose,
+            json!({ "m": meeting, "t": "Fremd", "p": other }),
+            &eauth,
+        )
+        .await;
+    assert_eq!(
+        code, "FORBIDDEN",
+        "an editor proposes for their own organisation"
+    );
+    let (code, err) = hub
+        .error(propose, json!({ "m": meeting, "t": " ", "d": 1 }), &eauth)
+        .await;
+    assert_eq!(code, "VALIDATION", "{err}");
+
+    // The public sees only accepted items; the proposer and the coordinator see all.
+    let q = "query { meetings(from: \"2027-01-01\", to: \"2027-02-01\") { agendaFinal agenda { title status } } }";
+    assert_eq!(
+        hub.data(q, json!({}), &[]).await["meetings"][0]["agenda"]
+            .as_array()
+            .expect("a")
+            .len(),
+        0
+    );
+    assert_eq!(
+        hub.data(q, json!({}), &eauth).await["meetings"][0]["agenda"]
+            .as_array()
+            .expect("a")
+            .len(),
+        2
+    );
+
+    let decide =
+        "mutation($i: ID!, $a: Boolean!) { decideAgendaItem(itemId: $i, accept: $a) { status } }";
+    let (code, _) = hub
+        .error(
+            decide,
+            json!({ "i": p1["proposeAgendaItem"]["id"], "a": true }),
+            &eauth,
+        )
+        .await;
+    assert_eq!(code, "FORBIDDEN");
+    hub.data(
+        decide,
+        json!({ "i": p1["proposeAgendaItem"]["id"], "a": true }),
+        &cauth,
+    )
+    .await;
+    // 60 + 70 minutes do not fit into a 120-minute meeting.
+    let (code, err) = hub
+        .error(
+            decide,
+            json!({ "i": p2["proposeAgendaItem"]["id"], "a": true }),
+            &cauth,
+        )
+        .await;
+    assert_eq!(code, "VALIDATION");
+    assert_eq!(
+        err["extensions"]["violations"][0]["rule"], "agenda_fits",
+        "{err}"
+    );
+    hub.data(
+        decide,
+        json!({ "i": p2["proposeAgendaItem"]["id"], "a": false }),
+        &cauth,
+    )
+    .await;
+    let public = hub.data(q, json!({}), &[]).await;
+    assert_eq!(
+        public["meetings"][0]["agenda"],
+        json!([{ "title": "Vorstellung: neues Beratungsangebot", "status": "ACCEPTED" }])
+    );
+    assert_eq!(
+        public["meetings"][0]["agendaFinal"], false,
+        "preliminary until finalised"
+    );
+
+    hub.data(
+        "mutation($m: ID!) { finaliseAgenda(meetingId: $m) { id } }",
+        json!({ "m": meeting }),
+        &cauth,
+    )
+    .await;
+    assert_eq!(
+        hub.data(q, json!({}), &[]).await["meetings"][0]["agendaFinal"],
+        true
+    );
+    let (code, _) = hub
+        .error(propose, json!({ "m": meeting, "t": "Zu spät" }), &eauth)
+        .await;
+    assert_eq!(code, "CONFLICT", "a final agenda takes no more items");
+}
+both_backends!(agenda_proposed_accepted_final, agenda);

@@ -74,3 +74,7 @@ id_type!(
     /// Identifies a network meeting.
     MeetingId
 );
+id_type!(
+    /// Identifies an agenda item.
+    AgendaItemId
+);

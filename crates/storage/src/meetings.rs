@@ -1,17 +1,20 @@
-//! Network meetings: series, meetings, host assignment and declines.
+//! Network meetings: series, meetings, host assignment and declines, agendas.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::{exists, max};
 use diesel::prelude::*;
-use netzwerk_domain::ids::{LocationId, MeetingId, MeetingSeriesId, OrganisationId};
+use netzwerk_domain::ids::{AgendaItemId, LocationId, MeetingId, MeetingSeriesId, OrganisationId};
 use netzwerk_domain::location::Timezone;
-use netzwerk_domain::meeting::{Cadence, HostCandidate, MeetingStatus};
+use netzwerk_domain::meeting::{
+    AgendaItemStatus, Cadence, HostCandidate, MeetingStatus, check_agenda_fits,
+};
 use netzwerk_domain::organisation::MembershipStatus;
 
 use crate::change_log::{self, Action, EntityKind};
 use crate::error::stored;
 use crate::schema::{
-    locations, meeting_host_declines as declines, meeting_series as series, meetings, organisations,
+    agenda_items as agenda, locations, meeting_host_declines as declines, meeting_series as series,
+    meetings, organisations,
 };
 use crate::{AnyConnection, Result, StorageError};
 
@@ -128,6 +131,7 @@ pub fn create_series(
                     meetings::timezone.eq(cadence.timezone.to_string()),
                     meetings::status.eq(MeetingStatus::Planned.as_str()),
                     meetings::sequence.eq(0),
+                    meetings::agenda_final.eq(false),
                     meetings::created_at.eq(now),
                     meetings::updated_at.eq(now),
                 ))
@@ -331,4 +335,243 @@ pub fn first_location(conn: &mut AnyConnection, org: OrganisationId) -> Result<O
         .optional()?;
     l.map(|l| stored("locations.id", LocationId::parse(&l)))
         .transpose()
+}
+
+/// An agenda item.
+#[derive(Debug, Clone)]
+pub struct AgendaItem {
+    /// Id.
+    pub id: AgendaItemId,
+    /// The meeting.
+    pub meeting_id: MeetingId,
+    /// Order on the agenda.
+    pub position: i32,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Who presents it.
+    pub presenter: Option<OrganisationId>,
+    /// Minutes it takes.
+    pub duration_minutes: i32,
+    /// Proposed, accepted or declined.
+    pub status: AgendaItemStatus,
+    /// The member that proposed it (none: the coordinator added it).
+    pub proposed_by: Option<OrganisationId>,
+}
+
+type ItemRow = (
+    String,
+    String,
+    i32,
+    String,
+    Option<String>,
+    Option<String>,
+    i32,
+    String,
+    Option<String>,
+);
+
+fn item_from_row(r: ItemRow) -> Result<AgendaItem> {
+    let org =
+        |c: &str, v: Option<String>| v.map(|o| stored(c, OrganisationId::parse(&o))).transpose();
+    Ok(AgendaItem {
+        id: stored("agenda_items.id", AgendaItemId::parse(&r.0))?,
+        meeting_id: stored("agenda_items.meeting_id", MeetingId::parse(&r.1))?,
+        position: r.2,
+        title: r.3,
+        description: r.4,
+        presenter: org("agenda_items.presenter_organisation_id", r.5)?,
+        duration_minutes: r.6,
+        status: stored("agenda_items.status", AgendaItemStatus::parse(&r.7))?,
+        proposed_by: org("agenda_items.proposed_by_organisation_id", r.8)?,
+    })
+}
+
+/// Whether the meeting's agenda is final.
+pub fn agenda_final(conn: &mut AnyConnection, id: MeetingId) -> Result<bool> {
+    Ok(meetings::table
+        .find(id.to_string())
+        .select(meetings::agenda_final)
+        .first(conn)?)
+}
+
+/// The agenda of a meeting, in order.
+pub fn agenda_of(conn: &mut AnyConnection, id: MeetingId) -> Result<Vec<AgendaItem>> {
+    let rows: Vec<ItemRow> = agenda::table
+        .filter(agenda::meeting_id.eq(id.to_string()))
+        .order((agenda::position, agenda::id))
+        .select((
+            agenda::id,
+            agenda::meeting_id,
+            agenda::position,
+            agenda::title,
+            agenda::description,
+            agenda::presenter_organisation_id,
+            agenda::duration_minutes,
+            agenda::status,
+            agenda::proposed_by_organisation_id,
+        ))
+        .load(conn)?;
+    rows.into_iter().map(item_from_row).collect()
+}
+
+fn check_fits(conn: &mut AnyConnection, meeting: &MeetingRecord, extra_minutes: i32) -> Result<()> {
+    let accepted: Vec<u32> = agenda_of(conn, meeting.id)?
+        .iter()
+        .filter(|i| i.status == AgendaItemStatus::Accepted)
+        .map(|i| u32::try_from(i.duration_minutes).unwrap_or(0))
+        .chain(std::iter::once(u32::try_from(extra_minutes).unwrap_or(0)))
+        .collect();
+    let length = u32::try_from((meeting.end - meeting.start).num_minutes()).unwrap_or(0);
+    check_agenda_fits(&accepted, length).map_err(StorageError::from)
+}
+
+/// What a new agenda item says.
+#[derive(Debug, Clone)]
+pub struct NewAgendaItem {
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Who presents it.
+    pub presenter: Option<OrganisationId>,
+    /// Minutes.
+    pub duration_minutes: i32,
+}
+
+/// Adds an item: a member's proposal (pending), or the coordinator's (accepted, and it
+/// must fit). A final agenda takes no more items.
+pub fn add_item(
+    conn: &mut AnyConnection,
+    actor: &str,
+    id: MeetingId,
+    item: &NewAgendaItem,
+    proposed_by: Option<OrganisationId>,
+) -> Result<AgendaItem> {
+    conn.transaction(|conn| {
+        let meeting = get(conn, id)?;
+        if agenda_final(conn, id)? {
+            return Err(StorageError::Conflict(
+                "the agenda of this meeting is final".into(),
+            ));
+        }
+        let status = if proposed_by.is_some() {
+            AgendaItemStatus::Proposed
+        } else {
+            AgendaItemStatus::Accepted
+        };
+        if status == AgendaItemStatus::Accepted {
+            check_fits(conn, &meeting, item.duration_minutes)?;
+        }
+        let position: Option<i32> = agenda::table
+            .filter(agenda::meeting_id.eq(id.to_string()))
+            .select(max(agenda::position))
+            .first(conn)?;
+        let item_id = AgendaItemId::generate();
+        diesel::insert_into(agenda::table)
+            .values((
+                agenda::id.eq(item_id.to_string()),
+                agenda::meeting_id.eq(id.to_string()),
+                agenda::position.eq(position.unwrap_or(0) + 1),
+                agenda::title.eq(&item.title),
+                agenda::description.eq(item.description.as_deref()),
+                agenda::presenter_organisation_id.eq(item.presenter.map(|p| p.to_string())),
+                agenda::duration_minutes.eq(item.duration_minutes),
+                agenda::status.eq(status.as_str()),
+                agenda::proposed_by_organisation_id.eq(proposed_by.map(|p| p.to_string())),
+                agenda::created_at.eq(crate::now()),
+            ))
+            .execute(conn)?;
+        change_log::record(
+            conn,
+            actor,
+            EntityKind::Meeting,
+            &id.to_string(),
+            proposed_by.map(|p| p.to_string()).as_deref(),
+            Action::Updated,
+            &format!("agenda: {}", item.title),
+        )?;
+        agenda_of(conn, id)?
+            .into_iter()
+            .find(|i| i.id == item_id)
+            .ok_or_else(|| StorageError::NotFound(format!("agenda item {item_id}")))
+    })
+}
+
+/// Accepts or declines a proposed item; an accepted one must fit into the meeting.
+pub fn decide_item(
+    conn: &mut AnyConnection,
+    actor: &str,
+    item: AgendaItemId,
+    accept: bool,
+) -> Result<AgendaItem> {
+    conn.transaction(|conn| {
+        let meeting_id: String = agenda::table
+            .find(item.to_string())
+            .select(agenda::meeting_id)
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| StorageError::NotFound(format!("agenda item {item}")))?;
+        let meeting = get(
+            conn,
+            stored("agenda_items.meeting_id", MeetingId::parse(&meeting_id))?,
+        )?;
+        if agenda_final(conn, meeting.id)? {
+            return Err(StorageError::Conflict(
+                "the agenda of this meeting is final".into(),
+            ));
+        }
+        let current = agenda_of(conn, meeting.id)?
+            .into_iter()
+            .find(|i| i.id == item)
+            .ok_or_else(|| StorageError::NotFound(format!("agenda item {item}")))?;
+        if accept && current.status != AgendaItemStatus::Accepted {
+            check_fits(conn, &meeting, current.duration_minutes)?;
+        }
+        let status = if accept {
+            AgendaItemStatus::Accepted
+        } else {
+            AgendaItemStatus::Declined
+        };
+        diesel::update(agenda::table.find(item.to_string()))
+            .set(agenda::status.eq(status.as_str()))
+            .execute(conn)?;
+        change_log::record(
+            conn,
+            actor,
+            EntityKind::Meeting,
+            &meeting.id.to_string(),
+            None,
+            Action::Updated,
+            &format!("agenda {}: {}", status.as_str(), current.title),
+        )?;
+        agenda_of(conn, meeting.id)?
+            .into_iter()
+            .find(|i| i.id == item)
+            .ok_or_else(|| StorageError::NotFound(format!("agenda item {item}")))
+    })
+}
+
+/// Makes the agenda final (no longer preliminary).
+pub fn finalise_agenda(conn: &mut AnyConnection, actor: &str, id: MeetingId) -> Result<()> {
+    conn.transaction(|conn| {
+        get(conn, id)?;
+        diesel::update(meetings::table.find(id.to_string()))
+            .set((
+                meetings::agenda_final.eq(true),
+                meetings::updated_at.eq(crate::now()),
+            ))
+            .execute(conn)?;
+        change_log::record(
+            conn,
+            actor,
+            EntityKind::Meeting,
+            &id.to_string(),
+            None,
+            Action::Updated,
+            "agenda final",
+        )?;
+        Ok(())
+    })
 }

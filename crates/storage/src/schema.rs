@@ -2,6 +2,21 @@
 // test compares it with the migrated SQLite and PostgreSQL databases and fails on drift.
 
 diesel::table! {
+    agenda_items (id) {
+        id -> Text,
+        meeting_id -> Text,
+        position -> Integer,
+        title -> Text,
+        description -> Nullable<Text>,
+        presenter_organisation_id -> Nullable<Text>,
+        duration_minutes -> Integer,
+        status -> Text,
+        proposed_by_organisation_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     api_keys (id) {
         id -> Text,
         name -> Text,
@@ -183,6 +198,7 @@ diesel::table! {
         location_id -> Nullable<Text>,
         status -> Text,
         sequence -> Integer,
+        agenda_final -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
     }
@@ -338,6 +354,7 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(agenda_items -> meetings (meeting_id));
 diesel::joinable!(calendar_sources -> organisations (organisation_id));
 diesel::joinable!(contacts -> organisations (organisation_id));
 diesel::joinable!(event_co_organisers -> events (event_id));
@@ -366,6 +383,7 @@ diesel::joinable!(translations -> organisations (organisation_id));
 diesel::joinable!(users -> organisations (organisation_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    agenda_items,
     api_keys,
     calendar_sources,
     change_log,

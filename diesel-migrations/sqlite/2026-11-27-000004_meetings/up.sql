@@ -22,6 +22,7 @@ CREATE TABLE meetings (
     location_id TEXT REFERENCES locations (id) ON DELETE SET NULL,
     status TEXT NOT NULL,
     sequence INTEGER NOT NULL,
+    agenda_final BOOLEAN NOT NULL,
     created_at TIMESTAMP NOT NULL,
     updated_at TIMESTAMP NOT NULL
 );
@@ -34,3 +35,19 @@ CREATE TABLE meeting_host_declines (
     declined_at TIMESTAMP NOT NULL,
     PRIMARY KEY (meeting_id, organisation_id)
 );
+
+-- Agenda items: proposed by members (pending until the coordinator accepts), or
+-- added by the coordinator; the accepted ones must fit into the meeting.
+CREATE TABLE agenda_items (
+    id TEXT PRIMARY KEY NOT NULL,
+    meeting_id TEXT NOT NULL REFERENCES meetings (id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    description TEXT,
+    presenter_organisation_id TEXT REFERENCES organisations (id) ON DELETE SET NULL,
+    duration_minutes INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    proposed_by_organisation_id TEXT REFERENCES organisations (id) ON DELETE SET NULL,
+    created_at TIMESTAMP NOT NULL
+);
+CREATE INDEX agenda_items_meeting ON agenda_items (meeting_id, position);

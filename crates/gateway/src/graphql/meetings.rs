@@ -4,9 +4,10 @@
 use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use netzwerk_domain::ValidationError;
-use netzwerk_domain::ids::{LocationId, MeetingId, OrganisationId};
+use netzwerk_domain::access::Actor;
+use netzwerk_domain::ids::{AgendaItemId, LocationId, MeetingId, OrganisationId};
 use netzwerk_domain::meeting::{CadenceInput as DCadence, next_host};
-use netzwerk_storage::meetings::{self, MeetingRecord};
+use netzwerk_storage::meetings::{self, AgendaItem as SItem, MeetingRecord, NewAgendaItem};
 
 use super::error::{ApiResult, denied, storage, validation};
 use super::mutation::{check, label, must_sign_in, prefs, valid};
@@ -102,6 +103,78 @@ impl Meeting {
     /// Bumped whenever time or place change after invitations went out.
     async fn sequence(&self) -> i32 {
         self.0.sequence
+    }
+    /// False while the agenda is preliminary.
+    async fn agenda_final(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        let id = self.0.id;
+        db(ctx)
+            .run(move |c| meetings::agenda_final(c, id))
+            .await
+            .map_err(storage)
+    }
+    /// The agenda, in order: accepted items for everyone; proposals also for the
+    /// coordinator and for the members that made them.
+    async fn agenda(&self, ctx: &Context<'_>) -> ApiResult<Vec<AgendaItem>> {
+        let id = self.0.id;
+        let actor = viewer(ctx).actor;
+        let items = db(ctx)
+            .run(move |c| meetings::agenda_of(c, id))
+            .await
+            .map_err(storage)?;
+        Ok(items
+            .into_iter()
+            .filter(|i| {
+                i.status == netzwerk_domain::meeting::AgendaItemStatus::Accepted
+                    || matches!(actor, Actor::Coordinator { .. })
+                    || i.proposed_by.is_some_and(|o| actor.may_edit(o).is_ok())
+            })
+            .map(AgendaItem)
+            .collect())
+    }
+}
+
+/// An item on a meeting's agenda.
+pub struct AgendaItem(SItem);
+
+#[Object]
+impl AgendaItem {
+    /// Id.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// Order on the agenda.
+    async fn position(&self) -> i32 {
+        self.0.position
+    }
+    /// Title.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    /// Description.
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    /// Minutes it takes.
+    async fn duration_minutes(&self) -> i32 {
+        self.0.duration_minutes
+    }
+    /// `PROPOSED`, `ACCEPTED` or `DECLINED`.
+    async fn status(&self) -> String {
+        self.0.status.as_str().to_ascii_uppercase()
+    }
+    /// Who presents it.
+    async fn presenter(&self, ctx: &Context<'_>) -> ApiResult<Option<Organisation>> {
+        match self.0.presenter {
+            Some(o) => Ok(Some(organisation_of(ctx, o, &prefs(ctx)).await?)),
+            None => Ok(None),
+        }
+    }
+    /// The member that proposed it (null: added by the coordinator).
+    async fn proposed_by(&self, ctx: &Context<'_>) -> ApiResult<Option<Organisation>> {
+        match self.0.proposed_by {
+            Some(o) => Ok(Some(organisation_of(ctx, o, &prefs(ctx)).await?)),
+            None => Ok(None),
+        }
     }
 }
 
@@ -242,6 +315,94 @@ impl MeetingMutation {
             .await
             .map_err(storage)?;
         rotate(ctx, id, actor).await
+    }
+
+    /// Proposes an agenda item. A member's proposal waits for the coordinator; the
+    /// coordinator's own items are accepted at once (and must fit into the meeting).
+    async fn propose_agenda_item(
+        &self,
+        ctx: &Context<'_>,
+        meeting_id: ID,
+        title: String,
+        description: Option<String>,
+        presenter_organisation_id: Option<ID>,
+        #[graphql(desc = "Minutes it takes (default 15).")] duration_minutes: Option<i32>,
+    ) -> ApiResult<AgendaItem> {
+        let a = must_sign_in(ctx)?;
+        let duration_minutes = duration_minutes.unwrap_or(15);
+        let id = parse_id("meetingId", &meeting_id, MeetingId::parse)?;
+        let mut c = netzwerk_domain::error::Checker::new();
+        let title = c.take("title", netzwerk_domain::error::required_text(&title, 200));
+        let description = description.and_then(|d| {
+            c.take(
+                "description",
+                netzwerk_domain::error::optional_text(&d, 5000),
+            )
+            .flatten()
+        });
+        c.check(
+            (5..=600).contains(&duration_minutes),
+            "durationMinutes",
+            "range",
+            format!("must be 5 to 600, got {duration_minutes}"),
+        );
+        let presenter = match &presenter_organisation_id {
+            Some(p) => c.take("presenterOrganisationId", OrganisationId::parse(p)),
+            None => None,
+        };
+        valid(c.finish(|| ()))?;
+        let proposed_by = match a {
+            Actor::Editor { organisation, .. } => {
+                if presenter.is_some_and(|p| p != organisation) {
+                    return Err(denied(netzwerk_domain::access::Denied::Forbidden));
+                }
+                Some(organisation)
+            }
+            _ => None,
+        };
+        let item = NewAgendaItem {
+            title: title.unwrap_or_default(),
+            description,
+            presenter: presenter.or(proposed_by),
+            duration_minutes,
+        };
+        let made = db(ctx)
+            .write(move |c| meetings::add_item(c, &label(a), id, &item, proposed_by))
+            .await
+            .map_err(storage)?;
+        Ok(AgendaItem(made))
+    }
+
+    /// Accepts or declines a proposed agenda item (coordinator).
+    async fn decide_agenda_item(
+        &self,
+        ctx: &Context<'_>,
+        item_id: ID,
+        accept: bool,
+    ) -> ApiResult<AgendaItem> {
+        let a = viewer(ctx).actor;
+        check(a.may_administer())?;
+        let item = parse_id("itemId", &item_id, AgendaItemId::parse)?;
+        let decided = db(ctx)
+            .write(move |c| meetings::decide_item(c, &label(a), item, accept))
+            .await
+            .map_err(storage)?;
+        Ok(AgendaItem(decided))
+    }
+
+    /// Makes the agenda final, no longer preliminary (coordinator).
+    async fn finalise_agenda(&self, ctx: &Context<'_>, meeting_id: ID) -> ApiResult<Meeting> {
+        let a = viewer(ctx).actor;
+        check(a.may_administer())?;
+        let id = parse_id("meetingId", &meeting_id, MeetingId::parse)?;
+        let rec = db(ctx)
+            .write(move |c| {
+                meetings::finalise_agenda(c, &label(a), id)?;
+                meetings::get(c, id)
+            })
+            .await
+            .map_err(storage)?;
+        Ok(Meeting(rec))
     }
 
     /// Sets host and location by hand (coordinator). The location must be the host's.
