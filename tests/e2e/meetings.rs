@@ -322,3 +322,161 @@ async fn agenda(backend: Backend) {
     assert_eq!(code, "CONFLICT", "a final agenda takes no more items");
 }
 both_backends!(agenda_proposed_accepted_final, agenda);
+
+async fn attendance(backend: Backend) {
+    let db = TestDb::new(backend);
+    let hub = Hub::demo(&db).await;
+    let coord = hub.login(COORDINATOR.0, COORDINATOR.1).await;
+    let cauth = [("authorization", coord.as_str())];
+    let made = hub.data("mutation { scheduleMeetings(name: \"Netzwerksitzung\", from: \"2027-01-01\", count: 3) { id } }", json!({}), &cauth).await;
+    let ids: Vec<String> = made["scheduleMeetings"]
+        .as_array()
+        .expect("m")
+        .iter()
+        .map(|m| m["id"].as_str().expect("id").to_owned())
+        .collect();
+    let orgs = hub
+        .data(
+            "{ organisations(first: 2, filter: {membershipStatus: MEMBER}) { nodes { id slug } } }",
+            json!({}),
+            &[],
+        )
+        .await;
+    let org = |i: usize| {
+        orgs["organisations"]["nodes"][i]["id"]
+            .as_str()
+            .expect("id")
+            .to_owned()
+    };
+    let slug0 = orgs["organisations"]["nodes"][0]["slug"]
+        .as_str()
+        .expect("slug")
+        .to_owned();
+    let editor = hub
+        .login(&format!("redaktion@{slug0}.example"), "demo-redaktion")
+        .await;
+
+    let add = "mutation($o: ID!, $n: String!, $e: String!, $l: String) { addRepresentative(organisationId: $o, name: $n, email: $e, language: $l) { id language } }";
+    let a = hub
+        .data(
+            add,
+            json!({ "o": org(0), "n": "Leyla Beispiel", "e": "leyla@verein.example", "l": "tr" }),
+            &[("authorization", editor.as_str())],
+        )
+        .await;
+    let (code, _) = hub
+        .error(
+            add,
+            json!({ "o": org(1), "n": "X", "e": "x@y.example" }),
+            &[("authorization", editor.as_str())],
+        )
+        .await;
+    assert_eq!(code, "FORBIDDEN");
+    let (code, err) = hub
+        .error(
+            add,
+            json!({ "o": org(0), "n": "X", "e": "kein-at", "l": "xx" }),
+            &[("authorization", editor.as_str())],
+        )
+        .await;
+    assert_eq!(code, "VALIDATION");
+    assert_eq!(
+        err["extensions"]["violations"].as_array().expect("v").len(),
+        2,
+        "{err}"
+    );
+    let b = hub
+        .data(
+            add,
+            json!({ "o": org(1), "n": "Pavlo Beispiel", "e": "pavlo@verein.example" }),
+            &cauth,
+        )
+        .await;
+    let rep = |v: &serde_json::Value| {
+        v["addRepresentative"]["id"]
+            .as_str()
+            .expect("id")
+            .to_owned()
+    };
+    let (ra, rb) = (rep(&a), rep(&b));
+    let listed = hub
+        .data(
+            "query($o: ID!) { representatives(organisationId: $o) { name email } }",
+            json!({ "o": org(0) }),
+            &[("authorization", editor.as_str())],
+        )
+        .await;
+    assert_eq!(
+        listed["representatives"][0]["email"],
+        "leyla@verein.example"
+    );
+    let (code, _) = hub
+        .error(
+            "query($o: ID!) { representatives(organisationId: $o) { name } }",
+            json!({ "o": org(0) }),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        code, "UNAUTHENTICATED",
+        "representatives' addresses are not public"
+    );
+
+    let record = "mutation($m: ID!, $r: ID!, $s: AttendanceStatus!) { recordAttendance(meetingId: $m, representativeId: $r, status: $s) { status } }";
+    for (m, r, s) in [
+        (0, &ra, "PRESENT"),
+        (1, &ra, "PRESENT"),
+        (2, &ra, "PRESENT"),
+        (0, &rb, "EXCUSED"),
+        (1, &rb, "ABSENT"),
+        (2, &rb, "PRESENT"),
+    ] {
+        let d = hub
+            .data(record, json!({ "m": ids[m], "r": r, "s": s }), &cauth)
+            .await;
+        assert_eq!(d["recordAttendance"]["status"], "HELD");
+    }
+    let (code, _) = hub
+        .error(
+            record,
+            json!({ "m": ids[0], "r": ra, "s": "ABSENT" }),
+            &[("authorization", editor.as_str())],
+        )
+        .await;
+    assert_eq!(code, "FORBIDDEN");
+
+    let report = hub
+        .data("{ participationReport(lastMeetings: 3, threshold: 0.75) { organisation { id } meetings attended excused rate lastAttended belowThreshold } }", json!({}), &cauth)
+        .await;
+    let rows = report["participationReport"].as_array().expect("rows");
+    let row = |id: &str| {
+        rows.iter()
+            .find(|r| r["organisation"]["id"] == id)
+            .cloned()
+            .expect("listed")
+    };
+    let (r0, r1) = (row(&org(0)), row(&org(1)));
+    assert_eq!(
+        (
+            r0["attended"].as_i64(),
+            r0["belowThreshold"].as_bool(),
+            r0["lastAttended"].as_str()
+        ),
+        (Some(3), Some(false), Some("2027-05-12"))
+    );
+    assert_eq!(
+        (
+            r1["attended"].as_i64(),
+            r1["excused"].as_i64(),
+            r1["belowThreshold"].as_bool()
+        ),
+        (Some(1), Some(1), Some(true))
+    );
+    assert!(
+        rows.iter()
+            .filter(|r| r["attended"] == 0)
+            .all(|r| r["belowThreshold"] == true),
+        "members who never came are flagged"
+    );
+}
+both_backends!(attendance_and_participation_report, attendance);

@@ -78,3 +78,7 @@ id_type!(
     /// Identifies an agenda item.
     AgendaItemId
 );
+id_type!(
+    /// Identifies a representative of a member organisation.
+    RepresentativeId
+);

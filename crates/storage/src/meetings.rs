@@ -3,18 +3,20 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::{exists, max};
 use diesel::prelude::*;
-use netzwerk_domain::ids::{AgendaItemId, LocationId, MeetingId, MeetingSeriesId, OrganisationId};
+use netzwerk_domain::ids::{
+    AgendaItemId, LocationId, MeetingId, MeetingSeriesId, OrganisationId, RepresentativeId,
+};
 use netzwerk_domain::location::Timezone;
 use netzwerk_domain::meeting::{
-    AgendaItemStatus, Cadence, HostCandidate, MeetingStatus, check_agenda_fits,
+    AgendaItemStatus, Attendance, Cadence, HostCandidate, MeetingStatus, check_agenda_fits,
 };
 use netzwerk_domain::organisation::MembershipStatus;
 
 use crate::change_log::{self, Action, EntityKind};
 use crate::error::stored;
 use crate::schema::{
-    agenda_items as agenda, locations, meeting_host_declines as declines, meeting_series as series,
-    meetings, organisations,
+    agenda_items as agenda, attendance, locations, meeting_host_declines as declines,
+    meeting_series as series, meetings, organisations, representatives as reps,
 };
 use crate::{AnyConnection, Result, StorageError};
 
@@ -573,5 +575,215 @@ pub fn finalise_agenda(conn: &mut AnyConnection, actor: &str, id: MeetingId) -> 
             "agenda final",
         )?;
         Ok(())
+    })
+}
+
+/// A person a member organisation sends to meetings.
+#[derive(Debug, Clone)]
+pub struct Representative {
+    /// Id.
+    pub id: RepresentativeId,
+    /// The organisation.
+    pub organisation_id: OrganisationId,
+    /// Name.
+    pub name: String,
+    /// E-mail address for invitations.
+    pub email: String,
+    /// ISO 639-1 code of the invitation language.
+    pub language: String,
+}
+
+type RepRow = (String, String, String, String, String);
+
+fn rep_from_row(r: RepRow) -> Result<Representative> {
+    Ok(Representative {
+        id: stored("representatives.id", RepresentativeId::parse(&r.0))?,
+        organisation_id: stored(
+            "representatives.organisation_id",
+            OrganisationId::parse(&r.1),
+        )?,
+        name: r.2,
+        email: r.3,
+        language: r.4,
+    })
+}
+
+/// Adds a representative.
+pub fn add_representative(
+    conn: &mut AnyConnection,
+    actor: &str,
+    org: OrganisationId,
+    name: &str,
+    email: &str,
+    language: &str,
+) -> Result<Representative> {
+    let id = RepresentativeId::generate();
+    conn.transaction(|conn| {
+        crate::organisations::get(conn, org)?;
+        diesel::insert_into(reps::table)
+            .values((
+                reps::id.eq(id.to_string()),
+                reps::organisation_id.eq(org.to_string()),
+                reps::name.eq(name),
+                reps::email.eq(email),
+                reps::language.eq(language),
+                reps::created_at.eq(crate::now()),
+            ))
+            .execute(conn)?;
+        change_log::record(
+            conn,
+            actor,
+            EntityKind::Organisation,
+            &org.to_string(),
+            Some(&org.to_string()),
+            Action::Updated,
+            &format!("representative {name}"),
+        )?;
+        representative(conn, id)
+    })
+}
+
+/// One representative.
+pub fn representative(conn: &mut AnyConnection, id: RepresentativeId) -> Result<Representative> {
+    let row: Option<RepRow> = reps::table
+        .find(id.to_string())
+        .select((
+            reps::id,
+            reps::organisation_id,
+            reps::name,
+            reps::email,
+            reps::language,
+        ))
+        .first(conn)
+        .optional()?;
+    row.map(rep_from_row)
+        .transpose()?
+        .ok_or_else(|| StorageError::NotFound(format!("representative {id}")))
+}
+
+/// An organisation's representatives, by name.
+pub fn representatives_of(
+    conn: &mut AnyConnection,
+    org: OrganisationId,
+) -> Result<Vec<Representative>> {
+    let rows: Vec<RepRow> = reps::table
+        .filter(reps::organisation_id.eq(org.to_string()))
+        .order((reps::name, reps::id))
+        .select((
+            reps::id,
+            reps::organisation_id,
+            reps::name,
+            reps::email,
+            reps::language,
+        ))
+        .load(conn)?;
+    rows.into_iter().map(rep_from_row).collect()
+}
+
+/// Records a representative's attendance; the meeting counts as held from then on.
+pub fn record_attendance(
+    conn: &mut AnyConnection,
+    actor: &str,
+    id: MeetingId,
+    rep: RepresentativeId,
+    status: Attendance,
+) -> Result<()> {
+    conn.transaction(|conn| {
+        let meeting = get(conn, id)?;
+        if meeting.status == MeetingStatus::Cancelled {
+            return Err(StorageError::Conflict("the meeting was cancelled".into()));
+        }
+        let r = representative(conn, rep)?;
+        diesel::delete(
+            attendance::table
+                .filter(attendance::meeting_id.eq(id.to_string()))
+                .filter(attendance::representative_id.eq(rep.to_string())),
+        )
+        .execute(conn)?;
+        diesel::insert_into(attendance::table)
+            .values((
+                attendance::meeting_id.eq(id.to_string()),
+                attendance::representative_id.eq(rep.to_string()),
+                attendance::organisation_id.eq(r.organisation_id.to_string()),
+                attendance::status.eq(status.as_str()),
+                attendance::recorded_at.eq(crate::now()),
+            ))
+            .execute(conn)?;
+        diesel::update(meetings::table.find(id.to_string()))
+            .set((
+                meetings::status.eq(MeetingStatus::Held.as_str()),
+                meetings::updated_at.eq(crate::now()),
+            ))
+            .execute(conn)?;
+        change_log::record(
+            conn,
+            actor,
+            EntityKind::Meeting,
+            &id.to_string(),
+            Some(&r.organisation_id.to_string()),
+            Action::Updated,
+            &format!("attendance {}: {}", r.name, status.as_str()),
+        )?;
+        Ok(())
+    })
+}
+
+/// What the participation report needs.
+#[derive(Debug, Clone)]
+pub struct ParticipationData {
+    /// Dates of the last held meetings, oldest first.
+    pub held: Vec<NaiveDate>,
+    /// Member organisations.
+    pub members: Vec<OrganisationId>,
+    /// Every attendance record at those meetings: organisation, meeting date, attendance.
+    pub records: Vec<(OrganisationId, NaiveDate, Attendance)>,
+}
+
+/// The dates of the last `n` held meetings, the member organisations, and every
+/// attendance record at those meetings.
+pub fn participation_data(conn: &mut AnyConnection, n: i64) -> Result<ParticipationData> {
+    let held: Vec<(String, NaiveDateTime)> = meetings::table
+        .filter(meetings::status.eq(MeetingStatus::Held.as_str()))
+        .order(meetings::starts_local.desc())
+        .limit(n)
+        .select((meetings::id, meetings::starts_local))
+        .load(conn)?;
+    let dates: std::collections::HashMap<String, NaiveDate> =
+        held.iter().map(|(id, t)| (id.clone(), t.date())).collect();
+    let ids: Vec<String> = held.iter().map(|(id, _)| id.clone()).collect();
+    let records: Vec<(String, String, String)> = attendance::table
+        .filter(attendance::meeting_id.eq_any(&ids))
+        .select((
+            attendance::meeting_id,
+            attendance::organisation_id,
+            attendance::status,
+        ))
+        .load(conn)?;
+    let members: Vec<String> = organisations::table
+        .filter(organisations::membership_status.eq(MembershipStatus::Member.as_str()))
+        .order((organisations::name, organisations::id))
+        .select(organisations::id)
+        .load(conn)?;
+    let records = records
+        .into_iter()
+        .filter_map(|(m, o, s)| dates.get(&m).map(|d| (o, *d, s)))
+        .map(|(o, d, s)| {
+            Ok((
+                stored("attendance.organisation_id", OrganisationId::parse(&o))?,
+                d,
+                stored("attendance.status", Attendance::parse(&s))?,
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let members = members
+        .iter()
+        .map(|o| stored("organisations.id", OrganisationId::parse(o)))
+        .collect::<Result<Vec<_>>>()?;
+    let mut dates: Vec<NaiveDate> = held.into_iter().map(|(_, t)| t.date()).collect();
+    dates.reverse();
+    Ok(ParticipationData {
+        held: dates,
+        members,
+        records,
     })
 }

@@ -57,6 +57,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    attendance (meeting_id, representative_id) {
+        meeting_id -> Text,
+        representative_id -> Text,
+        organisation_id -> Text,
+        status -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     calendar_sources (id) {
         id -> Text,
         organisation_id -> Text,
@@ -270,6 +280,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    representatives (id) {
+        id -> Text,
+        organisation_id -> Text,
+        name -> Text,
+        email -> Text,
+        language -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     schedule_exceptions (service_id, date) {
         service_id -> Text,
         date -> Date,
@@ -355,6 +376,9 @@ diesel::table! {
 }
 
 diesel::joinable!(agenda_items -> meetings (meeting_id));
+diesel::joinable!(attendance -> meetings (meeting_id));
+diesel::joinable!(attendance -> organisations (organisation_id));
+diesel::joinable!(attendance -> representatives (representative_id));
 diesel::joinable!(calendar_sources -> organisations (organisation_id));
 diesel::joinable!(contacts -> organisations (organisation_id));
 diesel::joinable!(event_co_organisers -> events (event_id));
@@ -372,6 +396,7 @@ diesel::joinable!(meetings -> meeting_series (series_id));
 diesel::joinable!(meetings -> organisations (host_organisation_id));
 diesel::joinable!(opening_hours -> services (service_id));
 diesel::joinable!(organisation_identifiers -> organisations (organisation_id));
+diesel::joinable!(representatives -> organisations (organisation_id));
 diesel::joinable!(schedule_exceptions -> services (service_id));
 diesel::joinable!(service_languages -> services (service_id));
 diesel::joinable!(service_locations -> locations (location_id));
@@ -385,6 +410,7 @@ diesel::joinable!(users -> organisations (organisation_id));
 diesel::allow_tables_to_appear_in_same_query!(
     agenda_items,
     api_keys,
+    attendance,
     calendar_sources,
     change_log,
     contacts,
@@ -401,6 +427,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     organisation_identifiers,
     organisations,
     outbox_messages,
+    representatives,
     schedule_exceptions,
     service_languages,
     service_locations,

@@ -51,3 +51,24 @@ CREATE TABLE agenda_items (
     created_at TIMESTAMP NOT NULL
 );
 CREATE INDEX agenda_items_meeting ON agenda_items (meeting_id, position);
+
+-- The people a member organisation sends to meetings, and who was there.
+CREATE TABLE representatives (
+    id TEXT PRIMARY KEY NOT NULL,
+    organisation_id TEXT NOT NULL REFERENCES organisations (id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    email TEXT NOT NULL,
+    language TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL
+);
+CREATE INDEX representatives_organisation ON representatives (organisation_id);
+
+CREATE TABLE attendance (
+    meeting_id TEXT NOT NULL REFERENCES meetings (id) ON DELETE CASCADE,
+    representative_id TEXT NOT NULL REFERENCES representatives (id) ON DELETE CASCADE,
+    organisation_id TEXT NOT NULL REFERENCES organisations (id) ON DELETE CASCADE,
+    status TEXT NOT NULL,
+    recorded_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (meeting_id, representative_id)
+);
+CREATE INDEX attendance_organisation ON attendance (organisation_id);

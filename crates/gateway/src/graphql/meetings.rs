@@ -5,7 +5,7 @@ use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use netzwerk_domain::ValidationError;
 use netzwerk_domain::access::Actor;
-use netzwerk_domain::ids::{AgendaItemId, LocationId, MeetingId, OrganisationId};
+use netzwerk_domain::ids::{AgendaItemId, LocationId, MeetingId, OrganisationId, RepresentativeId};
 use netzwerk_domain::meeting::{CadenceInput as DCadence, next_host};
 use netzwerk_storage::meetings::{self, AgendaItem as SItem, MeetingRecord, NewAgendaItem};
 
@@ -186,6 +186,86 @@ fn instant(t: NaiveDateTime, m: &MeetingRecord) -> DateTime<Utc> {
         .map_or_else(|| t.and_utc(), |d| d.with_timezone(&Utc))
 }
 
+/// A person a member organisation sends to meetings.
+#[derive(async_graphql::SimpleObject)]
+pub struct Representative {
+    /// Id.
+    pub id: ID,
+    /// Name.
+    pub name: String,
+    /// E-mail address for invitations.
+    pub email: String,
+    /// Invitation language (ISO 639-1).
+    pub language: String,
+}
+
+impl From<meetings::Representative> for Representative {
+    fn from(r: meetings::Representative) -> Self {
+        Self {
+            id: ID(r.id.to_string()),
+            name: r.name,
+            email: r.email,
+            language: r.language,
+        }
+    }
+}
+
+/// Attendance of a participant at a held meeting.
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttendanceStatus {
+    /// Was there.
+    Present,
+    /// Sent apologies.
+    Excused,
+    /// Missing without apology.
+    Absent,
+}
+
+impl From<AttendanceStatus> for netzwerk_domain::meeting::Attendance {
+    fn from(a: AttendanceStatus) -> Self {
+        match a {
+            AttendanceStatus::Present => Self::Present,
+            AttendanceStatus::Excused => Self::Excused,
+            AttendanceStatus::Absent => Self::Absent,
+        }
+    }
+}
+
+/// One member organisation's attendance over the last held meetings.
+pub struct ParticipationRow(netzwerk_domain::meeting::Participation);
+
+#[Object]
+impl ParticipationRow {
+    /// The organisation.
+    async fn organisation(&self, ctx: &Context<'_>) -> ApiResult<Organisation> {
+        organisation_of(ctx, self.0.organisation, &prefs(ctx)).await
+    }
+    /// Held meetings considered.
+    async fn meetings(&self) -> usize {
+        self.0.meetings
+    }
+    /// Meetings at which someone of it was present.
+    async fn attended(&self) -> usize {
+        self.0.attended
+    }
+    /// Meetings it missed with apologies.
+    async fn excused(&self) -> usize {
+        self.0.excused
+    }
+    /// `attended / meetings`.
+    async fn rate(&self) -> f64 {
+        self.0.rate
+    }
+    /// The last meeting it attended.
+    async fn last_attended(&self) -> Option<NaiveDate> {
+        self.0.last_attended
+    }
+    /// True when the rate is below the threshold asked for.
+    async fn below_threshold(&self) -> bool {
+        self.0.below_threshold
+    }
+}
+
 /// Queries over meetings.
 #[derive(Default)]
 pub struct MeetingQuery;
@@ -209,6 +289,53 @@ impl MeetingQuery {
             .await
             .map_err(storage)?;
         Ok(list.into_iter().map(Meeting).collect())
+    }
+
+    /// An organisation's representatives (its editors and the coordinator).
+    async fn representatives(
+        &self,
+        ctx: &Context<'_>,
+        organisation_id: ID,
+    ) -> ApiResult<Vec<Representative>> {
+        let org = parse_id("organisationId", &organisation_id, OrganisationId::parse)?;
+        check(viewer(ctx).actor.may_edit(org))?;
+        let list = db(ctx)
+            .run(move |c| meetings::representatives_of(c, org))
+            .await
+            .map_err(storage)?;
+        Ok(list.into_iter().map(Into::into).collect())
+    }
+
+    /// Attendance per member organisation over the last `lastMeetings` held meetings;
+    /// `belowThreshold` flags rates under `threshold` (coordinator).
+    async fn participation_report(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 6)] last_meetings: i32,
+        #[graphql(default = 0.5)] threshold: f64,
+    ) -> ApiResult<Vec<ParticipationRow>> {
+        check(viewer(ctx).actor.may_administer())?;
+        if !(1..=100).contains(&last_meetings) || !(0.0..=1.0).contains(&threshold) {
+            return Err(validation(&ValidationError::new(
+                "lastMeetings",
+                "range",
+                "lastMeetings must be 1 to 100 and threshold 0 to 1",
+            )));
+        }
+        let n = i64::from(last_meetings);
+        let data = db(ctx)
+            .run(move |c| meetings::participation_data(c, n))
+            .await
+            .map_err(storage)?;
+        Ok(netzwerk_domain::meeting::participation(
+            &data.members,
+            &data.held,
+            &data.records,
+            threshold,
+        )
+        .into_iter()
+        .map(ParticipationRow)
+        .collect())
     }
 }
 
@@ -398,6 +525,66 @@ impl MeetingMutation {
         let rec = db(ctx)
             .write(move |c| {
                 meetings::finalise_agenda(c, &label(a), id)?;
+                meetings::get(c, id)
+            })
+            .await
+            .map_err(storage)?;
+        Ok(Meeting(rec))
+    }
+
+    /// Names a representative of an organisation (its editors, the coordinator).
+    async fn add_representative(
+        &self,
+        ctx: &Context<'_>,
+        organisation_id: ID,
+        name: String,
+        email: String,
+        #[graphql(desc = "Invitation language, ISO 639-1 (default de).")] language: Option<String>,
+    ) -> ApiResult<Representative> {
+        let a = must_sign_in(ctx)?;
+        let org = parse_id("organisationId", &organisation_id, OrganisationId::parse)?;
+        check(a.may_edit(org))?;
+        let mut c = netzwerk_domain::error::Checker::new();
+        let name = c.take("name", netzwerk_domain::error::required_text(&name, 200));
+        let email = c.take("email", netzwerk_domain::email::EmailAddress::parse(&email));
+        let language = c.take(
+            "language",
+            netzwerk_domain::language::LanguageCode::parse(language.as_deref().unwrap_or("de")),
+        );
+        valid(c.finish(|| ()))?;
+        let (name, email, language) = (
+            name.unwrap_or_default(),
+            email.map(|e| e.to_string()).unwrap_or_default(),
+            language.map(|l| l.to_string()).unwrap_or_default(),
+        );
+        let r = db(ctx)
+            .write(move |c| {
+                meetings::add_representative(c, &label(a), org, &name, &email, &language)
+            })
+            .await
+            .map_err(storage)?;
+        Ok(r.into())
+    }
+
+    /// Records a representative's attendance; the meeting counts as held (coordinator).
+    async fn record_attendance(
+        &self,
+        ctx: &Context<'_>,
+        meeting_id: ID,
+        representative_id: ID,
+        status: AttendanceStatus,
+    ) -> ApiResult<Meeting> {
+        let a = viewer(ctx).actor;
+        check(a.may_administer())?;
+        let id = parse_id("meetingId", &meeting_id, MeetingId::parse)?;
+        let rep = parse_id(
+            "representativeId",
+            &representative_id,
+            RepresentativeId::parse,
+        )?;
+        let rec = db(ctx)
+            .write(move |c| {
+                meetings::record_attendance(c, &label(a), id, rep, status.into())?;
                 meetings::get(c, id)
             })
             .await
