@@ -480,3 +480,77 @@ async fn attendance(backend: Backend) {
     );
 }
 both_backends!(attendance_and_participation_report, attendance);
+
+async fn meeting_feeds(backend: Backend) {
+    let db = TestDb::new(backend);
+    let hub = Hub::demo(&db).await;
+    let coord = hub.login(COORDINATOR.0, COORDINATOR.1).await;
+    let cauth = [("authorization", coord.as_str())];
+    let from = (chrono::Utc::now() + chrono::Duration::days(30))
+        .date_naive()
+        .to_string();
+    let made = hub
+        .data("mutation($f: NaiveDate!) { scheduleMeetings(name: \"Netzwerksitzung\", from: $f, count: 2) { id } }", json!({ "f": from }), &cauth)
+        .await;
+    let id = made["scheduleMeetings"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let host = hub
+        .data(
+            "mutation($m: ID!) { assignHost(meetingId: $m) { host { name } } }",
+            json!({ "m": id }),
+            &cauth,
+        )
+        .await;
+    let host_name = host["assignHost"]["host"]["name"]
+        .as_str()
+        .expect("name")
+        .to_owned();
+    hub.data("mutation($m: ID!) { proposeAgendaItem(meetingId: $m, title: \"Begrüßung, Vorstellungsrunde\", durationMinutes: 20) { id } }", json!({ "m": id }), &cauth).await;
+
+    let c = hub.client();
+    let all = c
+        .get(format!("{}/ical/meetings.ics", hub.base))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(all.status(), 200);
+    let body = all.text().await.expect("body");
+    let parsed = netzwerk_calendar::parse(body.as_bytes(), &netzwerk_calendar::Limits::default())
+        .expect("parses");
+    assert!(parsed.issues.is_empty(), "{:?}", parsed.issues);
+    assert_eq!(parsed.events.len(), 2);
+    let one = c
+        .get(format!("{}/ical/meetings/{id}.ics", hub.base))
+        .send()
+        .await
+        .expect("get");
+    let etag = one.headers()["etag"].to_str().expect("etag").to_owned();
+    let text = one.text().await.expect("body");
+    assert!(text.contains(&format!("UID:meeting-{id}@netzwerk-hub")));
+    assert!(text.contains("Vorläufige Tagesordnung"), "{text}");
+    assert!(
+        text.replace("\r\n ", "").contains(&format!(
+            "SUMMARY:Netzwerksitzung bei {}",
+            host_name.replace(',', "\\,").replace(';', "\\;")
+        )),
+        "{text}"
+    );
+    let again = c
+        .get(format!("{}/ical/meetings/{id}.ics", hub.base))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(again.status(), 304);
+    assert_eq!(
+        c.get(format!("{}/ical/meetings/unbekannt.ics", hub.base))
+            .send()
+            .await
+            .expect("get")
+            .status(),
+        404
+    );
+}
+both_backends!(meeting_feeds_are_rfc5545, meeting_feeds);

@@ -76,6 +76,8 @@ pub fn router(schema: HubSchema, db: Database, settings: HttpSettings) -> Router
         .route("/ical/network.ics", get(crate::ical::network))
         .route("/ical/organisations/{file}", get(crate::ical::organisation))
         .route("/ical/categories/{file}", get(crate::ical::category))
+        .route("/ical/meetings.ics", get(crate::ical::meetings_feed))
+        .route("/ical/meetings/{file}", get(crate::ical::meeting))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .layer(DefaultBodyLimit::max(limit))

@@ -312,3 +312,180 @@ pub async fn category(
         Err(msg) => bad_request(msg),
     }
 }
+
+/// The meetings as calendar entries: title with host, place, the agenda (marked
+/// preliminary until final) as description; UID and SEQUENCE stay stable for updates.
+async fn meeting_feed(
+    state: &AppState,
+    headers: &HeaderMap,
+    only: Option<netzwerk_domain::ids::MeetingId>,
+) -> Response {
+    use netzwerk_domain::event::{
+        Event, EventCategory, EventStatus, EventTime, Provenance, Recurrence,
+    };
+    use netzwerk_domain::meeting::{AgendaItemStatus, MeetingStatus};
+    use netzwerk_storage::meetings;
+
+    let loaded = state
+        .db()
+        .run(move |c| {
+            let list = match only {
+                Some(id) => vec![meetings::get(c, id)?],
+                None => {
+                    let from = chrono::Utc::now().naive_utc() - chrono::Duration::days(400);
+                    meetings::between(c, from, from + chrono::Duration::days(800))?
+                }
+            };
+            let mut out = Vec::new();
+            for m in list {
+                let host = m.host.map(|h| organisations::get(c, h)).transpose()?;
+                let location = m.location_id.map(|l| locations::get(c, l)).transpose()?;
+                let agenda = meetings::agenda_of(c, m.id)?;
+                let final_ = meetings::agenda_final(c, m.id)?;
+                out.push((m, host, location, agenda, final_));
+            }
+            Ok::<_, StorageError>(out)
+        })
+        .await;
+    let rows = match loaded {
+        Ok(r) => r,
+        Err(StorageError::NotFound(what)) => return not_found(format!("{what} not found")),
+        Err(e) => return internal(e),
+    };
+    let events: Vec<(String, i64, Event, Option<String>)> = rows
+        .iter()
+        .map(|(m, host, location, agenda, final_)| {
+            let title = match host {
+                Some(h) => format!("Netzwerksitzung bei {}", h.value.name),
+                None => "Netzwerksitzung".to_owned(),
+            };
+            let mut description = String::from(if *final_ {
+                "Tagesordnung:\n"
+            } else {
+                "Vorläufige Tagesordnung:\n"
+            });
+            for (i, item) in agenda
+                .iter()
+                .filter(|i| i.status == AgendaItemStatus::Accepted)
+                .enumerate()
+            {
+                description.push_str(&format!(
+                    "{}. {} ({} Min.)\n",
+                    i + 1,
+                    item.title,
+                    item.duration_minutes
+                ));
+            }
+            let place = location.as_ref().map(|l| {
+                let v = &l.value;
+                [
+                    Some(v.name.clone()),
+                    v.address.clone(),
+                    v.postcode.clone().map(|p| format!("{p} Berlin")),
+                ]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(", ")
+            });
+            let event = Event {
+                title,
+                description: Some(description),
+                content_language: netzwerk_domain::language::LanguageCode::german(),
+                category: EventCategory::NetworkMeeting,
+                target_groups: Vec::new(),
+                languages: Vec::new(),
+                time: EventTime::Timed {
+                    start: m.start,
+                    end: m.end,
+                    timezone: m.timezone,
+                },
+                recurrence: Recurrence::default(),
+                status: if m.status == MeetingStatus::Cancelled {
+                    EventStatus::Cancelled
+                } else {
+                    EventStatus::Confirmed
+                },
+                location_id: None,
+                place: place.clone(),
+                online_url: None,
+                accessibility_note: location
+                    .as_ref()
+                    .and_then(|l| l.value.accessibility_note.clone()),
+                interpretation_note: None,
+                registration_url: None,
+                image_url: None,
+                co_organisers: Vec::new(),
+                provenance: Provenance::Manual,
+            };
+            (
+                format!("meeting-{}@netzwerk-hub", m.id),
+                i64::from(m.sequence),
+                event,
+                place,
+            )
+        })
+        .collect();
+    let entries: Vec<CalendarEntry<'_>> = events
+        .iter()
+        .map(|(uid, sequence, event, place)| CalendarEntry {
+            uid: uid.clone(),
+            sequence: *sequence,
+            changed: chrono::Utc::now(),
+            event,
+            overrides: &[],
+            organiser: None,
+            location: place.clone(),
+            url: None,
+        })
+        .collect();
+    let body = write_calendar("Netzwerk für Integration – Sitzungen", &entries);
+    let etag = {
+        let mut h = Sha256::new();
+        h.update(
+            body.lines()
+                .filter(|l| !l.starts_with("DTSTAMP") && !l.starts_with("LAST-MODIFIED"))
+                .collect::<String>(),
+        );
+        format!("\"{}\"", &hex::encode(h.finalize())[..32])
+    };
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag))
+    {
+        let mut res = StatusCode::NOT_MODIFIED.into_response();
+        if let Ok(v) = HeaderValue::from_str(&etag) {
+            res.headers_mut().insert(header::ETAG, v);
+        }
+        return res;
+    }
+    let mut res = (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
+        body,
+    )
+        .into_response();
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        res.headers_mut().insert(header::ETAG, v);
+    }
+    res
+}
+
+/// `GET /ical/meetings.ics`
+pub async fn meetings_feed(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    meeting_feed(&state, &headers, None).await
+}
+
+/// `GET /ical/meetings/{id}.ics`
+pub async fn meeting(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(file): Path<String>,
+) -> Response {
+    let Some(id) = strip_ics(&file).and_then(|i| netzwerk_domain::ids::MeetingId::parse(i).ok())
+    else {
+        return not_found("no such meeting feed".into());
+    };
+    meeting_feed(&state, &headers, Some(id)).await
+}
