@@ -4,7 +4,7 @@
 
 use std::str::FromStr;
 
-use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use netzwerk_domain::event::{Event, EventStatus, EventTime, OccurrenceOverride};
 use netzwerk_domain::location::Timezone;
 use rrule::RRuleSet;
@@ -46,17 +46,9 @@ fn frame(time: &EventTime) -> Timezone {
     }
 }
 
-/// A local time in a zone as an instant; times that do not exist (the hour skipped in
-/// spring) move forward by the gap.
+/// A local time in a zone as an instant (see [`Timezone::instant`]).
 pub(crate) fn instant(t: NaiveDateTime, zone: Timezone) -> DateTime<Utc> {
-    let tz = zone.tz();
-    match tz.from_local_datetime(&t).earliest() {
-        Some(dt) => dt.with_timezone(&Utc),
-        None => tz
-            .from_local_datetime(&(t + chrono::Duration::hours(1)))
-            .earliest()
-            .map_or_else(|| t.and_utc(), |dt| dt.with_timezone(&Utc)),
-    }
+    zone.instant(t)
 }
 
 fn utc_stamp(t: NaiveDateTime, zone: Timezone) -> String {

@@ -85,6 +85,15 @@ impl EventTime {
         }
     }
 
+    /// A local time of this event as an instant; whole days are placed in UTC, so that
+    /// their dates never shift.
+    pub fn instant(&self, local: NaiveDateTime) -> DateTime<Utc> {
+        match self {
+            EventTime::Timed { timezone, .. } => timezone.instant(local),
+            EventTime::AllDay { .. } => local.and_utc(),
+        }
+    }
+
     /// The zone local times are in (all-day events: Europe/Berlin for ordering).
     pub fn timezone(&self) -> Timezone {
         match self {

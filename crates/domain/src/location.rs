@@ -54,6 +54,17 @@ impl Timezone {
     pub fn tz(self) -> chrono_tz::Tz {
         self.0
     }
+
+    /// A local time in this zone as an instant. A time that does not exist (the hour
+    /// skipped in spring) moves forward by the gap; an ambiguous one takes the earlier.
+    pub fn instant(self, local: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
+        use chrono::TimeZone;
+        let earliest = |t| self.0.from_local_datetime(&t).earliest();
+        match earliest(local).or_else(|| earliest(local + chrono::Duration::hours(1))) {
+            Some(dt) => dt.with_timezone(&chrono::Utc),
+            None => local.and_utc(),
+        }
+    }
 }
 
 impl fmt::Display for Timezone {
@@ -222,6 +233,31 @@ impl LocationInput {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn local_times_become_instants_across_daylight_saving() {
+        let at =
+            |s: &str| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("time");
+        let berlin = Timezone::berlin();
+        assert_eq!(
+            berlin.instant(at("2027-01-05 10:00")),
+            at("2027-01-05 09:00").and_utc()
+        );
+        assert_eq!(
+            berlin.instant(at("2027-07-06 10:00")),
+            at("2027-07-06 08:00").and_utc()
+        );
+        // 02:30 does not exist on 2027-03-28 in Berlin: it moves forward by the gap.
+        assert_eq!(
+            berlin.instant(at("2027-03-28 02:30")),
+            at("2027-03-28 01:30").and_utc()
+        );
+        // 02:30 exists twice on 2027-10-31: the earlier is taken.
+        assert_eq!(
+            berlin.instant(at("2027-10-31 02:30")),
+            at("2027-10-31 00:30").and_utc()
+        );
+    }
 
     #[test]
     fn rejects_bad_coordinates_and_zone() {

@@ -153,18 +153,11 @@ async fn feed(
                             o.value.email.as_ref().map(ToString::to_string),
                         )
                     }),
-                    location: rec.value.location_id.and_then(|l| locs.get(&l)).map(|l| {
-                        let v = &l.value;
-                        [
-                            Some(v.name.clone()),
-                            v.address.clone(),
-                            v.postcode.clone().map(|p| format!("{p} Berlin")),
-                        ]
-                        .into_iter()
-                        .flatten()
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                    }),
+                    location: rec
+                        .value
+                        .location_id
+                        .and_then(|l| locs.get(&l))
+                        .map(|l| place_text(&l.value)),
                     url: None,
                 }
             })
@@ -188,6 +181,19 @@ async fn feed(
         HeaderValue::from_static("public, max-age=300"),
     );
     res
+}
+
+/// A directory location as one line of text for calendar programs.
+fn place_text(v: &netzwerk_domain::location::Location) -> String {
+    [
+        Some(v.name.clone()),
+        v.address.clone(),
+        v.postcode.clone().map(|p| format!("{p} Berlin")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(", ")
 }
 
 fn internal(e: StorageError) -> Response {
@@ -376,18 +382,7 @@ async fn meeting_feed(
                     item.duration_minutes
                 ));
             }
-            let place = location.as_ref().map(|l| {
-                let v = &l.value;
-                [
-                    Some(v.name.clone()),
-                    v.address.clone(),
-                    v.postcode.clone().map(|p| format!("{p} Berlin")),
-                ]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(", ")
-            });
+            let place = location.as_ref().map(|l| place_text(&l.value));
             let event = Event {
                 title,
                 description: Some(description),

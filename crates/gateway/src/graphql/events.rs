@@ -20,6 +20,7 @@ use netzwerk_storage::organisations;
 use super::connection::{Page, page, page_of_all, window};
 use super::enums::{EventCategory, EventStatus, TargetGroup, into_domain};
 use super::error::{ApiResult, Code, coded, denied, storage, validation};
+use super::inputs::patch;
 use super::mutation::{check, label, must_sign_in, prefs, valid};
 use super::objects::{
     Language, LocalizedText, Location, Organisation, TranslationEntry, load_error, loader,
@@ -101,19 +102,6 @@ impl Event {
             language: v.content_language.to_string(),
             machine_translated: false,
         }))
-    }
-}
-
-fn instant(t: NaiveDateTime, time: &EventTime) -> DateTime<Utc> {
-    use chrono::TimeZone;
-    match time {
-        EventTime::Timed { timezone, .. } => timezone
-            .tz()
-            .from_local_datetime(&t)
-            .earliest()
-            .map_or_else(|| t.and_utc(), |d| d.with_timezone(&Utc)),
-        // Whole days are placed in UTC, like the calendar crate does.
-        EventTime::AllDay { .. } => t.and_utc(),
     }
 }
 
@@ -213,14 +201,17 @@ impl Event {
     }
     /// Start of the first occurrence.
     async fn start(&self) -> DateTime<Utc> {
-        instant(self.rec.value.time.local_start(), &self.rec.value.time)
+        self.rec
+            .value
+            .time
+            .instant(self.rec.value.time.local_start())
     }
     /// End of the first occurrence.
     async fn end(&self) -> DateTime<Utc> {
-        instant(
-            self.rec.value.time.local_start() + self.rec.value.time.duration(),
-            &self.rec.value.time,
-        )
+        self.rec
+            .value
+            .time
+            .instant(self.rec.value.time.local_start() + self.rec.value.time.duration())
     }
     /// Repetition, or null for a one-off event.
     async fn recurrence(&self) -> Option<Recurrence> {
@@ -628,14 +619,6 @@ pub struct EventInput {
     pub co_organiser_ids: Option<Vec<ID>>,
 }
 
-fn patch<T>(field: MaybeUndefined<T>, current: &mut Option<T>) {
-    match field {
-        MaybeUndefined::Undefined => {}
-        MaybeUndefined::Null => *current = None,
-        MaybeUndefined::Value(v) => *current = Some(v),
-    }
-}
-
 impl EventInput {
     fn apply(self, mut b: DEventInput) -> DEventInput {
         if let Some(t) = self.title {
@@ -839,8 +822,8 @@ impl EventMutation {
         let known = netzwerk_calendar::occurrences(
             &rec.value,
             &[],
-            instant(recurrence_id, &rec.value.time) - chrono::Duration::minutes(1),
-            instant(recurrence_id, &rec.value.time) + chrono::Duration::minutes(1),
+            rec.value.time.instant(recurrence_id) - chrono::Duration::minutes(1),
+            rec.value.time.instant(recurrence_id) + chrono::Duration::minutes(1),
             10,
         )
         .map_err(|e| coded(Code::Internal, e.to_string()))?;

@@ -18,7 +18,8 @@ use super::enums::{
     into_domain,
 };
 
-fn patch<T>(field: MaybeUndefined<T>, current: &mut Option<T>) {
+/// Applies an optional-nullable input field: absent keeps, `null` clears.
+pub(crate) fn patch<T>(field: MaybeUndefined<T>, current: &mut Option<T>) {
     match field {
         MaybeUndefined::Undefined => {}
         MaybeUndefined::Null => *current = None,

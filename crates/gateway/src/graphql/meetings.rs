@@ -2,7 +2,7 @@
 //! invitations and attendance follow.)
 
 use async_graphql::{Context, ID, InputObject, Object};
-use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use netzwerk_domain::ValidationError;
 use netzwerk_domain::access::Actor;
 use netzwerk_domain::ids::{AgendaItemId, LocationId, MeetingId, OrganisationId, RepresentativeId};
@@ -50,11 +50,11 @@ impl Meeting {
     }
     /// Start instant.
     async fn start(&self) -> DateTime<Utc> {
-        instant(self.0.start, &self.0)
+        self.0.timezone.instant(self.0.start)
     }
     /// End instant.
     async fn end(&self) -> DateTime<Utc> {
-        instant(self.0.end, &self.0)
+        self.0.timezone.instant(self.0.end)
     }
     /// IANA time zone.
     async fn timezone(&self) -> String {
@@ -176,14 +176,6 @@ impl AgendaItem {
             None => Ok(None),
         }
     }
-}
-
-fn instant(t: NaiveDateTime, m: &MeetingRecord) -> DateTime<Utc> {
-    m.timezone
-        .tz()
-        .from_local_datetime(&t)
-        .earliest()
-        .map_or_else(|| t.and_utc(), |d| d.with_timezone(&Utc))
 }
 
 /// A person a member organisation sends to meetings.

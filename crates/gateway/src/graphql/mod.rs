@@ -79,17 +79,6 @@ pub struct Viewer {
     pub token: Option<String>,
 }
 
-impl Viewer {
-    /// The anonymous public with no language preference.
-    pub fn anonymous() -> Self {
-        Self {
-            actor: Actor::Anonymous,
-            languages: Arc::new(LanguagePreference::default()),
-            token: None,
-        }
-    }
-}
-
 /// Builds the schema over a database.
 pub fn build_schema(db: Database, settings: SchemaSettings) -> HubSchema {
     let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
