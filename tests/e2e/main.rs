@@ -7,6 +7,7 @@ mod calendar;
 mod cli;
 mod directory;
 mod http;
+mod invitations;
 mod mail;
 mod meetings;
 mod mutations;

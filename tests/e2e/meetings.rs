@@ -1,6 +1,6 @@
 //! Network meetings: the bi-monthly schedule and fair host rotation.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::both_backends;
 use crate::support::{Backend, Hub, TestDb};
@@ -14,25 +14,7 @@ async fn schedule_and_rotation(backend: Backend) {
     let auth = [("authorization", coord.as_str())];
 
     // Who may host, in the order rotation must follow: members with a location, by name.
-    let orgs = hub
-        .data("{ organisations(first: 100) { nodes { id slug name membership { status } locations { totalCount nodes { id name } } } } }", json!({}), &[])
-        .await;
-    let mut eligible: Vec<Value> = orgs["organisations"]["nodes"]
-        .as_array()
-        .expect("orgs")
-        .iter()
-        .filter(|o| {
-            o["membership"]["status"] == "MEMBER"
-                && o["locations"]["totalCount"].as_i64().unwrap_or(0) > 0
-        })
-        .cloned()
-        .collect();
-    eligible.sort_by(|a, b| {
-        a["name"]
-            .as_str()
-            .unwrap_or_default()
-            .cmp(b["name"].as_str().unwrap_or_default())
-    });
+    let (eligible, _) = crate::support::organisations(&hub).await;
     let id_of = |i: usize| eligible[i]["id"].as_str().expect("id").to_owned();
 
     let made = hub

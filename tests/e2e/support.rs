@@ -247,6 +247,41 @@ impl Drop for Hub {
     }
 }
 
+/// Members (with a location) by name, and an organisation that is not a member.
+pub async fn organisations(hub: &Hub) -> (Vec<Value>, Value) {
+    let orgs = hub
+        .data(
+            "{ organisations(first: 100) { nodes { id slug name membership { status } locations { totalCount nodes { id name } } } } }",
+            json!({}),
+            &[],
+        )
+        .await;
+    let all = orgs["organisations"]["nodes"]
+        .as_array()
+        .expect("orgs")
+        .clone();
+    let mut members: Vec<Value> = all
+        .iter()
+        .filter(|o| {
+            o["membership"]["status"] == "MEMBER"
+                && o["locations"]["totalCount"].as_i64().unwrap_or(0) > 0
+        })
+        .cloned()
+        .collect();
+    members.sort_by(|a, b| {
+        a["name"]
+            .as_str()
+            .unwrap_or_default()
+            .cmp(b["name"].as_str().unwrap_or_default())
+    });
+    let outsider = all
+        .iter()
+        .find(|o| o["membership"]["status"] != "MEMBER")
+        .cloned()
+        .expect("a non-member in the demo");
+    (members, outsider)
+}
+
 /// Defines one test per backend: `NAME::sqlite` always runs; `NAME::postgres` is
 /// ignored unless the PostgreSQL tests are switched on (`-- --include-ignored` with
 /// NETZWERK_TEST_POSTGRES_URL set), and then fails if the server cannot be reached.

@@ -12,7 +12,7 @@ mod write;
 
 pub use expand::{Occurrence, occurrences, span};
 pub use parse::{FeedEvent, Issue, Limits, ParsedCalendar, parse};
-pub use write::{CalendarEntry, write_calendar};
+pub use write::{Attendee, CalendarEntry, Method, write_calendar, write_calendar_as};
 
 /// What makes a calendar unusable as a whole. Problems with single events are
 /// [`Issue`]s instead, and the other events are still taken.

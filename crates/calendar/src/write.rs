@@ -31,6 +31,40 @@ pub struct CalendarEntry<'a> {
     pub location: Option<String>,
     /// A page about the event.
     pub url: Option<String>,
+    /// Invited people (scheduling messages, RFC 5546).
+    pub attendees: &'a [Attendee],
+}
+
+/// An invited person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attendee {
+    /// Display name.
+    pub name: String,
+    /// E-mail address.
+    pub email: String,
+    /// Required (a member's representative) or optional (a guest).
+    pub required: bool,
+}
+
+/// What a calendar object is for (RFC 5546 `METHOD`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// A feed to subscribe to.
+    Publish,
+    /// An invitation or an update of one (higher SEQUENCE).
+    Request,
+    /// A cancellation.
+    Cancel,
+}
+
+impl Method {
+    fn as_str(self) -> &'static str {
+        match self {
+            Method::Publish => "PUBLISH",
+            Method::Request => "REQUEST",
+            Method::Cancel => "CANCEL",
+        }
+    }
 }
 
 /// Appends one content line, folded at 75 octets without splitting a character and
@@ -193,16 +227,37 @@ fn common(out: &mut String, e: &CalendarEntry<'_>) {
             None => line(out, &format!("X-NETZWERK-ORGANISER:{}", escape(name))),
         }
     }
+    for a in e.attendees {
+        let role = if a.required {
+            "REQ-PARTICIPANT"
+        } else {
+            "OPT-PARTICIPANT"
+        };
+        line(
+            out,
+            &format!(
+                "ATTENDEE;CN=\"{}\";CUTYPE=INDIVIDUAL;ROLE={role};PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:{}",
+                a.name.replace('"', "'"),
+                a.email
+            ),
+        );
+    }
 }
 
-/// Writes a whole calendar named `name`.
+/// Writes a whole calendar named `name` to publish (a feed).
 pub fn write_calendar(name: &str, entries: &[CalendarEntry<'_>]) -> String {
+    write_calendar_as(Method::Publish, name, entries)
+}
+
+/// Writes a calendar named `name` with the given `METHOD`: a feed, or an invitation,
+/// update or cancellation to send by e-mail.
+pub fn write_calendar_as(method: Method, name: &str, entries: &[CalendarEntry<'_>]) -> String {
     let mut out = String::with_capacity(512 + entries.len() * 600);
     line(&mut out, "BEGIN:VCALENDAR");
     line(&mut out, "VERSION:2.0");
     line(&mut out, "PRODID:-//Netzwerk Hub//Netzwerk Hub//DE");
     line(&mut out, "CALSCALE:GREGORIAN");
-    line(&mut out, "METHOD:PUBLISH");
+    line(&mut out, &format!("METHOD:{}", method.as_str()));
     line(&mut out, &format!("X-WR-CALNAME:{}", escape(name)));
     line(&mut out, "X-WR-TIMEZONE:Europe/Berlin");
 
@@ -369,6 +424,7 @@ mod tests {
                 organiser: Some(("Kiezwerkstatt".into(), Some("info@kiez.example".into()))),
                 location: Some("Kiezladen, Kiefholzstraße 41".into()),
                 url: None,
+                attendees: &[],
             }],
         );
         assert!(text.lines().all(|l| l.len() <= 76), "folded at 75 octets");

@@ -71,6 +71,10 @@ id_type!(
     MeetingSeriesId
 );
 id_type!(
+    /// Identifies a guest's request to attend a meeting.
+    GuestRequestId
+);
+id_type!(
     /// Identifies a network meeting.
     MeetingId
 );

@@ -50,6 +50,94 @@ code_enum!(
     }
 );
 
+code_enum!(
+    /// Where a guest's request to attend stands.
+    GuestRequestStatus {
+        /// Waiting for the guest to confirm the e-mail address (double opt-in).
+        Unconfirmed = "unconfirmed",
+        /// Confirmed; waiting for the coordinator.
+        Confirmed = "confirmed",
+        /// Approved: the guest is invited.
+        Approved = "approved",
+        /// Declined by the coordinator.
+        Declined = "declined",
+    }
+);
+
+/// A guest's request as entered, before checking.
+#[derive(Debug, Clone, Default)]
+pub struct GuestRequestInput {
+    /// Full name.
+    pub name: String,
+    /// E-mail address.
+    pub email: String,
+    /// Organisation or context the guest comes from.
+    pub affiliation: Option<String>,
+    /// A message to the coordinator.
+    pub message: Option<String>,
+    /// Consent to storing the data until after the meeting.
+    pub consent: bool,
+    /// Language for e-mails (ISO 639-1; default German).
+    pub language: Option<String>,
+}
+
+/// A checked guest request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuestRequest {
+    /// Full name.
+    pub name: String,
+    /// E-mail address, normalised.
+    pub email: crate::email::EmailAddress,
+    /// Affiliation.
+    pub affiliation: Option<String>,
+    /// Message.
+    pub message: Option<String>,
+    /// E-mail language.
+    pub language: crate::language::LanguageCode,
+}
+
+impl GuestRequestInput {
+    /// Checks every field and reports all problems at once; consent is required.
+    pub fn validate(&self) -> Result<GuestRequest, ValidationError> {
+        let mut c = Checker::new();
+        let name = c.take("name", crate::error::required_text(&self.name, 200));
+        let email = c.take("email", crate::email::EmailAddress::parse(&self.email));
+        let affiliation = self.affiliation.as_deref().and_then(|a| {
+            c.take("affiliation", crate::error::optional_text(a, 200))
+                .flatten()
+        });
+        let message = self.message.as_deref().and_then(|m| {
+            c.take("message", crate::error::optional_text(m, 2000))
+                .flatten()
+        });
+        c.check(
+            self.consent,
+            "consent",
+            "required",
+            "consent to storing the data is required to send an invitation",
+        );
+        let language = c.take(
+            "language",
+            crate::language::LanguageCode::parse(self.language.as_deref().unwrap_or("de")),
+        );
+        c.finish(|| ())?;
+        match (name, email, language) {
+            (Some(name), Some(email), Some(language)) => Ok(GuestRequest {
+                name,
+                email,
+                affiliation,
+                message,
+                language,
+            }),
+            _ => Err(ValidationError::new(
+                "email",
+                "required",
+                "name, e-mail address and language are required",
+            )),
+        }
+    }
+}
+
 /// When the meetings of a series take place: on the `week`-th `weekday` (1 = Monday;
 /// week 5 = the last) of every `every_months`-th month, at `start` local time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -429,5 +517,36 @@ mod tests {
             (r[1].attended, r[1].excused, r[1].below_threshold),
             (1, 1, true)
         );
+    }
+
+    #[test]
+    fn guest_requests_need_consent_and_a_valid_address() {
+        let ok = GuestRequestInput {
+            name: " Amal Haddad ".into(),
+            email: "Amal@Example.org".into(),
+            affiliation: Some("Stadtteilmütter".into()),
+            message: None,
+            consent: true,
+            language: Some("en".into()),
+        };
+        let checked = ok.validate().expect("valid");
+        assert_eq!(checked.name, "Amal Haddad");
+        assert_eq!(checked.language.as_str(), "en");
+
+        let bad = GuestRequestInput {
+            name: String::new(),
+            email: "not-an-address".into(),
+            consent: false,
+            ..GuestRequestInput::default()
+        };
+        let err = bad.validate().expect_err("invalid");
+        let fields: Vec<_> = err
+            .violations
+            .iter()
+            .map(|v| (v.field.as_str(), v.rule))
+            .collect();
+        assert!(fields.contains(&("consent", "required")), "{fields:?}");
+        assert!(fields.iter().any(|(f, _)| *f == "email"), "{fields:?}");
+        assert!(fields.iter().any(|(f, _)| *f == "name"), "{fields:?}");
     }
 }

@@ -48,8 +48,22 @@ enum Command {
     /// The e-mail outbox: queue a test message, deliver, list.
     #[command(subcommand)]
     Mail(MailCommand),
+    /// Network meetings: housekeeping.
+    #[command(subcommand)]
+    Meetings(MeetingsCommand),
     /// Print the GraphQL schema (SDL), as checked in at graphql/schema.graphql.
     Schema,
+}
+
+#[derive(Debug, Subcommand)]
+enum MeetingsCommand {
+    /// Delete guests' personal data of meetings that ended more than
+    /// `meetings.guest_retention_days` ago (`serve` does this every hour).
+    PurgeGuests {
+        /// Days after the meeting (default: meetings.guest_retention_days).
+        #[arg(long)]
+        days: Option<u32>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -281,6 +295,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Apikey(cmd) => apikey(&settings, cmd),
         Command::Calendar(cmd) => calendar(&settings, cmd),
         Command::Mail(cmd) => mail(&settings, cmd),
+        Command::Meetings(MeetingsCommand::PurgeGuests { days }) => {
+            let db = open(&settings)?;
+            db.ensure_migrated()?;
+            let days = days.unwrap_or(settings.meetings.guest_retention_days);
+            let p = db.run_blocking(move |c| {
+                netzwerk_storage::guests::purge(c, days, chrono::Utc::now())
+            })?;
+            println!(
+                "deleted {} guest requests, {} guest invitations, {} e-mails to guests (meetings ended more than {days} days ago)",
+                p.requests, p.invitations, p.messages
+            );
+            Ok(())
+        }
     }
 }
 
@@ -376,12 +403,10 @@ fn serve(mut settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
     }
     // Background work gets a pool of its own: it never takes connections from
     // requests, and the statement counter (x-sql-statements) sees requests only.
-    let poll_db = if settings.calendar.poll {
+    let background_db = {
         let mut background = settings.clone();
         background.database.max_connections = 2;
-        Some(open(&background)?)
-    } else {
-        None
+        open(&background)?
     };
     let schema = build_schema(
         db.clone(),
@@ -390,6 +415,7 @@ fn serve(mut settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
             introspection: settings.server.introspection,
             max_depth: settings.server.max_depth,
             max_complexity: settings.server.max_complexity,
+            meetings: meeting_settings(&settings)?,
         },
     );
     let app = router(
@@ -398,41 +424,73 @@ fn serve(mut settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
         HttpSettings {
             max_body_bytes: settings.server.max_body_bytes,
             statement_header: settings.server.statement_header,
+            client_ip_header: (!settings.meetings.client_ip_header.is_empty())
+                .then(|| {
+                    axum::http::HeaderName::from_bytes(
+                        settings
+                            .meetings
+                            .client_ip_header
+                            .to_ascii_lowercase()
+                            .as_bytes(),
+                    )
+                })
+                .transpose()
+                .context("meetings.client_ip_header")?,
         },
     );
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("while starting the async runtime")?;
-    let poller = poll_db.clone().map(|db| {
+    let poller = settings.calendar.poll.then(|| {
         (
-            db,
+            background_db.clone(),
             crate::fetch::Fetcher::new(settings.fetch_settings()),
             settings.calendar_limits(),
         )
     });
-    let sender = match (settings.mail.send, &poll_db) {
-        (true, Some(db)) => Some((db.clone(), crate::mail::Mailer::new(&settings.mail)?)),
-        (true, None) => {
-            let mut background = settings.clone();
-            background.database.max_connections = 2;
-            Some((
-                open(&background)?,
-                crate::mail::Mailer::new(&settings.mail)?,
-            ))
-        }
-        (false, _) => None,
+    let sender = if settings.mail.send {
+        Some((
+            background_db.clone(),
+            crate::mail::Mailer::new(&settings.mail)?,
+        ))
+    } else {
+        None
     };
     runtime.block_on(async move {
+        let mail_every = std::time::Duration::from_secs(settings.mail.poll_seconds.max(1));
+        let retention_days = settings.meetings.guest_retention_days;
         if let Some((db, mailer)) = sender {
             // Delivers the outbox; messages are claimed through the database, so
             // several replicas never send one message at the same time.
             tokio::spawn(async move {
-                let mut tick = tokio::time::interval(std::time::Duration::from_secs(15));
+                let mut tick = tokio::time::interval(mail_every);
                 loop {
                     tick.tick().await;
                     if let Err(e) = mailer.deliver_due(&db).await {
                         tracing::warn!(error = %e, "delivering the outbox failed");
+                    }
+                }
+            });
+        }
+        {
+            let db = background_db.clone();
+            // Deletes guests' personal data once their meeting is long enough past.
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+                loop {
+                    tick.tick().await;
+                    match db
+                        .write(move |c| {
+                            netzwerk_storage::guests::purge(c, retention_days, chrono::Utc::now())
+                        })
+                        .await
+                    {
+                        Ok(p) if p.requests > 0 => {
+                            tracing::info!(requests = p.requests, "deleted guests' data");
+                        }
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "deleting guests' data failed"),
                     }
                 }
             });
@@ -458,10 +516,43 @@ fn serve(mut settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
         let local = listener.local_addr()?;
         println!("Netzwerk Hub listening on http://{local}/graphql");
         tracing::info!(%local, "serving");
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .context("while serving")
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("while serving")
+    })
+}
+
+/// What meeting e-mails and guest requests take from the configuration.
+pub fn meeting_settings(
+    settings: &Settings,
+) -> anyhow::Result<crate::invitations::MeetingSettings> {
+    let from: lettre::message::Mailbox = settings
+        .mail
+        .from
+        .parse()
+        .map_err(|e| anyhow::anyhow!("mail.from: {e}"))?;
+    let organiser = settings.organiser()?;
+    Ok(crate::invitations::MeetingSettings {
+        domain: from.email.domain().to_owned(),
+        organiser_name: organiser
+            .name
+            .clone()
+            .unwrap_or_else(|| "Netzwerk Hub".to_owned()),
+        organiser_email: organiser.email.to_string(),
+        public_url: settings
+            .meetings
+            .public_url
+            .trim_end_matches('/')
+            .to_owned(),
+        limits: netzwerk_storage::guests::RateLimits {
+            per_address_per_day: i64::from(settings.meetings.guest_requests_per_address_per_day),
+            per_client_per_hour: i64::from(settings.meetings.guest_requests_per_client_per_hour),
+        },
+        retention_days: settings.meetings.guest_retention_days,
     })
 }
 

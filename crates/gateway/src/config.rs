@@ -47,6 +47,16 @@ username = ""
 password = ""
 send = true
 give_up_after_hours = 48
+poll_seconds = 15
+retry_base_seconds = 60
+
+[meetings]
+organiser = ""
+public_url = "http://127.0.0.1:8080"
+guest_retention_days = 30
+guest_requests_per_address_per_day = 3
+guest_requests_per_client_per_hour = 10
+client_ip_header = ""
 
 [log]
 level = "info"
@@ -69,6 +79,8 @@ pub struct Settings {
     pub calendar: CalendarConfig,
     /// Outgoing e-mail.
     pub mail: MailConfig,
+    /// Network meetings: invitations and guests.
+    pub meetings: MeetingsConfig,
     /// Logging.
     pub log: LogSettings,
 }
@@ -157,6 +169,30 @@ pub struct MailConfig {
     pub send: bool,
     /// Stop retrying a message after this many hours.
     pub give_up_after_hours: u32,
+    /// Seconds between delivery rounds while serving.
+    pub poll_seconds: u64,
+    /// Wait before the first retry; it doubles with every failed attempt (at most 64 times).
+    pub retry_base_seconds: u64,
+}
+
+/// `[meetings]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MeetingsConfig {
+    /// ORGANIZER of invitations, `Name <address>`, where calendar replies go
+    /// (empty: `mail.from`).
+    pub organiser: String,
+    /// The Hub's public address, for links in e-mails (guests' confirmation link).
+    pub public_url: String,
+    /// Days after a meeting when its guests' personal data is deleted.
+    pub guest_retention_days: u32,
+    /// Guest requests one e-mail address may make in 24 hours.
+    pub guest_requests_per_address_per_day: u32,
+    /// Guest requests one client may make in an hour.
+    pub guest_requests_per_client_per_hour: u32,
+    /// Header holding the client's address when behind a reverse proxy (e.g.
+    /// `X-Forwarded-For`; its last entry is used). Empty: the connection's address.
+    pub client_ip_header: String,
 }
 
 impl std::fmt::Debug for MailConfig {
@@ -173,6 +209,8 @@ impl std::fmt::Debug for MailConfig {
             )
             .field("send", &self.send)
             .field("give_up_after_hours", &self.give_up_after_hours)
+            .field("poll_seconds", &self.poll_seconds)
+            .field("retry_base_seconds", &self.retry_base_seconds)
             .finish()
     }
 }
@@ -257,6 +295,33 @@ impl Settings {
                     self.mail.from
                 )
             })?;
+        if self.mail.poll_seconds == 0 || self.mail.retry_base_seconds == 0 {
+            bail!("mail.poll_seconds and mail.retry_base_seconds: must be at least 1");
+        }
+        self.organiser()?;
+        let url = self.meetings.public_url.trim_end_matches('/');
+        if !(url.starts_with("http://") || url.starts_with("https://"))
+            || url.contains(char::is_whitespace)
+        {
+            bail!(
+                "meetings.public_url: {:?} is not an http(s) address such as https://hub.example.org",
+                self.meetings.public_url
+            );
+        }
+        if self.meetings.guest_requests_per_address_per_day == 0
+            || self.meetings.guest_requests_per_client_per_hour == 0
+        {
+            bail!("meetings.guest_requests_per_*: must be at least 1");
+        }
+        if !self.meetings.client_ip_header.is_empty()
+            && axum::http::HeaderName::from_bytes(self.meetings.client_ip_header.as_bytes())
+                .is_err()
+        {
+            bail!(
+                "meetings.client_ip_header: {:?} is not a header name",
+                self.meetings.client_ip_header
+            );
+        }
         if !matches!(self.log.format.as_str(), "text" | "json") {
             bail!(
                 "log.format: must be text or json, got {:?}",
@@ -266,6 +331,18 @@ impl Settings {
         tracing_subscriber::EnvFilter::try_new(&self.log.level)
             .map_err(|e| anyhow::anyhow!("log.level: {e}"))?;
         Ok(())
+    }
+
+    /// The organiser of meeting invitations: `meetings.organiser`, else `mail.from`.
+    pub fn organiser(&self) -> anyhow::Result<lettre::message::Mailbox> {
+        let (key, raw) = if self.meetings.organiser.trim().is_empty() {
+            ("mail.from", &self.mail.from)
+        } else {
+            ("meetings.organiser", &self.meetings.organiser)
+        };
+        raw.parse().map_err(|e| {
+            anyhow::anyhow!("{key}: {raw:?} is not an address such as Name <a@b.example>: {e}")
+        })
     }
 
     /// The guarded HTTP client's settings.

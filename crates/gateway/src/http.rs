@@ -13,7 +13,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use netzwerk_domain::language::LanguagePreference;
-use netzwerk_storage::Database;
+use netzwerk_storage::{Database, StorageError};
 use serde_json::{Map, Value, json};
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::trace::TraceLayer;
@@ -34,6 +34,8 @@ pub struct HttpSettings {
     /// Add `x-sql-statements` (statements sent while answering) to responses.
     /// Exact only when requests do not overlap; meant for tests and benchmarks.
     pub statement_header: bool,
+    /// Header with the client's address behind a reverse proxy.
+    pub client_ip_header: Option<header::HeaderName>,
 }
 
 impl Default for HttpSettings {
@@ -41,6 +43,7 @@ impl Default for HttpSettings {
         Self {
             max_body_bytes: 256 * 1024,
             statement_header: false,
+            client_ip_header: None,
         }
     }
 }
@@ -78,6 +81,10 @@ pub fn router(schema: HubSchema, db: Database, settings: HttpSettings) -> Router
         .route("/ical/categories/{file}", get(crate::ical::category))
         .route("/ical/meetings.ics", get(crate::ical::meetings_feed))
         .route("/ical/meetings/{file}", get(crate::ical::meeting))
+        .route(
+            "/guests/confirm",
+            get(guest_confirm_page).post(guest_confirm),
+        )
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .layer(DefaultBodyLimit::max(limit))
@@ -90,6 +97,88 @@ impl AppState {
     /// The database.
     pub fn db(&self) -> &Database {
         &self.db
+    }
+}
+
+fn page(status: StatusCode, body: &str) -> Response {
+    (
+        status,
+        [(header::CACHE_CONTROL, "no-store")],
+        Html(format!(
+            "<!DOCTYPE html><html lang=\"de\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width\">\
+             <meta name=\"referrer\" content=\"no-referrer\">\
+             <title>Netzwerk Hub</title></head><body>{body}</body></html>"
+        )),
+    )
+        .into_response()
+}
+
+fn token_of(raw: &str) -> Option<String> {
+    form_pairs(raw)
+        .into_iter()
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v)
+        .filter(|t| {
+            !t.is_empty()
+                && t.len() <= 200
+                && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        })
+}
+
+/// `GET /guests/confirm?token=…`: a page with a button, so that link scanners in mail
+/// systems, which only follow links, do not confirm in the guest's place.
+async fn guest_confirm_page(RawQuery(raw): RawQuery) -> Response {
+    let Some(token) = token_of(&raw.unwrap_or_default()) else {
+        return page(
+            StatusCode::BAD_REQUEST,
+            "<p>Dieser Link ist unvollständig. / This link is incomplete.</p>",
+        );
+    };
+    page(
+        StatusCode::OK,
+        &format!(
+            "<h1>Anfrage bestätigen / Confirm your request</h1>\
+             <form method=\"post\" action=\"/guests/confirm\">\
+             <input type=\"hidden\" name=\"token\" value=\"{token}\">\
+             <button type=\"submit\">E-Mail-Adresse bestätigen / Confirm e-mail address</button>\
+             </form>"
+        ),
+    )
+}
+
+/// `POST /guests/confirm` (form field `token`): confirms the guest's address.
+async fn guest_confirm(State(state): State<AppState>, body: Bytes) -> Response {
+    let Some(token) = token_of(&String::from_utf8_lossy(&body)) else {
+        return page(
+            StatusCode::BAD_REQUEST,
+            "<p>Dieser Link ist unvollständig. / This link is incomplete.</p>",
+        );
+    };
+    let hash = auth::secret_hash(&token);
+    match state
+        .db
+        .write(move |c| netzwerk_storage::guests::confirm(c, &hash))
+        .await
+    {
+        Ok(_) => page(
+            StatusCode::OK,
+            "<h1>Danke! / Thank you!</h1><p>Ihre E-Mail-Adresse ist bestätigt. Die Koordination \
+             entscheidet über Ihre Anfrage; mit der Zusage erhalten Sie die Einladung.</p>\
+             <p lang=\"en\">Your e-mail address is confirmed. The coordinator decides on your \
+             request; if it is approved, you receive the invitation.</p>",
+        ),
+        Err(StorageError::NotFound(_)) => page(
+            StatusCode::NOT_FOUND,
+            "<p>Diese Anfrage gibt es nicht (mehr). / This request does not exist (any more).</p>",
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "confirming a guest request failed");
+            page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "<p>Bitte versuchen Sie es später noch einmal. / Please try again later.</p>",
+            )
+        }
     }
 }
 
@@ -293,8 +382,12 @@ fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
+/// The connection's peer address, when served with connect info.
+type Peer = Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>;
+
 async fn graphql_get(
     State(state): State<AppState>,
+    peer: Peer,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
@@ -332,10 +425,15 @@ async fn graphql_get(
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return res;
     }
-    execute(&state, &headers, format, params).await
+    execute(&state, peer, &headers, format, params).await
 }
 
-async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn graphql_post(
+    State(state): State<AppState>,
+    peer: Peer,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let Some(format) = negotiate(header_str(&headers, header::ACCEPT)) else {
         return request_error(
             StatusCode::NOT_ACCEPTABLE,
@@ -373,13 +471,31 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
         }
     };
     match params_from_json(value) {
-        Ok(p) => execute(&state, &headers, format, p).await,
+        Ok(p) => execute(&state, peer, &headers, format, p).await,
         Err(msg) => request_error(StatusCode::BAD_REQUEST, format, Code::InvalidQuery, msg),
     }
 }
 
+/// The client's address: the last entry of the configured proxy header, else the peer.
+fn client_address(settings: &HttpSettings, peer: Peer, headers: &HeaderMap) -> Option<String> {
+    if let Some(name) = &settings.client_ip_header {
+        let forwarded = headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .rfind(|v| !v.is_empty());
+        if let Some(f) = forwarded {
+            return Some(f.to_owned());
+        }
+    }
+    peer.map(|axum::Extension(axum::extract::ConnectInfo(addr))| addr.ip().to_string())
+}
+
 async fn execute(
     state: &AppState,
+    peer: Peer,
     headers: &HeaderMap,
     format: Format,
     params: Params,
@@ -419,6 +535,7 @@ async fn execute(
         actor,
         languages: Arc::new(languages),
         token,
+        client: client_address(&state.settings, peer, headers),
     };
     let (viewer, loader) = request_data(&state.db, viewer);
     let mut request = async_graphql::Request::new(params.query)

@@ -157,8 +157,9 @@ async fn feed(
                         .value
                         .location_id
                         .and_then(|l| locs.get(&l))
-                        .map(|l| place_text(&l.value)),
+                        .map(|l| crate::invitations::place_text(&l.value)),
                     url: None,
+                    attendees: &[],
                 }
             })
             .collect();
@@ -181,19 +182,6 @@ async fn feed(
         HeaderValue::from_static("public, max-age=300"),
     );
     res
-}
-
-/// A directory location as one line of text for calendar programs.
-fn place_text(v: &netzwerk_domain::location::Location) -> String {
-    [
-        Some(v.name.clone()),
-        v.address.clone(),
-        v.postcode.clone().map(|p| format!("{p} Berlin")),
-    ]
-    .into_iter()
-    .flatten()
-    .collect::<Vec<_>>()
-    .join(", ")
 }
 
 fn internal(e: StorageError) -> Response {
@@ -326,10 +314,7 @@ async fn meeting_feed(
     headers: &HeaderMap,
     only: Option<netzwerk_domain::ids::MeetingId>,
 ) -> Response {
-    use netzwerk_domain::event::{
-        Event, EventCategory, EventStatus, EventTime, Provenance, Recurrence,
-    };
-    use netzwerk_domain::meeting::{AgendaItemStatus, MeetingStatus};
+    use crate::invitations::{Lang, MeetingInfo, meeting_uid};
     use netzwerk_storage::meetings;
 
     let loaded = state
@@ -342,96 +327,30 @@ async fn meeting_feed(
                     meetings::between(c, from, from + chrono::Duration::days(800))?
                 }
             };
-            let mut out = Vec::new();
-            for m in list {
-                let host = m.host.map(|h| organisations::get(c, h)).transpose()?;
-                let location = m.location_id.map(|l| locations::get(c, l)).transpose()?;
-                let agenda = meetings::agenda_of(c, m.id)?;
-                let final_ = meetings::agenda_final(c, m.id)?;
-                out.push((m, host, location, agenda, final_));
-            }
-            Ok::<_, StorageError>(out)
+            list.into_iter()
+                .map(|m| MeetingInfo::complete(c, m))
+                .collect::<Result<Vec<_>, StorageError>>()
         })
         .await;
-    let rows = match loaded {
+    let infos = match loaded {
         Ok(r) => r,
         Err(StorageError::NotFound(what)) => return not_found(format!("{what} not found")),
         Err(e) => return internal(e),
     };
-    let events: Vec<(String, i64, Event, Option<String>)> = rows
+    let events: Vec<_> = infos.iter().map(|i| i.event(Lang::De)).collect();
+    let entries: Vec<CalendarEntry<'_>> = infos
         .iter()
-        .map(|(m, host, location, agenda, final_)| {
-            let title = match host {
-                Some(h) => format!("Netzwerksitzung bei {}", h.value.name),
-                None => "Netzwerksitzung".to_owned(),
-            };
-            let mut description = String::from(if *final_ {
-                "Tagesordnung:\n"
-            } else {
-                "Vorläufige Tagesordnung:\n"
-            });
-            for (i, item) in agenda
-                .iter()
-                .filter(|i| i.status == AgendaItemStatus::Accepted)
-                .enumerate()
-            {
-                description.push_str(&format!(
-                    "{}. {} ({} Min.)\n",
-                    i + 1,
-                    item.title,
-                    item.duration_minutes
-                ));
-            }
-            let place = location.as_ref().map(|l| place_text(&l.value));
-            let event = Event {
-                title,
-                description: Some(description),
-                content_language: netzwerk_domain::language::LanguageCode::german(),
-                category: EventCategory::NetworkMeeting,
-                target_groups: Vec::new(),
-                languages: Vec::new(),
-                time: EventTime::Timed {
-                    start: m.start,
-                    end: m.end,
-                    timezone: m.timezone,
-                },
-                recurrence: Recurrence::default(),
-                status: if m.status == MeetingStatus::Cancelled {
-                    EventStatus::Cancelled
-                } else {
-                    EventStatus::Confirmed
-                },
-                location_id: None,
-                place: place.clone(),
-                online_url: None,
-                accessibility_note: location
-                    .as_ref()
-                    .and_then(|l| l.value.accessibility_note.clone()),
-                interpretation_note: None,
-                registration_url: None,
-                image_url: None,
-                co_organisers: Vec::new(),
-                provenance: Provenance::Manual,
-            };
-            (
-                format!("meeting-{}@netzwerk-hub", m.id),
-                i64::from(m.sequence),
-                event,
-                place,
-            )
-        })
-        .collect();
-    let entries: Vec<CalendarEntry<'_>> = events
-        .iter()
-        .map(|(uid, sequence, event, place)| CalendarEntry {
-            uid: uid.clone(),
-            sequence: *sequence,
+        .zip(&events)
+        .map(|(info, event)| CalendarEntry {
+            uid: meeting_uid(info.meeting.id),
+            sequence: i64::from(info.meeting.sequence),
             changed: chrono::Utc::now(),
             event,
             overrides: &[],
             organiser: None,
-            location: place.clone(),
+            location: info.place(),
             url: None,
+            attendees: &[],
         })
         .collect();
     let body = write_calendar("Netzwerk für Integration – Sitzungen", &entries);

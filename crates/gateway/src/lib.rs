@@ -14,4 +14,5 @@ pub mod fetch;
 pub mod graphql;
 pub mod http;
 pub mod ical;
+pub mod invitations;
 pub mod mail;

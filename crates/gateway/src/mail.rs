@@ -13,12 +13,18 @@ use netzwerk_storage::{Database, StorageError};
 
 use crate::config::MailConfig;
 
+/// Messages claimed per round.
+const BATCH: i64 = 10;
+/// Seconds one SMTP conversation may take.
+const SMTP_TIMEOUT_SECONDS: i64 = 30;
+
 /// The SMTP side of the outbox.
 #[derive(Clone)]
 pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
     give_up_after: Duration,
+    retry_base: Duration,
 }
 
 /// What one delivery round did.
@@ -56,7 +62,9 @@ impl Mailer {
         let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&cfg.smtp_host)
             .port(cfg.smtp_port)
             .tls(tls)
-            .timeout(Some(std::time::Duration::from_secs(30)));
+            .timeout(Some(std::time::Duration::from_secs(
+                SMTP_TIMEOUT_SECONDS.unsigned_abs(),
+            )));
         if !cfg.username.is_empty() {
             builder =
                 builder.credentials(lettre::transport::smtp::authentication::Credentials::new(
@@ -68,6 +76,9 @@ impl Mailer {
             transport: builder.build(),
             from,
             give_up_after: Duration::hours(i64::from(cfg.give_up_after_hours.max(1))),
+            retry_base: Duration::seconds(
+                i64::try_from(cfg.retry_base_seconds.clamp(1, 86_400)).unwrap_or(60),
+            ),
         })
     }
 
@@ -113,12 +124,40 @@ impl Mailer {
             .map_err(|e| format!("cannot build the message: {e}"))
     }
 
-    /// Delivers every message that is due, once.
+    /// Delivers every message that is due, once, in batches; a batch with a failure
+    /// ends the round (the server is likely down; back-off decides when to try again).
     pub async fn deliver_due(&self, db: &Database) -> Result<DeliverySummary, StorageError> {
         let mut summary = DeliverySummary::default();
+        loop {
+            let before = summary.retrying + summary.failed;
+            let claimed = self.deliver_batch(db, &mut summary).await?;
+            if claimed < usize::try_from(BATCH).unwrap_or(1)
+                || summary.retrying + summary.failed > before
+            {
+                return Ok(summary);
+            }
+        }
+    }
+
+    /// Claims and sends one batch; returns how many were claimed.
+    async fn deliver_batch(
+        &self,
+        db: &Database,
+        summary: &mut DeliverySummary,
+    ) -> Result<usize, StorageError> {
+        // The lease covers the whole batch even if every message takes the full SMTP
+        // timeout, so no other sender takes one over while this one still works on it.
         let claimed = db
-            .write(|c| outbox::claim_due(c, Utc::now(), 50, Duration::minutes(10)))
+            .write(|c| {
+                outbox::claim_due(
+                    c,
+                    Utc::now(),
+                    BATCH,
+                    Duration::seconds(BATCH * (SMTP_TIMEOUT_SECONDS + 5)),
+                )
+            })
             .await?;
+        let count = claimed.len();
         for m in claimed {
             let outcome = match self.build(&m) {
                 Ok(email) => self.transport.send(email).await.map(|_| ()).map_err(|e| {
@@ -135,8 +174,9 @@ impl Mailer {
                     summary.sent += 1;
                 }
                 Err((error, permanent)) => {
-                    // 1, 2, 4 … minutes, at most an hour; give up after the configured time.
-                    let wait = Duration::minutes(1i64 << (m.attempts - 1).clamp(0, 6));
+                    // base, 2 × base, 4 × base … at most 64 × base (by default 1 minute
+                    // to about an hour); give up after the configured time.
+                    let wait = self.retry_base * (1i32 << (m.attempts - 1).clamp(0, 6));
                     let retry_at = Utc::now() + wait;
                     let retry = (!permanent && retry_at < m.created_at + self.give_up_after)
                         .then_some(retry_at);
@@ -153,7 +193,7 @@ impl Mailer {
                 }
             }
         }
-        Ok(summary)
+        Ok(count)
     }
 }
 

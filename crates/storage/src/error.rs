@@ -10,6 +10,9 @@ pub enum StorageError {
     /// A unique value is taken, or the change collides with stored data.
     #[error("{0}")]
     Conflict(String),
+    /// Too many requests of one kind from one address or client in a time window.
+    #[error("{0}")]
+    RateLimited(String),
     /// Input is well-formed but does not fit stored data (e.g. a location of another organisation).
     #[error(transparent)]
     Invalid(#[from] ValidationError),

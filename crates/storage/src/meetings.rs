@@ -787,3 +787,271 @@ pub fn participation_data(conn: &mut AnyConnection, n: i64) -> Result<Participat
         records,
     })
 }
+
+/// Someone sent the invitation to a meeting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitee {
+    /// E-mail address.
+    pub email: String,
+    /// Name.
+    pub name: String,
+    /// E-mail language (ISO 639-1).
+    pub language: String,
+    /// The representative, if one.
+    pub representative_id: Option<RepresentativeId>,
+    /// The guest request, if a guest.
+    pub guest_request_id: Option<netzwerk_domain::ids::GuestRequestId>,
+    /// The SEQUENCE last sent to them.
+    pub sequence: i32,
+}
+
+type InviteeRow = (String, String, String, Option<String>, Option<String>, i32);
+
+/// Everyone invited to a meeting so far, by name.
+pub fn invitees(conn: &mut AnyConnection, id: MeetingId) -> Result<Vec<Invitee>> {
+    use crate::schema::meeting_invitations as inv;
+    let rows: Vec<InviteeRow> = inv::table
+        .filter(inv::meeting_id.eq(id.to_string()))
+        .order((inv::name, inv::email))
+        .select((
+            inv::email,
+            inv::name,
+            inv::language,
+            inv::representative_id,
+            inv::guest_request_id,
+            inv::sequence,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(email, name, language, rep, guest, sequence)| {
+            Ok(Invitee {
+                email,
+                name,
+                language,
+                representative_id: rep
+                    .map(|r| {
+                        stored(
+                            "meeting_invitations.representative_id",
+                            RepresentativeId::parse(&r),
+                        )
+                    })
+                    .transpose()?,
+                guest_request_id: guest
+                    .map(|g| {
+                        stored(
+                            "meeting_invitations.guest_request_id",
+                            netzwerk_domain::ids::GuestRequestId::parse(&g),
+                        )
+                    })
+                    .transpose()?,
+                sequence,
+            })
+        })
+        .collect()
+}
+
+/// Records that `who` was sent the meeting's invitation (or an update) at `sequence`.
+pub fn record_invitation(conn: &mut AnyConnection, id: MeetingId, who: &Invitee) -> Result<()> {
+    use crate::schema::meeting_invitations as inv;
+    let updated = diesel::update(
+        inv::table
+            .filter(inv::meeting_id.eq(id.to_string()))
+            .filter(inv::email.eq(&who.email)),
+    )
+    .set(inv::sequence.eq(who.sequence))
+    .execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(inv::table)
+            .values((
+                inv::meeting_id.eq(id.to_string()),
+                inv::email.eq(&who.email),
+                inv::name.eq(&who.name),
+                inv::language.eq(&who.language),
+                inv::representative_id.eq(who.representative_id.map(|r| r.to_string())),
+                inv::guest_request_id.eq(who.guest_request_id.map(|g| g.to_string())),
+                inv::sequence.eq(who.sequence),
+                inv::invited_at.eq(crate::now()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Representatives of every member organisation, by organisation and name.
+pub fn member_representatives(conn: &mut AnyConnection) -> Result<Vec<Representative>> {
+    let rows: Vec<RepRow> = reps::table
+        .inner_join(organisations::table)
+        .filter(organisations::membership_status.eq(MembershipStatus::Member.as_str()))
+        .order((organisations::name, reps::name, reps::id))
+        .select((
+            reps::id,
+            reps::organisation_id,
+            reps::name,
+            reps::email,
+            reps::language,
+        ))
+        .load(conn)?;
+    rows.into_iter().map(rep_from_row).collect()
+}
+
+/// Sets the meeting's status (and logs it).
+pub fn set_status(
+    conn: &mut AnyConnection,
+    actor: &str,
+    id: MeetingId,
+    status: MeetingStatus,
+) -> Result<()> {
+    diesel::update(meetings::table.find(id.to_string()))
+        .set((
+            meetings::status.eq(status.as_str()),
+            meetings::updated_at.eq(crate::now()),
+        ))
+        .execute(conn)?;
+    change_log::record(
+        conn,
+        actor,
+        EntityKind::Meeting,
+        &id.to_string(),
+        None,
+        Action::Updated,
+        status.as_str(),
+    )?;
+    Ok(())
+}
+
+/// Moves a meeting to another local time. After invitations went out, the change
+/// bumps the sequence so calendar programs take it as an update.
+pub fn reschedule(
+    conn: &mut AnyConnection,
+    actor: &str,
+    id: MeetingId,
+    start: NaiveDateTime,
+    end: NaiveDateTime,
+) -> Result<MeetingRecord> {
+    conn.transaction(|conn| {
+        let current = get(conn, id)?;
+        if matches!(
+            current.status,
+            MeetingStatus::Held | MeetingStatus::Cancelled
+        ) {
+            return Err(StorageError::Conflict(format!(
+                "a {} meeting cannot be moved",
+                current.status.as_str()
+            )));
+        }
+        // The accepted agenda must fit into the new length.
+        check_fits(
+            conn,
+            &MeetingRecord {
+                start,
+                end,
+                ..current.clone()
+            },
+            0,
+        )?;
+        let bump = i32::from(
+            current.status == MeetingStatus::Invited
+                && (current.start != start || current.end != end),
+        );
+        diesel::update(meetings::table.find(id.to_string()))
+            .set((
+                meetings::starts_local.eq(start),
+                meetings::ends_local.eq(end),
+                meetings::sequence.eq(current.sequence + bump),
+                meetings::updated_at.eq(crate::now()),
+            ))
+            .execute(conn)?;
+        change_log::record(
+            conn,
+            actor,
+            EntityKind::Meeting,
+            &id.to_string(),
+            None,
+            Action::Updated,
+            &format!("moved to {start}"),
+        )?;
+        get(conn, id)
+    })
+}
+
+/// Calls a meeting off; the sequence is bumped so calendars take the cancellation.
+pub fn cancel(
+    conn: &mut AnyConnection,
+    actor: &str,
+    id: MeetingId,
+    reason: Option<&str>,
+) -> Result<MeetingRecord> {
+    conn.transaction(|conn| {
+        let current = get(conn, id)?;
+        match current.status {
+            MeetingStatus::Held => {
+                return Err(StorageError::Conflict(
+                    "a held meeting cannot be cancelled".into(),
+                ));
+            }
+            MeetingStatus::Cancelled => return Ok(current),
+            MeetingStatus::Planned | MeetingStatus::Invited => {}
+        }
+        diesel::update(meetings::table.find(id.to_string()))
+            .set((
+                meetings::status.eq(MeetingStatus::Cancelled.as_str()),
+                meetings::cancellation_reason.eq(reason),
+                meetings::sequence.eq(current.sequence + 1),
+                meetings::updated_at.eq(crate::now()),
+            ))
+            .execute(conn)?;
+        change_log::record(
+            conn,
+            actor,
+            EntityKind::Meeting,
+            &id.to_string(),
+            None,
+            Action::Updated,
+            "cancelled",
+        )?;
+        get(conn, id)
+    })
+}
+
+/// Minutes and the reason for a cancellation, where there are any.
+pub fn notes(conn: &mut AnyConnection, id: MeetingId) -> Result<(Option<String>, Option<String>)> {
+    let row: Option<(Option<String>, Option<String>)> = meetings::table
+        .find(id.to_string())
+        .select((meetings::minutes, meetings::cancellation_reason))
+        .first(conn)
+        .optional()?;
+    row.ok_or_else(|| StorageError::NotFound(format!("meeting {id}")))
+}
+
+/// Attaches the minutes (Markdown) of a held meeting.
+pub fn set_minutes(
+    conn: &mut AnyConnection,
+    actor: &str,
+    id: MeetingId,
+    minutes: &str,
+) -> Result<()> {
+    conn.transaction(|conn| {
+        let current = get(conn, id)?;
+        if current.status != MeetingStatus::Held {
+            return Err(StorageError::Conflict(
+                "minutes are attached to held meetings; record the attendance first".into(),
+            ));
+        }
+        diesel::update(meetings::table.find(id.to_string()))
+            .set((
+                meetings::minutes.eq(Some(minutes)),
+                meetings::updated_at.eq(crate::now()),
+            ))
+            .execute(conn)?;
+        change_log::record(
+            conn,
+            actor,
+            EntityKind::Meeting,
+            &id.to_string(),
+            None,
+            Action::Updated,
+            "minutes",
+        )?;
+        Ok(())
+    })
+}

@@ -155,6 +155,26 @@ diesel::table! {
 }
 
 diesel::table! {
+    guest_requests (id) {
+        id -> Text,
+        meeting_id -> Text,
+        name -> Text,
+        email -> Text,
+        affiliation -> Nullable<Text>,
+        message -> Nullable<Text>,
+        language -> Text,
+        consent_at -> Timestamp,
+        client_hash -> Text,
+        token_hash -> Text,
+        status -> Text,
+        attendance -> Nullable<Text>,
+        confirmed_at -> Nullable<Timestamp>,
+        decided_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     locations (id) {
         id -> Text,
         organisation_id -> Text,
@@ -211,6 +231,21 @@ diesel::table! {
         agenda_final -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        minutes -> Nullable<Text>,
+        cancellation_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    meeting_invitations (meeting_id, email) {
+        meeting_id -> Text,
+        email -> Text,
+        name -> Text,
+        language -> Text,
+        representative_id -> Nullable<Text>,
+        guest_request_id -> Nullable<Text>,
+        sequence -> Integer,
+        invited_at -> Timestamp,
     }
 }
 
@@ -396,6 +431,8 @@ diesel::joinable!(meetings -> meeting_series (series_id));
 diesel::joinable!(meetings -> organisations (host_organisation_id));
 diesel::joinable!(opening_hours -> services (service_id));
 diesel::joinable!(organisation_identifiers -> organisations (organisation_id));
+diesel::joinable!(guest_requests -> meetings (meeting_id));
+diesel::joinable!(meeting_invitations -> meetings (meeting_id));
 diesel::joinable!(representatives -> organisations (organisation_id));
 diesel::joinable!(schedule_exceptions -> services (service_id));
 diesel::joinable!(service_languages -> services (service_id));
@@ -419,8 +456,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     event_overrides,
     event_target_groups,
     events,
+    guest_requests,
     locations,
     meeting_host_declines,
+    meeting_invitations,
     meeting_series,
     meetings,
     opening_hours,

@@ -119,6 +119,16 @@ impl TranslatableEntity {
     }
 }
 
+mirror_enum!(
+    /// Where a guest's request stands.
+    GuestRequestStatus => netzwerk_domain::meeting::GuestRequestStatus {
+        Unconfirmed,
+        Confirmed,
+        Approved,
+        Declined,
+    }
+);
+
 /// Converts a list of GraphQL enum values into domain values.
 pub fn into_domain<G: Copy + Into<D>, D>(v: &[G]) -> Vec<D> {
     v.iter().map(|x| (*x).into()).collect()

@@ -19,6 +19,8 @@ pub enum Code {
     NotFound,
     /// The change collides with stored data (taken slug, duplicate account…).
     Conflict,
+    /// Too many requests of this kind from one address or client; try again later.
+    RateLimited,
     /// The query itself is malformed or invalid against the schema.
     InvalidQuery,
     /// Something failed inside the Hub; details are in its log.
@@ -33,6 +35,7 @@ impl Code {
         Code::Forbidden,
         Code::NotFound,
         Code::Conflict,
+        Code::RateLimited,
         Code::InvalidQuery,
         Code::Internal,
     ];
@@ -45,6 +48,7 @@ impl Code {
             Code::Forbidden => "FORBIDDEN",
             Code::NotFound => "NOT_FOUND",
             Code::Conflict => "CONFLICT",
+            Code::RateLimited => "RATE_LIMITED",
             Code::InvalidQuery => "INVALID_QUERY",
             Code::Internal => "INTERNAL",
         }
@@ -100,6 +104,7 @@ pub fn storage(err: StorageError) -> Error {
     match err {
         StorageError::NotFound(what) => coded(Code::NotFound, format!("{what} not found")),
         StorageError::Conflict(msg) => coded(Code::Conflict, msg),
+        StorageError::RateLimited(msg) => coded(Code::RateLimited, msg),
         StorageError::Invalid(v) => validation(&v),
         other => {
             let id = uuid::Uuid::now_v7();

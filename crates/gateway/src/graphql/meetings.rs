@@ -1,5 +1,6 @@
-//! Network meetings in the API: the schedule and fair host rotation. (Agenda, guests,
-//! invitations and attendance follow.)
+//! Network meetings in the API: the schedule and fair host rotation, agendas,
+//! representatives, attendance and the participation report. Guests, invitations,
+//! cancellation and minutes are in `guests.rs`.
 
 use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
@@ -33,6 +34,12 @@ pub struct CadenceInput {
 
 /// A network meeting (Sitzung).
 pub struct Meeting(MeetingRecord);
+
+impl From<MeetingRecord> for Meeting {
+    fn from(m: MeetingRecord) -> Self {
+        Self(m)
+    }
+}
 
 #[Object]
 impl Meeting {
@@ -68,6 +75,33 @@ impl Meeting {
             netzwerk_domain::meeting::MeetingStatus::Held => "HELD",
             netzwerk_domain::meeting::MeetingStatus::Cancelled => "CANCELLED",
         }
+    }
+    /// The minutes (Markdown), once recorded; members only.
+    async fn minutes(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
+        if !matches!(
+            viewer(ctx).actor,
+            Actor::Coordinator { .. } | Actor::Editor { .. }
+        ) {
+            return Ok(None);
+        }
+        let id = self.0.id;
+        let (minutes, _) = db(ctx)
+            .run(move |c| meetings::notes(c, id))
+            .await
+            .map_err(storage)?;
+        Ok(minutes)
+    }
+    /// Why the meeting was called off.
+    async fn cancellation_reason(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
+        if self.0.status != netzwerk_domain::meeting::MeetingStatus::Cancelled {
+            return Ok(None);
+        }
+        let id = self.0.id;
+        let (_, reason) = db(ctx)
+            .run(move |c| meetings::notes(c, id))
+            .await
+            .map_err(storage)?;
+        Ok(reason)
     }
     /// The host organisation.
     async fn host(&self, ctx: &Context<'_>) -> ApiResult<Option<Organisation>> {
@@ -337,6 +371,10 @@ pub struct MeetingMutation;
 
 /// Picks the host by rotation (honouring declines) and its first location.
 async fn rotate(ctx: &Context<'_>, id: MeetingId, actor: String) -> ApiResult<Meeting> {
+    let settings = ctx
+        .data_unchecked::<super::SchemaSettings>()
+        .meetings
+        .clone();
     let rec = db(ctx)
         .write(move |c| {
             netzwerk_storage::transaction(c, |c| {
@@ -351,7 +389,9 @@ async fn rotate(ctx: &Context<'_>, id: MeetingId, actor: String) -> ApiResult<Me
                     .into());
                 };
                 let location = meetings::first_location(c, host)?;
-                meetings::set_host(c, &actor, id, Some(host), location)
+                meetings::set_host(c, &actor, id, Some(host), location)?;
+                crate::invitations::send_updates(c, id, &settings)?;
+                meetings::get(c, id)
             })
         })
         .await
@@ -600,6 +640,10 @@ impl MeetingMutation {
             .as_ref()
             .map(|l| parse_id("locationId", l, LocationId::parse))
             .transpose()?;
+        let settings = ctx
+            .data_unchecked::<super::SchemaSettings>()
+            .meetings
+            .clone();
         let rec = db(ctx)
             .write(move |c| {
                 let location = match location {
@@ -614,7 +658,11 @@ impl MeetingMutation {
                     )
                     .into());
                 }
-                meetings::set_host(c, &label(a), id, Some(host), location)
+                netzwerk_storage::transaction(c, |c| {
+                    meetings::set_host(c, &label(a), id, Some(host), location)?;
+                    crate::invitations::send_updates(c, id, &settings)?;
+                    meetings::get(c, id)
+                })
             })
             .await
             .map_err(storage)?;

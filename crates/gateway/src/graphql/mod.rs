@@ -5,6 +5,7 @@ mod connection;
 mod enums;
 pub mod error;
 mod events;
+mod guests;
 mod inputs;
 mod loaders;
 mod meetings;
@@ -33,6 +34,7 @@ pub struct Query(
     query::DirectoryQuery,
     events::EventQuery,
     meetings::MeetingQuery,
+    guests::GuestQuery,
     outbox::OutboxQuery,
 );
 
@@ -42,6 +44,7 @@ pub struct Mutation(
     mutation::DirectoryMutation,
     events::EventMutation,
     meetings::MeetingMutation,
+    guests::GuestMutation,
 );
 
 /// Settings the schema needs at run time.
@@ -55,6 +58,8 @@ pub struct SchemaSettings {
     pub max_depth: usize,
     /// Most complex query accepted (async-graphql's complexity measure).
     pub max_complexity: usize,
+    /// Meeting e-mails and guest requests.
+    pub meetings: crate::invitations::MeetingSettings,
 }
 
 impl Default for SchemaSettings {
@@ -64,6 +69,7 @@ impl Default for SchemaSettings {
             introspection: true,
             max_depth: 12,
             max_complexity: 20_000,
+            meetings: crate::invitations::MeetingSettings::default(),
         }
     }
 }
@@ -77,6 +83,8 @@ pub struct Viewer {
     pub languages: Arc<LanguagePreference>,
     /// The bearer token used, so `logout` can end it.
     pub token: Option<String>,
+    /// The client's network address, for rate limits.
+    pub client: Option<String>,
 }
 
 /// Builds the schema over a database.
