@@ -671,6 +671,27 @@ async fn cycle(backend: Backend, mail_server_down_at_first: bool) {
         assert_eq!(ev["UID"], [format!(":meeting-{}@netzwerk-hub", mid(0))]);
     }
 
+    // No invitations without a host and place; no host without a location.
+    let (code, err) = hub.error(issue, json!({ "m": mid(2) }), &auth).await;
+    assert_eq!(code, "VALIDATION");
+    assert_eq!(err["extensions"]["violations"][0]["rule"], "host_location");
+    let homeless = hub
+        .data(
+            "mutation { createOrganisation(input: {name: \"Verein ohne Räume\"}) { id } }",
+            json!({}),
+            &auth,
+        )
+        .await;
+    let (code, err) = hub
+        .error(
+            "mutation($m: ID!, $o: ID!) { setMeetingHost(meetingId: $m, organisationId: $o) { id } }",
+            json!({ "m": mid(2), "o": homeless["createOrganisation"]["id"] }),
+            &auth,
+        )
+        .await;
+    assert_eq!(code, "VALIDATION");
+    assert_eq!(err["extensions"]["violations"][0]["rule"], "host_location");
+
     // Another meeting is invited and then cancelled: METHOD:CANCEL to everyone.
     hub.data(
         "mutation($m: ID!) { assignHost(meetingId: $m) { id } }",

@@ -430,6 +430,31 @@ mod tests {
         let err = Settings::load_from(None, env(&[("NETZWERK__DATABASE__URL", "mysql://x")]))
             .expect_err("bad url");
         assert!(format!("{err:#}").contains("database.url"), "{err:#}");
+        for (key, value, named) in [
+            (
+                "NETZWERK__MEETINGS__PUBLIC_URL",
+                "hub.example.org",
+                "meetings.public_url",
+            ),
+            (
+                "NETZWERK__MEETINGS__ORGANISER",
+                "not an address",
+                "meetings.organiser",
+            ),
+            (
+                "NETZWERK__MEETINGS__CLIENT_IP_HEADER",
+                "X Forwarded",
+                "meetings.client_ip_header",
+            ),
+            (
+                "NETZWERK__MAIL__RETRY_BASE_SECONDS",
+                "0",
+                "mail.retry_base_seconds",
+            ),
+        ] {
+            let err = Settings::load_from(None, env(&[(key, value)])).expect_err(key);
+            assert!(format!("{err:#}").contains(named), "{key}: {err:#}");
+        }
     }
 
     #[test]

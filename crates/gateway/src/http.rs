@@ -641,4 +641,29 @@ mod tests {
         assert!(!is_mutation("{ __typename }", None));
         assert!(is_mutation("query A { a } mutation B { b }", Some("B")));
     }
+
+    #[test]
+    fn client_address_behind_a_proxy() {
+        let mut settings = HttpSettings::default();
+        let mut headers = HeaderMap::new();
+        headers.append(
+            "x-forwarded-for",
+            HeaderValue::from_static("203.0.113.9, 198.51.100.7"),
+        );
+        let peer: Peer = Some(axum::Extension(axum::extract::ConnectInfo(
+            "127.0.0.1:4000".parse().expect("address"),
+        )));
+        assert_eq!(
+            client_address(&settings, peer, &headers).as_deref(),
+            Some("127.0.0.1"),
+            "the header counts only when configured"
+        );
+        settings.client_ip_header = Some(header::HeaderName::from_static("x-forwarded-for"));
+        assert_eq!(
+            client_address(&settings, peer, &headers).as_deref(),
+            Some("198.51.100.7"),
+            "the entry the proxy added"
+        );
+        assert_eq!(client_address(&settings, None, &HeaderMap::new()), None);
+    }
 }
