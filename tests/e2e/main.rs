@@ -6,6 +6,7 @@ mod access;
 mod calendar;
 mod cli;
 mod directory;
+mod funding;
 mod http;
 mod invitations;
 mod mail;

@@ -117,6 +117,29 @@ pub fn cli_ok(db: &TestDb, args: &[&str]) -> String {
     out
 }
 
+/// Runs a CLI command with extra environment settings; it must succeed.
+pub fn cli_env(db: &TestDb, args: &[&str], env: &[(&str, &str)]) -> String {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_netzwerk"));
+    cmd.args(args)
+        .env("NETZWERK__DATABASE__URL", &db.url)
+        .env("NETZWERK__LOG__LEVEL", "warn")
+        .current_dir(db.dir())
+        .stdin(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("netzwerk runs");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
+    assert!(
+        out.status.success(),
+        "netzwerk {args:?} failed:\n{stdout}\n{stderr}"
+    );
+    stdout
+}
+
 /// A running `netzwerk serve`, stopped when dropped.
 pub struct Hub {
     child: Child,

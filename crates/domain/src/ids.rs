@@ -71,6 +71,18 @@ id_type!(
     MeetingSeriesId
 );
 id_type!(
+    /// Identifies a funding feed.
+    FundingSourceId
+);
+id_type!(
+    /// Identifies a funding opportunity.
+    FundingOpportunityId
+);
+id_type!(
+    /// Identifies a digest subscription.
+    SubscriptionId
+);
+id_type!(
     /// Identifies a guest's request to attend a meeting.
     GuestRequestId
 );

@@ -150,3 +150,40 @@ mod tests {
         assert_eq!(codes, ["ar", "tr", "en"]);
     }
 }
+
+/// The languages the Hub's e-mails are written in: German for `de`, English for every
+/// other preference (the network's lingua franca for those who do not read German).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailLanguage {
+    /// German.
+    De,
+    /// English.
+    En,
+}
+
+impl MailLanguage {
+    /// German for `de`, English for everything else.
+    pub fn of(code: &str) -> Self {
+        if code.trim().eq_ignore_ascii_case("de") {
+            MailLanguage::De
+        } else {
+            MailLanguage::En
+        }
+    }
+
+    /// ISO 639-1 code.
+    pub fn code(self) -> &'static str {
+        match self {
+            MailLanguage::De => "de",
+            MailLanguage::En => "en",
+        }
+    }
+
+    /// The German or the English text.
+    pub fn pick(self, de: &'static str, en: &'static str) -> &'static str {
+        match self {
+            MailLanguage::De => de,
+            MailLanguage::En => en,
+        }
+    }
+}

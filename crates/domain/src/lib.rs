@@ -12,6 +12,7 @@ pub mod contact;
 pub mod email;
 pub mod error;
 pub mod event;
+pub mod funding;
 pub mod ids;
 pub mod language;
 pub mod location;

@@ -51,8 +51,61 @@ enum Command {
     /// Network meetings: housekeeping.
     #[command(subcommand)]
     Meetings(MeetingsCommand),
+    /// Funding news: follow funding feeds, poll them, read a feed file.
+    #[command(subcommand)]
+    Funding(FundingCommand),
+    /// Weekly funding digests.
+    #[command(subcommand)]
+    Digest(DigestCommand),
     /// Print the GraphQL schema (SDL), as checked in at graphql/schema.graphql.
     Schema,
+}
+
+#[derive(Debug, Subcommand)]
+enum FundingCommand {
+    /// Follow a funding feed (RSS 2.0, Atom 1.0, JSON Feed 1.1 or an iCalendar of deadlines).
+    AddSource {
+        /// The feed's http(s) URL.
+        url: String,
+        /// Who funds (default: the feed's host name).
+        #[arg(long, value_name = "NAME")]
+        funder: Option<String>,
+        /// Minutes between polls (default: funding.default_interval_minutes).
+        #[arg(long, value_name = "MINUTES")]
+        interval: Option<u32>,
+        /// A topic every item gets (repeatable), e.g. youth.
+        #[arg(long = "topic", value_name = "TOPIC")]
+        topics: Vec<String>,
+        /// The area funded when an item names none: treptow_koepenick, berlin, federal, eu.
+        #[arg(long, value_name = "REGION")]
+        region: Option<String>,
+    },
+    /// Poll every funding feed that is due, once (`serve` does this in the background).
+    Poll {
+        /// Poll every feed now, due or not.
+        #[arg(long)]
+        all: bool,
+    },
+    /// List the funding feeds with their health.
+    Sources,
+    /// Read a feed file without storing anything; prints the normalised items as JSON.
+    Parse {
+        /// The feed file.
+        file: std::path::PathBuf,
+        /// Funder to assume.
+        #[arg(long, value_name = "NAME", default_value = "unknown")]
+        funder: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DigestCommand {
+    /// Render and queue every due weekly digest (a week after the last one).
+    Send {
+        /// Only render and print them; queue nothing, record nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -295,6 +348,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Apikey(cmd) => apikey(&settings, cmd),
         Command::Calendar(cmd) => calendar(&settings, cmd),
         Command::Mail(cmd) => mail(&settings, cmd),
+        Command::Funding(cmd) => funding_cmd(&settings, cmd),
+        Command::Digest(DigestCommand::Send { dry_run }) => digest_cmd(&settings, dry_run),
         Command::Meetings(MeetingsCommand::PurgeGuests { days }) => {
             let db = open(&settings)?;
             db.ensure_migrated()?;
@@ -442,6 +497,13 @@ fn serve(mut settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("while starting the async runtime")?;
+    let funding_poller = settings.funding.poll.then(|| {
+        (
+            background_db.clone(),
+            crate::fetch::Fetcher::new(settings.fetch_settings()),
+            settings.calendar_limits(),
+        )
+    });
     let poller = settings.calendar.poll.then(|| {
         (
             background_db.clone(),
@@ -495,6 +557,21 @@ fn serve(mut settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
                 }
             });
         }
+        if let Some((db, fetcher, limits)) = funding_poller {
+            // Polls funding feeds that are due; claimed through the database like
+            // calendar feeds.
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+                loop {
+                    tick.tick().await;
+                    if let Err(e) =
+                        crate::funding_sync::poll_due(&db, &fetcher, &limits, false).await
+                    {
+                        tracing::warn!(error = %e, "funding polling failed");
+                    }
+                }
+            });
+        }
         if let Some((db, fetcher, limits)) = poller {
             // Polls feeds that are due; each feed is claimed through the database, so
             // several replicas never poll the same feed at once.
@@ -524,6 +601,213 @@ fn serve(mut settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
         .await
         .context("while serving")
     })
+}
+
+fn funding_cmd(settings: &Settings, cmd: FundingCommand) -> anyhow::Result<()> {
+    use netzwerk_storage::funding;
+
+    if let FundingCommand::Parse { file, funder } = &cmd {
+        let bytes =
+            std::fs::read(file).with_context(|| format!("while reading {}", file.display()))?;
+        let (items, mut issues) =
+            crate::funding_sync::items_of(&bytes, None, &settings.file_limits())
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+        let source = funding::FundingSource {
+            id: netzwerk_domain::ids::FundingSourceId::generate(),
+            url: String::new(),
+            funder: funder.clone(),
+            topics: Vec::new(),
+            region: None,
+            interval_minutes: 0,
+            etag: None,
+            last_modified_header: None,
+            next_fetch_at: chrono::Utc::now(),
+            last_fetched_at: None,
+            last_success_at: None,
+            last_error: None,
+            consecutive_failures: 0,
+            item_count: 0,
+            rejected_count: 0,
+            issues: None,
+        };
+        let normalised = crate::funding_sync::normalise_all(&source, &items, &mut issues);
+        let raw_of: std::collections::HashMap<&str, &netzwerk_funding_news::RawItem> =
+            items.iter().map(|i| (i.guid.as_str(), i)).collect();
+        let out: Vec<serde_json::Value> = normalised
+            .iter()
+            .filter_map(|n| raw_of.get(n.guid.as_str()).map(|raw| (*raw, n)))
+            .map(|(raw, n)| {
+                let o = &n.opportunity;
+                serde_json::json!({
+                    "guid": raw.guid,
+                    "title": raw.title,
+                    "link": raw.link,
+                    "published": raw.published.map(|t| t.to_rfc3339()),
+                    "updated": raw.updated.map(|t| t.to_rfc3339()),
+                    "deadlines": match &o.deadline {
+                        netzwerk_domain::funding::Deadline::Dates(d) => d.iter().map(ToString::to_string).collect(),
+                        _ => Vec::new(),
+                    },
+                    "deadlineKind": o.deadline.kind(),
+                    "amountMin": o.amount.as_ref().and_then(|a| a.min),
+                    "amountMax": o.amount.as_ref().and_then(|a| a.max),
+                    "topics": o.topics.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
+                    "region": o.region.map(|r| r.as_str()),
+                })
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "items": out, "issues": issues }))?
+        );
+        return Ok(());
+    }
+    let db = open(settings)?;
+    db.ensure_migrated()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("while starting the async runtime")?;
+    match cmd {
+        FundingCommand::AddSource {
+            url,
+            funder,
+            interval,
+            topics,
+            region,
+        } => {
+            let url = netzwerk_domain::error::url(&url).map_err(|e| anyhow::anyhow!("URL: {e}"))?;
+            let funder = match funder {
+                Some(f) => netzwerk_domain::error::required_text(&f, 200)
+                    .map_err(|e| anyhow::anyhow!("--funder: {e}"))?,
+                None => url
+                    .split("://")
+                    .nth(1)
+                    .and_then(|r| r.split(['/', ':', '?']).next())
+                    .unwrap_or("unknown")
+                    .trim_start_matches("www.")
+                    .to_owned(),
+            };
+            let interval = interval.unwrap_or(settings.funding.default_interval_minutes);
+            if !(5..=10_080).contains(&interval) {
+                bail!("--interval: must be 5 to 10080 minutes, got {interval}");
+            }
+            let topics = topics
+                .iter()
+                .map(|t| {
+                    netzwerk_domain::organisation::Topic::parse(t)
+                        .map_err(|e| anyhow::anyhow!("--topic: {e}"))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let region = region
+                .map(|r| {
+                    netzwerk_domain::funding::FundingRegion::parse(&r)
+                        .map_err(|e| anyhow::anyhow!("--region: {e}"))
+                })
+                .transpose()?;
+            let minutes = i32::try_from(interval).unwrap_or(360);
+            let s = db.run_blocking(move |c| {
+                funding::add_source(c, "cli", &url, &funder, &topics, region, minutes)
+            })?;
+            println!(
+                "following {} ({}) every {} min as {}",
+                s.url, s.funder, s.interval_minutes, s.id
+            );
+        }
+        FundingCommand::Poll { all } => {
+            let fetcher = crate::fetch::Fetcher::new(settings.fetch_settings());
+            let limits = settings.calendar_limits();
+            let summary =
+                runtime.block_on(crate::funding_sync::poll_due(&db, &fetcher, &limits, all))?;
+            println!(
+                "polled {} feeds: {} not modified, {} failed",
+                summary.polled,
+                summary.not_modified,
+                summary.errors.len()
+            );
+            for (url, report, health) in &summary.synced {
+                println!(
+                    "{url}: {report}; {} taken, {} left out",
+                    health.taken, health.rejected
+                );
+                for issue in &health.issues {
+                    println!("  {issue}");
+                }
+            }
+            for (url, e) in &summary.errors {
+                println!("{url}: failed: {e}");
+            }
+        }
+        FundingCommand::Sources => {
+            for s in db.run_blocking(funding::sources)? {
+                let health = match (&s.last_error, s.last_success_at) {
+                    (Some(e), _) => format!("failing ({} in a row): {e}", s.consecutive_failures),
+                    (None, Some(t)) => format!(
+                        "ok, last success {t}, {} items, {} left out",
+                        s.item_count, s.rejected_count
+                    ),
+                    (None, None) => "not polled yet".to_owned(),
+                };
+                println!(
+                    "{}  {}  {}  every {} min  next {}  {}",
+                    s.id, s.url, s.funder, s.interval_minutes, s.next_fetch_at, health
+                );
+            }
+        }
+        FundingCommand::Parse { .. } => {}
+    }
+    Ok(())
+}
+
+fn digest_cmd(settings: &Settings, dry_run: bool) -> anyhow::Result<()> {
+    let db = open(settings)?;
+    db.ensure_migrated()?;
+    let schema = build_schema(
+        db.clone(),
+        SchemaSettings {
+            meetings: meeting_settings(settings)?,
+            ..SchemaSettings::default()
+        },
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("while starting the async runtime")?;
+    let meetings = meeting_settings(settings)?;
+    let round = runtime.block_on(crate::digest::send_due(&schema, &db, &meetings, dry_run))?;
+    for p in &round.prepared {
+        println!(
+            "{} {} <{}>: {} ({} new, {} deadlines)",
+            if dry_run {
+                "would send to"
+            } else {
+                "queued for"
+            },
+            p.subscription.name,
+            p.subscription.email,
+            p.rendered.subject,
+            p.counts.0,
+            p.counts.1
+        );
+        if dry_run {
+            println!("{}", p.rendered.text);
+        }
+    }
+    println!(
+        "{} digests {}, {} with nothing to tell skipped, {} failed",
+        round.prepared.len(),
+        if dry_run {
+            "rendered (dry run: nothing queued)"
+        } else {
+            "queued"
+        },
+        round.empty,
+        round.errors.len()
+    );
+    for (to, e) in &round.errors {
+        println!("{to}: {e}");
+    }
+    Ok(())
 }
 
 /// What meeting e-mails and guest requests take from the configuration.
@@ -792,6 +1076,7 @@ fn mail(settings: &Settings, cmd: MailCommand) -> anyhow::Result<()> {
                 body_text: "Diese Nachricht prüft die E-Mail-Einstellungen des Netzwerk Hub.\n\nThis message checks the Netzwerk Hub's e-mail settings.\n".into(),
                 body_html: Some("<p>Diese Nachricht prüft die E-Mail-Einstellungen des Netzwerk Hub.</p><p lang=\"en\">This message checks the Netzwerk Hub's e-mail settings.</p>".into()),
                 attachment: None,
+                list_unsubscribe: None,
             };
             let id = runtime.block_on(crate::mail::enqueue(&db, mailer.domain(), msg))?;
             println!("queued test message {id} to {to}");

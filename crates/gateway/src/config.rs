@@ -38,6 +38,10 @@ default_interval_minutes = 60
 max_events_per_feed = 100000
 max_file_bytes = 268435456
 
+[funding]
+poll = true
+default_interval_minutes = 360
+
 [mail]
 from = "Netzwerk Hub <netzwerk-hub@localhost>"
 smtp_host = "127.0.0.1"
@@ -77,6 +81,8 @@ pub struct Settings {
     pub fetch: FetchConfig,
     /// Calendar feeds.
     pub calendar: CalendarConfig,
+    /// Funding feeds.
+    pub funding: FundingConfig,
     /// Outgoing e-mail.
     pub mail: MailConfig,
     /// Network meetings: invitations and guests.
@@ -147,6 +153,16 @@ pub struct CalendarConfig {
     pub max_events_per_feed: usize,
     /// Largest file `calendar import` reads from disk (downloads are capped by fetch.max_bytes).
     pub max_file_bytes: usize,
+}
+
+/// `[funding]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FundingConfig {
+    /// Poll funding feeds in the background while serving.
+    pub poll: bool,
+    /// Poll interval of a feed added without --interval.
+    pub default_interval_minutes: u32,
 }
 
 /// `[mail]`
@@ -275,6 +291,12 @@ impl Settings {
             bail!(
                 "fetch.timeout_seconds: must be 1 to 600, got {}",
                 self.fetch.timeout_seconds
+            );
+        }
+        if !(5..=10_080).contains(&self.funding.default_interval_minutes) {
+            bail!(
+                "funding.default_interval_minutes: must be 5 to 10080, got {}",
+                self.funding.default_interval_minutes
             );
         }
         if self.calendar.default_interval_minutes == 0 {

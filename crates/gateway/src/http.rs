@@ -85,6 +85,16 @@ pub fn router(schema: HubSchema, db: Database, settings: HttpSettings) -> Router
             "/guests/confirm",
             get(guest_confirm_page).post(guest_confirm),
         )
+        .route("/feeds/funding.xml", get(crate::feeds::all))
+        .route("/feeds/funding/{file}", get(crate::feeds::organisation))
+        .route(
+            "/digest/confirm",
+            get(crate::feeds::confirm_page).post(crate::feeds::confirm),
+        )
+        .route(
+            "/digest/unsubscribe",
+            get(crate::feeds::unsubscribe_page).post(crate::feeds::unsubscribe),
+        )
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .layer(DefaultBodyLimit::max(limit))
@@ -94,13 +104,19 @@ pub fn router(schema: HubSchema, db: Database, settings: HttpSettings) -> Router
 }
 
 impl AppState {
+    /// The schema.
+    pub fn schema(&self) -> &HubSchema {
+        &self.schema
+    }
+
     /// The database.
     pub fn db(&self) -> &Database {
         &self.db
     }
 }
 
-fn page(status: StatusCode, body: &str) -> Response {
+/// A small HTML page (confirmation and unsubscribe links).
+pub(crate) fn page(status: StatusCode, body: &str) -> Response {
     (
         status,
         [(header::CACHE_CONTROL, "no-store")],
@@ -114,7 +130,8 @@ fn page(status: StatusCode, body: &str) -> Response {
         .into_response()
 }
 
-fn token_of(raw: &str) -> Option<String> {
+/// The `token` of a query string or form body, if it looks like one.
+pub(crate) fn token_of(raw: &str) -> Option<String> {
     form_pairs(raw)
         .into_iter()
         .find(|(k, _)| k == "token")

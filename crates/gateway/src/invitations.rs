@@ -55,39 +55,8 @@ impl Default for MeetingSettings {
     }
 }
 
-/// The two languages meeting e-mails are written in; any other preference gets English.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    /// German.
-    De,
-    /// English.
-    En,
-}
-
-impl Lang {
-    /// German for `de`, English for everything else.
-    pub fn of(code: &str) -> Self {
-        if code.eq_ignore_ascii_case("de") {
-            Lang::De
-        } else {
-            Lang::En
-        }
-    }
-
-    fn code(self) -> &'static str {
-        match self {
-            Lang::De => "de",
-            Lang::En => "en",
-        }
-    }
-
-    fn pick(self, de: &'static str, en: &'static str) -> &'static str {
-        match self {
-            Lang::De => de,
-            Lang::En => en,
-        }
-    }
-}
+/// The language of an e-mail: German for `de`, English otherwise.
+pub use netzwerk_domain::language::MailLanguage as Lang;
 
 /// A meeting with everything its e-mails and calendar entries show.
 #[derive(Debug, Clone)]
@@ -508,6 +477,7 @@ pub fn meeting_message(
             ),
             ics,
         )),
+        list_unsubscribe: None,
     }
 }
 
@@ -660,6 +630,7 @@ pub fn guest_confirmation(
         body_html: Some(html_of(lang, &text)),
         body_text: text,
         attachment: None,
+        list_unsubscribe: None,
     }
 }
 
@@ -692,6 +663,7 @@ pub fn guest_declined(
         body_html: Some(html_of(lang, &text)),
         body_text: text,
         attachment: None,
+        list_unsubscribe: None,
     }
 }
 

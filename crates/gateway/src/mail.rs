@@ -4,7 +4,7 @@
 //! resend after a crash between "accepted" and "recorded" can be recognised.
 
 use chrono::{Duration, Utc};
-use lettre::message::header::{ContentType, MessageId};
+use lettre::message::header::{ContentType, HeaderName, HeaderValue, MessageId};
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message as Email, Tokio1Executor};
@@ -115,11 +115,24 @@ impl Mailer {
             }
             None => body,
         };
-        Email::builder()
+        let mut builder = Email::builder()
             .from(self.from.clone())
             .to(to)
             .subject(c.subject.clone())
-            .header(MessageId::from(m.message_id.clone()))
+            .header(MessageId::from(m.message_id.clone()));
+        if let Some(url) = &c.list_unsubscribe {
+            // RFC 2369 and RFC 8058: mail programs offer one-click unsubscribing.
+            builder = builder
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                    format!("<{url}>"),
+                ))
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                    "List-Unsubscribe=One-Click".to_owned(),
+                ));
+        }
+        builder
             .multipart(body)
             .map_err(|e| format!("cannot build the message: {e}"))
     }

@@ -28,6 +28,10 @@ pub enum EntityKind {
     CalendarSource,
     /// A network meeting.
     Meeting,
+    /// A funding feed.
+    FundingSource,
+    /// A funding opportunity.
+    FundingOpportunity,
 }
 
 impl EntityKind {
@@ -43,6 +47,8 @@ impl EntityKind {
             EntityKind::Event => "event",
             EntityKind::CalendarSource => "calendar_source",
             EntityKind::Meeting => "meeting",
+            EntityKind::FundingSource => "funding_source",
+            EntityKind::FundingOpportunity => "funding_opportunity",
         }
     }
 }

@@ -64,6 +64,8 @@ pub struct NewMessage {
     pub body_html: Option<String>,
     /// An attachment: file name, content type, content.
     pub attachment: Option<(String, String, String)>,
+    /// `List-Unsubscribe` URL (digests and newsletters).
+    pub list_unsubscribe: Option<String>,
 }
 
 /// A stored message.
@@ -109,6 +111,7 @@ struct Row {
     last_error: Option<String>,
     created_at: NaiveDateTime,
     sent_at: Option<NaiveDateTime>,
+    list_unsubscribe: Option<String>,
 }
 
 fn from_row(r: Row) -> Result<Message> {
@@ -127,6 +130,7 @@ fn from_row(r: Row) -> Result<Message> {
             body_text: r.body_text,
             body_html: r.body_html,
             attachment,
+            list_unsubscribe: r.list_unsubscribe,
         },
         state: State::parse(&r.state)?,
         attempts: r.attempts,
@@ -163,6 +167,7 @@ pub fn enqueue(conn: &mut AnyConnection, msg: &NewMessage, domain: &str) -> Resu
             ob::attempts.eq(0),
             ob::next_attempt_at.eq(now),
             ob::created_at.eq(now),
+            ob::list_unsubscribe.eq(msg.list_unsubscribe.as_deref()),
         ))
         .execute(conn)?;
     Ok(id)

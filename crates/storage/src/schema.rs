@@ -155,6 +155,100 @@ diesel::table! {
 }
 
 diesel::table! {
+    funding_deadlines (opportunity_id, deadline) {
+        opportunity_id -> Text,
+        deadline -> Date,
+    }
+}
+
+diesel::table! {
+    funding_links (id) {
+        id -> Text,
+        opportunity_id -> Text,
+        source_id -> Nullable<Text>,
+        guid -> Text,
+        url -> Text,
+        title -> Text,
+        first_seen_at -> Timestamp,
+        last_seen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    funding_opportunities (id) {
+        id -> Text,
+        title -> Text,
+        summary -> Nullable<Text>,
+        url -> Nullable<Text>,
+        url_key -> Nullable<Text>,
+        funder -> Text,
+        funder_key -> Text,
+        programme -> Nullable<Text>,
+        status -> Text,
+        deadline_kind -> Text,
+        last_deadline -> Nullable<Date>,
+        amount_min -> Nullable<BigInt>,
+        amount_max -> Nullable<BigInt>,
+        currency -> Nullable<Text>,
+        region -> Nullable<Text>,
+        applicants -> Text,
+        search_text -> Text,
+        published_at -> Nullable<Timestamp>,
+        changed_at -> Nullable<Timestamp>,
+        first_seen_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        posted_by_organisation_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    funding_sources (id) {
+        id -> Text,
+        url -> Text,
+        funder -> Text,
+        topics -> Text,
+        region -> Nullable<Text>,
+        interval_minutes -> Integer,
+        etag -> Nullable<Text>,
+        last_modified_header -> Nullable<Text>,
+        next_fetch_at -> Timestamp,
+        last_fetched_at -> Nullable<Timestamp>,
+        last_success_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        consecutive_failures -> Integer,
+        item_count -> Integer,
+        rejected_count -> Integer,
+        issues -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    funding_subscriptions (id) {
+        id -> Text,
+        email -> Text,
+        name -> Text,
+        language -> Text,
+        organisation_id -> Nullable<Text>,
+        topics -> Text,
+        confirm_hash -> Text,
+        unsubscribe_token -> Text,
+        confirmed_at -> Nullable<Timestamp>,
+        last_digest_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    funding_topics (opportunity_id, topic) {
+        opportunity_id -> Text,
+        topic -> Text,
+    }
+}
+
+diesel::table! {
     guest_requests (id) {
         id -> Text,
         meeting_id -> Text,
@@ -311,6 +405,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        list_unsubscribe -> Nullable<Text>,
     }
 }
 
@@ -431,6 +526,12 @@ diesel::joinable!(meetings -> meeting_series (series_id));
 diesel::joinable!(meetings -> organisations (host_organisation_id));
 diesel::joinable!(opening_hours -> services (service_id));
 diesel::joinable!(organisation_identifiers -> organisations (organisation_id));
+diesel::joinable!(funding_deadlines -> funding_opportunities (opportunity_id));
+diesel::joinable!(funding_links -> funding_opportunities (opportunity_id));
+diesel::joinable!(funding_links -> funding_sources (source_id));
+diesel::joinable!(funding_opportunities -> organisations (posted_by_organisation_id));
+diesel::joinable!(funding_subscriptions -> organisations (organisation_id));
+diesel::joinable!(funding_topics -> funding_opportunities (opportunity_id));
 diesel::joinable!(guest_requests -> meetings (meeting_id));
 diesel::joinable!(meeting_invitations -> meetings (meeting_id));
 diesel::joinable!(representatives -> organisations (organisation_id));
@@ -456,6 +557,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     event_overrides,
     event_target_groups,
     events,
+    funding_deadlines,
+    funding_links,
+    funding_opportunities,
+    funding_sources,
+    funding_subscriptions,
+    funding_topics,
     guest_requests,
     locations,
     meeting_host_declines,

@@ -60,6 +60,7 @@ fn diesel_type(db_type: &str) -> String {
     match db_type.to_ascii_lowercase().as_str() {
         "text" => "Text",
         "integer" => "Integer",
+        "bigint" => "BigInt",
         "double" | "double precision" => "Double",
         "boolean" => "Bool",
         "timestamp" | "timestamp without time zone" => "Timestamp",

@@ -5,6 +5,7 @@ mod connection;
 mod enums;
 pub mod error;
 mod events;
+mod funding;
 mod guests;
 mod inputs;
 mod loaders;
@@ -35,6 +36,7 @@ pub struct Query(
     events::EventQuery,
     meetings::MeetingQuery,
     guests::GuestQuery,
+    funding::FundingQuery,
     outbox::OutboxQuery,
 );
 
@@ -45,6 +47,7 @@ pub struct Mutation(
     events::EventMutation,
     meetings::MeetingMutation,
     guests::GuestMutation,
+    funding::FundingMutation,
 );
 
 /// Settings the schema needs at run time.

@@ -1,0 +1,249 @@
+//! Weekly funding digests: for each confirmed subscription whose last digest is a
+//! week old, the persisted query `graphql/persisted/funding-digest.graphql` runs
+//! against the Hub's own schema (new matches since the last digest, deadlines in the
+//! next 30 days), a template renders it (text + HTML, German or English), and the
+//! e-mail goes through the outbox with a `List-Unsubscribe` header — queued in the
+//! same transaction that records the digest as sent, so none goes twice.
+
+use chrono::{DateTime, Duration, Utc};
+use netzwerk_domain::access::Actor;
+use netzwerk_domain::language::LanguagePreference;
+use netzwerk_funding_news::render::{self, Digest, Item, Lang, Rendered};
+use netzwerk_storage::funding::{self, Subscription};
+use netzwerk_storage::outbox::{self, NewMessage};
+use netzwerk_storage::{Database, StorageError};
+use serde_json::{Value, json};
+
+use crate::graphql::{HubSchema, Viewer, request_data};
+use crate::invitations::MeetingSettings;
+
+/// The persisted funding queries, as checked in (operations `FundingDigest` and
+/// `FundingFeed`).
+pub const FUNDING_QUERIES: &str = include_str!("../../../graphql/persisted/funding.graphql");
+
+/// Runs a query against the Hub's own schema as an anonymous reader; errors name the
+/// query's problem.
+pub async fn run_query(
+    schema: &HubSchema,
+    db: &Database,
+    operation: &str,
+    variables: Value,
+) -> Result<Value, String> {
+    let viewer = Viewer {
+        actor: Actor::Anonymous,
+        languages: std::sync::Arc::new(LanguagePreference::default()),
+        token: None,
+        client: None,
+    };
+    let (viewer, loader) = request_data(db, viewer);
+    let request = async_graphql::Request::new(FUNDING_QUERIES)
+        .operation_name(operation)
+        .variables(async_graphql::Variables::from_json(variables))
+        .data(viewer)
+        .data(loader);
+    let response = schema.execute(request).await;
+    if let Some(e) = response.errors.first() {
+        return Err(e.message.clone());
+    }
+    response.data.into_json().map_err(|e| e.to_string())
+}
+
+/// The nodes of a connection in a query result as template items.
+pub fn items(data: &Value, field: &str) -> Result<Vec<Item>, String> {
+    let nodes = data[field]["nodes"].as_array().cloned().unwrap_or_default();
+    nodes
+        .into_iter()
+        .map(|mut n| {
+            let reasons = n["match"]["reasons"].clone();
+            if let Some(o) = n.as_object_mut() {
+                o.insert(
+                    "reasons".into(),
+                    if reasons.is_array() {
+                        reasons
+                    } else {
+                        json!([])
+                    },
+                );
+            }
+            serde_json::from_value(n).map_err(|e| format!("{field}: {e}"))
+        })
+        .collect()
+}
+
+/// The double opt-in e-mail of a subscription.
+pub fn confirmation(s: &Subscription, token: &str, settings: &MeetingSettings) -> NewMessage {
+    let lang = Lang::of(&s.language);
+    let link = format!("{}/digest/confirm?token={token}", settings.public_url);
+    let text = match lang {
+        Lang::De => format!(
+            "Guten Tag {},\n\nbitte bestätigen Sie Ihr Abonnement der wöchentlichen Fördermittel-Übersicht:\n\n{link}\n\nWenn Sie das nicht angefordert haben, ignorieren Sie diese E-Mail.\n\n{}\n",
+            s.name, settings.organiser_name
+        ),
+        Lang::En => format!(
+            "Dear {},\n\nplease confirm your subscription to the weekly funding digest:\n\n{link}\n\nIf you did not ask for it, ignore this e-mail.\n\n{}\n",
+            s.name, settings.organiser_name
+        ),
+    };
+    NewMessage {
+        purpose: "digest_confirmation".into(),
+        recipient: s.email.clone(),
+        recipient_name: Some(s.name.clone()),
+        subject: match lang {
+            Lang::De => "Bitte bestätigen: Fördermittel-Übersicht".into(),
+            Lang::En => "Please confirm: funding digest".into(),
+        },
+        body_html: Some(format!(
+            "<!DOCTYPE html><html lang=\"{}\"><body><p>{}</p></body></html>",
+            if lang == Lang::De { "de" } else { "en" },
+            text.replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+                .replace("\n\n", "</p><p>")
+        )),
+        body_text: text,
+        attachment: None,
+        list_unsubscribe: None,
+    }
+}
+
+/// One digest, ready to queue.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The subscription.
+    pub subscription: Subscription,
+    /// The e-mail's parts.
+    pub rendered: Rendered,
+    /// New matches and upcoming deadlines.
+    pub counts: (usize, usize),
+    /// Unsubscribe link.
+    pub unsubscribe_url: String,
+}
+
+/// Renders the digest of one subscription at `now`.
+pub async fn prepare(
+    schema: &HubSchema,
+    db: &Database,
+    s: &Subscription,
+    settings: &MeetingSettings,
+    now: DateTime<Utc>,
+) -> Result<Prepared, String> {
+    let since = s.last_digest_at.unwrap_or(now - Duration::days(7));
+    let until = (now + Duration::days(30)).date_naive();
+    let org = s.organisation_id;
+    let organisation = match org {
+        Some(o) => Some(
+            db.run(move |c| netzwerk_storage::organisations::get(c, o))
+                .await
+                .map_err(|e| e.to_string())?
+                .value
+                .name,
+        ),
+        None => None,
+    };
+    let topics: Vec<String> = s
+        .topics
+        .iter()
+        .map(|t| t.as_str().to_ascii_uppercase())
+        .collect();
+    let data = run_query(
+        schema,
+        db,
+        "FundingDigest",
+        json!({
+            "organisation": org.map(|o| o.to_string()),
+            "topics": if topics.is_empty() { Value::Null } else { json!(topics) },
+            "since": since.to_rfc3339(),
+            "until": until.to_string(),
+        }),
+    )
+    .await?;
+    let new_matches = items(&data, "newMatches")?;
+    let upcoming = items(&data, "upcoming")?;
+    let unsubscribe_url = format!(
+        "{}/digest/unsubscribe?token={}",
+        settings.public_url, s.unsubscribe_token
+    );
+    let counts = (new_matches.len(), upcoming.len());
+    let rendered = render::render_digest(&Digest {
+        recipient_name: s.name.clone(),
+        organisation,
+        new_matches,
+        upcoming,
+        unsubscribe_url: unsubscribe_url.clone(),
+        lang: Lang::of(&s.language),
+    });
+    Ok(Prepared {
+        subscription: s.clone(),
+        rendered,
+        counts,
+        unsubscribe_url,
+    })
+}
+
+/// What a digest round did.
+#[derive(Debug, Default)]
+pub struct DigestRound {
+    /// Digests rendered (and, unless a dry run, queued).
+    pub prepared: Vec<Prepared>,
+    /// Subscriptions with nothing new and no deadline, skipped.
+    pub empty: usize,
+    /// Failures, by address.
+    pub errors: Vec<(String, String)>,
+}
+
+/// Renders every due digest; unless `dry_run`, queues each and records it as sent.
+pub async fn send_due(
+    schema: &HubSchema,
+    db: &Database,
+    settings: &MeetingSettings,
+    dry_run: bool,
+) -> Result<DigestRound, StorageError> {
+    let now = Utc::now();
+    let due = db
+        .run(move |c| funding::due_subscriptions(c, now - Duration::days(7)))
+        .await?;
+    let mut round = DigestRound::default();
+    for s in due {
+        let prepared = match prepare(schema, db, &s, settings, now).await {
+            Ok(p) => p,
+            Err(e) => {
+                round.errors.push((s.email.clone(), e));
+                continue;
+            }
+        };
+        if prepared.counts == (0, 0) {
+            round.empty += 1;
+            continue;
+        }
+        if !dry_run {
+            let msg = NewMessage {
+                purpose: "funding_digest".into(),
+                recipient: s.email.clone(),
+                recipient_name: Some(s.name.clone()),
+                subject: prepared.rendered.subject.clone(),
+                body_text: prepared.rendered.text.clone(),
+                body_html: Some(prepared.rendered.html.clone()),
+                attachment: None,
+                list_unsubscribe: Some(prepared.unsubscribe_url.clone()),
+            };
+            let (sub, domain) = (s.clone(), settings.domain.clone());
+            let claimed = db
+                .write(move |c| {
+                    netzwerk_storage::transaction(c, |c| {
+                        if !funding::mark_digest_sent(c, &sub, now)? {
+                            return Ok(false);
+                        }
+                        outbox::enqueue(c, &msg, &domain)?;
+                        Ok::<_, StorageError>(true)
+                    })
+                })
+                .await?;
+            if !claimed {
+                // Another sender took this one between reading and queueing.
+                continue;
+            }
+        }
+        round.prepared.push(prepared);
+    }
+    Ok(round)
+}

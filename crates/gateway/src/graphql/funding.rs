@@ -1,0 +1,875 @@
+//! Funding opportunities in the API: search with filters, facet counts and matching
+//! to an organisation (with reasons); postings by members; feeds (coordinator); digest
+//! subscriptions with double opt-in.
+
+use std::collections::BTreeMap;
+
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+use netzwerk_domain::ValidationError;
+use netzwerk_domain::access::Actor;
+use netzwerk_domain::funding::{
+    Deadline, FundingRegion as DRegion, Interests, OpportunityInput, match_score,
+};
+use netzwerk_domain::ids::{FundingOpportunityId, OrganisationId};
+use netzwerk_storage::funding::{self, OpportunityFilter, OpportunityRecord, SourceLink};
+use netzwerk_storage::{AnyConnection, StorageError};
+
+use super::SchemaSettings;
+use super::connection::{Cursor, window};
+use super::enums::{LegalStatus, Topic, into_domain};
+use super::error::{ApiResult, storage, validation};
+use super::mutation::{check, label, must_sign_in, prefs, valid};
+use super::objects::{Organisation, organisation_of, viewer};
+use super::query::{db, parse_id};
+use crate::auth::{new_secret, secret_hash};
+
+/// Where a call stands.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FundingStatus {
+    /// Announced, not open yet.
+    Forecast,
+    /// Applications accepted.
+    Open,
+    /// Over.
+    Closed,
+}
+
+impl From<netzwerk_domain::funding::FundingStatus> for FundingStatus {
+    fn from(s: netzwerk_domain::funding::FundingStatus) -> Self {
+        use netzwerk_domain::funding::FundingStatus as S;
+        match s {
+            S::Forecast => Self::Forecast,
+            S::Open => Self::Open,
+            S::Closed => Self::Closed,
+        }
+    }
+}
+
+impl From<FundingStatus> for netzwerk_domain::funding::FundingStatus {
+    fn from(s: FundingStatus) -> Self {
+        match s {
+            FundingStatus::Forecast => Self::Forecast,
+            FundingStatus::Open => Self::Open,
+            FundingStatus::Closed => Self::Closed,
+        }
+    }
+}
+
+/// The area a programme funds.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FundingRegion {
+    /// The district.
+    TreptowKoepenick,
+    /// Land Berlin.
+    Berlin,
+    /// Germany.
+    Federal,
+    /// The European Union.
+    Eu,
+}
+
+impl From<DRegion> for FundingRegion {
+    fn from(r: DRegion) -> Self {
+        match r {
+            DRegion::TreptowKoepenick => Self::TreptowKoepenick,
+            DRegion::Berlin => Self::Berlin,
+            DRegion::Federal => Self::Federal,
+            DRegion::Eu => Self::Eu,
+        }
+    }
+}
+
+impl From<FundingRegion> for DRegion {
+    fn from(r: FundingRegion) -> Self {
+        match r {
+            FundingRegion::TreptowKoepenick => Self::TreptowKoepenick,
+            FundingRegion::Berlin => Self::Berlin,
+            FundingRegion::Federal => Self::Federal,
+            FundingRegion::Eu => Self::Eu,
+        }
+    }
+}
+
+/// How the deadline is given.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeadlineKind {
+    /// Not stated.
+    Unknown,
+    /// Any time ("laufend").
+    Rolling,
+    /// One date.
+    Date,
+    /// Several rounds.
+    Rounds,
+}
+
+/// Why an opportunity fits an organisation.
+#[derive(SimpleObject, Clone)]
+pub struct FundingMatch {
+    /// Higher is better.
+    pub score: i32,
+    /// E.g. "topic youth", "region Berlin", "open to e.V.".
+    pub reasons: Vec<String>,
+}
+
+/// A feed item or posting behind an opportunity.
+#[derive(SimpleObject, Clone)]
+pub struct FundingSourceLink {
+    /// The item's link.
+    pub url: String,
+    /// The item's title.
+    pub title: String,
+    /// The feed it came from (none: posted by hand).
+    pub feed_url: Option<String>,
+    /// First seen.
+    pub first_seen_at: DateTime<Utc>,
+    /// Last seen.
+    pub last_seen_at: DateTime<Utc>,
+}
+
+/// A funding opportunity (Förderaufruf).
+pub struct FundingOpportunity {
+    rec: OpportunityRecord,
+    links: Vec<FundingSourceLink>,
+    matched: Option<FundingMatch>,
+    today: NaiveDate,
+}
+
+#[Object]
+impl FundingOpportunity {
+    /// Id.
+    async fn id(&self) -> ID {
+        ID(self.rec.id.to_string())
+    }
+    /// Title of the call.
+    async fn title(&self) -> &str {
+        &self.rec.value.title
+    }
+    /// Short description.
+    async fn summary(&self) -> Option<&str> {
+        self.rec.value.summary.as_deref()
+    }
+    /// Page of the call.
+    async fn url(&self) -> Option<&str> {
+        self.rec.value.url.as_deref()
+    }
+    /// Who funds.
+    async fn funder(&self) -> &str {
+        &self.rec.value.funder
+    }
+    /// The programme.
+    async fn programme(&self) -> Option<&str> {
+        self.rec.value.programme.as_deref()
+    }
+    /// Status today (closed once every deadline has passed).
+    async fn status(&self) -> FundingStatus {
+        self.rec.value.status_on(self.today).into()
+    }
+    /// The next deadline (the last one once all have passed); none when rolling or
+    /// not stated.
+    async fn deadline(&self) -> Option<NaiveDate> {
+        let d = &self.rec.value.deadline;
+        d.next(self.today).or(d.last())
+    }
+    /// How the deadline is given.
+    async fn deadline_kind(&self) -> DeadlineKind {
+        match &self.rec.value.deadline {
+            Deadline::Unknown => DeadlineKind::Unknown,
+            Deadline::Rolling => DeadlineKind::Rolling,
+            Deadline::Dates(d) if d.len() == 1 => DeadlineKind::Date,
+            Deadline::Dates(_) => DeadlineKind::Rounds,
+        }
+    }
+    /// Every deadline date (rounds), sorted.
+    async fn deadlines(&self) -> Vec<NaiveDate> {
+        match &self.rec.value.deadline {
+            Deadline::Dates(d) => d.clone(),
+            _ => Vec::new(),
+        }
+    }
+    /// Smallest grant, whole currency units.
+    async fn amount_min(&self) -> Option<i64> {
+        self.rec.value.amount.as_ref().and_then(|a| a.min)
+    }
+    /// Largest grant, whole currency units.
+    async fn amount_max(&self) -> Option<i64> {
+        self.rec.value.amount.as_ref().and_then(|a| a.max)
+    }
+    /// ISO 4217 currency of the amounts.
+    async fn currency(&self) -> Option<&str> {
+        self.rec.value.amount.as_ref().map(|a| a.currency.as_str())
+    }
+    /// Area funded.
+    async fn region(&self) -> Option<FundingRegion> {
+        self.rec.value.region.map(Into::into)
+    }
+    /// Who may apply (empty: not stated).
+    async fn applicants(&self) -> Vec<LegalStatus> {
+        self.rec
+            .value
+            .applicants
+            .iter()
+            .map(|a| (*a).into())
+            .collect()
+    }
+    /// Topics.
+    async fn topics(&self) -> Vec<Topic> {
+        self.rec.value.topics.iter().map(|t| (*t).into()).collect()
+    }
+    /// First published by its source.
+    async fn published_at(&self) -> Option<DateTime<Utc>> {
+        self.rec.value.published.or(Some(self.rec.first_seen_at))
+    }
+    /// First seen by the Hub.
+    async fn first_seen_at(&self) -> DateTime<Utc> {
+        self.rec.first_seen_at
+    }
+    /// Last seen in a feed.
+    async fn last_seen_at(&self) -> DateTime<Utc> {
+        self.rec.last_seen_at
+    }
+    /// Every feed item and posting that announced it.
+    async fn sources(&self) -> &[FundingSourceLink] {
+        &self.links
+    }
+    /// How well it fits `matchingOrganisation`, with reasons.
+    #[graphql(name = "match")]
+    async fn matched(&self) -> Option<&FundingMatch> {
+        self.matched.as_ref()
+    }
+    /// The member that posted it by hand.
+    async fn posted_by(&self, ctx: &Context<'_>) -> ApiResult<Option<Organisation>> {
+        match self.rec.posted_by {
+            Some(o) => Ok(Some(organisation_of(ctx, o, &prefs(ctx)).await?)),
+            None => Ok(None),
+        }
+    }
+}
+
+/// Filters of `fundingOpportunities`; all given ones apply.
+#[derive(InputObject, Default)]
+pub struct FundingFilter {
+    /// Having this topic.
+    pub topic: Option<Topic>,
+    /// Having any of these topics.
+    pub topics: Option<Vec<Topic>>,
+    /// Funding this area.
+    pub region: Option<FundingRegion>,
+    /// Open to this legal form (or to anyone).
+    pub applicant: Option<LegalStatus>,
+    /// With a deadline from today up to this date.
+    pub deadline_before: Option<NaiveDate>,
+    /// Only calls one can still apply for.
+    pub open_only: Option<bool>,
+    /// Words in title, summary, funder or programme.
+    pub text: Option<String>,
+    /// Only those matching this organisation (id or slug), best first, with reasons.
+    pub matching_organisation: Option<String>,
+    /// First seen by the Hub after this time (digests: "new since").
+    pub seen_after: Option<DateTime<Utc>>,
+}
+
+/// A value of a filter and how many results have it.
+#[derive(SimpleObject, Clone)]
+pub struct FacetCount {
+    /// The value (the enum's name).
+    pub value: String,
+    /// Results with it.
+    pub count: i32,
+}
+
+/// Counts per filter value over the results.
+#[derive(SimpleObject, Clone, Default)]
+pub struct FundingFacets {
+    /// Per topic.
+    pub topics: Vec<FacetCount>,
+    /// Per region.
+    pub regions: Vec<FacetCount>,
+    /// Per eligible legal form.
+    pub applicants: Vec<FacetCount>,
+    /// Per status.
+    pub statuses: Vec<FacetCount>,
+}
+
+/// The extra fields of the opportunities connection.
+#[derive(SimpleObject)]
+pub struct FundingTotals {
+    /// All results, on every page.
+    pub total_count: i64,
+    /// Counts per filter value over all results.
+    pub facets: FundingFacets,
+}
+
+fn enum_name<T: async_graphql::resolver_utils::EnumType>(v: T) -> String {
+    T::items()
+        .iter()
+        .find(|i| i.value == v)
+        .map(|i| i.name.to_owned())
+        .unwrap_or_default()
+}
+
+fn facets(recs: &[OpportunityRecord], today: NaiveDate) -> FundingFacets {
+    let mut topics: BTreeMap<String, i32> = BTreeMap::new();
+    let mut regions: BTreeMap<String, i32> = BTreeMap::new();
+    let mut applicants: BTreeMap<String, i32> = BTreeMap::new();
+    let mut statuses: BTreeMap<String, i32> = BTreeMap::new();
+    for r in recs {
+        for t in &r.value.topics {
+            *topics.entry(enum_name(Topic::from(*t))).or_default() += 1;
+        }
+        if let Some(g) = r.value.region {
+            *regions
+                .entry(enum_name(FundingRegion::from(g)))
+                .or_default() += 1;
+        }
+        for a in &r.value.applicants {
+            *applicants
+                .entry(enum_name(LegalStatus::from(*a)))
+                .or_default() += 1;
+        }
+        *statuses
+            .entry(enum_name(FundingStatus::from(r.value.status_on(today))))
+            .or_default() += 1;
+    }
+    let list = |m: BTreeMap<String, i32>| {
+        let mut v: Vec<FacetCount> = m
+            .into_iter()
+            .map(|(value, count)| FacetCount { value, count })
+            .collect();
+        v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+        v
+    };
+    FundingFacets {
+        topics: list(topics),
+        regions: list(regions),
+        applicants: list(applicants),
+        statuses: list(statuses),
+    }
+}
+
+/// What matching needs about an organisation: its topics, target groups, legal form,
+/// and whether it is based in the district (a location in one of its localities).
+pub fn interests_of(
+    conn: &mut AnyConnection,
+    org: OrganisationId,
+) -> Result<Interests, StorageError> {
+    let o = netzwerk_storage::organisations::get(conn, org)?;
+    let locs = netzwerk_storage::locations::of_organisations(conn, &[org])?
+        .remove(&org)
+        .unwrap_or_default();
+    let in_district = locs.iter().any(|l| {
+        l.value.locality.as_deref().is_some_and(|loc| {
+            netzwerk_domain::location::LOCALITIES
+                .iter()
+                .any(|d| d.eq_ignore_ascii_case(loc))
+        })
+    });
+    Ok(Interests {
+        topics: o.value.topics.clone(),
+        target_groups: o.value.target_groups.clone(),
+        legal_status: o.value.legal_status,
+        home: if in_district {
+            DRegion::TreptowKoepenick
+        } else {
+            DRegion::Berlin
+        },
+    })
+}
+
+/// An organisation by id or slug.
+pub fn resolve_organisation(
+    conn: &mut AnyConnection,
+    id_or_slug: &str,
+) -> Result<OrganisationId, StorageError> {
+    let found = match OrganisationId::parse(id_or_slug) {
+        Ok(id) => Some(netzwerk_storage::organisations::get(conn, id)?.id),
+        Err(_) => match netzwerk_domain::slug::Slug::parse(id_or_slug) {
+            Ok(slug) => netzwerk_storage::organisations::find_id_by_slug(conn, &slug)?,
+            Err(_) => None,
+        },
+    };
+    found.ok_or_else(|| StorageError::NotFound(format!("organisation {id_or_slug:?}")))
+}
+
+fn link_objects(
+    links: Vec<SourceLink>,
+    feeds: &std::collections::HashMap<String, String>,
+) -> Vec<FundingSourceLink> {
+    links
+        .into_iter()
+        .filter(|l| !l.url.is_empty())
+        .map(|l| FundingSourceLink {
+            feed_url: l.source_id.and_then(|s| feeds.get(&s.to_string()).cloned()),
+            url: l.url,
+            title: l.title,
+            first_seen_at: l.first_seen_at,
+            last_seen_at: l.last_seen_at,
+        })
+        .collect()
+}
+
+/// Queries over funding.
+#[derive(Default)]
+pub struct FundingQuery;
+
+#[Object]
+impl FundingQuery {
+    /// Funding opportunities by filter, next deadline first (with
+    /// `matchingOrganisation`: best match first), with facet counts.
+    async fn funding_opportunities(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<FundingFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Connection<Cursor, FundingOpportunity, FundingTotals>> {
+        let w = window(first, after)?;
+        let f = filter.unwrap_or_default();
+        let today = Utc::now().date_naive();
+        let text = match f.text.as_deref().map(str::trim) {
+            Some(t) if t.chars().count() > 200 => {
+                return Err(validation(&ValidationError::new(
+                    "filter.text",
+                    "max_length",
+                    "at most 200 characters",
+                )));
+            }
+            Some(t) if !t.is_empty() => Some(t.to_owned()),
+            _ => None,
+        };
+        let storage_filter = OpportunityFilter {
+            topic: f.topic.map(Into::into),
+            region: f.region.map(Into::into),
+            applicant: f.applicant.map(Into::into),
+            deadline_before: f.deadline_before,
+            open_only: f.open_only.unwrap_or(false),
+            text,
+            seen_after: f.seen_after,
+        };
+        let any_topics: Option<Vec<netzwerk_domain::organisation::Topic>> =
+            f.topics.as_deref().map(into_domain);
+        let matching = f.matching_organisation.clone();
+        let (recs, links, feeds, matches) = db(ctx)
+            .run(move |c| {
+                let org = matching.map(|m| resolve_organisation(c, &m)).transpose()?;
+                let ids = funding::search(c, &storage_filter, today)?;
+                let mut recs = funding::by_ids(c, &ids)?;
+                if let Some(any) = &any_topics
+                    && !any.is_empty()
+                {
+                    recs.retain(|r| r.value.topics.iter().any(|t| any.contains(t)));
+                }
+                let mut matches = Vec::new();
+                if let Some(org) = org {
+                    let interests = interests_of(c, org)?;
+                    let mut scored: Vec<(OpportunityRecord, FundingMatch)> = recs
+                        .into_iter()
+                        .filter_map(|r| {
+                            match_score(&interests, &r.value, today).map(|m| {
+                                (
+                                    r,
+                                    FundingMatch {
+                                        score: i32::try_from(m.score).unwrap_or(i32::MAX),
+                                        reasons: m.reasons,
+                                    },
+                                )
+                            })
+                        })
+                        .collect();
+                    // Stable: equal scores keep the next-deadline order.
+                    scored.sort_by_key(|s| std::cmp::Reverse(s.1.score));
+                    let (r, m): (Vec<_>, Vec<_>) = scored.into_iter().unzip();
+                    recs = r;
+                    matches = m;
+                }
+                let ids: Vec<FundingOpportunityId> = recs.iter().map(|r| r.id).collect();
+                let links = funding::links_of(c, &ids)?;
+                let feeds: std::collections::HashMap<String, String> = funding::sources(c)?
+                    .into_iter()
+                    .map(|s| (s.id.to_string(), s.url))
+                    .collect();
+                Ok::<_, StorageError>((recs, links, feeds, matches))
+            })
+            .await
+            .map_err(storage)?;
+        let total = recs.len();
+        let facets = facets(&recs, today);
+        let mut links = links;
+        let mut conn = Connection::with_additional_fields(
+            w.offset > 0,
+            w.offset + w.limit < total,
+            FundingTotals {
+                total_count: i64::try_from(total).unwrap_or(i64::MAX),
+                facets,
+            },
+        );
+        let mut matches = matches.into_iter().map(Some).collect::<Vec<_>>();
+        matches.resize(total, None);
+        for (i, (rec, matched)) in recs
+            .into_iter()
+            .zip(matches)
+            .enumerate()
+            .skip(w.offset)
+            .take(w.limit)
+        {
+            let l = links.remove(&rec.id).unwrap_or_default();
+            conn.edges.push(Edge::new(
+                Cursor(i),
+                FundingOpportunity {
+                    links: link_objects(l, &feeds),
+                    rec,
+                    matched,
+                    today,
+                },
+            ));
+        }
+        Ok(conn)
+    }
+
+    /// One opportunity.
+    async fn funding_opportunity(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> ApiResult<FundingOpportunity> {
+        let id = parse_id("id", &id, FundingOpportunityId::parse)?;
+        let (rec, links, feeds) = db(ctx)
+            .run(move |c| {
+                let rec = funding::get(c, id)?;
+                let links = funding::links_of(c, &[id])?;
+                let feeds: std::collections::HashMap<String, String> = funding::sources(c)?
+                    .into_iter()
+                    .map(|s| (s.id.to_string(), s.url))
+                    .collect();
+                Ok::<_, StorageError>((rec, links, feeds))
+            })
+            .await
+            .map_err(storage)?;
+        let mut links = links;
+        Ok(FundingOpportunity {
+            links: link_objects(links.remove(&id).unwrap_or_default(), &feeds),
+            rec,
+            matched: None,
+            today: Utc::now().date_naive(),
+        })
+    }
+
+    /// The funding feeds the Hub follows, with their health (coordinator).
+    async fn funding_sources(&self, ctx: &Context<'_>) -> ApiResult<Vec<FundingFeed>> {
+        check(viewer(ctx).actor.may_administer())?;
+        let list = db(ctx).run(funding::sources).await.map_err(storage)?;
+        Ok(list.into_iter().map(FundingFeed::from).collect())
+    }
+}
+
+/// A funding feed and its health.
+#[derive(SimpleObject)]
+pub struct FundingFeed {
+    /// Id.
+    pub id: ID,
+    /// Feed URL.
+    pub url: String,
+    /// Funder.
+    pub funder: String,
+    /// Minutes between polls.
+    pub interval_minutes: i32,
+    /// Last success.
+    pub last_success_at: Option<DateTime<Utc>>,
+    /// Last error (cleared by a success).
+    pub last_error: Option<String>,
+    /// Failures since the last success.
+    pub consecutive_failures: i32,
+    /// Items taken at the last good poll.
+    pub item_count: i32,
+    /// Items left out at the last good poll.
+    pub rejected_count: i32,
+    /// Why items were left out.
+    pub issues: Vec<String>,
+    /// Next poll.
+    pub next_fetch_at: DateTime<Utc>,
+}
+
+impl From<funding::FundingSource> for FundingFeed {
+    fn from(s: funding::FundingSource) -> Self {
+        Self {
+            id: ID(s.id.to_string()),
+            url: s.url,
+            funder: s.funder,
+            interval_minutes: s.interval_minutes,
+            last_success_at: s.last_success_at,
+            last_error: s.last_error,
+            consecutive_failures: s.consecutive_failures,
+            item_count: s.item_count,
+            rejected_count: s.rejected_count,
+            issues: s
+                .issues
+                .map(|i| i.lines().map(str::to_owned).collect())
+                .unwrap_or_default(),
+            next_fetch_at: s.next_fetch_at,
+        }
+    }
+}
+
+/// A call posted by hand.
+#[derive(InputObject)]
+pub struct FundingOpportunityInput {
+    /// Title.
+    pub title: String,
+    /// Who funds.
+    pub funder: String,
+    /// Summary.
+    pub summary: Option<String>,
+    /// Page of the call.
+    pub url: Option<String>,
+    /// Programme.
+    pub programme: Option<String>,
+    /// Status (default OPEN).
+    pub status: Option<FundingStatus>,
+    /// Deadline dates: one, or several rounds.
+    pub deadlines: Option<Vec<NaiveDate>>,
+    /// Applications any time.
+    pub rolling: Option<bool>,
+    /// Smallest grant.
+    pub amount_min: Option<i64>,
+    /// Largest grant.
+    pub amount_max: Option<i64>,
+    /// Currency (default EUR).
+    pub currency: Option<String>,
+    /// Area funded.
+    pub region: Option<FundingRegion>,
+    /// Who may apply.
+    pub applicants: Option<Vec<LegalStatus>>,
+    /// Topics.
+    pub topics: Option<Vec<Topic>>,
+}
+
+/// Changes about funding.
+#[derive(Default)]
+pub struct FundingMutation;
+
+#[Object]
+impl FundingMutation {
+    /// Posts a call by hand (editors for their organisation, the coordinator).
+    async fn post_funding_opportunity(
+        &self,
+        ctx: &Context<'_>,
+        input: FundingOpportunityInput,
+    ) -> ApiResult<FundingOpportunity> {
+        let a = must_sign_in(ctx)?;
+        let by = match a {
+            Actor::Editor { organisation, .. } => Some(organisation),
+            Actor::Coordinator { .. } => None,
+            _ => {
+                return Err(super::error::denied(
+                    netzwerk_domain::access::Denied::Forbidden,
+                ));
+            }
+        };
+        let o = valid(
+            OpportunityInput {
+                title: input.title,
+                summary: input.summary,
+                url: input.url,
+                funder: input.funder,
+                programme: input.programme,
+                status: input.status.map(|s| {
+                    netzwerk_domain::funding::FundingStatus::from(s)
+                        .as_str()
+                        .to_owned()
+                }),
+                deadlines: input.deadlines.unwrap_or_default(),
+                rolling: input.rolling.unwrap_or(false),
+                amount_min: input.amount_min,
+                amount_max: input.amount_max,
+                currency: input.currency,
+                region: input.region.map(|r| DRegion::from(r).as_str().to_owned()),
+                applicants: input
+                    .applicants
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|l| {
+                        netzwerk_domain::organisation::LegalStatus::from(l)
+                            .as_str()
+                            .to_owned()
+                    })
+                    .collect(),
+                topics: input
+                    .topics
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|t| {
+                        netzwerk_domain::organisation::Topic::from(t)
+                            .as_str()
+                            .to_owned()
+                    })
+                    .collect(),
+            }
+            .validate(),
+        )?;
+        let key = o
+            .url
+            .as_deref()
+            .and_then(netzwerk_funding_news::dedup::url_key);
+        let rec = db(ctx)
+            .write(move |c| funding::post(c, &label(a), by, &o, key.as_deref()))
+            .await
+            .map_err(storage)?;
+        Ok(FundingOpportunity {
+            links: Vec::new(),
+            rec,
+            matched: None,
+            today: Utc::now().date_naive(),
+        })
+    }
+
+    /// Subscribes to the weekly funding digest (anyone): for an organisation's matches,
+    /// or a person's topics. A confirmation e-mail goes to the address first.
+    async fn subscribe_funding_digest(
+        &self,
+        ctx: &Context<'_>,
+        email: String,
+        name: String,
+        #[graphql(desc = "Match for this organisation (id or slug).")] organisation: Option<String>,
+        topics: Option<Vec<Topic>>,
+        #[graphql(desc = "Language, ISO 639-1 (default de).")] language: Option<String>,
+    ) -> ApiResult<DigestSubscription> {
+        let mut c = netzwerk_domain::error::Checker::new();
+        let email = c.take("email", netzwerk_domain::email::EmailAddress::parse(&email));
+        let name = c.take("name", netzwerk_domain::error::required_text(&name, 200));
+        let language = c.take(
+            "language",
+            netzwerk_domain::language::LanguageCode::parse(language.as_deref().unwrap_or("de")),
+        );
+        valid(c.finish(|| ()))?;
+        let settings = ctx.data_unchecked::<SchemaSettings>().meetings.clone();
+        let token = new_secret("nwd_");
+        let hash = secret_hash(&token);
+        let unsubscribe = new_secret("nwu_");
+        let topics: Vec<netzwerk_domain::organisation::Topic> =
+            topics.as_deref().map(into_domain).unwrap_or_default();
+        let (email, name, language) = (
+            email.map(|e| e.to_string()).unwrap_or_default(),
+            name.unwrap_or_default(),
+            language.map(|l| l.to_string()).unwrap_or_default(),
+        );
+        let s = db(ctx)
+            .write(move |c| {
+                netzwerk_storage::transaction(c, |c| {
+                    let org = organisation
+                        .map(|m| resolve_organisation(c, &m))
+                        .transpose()?;
+                    let s = funding::subscribe(
+                        c,
+                        &funding::NewSubscription {
+                            email,
+                            name,
+                            language,
+                            organisation_id: org,
+                            topics,
+                        },
+                        &hash,
+                        &unsubscribe,
+                    )?;
+                    let msg = crate::digest::confirmation(&s, &token, &settings);
+                    netzwerk_storage::outbox::enqueue(c, &msg, &settings.domain)?;
+                    Ok::<_, StorageError>(s)
+                })
+            })
+            .await
+            .map_err(storage)?;
+        Ok(DigestSubscription::from(s))
+    }
+
+    /// Confirms a digest subscription with the token from the e-mail (double opt-in).
+    async fn confirm_funding_digest(
+        &self,
+        ctx: &Context<'_>,
+        token: String,
+    ) -> ApiResult<DigestSubscription> {
+        let hash = secret_hash(token.trim());
+        let s = db(ctx)
+            .write(move |c| funding::confirm_subscription(c, &hash))
+            .await
+            .map_err(storage)?;
+        Ok(DigestSubscription::from(s))
+    }
+
+    /// Ends a subscription with the token from any digest's unsubscribe link; the
+    /// subscription is deleted. `false`: it was gone already.
+    async fn unsubscribe_funding_digest(
+        &self,
+        ctx: &Context<'_>,
+        token: String,
+    ) -> ApiResult<bool> {
+        let token = token.trim().to_owned();
+        db(ctx)
+            .write(move |c| funding::unsubscribe(c, &token))
+            .await
+            .map_err(storage)
+    }
+
+    /// Follows a funding feed (coordinator).
+    async fn add_funding_source(
+        &self,
+        ctx: &Context<'_>,
+        url: String,
+        funder: String,
+        #[graphql(desc = "Minutes between polls (default 360).")] interval_minutes: Option<i32>,
+        topics: Option<Vec<Topic>>,
+        region: Option<FundingRegion>,
+    ) -> ApiResult<FundingFeed> {
+        let a = viewer(ctx).actor;
+        check(a.may_administer())?;
+        let mut c = netzwerk_domain::error::Checker::new();
+        let url = c.take("url", netzwerk_domain::error::url(&url));
+        let funder = c.take(
+            "funder",
+            netzwerk_domain::error::required_text(&funder, 200),
+        );
+        let interval = interval_minutes.unwrap_or(360);
+        c.check(
+            (5..=10_080).contains(&interval),
+            "intervalMinutes",
+            "range",
+            format!("must be 5 to 10080, got {interval}"),
+        );
+        valid(c.finish(|| ()))?;
+        let topics: Vec<netzwerk_domain::organisation::Topic> =
+            topics.as_deref().map(into_domain).unwrap_or_default();
+        let (url, funder) = (url.unwrap_or_default(), funder.unwrap_or_default());
+        let region = region.map(Into::into);
+        let s = db(ctx)
+            .write(move |c| {
+                funding::add_source(c, &label(a), &url, &funder, &topics, region, interval)
+            })
+            .await
+            .map_err(storage)?;
+        Ok(s.into())
+    }
+}
+
+/// A digest subscription as its owner sees it.
+#[derive(SimpleObject)]
+pub struct DigestSubscription {
+    /// Id.
+    pub id: ID,
+    /// Address.
+    pub email: String,
+    /// Confirmed by the e-mail link.
+    pub confirmed: bool,
+    /// Matched for this organisation.
+    pub organisation_id: Option<ID>,
+}
+
+impl From<funding::Subscription> for DigestSubscription {
+    fn from(s: funding::Subscription) -> Self {
+        Self {
+            id: ID(s.id.to_string()),
+            email: s.email,
+            confirmed: s.confirmed,
+            organisation_id: s.organisation_id.map(|o| ID(o.to_string())),
+        }
+    }
+}
