@@ -419,8 +419,8 @@ fn demo(settings: &Settings, args: &DemoArgs) -> anyhow::Result<()> {
 
 fn print_demo(sum: &crate::demo::DemoSummary) {
     println!(
-        "loaded the demo network: {} organisations, {} locations, {} services, {} contact persons, {} accounts",
-        sum.organisations, sum.locations, sum.services, sum.contacts, sum.users
+        "loaded the demo network: {} organisations, {} locations, {} services, {} contact persons, {} accounts, {} funding calls",
+        sum.organisations, sum.locations, sum.services, sum.contacts, sum.users, sum.funding
     );
     println!(
         "sign in as coordinator {} / {}, or as an editor redaktion@<slug>.example / {}",

@@ -222,6 +222,8 @@ pub struct DemoSummary {
     pub contacts: usize,
     /// User accounts.
     pub users: usize,
+    /// Funding opportunities.
+    pub funding: usize,
 }
 
 /// Loads the demo network into an empty database, in one transaction.
@@ -448,7 +450,110 @@ fn load_into(
         None,
     )?;
     sum.users += 1;
+    sum.funding = load_funding(conn)?;
     Ok(sum)
+}
+
+/// Fictional funding calls with deadlines counted from the day the demo is loaded, so
+/// the demo always has open calls, rounds, a rolling one and one that has closed.
+fn load_funding(conn: &mut AnyConnection) -> anyhow::Result<usize> {
+    use netzwerk_domain::funding::OpportunityInput;
+
+    let today = chrono::Utc::now().date_naive();
+    let day = |n: i64| today + chrono::Duration::days(n);
+    let call = |title: &str, funder: &str, summary: &str| OpportunityInput {
+        title: title.into(),
+        funder: funder.into(),
+        summary: Some(summary.into()),
+        ..OpportunityInput::default()
+    };
+    let calls = [
+        OpportunityInput {
+            url: Some("https://foerderung.demo.example/kiezfonds".into()),
+            deadlines: vec![day(45)],
+            amount_max: Some(5_000),
+            region: Some("treptow_koepenick".into()),
+            applicants: vec!["registered_association".into(), "initiative".into()],
+            topics: vec!["youth".into(), "participation".into()],
+            ..call(
+                "Kiezfonds Treptow-Köpenick (Demo)",
+                "Bezirksamt Treptow-Köpenick (Demo)",
+                "Kleine Projekte von Vereinen und Initiativen für Jugendliche im Bezirk.",
+            )
+        },
+        OpportunityInput {
+            url: Some("https://foerderung.demo.example/integration".into()),
+            deadlines: vec![day(20), day(200)],
+            amount_min: Some(10_000),
+            amount_max: Some(50_000),
+            region: Some("berlin".into()),
+            applicants: vec!["registered_association".into(), "non_profit_company".into()],
+            topics: vec!["integration".into(), "migration".into(), "language".into()],
+            ..call(
+                "Partizipations- und Integrationsprogramm (Demo)",
+                "Senatsverwaltung für Integration (Demo)",
+                "Zwei Antragsrunden im Jahr für Projekte der Integration und Teilhabe.",
+            )
+        },
+        OpportunityInput {
+            url: Some("https://foerderung.demo.example/demokratie".into()),
+            deadlines: vec![day(75)],
+            amount_max: Some(25_000),
+            region: Some("federal".into()),
+            topics: vec!["democracy".into(), "anti_discrimination".into()],
+            ..call(
+                "Demokratie im Alltag (Demo)",
+                "Bundesprogramm Vielfalt (Demo)",
+                "Projekte gegen Rassismus und Diskriminierung und für Demokratie vor Ort.",
+            )
+        },
+        OpportunityInput {
+            url: Some("https://foerderung.demo.example/sprachpaten".into()),
+            rolling: true,
+            amount_min: Some(500),
+            amount_max: Some(3_000),
+            topics: vec!["language".into(), "volunteering".into()],
+            ..call(
+                "Sprachpatenschaften (Demo)",
+                "Stiftung Kiezleben (Demo)",
+                "Laufende Förderung ehrenamtlicher Sprachpatenschaften.",
+            )
+        },
+        OpportunityInput {
+            url: Some("https://foerderung.demo.example/frauen".into()),
+            deadlines: vec![day(10)],
+            amount_max: Some(8_000),
+            region: Some("berlin".into()),
+            topics: vec!["women".into(), "employment".into()],
+            ..call(
+                "Frauen stärken – Wege in Arbeit (Demo)",
+                "Stiftung Chancen (Demo)",
+                "Beratung und Qualifizierung für zugewanderte Frauen.",
+            )
+        },
+        OpportunityInput {
+            url: Some("https://foerderung.demo.example/kultur".into()),
+            deadlines: vec![day(-30)],
+            amount_max: Some(2_000),
+            topics: vec!["culture".into()],
+            ..call(
+                "Interkulturelles Kiezfest (Demo, abgelaufen)",
+                "Kulturfonds Spree (Demo)",
+                "Zuschüsse zu Festen; die Frist ist vorbei.",
+            )
+        },
+    ];
+    for c in &calls {
+        let o = c
+            .validate()
+            .map_err(|e| anyhow::anyhow!("demo funding {}: {e}", c.title))?;
+        let key = o
+            .url
+            .as_deref()
+            .and_then(netzwerk_funding_news::dedup::url_key);
+        netzwerk_storage::funding::post(conn, ACTOR, None, &o, key.as_deref())?;
+    }
+    Ok(calls.len())
 }
 
 #[cfg(test)]
