@@ -240,3 +240,36 @@ fn schema_is_checked_in() {
         "graphql/schema.graphql is out of date: run `cargo run -p netzwerk-gateway -- schema > graphql/schema.graphql`"
     );
 }
+
+async fn synthetic_network(backend: Backend) {
+    let db = TestDb::new(backend);
+    cli_ok(&db, &["migrate"]);
+    let out = cli_ok(
+        &db,
+        &[
+            "demo",
+            "--scale",
+            "3",
+            "--services-per-organisation",
+            "2",
+            "--events-per-organisation",
+            "4",
+        ],
+    );
+    assert!(
+        out.contains("generated 3 organisations with 6 services and 12 events"),
+        "{out}"
+    );
+    let hub = Hub::start(&db, &[]).await;
+    let d = hub
+        .data(
+            "{ organisations { totalCount } services { totalCount } events(first: 100) { totalCount } }",
+            json!({}),
+            &[],
+        )
+        .await;
+    assert_eq!(d["organisations"]["totalCount"], 3);
+    assert_eq!(d["services"]["totalCount"], 6);
+    assert_eq!(d["events"]["totalCount"], 12, "{d}");
+}
+both_backends!(demo_scale_builds_a_synthetic_network, synthetic_network);

@@ -430,6 +430,18 @@ async fn feeds(backend: Backend) {
         "the later item wins"
     );
 
+    // A feed that breaks later loses nothing already stored.
+    server.serve(
+        "/kiezleben.rss",
+        "application/rss+xml",
+        "\"r3\"",
+        &fixture("broken.xml"),
+    );
+    let polled = crate::support::cli_env(&db, &["funding", "poll", "--all"], &allow);
+    assert!(polled.contains("3 failed"), "{polled}");
+    let kept = hub.data(LIST, json!({}), &[]).await;
+    assert_eq!(fed(&kept).len(), 5, "nothing lost: {kept}");
+
     // Matching a demo organisation gives reasons.
     let youth_org = hub
         .data(
@@ -597,6 +609,19 @@ async fn digest(backend: Backend) {
         )
         .await;
     assert_eq!(code, "VALIDATION", "{err}");
+
+    // A coordinator previews an organisation's digest without any subscription.
+    let slug = org["slug"].as_str().expect("slug").to_owned();
+    let preview = crate::support::cli_env(
+        &db,
+        &["digest", "send", "--dry-run", "--organisation", &slug],
+        &mail_env,
+    );
+    assert!(
+        preview.contains("preview for") && preview.contains("Kleinprojektefonds Berlin"),
+        "{preview}"
+    );
+    assert!(!preview.contains("Seniorensport"), "{preview}");
 
     // Subscribe (anyone), confirm by the e-mail's link (double opt-in).
     let sub = hub

@@ -105,6 +105,13 @@ enum DigestCommand {
         /// Only render and print them; queue nothing, record nothing.
         #[arg(long)]
         dry_run: bool,
+        /// With --dry-run: preview the digest an organisation would get (by slug),
+        /// whether or not anyone subscribed.
+        #[arg(long, value_name = "SLUG", requires = "dry_run")]
+        organisation: Option<String>,
+        /// Language of the preview (de or en; default de).
+        #[arg(long, value_name = "CODE", requires = "organisation")]
+        language: Option<String>,
     },
 }
 
@@ -212,6 +219,9 @@ struct DemoArgs {
     /// Services per synthetic organisation.
     #[arg(long, default_value_t = 5, requires = "scale")]
     services_per_organisation: usize,
+    /// Events per synthetic organisation (every fourth a weekly series).
+    #[arg(long, default_value_t = 20, requires = "scale")]
+    events_per_organisation: usize,
     /// Seed of the synthetic network, for reproducible benchmarks.
     #[arg(long, default_value_t = 2001, requires = "scale")]
     seed: u64,
@@ -349,7 +359,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Calendar(cmd) => calendar(&settings, cmd),
         Command::Mail(cmd) => mail(&settings, cmd),
         Command::Funding(cmd) => funding_cmd(&settings, cmd),
-        Command::Digest(DigestCommand::Send { dry_run }) => digest_cmd(&settings, dry_run),
+        Command::Digest(DigestCommand::Send {
+            dry_run,
+            organisation,
+            language,
+        }) => digest_cmd(&settings, dry_run, organisation, language),
         Command::Meetings(MeetingsCommand::PurgeGuests { days }) => {
             let db = open(&settings)?;
             db.ensure_migrated()?;
@@ -404,11 +418,17 @@ fn demo(settings: &Settings, args: &DemoArgs) -> anyhow::Result<()> {
     match args.scale {
         Some(n) => {
             let started = std::time::Instant::now();
-            let made =
-                crate::demo::generate_synthetic(&db, n, args.services_per_organisation, args.seed)?;
+            let made = crate::demo::generate_synthetic(
+                &db,
+                n,
+                args.services_per_organisation,
+                args.events_per_organisation,
+                args.seed,
+            )?;
             println!(
-                "generated {made} organisations with {} services in {:.1} s",
+                "generated {made} organisations with {} services and {} events in {:.1} s",
                 made * args.services_per_organisation,
+                made * args.events_per_organisation,
                 started.elapsed().as_secs_f64()
             );
         }
@@ -759,7 +779,12 @@ fn funding_cmd(settings: &Settings, cmd: FundingCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn digest_cmd(settings: &Settings, dry_run: bool) -> anyhow::Result<()> {
+fn digest_cmd(
+    settings: &Settings,
+    dry_run: bool,
+    preview: Option<String>,
+    language: Option<String>,
+) -> anyhow::Result<()> {
     let db = open(settings)?;
     db.ensure_migrated()?;
     let schema = build_schema(
@@ -774,6 +799,45 @@ fn digest_cmd(settings: &Settings, dry_run: bool) -> anyhow::Result<()> {
         .build()
         .context("while starting the async runtime")?;
     let meetings = meeting_settings(settings)?;
+    if let Some(slug) = preview {
+        let language =
+            netzwerk_domain::language::LanguageCode::parse(language.as_deref().unwrap_or("de"))
+                .map_err(|e| anyhow::anyhow!("--language: {e}"))?;
+        let s = slug.clone();
+        let org = db
+            .run_blocking(move |c| crate::graphql::resolve_organisation(c, &s))
+            .map_err(|e| anyhow::anyhow!("--organisation: {e}"))?;
+        let name = db
+            .run_blocking(move |c| netzwerk_storage::organisations::get(c, org))?
+            .value
+            .name;
+        let subscription = netzwerk_storage::funding::Subscription {
+            id: netzwerk_domain::ids::SubscriptionId::generate(),
+            email: "preview@localhost".into(),
+            name: name.clone(),
+            language: language.to_string(),
+            organisation_id: Some(org),
+            topics: Vec::new(),
+            unsubscribe_token: "preview".into(),
+            confirmed: true,
+            last_digest_at: None,
+        };
+        let p = runtime
+            .block_on(crate::digest::prepare(
+                &schema,
+                &db,
+                &subscription,
+                &meetings,
+                chrono::Utc::now(),
+            ))
+            .map_err(anyhow::Error::msg)?;
+        println!(
+            "preview for {name} ({slug}): {} ({} new in the last week, {} deadlines in 30 days); nothing queued",
+            p.rendered.subject, p.counts.0, p.counts.1
+        );
+        println!("{}", p.rendered.text);
+        return Ok(());
+    }
     let round = runtime.block_on(crate::digest::send_due(&schema, &db, &meetings, dry_run))?;
     for p in &round.prepared {
         println!(

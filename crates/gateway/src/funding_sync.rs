@@ -206,3 +206,58 @@ pub async fn poll_due(
     }
     Ok(summary)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_icalendar_of_deadlines_becomes_items() {
+        let ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//DE\r\n\
+BEGIN:VEVENT\r\nUID:frist-1@foerderer.example\r\nDTSTAMP:20261101T000000Z\r\n\
+DTSTART;VALUE=DATE:20270315\r\nSUMMARY:Antragsfrist Jugendfonds\r\n\
+DESCRIPTION:Bis zu 5.000 € für Jugendprojekte in Berlin.\r\n\
+URL:https://foerderer.example/jugendfonds\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:frist-2@foerderer.example\r\nDTSTAMP:20261101T000000Z\r\n\
+DTSTART;VALUE=DATE:20270401\r\nSUMMARY:Ohne Link\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        let (items, issues) = items_of(
+            ics.as_bytes(),
+            Some("text/calendar"),
+            &netzwerk_calendar::Limits::default(),
+        )
+        .expect("a calendar");
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0].title, "Antragsfrist Jugendfonds");
+        assert_eq!(items[0].link, "https://foerderer.example/jugendfonds");
+        assert_eq!(
+            items[0].deadline,
+            chrono::NaiveDate::from_ymd_opt(2027, 3, 15)
+        );
+        assert_eq!(issues, ["Ohne Link: no URL"]);
+        let source = FundingSource {
+            id: netzwerk_domain::ids::FundingSourceId::generate(),
+            url: "https://foerderer.example/fristen.ics".into(),
+            funder: "Förderer".into(),
+            topics: Vec::new(),
+            region: None,
+            interval_minutes: 60,
+            etag: None,
+            last_modified_header: None,
+            next_fetch_at: Utc::now(),
+            last_fetched_at: None,
+            last_success_at: None,
+            last_error: None,
+            consecutive_failures: 0,
+            item_count: 0,
+            rejected_count: 0,
+            issues: None,
+        };
+        let mut issues = Vec::new();
+        let n = normalise_all(&source, &items, &mut issues);
+        assert_eq!(
+            n[0].opportunity.amount.as_ref().and_then(|a| a.max),
+            Some(5000)
+        );
+        assert_eq!(n[0].opportunity.deadline.kind(), "date");
+    }
+}

@@ -3,12 +3,14 @@
 
 use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressStyle};
+use netzwerk_domain::event::{Event, EventCategory, EventInput};
 use netzwerk_domain::language::LanguageCode;
 use netzwerk_domain::location::{LOCALITIES, LocationInput};
 use netzwerk_domain::organisation::{MembershipStatus, OrganisationInput, TargetGroup, Topic};
 use netzwerk_domain::schedule::OpeningHoursInput;
 use netzwerk_domain::service::{ServiceCategory, ServiceInput};
 use netzwerk_domain::translation::Translation;
+use netzwerk_storage::events::{self, EventSpan};
 use netzwerk_storage::{Database, locations, organisations, services};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -36,12 +38,14 @@ const WORDS: &[&str] = &[
 const LANGS: &[&str] = &["de", "ar", "tr", "ru", "uk", "fa", "vi", "en", "fr", "pl"];
 
 /// Generates `organisations` organisations with `services_per_organisation` services
-/// each (and one or two locations, hours, languages, an English translation), in
-/// batches of one transaction each. Shows a progress bar on a terminal only.
+/// each (and one or two locations, hours, languages, an English translation) and
+/// `events_per_organisation` events (a quarter of them weekly series), in batches of
+/// one transaction each. Shows a progress bar on a terminal only.
 pub fn generate(
     db: &Database,
     organisations_total: usize,
     services_per_organisation: usize,
+    events_per_organisation: usize,
     seed: u64,
 ) -> anyhow::Result<usize> {
     let mut rng = StdRng::seed_from_u64(seed);
@@ -62,11 +66,23 @@ pub fn generate(
         let plans: Vec<OrgPlan> = (0..batch)
             .map(|i| plan(&mut rng, done + i, services_per_organisation))
             .collect();
+        let event_plans: Vec<Vec<(Event, EventSpan)>> = (0..batch)
+            .map(|_| events_plan(&mut rng, events_per_organisation))
+            .collect::<anyhow::Result<_>>()?;
         db.run_blocking(|conn| {
             netzwerk_storage::transaction(conn, |conn| {
-                for p in &plans {
+                for (p, evs) in plans.iter().zip(&event_plans) {
                     let org = p.org.validate().map_err(|e| anyhow::anyhow!("{e}"))?;
                     let rec = organisations::insert(conn, super::ACTOR, &org)?;
+                    let fresh: Vec<events::NewEvent<'_>> = evs
+                        .iter()
+                        .map(|(event, span)| events::NewEvent {
+                            event,
+                            overrides: &[],
+                            span: *span,
+                        })
+                        .collect();
+                    events::insert_many(conn, super::ACTOR, rec.id, None, &fresh)?;
                     let mut location_ids = Vec::new();
                     for l in &p.locations {
                         let loc = l.validate().map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -112,6 +128,42 @@ pub fn generate(
     }
     bar.finish_and_clear();
     Ok(done)
+}
+
+/// An organisation's events: one-off ones over the next year, and every fourth a
+/// weekly series for half a year.
+fn events_plan(rng: &mut StdRng, count: usize) -> anyhow::Result<Vec<(Event, EventSpan)>> {
+    let today = chrono::Utc::now().date_naive();
+    (0..count)
+        .map(|i| {
+            let day = today + chrono::Duration::days(rng.gen_range(-30..330));
+            let hour = rng.gen_range(9..19);
+            let start = day
+                .and_hms_opt(hour, 0, 0)
+                .ok_or_else(|| anyhow::anyhow!("bad synthetic time"))?;
+            let word = *pick(rng, WORDS);
+            let input = EventInput {
+                title: format!("{word} – Treffen {i}"),
+                description: Some(format!("{word}: offenes Treffen für alle.")),
+                category: Some(*pick(rng, EventCategory::ALL)),
+                languages: vec![(*pick(rng, LANGS)).to_owned()],
+                start: Some(start),
+                end: Some(start + chrono::Duration::hours(2)),
+                rule: (i % 4 == 0).then(|| "FREQ=WEEKLY;COUNT=26".to_owned()),
+                ..EventInput::default()
+            };
+            let event = input.validate().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let (first_start, last_end) =
+                netzwerk_calendar::span(&event, &[]).map_err(|e| anyhow::anyhow!("{e}"))?;
+            Ok((
+                event,
+                EventSpan {
+                    first_start,
+                    last_end,
+                },
+            ))
+        })
+        .collect()
 }
 
 struct OrgPlan {
