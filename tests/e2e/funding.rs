@@ -242,8 +242,13 @@ async fn feeds(backend: Backend) {
     .await;
     let coord = hub.login(COORDINATOR.0, COORDINATOR.1).await;
     let auth = [("authorization", coord.as_str())];
-    let all = hub.data(LIST, json!({}), &[]).await;
+    let all = hub.data(LIST, json!({}), &auth).await;
     let list = &all["fundingOpportunities"];
+    let anonymous = hub.data(LIST, json!({}), &[]).await;
+    assert!(
+        fed(&anonymous).is_empty(),
+        "feed URLs (they may carry keys) are for the coordinator only"
+    );
     let fed_nodes = fed(&all);
     let nodes = &fed_nodes;
     // RSS 2 + Atom 2 (one the same call) + JSON 2 (one another funder's note) = 5.
@@ -337,20 +342,16 @@ async fn feeds(backend: Backend) {
         .data(
             LIST,
             json!({ "f": { "topic": "YOUTH", "openOnly": true } }),
-            &[],
+            &auth,
         )
         .await;
     assert_eq!(fed(&youth).len(), 2, "{youth}");
-    let soon = hub
-        .data(
-            LIST,
-            json!({ "f": { "deadlineBefore": (chrono::Utc::now().date_naive() + chrono::Duration::days(30)).to_string() } }),
-            &[],
-        )
+    let soon = hub.data(LIST,
+            json!({ "f": { "deadlineBefore": (chrono::Utc::now().date_naive() + chrono::Duration::days(30)).to_string() } }), &auth)
         .await;
     assert_eq!(fed(&soon).len(), 1, "{soon}");
     let text = hub
-        .data(LIST, json!({ "f": { "text": "sprachpaten" } }), &[])
+        .data(LIST, json!({ "f": { "text": "sprachpaten" } }), &auth)
         .await;
     assert_eq!(fed(&text).len(), 1, "{text}");
     let facets = &all["fundingOpportunities"]["facets"]["topics"];
@@ -405,7 +406,7 @@ async fn feeds(backend: Backend) {
         "{polled}"
     );
     assert!(polled.contains("1 updated"), "{polled}");
-    let after = hub.data(LIST, json!({}), &[]).await;
+    let after = hub.data(LIST, json!({}), &auth).await;
     assert_eq!(
         (
             fed(&after).len(),
@@ -439,7 +440,7 @@ async fn feeds(backend: Backend) {
     );
     let polled = crate::support::cli_env(&db, &["funding", "poll", "--all"], &allow);
     assert!(polled.contains("3 failed"), "{polled}");
-    let kept = hub.data(LIST, json!({}), &[]).await;
+    let kept = hub.data(LIST, json!({}), &auth).await;
     assert_eq!(fed(&kept).len(), 5, "nothing lost: {kept}");
 
     // Matching a demo organisation gives reasons.
@@ -464,7 +465,11 @@ async fn feeds(backend: Backend) {
         .expect("a youth association in the demo")
         .to_owned();
     let matched = hub
-        .data(LIST, json!({ "f": { "matchingOrganisation": slug } }), &[])
+        .data(
+            LIST,
+            json!({ "f": { "matchingOrganisation": slug } }),
+            &auth,
+        )
         .await;
     let matches = matched["fundingOpportunities"]["nodes"]
         .as_array()
@@ -515,7 +520,7 @@ async fn feeds(backend: Backend) {
     let parsed = netzwerk_funding_news::parse_feed(body.as_bytes(), Some("application/atom+xml"))
         .expect("our own Atom parses");
     let open = hub
-        .data(LIST, json!({ "f": { "openOnly": true } }), &[])
+        .data(LIST, json!({ "f": { "openOnly": true } }), &auth)
         .await;
     assert_eq!(
         Some(parsed.items.len() as u64),

@@ -215,13 +215,29 @@ fn status(s: EventStatus) -> &'static str {
     }
 }
 
+/// A parameter value (CN): no double quotes, no control characters (a line break
+/// would start a new property).
+fn param_value(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c == '"' {
+                '\''
+            } else if c.is_control() {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
 fn common(out: &mut String, e: &CalendarEntry<'_>) {
     line(out, &format!("UID:{}", escape(&e.uid)));
     line(out, &format!("DTSTAMP:{}", stamp(e.changed)));
     line(out, &format!("LAST-MODIFIED:{}", stamp(e.changed)));
     line(out, &format!("SEQUENCE:{}", e.sequence.max(0)));
     if let Some((name, email)) = &e.organiser {
-        let cn = name.replace('"', "'");
+        let cn = param_value(name);
         match email {
             Some(mail) => line(out, &format!("ORGANIZER;CN=\"{cn}\":mailto:{mail}")),
             None => line(out, &format!("X-NETZWERK-ORGANISER:{}", escape(name))),
@@ -237,8 +253,8 @@ fn common(out: &mut String, e: &CalendarEntry<'_>) {
             out,
             &format!(
                 "ATTENDEE;CN=\"{}\";CUTYPE=INDIVIDUAL;ROLE={role};PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:{}",
-                a.name.replace('"', "'"),
-                a.email
+                param_value(&a.name),
+                param_value(&a.email).replace([';', ':', ','], "")
             ),
         );
     }

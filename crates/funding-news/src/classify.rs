@@ -237,14 +237,74 @@ pub fn region(text: &str) -> Option<FundingRegion> {
     }
 }
 
-/// Legal forms a text names as eligible.
+/// Whether `phrase` stands in `folded` as whole words.
+fn has_phrase(folded: &str, phrase: &str) -> bool {
+    let phrase = fold(phrase);
+    folded.match_indices(&phrase).any(|(i, m)| {
+        (i == 0 || folded[..i].ends_with(' '))
+            && folded[i + m.len()..]
+                .chars()
+                .next()
+                .is_none_or(|c| c == ' ')
+    })
+}
+
+/// Words that say who may apply.
+const ELIGIBILITY: &[&str] = &[
+    "antragsberechtigt",
+    "berechtigt",
+    "bewerben koennen",
+    "koennen sich bewerben",
+    "koennen antraege stellen",
+    "richtet sich an",
+    "foerderfaehig sind",
+    "gefoerdert werden",
+    "eligible",
+    "who can apply",
+    "open to",
+    "applicants",
+    "may apply",
+];
+
+/// Legal forms a text names as eligible — only near a word that says who may apply
+/// ("Antragsberechtigt sind gemeinnützige Vereine"), never from a passing mention
+/// ("in Kooperation mit Schulen", "Vereinbarkeit von Familie und Beruf").
 pub fn applicants(text: &str) -> Vec<LegalStatus> {
     let folded = fold(text);
-    let any = |stems: &[&str]| stems.iter().any(|s| has_stem(&folded, s));
+    let cues: Vec<usize> = ELIGIBILITY
+        .iter()
+        .flat_map(|c| {
+            let c = fold(c);
+            folded
+                .match_indices(&c)
+                .map(|(i, m)| i + m.len())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    if cues.is_empty() {
+        return Vec::new();
+    }
+    // The part of the text after each cue, up to 160 characters.
+    let windows: Vec<&str> = cues
+        .iter()
+        .map(|start| {
+            let mut end = (*start + 160).min(folded.len());
+            while !folded.is_char_boundary(end) {
+                end -= 1;
+            }
+            &folded[*start..end]
+        })
+        .collect();
+    let any = |words: &[&str]| {
+        words
+            .iter()
+            .any(|w| windows.iter().any(|win| has_phrase(win, w)))
+    };
     let mut out = Vec::new();
     if any(&[
         "vereine",
         "verein",
+        "vereinen",
         "e v",
         "eingetragene vereine",
         "associations",
@@ -259,6 +319,7 @@ pub fn applicants(text: &str) -> Vec<LegalStatus> {
     if any(&[
         "ggmbh",
         "gemeinnuetzige gmbh",
+        "gemeinnuetzige gmbhs",
         "gemeinnuetzige organisationen",
         "gemeinnuetzige traeger",
         "non profit organisations",
@@ -271,10 +332,10 @@ pub fn applicants(text: &str) -> Vec<LegalStatus> {
         "initiativen",
         "initiative",
         "nachbarschaftsinitiativen",
-        "selbstorganisation",
-        "migrantenorganisation",
-        "migrantinnenorganisation",
-        "grassroots",
+        "selbstorganisationen",
+        "migrantenorganisationen",
+        "migrantinnenorganisationen",
+        "grassroots groups",
         "informal groups",
     ]) {
         out.push(LegalStatus::Initiative);
@@ -302,28 +363,38 @@ pub fn applicants(text: &str) -> Vec<LegalStatus> {
     out
 }
 
-/// Forecast, closed or open, by the words a call uses (dates are checked elsewhere).
+/// Forecast, closed or open, by the phrases a call uses (dates are checked elsewhere).
 pub fn status(text: &str) -> FundingStatus {
     let folded = fold(text);
-    let any = |stems: &[&str]| stems.iter().any(|s| has_stem(&folded, s));
+    let any = |phrases: &[&str]| phrases.iter().any(|p| has_phrase(&folded, p));
     if any(&[
-        "abgelaufen",
-        "geschlossen",
-        "closed",
+        "frist ist abgelaufen",
+        "frist abgelaufen",
+        "antragsfrist ist abgelaufen",
+        "bewerbungsphase ist beendet",
+        "bewerbungsphase ist abgeschlossen",
+        "ausschreibung ist beendet",
+        "ausschreibung ist abgeschlossen",
+        "keine antraege mehr",
+        "antraege sind nicht mehr moeglich",
+        "call is closed",
+        "call has closed",
+        "applications are closed",
+        "applications are now closed",
         "no longer accepting",
-        "nicht mehr moeglich",
     ]) {
         FundingStatus::Closed
     } else if any(&[
         "vorankuendigung",
         "demnaechst",
         "in kuerze",
-        "voraussichtlich",
         "coming soon",
         "forecast",
         "will open",
         "wird geoeffnet",
         "startet am",
+        "oeffnet am",
+        "opens on",
     ]) {
         FundingStatus::Forecast
     } else {

@@ -5,7 +5,7 @@
 
 use std::sync::LazyLock;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use netzwerk_domain::funding::{Amount, Deadline};
 use regex::Regex;
 
@@ -49,20 +49,43 @@ static MONTH_DAY: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b({MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b"
     ))
 });
+/// Words that name a deadline by themselves.
 static DEADLINE_WORD: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(einsendeschluss|bewerbungsschluss|antragsschluss|abgabeschluss|annahmeschluss|meldeschluss|antragsfrist(?:en)?|bewerbungsfrist(?:en)?|einreichungsfrist(?:en)?|abgabefrist(?:en)?|fristende|\bfrist(?:en)?\b|stichtag(?:e)?|deadline(?:s)?|closing date(?:s)?|\bapply by\b|application(?:s)? (?:close|closes|are due|must be submitted)|submission(?:s)? (?:close|closes|by|are due)|\bdue by\b|\bdue\b|\bbis (?:zum|spätestens|einschließlich|einschliesslich)\b|\bendet am\b|\bendet\b|(?:anträge|bewerbungen|projektanträge|projektskizzen|einreichungen|vorschläge|ideen)[^\n]{0,40}?\bbis\b|(?:round(?:s)?|call(?:s)?) (?:close|closes)|\bno later than\b|\bspätestens\b)",
+        r"(?i)(einsendeschluss|bewerbungsschluss|antragsschluss|abgabeschluss|annahmeschluss|meldeschluss|antragsfrist(?:en)?|bewerbungsfrist(?:en)?|einreichungsfrist(?:en)?|abgabefrist(?:en)?|fristende|\bfrist(?:en)?\b|stichtag(?:e)?|deadline(?:s)?|closing date(?:s)?|\bapply by\b|application(?:s)? (?:close|closes|are due|must be submitted)|submission(?:s)? (?:close|closes|by|are due)|(?:anträge|bewerbungen|projektanträge|projektskizzen|einreichungen|vorschläge|ideen)[^\n]{0,40}?\bbis\b|(?:round(?:s)?|call(?:s)?) (?:close|closes))",
     )
 });
-static JOINER: LazyLock<Regex> = LazyLock::new(|| {
+/// Words that name a deadline only in a sentence about applying ("Anträge … bis
+/// zum", not "Die Projekte laufen bis zum", "reports are due by").
+static WEAK_DEADLINE_WORD: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)^[\s,;/&]*(?:(?:und|and|sowie|oder|or)\s+(?:am\s+|on\s+|zum\s+)?)?(?:(?:der|den|the|am|on)\s+)?$",
+        r"(?i)(\bbis (?:zum|spätestens|einschließlich|einschliesslich)\b|\bendet am\b|\bdue by\b|\bno later than\b|\bspätestens\b)",
     )
 });
+static APPLYING: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)(antrag|anträge|antragstellung|bewerb|einreich|projektskizze|application|apply|submission|proposal)",
+    )
+});
+static SENTENCE_END: LazyLock<Regex> = LazyLock::new(|| re(r"([.!?;]\s+[A-ZÄÖÜ]|\n)"));
+static JOINER: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)^[\s,/&]*(?:(?:und|and|sowie|oder|or)\s+)?(?:(?:der|den|the|am|on|zum)\s+)?$")
+});
+/// "vom 31.03. auf den 30.04. verlängert", "extended from … to …": the later date counts.
+static EXTENSION_JOIN: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)^\s*(?:auf\s+(?:den\s+)?|to\s+|bis\s+(?:zum\s+)?)$"));
+static EXTENDED: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)(verlänger|verschoben|extended|postponed)"));
 static ROLLING: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"(?i)\b(laufend|fortlaufend|jederzeit|ganzjährig|ganzjaehrig|rolling|ongoing|on a rolling basis|at any time|anytime|no deadline|keine (?:feste )?(?:antrags)?frist)\b",
     )
+});
+/// A day and month without a year ("15. Februar", "15 February").
+static PARTIAL: LazyLock<Regex> = LazyLock::new(|| {
+    re(&format!(
+        r"(?i)\b(\d{{1,2}})(?:\.|st|nd|rd|th)?\s+(?:of\s+)?({MONTHS})\b\.?"
+    ))
 });
 
 /// Every date in `text` with its byte range.
@@ -126,42 +149,114 @@ pub fn dates_in(text: &str) -> Vec<(usize, usize, NaiveDate)> {
     out
 }
 
-/// The deadline stated in `text`: dates right after a deadline word (rounds when
-/// joined by "und", "and", commas), else "rolling" words, else unknown.
-pub fn deadline(text: &str) -> Deadline {
-    let dates = dates_in(text);
-    let mut picked = Vec::new();
-    for word in DEADLINE_WORD.find_iter(text) {
-        let mut cursor = word.end();
-        let mut first = true;
-        for (start, end, date) in dates.iter().filter(|(s, _, _)| *s >= word.end()) {
-            let gap = &text[cursor..*start];
-            let ok = if first {
-                // Up to a few words between the deadline word and its date
-                // ("Antragsfrist endet am", "deadline for applications:").
-                gap.chars().count() <= 40 && !gap.contains('\n')
-            } else {
-                JOINER.is_match(gap)
-            };
-            if !ok {
+/// A date found in text, or a day and month waiting for the year of a later date in
+/// the same list ("15. Februar, 15. Mai und 15. August 2027").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Found {
+    Full(NaiveDate),
+    DayMonth(u32, u32),
+}
+
+fn found_in(text: &str) -> Vec<(usize, usize, Found)> {
+    let mut all: Vec<(usize, usize, Found)> = dates_in(text)
+        .into_iter()
+        .map(|(s, e, d)| (s, e, Found::Full(d)))
+        .collect();
+    for c in PARTIAL.captures_iter(text) {
+        let (Some(m), Some(d), Some(mo)) = (c.get(0), c.get(1), c.get(2)) else {
+            continue;
+        };
+        if let (Ok(day), Some(month)) = (d.as_str().parse::<u32>(), month_number(mo.as_str()))
+            && (1..=31).contains(&day)
+            && !all.iter().any(|(s, e, _)| m.start() < *e && *s < m.end())
+        {
+            all.push((m.start(), m.end(), Found::DayMonth(day, month)));
+        }
+    }
+    all.sort_by_key(|(s, _, _)| *s);
+    all
+}
+
+/// The chain of dates right after a deadline word ending at `from`.
+fn chain(text: &str, found: &[(usize, usize, Found)], from: usize, out: &mut Vec<NaiveDate>) {
+    let mut cursor = from;
+    let mut first = true;
+    let mut waiting: Vec<(u32, u32)> = Vec::new();
+    let mut taken: Vec<NaiveDate> = Vec::new();
+    for (start, end, f) in found.iter().filter(|(s, _, _)| *s >= from) {
+        let gap = &text[cursor..*start];
+        if first {
+            // Up to a few words between the deadline word and its date
+            // ("Antragsfrist endet am", "deadline for applications:").
+            if gap.chars().count() > 40 || gap.contains('\n') {
                 break;
             }
-            picked.push(*date);
-            cursor = *end;
-            first = false;
+        } else if EXTENSION_JOIN.is_match(gap) && EXTENDED.is_match(&text[from..]) {
+            // Extended: the later date replaces the earlier one.
+            taken.pop();
+            waiting.clear();
+        } else if !JOINER.is_match(gap) {
+            break;
+        }
+        match f {
+            Found::Full(d) => {
+                for (day, month) in waiting.drain(..) {
+                    let year = if month > d.month() {
+                        d.year() - 1
+                    } else {
+                        d.year()
+                    };
+                    if let Some(x) = NaiveDate::from_ymd_opt(year, month, day) {
+                        taken.push(x);
+                    }
+                }
+                taken.push(*d);
+            }
+            Found::DayMonth(day, month) => waiting.push((*day, *month)),
+        }
+        cursor = *end;
+        first = false;
+    }
+    // Days and months never followed by a year are left out: no guessing.
+    out.extend(taken);
+}
+
+/// The deadline stated in `text`: dates right after a deadline word (rounds when
+/// joined by "und", "and", commas; a later date replaces an earlier one when the
+/// deadline was extended), else "rolling" words in a sentence about applying, else
+/// unknown.
+pub fn deadline(text: &str) -> Deadline {
+    let found = found_in(text);
+    let mut picked = Vec::new();
+    for word in DEADLINE_WORD.find_iter(text) {
+        chain(text, &found, word.end(), &mut picked);
+    }
+    for word in WEAK_DEADLINE_WORD.find_iter(text) {
+        let before = &text[..word.start()];
+        let sentence = SENTENCE_END
+            .find_iter(before)
+            .last()
+            .map_or(before, |m| &before[m.end().saturating_sub(1)..]);
+        if APPLYING.is_match(sentence) {
+            chain(text, &found, word.end(), &mut picked);
         }
     }
     if !picked.is_empty() {
         return Deadline::dates(picked);
     }
-    if ROLLING.is_match(text) {
+    let rolling_about_applying = text.split(['.', '\n', ';']).any(|sentence| {
+        ROLLING.is_match(sentence)
+            && (APPLYING.is_match(sentence) || sentence.to_lowercase().contains("frist"))
+    });
+    if rolling_about_applying {
         return Deadline::Rolling;
     }
     Deadline::Unknown
 }
 
 const CURRENCY: &str = r"€|eur\b|euro\b|usd\b|us\$|\$|chf\b|£|gbp\b";
-const NUMBER: &str = r"\d{1,3}(?:[.,  ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d+)?";
+const NUMBER: &str =
+    r"\d{1,3}(?:[.,\x{a0}\x{202f} ]\d{3})+(?:[.,]\d{1,2})?(?:,-+)?|\d+(?:[.,]\d+)?(?:,-+)?";
 const MULTIPLIER: &str = r"mio\.?|millionen|million|mrd\.?|milliarden|billion|tsd\.?|tausend|k\b";
 
 static RANGE: LazyLock<Regex> = LazyLock::new(|| {
@@ -181,6 +276,13 @@ static MAX_WORD: LazyLock<Regex> = LazyLock::new(|| {
 });
 static MIN_WORD: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)(mindestens|ab|at least|minimum(?: of)?|from|starting at)\s*$"));
+/// Sums that are not the grant: the applicant's share, a minimum threshold, the
+/// programme's whole budget.
+static NOT_A_GRANT: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)(eigenanteil|eigenmittel|eigenbeteiligung|bagatell|insgesamt|gesamtbudget|gesamtvolumen|fördervolumen|total budget|in total|co-funding|own contribution)[^.;\n]*$",
+    )
+});
 static RANGE_LEAD: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)(zwischen|between|from|von)\s*$"));
 
 fn currency_code(raw: &str) -> &'static str {
@@ -195,6 +297,8 @@ fn currency_code(raw: &str) -> &'static str {
 /// "5.000", "5.000,50", "25,000", "1,5", "2.5" — German and English separators.
 pub fn parse_number(raw: &str) -> Option<f64> {
     let s: String = raw
+        .trim_end_matches('-')
+        .trim_end_matches(',')
         .chars()
         .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}'))
         .collect();
@@ -258,6 +362,9 @@ pub fn amount(text: &str) -> Option<Amount> {
         {
             continue;
         }
+        if NOT_A_GRANT.is_match(lead) {
+            continue;
+        }
         let mb = c.name("mb").map(|m| m.as_str());
         let lo = scaled(a.as_str(), c.name("ma").map(|m| m.as_str()).or(mb));
         let hi = scaled(b.as_str(), mb);
@@ -295,6 +402,11 @@ pub fn amount(text: &str) -> Option<Amount> {
             from += 1;
         }
         let lead = &lead[from..];
+        let sentence = &text[..all.start()];
+        let sentence = &sentence[sentence.rfind(['.', ';', '\n']).map_or(0, |i| i + 1)..];
+        if NOT_A_GRANT.is_match(sentence) || NOT_A_GRANT.is_match(lead) {
+            continue;
+        }
         let slot = if MAX_WORD.is_match(lead) {
             &mut max
         } else if MIN_WORD.is_match(lead) {
@@ -354,7 +466,35 @@ mod tests {
         ),
         (
             "Fristen: 15. Februar, 15. Mai und 15. August 2027",
-            &["2027-08-15"],
+            &["2027-02-15", "2027-05-15", "2027-08-15"],
+        ),
+        (
+            "Stichtage: 15. November und 15. Februar 2028",
+            &["2027-11-15", "2028-02-15"],
+        ),
+        (
+            "Anträge bis 30.09.2027. Die Projekte laufen bis zum 31.12.2028.",
+            &["2027-09-30"],
+        ),
+        ("Der Förderzeitraum endet am 31.12.2027.", &[]),
+        ("Final reports are due by 31 December 2028.", &[]),
+        (
+            "Die Frist wurde vom 31.03.2027 auf den 30.04.2027 verlängert.",
+            &["2027-04-30"],
+        ),
+        (
+            "The deadline has been extended from 31 March 2027 to 30 April 2027.",
+            &["2027-04-30"],
+        ),
+        (
+            "Antragsschluss ist der 15. März 2027; am 20. April 2027 entscheidet der Beirat.",
+            &["2027-03-15"],
+        ),
+        ("Bei Fragen erreichen Sie uns jederzeit.", &[]),
+        ("Ongoing activities are not eligible.", &[]),
+        (
+            "Bewerbungen sind bis spätestens 1. Juni 2027 einzureichen.",
+            &["2027-06-01"],
         ),
         (
             "Rounds close on March 1, 2027, June 1, 2027 and September 1, 2027.",
@@ -422,7 +562,21 @@ mod tests {
         (
             "Es stehen insgesamt 1,5 Mio. Euro zur Verfügung.",
             None,
+            None,
+            "",
+        ),
+        (
+            "Für Großprojekte sind 1,5 Mio. Euro je Vorhaben möglich.",
+            None,
             Some(1_500_000),
+            "EUR",
+        ),
+        ("Förderhöchstbetrag: 5.000,- €", None, Some(5_000), "EUR"),
+        ("Eigenanteil mindestens 500 €", None, None, ""),
+        (
+            "bis zu 12\u{202f}500 € je Projekt",
+            None,
+            Some(12_500),
             "EUR",
         ),
         ("Zuschüsse ab 500 € möglich", Some(500), None, "EUR"),

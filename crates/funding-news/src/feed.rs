@@ -24,6 +24,8 @@ pub struct RawItem {
     pub categories: Vec<String>,
     /// A deadline given as such (an iCalendar entry's date), not extracted from text.
     pub deadline: Option<NaiveDate>,
+    /// All rounds of a recurring deadline entry, when there are several.
+    pub deadlines: Vec<NaiveDate>,
 }
 
 /// A parsed feed.
@@ -86,17 +88,13 @@ pub fn parse_feed(body: &[u8], content_type: Option<&str>) -> Result<ParsedFeed,
     let mut items = Vec::new();
     let mut issues = Vec::new();
     for (i, e) in feed.entries.into_iter().enumerate() {
-        let title = e
-            .title
-            .as_ref()
-            .map(|t| plain_text(&t.content))
-            .unwrap_or_default();
+        let title = e.title.as_ref().map(text_of).unwrap_or_default();
         let link = e
             .links
             .iter()
             .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
             .or(e.links.first())
-            .map(|l| l.href.trim().to_owned())
+            .map(|l| clean(l.href.trim()))
             .filter(|l| l.starts_with("http://") || l.starts_with("https://"));
         let (Some(link), false) = (link, title.is_empty()) else {
             issues.push(format!(
@@ -114,13 +112,17 @@ pub fn parse_feed(body: &[u8], content_type: Option<&str>) -> Result<ParsedFeed,
         let text = e
             .summary
             .as_ref()
-            .map(|s| plain_text(&s.content))
+            .map(text_of)
             .filter(|s| !s.is_empty())
             .or_else(|| {
-                e.content
-                    .as_ref()
-                    .and_then(|c| c.body.as_deref())
-                    .map(plain_text)
+                e.content.as_ref().and_then(|c| {
+                    let body = c.body.as_deref()?;
+                    Some(if c.content_type.essence().to_string().contains("html") {
+                        plain_text(body)
+                    } else {
+                        clean(body).split_whitespace().collect::<Vec<_>>().join(" ")
+                    })
+                })
             })
             .unwrap_or_default();
         if e.published.is_none() && e.updated.is_none() {
@@ -130,7 +132,7 @@ pub fn parse_feed(body: &[u8], content_type: Option<&str>) -> Result<ParsedFeed,
             guid: if e.id.trim().is_empty() {
                 link.clone()
             } else {
-                e.id.trim().to_owned()
+                clean(e.id.trim())
             },
             title,
             link,
@@ -140,17 +142,40 @@ pub fn parse_feed(body: &[u8], content_type: Option<&str>) -> Result<ParsedFeed,
             categories: e
                 .categories
                 .iter()
-                .map(|c| c.label.clone().unwrap_or_else(|| c.term.clone()))
+                .map(|c| clean(c.label.as_deref().unwrap_or(&c.term)))
                 .collect(),
             deadline: None,
+            deadlines: Vec::new(),
         });
     }
     Ok(ParsedFeed {
         format,
-        title: feed.title.map(|t| plain_text(&t.content)),
+        title: feed.title.as_ref().map(text_of),
         items,
         issues,
     })
+}
+
+/// Text without control characters (PostgreSQL refuses NUL; XML forbids most of
+/// the others); line breaks and tabs stay.
+pub fn clean(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+        .collect()
+}
+
+fn text_of(t: &feed_rs::model::Text) -> String {
+    if t.content_type.essence().to_string().contains("html") {
+        plain_text(&t.content)
+    } else {
+        // Plain text keeps its "<" and ">" ("Förderung > 500 €").
+        let lines: Vec<String> = clean(&t.content)
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .filter(|l| !l.is_empty())
+            .collect();
+        lines.join("\n")
+    }
 }
 
 /// HTML (or plain text) as plain text: tags dropped, block ends as line breaks, the
@@ -176,7 +201,7 @@ pub fn plain_text(html: &str) -> String {
         rest = &rest[start + end + 1..];
     }
     out.push_str(rest);
-    let decoded = decode_entities(&out);
+    let decoded = clean(&decode_entities(&out));
     let mut lines: Vec<String> = decoded
         .lines()
         .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
@@ -222,7 +247,10 @@ fn decode_entities(s: &str) -> String {
         });
         match decoded {
             Some((c, e)) => {
-                out.push(c);
+                // Control characters (NUL above all) are not text: dropped.
+                if !c.is_control() || c == '\n' || c == '\t' {
+                    out.push(c);
+                }
                 rest = &after[e + 1..];
             }
             None => {
@@ -292,6 +320,20 @@ mod tests {
         body.shrink_to_fit();
         let f = parse_feed(&body, Some("text/xml")).expect("latin-1");
         assert_eq!(f.items[0].title, "Förderung für Vereine");
+    }
+
+    #[test]
+    fn control_characters_never_reach_storage() {
+        let json = br#"{"version":"https://jsonfeed.org/version/1.1","title":"T","items":[{"id":"a\u0000","url":"https://x.example/a","title":"Kiezfonds\u0000\u0008","content_text":"Teilnehmende < 27 Jahre, F\u00f6rderung > 500 \u20ac &#0;"}]}"#;
+        let f = parse_feed(json, None).expect("json");
+        let i = &f.items[0];
+        assert_eq!(i.title, "Kiezfonds");
+        assert_eq!(i.guid, "a");
+        assert_eq!(
+            i.text, "Teilnehmende < 27 Jahre, Förderung > 500 € &#0;",
+            "plain text stays as written"
+        );
+        assert_eq!(plain_text("<p>a&#0;b&#8;c\u{0}</p>"), "abc");
     }
 
     #[test]

@@ -55,9 +55,10 @@ pub fn normalise(
     let url_key = dedup::url_key(&item.link)
         .ok_or_else(|| format!("{title}: the link {:?} is not an http(s) URL", item.link))?;
     let text = format!("{title}\n{}\n{}", item.text, item.categories.join(", "));
-    let deadline = match item.deadline {
-        Some(d) => Deadline::Dates(vec![d]),
-        None => extract::deadline(&text),
+    let deadline = match (item.deadline, item.deadlines.is_empty()) {
+        (_, false) => Deadline::dates(item.deadlines.clone()),
+        (Some(d), true) => Deadline::Dates(vec![d]),
+        (None, true) => extract::deadline(&text),
     };
     let mut topics = classify::topics(&text);
     topics.extend(source.topics.iter().copied());
@@ -103,6 +104,7 @@ mod tests {
             updated: None,
             categories: vec!["Jugend".into()],
             deadline: None,
+            deadlines: Vec::new(),
         }
     }
 
@@ -111,7 +113,7 @@ mod tests {
         let n = normalise(
             &item(
                 "Kiezfonds 2027",
-                "Gemeinnützige Vereine in Berlin erhalten bis zu 5.000 €. Einsendeschluss: 15. März 2027",
+                "Antragsberechtigt sind gemeinnützige Vereine in Berlin; sie erhalten bis zu 5.000 €. Einsendeschluss: 15. März 2027",
             ),
             &SourceDefaults {
                 funder: "Stiftung Kiez".into(),

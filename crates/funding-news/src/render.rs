@@ -118,6 +118,11 @@ pub fn deadline_text(i: &Item, lang: Lang) -> String {
 }
 
 fn escape(s: &str) -> String {
+    // XML 1.0 allows no control characters but tab and line breaks.
+    let s: String = s
+        .chars()
+        .filter(|c| !c.is_control() || matches!(c, '\n' | '\t' | '\r'))
+        .collect();
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

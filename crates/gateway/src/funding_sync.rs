@@ -52,9 +52,32 @@ pub fn items_of(
             updated: e.last_modified,
             categories: Vec::new(),
             deadline: Some(ev.time.local_start().date()),
+            deadlines: deadline_dates(&e),
         });
     }
     Ok((items, issues))
+}
+
+/// Every date of a deadline entry over the next two years (a recurring
+/// "Antragsstichtag" gives all its rounds; cancelled ones are left out).
+fn deadline_dates(e: &netzwerk_calendar::FeedEvent) -> Vec<chrono::NaiveDate> {
+    if e.event.recurrence.is_none() {
+        return vec![e.event.time.local_start().date()];
+    }
+    let from = Utc::now() - Duration::days(366);
+    let to = Utc::now() + Duration::days(2 * 366);
+    match netzwerk_calendar::occurrences(&e.event, &e.overrides, from, to, 48) {
+        Ok(occ) => {
+            let mut d: Vec<chrono::NaiveDate> = occ
+                .iter()
+                .filter(|o| o.status != netzwerk_domain::event::EventStatus::Cancelled)
+                .map(|o| o.local_start.date())
+                .collect();
+            d.dedup();
+            d
+        }
+        Err(_) => vec![e.event.time.local_start().date()],
+    }
 }
 
 /// Normalises items with the source's defaults; unusable ones become issues.
@@ -259,5 +282,22 @@ DTSTART;VALUE=DATE:20270401\r\nSUMMARY:Ohne Link\r\nEND:VEVENT\r\nEND:VCALENDAR\
             Some(5000)
         );
         assert_eq!(n[0].opportunity.deadline.kind(), "date");
+    }
+
+    #[test]
+    fn a_recurring_deadline_gives_every_round() {
+        let first = (Utc::now() + Duration::days(40)).date_naive();
+        let ics = format!(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//DE\r\nBEGIN:VEVENT\r\n\
+UID:stichtag@foerderer.example\r\nDTSTAMP:20261101T000000Z\r\n\
+DTSTART;VALUE=DATE:{}\r\nRRULE:FREQ=MONTHLY;INTERVAL=3;COUNT=4\r\n\
+SUMMARY:Antragsstichtag Kulturfonds\r\nURL:https://foerderer.example/kultur\r\n\
+END:VEVENT\r\nEND:VCALENDAR\r\n",
+            first.format("%Y%m%d")
+        );
+        let (items, _) = items_of(ics.as_bytes(), None, &netzwerk_calendar::Limits::default())
+            .expect("a calendar");
+        assert_eq!(items[0].deadlines.len(), 4, "{:?}", items[0].deadlines);
+        assert_eq!(items[0].deadlines[0], first);
     }
 }

@@ -608,7 +608,12 @@ fn write_fields(
             fo::amount_max.eq(o.amount.as_ref().and_then(|a| a.max)),
             fo::currency.eq(o.amount.as_ref().map(|a| a.currency.as_str())),
             fo::region.eq(o.region.map(FundingRegion::as_str)),
-            fo::applicants.eq(join_codes(&o.applicants, LegalStatus::as_str)),
+            // ",a,b," so a filter matches whole codes (company is not non_profit_company).
+            fo::applicants.eq(if o.applicants.is_empty() {
+                String::new()
+            } else {
+                format!(",{},", join_codes(&o.applicants, LegalStatus::as_str))
+            }),
             fo::search_text.eq(search_text(o)),
             fo::published_at.eq(o.published.map(|t| t.naive_utc())),
             fo::updated_at.eq(crate::now()),
@@ -816,8 +821,12 @@ pub fn ingest(
                     )?;
                     let stored_changed: Option<NaiveDateTime> =
                         fo::table.find(&id).select(fo::changed_at).first(conn)?;
+                    // The same feed item re-seen with other content is an edit (feeds
+                    // often keep pubDate when editing); another source's item wins
+                    // only with a later date.
                     let newer = match (item.changed, stored_changed) {
-                        (Some(c), Some(s)) => c.naive_utc() > s,
+                        (Some(c), Some(s)) if is_new_link => c.naive_utc() > s,
+                        (Some(c), Some(s)) => c.naive_utc() >= s,
                         (Some(_), None) => true,
                         (None, _) => !is_new_link,
                     };
@@ -829,9 +838,9 @@ pub fn ingest(
                             fo::table.find(&id).select(fo::url_key).first(conn)?
                         };
                         write_fields(conn, &id, &merged, key.as_deref())?;
-                        if newer {
+                        if let (true, Some(changed)) = (newer, item.changed) {
                             diesel::update(fo::table.find(&id))
-                                .set(fo::changed_at.eq(item.changed.map(|t| t.naive_utc())))
+                                .set(fo::changed_at.eq(Some(changed.naive_utc())))
                                 .execute(conn)?;
                         }
                         if !is_new_link {
@@ -952,7 +961,7 @@ pub fn search(
         q = q.filter(
             fo::applicants
                 .eq("")
-                .or(fo::applicants.like(format!("%{}%", a.as_str()))),
+                .or(fo::applicants.like(format!("%,{},%", a.as_str()))),
         );
     }
     if let Some(before) = filter.deadline_before {
@@ -1218,19 +1227,22 @@ pub fn mark_digest_sent(
     s: &Subscription,
     at: DateTime<Utc>,
 ) -> Result<bool> {
-    let q = sub::table
-        .filter(sub::id.eq(s.id.to_string()))
-        .into_boxed::<crate::db::MultiBackend>();
-    let q = match s.last_digest_at {
-        Some(t) => q.filter(sub::last_digest_at.eq(t.naive_utc())),
-        None => q.filter(sub::last_digest_at.is_null()),
-    };
-    let ids: Vec<String> = q.select(sub::id).load(conn)?;
-    if ids.is_empty() {
-        return Ok(false);
-    }
-    let n = diesel::update(sub::table.filter(sub::id.eq_any(&ids)))
+    // One statement: the row changes only if nobody sent since it was read.
+    let n = match s.last_digest_at {
+        Some(t) => diesel::update(
+            sub::table
+                .filter(sub::id.eq(s.id.to_string()))
+                .filter(sub::last_digest_at.eq(t.naive_utc())),
+        )
         .set(sub::last_digest_at.eq(Some(at.naive_utc())))
-        .execute(conn)?;
+        .execute(conn)?,
+        None => diesel::update(
+            sub::table
+                .filter(sub::id.eq(s.id.to_string()))
+                .filter(sub::last_digest_at.is_null()),
+        )
+        .set(sub::last_digest_at.eq(Some(at.naive_utc())))
+        .execute(conn)?,
+    };
     Ok(n == 1)
 }

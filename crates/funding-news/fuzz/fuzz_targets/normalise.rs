@@ -30,6 +30,7 @@ fuzz_target!(|data: &[u8]| {
         updated: None,
         categories: Vec::new(),
         deadline: None,
+        deadlines: Vec::new(),
     };
     let _ = normalise(&item, &defaults, today);
 });

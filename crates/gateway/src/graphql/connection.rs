@@ -70,12 +70,14 @@ pub fn window(first: Option<i32>, after: Option<String>) -> ApiResult<Window> {
     };
     let offset = match after {
         None => 0,
-        Some(c) => Cursor::decode_cursor(&c).map(|c| c.0 + 1).map_err(|_| {
-            coded(
-                Code::Validation,
-                format!("after: {c:?} is not a cursor of this list"),
-            )
-        })?,
+        Some(c) => Cursor::decode_cursor(&c)
+            .map(|c| c.0.saturating_add(1))
+            .map_err(|_| {
+                coded(
+                    Code::Validation,
+                    format!("after: {c:?} is not a cursor of this list"),
+                )
+            })?,
     };
     Ok(Window { offset, limit })
 }
@@ -83,7 +85,7 @@ pub fn window(first: Option<i32>, after: Option<String>) -> ApiResult<Window> {
 /// Builds a connection from one page of nodes and the total.
 pub fn page<N: OutputType>(w: Window, total: i64, nodes: Vec<N>) -> Page<N> {
     let total_usize = usize::try_from(total).unwrap_or(0);
-    let has_next = w.offset + nodes.len() < total_usize;
+    let has_next = w.offset.saturating_add(nodes.len()) < total_usize;
     let mut conn =
         Connection::with_additional_fields(w.offset > 0, has_next, Totals { total_count: total });
     conn.edges.extend(

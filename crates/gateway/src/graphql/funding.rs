@@ -121,7 +121,8 @@ pub struct FundingSourceLink {
     pub url: String,
     /// The item's title.
     pub title: String,
-    /// The feed it came from (none: posted by hand).
+    /// The feed it came from (coordinator only; none: posted by hand). Feed URLs
+    /// may carry access keys, so others see none.
     pub feed_url: Option<String>,
     /// First seen.
     pub first_seen_at: DateTime<Utc>,
@@ -396,12 +397,16 @@ pub fn resolve_organisation(
 fn link_objects(
     links: Vec<SourceLink>,
     feeds: &std::collections::HashMap<String, String>,
+    coordinator: bool,
 ) -> Vec<FundingSourceLink> {
     links
         .into_iter()
         .filter(|l| !l.url.is_empty())
         .map(|l| FundingSourceLink {
-            feed_url: l.source_id.and_then(|s| feeds.get(&s.to_string()).cloned()),
+            feed_url: l
+                .source_id
+                .filter(|_| coordinator)
+                .and_then(|s| feeds.get(&s.to_string()).cloned()),
             url: l.url,
             title: l.title,
             first_seen_at: l.first_seen_at,
@@ -426,6 +431,7 @@ impl FundingQuery {
         after: Option<String>,
     ) -> ApiResult<Connection<Cursor, FundingOpportunity, FundingTotals>> {
         let w = window(first, after)?;
+        let coordinator = viewer(ctx).actor.may_administer().is_ok();
         let f = filter.unwrap_or_default();
         let today = Utc::now().date_naive();
         let text = match f.text.as_deref().map(str::trim) {
@@ -499,7 +505,7 @@ impl FundingQuery {
         let mut links = links;
         let mut conn = Connection::with_additional_fields(
             w.offset > 0,
-            w.offset + w.limit < total,
+            w.offset.saturating_add(w.limit) < total,
             FundingTotals {
                 total_count: i64::try_from(total).unwrap_or(i64::MAX),
                 facets,
@@ -518,7 +524,7 @@ impl FundingQuery {
             conn.edges.push(Edge::new(
                 Cursor(i),
                 FundingOpportunity {
-                    links: link_objects(l, &feeds),
+                    links: link_objects(l, &feeds, coordinator),
                     rec,
                     matched,
                     today,
@@ -549,7 +555,11 @@ impl FundingQuery {
             .map_err(storage)?;
         let mut links = links;
         Ok(FundingOpportunity {
-            links: link_objects(links.remove(&id).unwrap_or_default(), &feeds),
+            links: link_objects(
+                links.remove(&id).unwrap_or_default(),
+                &feeds,
+                viewer(ctx).actor.may_administer().is_ok(),
+            ),
             rec,
             matched: None,
             today: Utc::now().date_naive(),
