@@ -644,7 +644,10 @@ async fn digest(backend: Backend) {
             &[],
         )
         .await;
-    assert_eq!(code, "CONFLICT");
+    assert_eq!(
+        code, "RATE_LIMITED",
+        "asking again right away sends no second link (later it replaces the first)"
+    );
     let (code, _) = hub
         .error(
             "mutation { subscribeFundingDigest(email: \"kein-at\", name: \"X\") { confirmed } }",
@@ -683,6 +686,15 @@ async fn digest(backend: Backend) {
         .await
         .expect("confirm");
     assert_eq!(confirmed.status(), 200);
+
+    let (code, _) = hub
+        .error(
+            "mutation($o: String) { subscribeFundingDigest(email: \"petra@verein.example\", name: \"Petra\", organisation: $o) { confirmed } }",
+            json!({ "o": org["slug"] }),
+            &[],
+        )
+        .await;
+    assert_eq!(code, "CONFLICT", "subscribed already");
 
     // The dry run renders and queues nothing; the real run queues once.
     let dry = crate::support::cli_env(&db, &["digest", "send", "--dry-run"], &mail_env);

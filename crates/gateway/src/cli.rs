@@ -562,6 +562,18 @@ fn serve(mut settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
                 let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
                 loop {
                     tick.tick().await;
+                    if let Err(e) = db
+                        .write(|c| {
+                            netzwerk_storage::funding::purge_unconfirmed(
+                                c,
+                                chrono::Utc::now(),
+                                crate::digest::UNCONFIRMED_HOURS,
+                            )
+                        })
+                        .await
+                    {
+                        tracing::warn!(error = %e, "deleting unconfirmed subscriptions failed");
+                    }
                     match db
                         .write(move |c| {
                             netzwerk_storage::guests::purge(c, retention_days, chrono::Utc::now())

@@ -17,6 +17,9 @@ use serde_json::{Value, json};
 use crate::graphql::{HubSchema, Viewer, request_data};
 use crate::invitations::MeetingSettings;
 
+/// Hours an unconfirmed subscription is kept.
+pub const UNCONFIRMED_HOURS: i64 = 48;
+
 /// The persisted funding queries, as checked in (operations `FundingDigest` and
 /// `FundingFeed`).
 pub const FUNDING_QUERIES: &str = include_str!("../../../graphql/persisted/funding.graphql");
@@ -199,6 +202,8 @@ pub async fn send_due(
     dry_run: bool,
 ) -> Result<DigestRound, StorageError> {
     let now = Utc::now();
+    db.write(move |c| funding::purge_unconfirmed(c, now, UNCONFIRMED_HOURS))
+        .await?;
     let due = db
         .run(move |c| funding::due_subscriptions(c, now - Duration::days(7)))
         .await?;

@@ -1114,8 +1114,10 @@ pub struct NewSubscription {
     pub topics: Vec<Topic>,
 }
 
-/// Stores an unconfirmed subscription; the same address for the same organisation
-/// (or twice without one) is a conflict, and one address may ask three times a day.
+/// Stores an unconfirmed subscription. Asking again before confirming replaces the
+/// confirmation link (a lost e-mail locks nobody out); a confirmed subscription of the
+/// same address for the same organisation (or without one) is a conflict; one address
+/// may start three subscriptions a day.
 pub fn subscribe(
     conn: &mut AnyConnection,
     s: &NewSubscription,
@@ -1143,11 +1145,39 @@ pub fn subscribe(
             Some(o) => same.filter(sub::organisation_id.eq(o.to_string())),
             None => same.filter(sub::organisation_id.is_null()),
         };
-        let taken: i64 = same.count().get_result(conn)?;
-        if taken > 0 {
-            return Err(StorageError::Conflict(
-                "this address is subscribed already (or waits for its confirmation)".into(),
-            ));
+        let existing: Option<(String, Option<NaiveDateTime>, NaiveDateTime)> = same
+            .select((sub::id, sub::confirmed_at, sub::created_at))
+            .first(conn)
+            .optional()?;
+        match existing {
+            Some((_, Some(_), _)) => {
+                return Err(StorageError::Conflict(
+                    "this address is subscribed already".into(),
+                ));
+            }
+            // Not confirmed yet: the confirmation mail may be lost, so asking again
+            // sends a new link (the old one stops working) — at most every 15 minutes.
+            Some((_, None, created)) if created > now - Duration::minutes(15) => {
+                return Err(StorageError::RateLimited(
+                    "a confirmation e-mail went to this address a moment ago; please check the inbox".into(),
+                ));
+            }
+            Some((existing_id, None, _)) => {
+                diesel::update(sub::table.find(&existing_id))
+                    .set((
+                        sub::name.eq(&s.name),
+                        sub::language.eq(&s.language),
+                        sub::topics.eq(join_codes(&s.topics, Topic::as_str)),
+                        sub::confirm_hash.eq(confirm_hash),
+                        sub::created_at.eq(now),
+                    ))
+                    .execute(conn)?;
+                return subscription(
+                    conn,
+                    stored("funding_subscriptions.id", SubscriptionId::parse(&existing_id))?,
+                );
+            }
+            None => {}
         }
         diesel::insert_into(sub::table)
             .values((
@@ -1195,6 +1225,21 @@ pub fn confirm_subscription(conn: &mut AnyConnection, confirm_hash: &str) -> Res
             stored("funding_subscriptions.id", SubscriptionId::parse(&id))?,
         )
     })
+}
+
+/// Deletes subscriptions nobody confirmed within `hours` hours (the address may not
+/// even be the asker's). Returns how many.
+pub fn purge_unconfirmed(
+    conn: &mut AnyConnection,
+    now: DateTime<Utc>,
+    hours: i64,
+) -> Result<usize> {
+    Ok(diesel::delete(
+        sub::table
+            .filter(sub::confirmed_at.is_null())
+            .filter(sub::created_at.lt((now - Duration::hours(hours)).naive_utc())),
+    )
+    .execute(conn)?)
 }
 
 /// Ends a subscription and deletes it; `false` if the token is unknown (already gone).
