@@ -644,23 +644,9 @@ fn funding_cmd(settings: &Settings, cmd: FundingCommand) -> anyhow::Result<()> {
         let (items, mut issues) =
             crate::funding_sync::items_of(&bytes, None, &settings.file_limits())
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-        let source = funding::FundingSource {
-            id: netzwerk_domain::ids::FundingSourceId::generate(),
-            url: String::new(),
+        let source = netzwerk_funding_news::SourceDefaults {
             funder: funder.clone(),
-            topics: Vec::new(),
-            region: None,
-            interval_minutes: 0,
-            etag: None,
-            last_modified_header: None,
-            next_fetch_at: chrono::Utc::now(),
-            last_fetched_at: None,
-            last_success_at: None,
-            last_error: None,
-            consecutive_failures: 0,
-            item_count: 0,
-            rejected_count: 0,
-            issues: None,
+            ..netzwerk_funding_news::SourceDefaults::default()
         };
         let normalised = crate::funding_sync::normalise_all(&source, &items, &mut issues);
         let raw_of: std::collections::HashMap<&str, &netzwerk_funding_news::RawItem> =
@@ -799,10 +785,11 @@ fn digest_cmd(
 ) -> anyhow::Result<()> {
     let db = open(settings)?;
     db.ensure_migrated()?;
+    let meetings = meeting_settings(settings)?;
     let schema = build_schema(
         db.clone(),
         SchemaSettings {
-            meetings: meeting_settings(settings)?,
+            meetings: meetings.clone(),
             ..SchemaSettings::default()
         },
     );
@@ -810,7 +797,6 @@ fn digest_cmd(
         .enable_all()
         .build()
         .context("while starting the async runtime")?;
-    let meetings = meeting_settings(settings)?;
     if let Some(slug) = preview {
         let language =
             netzwerk_domain::language::LanguageCode::parse(language.as_deref().unwrap_or("de"))

@@ -95,14 +95,7 @@ pub fn confirmation(s: &Subscription, token: &str, settings: &MeetingSettings) -
             Lang::De => "Bitte bestätigen: Fördermittel-Übersicht".into(),
             Lang::En => "Please confirm: funding digest".into(),
         },
-        body_html: Some(format!(
-            "<!DOCTYPE html><html lang=\"{}\"><body><p>{}</p></body></html>",
-            if lang == Lang::De { "de" } else { "en" },
-            text.replace('&', "&amp;")
-                .replace('<', "&lt;")
-                .replace('>', "&gt;")
-                .replace("\n\n", "</p><p>")
-        )),
+        body_html: Some(crate::invitations::html_of(lang, &text)),
         body_text: text,
         attachment: None,
         list_unsubscribe: None,

@@ -10,9 +10,8 @@ use axum::response::{IntoResponse, Response};
 use netzwerk_funding_news::render::write_atom;
 use serde_json::json;
 
-use crate::auth::secret_hash;
 use crate::digest::{items, run_query};
-use crate::http::{AppState, page, token_of};
+use crate::http::{AppState, confirm_form, confirm_token, page, token_of};
 
 async fn atom(
     state: &AppState,
@@ -94,58 +93,33 @@ pub async fn organisation(State(state): State<AppState>, Path(file): Path<String
     .await
 }
 
-const INCOMPLETE: &str = "<p>Dieser Link ist unvollständig. / This link is incomplete.</p>";
-
 /// `GET /digest/confirm?token=…`
 pub async fn confirm_page(RawQuery(raw): RawQuery) -> Response {
-    match token_of(&raw.unwrap_or_default()) {
-        None => page(StatusCode::BAD_REQUEST, INCOMPLETE),
-        Some(t) => page(
-            StatusCode::OK,
-            &format!(
-                "<h1>Abonnement bestätigen / Confirm subscription</h1>\
-                 <form method=\"post\" action=\"/digest/confirm\">\
-                 <input type=\"hidden\" name=\"token\" value=\"{t}\">\
-                 <button type=\"submit\">Bestätigen / Confirm</button></form>"
-            ),
-        ),
-    }
+    confirm_form(
+        raw,
+        "/digest/confirm",
+        "Abonnement bestätigen / Confirm subscription",
+        "Bestätigen / Confirm",
+    )
 }
 
 /// `POST /digest/confirm` (form field `token`).
 pub async fn confirm(State(state): State<AppState>, body: Bytes) -> Response {
-    let Some(t) = token_of(&String::from_utf8_lossy(&body)) else {
-        return page(StatusCode::BAD_REQUEST, INCOMPLETE);
-    };
-    let hash = secret_hash(&t);
-    match state
-        .db()
-        .write(move |c| netzwerk_storage::funding::confirm_subscription(c, &hash))
-        .await
-    {
-        Ok(_) => page(
-            StatusCode::OK,
-            "<h1>Danke! / Thank you!</h1><p>Sie erhalten die Übersicht ab jetzt wöchentlich. / \
-             You will receive the digest every week.</p>",
-        ),
-        Err(netzwerk_storage::StorageError::NotFound(_)) => page(
-            StatusCode::NOT_FOUND,
-            "<p>Dieses Abonnement gibt es nicht (mehr). / This subscription does not exist (any more).</p>",
-        ),
-        Err(e) => {
-            tracing::error!(error = %e, "confirming a subscription failed");
-            page(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "<p>Bitte später noch einmal. / Please try again later.</p>",
-            )
-        }
-    }
+    confirm_token(
+        &state,
+        &body,
+        netzwerk_storage::funding::confirm_subscription,
+        "<h1>Danke! / Thank you!</h1><p>Sie erhalten die Übersicht ab jetzt wöchentlich. / \
+         You will receive the digest every week.</p>",
+        "<p>Dieses Abonnement gibt es nicht (mehr). / This subscription does not exist (any more).</p>",
+    )
+    .await
 }
 
 /// `GET /digest/unsubscribe?token=…`
 pub async fn unsubscribe_page(RawQuery(raw): RawQuery) -> Response {
     match token_of(&raw.unwrap_or_default()) {
-        None => page(StatusCode::BAD_REQUEST, INCOMPLETE),
+        None => page(StatusCode::BAD_REQUEST, crate::http::INCOMPLETE_LINK),
         Some(t) => page(
             StatusCode::OK,
             &format!(
@@ -167,7 +141,7 @@ pub async fn unsubscribe(
     let token =
         token_of(&raw.unwrap_or_default()).or_else(|| token_of(&String::from_utf8_lossy(&body)));
     let Some(token) = token else {
-        return page(StatusCode::BAD_REQUEST, INCOMPLETE);
+        return page(StatusCode::BAD_REQUEST, crate::http::INCOMPLETE_LINK);
     };
     match state
         .db()

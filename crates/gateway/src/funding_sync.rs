@@ -82,19 +82,14 @@ fn deadline_dates(e: &netzwerk_calendar::FeedEvent) -> Vec<chrono::NaiveDate> {
 
 /// Normalises items with the source's defaults; unusable ones become issues.
 pub fn normalise_all(
-    source: &FundingSource,
+    defaults: &SourceDefaults,
     items: &[RawItem],
     issues: &mut Vec<String>,
 ) -> Vec<IncomingItem> {
-    let defaults = SourceDefaults {
-        funder: source.funder.clone(),
-        topics: source.topics.clone(),
-        region: source.region,
-    };
     let today = Utc::now().date_naive();
     items
         .iter()
-        .filter_map(|i| match normalise(i, &defaults, today) {
+        .filter_map(|i| match normalise(i, defaults, today) {
             Ok(n) => Some(IncomingItem {
                 guid: n.guid,
                 link: n.link,
@@ -131,7 +126,12 @@ pub async fn poll_source(
         }) => match items_of(&bytes, content_type.as_deref(), limits) {
             Ok((items, mut issues)) => {
                 let feed_rejected = issues.iter().filter(|i| !i.ends_with("; taken")).count();
-                let incoming = normalise_all(source, &items, &mut issues);
+                let defaults = SourceDefaults {
+                    funder: source.funder.clone(),
+                    topics: source.topics.clone(),
+                    region: source.region,
+                };
+                let incoming = normalise_all(&defaults, &items, &mut issues);
                 let rejected = feed_rejected + (items.len() - incoming.len());
                 let health = PollHealth {
                     taken: i32::try_from(incoming.len()).unwrap_or(i32::MAX),
@@ -257,23 +257,9 @@ DTSTART;VALUE=DATE:20270401\r\nSUMMARY:Ohne Link\r\nEND:VEVENT\r\nEND:VCALENDAR\
             chrono::NaiveDate::from_ymd_opt(2027, 3, 15)
         );
         assert_eq!(issues, ["Ohne Link: no URL"]);
-        let source = FundingSource {
-            id: netzwerk_domain::ids::FundingSourceId::generate(),
-            url: "https://foerderer.example/fristen.ics".into(),
+        let source = SourceDefaults {
             funder: "Förderer".into(),
-            topics: Vec::new(),
-            region: None,
-            interval_minutes: 60,
-            etag: None,
-            last_modified_header: None,
-            next_fetch_at: Utc::now(),
-            last_fetched_at: None,
-            last_success_at: None,
-            last_error: None,
-            consecutive_failures: 0,
-            item_count: 0,
-            rejected_count: 0,
-            issues: None,
+            ..SourceDefaults::default()
         };
         let mut issues = Vec::new();
         let n = normalise_all(&source, &items, &mut issues);

@@ -143,60 +143,81 @@ pub(crate) fn token_of(raw: &str) -> Option<String> {
         })
 }
 
-/// `GET /guests/confirm?token=…`: a page with a button, so that link scanners in mail
-/// systems, which only follow links, do not confirm in the guest's place.
-async fn guest_confirm_page(RawQuery(raw): RawQuery) -> Response {
-    let Some(token) = token_of(&raw.unwrap_or_default()) else {
-        return page(
-            StatusCode::BAD_REQUEST,
-            "<p>Dieser Link ist unvollständig. / This link is incomplete.</p>",
-        );
-    };
-    page(
-        StatusCode::OK,
-        &format!(
-            "<h1>Anfrage bestätigen / Confirm your request</h1>\
-             <form method=\"post\" action=\"/guests/confirm\">\
-             <input type=\"hidden\" name=\"token\" value=\"{token}\">\
-             <button type=\"submit\">E-Mail-Adresse bestätigen / Confirm e-mail address</button>\
-             </form>"
+/// The page for a link without its token.
+pub(crate) const INCOMPLETE_LINK: &str =
+    "<p>Dieser Link ist unvollständig. / This link is incomplete.</p>";
+
+/// The page behind an e-mail's confirmation link: a button that POSTs the token to
+/// `action`, so link scanners in mail systems, which only follow links, confirm
+/// nothing in the reader's place.
+pub(crate) fn confirm_form(
+    raw_query: Option<String>,
+    action: &str,
+    heading: &str,
+    button: &str,
+) -> Response {
+    match token_of(&raw_query.unwrap_or_default()) {
+        None => page(StatusCode::BAD_REQUEST, INCOMPLETE_LINK),
+        Some(token) => page(
+            StatusCode::OK,
+            &format!(
+                "<h1>{heading}</h1><form method=\"post\" action=\"{action}\">\
+                 <input type=\"hidden\" name=\"token\" value=\"{token}\">\
+                 <button type=\"submit\">{button}</button></form>"
+            ),
         ),
-    )
+    }
 }
 
-/// `POST /guests/confirm` (form field `token`): confirms the guest's address.
-async fn guest_confirm(State(state): State<AppState>, body: Bytes) -> Response {
-    let Some(token) = token_of(&String::from_utf8_lossy(&body)) else {
-        return page(
-            StatusCode::BAD_REQUEST,
-            "<p>Dieser Link ist unvollständig. / This link is incomplete.</p>",
-        );
+/// The POST behind [`confirm_form`]: runs `confirm` with the token's hash and shows
+/// `done`, `missing` (unknown token) or a retry page.
+pub(crate) async fn confirm_token<T: Send + 'static>(
+    state: &AppState,
+    body: &[u8],
+    confirm: fn(&mut netzwerk_storage::AnyConnection, &str) -> Result<T, StorageError>,
+    done: &str,
+    missing: &str,
+) -> Response {
+    let Some(token) = token_of(&String::from_utf8_lossy(body)) else {
+        return page(StatusCode::BAD_REQUEST, INCOMPLETE_LINK);
     };
     let hash = auth::secret_hash(&token);
-    match state
-        .db
-        .write(move |c| netzwerk_storage::guests::confirm(c, &hash))
-        .await
-    {
-        Ok(_) => page(
-            StatusCode::OK,
-            "<h1>Danke! / Thank you!</h1><p>Ihre E-Mail-Adresse ist bestätigt. Die Koordination \
-             entscheidet über Ihre Anfrage; mit der Zusage erhalten Sie die Einladung.</p>\
-             <p lang=\"en\">Your e-mail address is confirmed. The coordinator decides on your \
-             request; if it is approved, you receive the invitation.</p>",
-        ),
-        Err(StorageError::NotFound(_)) => page(
-            StatusCode::NOT_FOUND,
-            "<p>Diese Anfrage gibt es nicht (mehr). / This request does not exist (any more).</p>",
-        ),
+    match state.db.write(move |c| confirm(c, &hash)).await {
+        Ok(_) => page(StatusCode::OK, done),
+        Err(StorageError::NotFound(_)) => page(StatusCode::NOT_FOUND, missing),
         Err(e) => {
-            tracing::error!(error = %e, "confirming a guest request failed");
+            tracing::error!(error = %e, "confirming by e-mail link failed");
             page(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "<p>Bitte versuchen Sie es später noch einmal. / Please try again later.</p>",
             )
         }
     }
+}
+
+/// `GET /guests/confirm?token=…`
+async fn guest_confirm_page(RawQuery(raw): RawQuery) -> Response {
+    confirm_form(
+        raw,
+        "/guests/confirm",
+        "Anfrage bestätigen / Confirm your request",
+        "E-Mail-Adresse bestätigen / Confirm e-mail address",
+    )
+}
+
+/// `POST /guests/confirm` (form field `token`): confirms the guest's address.
+async fn guest_confirm(State(state): State<AppState>, body: Bytes) -> Response {
+    confirm_token(
+        &state,
+        &body,
+        netzwerk_storage::guests::confirm,
+        "<h1>Danke! / Thank you!</h1><p>Ihre E-Mail-Adresse ist bestätigt. Die Koordination \
+         entscheidet über Ihre Anfrage; mit der Zusage erhalten Sie die Einladung.</p>\
+         <p lang=\"en\">Your e-mail address is confirmed. The coordinator decides on your \
+         request; if it is approved, you receive the invitation.</p>",
+        "<p>Diese Anfrage gibt es nicht (mehr). / This request does not exist (any more).</p>",
+    )
+    .await
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {

@@ -320,7 +320,7 @@ fn html_escape(s: &str) -> String {
 }
 
 /// Plain text paragraphs (blank-line separated; single newlines kept) as HTML.
-fn html_of(lang: Lang, paragraphs: &str) -> String {
+pub(crate) fn html_of(lang: Lang, paragraphs: &str) -> String {
     let mut out = format!(
         "<!DOCTYPE html><html lang=\"{}\"><head><meta charset=\"utf-8\"></head><body>",
         lang.code()

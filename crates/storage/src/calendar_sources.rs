@@ -235,8 +235,7 @@ pub fn record_failure(conn: &mut AnyConnection, id: CalendarSourceId, error: &st
     let s = get(conn, id)?;
     let now = crate::now();
     let failures = s.consecutive_failures.saturating_add(1);
-    let factor = 1i64 << failures.clamp(0, 10);
-    let wait = (i64::from(s.interval_minutes.max(1)) * factor).min(24 * 60);
+    let wait = crate::backoff_minutes(s.interval_minutes, failures);
     diesel::update(cs::table.find(id.to_string()))
         .set((
             cs::last_fetched_at.eq(Some(now)),

@@ -319,8 +319,7 @@ pub fn record_source_failure(
     let s = source(conn, id)?;
     let now = crate::now();
     let failures = s.consecutive_failures.saturating_add(1);
-    let factor = 1i64 << failures.clamp(0, 10);
-    let wait = (i64::from(s.interval_minutes.max(1)) * factor).min(24 * 60);
+    let wait = crate::backoff_minutes(s.interval_minutes, failures);
     diesel::update(fs::table.find(id.to_string()))
         .set((
             fs::last_fetched_at.eq(Some(now)),

@@ -54,6 +54,13 @@ pub fn now() -> chrono::NaiveDateTime {
     t.with_nanosecond(t.nanosecond() / 1000 * 1000).unwrap_or(t)
 }
 
+/// Minutes until a failing feed is polled again: its interval doubled per failure in
+/// a row, at most a day. Calendar and funding feeds back off alike.
+pub(crate) fn backoff_minutes(interval_minutes: i32, failures: i32) -> i64 {
+    let factor = 1i64 << failures.clamp(0, 10);
+    (i64::from(interval_minutes.max(1)) * factor).min(24 * 60)
+}
+
 /// Runs `work` in one transaction: everything it writes is stored, or nothing.
 pub fn transaction<T, E>(
     conn: &mut AnyConnection,

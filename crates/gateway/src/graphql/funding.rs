@@ -394,6 +394,20 @@ pub fn resolve_organisation(
     found.ok_or_else(|| StorageError::NotFound(format!("organisation {id_or_slug:?}")))
 }
 
+/// Feed URLs by source id — read only for the coordinator, the only one shown them.
+fn feed_urls(
+    conn: &mut AnyConnection,
+    coordinator: bool,
+) -> Result<std::collections::HashMap<String, String>, StorageError> {
+    if !coordinator {
+        return Ok(std::collections::HashMap::new());
+    }
+    Ok(funding::sources(conn)?
+        .into_iter()
+        .map(|s| (s.id.to_string(), s.url))
+        .collect())
+}
+
 fn link_objects(
     links: Vec<SourceLink>,
     feeds: &std::collections::HashMap<String, String>,
@@ -492,10 +506,7 @@ impl FundingQuery {
                 }
                 let ids: Vec<FundingOpportunityId> = recs.iter().map(|r| r.id).collect();
                 let links = funding::links_of(c, &ids)?;
-                let feeds: std::collections::HashMap<String, String> = funding::sources(c)?
-                    .into_iter()
-                    .map(|s| (s.id.to_string(), s.url))
-                    .collect();
+                let feeds = feed_urls(c, coordinator)?;
                 Ok::<_, StorageError>((recs, links, feeds, matches))
             })
             .await
@@ -541,25 +552,19 @@ impl FundingQuery {
         id: ID,
     ) -> ApiResult<FundingOpportunity> {
         let id = parse_id("id", &id, FundingOpportunityId::parse)?;
+        let coordinator = viewer(ctx).actor.may_administer().is_ok();
         let (rec, links, feeds) = db(ctx)
             .run(move |c| {
                 let rec = funding::get(c, id)?;
                 let links = funding::links_of(c, &[id])?;
-                let feeds: std::collections::HashMap<String, String> = funding::sources(c)?
-                    .into_iter()
-                    .map(|s| (s.id.to_string(), s.url))
-                    .collect();
+                let feeds = feed_urls(c, coordinator)?;
                 Ok::<_, StorageError>((rec, links, feeds))
             })
             .await
             .map_err(storage)?;
         let mut links = links;
         Ok(FundingOpportunity {
-            links: link_objects(
-                links.remove(&id).unwrap_or_default(),
-                &feeds,
-                viewer(ctx).actor.may_administer().is_ok(),
-            ),
+            links: link_objects(links.remove(&id).unwrap_or_default(), &feeds, coordinator),
             rec,
             matched: None,
             today: Utc::now().date_naive(),
