@@ -431,6 +431,46 @@ async fn feeds(backend: Backend) {
         "the later item wins"
     );
 
+    // One opportunity by id; feeds followed through the API (coordinator only).
+    let one = hub
+        .data(
+            "query($id: ID!) { fundingOpportunity(id: $id) { title sources { url feedUrl } } }",
+            json!({ "id": stiftung["id"] }),
+            &auth,
+        )
+        .await;
+    assert_eq!(
+        one["fundingOpportunity"]["sources"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+    let add_source = "mutation($u: String!) { addFundingSource(url: $u, funder: \"Stiftung API\", intervalMinutes: 120) { url funder intervalMinutes lastError } }";
+    let added = hub
+        .data(
+            add_source,
+            json!({ "u": "https://stiftung-api.example/feed.xml" }),
+            &auth,
+        )
+        .await;
+    assert_eq!(added["addFundingSource"]["intervalMinutes"], 120);
+    let (code, _) = hub
+        .error(
+            add_source,
+            json!({ "u": "ftp://stiftung-api.example/feed.xml" }),
+            &auth,
+        )
+        .await;
+    assert_eq!(code, "VALIDATION");
+    let (code, _) = hub
+        .error(
+            add_source,
+            json!({ "u": "https://stiftung-api.example/other.xml" }),
+            &[],
+        )
+        .await;
+    assert_eq!(code, "UNAUTHENTICATED");
+
     // A feed that breaks later loses nothing already stored.
     server.serve(
         "/kiezleben.rss",
@@ -439,7 +479,10 @@ async fn feeds(backend: Backend) {
         &fixture("broken.xml"),
     );
     let polled = crate::support::cli_env(&db, &["funding", "poll", "--all"], &allow);
-    assert!(polled.contains("3 failed"), "{polled}");
+    assert!(
+        polled.contains("4 failed"),
+        "the broken feed, the two bad ones, the unreachable one: {polled}"
+    );
     let kept = hub.data(LIST, json!({}), &auth).await;
     assert_eq!(fed(&kept).len(), 5, "nothing lost: {kept}");
 
