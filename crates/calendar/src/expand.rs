@@ -5,7 +5,7 @@
 use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use netzwerk_domain::event::{Event, EventStatus, EventTime, OccurrenceOverride};
+use netzwerk_domain::event::{Event, EventStatus, EventTime, OccurrenceOverride, Recurrence};
 use netzwerk_domain::location::Timezone;
 use rrule::RRuleSet;
 
@@ -35,6 +35,28 @@ pub struct Occurrence {
     pub all_day: bool,
     /// True when an override changed this occurrence.
     pub overridden: bool,
+}
+
+/// What expanding an event reads: its time, its recurrence and its status. Lets callers
+/// expand events whose other fields they have not loaded.
+#[derive(Debug, Clone, Copy)]
+pub struct Timing<'a> {
+    /// First (or only) occurrence.
+    pub time: &'a EventTime,
+    /// Rule, extra and excluded dates.
+    pub recurrence: &'a Recurrence,
+    /// Status of the whole event.
+    pub status: EventStatus,
+}
+
+impl<'a> From<&'a Event> for Timing<'a> {
+    fn from(e: &'a Event) -> Self {
+        Self {
+            time: &e.time,
+            recurrence: &e.recurrence,
+            status: e.status,
+        }
+    }
 }
 
 /// The zone the event's local times are expanded in; all-day events use UTC as a
@@ -88,12 +110,12 @@ fn normalise_rule(rule: &str, zone: Timezone) -> String {
 }
 
 /// The rrule set of a recurring event, checked.
-pub(crate) fn rule_set(event: &Event) -> Result<Option<RRuleSet>, CalendarError> {
-    let r = &event.recurrence;
+pub(crate) fn rule_set(event: Timing<'_>) -> Result<Option<RRuleSet>, CalendarError> {
+    let r = event.recurrence;
     if r.is_none() {
         return Ok(None);
     }
-    let zone = frame(&event.time);
+    let zone = frame(event.time);
     let start = event.time.local_start();
     let mut text = dt_line("DTSTART", &[start], zone);
     if let Some(rule) = &r.rule {
@@ -121,7 +143,18 @@ pub fn occurrences(
     to: DateTime<Utc>,
     max: usize,
 ) -> Result<Vec<Occurrence>, CalendarError> {
-    let zone = frame(&event.time);
+    occurrences_of(Timing::from(event), overrides, from, to, max)
+}
+
+/// As [`occurrences`], from an event's timing alone.
+pub fn occurrences_of(
+    event: Timing<'_>,
+    overrides: &[OccurrenceOverride],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    max: usize,
+) -> Result<Vec<Occurrence>, CalendarError> {
+    let zone = frame(event.time);
     let duration = event.time.duration();
     let all_day = matches!(event.time, EventTime::AllDay { .. });
     let make = |local_start: NaiveDateTime, ov: Option<&OccurrenceOverride>| {
@@ -388,7 +421,7 @@ pub fn span(
         let upper = rule.to_ascii_uppercase();
         if !upper.contains("COUNT=") && !upper.contains("UNTIL=") {
             last = None;
-        } else if let Some(set) = rule_set(event)? {
+        } else if let Some(set) = rule_set(Timing::from(event))? {
             let max = u16::try_from(netzwerk_domain::event::MAX_OCCURRENCES).unwrap_or(u16::MAX);
             let all = set.all(max);
             last = if all.limited {

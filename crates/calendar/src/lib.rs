@@ -10,7 +10,7 @@ mod parse;
 mod text;
 mod write;
 
-pub use expand::{Occurrence, occurrences, span};
+pub use expand::{Occurrence, Timing, occurrences, occurrences_of, span};
 pub use parse::{FeedEvent, Issue, Limits, ParsedCalendar, parse};
 pub use write::{Attendee, CalendarEntry, Method, write_calendar, write_calendar_as};
 

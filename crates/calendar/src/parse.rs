@@ -607,7 +607,8 @@ fn build(raw: &RawEvent) -> Result<Built, String> {
             last_modified,
         },
     };
-    crate::expand::rule_set(&event).map_err(|e| format!("event {uid}: {e}"))?;
+    crate::expand::rule_set(crate::expand::Timing::from(&event))
+        .map_err(|e| format!("event {uid}: {e}"))?;
     let fe = FeedEvent {
         uid: uid.clone(),
         sequence,

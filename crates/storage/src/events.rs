@@ -536,41 +536,49 @@ pub fn get_many(conn: &mut AnyConnection, ids: &[EventId]) -> Result<Vec<EventRe
     with_links(conn, rows)
 }
 
+/// event id, recurrence id, status, start, end, title, description.
+type OverrideTuple = (
+    String,
+    NaiveDateTime,
+    Option<String>,
+    Option<NaiveDateTime>,
+    Option<NaiveDateTime>,
+    Option<String>,
+    Option<String>,
+);
+
+fn override_rows(rows: Vec<OverrideTuple>) -> Result<HashMap<EventId, Vec<OccurrenceOverride>>> {
+    let mut out: HashMap<EventId, Vec<OccurrenceOverride>> = HashMap::new();
+    for (eid, recurrence_id, status, start, end, title, description) in rows {
+        out.entry(stored("event_overrides.event_id", EventId::parse(&eid))?)
+            .or_default()
+            .push(OccurrenceOverride {
+                recurrence_id,
+                status: status
+                    .map(|s| stored("event_overrides.status", EventStatus::parse(&s)))
+                    .transpose()?,
+                start,
+                end,
+                title,
+                description,
+            });
+    }
+    Ok(out)
+}
+
 /// The overrides of many events.
 pub fn overrides_of(
     conn: &mut AnyConnection,
     ids: &[EventId],
 ) -> Result<HashMap<EventId, Vec<OccurrenceOverride>>> {
-    type Row = (
-        String,
-        NaiveDateTime,
-        Option<String>,
-        Option<NaiveDateTime>,
-        Option<NaiveDateTime>,
-        Option<String>,
-        Option<String>,
-    );
     let mut out: HashMap<EventId, Vec<OccurrenceOverride>> = HashMap::new();
     let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
     for chunk in ids.chunks(5000) {
-        let rows: Vec<Row> = event_overrides::table
+        let rows: Vec<OverrideTuple> = event_overrides::table
             .filter(event_overrides::event_id.eq_any(chunk))
             .order((event_overrides::event_id, event_overrides::recurrence_id))
             .load(conn)?;
-        for (eid, recurrence_id, status, start, end, title, description) in rows {
-            out.entry(stored("event_overrides.event_id", EventId::parse(&eid))?)
-                .or_default()
-                .push(OccurrenceOverride {
-                    recurrence_id,
-                    status: status
-                        .map(|s| stored("event_overrides.status", EventStatus::parse(&s)))
-                        .transpose()?,
-                    start,
-                    end,
-                    title,
-                    description,
-                });
-        }
+        out.extend(override_rows(rows)?);
     }
     Ok(out)
 }
@@ -662,13 +670,63 @@ pub fn list(
     })
 }
 
-/// Every event that may have an occurrence overlapping `[from, to)`, with overrides.
-pub fn in_window(
+/// What expanding a stored event needs (see [`for_each_in_window`]).
+#[derive(Debug, Clone)]
+pub struct EventTiming {
+    /// The event.
+    pub id: EventId,
+    /// First (or only) occurrence.
+    pub time: EventTime,
+    /// Rule, extra and excluded dates.
+    pub recurrence: Recurrence,
+    /// Status of the whole event.
+    pub status: EventStatus,
+}
+
+/// Visits every event that may have an occurrence overlapping `[from, to)`, read
+/// narrowly (only the columns expansion needs) and row by row, with its overrides;
+/// returns the overrides read, by event, for the events the caller keeps. Memory stays
+/// small however many events match. Two statements.
+pub fn for_each_in_window(
     conn: &mut AnyConnection,
     filter: &EventFilter,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> Result<Vec<(EventRecord, Vec<OccurrenceOverride>)>> {
+    mut visit: impl FnMut(&EventTiming, &[OccurrenceOverride]),
+) -> Result<HashMap<EventId, Vec<OccurrenceOverride>>> {
+    type Row = (
+        String,
+        bool,
+        NaiveDateTime,
+        NaiveDateTime,
+        String,
+        Option<String>,
+        String,
+        String,
+        String,
+    );
+    // Overrides of every event in the time window (a superset of the filtered ones).
+    let overrides = override_rows(
+        event_overrides::table
+            .inner_join(events::table)
+            .filter(events::first_start_utc.lt(to.naive_utc()))
+            .filter(
+                events::last_end_utc
+                    .is_null()
+                    .or(events::last_end_utc.gt(from.naive_utc())),
+            )
+            .order((event_overrides::event_id, event_overrides::recurrence_id))
+            .select((
+                event_overrides::event_id,
+                event_overrides::recurrence_id,
+                event_overrides::status,
+                event_overrides::start_local,
+                event_overrides::end_local,
+                event_overrides::title,
+                event_overrides::description,
+            ))
+            .load(conn)?,
+    )?;
     let rows = filtered(filter)
         .filter(events::first_start_utc.lt(to.naive_utc()))
         .filter(
@@ -676,18 +734,45 @@ pub fn in_window(
                 .is_null()
                 .or(events::last_end_utc.gt(from.naive_utc())),
         )
-        .select(EventRow::as_select())
-        .load(conn)?;
-    let records = with_links(conn, rows)?;
-    let ids: Vec<EventId> = records.iter().map(|r| r.id).collect();
-    let mut ovs = overrides_of(conn, &ids)?;
-    Ok(records
-        .into_iter()
-        .map(|r| {
-            let o = ovs.remove(&r.id).unwrap_or_default();
-            (r, o)
-        })
-        .collect())
+        .select((
+            events::id,
+            events::all_day,
+            events::start_local,
+            events::end_local,
+            events::timezone,
+            events::rrule,
+            events::rdates,
+            events::exdates,
+            events::status,
+        ))
+        .load_iter::<Row, diesel::connection::DefaultLoadingMode>(conn)?;
+    for row in rows {
+        let (id, all_day, start, end, tz, rule, rdates, exdates, status) = row?;
+        let timing = EventTiming {
+            id: stored("events.id", EventId::parse(&id))?,
+            time: if all_day {
+                EventTime::AllDay {
+                    start: start.date(),
+                    end: end.date(),
+                }
+            } else {
+                EventTime::Timed {
+                    start,
+                    end,
+                    timezone: stored("events.timezone", Timezone::parse(&tz))?,
+                }
+            },
+            recurrence: Recurrence {
+                rule,
+                rdates: decode_times("events.rdates", &rdates)?,
+                exdates: decode_times("events.exdates", &exdates)?,
+            },
+            status: stored("events.status", EventStatus::parse(&status))?,
+        };
+        let ovs = overrides.get(&timing.id).map_or(&[][..], Vec::as_slice);
+        visit(&timing, ovs);
+    }
+    Ok(overrides)
 }
 
 /// What reconciliation needs to know of a stored imported event.

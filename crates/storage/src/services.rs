@@ -4,9 +4,10 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Timelike, Utc};
+use diesel::dsl::sql;
 use diesel::dsl::{exists, not};
 use diesel::prelude::*;
-use diesel::sql_types::Bool;
+use diesel::sql_types::{BigInt, Bool};
 use netzwerk_domain::ids::{LocationId, OrganisationId, ServiceId};
 use netzwerk_domain::language::LanguageCode;
 use netzwerk_domain::location::{DEFAULT_TIMEZONE, Timezone};
@@ -14,6 +15,7 @@ use netzwerk_domain::organisation::TargetGroup;
 use netzwerk_domain::record::Record;
 use netzwerk_domain::schedule::{OpeningHours, ScheduleException, TimeOfDay, Weekday};
 use netzwerk_domain::service::{Service, ServiceCategory, ServiceLinks};
+use netzwerk_domain::translation::Translation;
 use netzwerk_domain::{ValidationError, text};
 
 use crate::change_log::{self, Action, EntityKind};
@@ -102,6 +104,135 @@ fn check_locations(conn: &mut AnyConnection, org: &str, links: &ServiceLinks) ->
     Ok(())
 }
 
+#[derive(Insertable)]
+#[diesel(table_name = service_languages)]
+struct LanguageRow {
+    service_id: String,
+    language: String,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = service_target_groups)]
+struct TargetGroupRow {
+    service_id: String,
+    target_group: String,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = service_locations)]
+struct LocationLinkRow {
+    service_id: String,
+    location_id: String,
+    position: i32,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = opening_hours)]
+struct HoursRow {
+    service_id: String,
+    position: i32,
+    weekday: i32,
+    opens: i32,
+    closes: i32,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = schedule_exceptions)]
+struct ExceptionInsert {
+    service_id: String,
+    date: NaiveDate,
+    opens: Option<i32>,
+    closes: Option<i32>,
+    note: Option<String>,
+}
+
+/// The link rows of services (languages, target groups, locations, hours, exceptions),
+/// gathered so that any number of services is written with one statement per table.
+#[derive(Default)]
+struct LinkRows {
+    languages: Vec<LanguageRow>,
+    target_groups: Vec<TargetGroupRow>,
+    locations: Vec<LocationLinkRow>,
+    hours: Vec<HoursRow>,
+    exceptions: Vec<ExceptionInsert>,
+}
+
+fn position(i: usize) -> i32 {
+    i32::try_from(i).unwrap_or(i32::MAX)
+}
+
+/// Rows per multi-row statement, under both backends' bind-parameter limits (the
+/// widest link table has five columns; services have fifteen).
+const CHUNK: usize = 1000;
+
+impl LinkRows {
+    fn add(&mut self, sid: &str, links: &ServiceLinks) {
+        let id = || sid.to_owned();
+        self.languages
+            .extend(links.languages.iter().map(|l| LanguageRow {
+                service_id: id(),
+                language: l.as_str().to_owned(),
+            }));
+        self.target_groups
+            .extend(links.target_groups.iter().map(|g| TargetGroupRow {
+                service_id: id(),
+                target_group: g.as_str().to_owned(),
+            }));
+        self.locations
+            .extend(
+                links
+                    .location_ids
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| LocationLinkRow {
+                        service_id: id(),
+                        location_id: l.to_string(),
+                        position: position(i),
+                    }),
+            );
+        self.hours.extend(
+            links
+                .opening_hours
+                .iter()
+                .enumerate()
+                .map(|(i, h)| HoursRow {
+                    service_id: id(),
+                    position: position(i),
+                    weekday: i32::from(h.weekday.number()),
+                    opens: minutes(h.opens),
+                    closes: minutes(h.closes),
+                }),
+        );
+        self.exceptions
+            .extend(links.exceptions.iter().map(|e| ExceptionInsert {
+                service_id: id(),
+                date: e.date,
+                opens: e.opens.map(minutes),
+                closes: e.closes.map(minutes),
+                note: e.note.clone(),
+            }));
+    }
+
+    fn insert(self, conn: &mut AnyConnection) -> Result<()> {
+        for chunk in self.languages.chunks(CHUNK) {
+            insert_all!(conn, service_languages::table, chunk)?;
+        }
+        for chunk in self.target_groups.chunks(CHUNK) {
+            insert_all!(conn, service_target_groups::table, chunk)?;
+        }
+        for chunk in self.locations.chunks(CHUNK) {
+            insert_all!(conn, service_locations::table, chunk)?;
+        }
+        for chunk in self.hours.chunks(CHUNK) {
+            insert_all!(conn, opening_hours::table, chunk)?;
+        }
+        for chunk in self.exceptions.chunks(CHUNK) {
+            insert_all!(conn, schedule_exceptions::table, chunk)?;
+        }
+        Ok(())
+    }
+}
+
 fn write_links(conn: &mut AnyConnection, sid: &str, links: &ServiceLinks) -> Result<()> {
     diesel::delete(service_languages::table.filter(service_languages::service_id.eq(sid)))
         .execute(conn)?;
@@ -112,81 +243,18 @@ fn write_links(conn: &mut AnyConnection, sid: &str, links: &ServiceLinks) -> Res
     diesel::delete(opening_hours::table.filter(opening_hours::service_id.eq(sid))).execute(conn)?;
     diesel::delete(schedule_exceptions::table.filter(schedule_exceptions::service_id.eq(sid)))
         .execute(conn)?;
-    let langs: Vec<_> = links
-        .languages
-        .iter()
-        .map(|l| {
-            (
-                service_languages::service_id.eq(sid),
-                service_languages::language.eq(l.as_str()),
-            )
-        })
-        .collect();
-    if !langs.is_empty() {
-        insert_all!(conn, service_languages::table, langs)?;
-    }
-    let groups: Vec<_> = links
-        .target_groups
-        .iter()
-        .map(|g| {
-            (
-                service_target_groups::service_id.eq(sid),
-                service_target_groups::target_group.eq(g.as_str()),
-            )
-        })
-        .collect();
-    if !groups.is_empty() {
-        insert_all!(conn, service_target_groups::table, groups)?;
-    }
-    let locs: Vec<_> = links
-        .location_ids
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            (
-                service_locations::service_id.eq(sid),
-                service_locations::location_id.eq(l.to_string()),
-                service_locations::position.eq(i32::try_from(i).unwrap_or(i32::MAX)),
-            )
-        })
-        .collect();
-    if !locs.is_empty() {
-        insert_all!(conn, service_locations::table, locs)?;
-    }
-    let hours: Vec<_> = links
-        .opening_hours
-        .iter()
-        .enumerate()
-        .map(|(i, h)| {
-            (
-                opening_hours::service_id.eq(sid),
-                opening_hours::position.eq(i32::try_from(i).unwrap_or(i32::MAX)),
-                opening_hours::weekday.eq(i32::from(h.weekday.number())),
-                opening_hours::opens.eq(minutes(h.opens)),
-                opening_hours::closes.eq(minutes(h.closes)),
-            )
-        })
-        .collect();
-    if !hours.is_empty() {
-        insert_all!(conn, opening_hours::table, hours)?;
-    }
-    let exceptions: Vec<_> = links
-        .exceptions
-        .iter()
-        .map(|e| {
-            (
-                schedule_exceptions::service_id.eq(sid),
-                schedule_exceptions::date.eq(e.date),
-                schedule_exceptions::opens.eq(e.opens.map(minutes)),
-                schedule_exceptions::closes.eq(e.closes.map(minutes)),
-                schedule_exceptions::note.eq(e.note.as_deref()),
-            )
-        })
-        .collect();
-    if !exceptions.is_empty() {
-        insert_all!(conn, schedule_exceptions::table, exceptions)?;
-    }
-    Ok(())
+    let mut rows = LinkRows::default();
+    rows.add(sid, links);
+    rows.insert(conn)
+}
+
+/// The folded search text of a service: its name, description, its organisation's
+/// name and the texts of all its translations.
+fn search_text(name: &str, description: Option<&str>, org: &str, translated: &str) -> String {
+    text::fold(&format!(
+        "{name} {} {org} {translated}",
+        description.unwrap_or_default()
+    ))
 }
 
 /// Recomputes the folded search text from the service, its organisation's name and
@@ -198,10 +266,7 @@ pub fn refresh_search_text(conn: &mut AnyConnection, sid: &str) -> Result<()> {
         .select((services::name, services::description, organisations::name))
         .first(conn)?;
     let translated = crate::translations::search_text_of(conn, sid)?;
-    let search = text::fold(&format!(
-        "{name} {} {org} {translated}",
-        description.unwrap_or_default()
-    ));
+    let search = search_text(&name, description.as_deref(), &org, &translated);
     diesel::update(services::table.find(sid))
         .set(services::search_text.eq(search))
         .execute(conn)?;
@@ -288,6 +353,136 @@ pub fn insert(
         )?;
         get(conn, id)
     })
+}
+
+/// A service to create with [`insert_many`].
+pub struct NewService<'a> {
+    /// Its fields.
+    pub service: &'a Service,
+    /// Its links; the locations must be its organisation's.
+    pub links: &'a ServiceLinks,
+    /// Translations of its fields: field name and translation.
+    pub translations: &'a [(&'a str, Translation)],
+}
+
+/// Creates many services of one organisation with few statements (one per table and
+/// chunk), with the same rows [`insert`] and [`set_translation`] would write: folded
+/// search text, time zone of the first location, links, translations and change log.
+/// The caller runs it inside its transaction.
+pub fn insert_many(
+    conn: &mut AnyConnection,
+    actor: &str,
+    org: OrganisationId,
+    items: &[NewService<'_>],
+) -> Result<Vec<ServiceId>> {
+    let oid = org.to_string();
+    let org_name: String = organisations::table
+        .find(&oid)
+        .select(organisations::name)
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| StorageError::NotFound(format!("organisation {org}")))?;
+    let mut wanted: Vec<String> = items
+        .iter()
+        .flat_map(|i| i.links.location_ids.iter().map(ToString::to_string))
+        .collect();
+    wanted.sort();
+    wanted.dedup();
+    let mut zones: HashMap<String, String> = HashMap::new();
+    for chunk in wanted.chunks(CHUNK) {
+        let found: Vec<(String, String)> = locations::table
+            .filter(locations::id.eq_any(chunk))
+            .filter(locations::organisation_id.eq(&oid))
+            .select((locations::id, locations::timezone))
+            .load(conn)?;
+        zones.extend(found);
+    }
+    let now = crate::now();
+    let mut rows = Vec::with_capacity(items.len());
+    let mut links = LinkRows::default();
+    let mut translated = Vec::new();
+    let mut log = Vec::with_capacity(items.len());
+    for (n, item) in items.iter().enumerate() {
+        let id = ServiceId::generate();
+        let sid = id.to_string();
+        let mut timezone = None;
+        for (i, l) in item.links.location_ids.iter().enumerate() {
+            let Some(tz) = zones.get(&l.to_string()) else {
+                return Err(ValidationError::new(
+                    format!("[{n}].locationIds[{i}]"),
+                    "own_location",
+                    format!("location {l} does not exist or belongs to another organisation"),
+                )
+                .into());
+            };
+            timezone.get_or_insert_with(|| tz.clone());
+        }
+        let mut sorted: Vec<&(&str, Translation)> = item.translations.iter().collect();
+        sorted.sort_by(|a, b| (a.0, a.1.language.as_str()).cmp(&(b.0, b.1.language.as_str())));
+        let texts: Vec<&str> = sorted.iter().map(|(_, t)| t.text.as_str()).collect();
+        let s = item.service;
+        rows.push(ServiceRow {
+            id: sid.clone(),
+            organisation_id: oid.clone(),
+            name: s.name.clone(),
+            description: s.description.clone(),
+            content_language: s.content_language.as_str().to_owned(),
+            category: s.category.as_str().to_owned(),
+            free: s.free,
+            fee_note: s.fee_note.clone(),
+            appointment_required: s.appointment_required,
+            eligibility: s.eligibility.clone(),
+            application_process: s.application_process.clone(),
+            timezone: timezone.unwrap_or_else(|| DEFAULT_TIMEZONE.to_owned()),
+            search_text: search_text(
+                &s.name,
+                s.description.as_deref(),
+                &org_name,
+                &texts.join(" "),
+            ),
+            created_at: now,
+            updated_at: now,
+        });
+        links.add(&sid, item.links);
+        for (field, t) in sorted {
+            translated.push((sid.clone(), (*field).to_owned(), t.clone()));
+        }
+        log.push(change_log::Entry::new(
+            actor,
+            EntityKind::Service,
+            &sid,
+            Some(&oid),
+            Action::Created,
+            &s.name,
+            now,
+        ));
+    }
+    for chunk in rows.chunks(CHUNK) {
+        insert_all!(conn, services::table, chunk)?;
+    }
+    links.insert(conn)?;
+    for chunk in translated.chunks(CHUNK) {
+        use crate::schema::translations as tr;
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|(sid, field, t)| {
+                (
+                    tr::entity_id.eq(sid),
+                    tr::field.eq(field),
+                    tr::language.eq(t.language.as_str()),
+                    tr::organisation_id.eq(&oid),
+                    tr::text.eq(&t.text),
+                    tr::machine_translated.eq(t.machine_translated),
+                    tr::updated_at.eq(now),
+                )
+            })
+            .collect();
+        insert_all!(conn, tr::table, rows)?;
+    }
+    change_log::record_many(conn, &log)?;
+    rows.iter()
+        .map(|r| stored("services.id", ServiceId::parse(&r.id)))
+        .collect()
 }
 
 /// Replaces a service's fields and links, in one transaction.
@@ -439,15 +634,13 @@ pub fn target_groups_of(
     group(parsed)
 }
 
-/// A service's weekly hours and exceptions, with the time zone they are in.
+/// A service's weekly hours, with the time zone they are in.
 #[derive(Debug, Clone)]
 pub struct Schedule {
     /// The time zone of the times below.
     pub timezone: Timezone,
     /// Weekly hours, in order.
     pub opening_hours: Vec<OpeningHours>,
-    /// Exceptions, by date.
-    pub exceptions: Vec<ScheduleException>,
 }
 
 /// service id, date, opens, closes, note.
@@ -460,69 +653,77 @@ fn time(column: &str, m: i32) -> Result<TimeOfDay> {
         .ok_or_else(|| StorageError::Corrupt(format!("{column}: {m} is not a time of day")))
 }
 
-/// Schedules of many services — two statements (hours, exceptions) plus one for zones.
-pub fn schedules_of(
+/// Weekly hours and time zones of many services — one statement (services joined
+/// with their hours, so a service without hours still gets its zone).
+pub fn hours_of(
     conn: &mut AnyConnection,
     services: &[ServiceId],
 ) -> Result<HashMap<ServiceId, Schedule>> {
-    let ids = ids_of(services);
-    let zones: Vec<(String, String)> = services::table
-        .filter(services::id.eq_any(&ids))
-        .select((services::id, services::timezone))
-        .load(conn)?;
-    let hours: Vec<(String, i32, i32, i32)> = opening_hours::table
-        .filter(opening_hours::service_id.eq_any(&ids))
-        .order((opening_hours::service_id, opening_hours::position))
+    /// service id, time zone, and weekday, opens, closes when it has hours.
+    type Row = (String, String, Option<(i32, i32, i32)>);
+    let rows: Vec<Row> = services::table
+        .left_join(opening_hours::table)
+        .filter(services::id.eq_any(ids_of(services)))
+        .order((services::id, opening_hours::position.nullable()))
         .select((
-            opening_hours::service_id,
-            opening_hours::weekday,
-            opening_hours::opens,
-            opening_hours::closes,
+            services::id,
+            services::timezone,
+            (
+                opening_hours::weekday,
+                opening_hours::opens,
+                opening_hours::closes,
+            )
+                .nullable(),
         ))
         .load(conn)?;
-    let exceptions: Vec<ExceptionRow> = schedule_exceptions::table
-        .filter(schedule_exceptions::service_id.eq_any(&ids))
-        .order((schedule_exceptions::service_id, schedule_exceptions::date))
-        .load(conn)?;
     let mut out: HashMap<ServiceId, Schedule> = HashMap::new();
-    for (sid, tz) in zones {
-        out.insert(
-            stored("services.id", ServiceId::parse(&sid))?,
-            Schedule {
+    for (sid, tz, hours) in rows {
+        let sid = stored("services.id", ServiceId::parse(&sid))?;
+        let schedule = match out.entry(sid) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => e.insert(Schedule {
                 timezone: stored("services.timezone", Timezone::parse(&tz))?,
                 opening_hours: Vec::new(),
-                exceptions: Vec::new(),
-            },
-        );
-    }
-    for (sid, weekday, opens, closes) in hours {
-        let sid = stored("opening_hours.service_id", ServiceId::parse(&sid))?;
-        let h = OpeningHours::new(
-            stored("opening_hours.weekday", Weekday::new(i64::from(weekday)))?,
-            time("opening_hours.opens", opens)?,
-            time("opening_hours.closes", closes)?,
-        );
-        if let Some(s) = out.get_mut(&sid) {
-            s.opening_hours.push(stored("opening_hours", h)?);
-        }
-    }
-    for (sid, date, opens, closes, note) in exceptions {
-        let sid = stored("schedule_exceptions.service_id", ServiceId::parse(&sid))?;
-        let e = ScheduleException {
-            date,
-            opens: opens
-                .map(|m| time("schedule_exceptions.opens", m))
-                .transpose()?,
-            closes: closes
-                .map(|m| time("schedule_exceptions.closes", m))
-                .transpose()?,
-            note,
+            }),
         };
-        if let Some(s) = out.get_mut(&sid) {
-            s.exceptions.push(e);
+        if let Some((weekday, opens, closes)) = hours {
+            let h = OpeningHours::new(
+                stored("opening_hours.weekday", Weekday::new(i64::from(weekday)))?,
+                time("opening_hours.opens", opens)?,
+                time("opening_hours.closes", closes)?,
+            );
+            schedule.opening_hours.push(stored("opening_hours", h)?);
         }
     }
     Ok(out)
+}
+
+/// Schedule exceptions (holidays, closures) of many services, by date — one statement.
+pub fn exceptions_of(
+    conn: &mut AnyConnection,
+    services: &[ServiceId],
+) -> Result<HashMap<ServiceId, Vec<ScheduleException>>> {
+    let rows: Vec<ExceptionRow> = schedule_exceptions::table
+        .filter(schedule_exceptions::service_id.eq_any(ids_of(services)))
+        .order((schedule_exceptions::service_id, schedule_exceptions::date))
+        .load(conn)?;
+    let parsed = rows
+        .into_iter()
+        .map(|(sid, date, opens, closes, note)| {
+            let e = ScheduleException {
+                date,
+                opens: opens
+                    .map(|m| time("schedule_exceptions.opens", m))
+                    .transpose()?,
+                closes: closes
+                    .map(|m| time("schedule_exceptions.closes", m))
+                    .transpose()?,
+                note,
+            };
+            Ok((sid, e))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    group(parsed)
 }
 
 /// Location ids linked to one service, in order (for patch-style updates).
@@ -540,7 +741,7 @@ pub fn location_ids_of(conn: &mut AnyConnection, service: ServiceId) -> Result<V
 /// The whole link set of one service (for patch-style updates).
 pub fn links_of(conn: &mut AnyConnection, service: ServiceId) -> Result<ServiceLinks> {
     let ids = [service];
-    let schedule = schedules_of(conn, &ids)?.remove(&service);
+    let hours = hours_of(conn, &ids)?.remove(&service);
     Ok(ServiceLinks {
         target_groups: target_groups_of(conn, &ids)?
             .remove(&service)
@@ -549,11 +750,10 @@ pub fn links_of(conn: &mut AnyConnection, service: ServiceId) -> Result<ServiceL
             .remove(&service)
             .unwrap_or_default(),
         location_ids: location_ids_of(conn, service)?,
-        opening_hours: schedule
-            .as_ref()
-            .map(|s| s.opening_hours.clone())
+        opening_hours: hours.map(|s| s.opening_hours).unwrap_or_default(),
+        exceptions: exceptions_of(conn, &ids)?
+            .remove(&service)
             .unwrap_or_default(),
-        exceptions: schedule.map(|s| s.exceptions).unwrap_or_default(),
     })
 }
 
@@ -692,17 +892,43 @@ pub fn list(
     } else {
         Vec::new()
     };
-    let total: i64 = filtered(filter, &zones).count().get_result(conn)?;
-    let rows: Vec<ServiceRow> = if limit > 0 && offset < total {
-        filtered(filter, &zones)
-            .order((services::name, services::id))
-            .offset(offset)
-            .limit(limit)
-            .select(ServiceRow::as_select())
-            .load(conn)?
-    } else {
-        Vec::new()
+    let count = |conn: &mut AnyConnection| -> Result<i64> {
+        Ok(filtered(filter, &zones).count().get_result(conn)?)
     };
+    // A text search may match a large share of the directory: there a narrow count
+    // plus a page read along the name index is cheaper than numbering every match.
+    // Other filters are selective, and the page and its total come in one statement
+    // (the window count sees every match).
+    if limit <= 0 || filter.text.is_some() {
+        let total = count(conn)?;
+        let rows: Vec<ServiceRow> = if limit > 0 && offset < total {
+            filtered(filter, &zones)
+                .order((services::name, services::id))
+                .offset(offset)
+                .limit(limit)
+                .select(ServiceRow::as_select())
+                .load(conn)?
+        } else {
+            Vec::new()
+        };
+        return Ok(Page {
+            items: rows.into_iter().map(from_row).collect::<Result<_>>()?,
+            total,
+        });
+    }
+    let counted: Vec<(ServiceRow, i64)> = filtered(filter, &zones)
+        .order((services::name, services::id))
+        .offset(offset)
+        .limit(limit)
+        .select((ServiceRow::as_select(), sql::<BigInt>("COUNT(*) OVER ()")))
+        .load(conn)?;
+    let total = match counted.first() {
+        Some((_, total)) => *total,
+        None if offset == 0 => 0,
+        // Past the end: the page is empty, so ask for the total alone.
+        None => count(conn)?,
+    };
+    let rows: Vec<ServiceRow> = counted.into_iter().map(|(r, _)| r).collect();
     Ok(Page {
         items: rows.into_iter().map(from_row).collect::<Result<_>>()?,
         total,

@@ -102,6 +102,7 @@ pub fn load(
 pub(crate) fn search_text_of(conn: &mut AnyConnection, entity_id: &str) -> Result<String> {
     let texts: Vec<String> = translations::table
         .filter(translations::entity_id.eq(entity_id))
+        .order((translations::field, translations::language))
         .select(translations::text)
         .load(conn)?;
     Ok(texts.join(" "))

@@ -88,6 +88,7 @@ pub fn generate(
                         let loc = l.validate().map_err(|e| anyhow::anyhow!("{e}"))?;
                         location_ids.push(locations::insert(conn, super::ACTOR, rec.id, &loc)?.id);
                     }
+                    let mut made = Vec::with_capacity(p.services.len());
                     for (s, at_both) in &p.services {
                         let mut input = s.clone();
                         let count = if *at_both { 2 } else { 1 };
@@ -98,20 +99,22 @@ pub fn generate(
                             .collect();
                         let (service, links) =
                             input.validate().map_err(|e| anyhow::anyhow!("{e}"))?;
-                        let srec = services::insert(conn, super::ACTOR, rec.id, &service, &links)?;
                         let t = Translation {
                             language: english,
                             text: format!("{} (English)", service.name),
                             machine_translated: true,
                         };
-                        services::set_translation(
-                            conn,
-                            &rec.id.to_string(),
-                            &srec.id.to_string(),
-                            "name",
-                            &t,
-                        )?;
+                        made.push((service, links, [("name", t)]));
                     }
+                    let fresh: Vec<services::NewService<'_>> = made
+                        .iter()
+                        .map(|(service, links, translations)| services::NewService {
+                            service,
+                            links,
+                            translations,
+                        })
+                        .collect();
+                    services::insert_many(conn, super::ACTOR, rec.id, &fresh)?;
                 }
                 Ok::<_, anyhow::Error>(())
             })

@@ -2,6 +2,7 @@
 //! (`eventOccurrences`, expanded on the server), editing events and single
 //! occurrences, and following members' calendar feeds.
 
+use std::collections::{BinaryHeap, HashMap};
 use std::sync::Arc;
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
@@ -17,7 +18,7 @@ use netzwerk_storage::calendar_sources::{self, CalendarSource};
 use netzwerk_storage::events::{self, EventFilter as SFilter, EventRecord, EventSpan};
 use netzwerk_storage::organisations;
 
-use super::connection::{Page, page, page_of_all, window};
+use super::connection::{Page, page, window};
 use super::enums::{EventCategory, EventStatus, TargetGroup, into_domain};
 use super::error::{ApiResult, Code, coded, denied, storage, validation};
 use super::inputs::patch;
@@ -528,42 +529,109 @@ impl EventQuery {
         let Some(f) = storage_filter(ctx, &filter).await? else {
             return Ok(page(w, 0, Vec::new()));
         };
-        let candidates = db(ctx)
-            .run(move |c| events::in_window(c, &f, from, to))
+        // Expand every candidate from its timing alone, as the rows stream in, keeping
+        // only the first `offset + limit` occurrences (by start, event, recurrence id)
+        // and a count: memory stays bounded by the page, not by the window. The page's
+        // events are then read in full, in the same database task.
+        let keep = w.offset.saturating_add(w.limit);
+        let offset = w.offset;
+        let (total, page_occs, records, mut overrides) = db(ctx)
+            .run(move |c| {
+                let mut best: BinaryHeap<Ranked> = BinaryHeap::new();
+                let mut total: i64 = 0;
+                let overrides = events::for_each_in_window(c, &f, from, to, |t, ovs| {
+                    let timing = netzwerk_calendar::Timing {
+                        time: &t.time,
+                        recurrence: &t.recurrence,
+                        status: t.status,
+                    };
+                    let occs = match netzwerk_calendar::occurrences_of(
+                        timing,
+                        ovs,
+                        from,
+                        to,
+                        netzwerk_domain::event::MAX_OCCURRENCES,
+                    ) {
+                        Ok(o) => o,
+                        Err(e) => {
+                            tracing::warn!(event = %t.id, error = %e, "cannot expand a stored event");
+                            return;
+                        }
+                    };
+                    for occ in occs {
+                        if !include_cancelled
+                            && occ.status == netzwerk_domain::event::EventStatus::Cancelled
+                        {
+                            continue;
+                        }
+                        total += 1;
+                        let ranked = Ranked {
+                            key: (occ.start, t.id, occ.recurrence_id),
+                            occ,
+                        };
+                        if best.len() < keep {
+                            best.push(ranked);
+                        } else if best.peek().is_some_and(|worst| ranked.key < worst.key) {
+                            best.pop();
+                            best.push(ranked);
+                        }
+                    }
+                })?;
+                let page_occs: Vec<Ranked> =
+                    best.into_sorted_vec().into_iter().skip(offset).collect();
+                let mut ids: Vec<EventId> = page_occs.iter().map(|r| r.key.1).collect();
+                ids.sort();
+                ids.dedup();
+                let records: HashMap<EventId, Arc<EventRecord>> = events::get_many(c, &ids)?
+                    .into_iter()
+                    .map(|r| (r.id, Arc::new(r)))
+                    .collect();
+                Ok((total, page_occs, records, overrides))
+            })
             .await
             .map_err(storage)?;
-        let mut all = Vec::new();
-        for (rec, ovs) in candidates {
-            let occs = match netzwerk_calendar::occurrences(
-                &rec.value,
-                &ovs,
-                from,
-                to,
-                netzwerk_domain::event::MAX_OCCURRENCES,
-            ) {
-                Ok(o) => o,
-                Err(e) => {
-                    tracing::warn!(event = %rec.id, error = %e, "cannot expand a stored event");
-                    continue;
-                }
+        let mut shared: HashMap<EventId, Arc<Vec<OccurrenceOverride>>> = HashMap::new();
+        let mut nodes = Vec::with_capacity(page_occs.len());
+        for r in page_occs {
+            // An event deleted between the two reads is left out of the page.
+            let Some(event) = records.get(&r.key.1) else {
+                continue;
             };
-            let (rec, ovs) = (Arc::new(rec), Arc::new(ovs));
-            for occ in occs {
-                if !include_cancelled
-                    && occ.status == netzwerk_domain::event::EventStatus::Cancelled
-                {
-                    continue;
-                }
-                all.push(EventOccurrence {
-                    event: rec.clone(),
-                    overrides: ovs.clone(),
-                    prefs: prefs.clone(),
-                    occ,
-                });
-            }
+            let ovs = shared
+                .entry(r.key.1)
+                .or_insert_with(|| Arc::new(overrides.remove(&r.key.1).unwrap_or_default()))
+                .clone();
+            nodes.push(EventOccurrence {
+                event: event.clone(),
+                overrides: ovs,
+                prefs: prefs.clone(),
+                occ: r.occ,
+            });
         }
-        all.sort_by_key(|o| (o.occ.start, o.event.id));
-        Ok(page_of_all(w, all))
+        Ok(page(w, total, nodes))
+    }
+}
+
+/// An occurrence with its place in the order of `eventOccurrences`.
+struct Ranked {
+    key: (DateTime<Utc>, EventId, NaiveDateTime),
+    occ: netzwerk_calendar::Occurrence,
+}
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+impl Eq for Ranked {}
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key.cmp(&other.key)
     }
 }
 

@@ -4,16 +4,17 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::dataloader::Loader;
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use netzwerk_domain::ids::{LocationId, OrganisationId, ServiceId};
 use netzwerk_domain::language::LanguageCode;
 use netzwerk_domain::organisation::TargetGroup;
+use netzwerk_domain::schedule::ScheduleException;
 use netzwerk_storage::contacts::{self, ContactRecord};
 use netzwerk_storage::locations::{self, LocationRecord};
 use netzwerk_storage::organisations::{self, OrganisationRecord};
 use netzwerk_storage::services::{self, Schedule, ServiceRecord};
 use netzwerk_storage::translations::{self, FieldTranslations};
-use netzwerk_storage::{Database, StorageError};
+use netzwerk_storage::{AnyConnection, Database, StorageError};
 
 /// Loads directory relations from the database.
 pub struct DirectoryLoader {
@@ -51,6 +52,9 @@ pub struct TargetGroupsOfService(pub ServiceId);
 /// Key: the schedule of a service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ScheduleOfService(pub ServiceId);
+/// Key: the schedule exceptions of a service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ExceptionsOfService(pub ServiceId);
 /// Key: the translations of any entity, by its id.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TranslationsOf(pub String);
@@ -193,7 +197,21 @@ impl Loader<ScheduleOfService> for DirectoryLoader {
         keys: &[ScheduleOfService],
     ) -> Result<HashMap<ScheduleOfService, Self::Value>, Self::Error> {
         batch!(self, keys, ScheduleOfService, |c, ids| {
-            services::schedules_of(c, &ids)
+            services::hours_of(c, &ids)
+        })
+    }
+}
+
+impl Loader<ExceptionsOfService> for DirectoryLoader {
+    type Value = Vec<ScheduleException>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[ExceptionsOfService],
+    ) -> Result<HashMap<ExceptionsOfService, Self::Value>, Self::Error> {
+        batch!(self, keys, ExceptionsOfService, |c, ids| {
+            services::exceptions_of(c, &ids)
         })
     }
 }
@@ -224,61 +242,283 @@ pub async fn prefetch_services(
     selection: &[async_graphql::Lookahead<'_>],
     services: &[ServiceRecord],
 ) -> Result<(), LoadError> {
-    let wants = |f: &str| selection.iter().any(|s| s.field(f).exists());
+    let wants = ServiceWants::of(selection);
     let ids: Vec<ServiceId> = services.iter().map(|s| s.id).collect();
-    if wants("organisation") {
+    if wants.organisation {
         let mut orgs: Vec<OrganisationId> = services.iter().map(|s| s.organisation_id).collect();
         orgs.sort();
         orgs.dedup();
         loader.load_many(orgs).await?;
     }
-    if wants("locations") {
+    if wants.locations {
         loader
             .load_many(ids.iter().copied().map(LocationsOfService))
             .await?;
     }
-    if wants("languages") {
+    if wants.languages {
         loader
             .load_many(ids.iter().copied().map(LanguagesOfService))
             .await?;
     }
-    if wants("targetGroups") {
+    if wants.target_groups {
         loader
             .load_many(ids.iter().copied().map(TargetGroupsOfService))
             .await?;
     }
-    if wants("schedule") {
+    if wants.hours {
         loader
             .load_many(ids.iter().copied().map(ScheduleOfService))
+            .await?;
+    }
+    if wants.exceptions {
+        loader
+            .load_many(ids.iter().copied().map(ExceptionsOfService))
             .await?;
     }
     Ok(())
 }
 
-/// As [`prefetch_services`], for a page of organisations.
-pub async fn prefetch_organisations(
-    loader: &async_graphql::dataloader::DataLoader<
-        DirectoryLoader,
-        async_graphql::dataloader::HashMapCache,
-    >,
-    selection: &[async_graphql::Lookahead<'_>],
-    organisations: &[OrganisationId],
-) -> Result<(), LoadError> {
-    let wants = |f: &str| selection.iter().any(|s| s.field(f).exists());
-    if wants("locations") {
-        loader
-            .load_many(organisations.iter().copied().map(LocationsOfOrganisation))
-            .await?;
+/// Which relations of services a query selects below their `nodes`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ServiceWants {
+    organisation: bool,
+    locations: bool,
+    languages: bool,
+    target_groups: bool,
+    hours: bool,
+    exceptions: bool,
+}
+
+impl ServiceWants {
+    /// Reads the wanted relations from the selections of a connection's nodes.
+    pub fn of(selection: &[async_graphql::Lookahead<'_>]) -> Self {
+        let wants = |f: &str| selection.iter().any(|s| s.field(f).exists());
+        let in_schedule = |f: &str| {
+            selection
+                .iter()
+                .any(|s| s.field("schedule").field(f).exists())
+        };
+        Self {
+            organisation: wants("organisation"),
+            locations: wants("locations"),
+            languages: wants("languages"),
+            target_groups: wants("targetGroups"),
+            hours: wants("schedule"),
+            // Directly, or to answer `isOpenAt`.
+            exceptions: in_schedule("exceptions") || in_schedule("isOpenAt"),
+        }
     }
-    if wants("services") {
-        loader
-            .load_many(organisations.iter().copied().map(ServicesOfOrganisation))
-            .await?;
+}
+
+/// The relations of a set of services, read on the connection that read the services
+/// themselves (one blocking task, no DataLoader round trips), then fed into the
+/// request's DataLoader so that the objects' resolvers find them there.
+#[derive(Default)]
+pub struct ServiceRelations {
+    ids: Vec<ServiceId>,
+    organisations: Vec<OrganisationRecord>,
+    locations: Option<HashMap<ServiceId, Vec<LocationRecord>>>,
+    languages: Option<HashMap<ServiceId, Vec<LanguageCode>>>,
+    target_groups: Option<HashMap<ServiceId, Vec<TargetGroup>>>,
+    hours: Option<HashMap<ServiceId, Schedule>>,
+    exceptions: Option<HashMap<ServiceId, Vec<ScheduleException>>>,
+}
+
+impl ServiceRelations {
+    /// Reads what `wants` names, one statement per relation.
+    pub fn load(
+        conn: &mut AnyConnection,
+        wants: ServiceWants,
+        services: &[ServiceRecord],
+    ) -> Result<Self, StorageError> {
+        let ids: Vec<ServiceId> = services.iter().map(|s| s.id).collect();
+        if ids.is_empty() {
+            return Ok(Self::default());
+        }
+        let organisations = if wants.organisation {
+            let mut orgs: Vec<OrganisationId> =
+                services.iter().map(|s| s.organisation_id).collect();
+            orgs.sort();
+            orgs.dedup();
+            organisations::get_many(conn, &orgs)?
+        } else {
+            Vec::new()
+        };
+        Ok(Self {
+            organisations,
+            locations: wants
+                .locations
+                .then(|| locations::of_services(conn, &ids))
+                .transpose()?,
+            languages: wants
+                .languages
+                .then(|| services::languages_of(conn, &ids))
+                .transpose()?,
+            target_groups: wants
+                .target_groups
+                .then(|| services::target_groups_of(conn, &ids))
+                .transpose()?,
+            hours: wants
+                .hours
+                .then(|| services::hours_of(conn, &ids))
+                .transpose()?,
+            exceptions: wants
+                .exceptions
+                .then(|| services::exceptions_of(conn, &ids))
+                .transpose()?,
+            ids,
+        })
     }
-    if wants("contacts") {
+
+    /// Puts everything read into the request's DataLoader; a service without rows
+    /// of a relation gets an empty list, so nobody asks the database again.
+    pub async fn feed(self, loader: &DataLoader<DirectoryLoader, HashMapCache>) {
+        let ids = self.ids;
         loader
-            .load_many(organisations.iter().copied().map(ContactsOfOrganisation))
-            .await?;
+            .feed_many(self.organisations.into_iter().map(|r| (r.id, Arc::new(r))))
+            .await;
+        if let Some(mut m) = self.locations {
+            let all = ids
+                .iter()
+                .map(|&id| (LocationsOfService(id), m.remove(&id).unwrap_or_default()));
+            loader.feed_many(all.collect::<Vec<_>>()).await;
+        }
+        if let Some(mut m) = self.languages {
+            let all = ids
+                .iter()
+                .map(|&id| (LanguagesOfService(id), m.remove(&id).unwrap_or_default()));
+            loader.feed_many(all.collect::<Vec<_>>()).await;
+        }
+        if let Some(mut m) = self.target_groups {
+            let all = ids
+                .iter()
+                .map(|&id| (TargetGroupsOfService(id), m.remove(&id).unwrap_or_default()));
+            loader.feed_many(all.collect::<Vec<_>>()).await;
+        }
+        if let Some(m) = self.hours {
+            loader
+                .feed_many(m.into_iter().map(|(id, s)| (ScheduleOfService(id), s)))
+                .await;
+        }
+        if let Some(mut m) = self.exceptions {
+            let all = ids
+                .iter()
+                .map(|&id| (ExceptionsOfService(id), m.remove(&id).unwrap_or_default()));
+            loader.feed_many(all.collect::<Vec<_>>()).await;
+        }
     }
-    Ok(())
+}
+
+/// Which relations of organisations a query selects below their `nodes` (or below
+/// a single organisation), including the relations of their services.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OrganisationWants {
+    locations: bool,
+    services: bool,
+    contacts: bool,
+    of_services: ServiceWants,
+}
+
+impl OrganisationWants {
+    /// Reads the wanted relations from the selections of organisations.
+    pub fn of(selection: &[async_graphql::Lookahead<'_>]) -> Self {
+        let wants = |f: &str| selection.iter().any(|s| s.field(f).exists());
+        let service_nodes: Vec<async_graphql::Lookahead<'_>> = selection
+            .iter()
+            .flat_map(|s| {
+                let services = s.field("services");
+                [
+                    services.field("nodes"),
+                    services.field("edges").field("node"),
+                ]
+            })
+            .collect();
+        Self {
+            locations: wants("locations"),
+            services: wants("services"),
+            contacts: wants("contacts"),
+            of_services: ServiceWants::of(&service_nodes),
+        }
+    }
+}
+
+/// The relations of a set of organisations, read in one blocking task (see
+/// [`ServiceRelations`]); with their services' relations when those are selected.
+#[derive(Default)]
+pub struct OrganisationRelations {
+    ids: Vec<OrganisationId>,
+    locations: Option<HashMap<OrganisationId, Vec<LocationRecord>>>,
+    services: Option<HashMap<OrganisationId, Vec<ServiceRecord>>>,
+    contacts: Option<HashMap<OrganisationId, Vec<ContactRecord>>>,
+    of_services: ServiceRelations,
+}
+
+impl OrganisationRelations {
+    /// Reads what `wants` names, one statement per relation.
+    pub fn load(
+        conn: &mut AnyConnection,
+        wants: OrganisationWants,
+        ids: &[OrganisationId],
+    ) -> Result<Self, StorageError> {
+        if ids.is_empty() {
+            return Ok(Self::default());
+        }
+        let services = wants
+            .services
+            .then(|| services::of_organisations(conn, ids))
+            .transpose()?;
+        let of_services = match &services {
+            Some(by_org) => {
+                let all: Vec<ServiceRecord> = by_org.values().flatten().cloned().collect();
+                ServiceRelations::load(conn, wants.of_services, &all)?
+            }
+            None => ServiceRelations::default(),
+        };
+        Ok(Self {
+            ids: ids.to_vec(),
+            locations: wants
+                .locations
+                .then(|| locations::of_organisations(conn, ids))
+                .transpose()?,
+            services,
+            contacts: wants
+                .contacts
+                .then(|| contacts::of_organisations(conn, ids))
+                .transpose()?,
+            of_services,
+        })
+    }
+
+    /// Puts everything read into the request's DataLoader (see [`ServiceRelations::feed`]).
+    pub async fn feed(self, loader: &DataLoader<DirectoryLoader, HashMapCache>) {
+        let ids = self.ids;
+        if let Some(mut m) = self.locations {
+            let all = ids.iter().map(|&id| {
+                (
+                    LocationsOfOrganisation(id),
+                    m.remove(&id).unwrap_or_default(),
+                )
+            });
+            loader.feed_many(all.collect::<Vec<_>>()).await;
+        }
+        if let Some(mut m) = self.services {
+            let all = ids.iter().map(|&id| {
+                (
+                    ServicesOfOrganisation(id),
+                    m.remove(&id).unwrap_or_default(),
+                )
+            });
+            loader.feed_many(all.collect::<Vec<_>>()).await;
+        }
+        if let Some(mut m) = self.contacts {
+            let all = ids.iter().map(|&id| {
+                (
+                    ContactsOfOrganisation(id),
+                    m.remove(&id).unwrap_or_default(),
+                )
+            });
+            loader.feed_many(all.collect::<Vec<_>>()).await;
+        }
+        self.of_services.feed(loader).await;
+    }
 }

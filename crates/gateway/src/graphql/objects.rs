@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Error, ID, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
+use netzwerk_domain::ids::ServiceId;
 use netzwerk_domain::language::{LanguageCode, LanguagePreference};
 use netzwerk_domain::translation::{self, Translation};
 use netzwerk_storage::StorageError;
@@ -19,9 +20,9 @@ use super::enums::{
 };
 use super::error::{ApiResult, Code, coded, storage};
 use super::loaders::{
-    ContactsOfOrganisation, LanguagesOfService, LocationsOfOrganisation, LocationsOfService,
-    ScheduleOfService, ServicesOfOrganisation, TargetGroupsOfService, TranslationsOf,
-    prefetch_services,
+    ContactsOfOrganisation, ExceptionsOfService, LanguagesOfService, LocationsOfOrganisation,
+    LocationsOfService, ScheduleOfService, ServicesOfOrganisation, TargetGroupsOfService,
+    TranslationsOf, prefetch_services,
 };
 use super::{Loader, Viewer};
 
@@ -588,17 +589,33 @@ pub struct ScheduleException {
 }
 
 /// When an offer is available (HSDS `schedule`), in its location's time zone.
-pub struct ServiceSchedule(Schedule);
+pub struct ServiceSchedule {
+    service: ServiceId,
+    hours: Schedule,
+}
+
+impl ServiceSchedule {
+    async fn exceptions_loaded(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Vec<netzwerk_domain::schedule::ScheduleException>> {
+        Ok(loader(ctx)
+            .load_one(ExceptionsOfService(self.service))
+            .await
+            .map_err(load_error)?
+            .unwrap_or_default())
+    }
+}
 
 #[Object]
 impl ServiceSchedule {
     /// IANA time zone of the times.
     async fn timezone(&self) -> String {
-        self.0.timezone.to_string()
+        self.hours.timezone.to_string()
     }
     /// Weekly hours.
     async fn opening_hours(&self) -> Vec<OpeningHours> {
-        self.0
+        self.hours
             .opening_hours
             .iter()
             .map(|h| OpeningHours {
@@ -609,23 +626,29 @@ impl ServiceSchedule {
             .collect()
     }
     /// Holidays, closures and other exceptions.
-    async fn exceptions(&self) -> Vec<ScheduleException> {
-        self.0
-            .exceptions
-            .iter()
+    async fn exceptions(&self, ctx: &Context<'_>) -> ApiResult<Vec<ScheduleException>> {
+        Ok(self
+            .exceptions_loaded(ctx)
+            .await?
+            .into_iter()
             .map(|e| ScheduleException {
                 date: e.date,
                 closed: e.opens.is_none(),
                 opens: e.opens.map(|t| t.to_string()),
                 closes: e.closes.map(|t| t.to_string()),
-                note: e.note.clone(),
+                note: e.note,
             })
-            .collect()
+            .collect())
     }
     /// Whether it is open at this instant.
-    async fn is_open_at(&self, at: DateTime<Utc>) -> bool {
-        let local = at.with_timezone(&self.0.timezone.tz()).naive_local();
-        netzwerk_domain::schedule::is_open_at(&self.0.opening_hours, &self.0.exceptions, local)
+    async fn is_open_at(&self, ctx: &Context<'_>, at: DateTime<Utc>) -> ApiResult<bool> {
+        let exceptions = self.exceptions_loaded(ctx).await?;
+        let local = at.with_timezone(&self.hours.timezone.tz()).naive_local();
+        Ok(netzwerk_domain::schedule::is_open_at(
+            &self.hours.opening_hours,
+            &exceptions,
+            local,
+        ))
     }
 }
 
@@ -820,7 +843,10 @@ impl Service {
             .load_one(ScheduleOfService(self.rec.id))
             .await
             .map_err(load_error)?
-            .map(ServiceSchedule))
+            .map(|hours| ServiceSchedule {
+                service: self.rec.id,
+                hours,
+            }))
     }
     /// Every stored translation of its fields.
     async fn translations(&self, ctx: &Context<'_>) -> ApiResult<Vec<TranslationEntry>> {

@@ -12,10 +12,8 @@ use netzwerk_storage::{Database, StorageError, locations, organisations, service
 use super::connection::{Page, page, window};
 use super::enums::{FieldOfAction, MembershipStatus, Role, ServiceCategory, TargetGroup, Topic};
 use super::error::{ApiResult, storage, validation};
-use super::loaders::{prefetch_organisations, prefetch_services};
-use super::objects::{
-    Location, Organisation, Service, load_error, loader, node_selections, viewer,
-};
+use super::loaders::{OrganisationRelations, OrganisationWants, ServiceRelations, ServiceWants};
+use super::objects::{Location, Organisation, Service, loader, node_selections, viewer};
 
 /// Queries over the directory.
 #[derive(Default)]
@@ -123,14 +121,17 @@ impl DirectoryQuery {
             modified_after: f.modified_after.map(|t| t.naive_utc()),
         };
         let (offset, limit) = (w.offset as i64, w.limit as i64);
-        let p = db(ctx)
-            .run(move |c| organisations::list(c, &filter, offset, limit))
+        let wants = OrganisationWants::of(&node_selections(ctx));
+        let (p, relations) = db(ctx)
+            .run(move |c| {
+                let p = organisations::list(c, &filter, offset, limit)?;
+                let ids: Vec<OrganisationId> = p.items.iter().map(|r| r.id).collect();
+                let relations = OrganisationRelations::load(c, wants, &ids)?;
+                Ok((p, relations))
+            })
             .await
             .map_err(storage)?;
-        let ids: Vec<OrganisationId> = p.items.iter().map(|r| r.id).collect();
-        prefetch_organisations(loader(ctx), &node_selections(ctx), &ids)
-            .await
-            .map_err(load_error)?;
+        relations.feed(loader(ctx)).await;
         let nodes = p
             .items
             .into_iter()
@@ -150,10 +151,18 @@ impl DirectoryQuery {
         let Ok(slug) = Slug::parse(&slug) else {
             return Ok(None);
         };
-        let rec = db(ctx)
-            .run(move |c| organisations::get_by_slug(c, &slug))
+        let wants = OrganisationWants::of(&[ctx.look_ahead()]);
+        let (rec, relations) = db(ctx)
+            .run(move |c| {
+                let Some(rec) = organisations::get_by_slug(c, &slug)? else {
+                    return Ok((None, OrganisationRelations::default()));
+                };
+                let relations = OrganisationRelations::load(c, wants, &[rec.id])?;
+                Ok((Some(rec), relations))
+            })
             .await
             .map_err(storage)?;
+        relations.feed(loader(ctx)).await;
         Ok(rec.map(|r| Organisation::new(Arc::new(r), prefs)))
     }
 
@@ -189,6 +198,7 @@ impl DirectoryQuery {
             .transpose()
             .map_err(|e| validation(&e.within("filter.language")))?;
         let org_slug = f.organisation.clone();
+        let wants = ServiceWants::of(&node_selections(ctx));
         let mut filter = services::ServiceFilter {
             text: f.text,
             category: f.category.map(Into::into),
@@ -201,7 +211,7 @@ impl DirectoryQuery {
             modified_after: f.modified_after.map(|t| t.naive_utc()),
         };
         let (offset, limit) = (w.offset as i64, w.limit as i64);
-        let p = db(ctx)
+        let (p, relations) = db(ctx)
             .run(move |c| {
                 if let Some(slug) = org_slug {
                     let found = Slug::parse(&slug)
@@ -212,20 +222,21 @@ impl DirectoryQuery {
                     match found {
                         Some(id) => filter.organisation = Some(id),
                         None => {
-                            return Ok(netzwerk_storage::Page {
+                            let none = netzwerk_storage::Page {
                                 items: Vec::new(),
                                 total: 0,
-                            });
+                            };
+                            return Ok((none, ServiceRelations::default()));
                         }
                     }
                 }
-                services::list(c, &filter, offset, limit)
+                let p = services::list(c, &filter, offset, limit)?;
+                let relations = ServiceRelations::load(c, wants, &p.items)?;
+                Ok((p, relations))
             })
             .await
             .map_err(storage)?;
-        prefetch_services(loader(ctx), &node_selections(ctx), &p.items)
-            .await
-            .map_err(load_error)?;
+        relations.feed(loader(ctx)).await;
         let nodes = p
             .items
             .into_iter()
