@@ -124,7 +124,8 @@ pub fn insert(
     })
 }
 
-/// Replaces a location's fields; services whose first location it is follow its time zone.
+/// Replaces a location's fields; its services follow its time zone (when it is their
+/// first location) and its locality.
 pub fn update(
     conn: &mut AnyConnection,
     actor: &str,
@@ -148,7 +149,7 @@ pub fn update(
             .select(service_locations::service_id)
             .load(conn)?;
         for sid in linked {
-            crate::services::refresh_timezone(conn, &sid)?;
+            crate::services::refresh_derived(conn, &sid)?;
         }
         change_log::record(
             conn,
@@ -175,7 +176,7 @@ pub fn delete(conn: &mut AnyConnection, actor: &str, id: LocationId) -> Result<(
         diesel::delete(locations::table.find(&sid)).execute(conn)?;
         crate::translations::remove_all(conn, &sid)?;
         for service in linked {
-            crate::services::refresh_timezone(conn, &service)?;
+            crate::services::refresh_derived(conn, &service)?;
         }
         change_log::record(
             conn,

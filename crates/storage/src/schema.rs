@@ -469,6 +469,7 @@ diesel::table! {
         search_text -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        facets -> Text,
     }
 }
 

@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Timelike, Utc};
 use diesel::dsl::sql;
 use diesel::dsl::{exists, not};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool};
+use diesel::sql_types::{BigInt, Bool, Text};
 use netzwerk_domain::ids::{LocationId, OrganisationId, ServiceId};
 use netzwerk_domain::language::LanguageCode;
 use netzwerk_domain::location::{DEFAULT_TIMEZONE, Timezone};
@@ -48,6 +48,7 @@ struct ServiceRow {
     search_text: String,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    facets: String,
 }
 
 fn from_row(r: ServiceRow) -> Result<ServiceRecord> {
@@ -273,17 +274,58 @@ pub fn refresh_search_text(conn: &mut AnyConnection, sid: &str) -> Result<()> {
     Ok(())
 }
 
-/// Sets the service's time zone to its first location's (Europe/Berlin without one).
-pub fn refresh_timezone(conn: &mut AnyConnection, sid: &str) -> Result<()> {
-    let tz: Option<String> = service_locations::table
+/// The facets of a service: its delivery languages, the localities of its locations
+/// and its target groups, as one sorted, space-separated list (`lang:ar loc:alt_treptow
+/// tg:youth`). Locality keys are folded text, whose only separator is a space; it is
+/// written as `_`, which folded text never holds.
+fn facets<'a>(
+    languages: impl IntoIterator<Item = &'a str>,
+    locality_keys: impl IntoIterator<Item = &'a str>,
+    target_groups: impl IntoIterator<Item = &'a str>,
+) -> String {
+    let mut all: Vec<String> = languages
+        .into_iter()
+        .map(|l| format!("lang:{l}"))
+        .chain(locality_keys.into_iter().filter_map(locality_facet))
+        .chain(target_groups.into_iter().map(|g| format!("tg:{g}")))
+        .collect();
+    all.sort();
+    all.dedup();
+    all.join(" ")
+}
+
+fn locality_facet(key: &str) -> Option<String> {
+    (!key.is_empty()).then(|| format!("loc:{}", key.replace(' ', "_")))
+}
+
+/// Recomputes what a service derives from its links: the time zone of its first
+/// location (Europe/Berlin without one) and its facets.
+pub fn refresh_derived(conn: &mut AnyConnection, sid: &str) -> Result<()> {
+    let places: Vec<(String, Option<String>)> = service_locations::table
         .inner_join(locations::table)
         .filter(service_locations::service_id.eq(sid))
         .order(service_locations::position)
-        .select(locations::timezone)
-        .first(conn)
-        .optional()?;
+        .select((locations::timezone, locations::locality_key))
+        .load(conn)?;
+    let languages: Vec<String> = service_languages::table
+        .filter(service_languages::service_id.eq(sid))
+        .select(service_languages::language)
+        .load(conn)?;
+    let groups: Vec<String> = service_target_groups::table
+        .filter(service_target_groups::service_id.eq(sid))
+        .select(service_target_groups::target_group)
+        .load(conn)?;
+    let timezone = places
+        .first()
+        .map_or(DEFAULT_TIMEZONE, |(tz, _)| tz.as_str())
+        .to_owned();
+    let facets = facets(
+        languages.iter().map(String::as_str),
+        places.iter().filter_map(|(_, k)| k.as_deref()),
+        groups.iter().map(String::as_str),
+    );
     diesel::update(services::table.find(sid))
-        .set(services::timezone.eq(tz.unwrap_or_else(|| DEFAULT_TIMEZONE.to_owned())))
+        .set((services::timezone.eq(timezone), services::facets.eq(facets)))
         .execute(conn)?;
     Ok(())
 }
@@ -316,6 +358,7 @@ fn write(
         search_text: String::new(),
         created_at,
         updated_at: crate::now(),
+        facets: String::new(),
     };
     if is_new {
         diesel::insert_into(services::table)
@@ -327,7 +370,7 @@ fn write(
             .execute(conn)?;
     }
     write_links(conn, &sid, links)?;
-    refresh_timezone(conn, &sid)?;
+    refresh_derived(conn, &sid)?;
     refresh_search_text(conn, &sid)
 }
 
@@ -388,14 +431,15 @@ pub fn insert_many(
         .collect();
     wanted.sort();
     wanted.dedup();
-    let mut zones: HashMap<String, String> = HashMap::new();
+    // Location id → time zone and locality key.
+    let mut places: HashMap<String, (String, Option<String>)> = HashMap::new();
     for chunk in wanted.chunks(CHUNK) {
-        let found: Vec<(String, String)> = locations::table
+        let found: Vec<(String, String, Option<String>)> = locations::table
             .filter(locations::id.eq_any(chunk))
             .filter(locations::organisation_id.eq(&oid))
-            .select((locations::id, locations::timezone))
+            .select((locations::id, locations::timezone, locations::locality_key))
             .load(conn)?;
-        zones.extend(found);
+        places.extend(found.into_iter().map(|(id, tz, key)| (id, (tz, key))));
     }
     let now = crate::now();
     let mut rows = Vec::with_capacity(items.len());
@@ -406,8 +450,9 @@ pub fn insert_many(
         let id = ServiceId::generate();
         let sid = id.to_string();
         let mut timezone = None;
+        let mut localities = Vec::new();
         for (i, l) in item.links.location_ids.iter().enumerate() {
-            let Some(tz) = zones.get(&l.to_string()) else {
+            let Some((tz, key)) = places.get(&l.to_string()) else {
                 return Err(ValidationError::new(
                     format!("[{n}].locationIds[{i}]"),
                     "own_location",
@@ -416,6 +461,7 @@ pub fn insert_many(
                 .into());
             };
             timezone.get_or_insert_with(|| tz.clone());
+            localities.extend(key.as_deref());
         }
         let mut sorted: Vec<&(&str, Translation)> = item.translations.iter().collect();
         sorted.sort_by(|a, b| (a.0, a.1.language.as_str()).cmp(&(b.0, b.1.language.as_str())));
@@ -442,6 +488,11 @@ pub fn insert_many(
             ),
             created_at: now,
             updated_at: now,
+            facets: facets(
+                item.links.languages.iter().map(LanguageCode::as_str),
+                localities,
+                item.links.target_groups.iter().map(|g| g.as_str()),
+            ),
         });
         links.add(&sid, item.links);
         for (field, t) in sorted {
@@ -810,7 +861,10 @@ fn open_in_zone(tz: &str, at: DateTime<Utc>) -> Option<Condition> {
     )))
 }
 
-fn filtered(f: &ServiceFilter, zones: &[String]) -> BoxedServices<'static> {
+/// The filtered service list. With `facet_index` (PostgreSQL), language, locality and
+/// target group are answered together from the GIN-indexed facets; otherwise each
+/// goes through its link table's index.
+fn filtered(f: &ServiceFilter, zones: &[String], facet_index: bool) -> BoxedServices<'static> {
     let mut q = services::table.into_boxed();
     if let Some(t) = &f.text {
         for term in text::search_terms(t) {
@@ -820,27 +874,53 @@ fn filtered(f: &ServiceFilter, zones: &[String]) -> BoxedServices<'static> {
     if let Some(c) = f.category {
         q = q.filter(services::category.eq(c.as_str()));
     }
+    let mut wanted: Vec<String> = Vec::new();
     if let Some(g) = f.target_group {
-        q = q.filter(exists(
-            service_target_groups::table
-                .filter(service_target_groups::service_id.eq(services::id))
-                .filter(service_target_groups::target_group.eq(g.as_str())),
-        ));
+        if facet_index {
+            wanted.push(format!("tg:{}", g.as_str()));
+        } else {
+            q = q.filter(exists(
+                service_target_groups::table
+                    .filter(service_target_groups::service_id.eq(services::id))
+                    .filter(service_target_groups::target_group.eq(g.as_str())),
+            ));
+        }
     }
     if let Some(l) = f.language {
-        q = q.filter(exists(
-            service_languages::table
-                .filter(service_languages::service_id.eq(services::id))
-                .filter(service_languages::language.eq(l.as_str().to_owned())),
-        ));
+        if facet_index {
+            wanted.push(format!("lang:{}", l.as_str()));
+        } else {
+            q = q.filter(exists(
+                service_languages::table
+                    .filter(service_languages::service_id.eq(services::id))
+                    .filter(service_languages::language.eq(l.as_str().to_owned())),
+            ));
+        }
     }
     if let Some(l) = &f.locality {
-        q = q.filter(exists(
-            service_locations::table
-                .inner_join(locations::table)
-                .filter(service_locations::service_id.eq(services::id))
-                .filter(locations::locality_key.eq(text::fold(l))),
-        ));
+        let key = text::fold(l);
+        if facet_index {
+            match locality_facet(&key) {
+                Some(facet) => wanted.push(facet),
+                // Nothing folds to an empty locality: nothing matches.
+                None => q = q.filter(services::id.ne(services::id)),
+            }
+        } else {
+            q = q.filter(exists(
+                service_locations::table
+                    .inner_join(locations::table)
+                    .filter(service_locations::service_id.eq(services::id))
+                    .filter(locations::locality_key.eq(key)),
+            ));
+        }
+    }
+    if !wanted.is_empty() {
+        // Same expression as the index `services_facets`.
+        q = q.filter(
+            sql::<Bool>("string_to_array(services.facets, ' ') @> string_to_array(")
+                .bind::<Text, _>(wanted.join(" "))
+                .sql(", ' ')"),
+        );
     }
     if let Some(free) = f.free {
         q = q.filter(services::free.eq(free));
@@ -892,8 +972,11 @@ pub fn list(
     } else {
         Vec::new()
     };
+    let facet_index = matches!(conn, AnyConnection::Postgresql(_));
     let count = |conn: &mut AnyConnection| -> Result<i64> {
-        Ok(filtered(filter, &zones).count().get_result(conn)?)
+        Ok(filtered(filter, &zones, facet_index)
+            .count()
+            .get_result(conn)?)
     };
     // A text search may match a large share of the directory: there a narrow count
     // plus a page read along the name index is cheaper than numbering every match.
@@ -902,7 +985,7 @@ pub fn list(
     if limit <= 0 || filter.text.is_some() {
         let total = count(conn)?;
         let rows: Vec<ServiceRow> = if limit > 0 && offset < total {
-            filtered(filter, &zones)
+            filtered(filter, &zones, facet_index)
                 .order((services::name, services::id))
                 .offset(offset)
                 .limit(limit)
@@ -916,7 +999,7 @@ pub fn list(
             total,
         });
     }
-    let counted: Vec<(ServiceRow, i64)> = filtered(filter, &zones)
+    let counted: Vec<(ServiceRow, i64)> = filtered(filter, &zones, facet_index)
         .order((services::name, services::id))
         .offset(offset)
         .limit(limit)

@@ -1,10 +1,11 @@
 //! `services::insert_many` (bulk imports, the benchmark generator) must store exactly
 //! what creating each service one by one stores: fields, links, hours, exceptions,
-//! translations, time zone and folded search text.
+//! translations, time zone, facets and folded search text. The derived columns follow
+//! later changes of a location, and the list filters agree on both backends.
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use netzwerk_domain::ids::OrganisationId;
+use netzwerk_domain::ids::{LocationId, OrganisationId};
 use netzwerk_domain::language::LanguageCode;
 use netzwerk_domain::location::LocationInput;
 use netzwerk_domain::organisation::{OrganisationInput, TargetGroup};
@@ -87,9 +88,9 @@ fn translation(code: &str, text: &str) -> Translation {
 fn stored(conn: &mut AnyConnection, id: netzwerk_domain::ids::ServiceId) -> String {
     let rec = services::get(conn, id).expect("service");
     let links = services::links_of(conn, id).expect("links");
-    let (tz, search): (String, String) = s::table
+    let (tz, search, facets): (String, String, String) = s::table
         .find(id.to_string())
-        .select((s::timezone, s::search_text))
+        .select((s::timezone, s::search_text, s::facets))
         .first(conn)
         .expect("row");
     let tr: std::collections::BTreeMap<String, Vec<Translation>> =
@@ -99,7 +100,10 @@ fn stored(conn: &mut AnyConnection, id: netzwerk_domain::ids::ServiceId) -> Stri
             .unwrap_or_default()
             .into_iter()
             .collect();
-    format!("{:?}\n{:?}\n{tz}\n{search}\n{tr:?}", rec.value, links)
+    format!(
+        "{:?}\n{:?}\n{tz}\n{search}\n{facets}\n{tr:?}",
+        rec.value, links
+    )
 }
 
 fn check(url: &str) {
@@ -168,6 +172,51 @@ fn check(url: &str) {
         )
         .expect("list");
         assert_eq!(found.total, 2, "the single and the bulk copy");
+        let (facets,): (String,) = s::table
+            .find(made[0].to_string())
+            .select((s::facets,))
+            .first(conn)
+            .expect("row");
+        assert_eq!(
+            facets,
+            "lang:ar lang:de lang:tr loc:koepenick tg:everyone tg:refugees"
+        );
+
+        // A location that moves to another locality takes its services along.
+        let moved = LocationInput {
+            name: "Haus Europe/Istanbul".into(),
+            locality: Some("Alt-Treptow".into()),
+            timezone: Some("Europe/Istanbul".into()),
+            ..Default::default()
+        }
+        .validate()
+        .expect("valid location");
+        locations::update(
+            conn,
+            "test",
+            LocationId::parse(&istanbul).expect("id"),
+            &moved,
+        )
+        .expect("update");
+        let in_locality = |conn: &mut AnyConnection, locality: &str| {
+            services::list(
+                conn,
+                &ServiceFilter {
+                    locality: Some(locality.into()),
+                    language: Some(LanguageCode::parse("tr").expect("code")),
+                    target_group: Some(TargetGroup::ALL[1]),
+                    ..Default::default()
+                },
+                0,
+                10,
+            )
+            .expect("list")
+            .total
+        };
+        assert_eq!(in_locality(conn, "alt treptow"), 2, "the moved location");
+        assert_eq!(in_locality(conn, "Köpenick"), 2, "the other location stays");
+        assert_eq!(in_locality(conn, "Grünau"), 0);
+        assert_eq!(in_locality(conn, "!!"), 0, "folds to nothing");
 
         // A location of another organisation is refused, naming the item and link,
         // and nothing of the batch is stored.

@@ -535,6 +535,12 @@ impl EventQuery {
         // events are then read in full, in the same database task.
         let keep = w.offset.saturating_add(w.limit);
         let offset = w.offset;
+        // Expansion is CPU work: more of it at once than there are cores only adds
+        // memory and latency, so requests take turns beyond that.
+        let _turn = expansion_turns()
+            .acquire()
+            .await
+            .map_err(|e| storage(netzwerk_storage::StorageError::Connection(e.to_string())))?;
         let (total, page_occs, records, mut overrides) = db(ctx)
             .run(move |c| {
                 let mut best: BinaryHeap<Ranked> = BinaryHeap::new();
@@ -610,6 +616,15 @@ impl EventQuery {
         }
         Ok(page(w, total, nodes))
     }
+}
+
+/// Turns for expanding windows of occurrences: one per core.
+fn expansion_turns() -> &'static tokio::sync::Semaphore {
+    static TURNS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    TURNS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+        tokio::sync::Semaphore::new(cores)
+    })
 }
 
 /// An occurrence with its place in the order of `eventOccurrences`.

@@ -1,0 +1,2 @@
+DROP INDEX services_facets;
+ALTER TABLE services DROP COLUMN facets;
