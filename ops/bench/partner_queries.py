@@ -209,6 +209,11 @@ def main():
                 f.write(request_body(side, name))
             bodies[(side, name)] = path
 
+    # Warm-up: one unmeasured 2-second run per query and server, so that neither side
+    # is measured while PostgreSQL's cache or its own first requests are cold.
+    for (side, name), path in bodies.items():
+        wrk(hub_url if side == "hub" else peer_url, path, 2, conc)
+
     runs = {}
     for name in "ABC":
         for rnd in range(2):
@@ -273,7 +278,8 @@ PostGraphile 4.14.1 with postgraphile-plugin-connection-filter 2.3.0 and
 pg-simplify-inflector 6.1.0 on Node {version(['node', '--version'])};
 {version(['psql', '--version'])}; wrk {version(['sh', '-c', 'wrk -v 2>&1 | head -1'])}.
 Data: {sizes_text}.
-Load: wrk, 2 threads, {conc} connections, {seconds} s per run, two runs per query and
+Load: wrk, 2 threads, {conc} connections, after a 2-second warm-up per query and server,
+{seconds} s per run, two runs per query and
 server, Hub and PostGraphile alternating; req/s is the mean of the two runs, latencies
 the worse of the two. The Hub has no response cache, so its default configuration is
 also the cache-off configuration: one set of Hub figures stands for both.
