@@ -280,3 +280,82 @@ async fn statement_count(backend: Backend) {
     );
 }
 both_backends!(statements_do_not_grow_with_page_size, statement_count);
+
+/// An organisation's identifiers come back complete and in order on every read path:
+/// by slug, by id, in the list, and as the organisation of a service.
+async fn identifiers(backend: Backend) {
+    let db = TestDb::new(backend);
+    let hub = Hub::demo(&db).await;
+    let slug = "kiezwerkstatt-spreebogen";
+    let editor = hub
+        .login(&format!("redaktion@{slug}.example"), "demo-redaktion")
+        .await;
+    let auth = [("authorization", editor.as_str())];
+    let id = hub
+        .data(
+            "query($s: String!) { organisation(slug: $s) { id identifiers { scheme value } } }",
+            json!({ "s": slug }),
+            &[],
+        )
+        .await["organisation"]
+        .clone();
+    assert_eq!(
+        id["identifiers"],
+        json!([{ "scheme": "vereinsregister", "value": "VR 31742 B" }])
+    );
+    let id = id["id"].as_str().expect("id").to_owned();
+    let wanted = json!([
+        { "scheme": "vereinsregister", "value": "VR 31742 B" },
+        { "scheme": "steuernummer", "value": "27/640/12345" },
+        { "scheme": "a-zuerst", "value": "1" }
+    ]);
+    hub.data(
+        "mutation($id: ID!, $i: [IdentifierInput!]) { updateOrganisation(id: $id, input: {identifiers: $i}) { id } }",
+        json!({ "id": id, "i": wanted }),
+        &auth,
+    )
+    .await;
+    let by_slug = hub
+        .data(
+            "query($s: String!) { organisation(slug: $s) { identifiers { scheme value } } }",
+            json!({ "s": slug }),
+            &[],
+        )
+        .await;
+    assert_eq!(by_slug["organisation"]["identifiers"], wanted, "by slug");
+    let by_id = hub
+        .data(
+            "query($id: ID!) { organisationById(id: $id) { identifiers { scheme value } } }",
+            json!({ "id": id }),
+            &[],
+        )
+        .await;
+    assert_eq!(by_id["organisationById"]["identifiers"], wanted, "by id");
+    let list = hub
+        .data(
+            "{ organisations(first: 100) { nodes { slug identifiers { scheme value } } } }",
+            json!({}),
+            &[],
+        )
+        .await;
+    let nodes = list["organisations"]["nodes"].as_array().expect("nodes");
+    let listed = nodes.iter().find(|n| n["slug"] == slug).expect("listed");
+    assert_eq!(listed["identifiers"], wanted, "in the list");
+    assert!(
+        nodes.iter().any(|n| n["identifiers"] == json!([])),
+        "organisations without identifiers have an empty list"
+    );
+    let services = hub
+        .data(
+            "query($s: String!) { services(first: 100, filter: {organisation: $s}) { nodes { organisation { slug identifiers { scheme value } } } } }",
+            json!({ "s": slug }),
+            &[],
+        )
+        .await;
+    let nodes = services["services"]["nodes"].as_array().expect("nodes");
+    assert!(!nodes.is_empty());
+    for n in nodes {
+        assert_eq!(n["organisation"]["identifiers"], wanted, "of a service");
+    }
+}
+both_backends!(identifiers_on_every_read_path, identifiers);

@@ -296,26 +296,62 @@ pub fn find_id_by_slug(conn: &mut AnyConnection, slug: &Slug) -> Result<Option<O
         .transpose()
 }
 
-/// One organisation by slug.
-pub fn get_by_slug(conn: &mut AnyConnection, slug: &Slug) -> Result<Option<OrganisationRecord>> {
-    let rows: Vec<OrganisationRow> = organisations::table
-        .filter(organisations::slug.eq(slug.as_str()))
-        .select(OrganisationRow::as_select())
-        .load(conn)?;
-    Ok(load_with_identifiers(conn, rows)?.pop())
+/// Organisations matching `$filter`, left-joined with their identifiers in order (a
+/// macro: the query's type is spelled out by diesel, and it stays prepared-cacheable).
+macro_rules! with_identifiers {
+    ($filter:expr) => {
+        organisations::table
+            .left_join(organisation_identifiers::table)
+            .filter($filter)
+            .order((
+                organisations::id,
+                organisation_identifiers::position.nullable(),
+            ))
+            .select((
+                OrganisationRow::as_select(),
+                (
+                    organisation_identifiers::scheme,
+                    organisation_identifiers::value,
+                )
+                    .nullable(),
+            ))
+    };
 }
 
-/// Many organisations by id, in no particular order; missing ids are left out.
+/// An organisation row joined with one of its identifiers (scheme, value), if any.
+type JoinedRow = (OrganisationRow, Option<(String, String)>);
+
+/// Groups rows of organisations left-joined with their identifiers (ordered by
+/// organisation, then identifier position) into records.
+fn from_joined(rows: Vec<JoinedRow>) -> Result<Vec<OrganisationRecord>> {
+    let mut out: Vec<(OrganisationRow, Vec<Identifier>)> = Vec::new();
+    for (row, ident) in rows {
+        if out.last().is_none_or(|(last, _)| last.id != row.id) {
+            out.push((row, Vec::new()));
+        }
+        if let (Some((scheme, value)), Some((_, idents))) = (ident, out.last_mut()) {
+            idents.push(Identifier { scheme, value });
+        }
+    }
+    out.into_iter().map(|(r, i)| from_row(r, i)).collect()
+}
+
+/// One organisation by slug, with its identifiers — one statement.
+pub fn get_by_slug(conn: &mut AnyConnection, slug: &Slug) -> Result<Option<OrganisationRecord>> {
+    let rows: Vec<JoinedRow> =
+        with_identifiers!(organisations::slug.eq(slug.as_str())).load(conn)?;
+    Ok(from_joined(rows)?.pop())
+}
+
+/// Many organisations by id, with their identifiers, in no particular order; missing
+/// ids are left out — one statement.
 pub fn get_many(
     conn: &mut AnyConnection,
     ids: &[OrganisationId],
 ) -> Result<Vec<OrganisationRecord>> {
     let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
-    let rows: Vec<OrganisationRow> = organisations::table
-        .filter(organisations::id.eq_any(&ids))
-        .select(OrganisationRow::as_select())
-        .load(conn)?;
-    load_with_identifiers(conn, rows)
+    let rows: Vec<JoinedRow> = with_identifiers!(organisations::id.eq_any(&ids)).load(conn)?;
+    from_joined(rows)
 }
 
 /// Filter of the organisation list; every set field narrows it.
