@@ -6,7 +6,7 @@ Called by partner_queries.sh once both servers run. It
 2. counts SQL statements per request: the Hub's `x-sql-statements` header, and for
    PostGraphile the queries its `postgraphile:postgres` debug log shows for one
    request on a separate debug instance;
-3. drives both with wrk at fixed concurrency, alternating Hub and peer, twice per query;
+3. drives both with wrk at fixed concurrency, alternating Hub and peer, three times per query;
 4. samples the Hub's and the peer's peak memory (VmHWM) and writes the table into
    RESULTS.md between its partner-query markers.
 
@@ -18,6 +18,7 @@ import json
 import os
 import platform
 import re
+import statistics
 import subprocess
 import sys
 import time
@@ -164,6 +165,9 @@ def count_debug(path):
 
 # --- load --------------------------------------------------------------------------
 
+ROUNDS = 3
+
+
 def wrk(url, body_path, seconds, connections):
     env = dict(os.environ, BODY=body_path)
     out = subprocess.run(
@@ -216,12 +220,15 @@ def main():
 
     runs = {}
     for name in "ABC":
-        for rnd in range(2):
-            for side, url in (("hub", hub_url), ("peer", peer_url)):
+        for rnd in range(ROUNDS):
+            # Who goes first alternates, so a drift of the machine's speed (it is a
+            # shared virtual machine) does not favour one side.
+            order = (("hub", hub_url), ("peer", peer_url))
+            for side, url in order if rnd % 2 == 0 else order[::-1]:
                 r = wrk(url, bodies[(side, name)], seconds, conc)
                 runs.setdefault((side, name), []).append(r)
                 print(f"{name} round {rnd + 1} {side}: {r['rps']:.0f} req/s, p50 {r['p50']:.2f} ms, p99 {r['p99']:.2f} ms, errors {r['errors']}")
-    for rnd in range(2):
+    for rnd in range(ROUNDS):
         r = wrk(hub_url, bodies[("hub", "D")], seconds, conc)
         runs.setdefault(("hub", "D"), []).append(r)
         print(f"D round {rnd + 1} hub: {r['rps']:.0f} req/s, p50 {r['p50']:.2f} ms, p99 {r['p99']:.2f} ms, errors {r['errors']}")
@@ -230,9 +237,8 @@ def main():
 
     def best(side, name):
         rs = runs[(side, name)]
-        rps = sum(r["rps"] for r in rs) / len(rs)
         return {
-            "rps": rps,
+            "rps": statistics.median(r["rps"] for r in rs),
             "p50": max(r["p50"] for r in rs),
             "p99": max(r["p99"] for r in rs),
             "errors": sum(r["errors"] for r in rs),
@@ -279,9 +285,10 @@ pg-simplify-inflector 6.1.0 on Node {version(['node', '--version'])};
 {version(['psql', '--version'])}; wrk {version(['sh', '-c', 'wrk -v 2>&1 | head -1'])}.
 Data: {sizes_text}.
 Load: wrk, 2 threads, {conc} connections, after a 2-second warm-up per query and server,
-{seconds} s per run, two runs per query and
-server, Hub and PostGraphile alternating; req/s is the mean of the two runs, latencies
-the worse of the two. The Hub has no response cache, so its default configuration is
+{seconds} s per run, {ROUNDS} runs per query and server, Hub and PostGraphile
+alternating (who goes first alternates too); req/s is the median of the runs,
+latencies the worst of them. Run-to-run spread on this shared machine is about
+±20 %. The Hub has no response cache, so its default configuration is
 also the cache-off configuration: one set of Hub figures stands for both.
 Before the runs the script checks that both servers answer A–C with the same
 services in the same order (B: also the same locations, hours and languages).
