@@ -144,6 +144,19 @@ async fn import(backend: Backend) {
         assert!(paged.len() <= everything.len(), "pages never end");
     }
     assert_eq!(paged, everything);
+    // Pages end at position 10,000 (memory is bounded by the deepest page), and a
+    // forged cursor past every list is refused, naming `after`.
+    use base64::Engine as _;
+    for (position, max) in [("10001", "10000"), ("99999999999999999999", "")] {
+        let cursor =
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("pos:{position}"));
+        let mut v = vars(json!({}));
+        v["after"] = json!(cursor);
+        let (code, err) = hub.error(paged_q, v, &[]).await;
+        assert_eq!(code, "VALIDATION", "{err}");
+        assert!(err.to_string().contains("after"), "{err}");
+        assert!(err.to_string().contains(max), "{err}");
+    }
 
     let with_cancelled = hub
         .data(

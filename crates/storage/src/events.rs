@@ -684,9 +684,12 @@ pub struct EventTiming {
 }
 
 /// Visits every event that may have an occurrence overlapping `[from, to)`, read
-/// narrowly (only the columns expansion needs) and row by row, with its overrides;
-/// returns the overrides read, by event, for the events the caller keeps. Memory stays
-/// small however many events match. Two statements.
+/// narrowly (only the columns expansion needs) and converted one row at a time, with
+/// its overrides; returns the overrides read, by event, for the events the caller
+/// keeps. No event is held in full: SQLite hands over one row at a time, PostgreSQL's
+/// client library holds the narrow result (a few hundred bytes per event) until the
+/// visit ends. The overrides are those of every event in the time window. Two
+/// statements.
 pub fn for_each_in_window(
     conn: &mut AnyConnection,
     filter: &EventFilter,

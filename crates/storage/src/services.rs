@@ -163,7 +163,7 @@ fn position(i: usize) -> i32 {
 }
 
 /// Rows per multi-row statement, under both backends' bind-parameter limits (the
-/// widest link table has five columns; services have fifteen).
+/// widest link table has five columns; services have sixteen).
 const CHUNK: usize = 1000;
 
 impl LinkRows {
@@ -411,8 +411,17 @@ pub struct NewService<'a> {
 /// Creates many services of one organisation with few statements (one per table and
 /// chunk), with the same rows [`insert`] and [`set_translation`] would write: folded
 /// search text, time zone of the first location, links, translations and change log.
-/// The caller runs it inside its transaction.
+/// One transaction (a savepoint inside the caller's).
 pub fn insert_many(
+    conn: &mut AnyConnection,
+    actor: &str,
+    org: OrganisationId,
+    items: &[NewService<'_>],
+) -> Result<Vec<ServiceId>> {
+    conn.transaction(|conn| insert_batch(conn, actor, org, items))
+}
+
+fn insert_batch(
     conn: &mut AnyConnection,
     actor: &str,
     org: OrganisationId,
@@ -463,7 +472,13 @@ pub fn insert_many(
             timezone.get_or_insert_with(|| tz.clone());
             localities.extend(key.as_deref());
         }
-        let mut sorted: Vec<&(&str, Translation)> = item.translations.iter().collect();
+        // One translation per field and language; a later one replaces an earlier one,
+        // as `set_translation` would.
+        let mut latest: HashMap<(&str, &str), &(&str, Translation)> = HashMap::new();
+        for t in item.translations {
+            latest.insert((t.0, t.1.language.as_str()), t);
+        }
+        let mut sorted: Vec<&(&str, Translation)> = latest.into_values().collect();
         sorted.sort_by(|a, b| (a.0, a.1.language.as_str()).cmp(&(b.0, b.1.language.as_str())));
         let texts: Vec<&str> = sorted.iter().map(|(_, t)| t.text.as_str()).collect();
         let s = item.service;
@@ -899,12 +914,11 @@ fn filtered(f: &ServiceFilter, zones: &[String], facet_index: bool) -> BoxedServ
     }
     if let Some(l) = &f.locality {
         let key = text::fold(l);
-        if facet_index {
-            match locality_facet(&key) {
-                Some(facet) => wanted.push(facet),
-                // Nothing folds to an empty locality: nothing matches.
-                None => q = q.filter(services::id.ne(services::id)),
-            }
+        if key.is_empty() {
+            // A locality that folds to nothing (punctuation only) names no place.
+            q = q.filter(services::id.ne(services::id));
+        } else if let (true, Some(facet)) = (facet_index, locality_facet(&key)) {
+            wanted.push(facet);
         } else {
             q = q.filter(exists(
                 service_locations::table
@@ -978,11 +992,18 @@ pub fn list(
             .count()
             .get_result(conn)?)
     };
-    // A text search may match a large share of the directory: there a narrow count
-    // plus a page read along the name index is cheaper than numbering every match.
-    // Other filters are selective, and the page and its total come in one statement
-    // (the window count sees every match).
-    if limit <= 0 || filter.text.is_some() {
+    // Selective filters (language, locality, target group, organisation, recent
+    // changes) match few services: the page and its total come in one statement (the
+    // window count sees every match). Without them — the whole directory, a category,
+    // free offers, a text search that may match a large share — a narrow count plus a
+    // page read along the name index is cheaper than numbering every match.
+    let selective = filter.text.is_none()
+        && (filter.language.is_some()
+            || filter.locality.is_some()
+            || filter.target_group.is_some()
+            || filter.organisation.is_some()
+            || filter.modified_after.is_some());
+    if limit <= 0 || !selective {
         let total = count(conn)?;
         let rows: Vec<ServiceRow> = if limit > 0 && offset < total {
             filtered(filter, &zones, facet_index)

@@ -126,13 +126,19 @@ fn check(url: &str) {
             services::set_translation(conn, &org.to_string(), &single.id.to_string(), field, t)
                 .expect("translation");
         }
-        // In bulk, the same service and a second one without locations.
+        // In bulk, the same service and a second one without locations. A repeated
+        // field and language replaces the earlier translation, as set_translation does.
+        let repeated = [
+            ("name", translation("en", "Counselling (old)")),
+            translated[0].clone(),
+            translated[1].clone(),
+        ];
         let (plain, plain_links) = input("Sprachcafé", Vec::new()).validate().expect("valid");
         let items = [
             NewService {
                 service: &service,
                 links: &links,
-                translations: &translated,
+                translations: &repeated,
             },
             NewService {
                 service: &plain,

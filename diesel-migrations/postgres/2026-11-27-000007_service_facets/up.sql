@@ -5,7 +5,7 @@
 ALTER TABLE services ADD COLUMN facets TEXT NOT NULL DEFAULT '';
 
 UPDATE services s SET facets = coalesce((
-    SELECT string_agg(f, ' ' ORDER BY f) FROM (
+    SELECT string_agg(f, ' ' ORDER BY f COLLATE "C") FROM (
         SELECT 'lang:' || language AS f FROM service_languages WHERE service_id = s.id
         UNION
         SELECT 'loc:' || replace(lo.locality_key, ' ', '_')

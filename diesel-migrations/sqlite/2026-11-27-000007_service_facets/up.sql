@@ -5,7 +5,7 @@
 ALTER TABLE services ADD COLUMN facets TEXT NOT NULL DEFAULT '';
 
 UPDATE services SET facets = coalesce((
-    SELECT group_concat(f, ' ') FROM (
+    SELECT group_concat(f, ' ' ORDER BY f) FROM (
         SELECT 'lang:' || language AS f FROM service_languages WHERE service_id = services.id
         UNION
         SELECT 'loc:' || replace(lo.locality_key, ' ', '_')
@@ -13,5 +13,4 @@ UPDATE services SET facets = coalesce((
          WHERE sl.service_id = services.id AND lo.locality_key IS NOT NULL AND lo.locality_key <> ''
         UNION
         SELECT 'tg:' || target_group FROM service_target_groups WHERE service_id = services.id
-        ORDER BY f
     )), '');

@@ -44,6 +44,9 @@ pub struct Totals {
 /// A connection of `N` nodes.
 pub type Page<N> = Connection<Cursor, N, Totals>;
 
+/// No list pages beyond this position (a forged cursor cannot overflow an offset).
+pub const MAX_OFFSET: usize = 1_000_000;
+
 /// The slice a client asked for: offset and limit, checked.
 #[derive(Debug, Clone, Copy)]
 pub struct Window {
@@ -71,8 +74,10 @@ pub fn window(first: Option<i32>, after: Option<String>) -> ApiResult<Window> {
     let offset = match after {
         None => 0,
         Some(c) => Cursor::decode_cursor(&c)
-            .map(|c| c.0.saturating_add(1))
-            .map_err(|_| {
+            .ok()
+            .filter(|p| p.0 < MAX_OFFSET)
+            .map(|p| p.0 + 1)
+            .ok_or_else(|| {
                 coded(
                     Code::Validation,
                     format!("after: {c:?} is not a cursor of this list"),

@@ -529,20 +529,33 @@ impl EventQuery {
         let Some(f) = storage_filter(ctx, &filter).await? else {
             return Ok(page(w, 0, Vec::new()));
         };
-        // Expand every candidate from its timing alone, as the rows stream in, keeping
+        // Expand every candidate from its timing alone, one row at a time, keeping
         // only the first `offset + limit` occurrences (by start, event, recurrence id)
         // and a count: memory stays bounded by the page, not by the window. The page's
         // events are then read in full, in the same database task.
+        // Memory for expansion is bounded by the deepest page served.
+        if w.offset > MAX_OCCURRENCE_OFFSET {
+            return Err(validation(&ValidationError::new(
+                "after",
+                "range",
+                format!(
+                    "pages end after {MAX_OCCURRENCE_OFFSET} occurrences; narrow `from` and `to` to page further"
+                ),
+            )));
+        }
         let keep = w.offset.saturating_add(w.limit);
         let offset = w.offset;
         // Expansion is CPU work: more of it at once than there are cores only adds
-        // memory and latency, so requests take turns beyond that.
-        let _turn = expansion_turns()
-            .acquire()
+        // memory and latency, so requests take turns beyond that. The turn is held by
+        // the database task itself, so it ends when the work ends, even if the client
+        // has gone away.
+        let turn = expansion_turns()
+            .acquire_owned()
             .await
             .map_err(|e| storage(netzwerk_storage::StorageError::Connection(e.to_string())))?;
         let (total, page_occs, records, mut overrides) = db(ctx)
             .run(move |c| {
+                let _turn = turn;
                 let mut best: BinaryHeap<Ranked> = BinaryHeap::new();
                 let mut total: i64 = 0;
                 let overrides = events::for_each_in_window(c, &f, from, to, |t, ovs| {
@@ -618,13 +631,21 @@ impl EventQuery {
     }
 }
 
-/// Turns for expanding windows of occurrences: one per core.
-fn expansion_turns() -> &'static tokio::sync::Semaphore {
-    static TURNS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
-    TURNS.get_or_init(|| {
-        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
-        tokio::sync::Semaphore::new(cores)
-    })
+/// The deepest position `eventOccurrences` pages to (see `after`).
+const MAX_OCCURRENCE_OFFSET: usize = 10_000;
+
+/// Turns for expanding windows of occurrences: one per core, at most four, so that
+/// expansions (each holding a database connection while it runs) never take more
+/// than half of the default pool of eight.
+fn expansion_turns() -> std::sync::Arc<tokio::sync::Semaphore> {
+    static TURNS: std::sync::OnceLock<std::sync::Arc<tokio::sync::Semaphore>> =
+        std::sync::OnceLock::new();
+    TURNS
+        .get_or_init(|| {
+            let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+            std::sync::Arc::new(tokio::sync::Semaphore::new(cores.clamp(1, 4)))
+        })
+        .clone()
 }
 
 /// An occurrence with its place in the order of `eventOccurrences`.
