@@ -51,6 +51,37 @@ struct ServiceRow {
     facets: String,
 }
 
+impl ServiceRow {
+    /// The row of a service's own fields; the derived columns (time zone, search
+    /// text, facets) start empty or at their defaults.
+    fn new(
+        id: &str,
+        organisation_id: &str,
+        s: &Service,
+        created_at: NaiveDateTime,
+        updated_at: NaiveDateTime,
+    ) -> Self {
+        Self {
+            id: id.to_owned(),
+            organisation_id: organisation_id.to_owned(),
+            name: s.name.clone(),
+            description: s.description.clone(),
+            content_language: s.content_language.as_str().to_owned(),
+            category: s.category.as_str().to_owned(),
+            free: s.free,
+            fee_note: s.fee_note.clone(),
+            appointment_required: s.appointment_required,
+            eligibility: s.eligibility.clone(),
+            application_process: s.application_process.clone(),
+            timezone: DEFAULT_TIMEZONE.to_owned(),
+            search_text: String::new(),
+            created_at,
+            updated_at,
+            facets: String::new(),
+        }
+    }
+}
+
 fn from_row(r: ServiceRow) -> Result<ServiceRecord> {
     Ok(Record {
         id: stored("services.id", ServiceId::parse(&r.id))?,
@@ -342,24 +373,8 @@ fn write(
     let sid = id.to_string();
     let oid = org.to_string();
     check_locations(conn, &oid, links)?;
-    let row = ServiceRow {
-        id: sid.clone(),
-        organisation_id: oid,
-        name: s.name.clone(),
-        description: s.description.clone(),
-        content_language: s.content_language.as_str().to_owned(),
-        category: s.category.as_str().to_owned(),
-        free: s.free,
-        fee_note: s.fee_note.clone(),
-        appointment_required: s.appointment_required,
-        eligibility: s.eligibility.clone(),
-        application_process: s.application_process.clone(),
-        timezone: DEFAULT_TIMEZONE.to_owned(),
-        search_text: String::new(),
-        created_at,
-        updated_at: crate::now(),
-        facets: String::new(),
-    };
+    // Time zone, facets and search text are derived from the links just below.
+    let row = ServiceRow::new(&sid, &oid, s, created_at, crate::now());
     if is_new {
         diesel::insert_into(services::table)
             .values(&row)
@@ -483,17 +498,6 @@ fn insert_batch(
         let texts: Vec<&str> = sorted.iter().map(|(_, t)| t.text.as_str()).collect();
         let s = item.service;
         rows.push(ServiceRow {
-            id: sid.clone(),
-            organisation_id: oid.clone(),
-            name: s.name.clone(),
-            description: s.description.clone(),
-            content_language: s.content_language.as_str().to_owned(),
-            category: s.category.as_str().to_owned(),
-            free: s.free,
-            fee_note: s.fee_note.clone(),
-            appointment_required: s.appointment_required,
-            eligibility: s.eligibility.clone(),
-            application_process: s.application_process.clone(),
             timezone: timezone.unwrap_or_else(|| DEFAULT_TIMEZONE.to_owned()),
             search_text: search_text(
                 &s.name,
@@ -501,13 +505,12 @@ fn insert_batch(
                 &org_name,
                 &texts.join(" "),
             ),
-            created_at: now,
-            updated_at: now,
             facets: facets(
                 item.links.languages.iter().map(LanguageCode::as_str),
                 localities,
                 item.links.target_groups.iter().map(|g| g.as_str()),
             ),
+            ..ServiceRow::new(&sid, &oid, s, now, now)
         });
         links.add(&sid, item.links);
         for (field, t) in sorted {

@@ -3,6 +3,8 @@
 //! translations, time zone, facets and folded search text. The derived columns follow
 //! later changes of a location, and the list filters agree on both backends.
 
+mod common;
+
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use netzwerk_domain::ids::{LocationId, OrganisationId};
@@ -275,14 +277,5 @@ fn sqlite_bulk_services_equal_single_ones() {
 #[test]
 #[ignore = "PostgreSQL: set NETZWERK_TEST_POSTGRES_URL and run with -- --include-ignored"]
 fn postgres_bulk_services_equal_single_ones() {
-    let admin = std::env::var("NETZWERK_TEST_POSTGRES_URL")
-        .expect("NETZWERK_TEST_POSTGRES_URL must be set for the PostgreSQL tests");
-    let name = format!("nwt_bulk_{}", std::process::id());
-    let url = netzwerk_storage::admin::create_postgres_database(&admin, &name)
-        .expect("create test database");
-    let result = std::panic::catch_unwind(|| check(&url));
-    netzwerk_storage::admin::drop_postgres_database(&admin, &name).expect("drop test database");
-    if let Err(e) = result {
-        std::panic::resume_unwind(e);
-    }
+    common::on_fresh_postgres("nwt_bulk", check);
 }

@@ -1,6 +1,8 @@
 //! `src/schema.rs` must describe exactly what the migrations create, on both backends:
 //! every table, every column, its type and whether it may be null.
 
+mod common;
+
 use std::collections::BTreeMap;
 
 use diesel::prelude::*;
@@ -130,14 +132,5 @@ fn sqlite_schema_matches_migrations() {
 #[test]
 #[ignore = "PostgreSQL: set NETZWERK_TEST_POSTGRES_URL and run with -- --include-ignored"]
 fn postgres_schema_matches_migrations() {
-    let admin = std::env::var("NETZWERK_TEST_POSTGRES_URL")
-        .expect("NETZWERK_TEST_POSTGRES_URL must be set for the PostgreSQL tests");
-    let name = format!("nwt_drift_{}", std::process::id());
-    let url = netzwerk_storage::admin::create_postgres_database(&admin, &name)
-        .expect("create test database");
-    let result = std::panic::catch_unwind(|| check(&url));
-    netzwerk_storage::admin::drop_postgres_database(&admin, &name).expect("drop test database");
-    if let Err(e) = result {
-        std::panic::resume_unwind(e);
-    }
+    common::on_fresh_postgres("nwt_drift", check);
 }

@@ -278,6 +278,18 @@ pub async fn prefetch_services(
     Ok(())
 }
 
+/// Every requested id with what was read for it, an empty value where nothing was:
+/// fed into the DataLoader, so no resolver asks the database again.
+fn every<I, K, V>(ids: &[I], mut read: HashMap<I, V>, key: impl Fn(I) -> K) -> Vec<(K, V)>
+where
+    I: Copy + Eq + std::hash::Hash,
+    V: Default,
+{
+    ids.iter()
+        .map(|&id| (key(id), read.remove(&id).unwrap_or_default()))
+        .collect()
+}
+
 /// Which relations of services a query selects below their `nodes`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ServiceWants {
@@ -377,34 +389,24 @@ impl ServiceRelations {
         loader
             .feed_many(self.organisations.into_iter().map(|r| (r.id, Arc::new(r))))
             .await;
-        if let Some(mut m) = self.locations {
-            let all = ids
-                .iter()
-                .map(|&id| (LocationsOfService(id), m.remove(&id).unwrap_or_default()));
-            loader.feed_many(all.collect::<Vec<_>>()).await;
+        if let Some(m) = self.locations {
+            loader.feed_many(every(&ids, m, LocationsOfService)).await;
         }
-        if let Some(mut m) = self.languages {
-            let all = ids
-                .iter()
-                .map(|&id| (LanguagesOfService(id), m.remove(&id).unwrap_or_default()));
-            loader.feed_many(all.collect::<Vec<_>>()).await;
+        if let Some(m) = self.languages {
+            loader.feed_many(every(&ids, m, LanguagesOfService)).await;
         }
-        if let Some(mut m) = self.target_groups {
-            let all = ids
-                .iter()
-                .map(|&id| (TargetGroupsOfService(id), m.remove(&id).unwrap_or_default()));
-            loader.feed_many(all.collect::<Vec<_>>()).await;
+        if let Some(m) = self.target_groups {
+            loader
+                .feed_many(every(&ids, m, TargetGroupsOfService))
+                .await;
         }
         if let Some(m) = self.hours {
             loader
                 .feed_many(m.into_iter().map(|(id, s)| (ScheduleOfService(id), s)))
                 .await;
         }
-        if let Some(mut m) = self.exceptions {
-            let all = ids
-                .iter()
-                .map(|&id| (ExceptionsOfService(id), m.remove(&id).unwrap_or_default()));
-            loader.feed_many(all.collect::<Vec<_>>()).await;
+        if let Some(m) = self.exceptions {
+            loader.feed_many(every(&ids, m, ExceptionsOfService)).await;
         }
     }
 }
@@ -492,32 +494,20 @@ impl OrganisationRelations {
     /// Puts everything read into the request's DataLoader (see [`ServiceRelations::feed`]).
     pub async fn feed(self, loader: &DataLoader<DirectoryLoader, HashMapCache>) {
         let ids = self.ids;
-        if let Some(mut m) = self.locations {
-            let all = ids.iter().map(|&id| {
-                (
-                    LocationsOfOrganisation(id),
-                    m.remove(&id).unwrap_or_default(),
-                )
-            });
-            loader.feed_many(all.collect::<Vec<_>>()).await;
+        if let Some(m) = self.locations {
+            loader
+                .feed_many(every(&ids, m, LocationsOfOrganisation))
+                .await;
         }
-        if let Some(mut m) = self.services {
-            let all = ids.iter().map(|&id| {
-                (
-                    ServicesOfOrganisation(id),
-                    m.remove(&id).unwrap_or_default(),
-                )
-            });
-            loader.feed_many(all.collect::<Vec<_>>()).await;
+        if let Some(m) = self.services {
+            loader
+                .feed_many(every(&ids, m, ServicesOfOrganisation))
+                .await;
         }
-        if let Some(mut m) = self.contacts {
-            let all = ids.iter().map(|&id| {
-                (
-                    ContactsOfOrganisation(id),
-                    m.remove(&id).unwrap_or_default(),
-                )
-            });
-            loader.feed_many(all.collect::<Vec<_>>()).await;
+        if let Some(m) = self.contacts {
+            loader
+                .feed_many(every(&ids, m, ContactsOfOrganisation))
+                .await;
         }
         self.of_services.feed(loader).await;
     }
