@@ -278,6 +278,17 @@ async fn statement_count(backend: Backend) {
         "a 50-item page with nested relations took {} statements",
         counts[0]
     );
+    // A partner page and an organisation's profile: the services' languages, hours
+    // and location ids come with their rows, the profile's service locations are the
+    // organisation's own.
+    let partner = "{ services(first: 50, filter: {language: \"ar\"}) { totalCount nodes { name organisation { name } locations { nodes { name address } } schedule { openingHours { weekday opens closes } } languages { code } } } }";
+    let profile = "{ organisation(slug: \"kiezwerkstatt-spreebogen\") { name services(first: 100) { nodes { name languages { code } schedule { openingHours { weekday } } locations { nodes { id } } } } locations { nodes { name address } } } }";
+    for (q, most) in [(partner, 3), (profile, 3)] {
+        let (status, statements, body) = hub.post(q, json!({}), &[]).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body.get("errors").is_none(), "{body}");
+        assert!(statements <= most, "{statements} statements for {q}");
+    }
 }
 both_backends!(statements_do_not_grow_with_page_size, statement_count);
 
@@ -359,3 +370,148 @@ async fn identifiers(backend: Backend) {
     }
 }
 both_backends!(identifiers_on_every_read_path, identifiers);
+
+/// A service's languages, target groups, hours and locations come back the same on
+/// every read path: by id (loaded relation by relation), in a text search and in a
+/// selective list (read with the service's row), under its organisation by slug and
+/// in the organisations list (read with the organisation), and under an organisation
+/// by id (through the request's loader). Locations keep their link order, and one
+/// that is deleted is gone on every path.
+async fn links_on_every_read_path(backend: Backend) {
+    let db = TestDb::new(backend);
+    let hub = Hub::demo(&db).await;
+    let slug = "kiezwerkstatt-spreebogen";
+    let editor = hub
+        .login(&format!("redaktion@{slug}.example"), "demo-redaktion")
+        .await;
+    let auth = [("authorization", editor.as_str())];
+    let org = hub
+        .data(
+            "query($s: String!) { organisation(slug: $s) { id } }",
+            json!({ "s": slug }),
+            &[],
+        )
+        .await["organisation"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let mut place = Vec::new();
+    // Adlershof is created first and linked second: link order is neither id nor name order.
+    for (name, locality) in [
+        ("Anlaufstelle Adlershof", "Adlershof"),
+        ("Zweigstelle Zeuthen", "Zeuthen"),
+    ] {
+        let made = hub
+            .data(
+                "mutation($o: ID!, $n: String!, $l: String!) { createLocation(organisationId: $o, input: {name: $n, locality: $l}) { id } }",
+                json!({ "o": org, "n": name, "l": locality }),
+                &auth,
+            )
+            .await;
+        place.push(
+            made["createLocation"]["id"]
+                .as_str()
+                .expect("id")
+                .to_owned(),
+        );
+    }
+    let sid = hub
+        .data(
+            "mutation($o: ID!, $l: [ID!]) { createService(organisationId: $o, input: {name: \"Verknüpfungsprobe\", targetGroups: [YOUTH, FAMILIES, WOMEN], languages: [\"uk\", \"ar\", \"de\"], locationIds: $l, openingHours: [{weekday: 5, opens: \"14:00\", closes: \"16:00\"}, {weekday: 1, opens: \"09:00\", closes: \"12:00\"}, {weekday: 1, opens: \"13:00\", closes: \"15:30\"}]}) { id } }",
+            json!({ "o": org, "l": [&place[1], &place[0]] }),
+            &auth,
+        )
+        .await["createService"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+
+    let fields = "id languages { code } targetGroups locations { nodes { id name } } schedule { timezone openingHours { weekday opens closes } }";
+    let paths = [
+        format!("query($id: ID!) {{ x: service(id: $id) {{ {fields} }} }}"),
+        format!(
+            "query {{ x: services(filter: {{text: \"Verknüpfungsprobe\"}}) {{ nodes {{ {fields} }} }} }}"
+        ),
+        format!(
+            "query($s: String!) {{ x: services(first: 100, filter: {{organisation: $s}}) {{ nodes {{ {fields} }} }} }}"
+        ),
+        format!(
+            "query($s: String!) {{ x: organisation(slug: $s) {{ services(first: 100) {{ nodes {{ {fields} }} }} }} }}"
+        ),
+        format!(
+            "query {{ x: organisations(first: 100) {{ nodes {{ services(first: 100) {{ nodes {{ {fields} }} }} }} }} }}"
+        ),
+        format!(
+            "query($o: ID!) {{ x: organisationById(id: $o) {{ services(first: 100) {{ nodes {{ {fields} }} }} }} }}"
+        ),
+    ];
+    /// Finds the service with id `sid` anywhere in an answer.
+    fn find<'a>(v: &'a Value, sid: &str) -> Option<&'a Value> {
+        match v {
+            Value::Object(m) if m.get("id").and_then(Value::as_str) == Some(sid) => Some(v),
+            Value::Object(m) => m.values().find_map(|x| find(x, sid)),
+            Value::Array(a) => a.iter().find_map(|x| find(x, sid)),
+            _ => None,
+        }
+    }
+    let read_all = |expected_places: Vec<(String, &'static str)>| {
+        let hub = &hub;
+        let (sid, org, paths) = (&sid, &org, &paths);
+        async move {
+            let vars = json!({ "id": sid, "s": slug, "o": org });
+            for q in paths {
+                let answer = hub.data(q, vars.clone(), &[]).await;
+                let s =
+                    find(&answer, sid).unwrap_or_else(|| panic!("{sid} missing in {q}: {answer}"));
+                assert_eq!(
+                    s["languages"],
+                    json!([{ "code": "ar" }, { "code": "de" }, { "code": "uk" }]),
+                    "{q}"
+                );
+                assert_eq!(
+                    s["targetGroups"],
+                    json!(["FAMILIES", "WOMEN", "YOUTH"]),
+                    "{q}"
+                );
+                // In the order they were given.
+                let hours = json!([
+                    { "weekday": 5, "opens": "14:00", "closes": "16:00" },
+                    { "weekday": 1, "opens": "09:00", "closes": "12:00" },
+                    { "weekday": 1, "opens": "13:00", "closes": "15:30" }
+                ]);
+                assert_eq!(s["schedule"]["openingHours"], hours, "{q}");
+                assert_eq!(s["schedule"]["timezone"], "Europe/Berlin", "{q}");
+                let got: Vec<(String, String)> = s["locations"]["nodes"]
+                    .as_array()
+                    .expect("locations")
+                    .iter()
+                    .map(|l| {
+                        (
+                            l["id"].as_str().unwrap_or_default().to_owned(),
+                            l["name"].as_str().unwrap_or_default().to_owned(),
+                        )
+                    })
+                    .collect();
+                let want: Vec<(String, String)> = expected_places
+                    .iter()
+                    .map(|(id, n)| (id.clone(), (*n).to_owned()))
+                    .collect();
+                assert_eq!(got, want, "{q}");
+            }
+        }
+    };
+    // Link order, not name order.
+    read_all(vec![
+        (place[1].clone(), "Zweigstelle Zeuthen"),
+        (place[0].clone(), "Anlaufstelle Adlershof"),
+    ])
+    .await;
+    hub.data(
+        "mutation($id: ID!) { deleteLocation(id: $id) { id } }",
+        json!({ "id": place[1] }),
+        &auth,
+    )
+    .await;
+    read_all(vec![(place[0].clone(), "Anlaufstelle Adlershof")]).await;
+}
+both_backends!(links_agree_on_every_read_path, links_on_every_read_path);

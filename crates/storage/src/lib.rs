@@ -15,6 +15,7 @@ pub mod contacts;
 mod db;
 mod error;
 pub mod events;
+mod fragments;
 pub mod funding;
 pub mod guests;
 pub mod locations;

@@ -4,10 +4,9 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Timelike, Utc};
-use diesel::dsl::sql;
 use diesel::dsl::{exists, not};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Text};
+use diesel::sql_types::Bool;
 use netzwerk_domain::ids::{LocationId, OrganisationId, ServiceId};
 use netzwerk_domain::language::LanguageCode;
 use netzwerk_domain::location::{DEFAULT_TIMEZONE, Timezone};
@@ -21,6 +20,7 @@ use netzwerk_domain::{ValidationError, text};
 use crate::change_log::{self, Action, EntityKind};
 use crate::db::{MultiBackend, insert_all};
 use crate::error::stored;
+use crate::fragments::{FacetsContain, HoursOfService, LocationIdsOfService, WindowTotal};
 use crate::schema::{
     change_log as log, locations, opening_hours, organisations, schedule_exceptions,
     service_languages, service_locations, service_target_groups, services,
@@ -30,7 +30,8 @@ use crate::{AnyConnection, Page, Result, StorageError};
 /// A service as read back (its own fields; links are loaded separately).
 pub type ServiceRecord = Record<ServiceId, Service>;
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+/// A service's own fields as written.
+#[derive(Debug, Clone, Insertable, AsChangeset)]
 #[diesel(table_name = services, treat_none_as_null = true)]
 struct ServiceRow {
     id: String,
@@ -82,7 +83,120 @@ impl ServiceRow {
     }
 }
 
-fn from_row(r: ServiceRow) -> Result<ServiceRecord> {
+/// A service as reads select it: its own fields (not the search text), and from the
+/// same statement its weekly hours and location ids, aggregated from their link tables.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = services)]
+struct ReadRow {
+    id: String,
+    organisation_id: String,
+    name: String,
+    description: Option<String>,
+    content_language: String,
+    category: String,
+    free: bool,
+    fee_note: Option<String>,
+    appointment_required: bool,
+    eligibility: Option<String>,
+    application_process: Option<String>,
+    timezone: String,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    facets: String,
+    #[diesel(select_expression = HoursOfService, select_expression_type = HoursOfService)]
+    hours: Option<String>,
+    #[diesel(
+        select_expression = LocationIdsOfService,
+        select_expression_type = LocationIdsOfService
+    )]
+    location_ids: Option<String>,
+}
+
+/// A service with the links that lists show, read in the same statement.
+#[derive(Debug, Clone)]
+pub struct ListedService {
+    /// The service's own fields.
+    pub record: ServiceRecord,
+    /// Its languages, target groups, weekly hours and location ids.
+    pub links: ShownLinks,
+}
+
+/// The links of a service read together with it: languages and target groups (from
+/// its facets, in byte order), weekly hours with their time zone, and the ids of its
+/// locations in link order. Schedule exceptions are read apart, when asked for.
+#[derive(Debug, Clone)]
+pub struct ShownLinks {
+    /// Languages it is delivered in.
+    pub languages: Vec<LanguageCode>,
+    /// Who it is for.
+    pub target_groups: Vec<TargetGroup>,
+    /// Weekly hours and their time zone.
+    pub schedule: Schedule,
+    /// Its locations, in order.
+    pub location_ids: Vec<LocationId>,
+}
+
+/// Reads `weekday/opens/closes` entries (see [`HoursOfService`]).
+fn parse_hours(raw: &str) -> Result<Vec<OpeningHours>> {
+    raw.split(' ')
+        .filter(|e| !e.is_empty())
+        .map(|entry| {
+            let mut parts = entry.split('/').map(str::parse::<i32>);
+            let (Some(Ok(weekday)), Some(Ok(opens)), Some(Ok(closes)), None) =
+                (parts.next(), parts.next(), parts.next(), parts.next())
+            else {
+                return Err(StorageError::Corrupt(format!(
+                    "opening_hours: {entry:?} is not weekday/opens/closes"
+                )));
+            };
+            let h = OpeningHours::new(
+                stored("opening_hours.weekday", Weekday::new(i64::from(weekday)))?,
+                time("opening_hours.opens", opens)?,
+                time("opening_hours.closes", closes)?,
+            );
+            stored("opening_hours", h)
+        })
+        .collect()
+}
+
+fn from_read(r: ReadRow) -> Result<ListedService> {
+    let mut languages = Vec::new();
+    let mut target_groups = Vec::new();
+    for facet in r.facets.split(' ') {
+        if let Some(code) = facet.strip_prefix("lang:") {
+            languages.push(stored("services.facets", LanguageCode::parse(code))?);
+        } else if let Some(group) = facet.strip_prefix("tg:") {
+            target_groups.push(stored("services.facets", TargetGroup::parse(group))?);
+        }
+    }
+    let links = ShownLinks {
+        languages,
+        target_groups,
+        schedule: Schedule {
+            timezone: stored("services.timezone", Timezone::parse(&r.timezone))?,
+            opening_hours: r
+                .hours
+                .as_deref()
+                .map(parse_hours)
+                .transpose()?
+                .unwrap_or_default(),
+        },
+        location_ids: r
+            .location_ids
+            .as_deref()
+            .unwrap_or_default()
+            .split(' ')
+            .filter(|l| !l.is_empty())
+            .map(|l| stored("service_locations.location_id", LocationId::parse(l)))
+            .collect::<Result<_>>()?,
+    };
+    Ok(ListedService {
+        record: record_of(r)?,
+        links,
+    })
+}
+
+fn record_of(r: ReadRow) -> Result<ServiceRecord> {
     Ok(Record {
         id: stored("services.id", ServiceId::parse(&r.id))?,
         organisation_id: stored(
@@ -618,28 +732,29 @@ pub fn get_many(conn: &mut AnyConnection, ids: &[ServiceId]) -> Result<Vec<Servi
     let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
     services::table
         .filter(services::id.eq_any(&ids))
-        .select(ServiceRow::as_select())
+        .select(ReadRow::as_select())
         .load(conn)?
         .into_iter()
-        .map(from_row)
+        .map(record_of)
         .collect()
 }
 
-/// The services of many organisations, by organisation, ordered by name.
+/// The services of many organisations with their shown links, by organisation,
+/// ordered by name.
 pub fn of_organisations(
     conn: &mut AnyConnection,
     orgs: &[OrganisationId],
-) -> Result<HashMap<OrganisationId, Vec<ServiceRecord>>> {
+) -> Result<HashMap<OrganisationId, Vec<ListedService>>> {
     let ids: Vec<String> = orgs.iter().map(ToString::to_string).collect();
-    let rows: Vec<ServiceRow> = services::table
+    let rows: Vec<ReadRow> = services::table
         .filter(services::organisation_id.eq_any(&ids))
         .order((services::name, services::id))
-        .select(ServiceRow::as_select())
+        .select(ReadRow::as_select())
         .load(conn)?;
-    let mut out: HashMap<OrganisationId, Vec<ServiceRecord>> = HashMap::new();
+    let mut out: HashMap<OrganisationId, Vec<ListedService>> = HashMap::new();
     for r in rows {
-        let rec = from_row(r)?;
-        out.entry(rec.organisation_id).or_default().push(rec);
+        let s = from_read(r)?;
+        out.entry(s.record.organisation_id).or_default().push(s);
     }
     Ok(out)
 }
@@ -676,7 +791,12 @@ pub fn languages_of(
             ))
         })
         .collect::<Result<Vec<_>>>()?;
-    group(parsed)
+    // Byte order, as in the facets that lists read them from.
+    let mut by_service = group(parsed)?;
+    by_service
+        .values_mut()
+        .for_each(|v| v.sort_by(|a, b| a.as_str().cmp(b.as_str())));
+    Ok(by_service)
 }
 
 /// Target groups of many services — one statement.
@@ -700,7 +820,12 @@ pub fn target_groups_of(
             ))
         })
         .collect::<Result<Vec<_>>>()?;
-    group(parsed)
+    // Byte order, as in the facets that lists read them from.
+    let mut by_service = group(parsed)?;
+    by_service
+        .values_mut()
+        .for_each(|v| v.sort_by(|a, b| a.as_str().cmp(b.as_str())));
+    Ok(by_service)
 }
 
 /// A service's weekly hours, with the time zone they are in.
@@ -932,12 +1057,7 @@ fn filtered(f: &ServiceFilter, zones: &[String], facet_index: bool) -> BoxedServ
         }
     }
     if !wanted.is_empty() {
-        // Same expression as the index `services_facets`.
-        q = q.filter(
-            sql::<Bool>("string_to_array(services.facets, ' ') @> string_to_array(")
-                .bind::<Text, _>(wanted.join(" "))
-                .sql(", ' ')"),
-        );
+        q = q.filter(FacetsContain(wanted.join(" ")));
     }
     if let Some(free) = f.free {
         q = q.filter(services::free.eq(free));
@@ -980,7 +1100,7 @@ pub fn list(
     filter: &ServiceFilter,
     offset: i64,
     limit: i64,
-) -> Result<Page<ServiceRecord>> {
+) -> Result<Page<ListedService>> {
     let zones: Vec<String> = if filter.open_at.is_some() {
         services::table
             .select(services::timezone)
@@ -1008,26 +1128,26 @@ pub fn list(
             || filter.modified_after.is_some());
     if limit <= 0 || !selective {
         let total = count(conn)?;
-        let rows: Vec<ServiceRow> = if limit > 0 && offset < total {
+        let rows: Vec<ReadRow> = if limit > 0 && offset < total {
             filtered(filter, &zones, facet_index)
                 .order((services::name, services::id))
                 .offset(offset)
                 .limit(limit)
-                .select(ServiceRow::as_select())
+                .select(ReadRow::as_select())
                 .load(conn)?
         } else {
             Vec::new()
         };
         return Ok(Page {
-            items: rows.into_iter().map(from_row).collect::<Result<_>>()?,
+            items: rows.into_iter().map(from_read).collect::<Result<_>>()?,
             total,
         });
     }
-    let counted: Vec<(ServiceRow, i64)> = filtered(filter, &zones, facet_index)
+    let counted: Vec<(ReadRow, i64)> = filtered(filter, &zones, facet_index)
         .order((services::name, services::id))
         .offset(offset)
         .limit(limit)
-        .select((ServiceRow::as_select(), sql::<BigInt>("COUNT(*) OVER ()")))
+        .select((ReadRow::as_select(), WindowTotal))
         .load(conn)?;
     let total = match counted.first() {
         Some((_, total)) => *total,
@@ -1035,9 +1155,9 @@ pub fn list(
         // Past the end: the page is empty, so ask for the total alone.
         None => count(conn)?,
     };
-    let rows: Vec<ServiceRow> = counted.into_iter().map(|(r, _)| r).collect();
+    let rows: Vec<ReadRow> = counted.into_iter().map(|(r, _)| r).collect();
     Ok(Page {
-        items: rows.into_iter().map(from_row).collect::<Result<_>>()?,
+        items: rows.into_iter().map(from_read).collect::<Result<_>>()?,
         total,
     })
 }

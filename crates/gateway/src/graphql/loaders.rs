@@ -12,7 +12,7 @@ use netzwerk_domain::schedule::ScheduleException;
 use netzwerk_storage::contacts::{self, ContactRecord};
 use netzwerk_storage::locations::{self, LocationRecord};
 use netzwerk_storage::organisations::{self, OrganisationRecord};
-use netzwerk_storage::services::{self, Schedule, ServiceRecord};
+use netzwerk_storage::services::{self, ListedService, Schedule};
 use netzwerk_storage::translations::{self, FieldTranslations};
 use netzwerk_storage::{AnyConnection, Database, StorageError};
 
@@ -119,7 +119,7 @@ impl Loader<LocationsOfOrganisation> for DirectoryLoader {
 }
 
 impl Loader<ServicesOfOrganisation> for DirectoryLoader {
-    type Value = Vec<ServiceRecord>;
+    type Value = Vec<ListedService>;
     type Error = LoadError;
 
     async fn load(
@@ -230,22 +230,25 @@ impl Loader<TranslationsOf> for DirectoryLoader {
     }
 }
 
-/// Loads, in one batch per relation, every relation of these services that the query
-/// selects below `selection` (a `nodes` or `edges.node` field). The loader caches per
-/// request, so the objects' own resolvers then find everything loaded: the number of
-/// statements is the same for any page size, independent of timing.
+/// Makes every relation of these services that the query selects below `selection`
+/// (a `nodes` or `edges.node` field) ready in the request's DataLoader: languages,
+/// target groups and hours came with the services' rows and are fed in; organisations,
+/// locations and exceptions are loaded in one batch per relation (or found in the
+/// loader's cache, where the parent's query fed them). The number of statements is the
+/// same for any page size, independent of timing.
 pub async fn prefetch_services(
-    loader: &async_graphql::dataloader::DataLoader<
-        DirectoryLoader,
-        async_graphql::dataloader::HashMapCache,
-    >,
+    loader: &DataLoader<DirectoryLoader, HashMapCache>,
     selection: &[async_graphql::Lookahead<'_>],
-    services: &[ServiceRecord],
+    services: &[ListedService],
 ) -> Result<(), LoadError> {
     let wants = ServiceWants::of(selection);
-    let ids: Vec<ServiceId> = services.iter().map(|s| s.id).collect();
+    let ids: Vec<ServiceId> = services.iter().map(|s| s.record.id).collect();
+    ServiceRelations::from_rows(wants, services)
+        .feed(loader)
+        .await;
     if wants.organisation {
-        let mut orgs: Vec<OrganisationId> = services.iter().map(|s| s.organisation_id).collect();
+        let mut orgs: Vec<OrganisationId> =
+            services.iter().map(|s| s.record.organisation_id).collect();
         orgs.sort();
         orgs.dedup();
         loader.load_many(orgs).await?;
@@ -253,21 +256,6 @@ pub async fn prefetch_services(
     if wants.locations {
         loader
             .load_many(ids.iter().copied().map(LocationsOfService))
-            .await?;
-    }
-    if wants.languages {
-        loader
-            .load_many(ids.iter().copied().map(LanguagesOfService))
-            .await?;
-    }
-    if wants.target_groups {
-        loader
-            .load_many(ids.iter().copied().map(TargetGroupsOfService))
-            .await?;
-    }
-    if wants.hours {
-        loader
-            .load_many(ids.iter().copied().map(ScheduleOfService))
             .await?;
     }
     if wants.exceptions {
@@ -337,58 +325,85 @@ pub struct ServiceRelations {
 }
 
 impl ServiceRelations {
-    /// Reads what `wants` names, one statement per relation.
+    /// What the services' rows brought: languages, target groups and hours, as far
+    /// as `wants` names them. Reads nothing.
+    fn from_rows(wants: ServiceWants, services: &[ListedService]) -> Self {
+        Self {
+            ids: services.iter().map(|s| s.record.id).collect(),
+            languages: wants
+                .languages
+                .then(|| wants_map(services, |s| s.links.languages.clone())),
+            target_groups: wants
+                .target_groups
+                .then(|| wants_map(services, |s| s.links.target_groups.clone())),
+            hours: wants
+                .hours
+                .then(|| wants_map(services, |s| s.links.schedule.clone())),
+            ..Self::default()
+        }
+    }
+
+    /// Reads what `wants` names beyond what the services' rows brought: their
+    /// organisations, their locations (taken from `known` where it holds them, the
+    /// rest in one statement) and their exceptions, one statement each.
     pub fn load(
         conn: &mut AnyConnection,
         wants: ServiceWants,
-        services: &[ServiceRecord],
+        services: &[ListedService],
+        known: &[LocationRecord],
     ) -> Result<Self, StorageError> {
-        let ids: Vec<ServiceId> = services.iter().map(|s| s.id).collect();
-        if ids.is_empty() {
+        if services.is_empty() {
             return Ok(Self::default());
         }
-        let organisations = if wants.organisation {
+        let mut relations = Self::from_rows(wants, services);
+        if wants.organisation {
             let mut orgs: Vec<OrganisationId> =
-                services.iter().map(|s| s.organisation_id).collect();
+                services.iter().map(|s| s.record.organisation_id).collect();
             orgs.sort();
             orgs.dedup();
-            organisations::get_many(conn, &orgs)?
-        } else {
-            Vec::new()
-        };
-        Ok(Self {
-            organisations,
-            locations: wants
-                .locations
-                .then(|| locations::of_services(conn, &ids))
-                .transpose()?,
-            languages: wants
-                .languages
-                .then(|| services::languages_of(conn, &ids))
-                .transpose()?,
-            target_groups: wants
-                .target_groups
-                .then(|| services::target_groups_of(conn, &ids))
-                .transpose()?,
-            hours: wants
-                .hours
-                .then(|| services::hours_of(conn, &ids))
-                .transpose()?,
-            exceptions: wants
-                .exceptions
-                .then(|| services::exceptions_of(conn, &ids))
-                .transpose()?,
-            ids,
-        })
+            relations.organisations = organisations::get_many(conn, &orgs)?;
+        }
+        if wants.locations {
+            let mut by_id: HashMap<LocationId, &LocationRecord> =
+                known.iter().map(|l| (l.id, l)).collect();
+            let mut missing: Vec<LocationId> = services
+                .iter()
+                .flat_map(|s| s.links.location_ids.iter().copied())
+                .filter(|id| !by_id.contains_key(id))
+                .collect();
+            missing.sort();
+            missing.dedup();
+            let read = if missing.is_empty() {
+                Vec::new()
+            } else {
+                locations::get_many(conn, &missing)?
+            };
+            by_id.extend(read.iter().map(|l| (l.id, l)));
+            // A location removed since the services were read is left out, as a
+            // join would have left it out.
+            relations.locations = Some(wants_map(services, |s| {
+                s.links
+                    .location_ids
+                    .iter()
+                    .filter_map(|id| by_id.get(id).map(|l| (*l).clone()))
+                    .collect()
+            }));
+        }
+        if wants.exceptions {
+            relations.exceptions = Some(services::exceptions_of(conn, &relations.ids)?);
+        }
+        Ok(relations)
     }
 
     /// Puts everything read into the request's DataLoader; a service without rows
     /// of a relation gets an empty list, so nobody asks the database again.
     pub async fn feed(self, loader: &DataLoader<DirectoryLoader, HashMapCache>) {
         let ids = self.ids;
-        loader
-            .feed_many(self.organisations.into_iter().map(|r| (r.id, Arc::new(r))))
-            .await;
+        if !self.organisations.is_empty() {
+            loader
+                .feed_many(self.organisations.into_iter().map(|r| (r.id, Arc::new(r))))
+                .await;
+        }
         if let Some(m) = self.locations {
             loader.feed_many(every(&ids, m, LocationsOfService)).await;
         }
@@ -409,6 +424,14 @@ impl ServiceRelations {
             loader.feed_many(every(&ids, m, ExceptionsOfService)).await;
         }
     }
+}
+
+/// One value per service, by id.
+fn wants_map<V>(
+    services: &[ListedService],
+    value: impl Fn(&ListedService) -> V,
+) -> HashMap<ServiceId, V> {
+    services.iter().map(|s| (s.record.id, value(s))).collect()
 }
 
 /// Which relations of organisations a query selects below their `nodes` (or below
@@ -450,7 +473,7 @@ impl OrganisationWants {
 pub struct OrganisationRelations {
     ids: Vec<OrganisationId>,
     locations: Option<HashMap<OrganisationId, Vec<LocationRecord>>>,
-    services: Option<HashMap<OrganisationId, Vec<ServiceRecord>>>,
+    services: Option<HashMap<OrganisationId, Vec<ListedService>>>,
     contacts: Option<HashMap<OrganisationId, Vec<ContactRecord>>>,
     of_services: ServiceRelations,
 }
@@ -465,23 +488,29 @@ impl OrganisationRelations {
         if ids.is_empty() {
             return Ok(Self::default());
         }
+        let locations = wants
+            .locations
+            .then(|| locations::of_organisations(conn, ids))
+            .transpose()?;
         let services = wants
             .services
             .then(|| services::of_organisations(conn, ids))
             .transpose()?;
         let of_services = match &services {
             Some(by_org) => {
-                let all: Vec<ServiceRecord> = by_org.values().flatten().cloned().collect();
-                ServiceRelations::load(conn, wants.of_services, &all)?
+                let all: Vec<ListedService> = by_org.values().flatten().cloned().collect();
+                // A service's locations are its organisation's own.
+                let known: Vec<LocationRecord> = locations
+                    .iter()
+                    .flat_map(|m| m.values().flatten().cloned())
+                    .collect();
+                ServiceRelations::load(conn, wants.of_services, &all, &known)?
             }
             None => ServiceRelations::default(),
         };
         Ok(Self {
             ids: ids.to_vec(),
-            locations: wants
-                .locations
-                .then(|| locations::of_organisations(conn, ids))
-                .transpose()?,
+            locations,
             services,
             contacts: wants
                 .contacts

@@ -334,14 +334,18 @@ impl Organisation {
             .await
             .map_err(load_error)?
             .unwrap_or_default();
-        let shown: Vec<ServiceRecord> = all.iter().skip(w.offset).take(w.limit).cloned().collect();
-        prefetch_services(loader(ctx), &node_selections(ctx), &shown)
-            .await
-            .map_err(load_error)?;
+        let shown = all.get(w.offset..).unwrap_or_default();
+        prefetch_services(
+            loader(ctx),
+            &node_selections(ctx),
+            &shown[..w.limit.min(shown.len())],
+        )
+        .await
+        .map_err(load_error)?;
         Ok(page_of_all(
             w,
             all.into_iter()
-                .map(|s| Service::new(s, self.prefs.clone()))
+                .map(|s| Service::new(s.record, self.prefs.clone()))
                 .collect(),
         ))
     }

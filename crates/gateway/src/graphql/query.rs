@@ -231,7 +231,7 @@ impl DirectoryQuery {
                     }
                 }
                 let p = services::list(c, &filter, offset, limit)?;
-                let relations = ServiceRelations::load(c, wants, &p.items)?;
+                let relations = ServiceRelations::load(c, wants, &p.items, &[])?;
                 Ok((p, relations))
             })
             .await
@@ -240,7 +240,7 @@ impl DirectoryQuery {
         let nodes = p
             .items
             .into_iter()
-            .map(|r| Service::new(r, prefs.clone()))
+            .map(|s| Service::new(s.record, prefs.clone()))
             .collect();
         Ok(page(w, p.total, nodes))
     }
