@@ -19,6 +19,7 @@ use tower_http::cors::{Any, CorsLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::auth::{self, AuthError};
+use crate::documents::Documents;
 use crate::graphql::error::Code;
 use crate::graphql::{HubSchema, Viewer, request_data};
 
@@ -54,6 +55,7 @@ pub struct AppState {
     schema: HubSchema,
     db: Database,
     settings: Arc<HttpSettings>,
+    documents: Arc<Documents>,
 }
 
 /// The Hub's routes.
@@ -63,6 +65,7 @@ pub fn router(schema: HubSchema, db: Database, settings: HttpSettings) -> Router
         schema,
         db,
         settings: Arc::new(settings),
+        documents: Arc::default(),
     };
     let cors = CorsLayer::new()
         .allow_origin(Any)
@@ -585,6 +588,7 @@ async fn execute(
     if let Some(v) = params.variables {
         request = request.variables(Variables::from_json(Value::Object(v)));
     }
+    state.documents.prepare(&mut request);
     let mut response = state.schema.execute(request).await;
 
     // Errors from async-graphql itself (parse, validation, coercion) carry no code.

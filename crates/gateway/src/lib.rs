@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod digest;
+pub mod documents;
 pub mod feeds;
 pub mod fetch;
 pub mod funding_sync;
