@@ -603,17 +603,20 @@ async fn execute(
     let request_failed = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());
-    let mut body = serde_json::to_value(&response)
-        .unwrap_or_else(|_| json!({ "errors": [{ "message": "cannot serialise the response" }] }));
-    let status = if format == Format::GraphqlResponseJson && request_failed {
-        if let Value::Object(m) = &mut body {
-            m.remove("data");
-        }
-        StatusCode::BAD_REQUEST
+    // Written straight from the response (no intermediate JSON tree); a request that
+    // failed as a whole answers without `data` in the GraphQL response format.
+    let (status, body) = if format == Format::GraphqlResponseJson && request_failed {
+        (
+            StatusCode::BAD_REQUEST,
+            serde_json::to_string(&json!({ "errors": response.errors })),
+        )
     } else {
-        StatusCode::OK
+        (StatusCode::OK, serde_json::to_string(&response))
     };
-    let mut res = (status, body.to_string()).into_response();
+    let body = body.unwrap_or_else(|_| {
+        json!({ "errors": [{ "message": "cannot serialise the response" }] }).to_string()
+    });
+    let mut res = (status, body).into_response();
     res.headers_mut()
         .insert(header::CONTENT_TYPE, content_type(format));
     if state.settings.statement_header {

@@ -231,11 +231,11 @@ impl Loader<TranslationsOf> for DirectoryLoader {
 }
 
 /// Makes every relation of these services that the query selects below `selection`
-/// (a `nodes` or `edges.node` field) ready in the request's DataLoader: languages,
-/// target groups and hours came with the services' rows and are fed in; organisations,
-/// locations and exceptions are loaded in one batch per relation (or found in the
-/// loader's cache, where the parent's query fed them). The number of statements is the
-/// same for any page size, independent of timing.
+/// (a `nodes` or `edges.node` field) ready in the request's DataLoader. Languages,
+/// target groups and hours came with the services' rows (see [`ListedService`]);
+/// organisations, locations and exceptions are loaded in one batch per relation, or
+/// found in the loader's cache where the parent's query fed them. The number of
+/// statements is the same for any page size, independent of timing.
 pub async fn prefetch_services(
     loader: &DataLoader<DirectoryLoader, HashMapCache>,
     selection: &[async_graphql::Lookahead<'_>],
@@ -243,9 +243,6 @@ pub async fn prefetch_services(
 ) -> Result<(), LoadError> {
     let wants = ServiceWants::of(selection);
     let ids: Vec<ServiceId> = services.iter().map(|s| s.record.id).collect();
-    ServiceRelations::from_rows(wants, services)
-        .feed(loader)
-        .await;
     if wants.organisation {
         let mut orgs: Vec<OrganisationId> =
             services.iter().map(|s| s.record.organisation_id).collect();
@@ -278,14 +275,12 @@ where
         .collect()
 }
 
-/// Which relations of services a query selects below their `nodes`.
+/// Which relations of services a query selects below their `nodes`, beyond those
+/// that come with the services' rows (languages, target groups, hours).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ServiceWants {
     organisation: bool,
     locations: bool,
-    languages: bool,
-    target_groups: bool,
-    hours: bool,
     exceptions: bool,
 }
 
@@ -301,9 +296,6 @@ impl ServiceWants {
         Self {
             organisation: wants("organisation"),
             locations: wants("locations"),
-            languages: wants("languages"),
-            target_groups: wants("targetGroups"),
-            hours: wants("schedule"),
             // Directly, or to answer `isOpenAt`.
             exceptions: in_schedule("exceptions") || in_schedule("isOpenAt"),
         }
@@ -318,31 +310,10 @@ pub struct ServiceRelations {
     ids: Vec<ServiceId>,
     organisations: Vec<OrganisationRecord>,
     locations: Option<HashMap<ServiceId, Vec<LocationRecord>>>,
-    languages: Option<HashMap<ServiceId, Vec<LanguageCode>>>,
-    target_groups: Option<HashMap<ServiceId, Vec<TargetGroup>>>,
-    hours: Option<HashMap<ServiceId, Schedule>>,
     exceptions: Option<HashMap<ServiceId, Vec<ScheduleException>>>,
 }
 
 impl ServiceRelations {
-    /// What the services' rows brought: languages, target groups and hours, as far
-    /// as `wants` names them. Reads nothing.
-    fn from_rows(wants: ServiceWants, services: &[ListedService]) -> Self {
-        Self {
-            ids: services.iter().map(|s| s.record.id).collect(),
-            languages: wants
-                .languages
-                .then(|| wants_map(services, |s| s.links.languages.clone())),
-            target_groups: wants
-                .target_groups
-                .then(|| wants_map(services, |s| s.links.target_groups.clone())),
-            hours: wants
-                .hours
-                .then(|| wants_map(services, |s| s.links.schedule.clone())),
-            ..Self::default()
-        }
-    }
-
     /// Reads what `wants` names beyond what the services' rows brought: their
     /// organisations, their locations (taken from `known` where it holds them, the
     /// rest in one statement) and their exceptions, one statement each.
@@ -355,7 +326,10 @@ impl ServiceRelations {
         if services.is_empty() {
             return Ok(Self::default());
         }
-        let mut relations = Self::from_rows(wants, services);
+        let mut relations = Self {
+            ids: services.iter().map(|s| s.record.id).collect(),
+            ..Self::default()
+        };
         if wants.organisation {
             let mut orgs: Vec<OrganisationId> =
                 services.iter().map(|s| s.record.organisation_id).collect();
@@ -406,19 +380,6 @@ impl ServiceRelations {
         }
         if let Some(m) = self.locations {
             loader.feed_many(every(&ids, m, LocationsOfService)).await;
-        }
-        if let Some(m) = self.languages {
-            loader.feed_many(every(&ids, m, LanguagesOfService)).await;
-        }
-        if let Some(m) = self.target_groups {
-            loader
-                .feed_many(every(&ids, m, TargetGroupsOfService))
-                .await;
-        }
-        if let Some(m) = self.hours {
-            loader
-                .feed_many(m.into_iter().map(|(id, s)| (ScheduleOfService(id), s)))
-                .await;
         }
         if let Some(m) = self.exceptions {
             loader.feed_many(every(&ids, m, ExceptionsOfService)).await;

@@ -12,7 +12,7 @@ use netzwerk_storage::StorageError;
 use netzwerk_storage::contacts::ContactRecord;
 use netzwerk_storage::locations::LocationRecord;
 use netzwerk_storage::organisations::OrganisationRecord;
-use netzwerk_storage::services::{Schedule, ServiceRecord};
+use netzwerk_storage::services::{ListedService, Schedule, ServiceRecord, ShownLinks};
 
 use super::connection::{Page, page_of_all, window};
 use super::enums::{
@@ -345,7 +345,7 @@ impl Organisation {
         Ok(page_of_all(
             w,
             all.into_iter()
-                .map(|s| Service::new(s.record, self.prefs.clone()))
+                .map(|s| Service::listed(s, self.prefs.clone()))
                 .collect(),
         ))
     }
@@ -688,6 +688,9 @@ impl Fees {
 pub struct Service {
     rec: Arc<ServiceRecord>,
     prefs: Arc<LanguagePreference>,
+    /// Languages, target groups and hours when they came with the service's row
+    /// (lists); otherwise the request's loader reads them.
+    links: Option<ShownLinks>,
 }
 
 impl Service {
@@ -695,6 +698,16 @@ impl Service {
         Self {
             rec: Arc::new(rec),
             prefs,
+            links: None,
+        }
+    }
+
+    /// A service read by a list, with the links read in the same statement.
+    pub(crate) fn listed(s: ListedService, prefs: Arc<LanguagePreference>) -> Self {
+        Self {
+            rec: Arc::new(s.record),
+            prefs,
+            links: Some(s.links),
         }
     }
 
@@ -768,20 +781,26 @@ impl Service {
     }
     /// Who it is for.
     async fn target_groups(&self, ctx: &Context<'_>) -> ApiResult<Vec<TargetGroup>> {
-        let v = loader(ctx)
-            .load_one(TargetGroupsOfService(self.rec.id))
-            .await
-            .map_err(load_error)?
-            .unwrap_or_default();
+        let v = match &self.links {
+            Some(links) => links.target_groups.clone(),
+            None => loader(ctx)
+                .load_one(TargetGroupsOfService(self.rec.id))
+                .await
+                .map_err(load_error)?
+                .unwrap_or_default(),
+        };
         Ok(v.into_iter().map(Into::into).collect())
     }
     /// Languages it is delivered in.
     async fn languages(&self, ctx: &Context<'_>) -> ApiResult<Vec<Language>> {
-        let v = loader(ctx)
-            .load_one(LanguagesOfService(self.rec.id))
-            .await
-            .map_err(load_error)?
-            .unwrap_or_default();
+        let v = match &self.links {
+            Some(links) => links.languages.clone(),
+            None => loader(ctx)
+                .load_one(LanguagesOfService(self.rec.id))
+                .await
+                .map_err(load_error)?
+                .unwrap_or_default(),
+        };
         Ok(v.into_iter()
             .map(|c| Language {
                 code: c.as_str().to_owned(),
@@ -843,14 +862,17 @@ impl Service {
     }
     /// Opening hours and exceptions.
     async fn schedule(&self, ctx: &Context<'_>) -> ApiResult<Option<ServiceSchedule>> {
-        Ok(loader(ctx)
-            .load_one(ScheduleOfService(self.rec.id))
-            .await
-            .map_err(load_error)?
-            .map(|hours| ServiceSchedule {
-                service: self.rec.id,
-                hours,
-            }))
+        let hours = match &self.links {
+            Some(links) => Some(links.schedule.clone()),
+            None => loader(ctx)
+                .load_one(ScheduleOfService(self.rec.id))
+                .await
+                .map_err(load_error)?,
+        };
+        Ok(hours.map(|hours| ServiceSchedule {
+            service: self.rec.id,
+            hours,
+        }))
     }
     /// Every stored translation of its fields.
     async fn translations(&self, ctx: &Context<'_>) -> ApiResult<Vec<TranslationEntry>> {

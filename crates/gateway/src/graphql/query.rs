@@ -240,7 +240,7 @@ impl DirectoryQuery {
         let nodes = p
             .items
             .into_iter()
-            .map(|s| Service::new(s.record, prefs.clone()))
+            .map(|s| Service::listed(s, prefs.clone()))
             .collect();
         Ok(page(w, p.total, nodes))
     }
