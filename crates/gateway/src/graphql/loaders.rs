@@ -355,13 +355,16 @@ impl ServiceRelations {
             by_id.extend(read.iter().map(|l| (l.id, l)));
             // A location removed since the services were read is left out, as a
             // join would have left it out.
-            relations.locations = Some(wants_map(services, |s| {
-                s.links
-                    .location_ids
+            relations.locations = Some(
+                services
                     .iter()
-                    .filter_map(|id| by_id.get(id).map(|l| (*l).clone()))
-                    .collect()
-            }));
+                    .map(|s| {
+                        let places = s.links.location_ids.iter();
+                        let found = places.filter_map(|id| by_id.get(id).map(|l| (*l).clone()));
+                        (s.record.id, found.collect())
+                    })
+                    .collect(),
+            );
         }
         if wants.exceptions {
             relations.exceptions = Some(services::exceptions_of(conn, &relations.ids)?);
@@ -385,14 +388,6 @@ impl ServiceRelations {
             loader.feed_many(every(&ids, m, ExceptionsOfService)).await;
         }
     }
-}
-
-/// One value per service, by id.
-fn wants_map<V>(
-    services: &[ListedService],
-    value: impl Fn(&ListedService) -> V,
-) -> HashMap<ServiceId, V> {
-    services.iter().map(|s| (s.record.id, value(s))).collect()
 }
 
 /// Which relations of organisations a query selects below their `nodes` (or below
