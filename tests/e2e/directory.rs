@@ -288,6 +288,13 @@ async fn statement_count(backend: Backend) {
         assert_eq!(status, 200, "{body}");
         assert!(body.get("errors").is_none(), "{body}");
         assert!(statements <= most, "{statements} statements for {q}");
+        // Not an empty page: services with locations were read.
+        let placed = body.to_string().matches("\"address\"").count()
+            + body
+                .to_string()
+                .matches("\"locations\":{\"nodes\":[{\"id\"")
+                .count();
+        assert!(placed > 1, "nothing with locations in {body}");
     }
 }
 both_backends!(statements_do_not_grow_with_page_size, statement_count);
@@ -426,9 +433,23 @@ async fn links_on_every_read_path(backend: Backend) {
         .expect("id")
         .to_owned();
 
+    let bare = hub
+        .data(
+            "mutation($o: ID!) { createService(organisationId: $o, input: {name: \"Verknüpfungsprobe ohne Angaben\"}) { id } }",
+            json!({ "o": org }),
+            &auth,
+        )
+        .await["createService"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+
     let fields = "id languages { code } targetGroups locations { nodes { id name } } schedule { timezone openingHours { weekday opens closes } }";
+    // The organisation's own locations are selected too on two paths: there the
+    // services' locations are taken from them.
     let paths = [
         format!("query($id: ID!) {{ x: service(id: $id) {{ {fields} }} }}"),
+        format!("query($b: ID!) {{ x: service(id: $b) {{ {fields} }} }}"),
         format!(
             "query {{ x: services(filter: {{text: \"Verknüpfungsprobe\"}}) {{ nodes {{ {fields} }} }} }}"
         ),
@@ -436,10 +457,10 @@ async fn links_on_every_read_path(backend: Backend) {
             "query($s: String!) {{ x: services(first: 100, filter: {{organisation: $s}}) {{ nodes {{ {fields} }} }} }}"
         ),
         format!(
-            "query($s: String!) {{ x: organisation(slug: $s) {{ services(first: 100) {{ nodes {{ {fields} }} }} }} }}"
+            "query($s: String!) {{ x: organisation(slug: $s) {{ locations {{ nodes {{ name }} }} services(first: 100) {{ nodes {{ {fields} }} }} }} }}"
         ),
         format!(
-            "query {{ x: organisations(first: 100) {{ nodes {{ services(first: 100) {{ nodes {{ {fields} }} }} }} }} }}"
+            "query {{ x: organisations(first: 100) {{ nodes {{ locations {{ nodes {{ name }} }} services(first: 100) {{ nodes {{ {fields} }} }} }} }} }}"
         ),
         format!(
             "query($o: ID!) {{ x: organisationById(id: $o) {{ services(first: 100) {{ nodes {{ {fields} }} }} }} }}"
@@ -454,64 +475,92 @@ async fn links_on_every_read_path(backend: Backend) {
             _ => None,
         }
     }
-    let read_all = |expected_places: Vec<(String, &'static str)>| {
+    // Every path shows each service as expected (the single-service paths only theirs).
+    let read_all = |expected: Vec<Value>| {
         let hub = &hub;
-        let (sid, org, paths) = (&sid, &org, &paths);
+        let (sid, bare, org, paths) = (&sid, &bare, &org, &paths);
         async move {
-            let vars = json!({ "id": sid, "s": slug, "o": org });
+            let vars = json!({ "id": sid, "b": bare, "s": slug, "o": org });
             for q in paths {
                 let answer = hub.data(q, vars.clone(), &[]).await;
-                let s =
-                    find(&answer, sid).unwrap_or_else(|| panic!("{sid} missing in {q}: {answer}"));
-                assert_eq!(
-                    s["languages"],
-                    json!([{ "code": "ar" }, { "code": "de" }, { "code": "uk" }]),
-                    "{q}"
-                );
-                assert_eq!(
-                    s["targetGroups"],
-                    json!(["FAMILIES", "WOMEN", "YOUTH"]),
-                    "{q}"
-                );
-                // In the order they were given.
-                let hours = json!([
-                    { "weekday": 5, "opens": "14:00", "closes": "16:00" },
-                    { "weekday": 1, "opens": "09:00", "closes": "12:00" },
-                    { "weekday": 1, "opens": "13:00", "closes": "15:30" }
-                ]);
-                assert_eq!(s["schedule"]["openingHours"], hours, "{q}");
-                assert_eq!(s["schedule"]["timezone"], "Europe/Berlin", "{q}");
-                let got: Vec<(String, String)> = s["locations"]["nodes"]
-                    .as_array()
-                    .expect("locations")
-                    .iter()
-                    .map(|l| {
-                        (
-                            l["id"].as_str().unwrap_or_default().to_owned(),
-                            l["name"].as_str().unwrap_or_default().to_owned(),
-                        )
-                    })
-                    .collect();
-                let want: Vec<(String, String)> = expected_places
-                    .iter()
-                    .map(|(id, n)| (id.clone(), (*n).to_owned()))
-                    .collect();
-                assert_eq!(got, want, "{q}");
+                let mut seen = 0;
+                for want in &expected {
+                    let id = want["id"].as_str().expect("id");
+                    if let Some(got) = find(&answer, id) {
+                        assert_eq!(got, want, "{q}");
+                        seen += 1;
+                    }
+                }
+                assert!(seen > 0, "no service in {q}: {answer}");
+                if !q.contains("service(id:") {
+                    assert_eq!(seen, expected.len(), "{q}: {answer}");
+                }
             }
         }
     };
-    // Link order, not name order.
+    let linked = |languages: Value, groups: Value, places: Value| {
+        json!({
+            "id": sid,
+            "languages": languages,
+            "targetGroups": groups,
+            "locations": { "nodes": places },
+            // In the order they were given.
+            "schedule": { "timezone": "Europe/Berlin", "openingHours": [
+                { "weekday": 5, "opens": "14:00", "closes": "16:00" },
+                { "weekday": 1, "opens": "09:00", "closes": "12:00" },
+                { "weekday": 1, "opens": "13:00", "closes": "15:30" }
+            ] }
+        })
+    };
+    let without_links = json!({
+        "id": bare,
+        "languages": [],
+        "targetGroups": [],
+        "locations": { "nodes": [] },
+        "schedule": { "timezone": "Europe/Berlin", "openingHours": [] }
+    });
+    let both_places = json!([
+        { "id": place[1], "name": "Zweigstelle Zeuthen" },
+        { "id": place[0], "name": "Anlaufstelle Adlershof" }
+    ]);
+    // Link order, not name order; languages and target groups in code order.
     read_all(vec![
-        (place[1].clone(), "Zweigstelle Zeuthen"),
-        (place[0].clone(), "Anlaufstelle Adlershof"),
+        linked(
+            json!([{ "code": "ar" }, { "code": "de" }, { "code": "uk" }]),
+            json!(["FAMILIES", "WOMEN", "YOUTH"]),
+            both_places.clone(),
+        ),
+        without_links.clone(),
     ])
     .await;
+
+    // Changed languages and target groups show on every path.
+    hub.data(
+        "mutation($id: ID!) { updateService(id: $id, input: {languages: [\"tr\", \"ar\"], targetGroups: [SENIORS]}) { id } }",
+        json!({ "id": sid }),
+        &auth,
+    )
+    .await;
+    let changed = |places: Value| {
+        linked(
+            json!([{ "code": "ar" }, { "code": "tr" }]),
+            json!(["SENIORS"]),
+            places,
+        )
+    };
+    read_all(vec![changed(both_places), without_links.clone()]).await;
+
+    // A deleted location is gone on every path.
     hub.data(
         "mutation($id: ID!) { deleteLocation(id: $id) { id } }",
         json!({ "id": place[1] }),
         &auth,
     )
     .await;
-    read_all(vec![(place[0].clone(), "Anlaufstelle Adlershof")]).await;
+    read_all(vec![
+        changed(json!([{ "id": place[0], "name": "Anlaufstelle Adlershof" }])),
+        without_links,
+    ])
+    .await;
 }
 both_backends!(links_agree_on_every_read_path, links_on_every_read_path);

@@ -133,3 +133,54 @@ async fn http_surface(backend: Backend) {
     );
 }
 both_backends!(graphql_over_http, http_surface);
+
+/// Parsed documents are reused between requests with the same text (see
+/// `documents.rs`); every request still gets its own operation, variables and limits.
+async fn repeated_documents(backend: Backend) {
+    let db = TestDb::new(backend);
+    let hub = Hub::demo(&db).await;
+    let url = format!("{}/graphql", hub.base);
+    let post = |body: Value| {
+        let (c, url) = (hub.client(), url.clone());
+        async move {
+            let res = c.post(url).json(&body).send().await.expect("request");
+            let status = res.status().as_u16();
+            (status, res.json::<Value>().await.expect("JSON body"))
+        }
+    };
+
+    // One document with two operations: the one named is the one run, every time.
+    let two = "query Orgs { organisations(first: 1) { totalCount } } query Svcs { services(first: 1) { totalCount } }";
+    for name in ["Orgs", "Svcs", "Orgs", "Svcs", "Orgs", "Svcs"] {
+        let (status, body) = post(json!({ "query": two, "operationName": name })).await;
+        assert_eq!(status, 200, "{body}");
+        let data = body["data"].as_object().expect("data");
+        let field = if name == "Orgs" {
+            "organisations"
+        } else {
+            "services"
+        };
+        assert_eq!(
+            data.keys().collect::<Vec<_>>(),
+            vec![field],
+            "{name}: {body}"
+        );
+    }
+
+    // The same text with other variables.
+    let paged = "query($n: Int) { services(first: $n) { nodes { id } } }";
+    for n in [1, 2, 3, 1, 2, 3] {
+        let (_, body) = post(json!({ "query": paged, "variables": { "n": n } })).await;
+        let nodes = body["data"]["services"]["nodes"].as_array().expect("nodes");
+        assert_eq!(nodes.len(), n, "{body}");
+    }
+
+    // Too deep is refused on every request, also once the text has been parsed before.
+    let deep = "{ organisations(first: 1) { nodes { services(first: 1) { nodes { organisation { services(first: 1) { nodes { organisation { services(first: 1) { nodes { organisation { services(first: 1) { nodes { name } } } } } } } } } } } } } }";
+    for _ in 0..3 {
+        let (_, body) = post(json!({ "query": deep })).await;
+        let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(message.contains("nested too deep"), "{body}");
+    }
+}
+both_backends!(parsed_documents_are_reused_per_request, repeated_documents);

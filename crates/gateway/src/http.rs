@@ -606,9 +606,16 @@ async fn execute(
     // Written straight from the response (no intermediate JSON tree); a request that
     // failed as a whole answers without `data` in the GraphQL response format.
     let (status, body) = if format == Format::GraphqlResponseJson && request_failed {
+        /// The body of a request that failed as a whole: no `data`.
+        #[derive(serde::Serialize)]
+        struct ErrorsOnly<'a> {
+            errors: &'a [async_graphql::ServerError],
+        }
         (
             StatusCode::BAD_REQUEST,
-            serde_json::to_string(&json!({ "errors": response.errors })),
+            serde_json::to_string(&ErrorsOnly {
+                errors: &response.errors,
+            }),
         )
     } else {
         (StatusCode::OK, serde_json::to_string(&response))

@@ -8,9 +8,23 @@ use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, Valid
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::{BigInt, Bool, Nullable, Text};
 
-/// Defines a unit expression whose SQL is a constant.
+use crate::schema::services;
+
+/// Defines a unit expression whose SQL is a constant; with `on services`, diesel
+/// accepts it only in queries whose `FROM` holds the (unaliased) services table that
+/// its SQL names.
 macro_rules! fixed_sql {
     ($(#[$doc:meta])* $name:ident: $sql_type:ty = $sql:expr) => {
+        fixed_sql!(@define $(#[$doc])* $name: $sql_type = $sql);
+        impl<QS> AppearsOnTable<QS> for $name {}
+        impl<QS> SelectableExpression<QS> for $name {}
+    };
+    ($(#[$doc:meta])* $name:ident on services: $sql_type:ty = $sql:expr) => {
+        fixed_sql!(@define $(#[$doc])* $name: $sql_type = $sql);
+        impl<QS> AppearsOnTable<QS> for $name where services::id: AppearsOnTable<QS> {}
+        impl<QS> SelectableExpression<QS> for $name where services::id: SelectableExpression<QS> {}
+    };
+    (@define $(#[$doc:meta])* $name:ident: $sql_type:ty = $sql:expr) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, Default, QueryId)]
         pub(crate) struct $name;
@@ -25,9 +39,6 @@ macro_rules! fixed_sql {
                 Ok(())
             }
         }
-
-        impl<QS> AppearsOnTable<QS> for $name {}
-        impl<QS> SelectableExpression<QS> for $name {}
 
         // Neither an aggregate of the outer query nor a plain column of it.
         impl<G> ValidGrouping<G> for $name {
@@ -45,7 +56,7 @@ fixed_sql! {
     /// A service's weekly hours in order, as `weekday/opens/closes` separated by
     /// spaces (minutes of the day); null without hours. Valid on both backends
     /// (SQLite has `string_agg` with `ORDER BY` since 3.44).
-    HoursOfService: Nullable<Text> = "(SELECT string_agg(CAST(h.weekday AS TEXT) || '/' || \
+    HoursOfService on services: Nullable<Text> = "(SELECT string_agg(CAST(h.weekday AS TEXT) || '/' || \
         CAST(h.opens AS TEXT) || '/' || CAST(h.closes AS TEXT), ' ' ORDER BY h.position) \
         FROM opening_hours h WHERE h.service_id = services.id)"
 }
@@ -53,7 +64,7 @@ fixed_sql! {
 fixed_sql! {
     /// The ids of a service's locations in link order, separated by spaces; null
     /// without locations.
-    LocationIdsOfService: Nullable<Text> = "(SELECT string_agg(l.location_id, ' ' \
+    LocationIdsOfService on services: Nullable<Text> = "(SELECT string_agg(l.location_id, ' ' \
         ORDER BY l.position) FROM service_locations l WHERE l.service_id = services.id)"
 }
 
@@ -84,8 +95,8 @@ where
     }
 }
 
-impl<QS> AppearsOnTable<QS> for FacetsContain {}
-impl<QS> SelectableExpression<QS> for FacetsContain {}
+impl<QS> AppearsOnTable<QS> for FacetsContain where services::id: AppearsOnTable<QS> {}
+impl<QS> SelectableExpression<QS> for FacetsContain where services::id: SelectableExpression<QS> {}
 
 impl<G> ValidGrouping<G> for FacetsContain {
     type IsAggregate = diesel::expression::is_aggregate::Never;

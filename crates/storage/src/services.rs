@@ -83,11 +83,10 @@ impl ServiceRow {
     }
 }
 
-/// A service as reads select it: its own fields (not the search text), and from the
-/// same statement its weekly hours and location ids, aggregated from their link tables.
+/// A service's own fields as reads select them (not the search text).
 #[derive(Debug, Queryable, Selectable)]
 #[diesel(table_name = services)]
-struct ReadRow {
+struct OwnRow {
     id: String,
     organisation_id: String,
     name: String,
@@ -103,6 +102,15 @@ struct ReadRow {
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     facets: String,
+}
+
+/// A service as lists select it: its own fields and, from the same statement, its
+/// weekly hours and location ids, aggregated from their link tables.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = services)]
+struct ReadRow {
+    #[diesel(embed)]
+    own: OwnRow,
     #[diesel(select_expression = HoursOfService, select_expression_type = HoursOfService)]
     hours: Option<String>,
     #[diesel(
@@ -160,29 +168,38 @@ fn parse_hours(raw: &str) -> Result<Vec<OpeningHours>> {
 }
 
 fn from_read(r: ReadRow) -> Result<ListedService> {
+    let ReadRow {
+        own,
+        hours,
+        location_ids,
+    } = r;
     let mut languages = Vec::new();
     let mut target_groups = Vec::new();
-    for facet in r.facets.split(' ') {
+    for facet in own.facets.split(' ') {
         if let Some(code) = facet.strip_prefix("lang:") {
             languages.push(stored("services.facets", LanguageCode::parse(code))?);
         } else if let Some(group) = facet.strip_prefix("tg:") {
             target_groups.push(stored("services.facets", TargetGroup::parse(group))?);
         }
     }
+    // Facets are written sorted; sorting again costs nothing and keeps the byte order
+    // even for a list written by an older version.
+    languages.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    languages.dedup();
+    target_groups.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    target_groups.dedup();
     let links = ShownLinks {
         languages,
         target_groups,
         schedule: Schedule {
-            timezone: stored("services.timezone", Timezone::parse(&r.timezone))?,
-            opening_hours: r
-                .hours
+            timezone: stored("services.timezone", Timezone::parse(&own.timezone))?,
+            opening_hours: hours
                 .as_deref()
                 .map(parse_hours)
                 .transpose()?
                 .unwrap_or_default(),
         },
-        location_ids: r
-            .location_ids
+        location_ids: location_ids
             .as_deref()
             .unwrap_or_default()
             .split(' ')
@@ -191,12 +208,12 @@ fn from_read(r: ReadRow) -> Result<ListedService> {
             .collect::<Result<_>>()?,
     };
     Ok(ListedService {
-        record: record_of(r)?,
+        record: record_of(own)?,
         links,
     })
 }
 
-fn record_of(r: ReadRow) -> Result<ServiceRecord> {
+fn record_of(r: OwnRow) -> Result<ServiceRecord> {
     Ok(Record {
         id: stored("services.id", ServiceId::parse(&r.id))?,
         organisation_id: stored(
@@ -732,7 +749,7 @@ pub fn get_many(conn: &mut AnyConnection, ids: &[ServiceId]) -> Result<Vec<Servi
     let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
     services::table
         .filter(services::id.eq_any(&ids))
-        .select(ReadRow::as_select())
+        .select(OwnRow::as_select())
         .load(conn)?
         .into_iter()
         .map(record_of)
