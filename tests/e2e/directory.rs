@@ -305,23 +305,19 @@ async fn identifiers(backend: Backend) {
     let db = TestDb::new(backend);
     let hub = Hub::demo(&db).await;
     let slug = "kiezwerkstatt-spreebogen";
-    let editor = hub
-        .login(&format!("redaktion@{slug}.example"), "demo-redaktion")
-        .await;
+    let (id, editor) = hub.editor_of(slug).await;
     let auth = [("authorization", editor.as_str())];
-    let id = hub
+    let before = hub
         .data(
-            "query($s: String!) { organisation(slug: $s) { id identifiers { scheme value } } }",
+            "query($s: String!) { organisation(slug: $s) { identifiers { scheme value } } }",
             json!({ "s": slug }),
             &[],
         )
-        .await["organisation"]
-        .clone();
+        .await;
     assert_eq!(
-        id["identifiers"],
+        before["organisation"]["identifiers"],
         json!([{ "scheme": "vereinsregister", "value": "VR 31742 B" }])
     );
-    let id = id["id"].as_str().expect("id").to_owned();
     let wanted = json!([
         { "scheme": "vereinsregister", "value": "VR 31742 B" },
         { "scheme": "steuernummer", "value": "27/640/12345" },
@@ -388,20 +384,8 @@ async fn links_on_every_read_path(backend: Backend) {
     let db = TestDb::new(backend);
     let hub = Hub::demo(&db).await;
     let slug = "kiezwerkstatt-spreebogen";
-    let editor = hub
-        .login(&format!("redaktion@{slug}.example"), "demo-redaktion")
-        .await;
+    let (org, editor) = hub.editor_of(slug).await;
     let auth = [("authorization", editor.as_str())];
-    let org = hub
-        .data(
-            "query($s: String!) { organisation(slug: $s) { id } }",
-            json!({ "s": slug }),
-            &[],
-        )
-        .await["organisation"]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
     let mut place = Vec::new();
     // Adlershof is created first and linked second: link order is neither id nor name order.
     for (name, locality) in [
@@ -564,3 +548,32 @@ async fn links_on_every_read_path(backend: Backend) {
     .await;
 }
 both_backends!(links_agree_on_every_read_path, links_on_every_read_path);
+
+/// A page past the end of a list is empty and keeps the list's total (a selective
+/// filter counts apart when its page holds no row); cursors end at position 1,000,000.
+async fn past_the_end(backend: Backend) {
+    use base64::Engine as _;
+    let db = TestDb::new(backend);
+    let hub = Hub::demo(&db).await;
+    let cursor =
+        |p: u64| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("pos:{p}"));
+    let q = "query($a: String, $f: ServiceFilter) { services(first: 5, after: $a, filter: $f) { totalCount nodes { id } } }";
+    for filter in [
+        json!({ "language": "ar" }),
+        json!(null),
+        json!({ "text": "beratung" }),
+    ] {
+        let first = hub.data(q, json!({ "f": filter }), &[]).await;
+        let total = first["services"]["totalCount"].as_i64().expect("total");
+        assert!(total > 0, "{filter}: {first}");
+        let past = hub
+            .data(q, json!({ "f": filter, "a": cursor(999_999) }), &[])
+            .await;
+        assert_eq!(past["services"]["totalCount"], total, "{filter}: {past}");
+        assert_eq!(past["services"]["nodes"], json!([]), "{filter}: {past}");
+    }
+    let (code, err) = hub.error(q, json!({ "a": cursor(1_000_000) }), &[]).await;
+    assert_eq!(code, "VALIDATION", "{err}");
+    assert!(err.to_string().contains("after"), "{err}");
+}
+both_backends!(pages_past_the_end_keep_the_total, past_the_end);

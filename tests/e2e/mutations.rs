@@ -9,24 +9,15 @@ use crate::support::{Backend, Hub, TestDb};
 async fn editor_of_first(hub: &Hub) -> (String, String) {
     let d = hub
         .data(
-            "{ organisations(first: 1) { nodes { id slug } } }",
+            "{ organisations(first: 1) { nodes { slug } } }",
             json!({}),
             &[],
         )
         .await;
-    let id = d["organisations"]["nodes"][0]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
     let slug = d["organisations"]["nodes"][0]["slug"]
         .as_str()
-        .expect("slug")
-        .to_owned();
-    (
-        id,
-        hub.login(&format!("redaktion@{slug}.example"), "demo-redaktion")
-            .await,
-    )
+        .expect("slug");
+    hub.editor_of(slug).await
 }
 
 async fn service_count(hub: &Hub) -> i64 {

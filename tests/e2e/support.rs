@@ -261,6 +261,23 @@ impl Hub {
             .await;
         format!("Bearer {}", data["login"].as_str().expect("token"))
     }
+
+    /// The id of the demo organisation with this slug, and its editor's bearer header
+    /// value.
+    pub async fn editor_of(&self, slug: &str) -> (String, String) {
+        let data = self
+            .data(
+                "query($s: String!) { organisation(slug: $s) { id } }",
+                json!({ "s": slug }),
+                &[],
+            )
+            .await;
+        let id = data["organisation"]["id"].as_str().expect("id").to_owned();
+        let editor = self
+            .login(&format!("redaktion@{slug}.example"), "demo-redaktion")
+            .await;
+        (id, editor)
+    }
 }
 
 impl Drop for Hub {

@@ -30,10 +30,11 @@ use crate::{AnyConnection, Page, Result, StorageError};
 /// A service as read back (its own fields; links are loaded separately).
 pub type ServiceRecord = Record<ServiceId, Service>;
 
-/// A service's own fields as written.
-#[derive(Debug, Clone, Insertable, AsChangeset)]
+/// A service's own fields as stored, without the folded search text: read by every
+/// read of a service, written by every write.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = services, treat_none_as_null = true)]
-struct ServiceRow {
+struct ServiceFields {
     id: String,
     organisation_id: String,
     name: String,
@@ -46,10 +47,18 @@ struct ServiceRow {
     eligibility: Option<String>,
     application_process: Option<String>,
     timezone: String,
-    search_text: String,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     facets: String,
+}
+
+/// A service's row as written: its fields and the folded search text.
+#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[diesel(table_name = services)]
+struct ServiceRow {
+    #[diesel(embed)]
+    fields: ServiceFields,
+    search_text: String,
 }
 
 impl ServiceRow {
@@ -63,45 +72,26 @@ impl ServiceRow {
         updated_at: NaiveDateTime,
     ) -> Self {
         Self {
-            id: id.to_owned(),
-            organisation_id: organisation_id.to_owned(),
-            name: s.name.clone(),
-            description: s.description.clone(),
-            content_language: s.content_language.as_str().to_owned(),
-            category: s.category.as_str().to_owned(),
-            free: s.free,
-            fee_note: s.fee_note.clone(),
-            appointment_required: s.appointment_required,
-            eligibility: s.eligibility.clone(),
-            application_process: s.application_process.clone(),
-            timezone: DEFAULT_TIMEZONE.to_owned(),
+            fields: ServiceFields {
+                id: id.to_owned(),
+                organisation_id: organisation_id.to_owned(),
+                name: s.name.clone(),
+                description: s.description.clone(),
+                content_language: s.content_language.as_str().to_owned(),
+                category: s.category.as_str().to_owned(),
+                free: s.free,
+                fee_note: s.fee_note.clone(),
+                appointment_required: s.appointment_required,
+                eligibility: s.eligibility.clone(),
+                application_process: s.application_process.clone(),
+                timezone: DEFAULT_TIMEZONE.to_owned(),
+                created_at,
+                updated_at,
+                facets: String::new(),
+            },
             search_text: String::new(),
-            created_at,
-            updated_at,
-            facets: String::new(),
         }
     }
-}
-
-/// A service's own fields as reads select them (not the search text).
-#[derive(Debug, Queryable, Selectable)]
-#[diesel(table_name = services)]
-struct OwnRow {
-    id: String,
-    organisation_id: String,
-    name: String,
-    description: Option<String>,
-    content_language: String,
-    category: String,
-    free: bool,
-    fee_note: Option<String>,
-    appointment_required: bool,
-    eligibility: Option<String>,
-    application_process: Option<String>,
-    timezone: String,
-    created_at: NaiveDateTime,
-    updated_at: NaiveDateTime,
-    facets: String,
 }
 
 /// A service as lists select it: its own fields and, from the same statement, its
@@ -110,7 +100,7 @@ struct OwnRow {
 #[diesel(table_name = services)]
 struct ReadRow {
     #[diesel(embed)]
-    own: OwnRow,
+    own: ServiceFields,
     #[diesel(select_expression = HoursOfService, select_expression_type = HoursOfService)]
     hours: Option<String>,
     #[diesel(
@@ -144,6 +134,16 @@ pub struct ShownLinks {
     pub location_ids: Vec<LocationId>,
 }
 
+/// One stored weekly rule (weekday 1–7, minutes of the day), checked.
+fn opening_hours(weekday: i32, opens: i32, closes: i32) -> Result<OpeningHours> {
+    let h = OpeningHours::new(
+        stored("opening_hours.weekday", Weekday::new(i64::from(weekday)))?,
+        time("opening_hours.opens", opens)?,
+        time("opening_hours.closes", closes)?,
+    );
+    stored("opening_hours", h)
+}
+
 /// Reads `weekday/opens/closes` entries (see [`HoursOfService`]).
 fn parse_hours(raw: &str) -> Result<Vec<OpeningHours>> {
     raw.split(' ')
@@ -157,12 +157,7 @@ fn parse_hours(raw: &str) -> Result<Vec<OpeningHours>> {
                     "opening_hours: {entry:?} is not weekday/opens/closes"
                 )));
             };
-            let h = OpeningHours::new(
-                stored("opening_hours.weekday", Weekday::new(i64::from(weekday)))?,
-                time("opening_hours.opens", opens)?,
-                time("opening_hours.closes", closes)?,
-            );
-            stored("opening_hours", h)
+            opening_hours(weekday, opens, closes)
         })
         .collect()
 }
@@ -175,6 +170,7 @@ fn from_read(r: ReadRow) -> Result<ListedService> {
     } = r;
     let mut languages = Vec::new();
     let mut target_groups = Vec::new();
+    // Facets are written sorted and without repeats (`facets`, migration 000007).
     for facet in own.facets.split(' ') {
         if let Some(code) = facet.strip_prefix("lang:") {
             languages.push(stored("services.facets", LanguageCode::parse(code))?);
@@ -182,12 +178,6 @@ fn from_read(r: ReadRow) -> Result<ListedService> {
             target_groups.push(stored("services.facets", TargetGroup::parse(group))?);
         }
     }
-    // Facets are written sorted; sorting again costs nothing and keeps the byte order
-    // even for a list written by an older version.
-    languages.sort_by(|a, b| a.as_str().cmp(b.as_str()));
-    languages.dedup();
-    target_groups.sort_by(|a, b| a.as_str().cmp(b.as_str()));
-    target_groups.dedup();
     let links = ShownLinks {
         languages,
         target_groups,
@@ -213,7 +203,7 @@ fn from_read(r: ReadRow) -> Result<ListedService> {
     })
 }
 
-fn record_of(r: OwnRow) -> Result<ServiceRecord> {
+fn record_of(r: ServiceFields) -> Result<ServiceRecord> {
     Ok(Record {
         id: stored("services.id", ServiceId::parse(&r.id))?,
         organisation_id: stored(
@@ -628,21 +618,20 @@ fn insert_batch(
         sorted.sort_by(|a, b| (a.0, a.1.language.as_str()).cmp(&(b.0, b.1.language.as_str())));
         let texts: Vec<&str> = sorted.iter().map(|(_, t)| t.text.as_str()).collect();
         let s = item.service;
-        rows.push(ServiceRow {
-            timezone: timezone.unwrap_or_else(|| DEFAULT_TIMEZONE.to_owned()),
-            search_text: search_text(
-                &s.name,
-                s.description.as_deref(),
-                &org_name,
-                &texts.join(" "),
-            ),
-            facets: facets(
-                item.links.languages.iter().map(LanguageCode::as_str),
-                localities,
-                item.links.target_groups.iter().map(|g| g.as_str()),
-            ),
-            ..ServiceRow::new(&sid, &oid, s, now, now)
-        });
+        let mut row = ServiceRow::new(&sid, &oid, s, now, now);
+        row.fields.timezone = timezone.unwrap_or_else(|| DEFAULT_TIMEZONE.to_owned());
+        row.fields.facets = facets(
+            item.links.languages.iter().map(LanguageCode::as_str),
+            localities,
+            item.links.target_groups.iter().map(|g| g.as_str()),
+        );
+        row.search_text = search_text(
+            &s.name,
+            s.description.as_deref(),
+            &org_name,
+            &texts.join(" "),
+        );
+        rows.push(row);
         links.add(&sid, item.links);
         for (field, t) in sorted {
             translated.push((sid.clone(), (*field).to_owned(), t.clone()));
@@ -681,7 +670,7 @@ fn insert_batch(
     }
     change_log::record_many(conn, &log)?;
     rows.iter()
-        .map(|r| stored("services.id", ServiceId::parse(&r.id)))
+        .map(|r| stored("services.id", ServiceId::parse(&r.fields.id)))
         .collect()
 }
 
@@ -749,7 +738,7 @@ pub fn get_many(conn: &mut AnyConnection, ids: &[ServiceId]) -> Result<Vec<Servi
     let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
     services::table
         .filter(services::id.eq_any(&ids))
-        .select(OwnRow::as_select())
+        .select(ServiceFields::as_select())
         .load(conn)?
         .into_iter()
         .map(record_of)
@@ -790,6 +779,19 @@ fn group<T>(rows: Vec<(String, T)>) -> Result<HashMap<ServiceId, Vec<T>>> {
     Ok(out)
 }
 
+/// [`group`], each service's list in byte order of its codes: the order of the
+/// facets that lists read them from.
+fn group_in_code_order<T>(
+    rows: Vec<(String, T)>,
+    code: impl Fn(&T) -> &str,
+) -> Result<HashMap<ServiceId, Vec<T>>> {
+    let mut by_service = group(rows)?;
+    by_service
+        .values_mut()
+        .for_each(|v| v.sort_by(|a, b| code(a).cmp(code(b))));
+    Ok(by_service)
+}
+
 /// Delivery languages of many services — one statement.
 pub fn languages_of(
     conn: &mut AnyConnection,
@@ -808,12 +810,7 @@ pub fn languages_of(
             ))
         })
         .collect::<Result<Vec<_>>>()?;
-    // Byte order, as in the facets that lists read them from.
-    let mut by_service = group(parsed)?;
-    by_service
-        .values_mut()
-        .for_each(|v| v.sort_by(|a, b| a.as_str().cmp(b.as_str())));
-    Ok(by_service)
+    group_in_code_order(parsed, LanguageCode::as_str)
 }
 
 /// Target groups of many services — one statement.
@@ -837,12 +834,7 @@ pub fn target_groups_of(
             ))
         })
         .collect::<Result<Vec<_>>>()?;
-    // Byte order, as in the facets that lists read them from.
-    let mut by_service = group(parsed)?;
-    by_service
-        .values_mut()
-        .for_each(|v| v.sort_by(|a, b| a.as_str().cmp(b.as_str())));
-    Ok(by_service)
+    group_in_code_order(parsed, |g: &TargetGroup| g.as_str())
 }
 
 /// A service's weekly hours, with the time zone they are in.
@@ -898,12 +890,9 @@ pub fn hours_of(
             }),
         };
         if let Some((weekday, opens, closes)) = hours {
-            let h = OpeningHours::new(
-                stored("opening_hours.weekday", Weekday::new(i64::from(weekday)))?,
-                time("opening_hours.opens", opens)?,
-                time("opening_hours.closes", closes)?,
-            );
-            schedule.opening_hours.push(stored("opening_hours", h)?);
+            schedule
+                .opening_hours
+                .push(opening_hours(weekday, opens, closes)?);
         }
     }
     Ok(out)

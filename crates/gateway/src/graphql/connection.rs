@@ -45,7 +45,7 @@ pub struct Totals {
 pub type Page<N> = Connection<Cursor, N, Totals>;
 
 /// No list pages beyond this position (a forged cursor cannot overflow an offset).
-pub const MAX_OFFSET: usize = 1_000_000;
+const MAX_OFFSET: usize = 1_000_000;
 
 /// The slice a client asked for: offset and limit, checked.
 #[derive(Debug, Clone, Copy)]

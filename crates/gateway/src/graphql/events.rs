@@ -637,13 +637,12 @@ const MAX_OCCURRENCE_OFFSET: usize = 10_000;
 /// Turns for expanding windows of occurrences: one per core, at most four, so that
 /// expansions (each holding a database connection while it runs) never take more
 /// than half of the default pool of eight.
-fn expansion_turns() -> std::sync::Arc<tokio::sync::Semaphore> {
-    static TURNS: std::sync::OnceLock<std::sync::Arc<tokio::sync::Semaphore>> =
-        std::sync::OnceLock::new();
+fn expansion_turns() -> Arc<tokio::sync::Semaphore> {
+    static TURNS: std::sync::OnceLock<Arc<tokio::sync::Semaphore>> = std::sync::OnceLock::new();
     TURNS
         .get_or_init(|| {
             let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
-            std::sync::Arc::new(tokio::sync::Semaphore::new(cores.clamp(1, 4)))
+            Arc::new(tokio::sync::Semaphore::new(cores.clamp(1, 4)))
         })
         .clone()
 }

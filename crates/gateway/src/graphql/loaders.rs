@@ -320,8 +320,8 @@ impl ServiceRelations {
     pub fn load(
         conn: &mut AnyConnection,
         wants: ServiceWants,
-        services: &[ListedService],
-        known: &[LocationRecord],
+        services: &[&ListedService],
+        known: &[&LocationRecord],
     ) -> Result<Self, StorageError> {
         if services.is_empty() {
             return Ok(Self::default());
@@ -339,7 +339,7 @@ impl ServiceRelations {
         }
         if wants.locations {
             let mut by_id: HashMap<LocationId, &LocationRecord> =
-                known.iter().map(|l| (l.id, l)).collect();
+                known.iter().map(|l| (l.id, *l)).collect();
             let mut missing: Vec<LocationId> = services
                 .iter()
                 .flat_map(|s| s.links.location_ids.iter().copied())
@@ -454,11 +454,11 @@ impl OrganisationRelations {
             .transpose()?;
         let of_services = match &services {
             Some(by_org) => {
-                let all: Vec<ListedService> = by_org.values().flatten().cloned().collect();
+                let all: Vec<&ListedService> = by_org.values().flatten().collect();
                 // A service's locations are its organisation's own.
-                let known: Vec<LocationRecord> = locations
+                let known: Vec<&LocationRecord> = locations
                     .iter()
-                    .flat_map(|m| m.values().flatten().cloned())
+                    .flat_map(|m| m.values().flatten())
                     .collect();
                 ServiceRelations::load(conn, wants.of_services, &all, &known)?
             }

@@ -20,9 +20,9 @@ use super::enums::{
 };
 use super::error::{ApiResult, Code, coded, storage};
 use super::loaders::{
-    ContactsOfOrganisation, ExceptionsOfService, LanguagesOfService, LocationsOfOrganisation,
-    LocationsOfService, ScheduleOfService, ServicesOfOrganisation, TargetGroupsOfService,
-    TranslationsOf, prefetch_services,
+    ContactsOfOrganisation, DirectoryLoader, ExceptionsOfService, LanguagesOfService, LoadError,
+    LocationsOfOrganisation, LocationsOfService, ScheduleOfService, ServicesOfOrganisation,
+    TargetGroupsOfService, TranslationsOf, prefetch_services,
 };
 use super::{Loader, Viewer};
 
@@ -728,6 +728,25 @@ impl Service {
         .await
     }
 
+    /// A link read with the service's row (lists), or else through the request's
+    /// loader by `key`.
+    async fn linked<K, V>(
+        &self,
+        ctx: &Context<'_>,
+        shown: impl FnOnce(&ShownLinks) -> V,
+        key: K,
+    ) -> ApiResult<Option<V>>
+    where
+        K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+        V: Send + Sync + Clone + 'static,
+        DirectoryLoader: async_graphql::dataloader::Loader<K, Value = V, Error = LoadError>,
+    {
+        match &self.links {
+            Some(links) => Ok(Some(shown(links))),
+            None => loader(ctx).load_one(key).await.map_err(load_error),
+        }
+    }
+
     async fn served_name(&self, ctx: &Context<'_>) -> ApiResult<LocalizedText> {
         let name = self.rec.value.name.clone();
         Ok(self
@@ -781,27 +800,16 @@ impl Service {
     }
     /// Who it is for.
     async fn target_groups(&self, ctx: &Context<'_>) -> ApiResult<Vec<TargetGroup>> {
-        let v = match &self.links {
-            Some(links) => links.target_groups.clone(),
-            None => loader(ctx)
-                .load_one(TargetGroupsOfService(self.rec.id))
-                .await
-                .map_err(load_error)?
-                .unwrap_or_default(),
-        };
-        Ok(v.into_iter().map(Into::into).collect())
+        let id = TargetGroupsOfService(self.rec.id);
+        let v = self.linked(ctx, |l| l.target_groups.clone(), id).await?;
+        Ok(v.unwrap_or_default().into_iter().map(Into::into).collect())
     }
     /// Languages it is delivered in.
     async fn languages(&self, ctx: &Context<'_>) -> ApiResult<Vec<Language>> {
-        let v = match &self.links {
-            Some(links) => links.languages.clone(),
-            None => loader(ctx)
-                .load_one(LanguagesOfService(self.rec.id))
-                .await
-                .map_err(load_error)?
-                .unwrap_or_default(),
-        };
-        Ok(v.into_iter()
+        let id = LanguagesOfService(self.rec.id);
+        let v = self.linked(ctx, |l| l.languages.clone(), id).await?;
+        Ok(v.unwrap_or_default()
+            .into_iter()
             .map(|c| Language {
                 code: c.as_str().to_owned(),
             })
@@ -862,13 +870,8 @@ impl Service {
     }
     /// Opening hours and exceptions.
     async fn schedule(&self, ctx: &Context<'_>) -> ApiResult<Option<ServiceSchedule>> {
-        let hours = match &self.links {
-            Some(links) => Some(links.schedule.clone()),
-            None => loader(ctx)
-                .load_one(ScheduleOfService(self.rec.id))
-                .await
-                .map_err(load_error)?,
-        };
+        let id = ScheduleOfService(self.rec.id);
+        let hours = self.linked(ctx, |l| l.schedule.clone(), id).await?;
         Ok(hours.map(|hours| ServiceSchedule {
             service: self.rec.id,
             hours,

@@ -231,7 +231,8 @@ impl DirectoryQuery {
                     }
                 }
                 let p = services::list(c, &filter, offset, limit)?;
-                let relations = ServiceRelations::load(c, wants, &p.items, &[])?;
+                let listed: Vec<_> = p.items.iter().collect();
+                let relations = ServiceRelations::load(c, wants, &listed, &[])?;
                 Ok((p, relations))
             })
             .await
