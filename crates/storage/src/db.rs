@@ -55,6 +55,24 @@ macro_rules! insert_all {
 
 pub(crate) use insert_all;
 
+/// Loads the rows of a query on the concrete connection of either backend; for the
+/// statements every partner page sends. diesel's multi-backend connection renders a
+/// query's whole SQL text on each execution, up to three times (to learn whether it
+/// may be prepared, to collect its binds, and as the key of a statement without a
+/// static query id); a concrete connection finds a prepared statement by the query's
+/// type and only collects the binds. The query expression is expanded once per
+/// backend, so it is built (and boxed, if it boxes) for that backend.
+macro_rules! load_direct {
+    ($conn:expr, $query:expr) => {
+        match $conn {
+            $crate::db::AnyConnection::Postgresql(c) => $query.load(c),
+            $crate::db::AnyConnection::Sqlite(c) => $query.load(c),
+        }
+    };
+}
+
+pub(crate) use load_direct;
+
 /// One connection to either backend; query code is written once against it.
 #[derive(diesel::MultiConnection)]
 pub enum AnyConnection {

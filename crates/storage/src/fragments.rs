@@ -101,3 +101,19 @@ impl<QS> SelectableExpression<QS> for FacetsContain where services::id: Selectab
 impl<G> ValidGrouping<G> for FacetsContain {
     type IsAggregate = diesel::expression::is_aggregate::Never;
 }
+
+/// Narrows a boxed query to the rows whose `column` holds one of `ids` (a slice of
+/// `String`): `column = $1` for a single id, `column = ANY($1)` (SQLite: `IN`) for
+/// more. PostgreSQL costs the generic plan of `= ANY($1)` for an array of ten, so
+/// for one id it keeps planning the statement anew on every execution; the plan of
+/// `= $1` is made once per connection.
+macro_rules! filter_ids {
+    ($query:expr, $column:expr, $ids:expr) => {
+        match $ids {
+            [one] => $query.filter($column.eq(one)),
+            many => $query.filter($column.eq_any(many)),
+        }
+    };
+}
+
+pub(crate) use filter_ids;

@@ -11,7 +11,9 @@ use netzwerk_domain::record::Record;
 use netzwerk_domain::text;
 
 use crate::change_log::{self, Action, EntityKind};
+use crate::db::load_direct;
 use crate::error::stored;
+use crate::fragments::filter_ids;
 use crate::schema::{locations, service_locations};
 use crate::{AnyConnection, Result, StorageError};
 
@@ -201,13 +203,13 @@ pub fn get(conn: &mut AnyConnection, id: LocationId) -> Result<LocationRecord> {
 /// Many locations by id; missing ids are left out.
 pub fn get_many(conn: &mut AnyConnection, ids: &[LocationId]) -> Result<Vec<LocationRecord>> {
     let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
-    locations::table
-        .filter(locations::id.eq_any(&ids))
-        .select(LocationRow::as_select())
-        .load(conn)?
-        .into_iter()
-        .map(from_row)
-        .collect()
+    let rows: Vec<LocationRow> = load_direct!(
+        conn,
+        locations::table
+            .filter(locations::id.eq_any(&ids))
+            .select(LocationRow::as_select())
+    )?;
+    rows.into_iter().map(from_row).collect()
 }
 
 /// The locations of many organisations, by organisation, ordered by name.
@@ -216,11 +218,17 @@ pub fn of_organisations(
     orgs: &[OrganisationId],
 ) -> Result<HashMap<OrganisationId, Vec<LocationRecord>>> {
     let ids: Vec<String> = orgs.iter().map(ToString::to_string).collect();
-    let rows: Vec<LocationRow> = locations::table
-        .filter(locations::organisation_id.eq_any(&ids))
-        .order((locations::name, locations::id))
-        .select(LocationRow::as_select())
-        .load(conn)?;
+    let rows: Vec<LocationRow> = load_direct!(
+        conn,
+        filter_ids!(
+            locations::table
+                .order((locations::name, locations::id))
+                .select(LocationRow::as_select())
+                .into_boxed(),
+            locations::organisation_id,
+            ids.as_slice()
+        )
+    )?;
     let mut out: HashMap<OrganisationId, Vec<LocationRecord>> = HashMap::new();
     for r in rows {
         let rec = from_row(r)?;

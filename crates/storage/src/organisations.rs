@@ -15,6 +15,7 @@ use netzwerk_domain::slug::Slug;
 use netzwerk_domain::text;
 
 use crate::change_log::{self, Action, EntityKind};
+use crate::db::load_direct;
 use crate::error::stored;
 use crate::schema::{organisation_identifiers, organisations, services};
 use crate::{AnyConnection, Page, Result, StorageError, sets};
@@ -338,8 +339,10 @@ fn from_joined(rows: Vec<JoinedRow>) -> Result<Vec<OrganisationRecord>> {
 
 /// One organisation by slug, with its identifiers — one statement.
 pub fn get_by_slug(conn: &mut AnyConnection, slug: &Slug) -> Result<Option<OrganisationRecord>> {
-    let rows: Vec<JoinedRow> =
-        with_identifiers!(organisations::slug.eq(slug.as_str())).load(conn)?;
+    let rows: Vec<JoinedRow> = load_direct!(
+        conn,
+        with_identifiers!(organisations::slug.eq(slug.as_str()))
+    )?;
     Ok(from_joined(rows)?.pop())
 }
 
@@ -350,7 +353,8 @@ pub fn get_many(
     ids: &[OrganisationId],
 ) -> Result<Vec<OrganisationRecord>> {
     let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
-    let rows: Vec<JoinedRow> = with_identifiers!(organisations::id.eq_any(&ids)).load(conn)?;
+    let rows: Vec<JoinedRow> =
+        load_direct!(conn, with_identifiers!(organisations::id.eq_any(&ids)))?;
     from_joined(rows)
 }
 

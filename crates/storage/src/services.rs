@@ -18,9 +18,12 @@ use netzwerk_domain::translation::Translation;
 use netzwerk_domain::{ValidationError, text};
 
 use crate::change_log::{self, Action, EntityKind};
+use crate::db::load_direct;
 use crate::db::{MultiBackend, insert_all};
 use crate::error::stored;
-use crate::fragments::{FacetsContain, HoursOfService, LocationIdsOfService, WindowTotal};
+use crate::fragments::{
+    FacetsContain, HoursOfService, LocationIdsOfService, WindowTotal, filter_ids,
+};
 use crate::schema::{
     change_log as log, locations, opening_hours, organisations, schedule_exceptions,
     service_languages, service_locations, service_target_groups, services,
@@ -752,11 +755,17 @@ pub fn of_organisations(
     orgs: &[OrganisationId],
 ) -> Result<HashMap<OrganisationId, Vec<ListedService>>> {
     let ids: Vec<String> = orgs.iter().map(ToString::to_string).collect();
-    let rows: Vec<ReadRow> = services::table
-        .filter(services::organisation_id.eq_any(&ids))
-        .order((services::name, services::id))
-        .select(ReadRow::as_select())
-        .load(conn)?;
+    let rows: Vec<ReadRow> = load_direct!(
+        conn,
+        filter_ids!(
+            services::table
+                .order((services::name, services::id))
+                .select(ReadRow::as_select())
+                .into_boxed(),
+            services::organisation_id,
+            ids.as_slice()
+        )
+    )?;
     let mut out: HashMap<OrganisationId, Vec<ListedService>> = HashMap::new();
     for r in rows {
         let s = from_read(r)?;
