@@ -15,7 +15,9 @@ SECONDS_PER_RUN="${2:-10}"
 CONCURRENCY=8
 PG_ADMIN_URL="${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 DB_NAME="netzwerk_bench"
-DB_URL="${PG_ADMIN_URL%/*}/$DB_NAME"
+# Both servers talk to PostgreSQL in plain text, as PostGraphile (node-postgres) does by
+# default; libpq would otherwise negotiate TLS on loopback for the Hub alone.
+DB_URL="${PG_ADMIN_URL%/*}/$DB_NAME?sslmode=disable"
 HUB_PORT=18480
 PEER_PORT=18481
 DEBUG_PORT=18482
