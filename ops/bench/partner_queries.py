@@ -276,7 +276,7 @@ def main():
         h, p = best("hub", name), best("peer", name)
         misses = []
         if h["rps"] < 3 * p["rps"]:
-            misses.append(f"{h['rps'] / p['rps']:.1f}x")
+            misses.append(f"{h['rps'] / p['rps']:.2f}x")
         if h["p99"] >= 10:
             misses.append(f"p99 {h['p99']:.1f} ms")
         return f"{name} met" if not misses else f"{name} NOT met ({', '.join(misses)})"
@@ -286,7 +286,7 @@ def main():
 
 Run: `bash ops/bench/partner_queries.sh` on {datetime.date.today().isoformat()}.
 Machine: {os.cpu_count()} cores ({cpu}), {mem_gb:.0f} GiB; {platform.platform()}.
-Versions: {version(['target/release/netzwerk', '--version'])}, {version(['rustc', '--version'])};
+Versions: {version([os.environ.get('HUB_BIN', 'target/release/netzwerk'), '--version'])}, {version(['rustc', '--version'])};
 PostGraphile 4.14.1 with postgraphile-plugin-connection-filter 2.3.0 and
 pg-simplify-inflector 6.1.0 on Node {version(['node', '--version'])};
 {version(['psql', '--version'])}; wrk {version(['sh', '-c', 'wrk -v 2>&1 | head -1'])}.

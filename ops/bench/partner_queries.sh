@@ -23,6 +23,8 @@ PEER_PORT=18481
 DEBUG_PORT=18482
 WORK="$(mktemp -d)"
 export BENCH_TMP="$WORK"
+# The release build without debug info (Cargo.toml: profile bench-release).
+export HUB_BIN=target/bench-release/netzwerk
 started=$(date +%s)
 say() { echo "== $* ($(( $(date +%s) - started )) s)"; }
 
@@ -31,15 +33,15 @@ if ! command -v wrk >/dev/null; then
 fi
 
 say "release build"
-cargo build --release -q -p netzwerk-gateway
+cargo build --profile bench-release -q -p netzwerk-gateway
 say "PostGraphile (npm ci)"
 npm ci --prefix ops/bench --no-audit --no-fund --silent
 
 say "fresh database $DB_NAME with $SCALE synthetic organisations"
 psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS $DB_NAME" -c "CREATE DATABASE $DB_NAME"
 export NETZWERK__DATABASE__URL="$DB_URL"
-target/release/netzwerk migrate >/dev/null
-target/release/netzwerk demo --scale "$SCALE" --seed 2001
+"$HUB_BIN" migrate >/dev/null
+"$HUB_BIN" demo --scale "$SCALE" --seed 2001
 psql -q "$DB_URL" -c "VACUUM ANALYZE"
 sizes="$(psql -At "$DB_URL" -c "SELECT format('%s organisations, %s services, %s locations, %s events (%s weekly series)', (SELECT count(*) FROM organisations), (SELECT count(*) FROM services), (SELECT count(*) FROM locations), (SELECT count(*) FROM events), (SELECT count(*) FROM events WHERE rrule IS NOT NULL))")"
 echo "$sizes"
@@ -51,7 +53,7 @@ trap cleanup EXIT
 say "starting the Hub and PostGraphile"
 NETZWERK__SERVER__STATEMENT_HEADER=true NETZWERK__CALENDAR__POLL=false NETZWERK__FUNDING__POLL=false \
   NETZWERK__MAIL__SEND=false NETZWERK__LOG__LEVEL=warn \
-  target/release/netzwerk serve --listen "127.0.0.1:$HUB_PORT" > "$WORK/hub.log" 2>&1 &
+  "$HUB_BIN" serve --listen "127.0.0.1:$HUB_PORT" > "$WORK/hub.log" 2>&1 &
 hub_pid=$!; pids+=("$hub_pid")
 ( cd ops/bench && PEER_DATABASE_URL="$DB_URL" PEER_PORT=$PEER_PORT exec node node_modules/postgraphile/cli.js ) \
   > "$WORK/peer.log" 2>&1 &

@@ -57,11 +57,12 @@ pub(crate) use insert_all;
 
 /// Loads the rows of a query on the concrete connection of either backend; for the
 /// statements every partner page sends. diesel's multi-backend connection renders a
-/// query's whole SQL text on each execution, up to three times (to learn whether it
-/// may be prepared, to collect its binds, and as the key of a statement without a
-/// static query id); a concrete connection finds a prepared statement by the query's
-/// type and only collects the binds. The query expression is expanded once per
-/// backend, so it is built (and boxed, if it boxes) for that backend.
+/// query's whole SQL text on each execution up to three times (to learn whether it
+/// may be prepared, to collect its binds, and as the cache key of a statement
+/// without a static query id). A concrete connection renders it at most once, as
+/// that key (boxed queries and `eq_any` have no static id), and not at all for a
+/// query with a static id, which it finds by type. The query expression is expanded
+/// once per backend, so it is built (and boxed, if it boxes) for that backend.
 macro_rules! load_direct {
     ($conn:expr, $query:expr) => {
         match $conn {
