@@ -205,9 +205,13 @@ pub fn get_many(conn: &mut AnyConnection, ids: &[LocationId]) -> Result<Vec<Loca
     let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
     let rows: Vec<LocationRow> = load_direct!(
         conn,
-        locations::table
-            .filter(locations::id.eq_any(&ids))
-            .select(LocationRow::as_select())
+        filter_ids!(
+            locations::table
+                .select(LocationRow::as_select())
+                .into_boxed(),
+            locations::id,
+            ids.as_slice()
+        )
     )?;
     rows.into_iter().map(from_row).collect()
 }

@@ -17,6 +17,7 @@ use netzwerk_domain::text;
 use crate::change_log::{self, Action, EntityKind};
 use crate::db::load_direct;
 use crate::error::stored;
+use crate::fragments::filter_ids;
 use crate::schema::{organisation_identifiers, organisations, services};
 use crate::{AnyConnection, Page, Result, StorageError, sets};
 
@@ -297,13 +298,12 @@ pub fn find_id_by_slug(conn: &mut AnyConnection, slug: &Slug) -> Result<Option<O
         .transpose()
 }
 
-/// Organisations matching `$filter`, left-joined with their identifiers in order (a
-/// macro: the query's type is spelled out by diesel, and it stays prepared-cacheable).
+/// Organisations left-joined with their identifiers in order, for the caller to
+/// filter (a macro: the query's type is spelled out by diesel).
 macro_rules! with_identifiers {
-    ($filter:expr) => {
+    () => {
         organisations::table
             .left_join(organisation_identifiers::table)
-            .filter($filter)
             .order((
                 organisations::id,
                 organisation_identifiers::position.nullable(),
@@ -341,7 +341,7 @@ fn from_joined(rows: Vec<JoinedRow>) -> Result<Vec<OrganisationRecord>> {
 pub fn get_by_slug(conn: &mut AnyConnection, slug: &Slug) -> Result<Option<OrganisationRecord>> {
     let rows: Vec<JoinedRow> = load_direct!(
         conn,
-        with_identifiers!(organisations::slug.eq(slug.as_str()))
+        with_identifiers!().filter(organisations::slug.eq(slug.as_str()))
     )?;
     Ok(from_joined(rows)?.pop())
 }
@@ -353,8 +353,14 @@ pub fn get_many(
     ids: &[OrganisationId],
 ) -> Result<Vec<OrganisationRecord>> {
     let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
-    let rows: Vec<JoinedRow> =
-        load_direct!(conn, with_identifiers!(organisations::id.eq_any(&ids)))?;
+    let rows: Vec<JoinedRow> = load_direct!(
+        conn,
+        filter_ids!(
+            with_identifiers!().into_boxed(),
+            organisations::id,
+            ids.as_slice()
+        )
+    )?;
     from_joined(rows)
 }
 

@@ -18,8 +18,7 @@ use netzwerk_domain::translation::Translation;
 use netzwerk_domain::{ValidationError, text};
 
 use crate::change_log::{self, Action, EntityKind};
-use crate::db::load_direct;
-use crate::db::{MultiBackend, insert_all};
+use crate::db::{MultiBackend, insert_all, load_direct};
 use crate::error::stored;
 use crate::fragments::{
     FacetsContain, HoursOfService, LocationIdsOfService, WindowTotal, filter_ids,
@@ -739,13 +738,17 @@ pub fn get(conn: &mut AnyConnection, id: ServiceId) -> Result<ServiceRecord> {
 /// Many services by id; missing ids are left out.
 pub fn get_many(conn: &mut AnyConnection, ids: &[ServiceId]) -> Result<Vec<ServiceRecord>> {
     let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
-    services::table
-        .filter(services::id.eq_any(&ids))
-        .select(ServiceFields::as_select())
-        .load(conn)?
-        .into_iter()
-        .map(record_of)
-        .collect()
+    let rows: Vec<ServiceFields> = load_direct!(
+        conn,
+        filter_ids!(
+            services::table
+                .select(ServiceFields::as_select())
+                .into_boxed(),
+            services::id,
+            ids.as_slice()
+        )
+    )?;
+    rows.into_iter().map(record_of).collect()
 }
 
 /// The services of many organisations with their shown links, by organisation,
