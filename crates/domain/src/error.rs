@@ -145,6 +145,32 @@ pub fn optional_text(raw: &str, max: usize) -> Result<Option<String>, Validation
     Ok(Some(t.to_owned()))
 }
 
+/// The longest search text accepted.
+pub const SEARCH_TEXT_MAX: usize = 200;
+
+/// A search text: trimmed, at most [`SEARCH_TEXT_MAX`] characters, no control
+/// characters; empty means no search.
+pub fn search_text(raw: Option<&str>) -> Result<Option<String>, ValidationError> {
+    match raw {
+        None => Ok(None),
+        Some(t) => optional_text(t, SEARCH_TEXT_MAX),
+    }
+}
+
+/// A one-line text (a name, a title): as [`required_text`], and no line breaks or
+/// tabs either — such a value may end up in an e-mail header or a calendar line.
+pub fn single_line(raw: &str, max: usize) -> Result<String, ValidationError> {
+    let t = required_text(raw, max)?;
+    if t.contains(['\r', '\n', '\t']) {
+        return Err(ValidationError::new(
+            "",
+            "single_line",
+            "must be one line (no line breaks or tabs)",
+        ));
+    }
+    Ok(t)
+}
+
 /// Checks that `raw` is an absolute `http` or `https` URL without spaces.
 pub fn url(raw: &str) -> Result<String, ValidationError> {
     let t = raw.trim();

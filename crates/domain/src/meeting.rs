@@ -100,7 +100,7 @@ impl GuestRequestInput {
     /// Checks every field and reports all problems at once; consent is required.
     pub fn validate(&self) -> Result<GuestRequest, ValidationError> {
         let mut c = Checker::new();
-        let name = c.take("name", crate::error::required_text(&self.name, 200));
+        let name = c.take("name", crate::error::single_line(&self.name, 200));
         let email = c.take("email", crate::email::EmailAddress::parse(&self.email));
         let affiliation = self.affiliation.as_deref().and_then(|a| {
             c.take("affiliation", crate::error::optional_text(a, 200))
