@@ -7,6 +7,7 @@ mod calendar;
 mod cli;
 mod directory;
 mod funding;
+mod hardening;
 mod http;
 mod invitations;
 mod mail;

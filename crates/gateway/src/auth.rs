@@ -10,7 +10,7 @@ use chrono::{Duration, Utc};
 use netzwerk_domain::access::{Actor, Role};
 use netzwerk_domain::email::EmailAddress;
 use netzwerk_storage::users::UserAccount;
-use netzwerk_storage::{Database, StorageError, api_keys, users};
+use netzwerk_storage::{Database, StorageError, api_keys, rate_limits, users};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -91,14 +91,94 @@ pub struct Session {
     pub user: UserAccount,
 }
 
+/// How many sign-in attempts are allowed before `RATE_LIMITED`.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginLimits {
+    /// Attempts for one e-mail address (known or not) per window.
+    pub per_account: u32,
+    /// Attempts from one client address per window.
+    pub per_client: u32,
+    /// The window; a lock ends by itself when it ends (at most 15 minutes).
+    pub window: Duration,
+}
+
+impl Default for LoginLimits {
+    fn default() -> Self {
+        Self {
+            per_account: 5,
+            per_client: 30,
+            window: Duration::minutes(15),
+        }
+    }
+}
+
+/// The rate-limit bucket of sign-ins to one e-mail address. Unknown addresses get
+/// one too (so the answer tells nothing), and the address is stored only as a hash.
+pub fn login_bucket(email: &str) -> String {
+    format!(
+        "login:account:{}",
+        secret_hash(&email.trim().to_lowercase())
+    )
+}
+
+fn client_bucket(client: &str) -> String {
+    format!("login:client:{client}")
+}
+
+/// Counts a sign-in attempt for the account and the client; refused beyond either
+/// limit. Counted in the database, so every replica agrees.
+async fn count_attempt(
+    db: &Database,
+    email: &str,
+    client: Option<&str>,
+    limits: LoginLimits,
+) -> Result<(), StorageError> {
+    let mut buckets = vec![(
+        login_bucket(email),
+        limits.per_account,
+        "too many sign-in attempts for this account",
+    )];
+    if let Some(client) = client {
+        buckets.push((
+            client_bucket(client),
+            limits.per_client,
+            "too many sign-in attempts from this network address",
+        ));
+    }
+    let window = limits.window;
+    db.write(move |c| {
+        let now = netzwerk_storage::now();
+        for (bucket, max_hits, what) in &buckets {
+            let limit = rate_limits::Limit {
+                max_hits: *max_hits,
+                window,
+            };
+            if let Err(e) = rate_limits::hit(c, bucket, limit, now)? {
+                return Err(StorageError::rate_limited(
+                    format!("{what}; try again in {} seconds", e.retry_after_seconds),
+                    e.retry_after_seconds,
+                ));
+            }
+        }
+        Ok(())
+    })
+    .await
+}
+
 /// Checks e-mail and password and opens a session. Wrong address and wrong password
-/// give the same answer, so accounts cannot be probed.
+/// give the same answer, so accounts cannot be probed; attempts are limited per
+/// account (known or not) and per client address.
 pub async fn login(
     db: &Database,
     email: &str,
     password: &str,
     ttl: Duration,
+    limits: LoginLimits,
+    client: Option<&str>,
 ) -> Result<Option<Session>, StorageError> {
+    count_attempt(db, email, client, limits).await?;
+    let bucket = login_bucket(email);
+    let client_bucket = client.map(client_bucket);
     let Ok(email) = EmailAddress::parse(email) else {
         return Ok(None);
     };
@@ -118,8 +198,15 @@ pub async fn login(
     let token = new_secret(TOKEN_PREFIX);
     let expires_at = Utc::now() + ttl;
     let (hash, uid) = (secret_hash(&token), user.id);
-    db.write(move |c| users::create_session(c, &hash, uid, expires_at.naive_utc()))
-        .await?;
+    db.write(move |c| {
+        // The right password ends the account's count of failed attempts.
+        rate_limits::clear(c, &bucket)?;
+        if let Some(b) = &client_bucket {
+            rate_limits::forgive(c, b)?;
+        }
+        users::create_session(c, &hash, uid, expires_at.naive_utc())
+    })
+    .await?;
     Ok(Some(Session {
         token,
         expires_at,
@@ -132,6 +219,11 @@ const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$
 /// Why a credential was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
+    /// The `Authorization` header is not `Bearer <token>`.
+    #[error(
+        "the Authorization header must be `Bearer <token>` (from the login mutation) or `Bearer <API key>`"
+    )]
+    BadAuthorization,
     /// The bearer token is unknown or expired.
     #[error("the bearer token is invalid or expired; sign in again with the login mutation")]
     BadToken,
@@ -154,15 +246,38 @@ pub async fn resolve(
     api_key: Option<&str>,
     origin: Option<&str>,
 ) -> Result<Actor, AuthError> {
-    let bearer = authorization.and_then(|h| {
-        let (scheme, value) = h.trim().split_once(' ')?;
-        scheme
-            .eq_ignore_ascii_case("bearer")
-            .then(|| value.trim().to_owned())
-    });
-    let key = api_key
-        .map(|k| k.trim().to_owned())
-        .or_else(|| bearer.clone().filter(|b| b.starts_with(API_KEY_PREFIX)));
+    // A header that is there but not a usable bearer credential is refused, never
+    // taken as anonymous: the client meant to sign in.
+    let bearer = match authorization {
+        None => None,
+        Some(h) => {
+            let (scheme, value) = h.trim().split_once(' ').unwrap_or((h.trim(), ""));
+            let value = value.trim();
+            if !scheme.eq_ignore_ascii_case("bearer") || value.is_empty() {
+                return Err(AuthError::BadAuthorization);
+            }
+            Some(value.to_owned())
+        }
+    };
+    let header_key = api_key.map(|k| k.trim().to_owned());
+    if header_key.as_deref() == Some("") {
+        return Err(AuthError::BadApiKey);
+    }
+    let (key, token) = match (header_key, bearer) {
+        (Some(k), b) => (Some(k), b),
+        (None, Some(b)) if b.starts_with(API_KEY_PREFIX) => (Some(b), None),
+        (None, b) => (None, b),
+    };
+    let mut actor = Actor::Anonymous;
+    if let Some(token) = token {
+        // Checked also next to an API key: an invalid token is never ignored.
+        let hash = secret_hash(&token);
+        let user = db
+            .run(move |c| users::session_user(c, &hash))
+            .await?
+            .ok_or(AuthError::BadToken)?;
+        actor = actor_of(&user);
+    }
     if let Some(key) = key {
         let hash = secret_hash(&key);
         let info = db
@@ -175,19 +290,12 @@ pub async fn resolve(
         {
             return Err(AuthError::OriginNotAllowed(origin.to_owned()));
         }
-        return Ok(Actor::Partner { key: info.id });
-    }
-    match bearer {
-        Some(token) => {
-            let hash = secret_hash(&token);
-            let user = db
-                .run(move |c| users::session_user(c, &hash))
-                .await?
-                .ok_or(AuthError::BadToken)?;
-            Ok(actor_of(&user))
+        // A signed-in user acts as themselves; the key then only identifies the site.
+        if actor == Actor::Anonymous {
+            actor = Actor::Partner { key: info.id };
         }
-        None => Ok(Actor::Anonymous),
     }
+    Ok(actor)
 }
 
 /// Ends the session of a bearer token.

@@ -257,6 +257,12 @@ enum UserCommand {
         #[arg(long, value_name = "SLUG")]
         organisation: Option<String>,
     },
+    /// Lift a sign-in lock at once (after too many wrong passwords); locks also end by
+    /// themselves after `auth.login_lock_minutes`.
+    Unlock {
+        /// The account's e-mail address.
+        email: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -306,11 +312,11 @@ fn init_logging(settings: &Settings) {
 }
 
 fn open(settings: &Settings) -> anyhow::Result<Database> {
-    let pool = PoolSettings {
-        max_connections: settings.database.max_connections,
-        ..PoolSettings::default()
-    };
-    Database::connect(&settings.database.url, &pool).with_context(|| {
+    open_with(settings, &settings.pool_settings())
+}
+
+fn open_with(settings: &Settings, pool: &PoolSettings) -> anyhow::Result<Database> {
+    Database::connect(&settings.database.url, pool).with_context(|| {
         format!(
             "while opening the database {}",
             redact(&settings.database.url)
@@ -355,6 +361,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             role,
             organisation.as_deref(),
         ),
+        Command::User(UserCommand::Unlock { email }) => {
+            let db = open(&settings)?;
+            db.ensure_migrated()?;
+            let bucket = crate::auth::login_bucket(&email);
+            let lifted = db.run_blocking(|c| netzwerk_storage::rate_limits::clear(c, &bucket))?;
+            if lifted {
+                println!("unlocked {email}: its failed sign-in attempts are forgotten");
+            } else {
+                println!("{email} was not locked (no recent failed sign-in attempts)");
+            }
+            Ok(())
+        }
         Command::Apikey(cmd) => apikey(&settings, cmd),
         Command::Calendar(cmd) => calendar(&settings, cmd),
         Command::Mail(cmd) => mail(&settings, cmd),
@@ -455,7 +473,19 @@ fn serve(mut settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
         settings.server.listen = listen;
     }
     let addr = settings.listen_addr()?;
-    let db = open(&settings)?;
+    for warning in settings.deprecations() {
+        tracing::warn!("{warning}");
+    }
+    let request_timeout = std::time::Duration::from_secs(settings.server.request_timeout_seconds);
+    // Requests' statements end with the request: PostgreSQL cancels a statement that
+    // runs longer than the request may.
+    let db = open_with(
+        &settings,
+        &PoolSettings {
+            statement_timeout: Some(request_timeout),
+            ..settings.pool_settings()
+        },
+    )?;
     let pending = db.pending_migrations()?;
     if !pending.is_empty() {
         let fresh = db.applied_migrations()?.is_empty();
@@ -491,6 +521,7 @@ fn serve(mut settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
             max_depth: settings.server.max_depth,
             max_complexity: settings.server.max_complexity,
             meetings: meeting_settings(&settings)?,
+            login_limits: settings.login_limits(),
         },
     );
     let app = router(
@@ -499,18 +530,17 @@ fn serve(mut settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
         HttpSettings {
             max_body_bytes: settings.server.max_body_bytes,
             statement_header: settings.server.statement_header,
-            client_ip_header: (!settings.meetings.client_ip_header.is_empty())
-                .then(|| {
-                    axum::http::HeaderName::from_bytes(
-                        settings
-                            .meetings
-                            .client_ip_header
-                            .to_ascii_lowercase()
-                            .as_bytes(),
-                    )
-                })
+            client_ip_header: settings
+                .client_ip_header()
+                .map(|h| axum::http::HeaderName::from_bytes(h.to_ascii_lowercase().as_bytes()))
                 .transpose()
-                .context("meetings.client_ip_header")?,
+                .context("server.client_ip_header")?,
+            query_limits: crate::guard::QueryLimits {
+                max_cost: settings.server.max_complexity as u64,
+                max_depth: settings.server.max_depth as u64,
+                max_aliases: settings.server.max_aliases,
+            },
+            request_timeout,
         },
     );
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -17,14 +17,22 @@ max_body_bytes = 262144
 introspection = true
 max_depth = 12
 max_complexity = 20000
+max_aliases = 100
+request_timeout_seconds = 30
 statement_header = false
+client_ip_header = ""
 
 [database]
 url = "sqlite://data/netzwerk.db"
 max_connections = 8
+sslmode = ""
+connect_timeout_seconds = 5
 
 [auth]
 token_ttl_hours = 12
+login_attempts_per_account = 5
+login_attempts_per_client = 30
+login_lock_minutes = 15
 
 [fetch]
 allow_private_addresses = false
@@ -60,7 +68,6 @@ public_url = "http://127.0.0.1:8080"
 guest_retention_days = 30
 guest_requests_per_address_per_day = 3
 guest_requests_per_client_per_hour = 10
-client_ip_header = ""
 
 [log]
 level = "info"
@@ -103,10 +110,18 @@ pub struct ServerSettings {
     pub introspection: bool,
     /// Deepest GraphQL query accepted.
     pub max_depth: usize,
-    /// Most complex GraphQL query accepted.
+    /// Most costly GraphQL query accepted (fields, with list sizes multiplied in).
     pub max_complexity: usize,
+    /// Most aliased fields in one query.
+    pub max_aliases: u64,
+    /// The longest one GraphQL request may run (and one SQL statement on PostgreSQL).
+    pub request_timeout_seconds: u64,
     /// Add the `x-sql-statements` response header (tests, benchmarks).
     pub statement_header: bool,
+    /// Header holding the client's address when behind a reverse proxy (e.g.
+    /// `X-Forwarded-For`; its last entry is used). Empty: the connection's address.
+    /// Used by every per-client limit (sign-in, guest requests, digests).
+    pub client_ip_header: String,
 }
 
 /// `[database]`
@@ -117,6 +132,12 @@ pub struct DatabaseSettings {
     pub url: String,
     /// Pool size.
     pub max_connections: u32,
+    /// PostgreSQL: libpq's `sslmode` (`disable`, `allow`, `prefer`, `require`,
+    /// `verify-ca`, `verify-full`); empty keeps libpq's default (`prefer`, which
+    /// tries TLS first), unless the URL names one.
+    pub sslmode: String,
+    /// PostgreSQL: seconds to wait for a new connection.
+    pub connect_timeout_seconds: u64,
 }
 
 /// `[auth]`
@@ -125,6 +146,12 @@ pub struct DatabaseSettings {
 pub struct AuthSettings {
     /// How long a sign-in token lives.
     pub token_ttl_hours: u32,
+    /// Sign-in attempts for one e-mail address (known or not) per lock window.
+    pub login_attempts_per_account: u32,
+    /// Sign-in attempts from one client address per lock window.
+    pub login_attempts_per_client: u32,
+    /// The window in minutes (1 to 15); a lock ends by itself with it.
+    pub login_lock_minutes: u32,
 }
 
 /// `[fetch]`
@@ -206,9 +233,9 @@ pub struct MeetingsConfig {
     pub guest_requests_per_address_per_day: u32,
     /// Guest requests one client may make in an hour.
     pub guest_requests_per_client_per_hour: u32,
-    /// Header holding the client's address when behind a reverse proxy (e.g.
-    /// `X-Forwarded-For`; its last entry is used). Empty: the connection's address.
-    pub client_ip_header: String,
+    /// Deprecated: moved to `server.client_ip_header`; still read, with a warning.
+    #[serde(default)]
+    pub client_ip_header: Option<String>,
 }
 
 impl std::fmt::Debug for MailConfig {
@@ -335,14 +362,43 @@ impl Settings {
         {
             bail!("meetings.guest_requests_per_*: must be at least 1");
         }
-        if !self.meetings.client_ip_header.is_empty()
-            && axum::http::HeaderName::from_bytes(self.meetings.client_ip_header.as_bytes())
-                .is_err()
+        if let Some(name) = self.client_ip_header()
+            && axum::http::HeaderName::from_bytes(name.to_ascii_lowercase().as_bytes()).is_err()
+        {
+            bail!("server.client_ip_header: {name:?} is not a header name");
+        }
+        if !(1..=3600).contains(&self.server.request_timeout_seconds) {
+            bail!(
+                "server.request_timeout_seconds: must be 1 to 3600, got {}",
+                self.server.request_timeout_seconds
+            );
+        }
+        if self.server.max_aliases == 0 {
+            bail!("server.max_aliases: must be at least 1");
+        }
+        if !self.database.sslmode.is_empty()
+            && !netzwerk_storage::SSL_MODES.contains(&self.database.sslmode.as_str())
         {
             bail!(
-                "meetings.client_ip_header: {:?} is not a header name",
-                self.meetings.client_ip_header
+                "database.sslmode: must be one of {}, got {:?}",
+                netzwerk_storage::SSL_MODES.join(", "),
+                self.database.sslmode
             );
+        }
+        if !(1..=300).contains(&self.database.connect_timeout_seconds) {
+            bail!(
+                "database.connect_timeout_seconds: must be 1 to 300, got {}",
+                self.database.connect_timeout_seconds
+            );
+        }
+        if !(1..=15).contains(&self.auth.login_lock_minutes) {
+            bail!(
+                "auth.login_lock_minutes: must be 1 to 15 (a lock must end soon by itself), got {}",
+                self.auth.login_lock_minutes
+            );
+        }
+        if self.auth.login_attempts_per_account == 0 || self.auth.login_attempts_per_client == 0 {
+            bail!("auth.login_attempts_per_*: must be at least 1");
         }
         if !matches!(self.log.format.as_str(), "text" | "json") {
             bail!(
@@ -353,6 +409,51 @@ impl Settings {
         tracing_subscriber::EnvFilter::try_new(&self.log.level)
             .map_err(|e| anyhow::anyhow!("log.level: {e}"))?;
         Ok(())
+    }
+
+    /// The header with the client's address behind a proxy: `server.client_ip_header`,
+    /// else the deprecated `meetings.client_ip_header` (with a warning at start).
+    pub fn client_ip_header(&self) -> Option<&str> {
+        Some(self.server.client_ip_header.trim())
+            .filter(|h| !h.is_empty())
+            .or_else(|| {
+                self.meetings
+                    .client_ip_header
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|h| !h.is_empty())
+            })
+    }
+
+    /// Warnings about settings that still work but should change.
+    pub fn deprecations(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.meetings.client_ip_header.is_some() {
+            out.push(
+                "meetings.client_ip_header is deprecated: set server.client_ip_header (NETZWERK__SERVER__CLIENT_IP_HEADER) instead"
+                    .to_owned(),
+            );
+        }
+        out
+    }
+
+    /// The database pool's settings for serving requests.
+    pub fn pool_settings(&self) -> netzwerk_storage::PoolSettings {
+        netzwerk_storage::PoolSettings {
+            max_connections: self.database.max_connections,
+            sslmode: Some(self.database.sslmode.clone()).filter(|m| !m.is_empty()),
+            connect_timeout: std::time::Duration::from_secs(self.database.connect_timeout_seconds),
+            ..netzwerk_storage::PoolSettings::default()
+        }
+    }
+
+    /// Sign-in limits.
+    pub fn login_limits(&self) -> crate::auth::LoginLimits {
+        crate::auth::LoginLimits {
+            per_account: self.auth.login_attempts_per_account,
+            per_client: self.auth.login_attempts_per_client,
+            window: chrono::Duration::minutes(i64::from(self.auth.login_lock_minutes)),
+        }
     }
 
     /// The organiser of meeting invitations: `meetings.organiser`, else `mail.from`.
@@ -466,7 +567,23 @@ mod tests {
             (
                 "NETZWERK__MEETINGS__CLIENT_IP_HEADER",
                 "X Forwarded",
-                "meetings.client_ip_header",
+                "client_ip_header",
+            ),
+            (
+                "NETZWERK__SERVER__CLIENT_IP_HEADER",
+                "X Forwarded",
+                "server.client_ip_header",
+            ),
+            ("NETZWERK__DATABASE__SSLMODE", "maybe", "database.sslmode"),
+            (
+                "NETZWERK__AUTH__LOGIN_LOCK_MINUTES",
+                "60",
+                "auth.login_lock_minutes",
+            ),
+            (
+                "NETZWERK__SERVER__REQUEST_TIMEOUT_SECONDS",
+                "0",
+                "server.request_timeout_seconds",
             ),
             (
                 "NETZWERK__MAIL__RETRY_BASE_SECONDS",
@@ -477,6 +594,29 @@ mod tests {
             let err = Settings::load_from(None, env(&[(key, value)])).expect_err(key);
             assert!(format!("{err:#}").contains(named), "{key}: {err:#}");
         }
+    }
+
+    #[test]
+    fn the_old_client_address_key_still_works_with_a_warning() {
+        let s = Settings::load_from(
+            None,
+            env(&[("NETZWERK__MEETINGS__CLIENT_IP_HEADER", "X-Forwarded-For")]),
+        )
+        .expect("valid");
+        assert_eq!(s.client_ip_header(), Some("X-Forwarded-For"));
+        assert_eq!(s.deprecations().len(), 1);
+        let s = Settings::load_from(
+            None,
+            env(&[
+                ("NETZWERK__MEETINGS__CLIENT_IP_HEADER", "X-Old"),
+                ("NETZWERK__SERVER__CLIENT_IP_HEADER", "X-Real-IP"),
+            ]),
+        )
+        .expect("valid");
+        assert_eq!(s.client_ip_header(), Some("X-Real-IP"), "the new key wins");
+        let s = Settings::load_from(None, env(&[])).expect("valid");
+        assert_eq!(s.client_ip_header(), None);
+        assert!(s.deprecations().is_empty());
     }
 
     #[test]

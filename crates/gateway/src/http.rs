@@ -19,9 +19,11 @@ use tower_http::cors::{Any, CorsLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::auth::{self, AuthError};
+use crate::budget::Budget;
 use crate::documents::Documents;
 use crate::graphql::error::Code;
 use crate::graphql::{HubSchema, Viewer, request_data};
+use crate::guard::QueryLimits;
 
 /// The media type of the GraphQL-over-HTTP specification.
 pub const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -37,6 +39,11 @@ pub struct HttpSettings {
     pub statement_header: bool,
     /// Header with the client's address behind a reverse proxy.
     pub client_ip_header: Option<header::HeaderName>,
+    /// Cost, depth, alias and sign-in limits, checked before a document runs.
+    pub query_limits: QueryLimits,
+    /// The longest a GraphQL request may run; then it is stopped and answered
+    /// `TIMEOUT`.
+    pub request_timeout: std::time::Duration,
 }
 
 impl Default for HttpSettings {
@@ -45,6 +52,8 @@ impl Default for HttpSettings {
             max_body_bytes: 256 * 1024,
             statement_header: false,
             client_ip_header: None,
+            query_limits: QueryLimits::default(),
+            request_timeout: std::time::Duration::from_secs(30),
         }
     }
 }
@@ -101,6 +110,7 @@ pub fn router(schema: HubSchema, db: Database, settings: HttpSettings) -> Router
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::map_response(security_headers))
         .layer(cors)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -118,11 +128,35 @@ impl AppState {
     }
 }
 
-/// A small HTML page (confirmation and unsubscribe links).
+/// Headers every response gets, and a JSON body for a request refused as too large
+/// (the body limit answers in plain text by itself).
+async fn security_headers(mut res: Response) -> Response {
+    if res.status() == StatusCode::PAYLOAD_TOO_LARGE
+        && !header_str(res.headers(), header::CONTENT_TYPE).is_some_and(|c| c.contains("json"))
+    {
+        res = request_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Format::Json,
+            Code::InvalidQuery,
+            "the request body is too large",
+        );
+    }
+    res.headers_mut().insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    res
+}
+
+/// A small HTML page (confirmation and unsubscribe links). It may not be framed by
+/// another site (clickjacking of its button).
 pub(crate) fn page(status: StatusCode, body: &str) -> Response {
     (
         status,
-        [(header::CACHE_CONTROL, "no-store")],
+        [
+            (header::CACHE_CONTROL, "no-store"),
+            (header::CONTENT_SECURITY_POLICY, "frame-ancestors 'none'"),
+        ],
         Html(format!(
             "<!DOCTYPE html><html lang=\"de\"><head><meta charset=\"utf-8\">\
              <meta name=\"viewport\" content=\"width=device-width\">\
@@ -224,7 +258,7 @@ async fn guest_confirm(State(state): State<AppState>, body: Bytes) -> Response {
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
-    if state.db.ping().await {
+    if state.db.ping(std::time::Duration::from_millis(800)).await {
         (StatusCode::OK, "ready").into_response()
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
@@ -548,13 +582,16 @@ async fn execute(
     let actor = match auth::resolve(&state.db, authorization, api_key, origin).await {
         Ok(a) => a,
         Err(AuthError::Storage(e)) => {
-            tracing::error!(error = %e, "database failed while checking credentials");
-            return request_error(
+            tracing::warn!(error = %e, "database failed while checking credentials");
+            let mut res = request_error(
                 StatusCode::SERVICE_UNAVAILABLE,
                 format,
-                Code::Internal,
-                "the database is not available",
+                Code::Unavailable,
+                "the database is not available right now; try again in a few seconds",
             );
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            return res;
         }
         Err(e) => {
             return request_error(
@@ -589,8 +626,68 @@ async fn execute(
         request = request.variables(Variables::from_json(Value::Object(v)));
     }
     state.documents.prepare(&mut request);
-    let mut response = state.schema.execute(request).await;
+    let operation_name = request.operation_name.clone();
+    let variables = std::mem::take(&mut request.variables);
+    let refused = request.parsed_query().ok().and_then(|doc| {
+        crate::guard::check(
+            doc,
+            operation_name.as_deref(),
+            &variables,
+            &state.settings.query_limits,
+        )
+        .err()
+    });
+    request.variables = variables;
+    if let Some(refused) = refused {
+        return request_error(
+            StatusCode::BAD_REQUEST,
+            format,
+            Code::InvalidQuery,
+            refused.to_string(),
+        );
+    }
+    // Answers to mutations (sign-in tokens among them) are never stored by caches.
+    let mutation = request.parsed_query().is_ok_and(|doc| {
+        doc.operations
+            .iter()
+            .any(|(_, op)| op.node.ty == OperationType::Mutation)
+    });
+    let budget = Budget::new(state.settings.request_timeout);
+    // Dropped with this future: when the client goes away or the time is up, the
+    // request's work on the blocking pool sees its budget cancelled and stops.
+    let _cancel = budget.cancel_on_drop();
+    let request = request.data(budget);
+    let Ok(mut response) = tokio::time::timeout(
+        state.settings.request_timeout,
+        state.schema.execute(request),
+    )
+    .await
+    else {
+        let mut res = request_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format,
+            Code::Timeout,
+            format!(
+                "the request took longer than {} s and was stopped; ask for less (fewer items, a shorter window)",
+                state.settings.request_timeout.as_secs_f32()
+            ),
+        );
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        return res;
+    };
 
+    // Parser errors quote the offending line; a long one-line query is not echoed whole.
+    for err in &mut response.errors {
+        if err.message.len() > MAX_MESSAGE_BYTES {
+            let mut end = MAX_MESSAGE_BYTES;
+            while !err.message.is_char_boundary(end) {
+                end -= 1;
+            }
+            err.message.truncate(end);
+            err.message.push('…');
+        }
+    }
     // Errors from async-graphql itself (parse, validation, coercion) carry no code.
     for err in &mut response.errors {
         let ext = err
@@ -623,9 +720,20 @@ async fn execute(
     let body = body.unwrap_or_else(|_| {
         json!({ "errors": [{ "message": "cannot serialise the response" }] }).to_string()
     });
+    let refused = refusal(&response);
+    let status = refused.map_or(status, |(s, _)| s);
     let mut res = (status, body).into_response();
     res.headers_mut()
         .insert(header::CONTENT_TYPE, content_type(format));
+    if mutation {
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if let Some((_, retry_after)) = refused
+        && let Ok(v) = HeaderValue::from_str(&retry_after.to_string())
+    {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
     if state.settings.statement_header {
         let n = state.db.statements_executed().saturating_sub(before);
         if let Ok(v) = HeaderValue::from_str(&n.to_string()) {
@@ -633,6 +741,51 @@ async fn execute(
         }
     }
     res
+}
+
+/// The longest error message sent (parser errors quote the query).
+const MAX_MESSAGE_BYTES: usize = 400;
+
+/// When a request was refused as a whole — it produced no data, and every error is a
+/// rate limit, an unavailable database or a time-out — the HTTP status that says so
+/// (429 or 503) and the seconds for `Retry-After`.
+fn refusal(response: &async_graphql::Response) -> Option<(StatusCode, u64)> {
+    let no_data = match &response.data {
+        async_graphql::Value::Null => true,
+        async_graphql::Value::Object(fields) => {
+            fields.values().all(|v| *v == async_graphql::Value::Null)
+        }
+        _ => false,
+    };
+    if !no_data || response.errors.is_empty() {
+        return None;
+    }
+    let mut status = None;
+    let mut retry_after: u64 = 1;
+    for e in &response.errors {
+        let ext = e.extensions.as_ref()?;
+        let code = match ext.get("code")? {
+            async_graphql::Value::String(c) => c.as_str(),
+            _ => return None,
+        };
+        let this = if code == Code::RateLimited.as_str() {
+            StatusCode::TOO_MANY_REQUESTS
+        } else if code == Code::Unavailable.as_str() || code == Code::Timeout.as_str() {
+            StatusCode::SERVICE_UNAVAILABLE
+        } else {
+            return None;
+        };
+        let seconds = match ext.get("retryAfterSeconds") {
+            Some(async_graphql::Value::Number(n)) => n.as_u64().unwrap_or(1),
+            _ => 5,
+        };
+        retry_after = retry_after.max(seconds);
+        // A rate limit wins: waiting is what the client must do either way.
+        if status != Some(StatusCode::TOO_MANY_REQUESTS) {
+            status = Some(this);
+        }
+    }
+    status.map(|s| (s, retry_after))
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! storage records into GraphQL objects explicitly; domain types never derive GraphQL traits.
 
 pub mod auth;
+pub mod budget;
 pub mod calendar_sync;
 pub mod cli;
 pub mod config;
@@ -16,6 +17,7 @@ pub mod feeds;
 pub mod fetch;
 pub mod funding_sync;
 pub mod graphql;
+pub mod guard;
 pub mod http;
 pub mod ical;
 pub mod invitations;

@@ -2,13 +2,14 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use diesel::Connection;
 use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
 use diesel::pg::PgConnection;
-use diesel::r2d2::{ManageConnection, Pool};
+use diesel::r2d2::{ManageConnection, Pool, PooledConnection, R2D2Connection};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sqlite::SqliteConnection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
@@ -108,13 +109,27 @@ impl Backend {
     }
 }
 
-/// Pool sizing; the defaults fit the 2-core machine the Hub is built for.
+/// Pool sizing and connection settings; the defaults fit the 2-core machine the Hub
+/// is built for.
 #[derive(Debug, Clone)]
 pub struct PoolSettings {
     /// Most connections open at once.
     pub max_connections: u32,
-    /// How long a request waits for a free connection.
+    /// How long a request waits for a free connection while the database is up.
     pub acquire_timeout: Duration,
+    /// How long a request waits for a connection while the database is known to be
+    /// down (a connection attempt failed and none has succeeded since): requests are
+    /// refused quickly instead of queueing for `acquire_timeout`.
+    pub down_timeout: Duration,
+    /// PostgreSQL: statements running longer are cancelled by the server
+    /// (`statement_timeout`). `None` keeps the server's setting.
+    pub statement_timeout: Option<Duration>,
+    /// PostgreSQL: libpq's `sslmode` (`disable`, `prefer`, `require`, `verify-ca`,
+    /// `verify-full`), added to the URL unless the URL names one itself.
+    pub sslmode: Option<String>,
+    /// PostgreSQL: how long libpq waits for a new connection (`connect_timeout`),
+    /// added to the URL unless the URL names one itself.
+    pub connect_timeout: Duration,
 }
 
 impl Default for PoolSettings {
@@ -122,8 +137,35 @@ impl Default for PoolSettings {
         Self {
             max_connections: 8,
             acquire_timeout: Duration::from_secs(5),
+            down_timeout: Duration::from_millis(500),
+            statement_timeout: None,
+            sslmode: None,
+            connect_timeout: Duration::from_secs(5),
         }
     }
+}
+
+/// The values libpq's `sslmode` accepts.
+pub const SSL_MODES: &[&str] = &[
+    "disable",
+    "allow",
+    "prefer",
+    "require",
+    "verify-ca",
+    "verify-full",
+];
+
+/// What the pool knows about the database's reachability, shared by its connections.
+#[derive(Debug, Default)]
+struct Health {
+    /// Bumped whenever a connection is found broken (the server closed it, or the
+    /// network between went away). A connection last known good in an older epoch is
+    /// checked with `SELECT 1` before it is handed out, so after an outage no request
+    /// gets a connection that died with it.
+    epoch: AtomicU64,
+    /// Set when opening a connection failed or one was lost; cleared when a new one
+    /// is opened.
+    down: AtomicBool,
 }
 
 /// Opens connections for the pool and prepares each one.
@@ -131,25 +173,78 @@ struct Manager {
     url: String,
     backend: Backend,
     statements: Arc<AtomicU64>,
+    health: Arc<Health>,
+    statement_timeout: Option<Duration>,
 }
 
-/// Counts every SQL statement sent, so tests and metrics can show the number of
-/// statements per request.
-struct StatementCounter(Arc<AtomicU64>);
+/// Watches each connection: counts every SQL statement sent (so tests and metrics can
+/// show the number of statements per request) and notices when the connection is lost.
+struct Watch {
+    statements: Arc<AtomicU64>,
+    health: Arc<Health>,
+    /// The connection failed in a way that means it cannot be used again.
+    broken: bool,
+    /// The [`Health::epoch`] in which this connection was last known to work.
+    epoch: u64,
+}
 
-impl Instrumentation for StatementCounter {
+/// Whether an error means the connection itself is gone (not just this statement).
+fn is_connection_loss(e: &DieselError) -> bool {
+    matches!(
+        e,
+        DieselError::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _
+        ) | DieselError::BrokenTransactionManager
+    )
+}
+
+impl Instrumentation for Watch {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
-        if let InstrumentationEvent::StartQuery { .. } = event {
-            self.0.fetch_add(1, Ordering::Relaxed);
+        match event {
+            InstrumentationEvent::StartQuery { .. } => {
+                self.statements.fetch_add(1, Ordering::Relaxed);
+            }
+            InstrumentationEvent::FinishQuery { error: Some(e), .. }
+                if is_connection_loss(e) && !self.broken =>
+            {
+                self.broken = true;
+                self.health.epoch.fetch_add(1, Ordering::Relaxed);
+                // Likely an outage: wait only briefly for connections until a new
+                // one has been opened.
+                self.health.down.store(true, Ordering::Relaxed);
+            }
+            _ => {}
         }
     }
+}
+
+/// The watch of a pooled connection.
+fn watch(conn: &mut AnyConnection) -> Option<&mut Watch> {
+    let instrumentation = conn.instrumentation();
+    if instrumentation.is::<Watch>() {
+        return instrumentation.downcast_mut::<Watch>();
+    }
+    instrumentation
+        .downcast_mut::<Box<dyn Instrumentation>>()
+        .and_then(|inner| inner.downcast_mut::<Watch>())
+}
+
+/// `url` with `key=value` added unless it names `key` already.
+fn with_param(url: &str, key: &str, value: &str) -> String {
+    let query = url.split_once('?').map(|(_, q)| q).unwrap_or_default();
+    if query.split('&').any(|p| p.split('=').next() == Some(key)) {
+        return url.to_owned();
+    }
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}{key}={value}")
 }
 
 fn open(url: &str, backend: Backend) -> Result<AnyConnection, StorageError> {
     match backend {
         Backend::Postgres => PgConnection::establish(url)
             .map(AnyConnection::Postgresql)
-            .map_err(|e| StorageError::Connection(e.to_string())),
+            .map_err(|e| StorageError::Connection(redact_message(&e.to_string(), url))),
         Backend::Sqlite => {
             let path = url.trim_start_matches("sqlite://");
             if let Some(parent) = Path::new(path)
@@ -175,13 +270,43 @@ fn open(url: &str, backend: Backend) -> Result<AnyConnection, StorageError> {
     }
 }
 
+/// A message with any password of `url` replaced by `***`.
+fn redact_message(message: &str, url: &str) -> String {
+    match password_of(url) {
+        Some(p) if !p.is_empty() => message.replace(p, "***"),
+        _ => message.to_owned(),
+    }
+}
+
+/// The password in `scheme://user:password@host…`, if any.
+fn password_of(url: &str) -> Option<&str> {
+    let rest = &url[url.find("://")? + 3..];
+    let userinfo = &rest[..rest.find('@')?];
+    userinfo.split_once(':').map(|(_, p)| p)
+}
+
 impl ManageConnection for Manager {
     type Connection = AnyConnection;
     type Error = StorageError;
 
     fn connect(&self) -> Result<AnyConnection, StorageError> {
-        let mut conn = open(&self.url, self.backend)?;
-        conn.set_instrumentation(StatementCounter(self.statements.clone()));
+        let mut conn = match open(&self.url, self.backend) {
+            Ok(c) => c,
+            Err(e) => {
+                self.health.down.store(true, Ordering::Relaxed);
+                return Err(e);
+            }
+        };
+        if let (AnyConnection::Postgresql(_), Some(t)) = (&conn, self.statement_timeout) {
+            conn.batch_execute(&format!("SET statement_timeout = {}", t.as_millis()))?;
+        }
+        self.health.down.store(false, Ordering::Relaxed);
+        conn.set_instrumentation(Watch {
+            statements: self.statements.clone(),
+            health: self.health.clone(),
+            broken: false,
+            epoch: self.health.epoch.load(Ordering::Relaxed),
+        });
         Ok(conn)
     }
 
@@ -189,8 +314,8 @@ impl ManageConnection for Manager {
         conn.batch_execute("SELECT 1").map_err(StorageError::from)
     }
 
-    fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
-        false
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        watch(conn).is_some_and(|w| w.broken) || R2D2Connection::is_broken(conn)
     }
 }
 
@@ -201,6 +326,9 @@ pub struct Database {
     backend: Backend,
     url: Arc<str>,
     statements: Arc<AtomicU64>,
+    health: Arc<Health>,
+    acquire_timeout: Duration,
+    down_timeout: Duration,
     /// SQLite allows one writer; taking turns here avoids `database is locked` when
     /// a transaction that began by reading wants to write (deferred lock upgrade).
     sqlite_writer: Arc<std::sync::Mutex<()>>,
@@ -220,10 +348,27 @@ impl Database {
     pub fn connect(url: &str, settings: &PoolSettings) -> Result<Self, StorageError> {
         let backend = Backend::of_url(url)?;
         let statements = Arc::new(AtomicU64::new(0));
+        let health = Arc::new(Health::default());
+        let mut url = url.to_owned();
+        if backend == Backend::Postgres {
+            if let Some(mode) = &settings.sslmode {
+                if !SSL_MODES.contains(&mode.as_str()) {
+                    return Err(StorageError::Connection(format!(
+                        "sslmode {mode:?} is not one of {}",
+                        SSL_MODES.join(", ")
+                    )));
+                }
+                url = with_param(&url, "sslmode", mode);
+            }
+            let seconds = settings.connect_timeout.as_secs().max(1).to_string();
+            url = with_param(&url, "connect_timeout", &seconds);
+        }
         let manager = Manager {
-            url: url.to_owned(),
+            url: url.clone(),
             backend,
             statements: statements.clone(),
+            health: health.clone(),
+            statement_timeout: settings.statement_timeout,
         };
         // Fail with the real cause instead of r2d2's generic time-out.
         drop(manager.connect()?);
@@ -241,6 +386,9 @@ impl Database {
             backend,
             url: url.into(),
             statements,
+            health,
+            acquire_timeout: settings.acquire_timeout,
+            down_timeout: settings.down_timeout.min(settings.acquire_timeout),
             sqlite_writer: Arc::new(std::sync::Mutex::new(())),
         })
     }
@@ -262,13 +410,51 @@ impl Database {
         T: Send + 'static,
         F: FnOnce(&mut AnyConnection) -> Result<T, StorageError> + Send + 'static,
     {
-        let pool = self.pool.clone();
+        let db = self.clone();
         tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get()?;
+            let mut conn = db.checkout(None)?;
             work(&mut conn)
         })
         .await
-        .map_err(|e| StorageError::Connection(format!("database task failed: {e}")))?
+        .map_err(|e| StorageError::Unavailable(format!("database task failed: {e}")))?
+    }
+
+    /// A connection known to work: one last used before a connection was found broken
+    /// is checked first (and dropped if it fails too), so requests after an outage
+    /// never meet a connection that died in it. While the database is known to be
+    /// down, a request waits only briefly for a connection and is then refused with
+    /// [`StorageError::Unavailable`].
+    /// `patience` caps the wait for a connection (readiness checks answer quickly).
+    fn checkout(
+        &self,
+        patience: Option<Duration>,
+    ) -> Result<PooledConnection<Manager>, StorageError> {
+        // Each round either hands out a connection or discards a broken one; the pool
+        // holds at most `max_size` of those.
+        for _ in 0..=self.pool.max_size() {
+            let wait = if self.health.down.load(Ordering::Relaxed) {
+                self.down_timeout
+            } else {
+                self.acquire_timeout
+            };
+            let wait = patience.map_or(wait, |p| p.min(wait));
+            let mut conn = self
+                .pool
+                .get_timeout(wait)
+                .map_err(|e| StorageError::Unavailable(format!("no database connection: {e}")))?;
+            let current = self.health.epoch.load(Ordering::Relaxed);
+            let checked = watch(&mut conn).is_none_or(|w| w.epoch >= current);
+            if checked || conn.batch_execute("SELECT 1").is_ok() {
+                if let Some(w) = watch(&mut conn) {
+                    w.epoch = w.epoch.max(current);
+                }
+                return Ok(conn);
+            }
+            // Returned to the pool broken, and dropped there.
+        }
+        Err(StorageError::Unavailable(
+            "every database connection failed".into(),
+        ))
     }
 
     /// Like [`Database::run`], for work that writes: on SQLite, writers take turns.
@@ -277,18 +463,18 @@ impl Database {
         T: Send + 'static,
         F: FnOnce(&mut AnyConnection) -> Result<T, StorageError> + Send + 'static,
     {
-        let pool = self.pool.clone();
+        let db = self.clone();
         let lock = (self.backend == Backend::Sqlite).then(|| self.sqlite_writer.clone());
         tokio::task::spawn_blocking(move || {
             // A poisoned lock only means another writer panicked; the database is intact.
             let _turn = lock
                 .as_ref()
                 .map(|l| l.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
-            let mut conn = pool.get()?;
+            let mut conn = db.checkout(None)?;
             work(&mut conn)
         })
         .await
-        .map_err(|e| StorageError::Connection(format!("database task failed: {e}")))?
+        .map_err(|e| StorageError::Unavailable(format!("database task failed: {e}")))?
     }
 
     /// Runs work on a pooled connection on the current thread (for CLI commands and tests
@@ -300,15 +486,22 @@ impl Database {
     where
         E: From<StorageError>,
     {
-        let mut conn = self.pool.get().map_err(StorageError::from)?;
+        let mut conn = self.checkout(None)?;
         work(&mut conn)
     }
 
-    /// Whether the database answers a trivial query.
-    pub async fn ping(&self) -> bool {
-        self.run(|c| c.batch_execute("SELECT 1").map_err(StorageError::from))
-            .await
-            .is_ok()
+    /// Whether the database answers a trivial query within `patience`.
+    pub async fn ping(&self, patience: Duration) -> bool {
+        let db = self.clone();
+        let answered = tokio::task::spawn_blocking(move || {
+            db.checkout(Some(patience))?
+                .batch_execute("SELECT 1")
+                .map_err(StorageError::from)
+        });
+        matches!(
+            tokio::time::timeout(patience, answered).await,
+            Ok(Ok(Ok(())))
+        )
     }
 
     /// Names of migrations not yet applied.
@@ -347,5 +540,65 @@ impl Database {
         } else {
             Err(StorageError::MigrationsPending { pending })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_parameters_are_added_unless_given() {
+        assert_eq!(
+            with_param("postgres://u@h/db", "sslmode", "disable"),
+            "postgres://u@h/db?sslmode=disable"
+        );
+        assert_eq!(
+            with_param("postgres://u@h/db?application_name=x", "sslmode", "disable"),
+            "postgres://u@h/db?application_name=x&sslmode=disable"
+        );
+        assert_eq!(
+            with_param("postgres://u@h/db?sslmode=require", "sslmode", "disable"),
+            "postgres://u@h/db?sslmode=require",
+            "the URL's own value wins"
+        );
+    }
+
+    #[test]
+    fn passwords_never_appear_in_connection_errors() {
+        let url = "postgres://hub:geheim123@db.example/hub";
+        assert_eq!(password_of(url), Some("geheim123"));
+        assert_eq!(
+            redact_message("password authentication failed for geheim123", url),
+            "password authentication failed for ***"
+        );
+        assert_eq!(password_of("postgres://hub@db.example/hub"), None);
+    }
+
+    /// The pool finds each connection's watch, so a lost connection is noticed and
+    /// dropped (the outage test shows the whole recovery on PostgreSQL).
+    #[test]
+    fn every_connection_is_watched() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}", dir.path().join("w.db").display());
+        let db = Database::connect(&url, &PoolSettings::default()).expect("opens");
+        let mut conn = db.checkout(None).expect("connection");
+        let before = db.statements_executed();
+        conn.batch_execute("SELECT 1").expect("runs");
+        assert_eq!(db.statements_executed(), before + 1);
+        let w = watch(&mut conn).expect("the watch is found");
+        assert!(!w.broken);
+        w.broken = true;
+        let manager = Manager {
+            url,
+            backend: Backend::Sqlite,
+            statements: Arc::default(),
+            health: Arc::default(),
+            statement_timeout: None,
+        };
+        assert!(
+            manager.has_broken(&mut conn),
+            "a broken one leaves the pool"
+        );
     }
 }

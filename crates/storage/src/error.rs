@@ -11,8 +11,13 @@ pub enum StorageError {
     #[error("{0}")]
     Conflict(String),
     /// Too many requests of one kind from one address or client in a time window.
-    #[error("{0}")]
-    RateLimited(String),
+    #[error("{message}")]
+    RateLimited {
+        /// What was limited, for the client.
+        message: String,
+        /// Seconds until a new attempt may succeed.
+        retry_after_seconds: u64,
+    },
     /// Input is well-formed but does not fit stored data (e.g. a location of another organisation).
     #[error(transparent)]
     Invalid(#[from] ValidationError),
@@ -25,15 +30,32 @@ pub enum StorageError {
     /// A migration failed to apply or revert.
     #[error("migration failed: {0}")]
     Migration(String),
-    /// The database cannot be reached or the URL is wrong.
+    /// The database cannot be reached or the URL is wrong (at start-up).
     #[error("cannot connect to the database: {0}")]
     Connection(String),
+    /// The database went away while serving: the connection was lost, or no
+    /// connection could be had in time. Worth retrying shortly.
+    #[error("the database is not available: {0}")]
+    Unavailable(String),
+    /// The statement ran longer than the configured statement timeout and was cancelled.
+    #[error("the database statement took too long and was cancelled")]
+    TimedOut,
     /// A stored value does not parse into its domain type.
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
     /// Any other database failure.
     #[error("database error: {0}")]
     Database(DieselError),
+}
+
+impl StorageError {
+    /// A rate limit reached; a new attempt may succeed after `retry_after_seconds`.
+    pub fn rate_limited(message: impl Into<String>, retry_after_seconds: u64) -> Self {
+        StorageError::RateLimited {
+            message: message.into(),
+            retry_after_seconds: retry_after_seconds.max(1),
+        }
+    }
 }
 
 impl From<DieselError> for StorageError {
@@ -52,6 +74,13 @@ impl From<DieselError> for StorageError {
                     info.message()
                 ))
             }
+            DieselError::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                info,
+            ) => StorageError::Unavailable(info.message().to_owned()),
+            DieselError::DatabaseError(_, info) if info.message().contains("statement timeout") => {
+                StorageError::TimedOut
+            }
             other => StorageError::Database(other),
         }
     }
@@ -59,7 +88,7 @@ impl From<DieselError> for StorageError {
 
 impl From<diesel::r2d2::PoolError> for StorageError {
     fn from(e: diesel::r2d2::PoolError) -> Self {
-        StorageError::Connection(e.to_string())
+        StorageError::Unavailable(e.to_string())
     }
 }
 

@@ -1133,8 +1133,9 @@ pub fn subscribe(
             .count()
             .get_result(conn)?;
         if recent >= 3 {
-            return Err(StorageError::RateLimited(
-                "too many subscriptions for this e-mail address today; try again tomorrow".into(),
+            return Err(StorageError::rate_limited(
+                "too many subscriptions for this e-mail address today; try again tomorrow",
+                24 * 3600,
             ));
         }
         let same = sub::table
@@ -1157,8 +1158,10 @@ pub fn subscribe(
             // Not confirmed yet: the confirmation mail may be lost, so asking again
             // sends a new link (the old one stops working) — at most every 15 minutes.
             Some((_, None, created)) if created > now - Duration::minutes(15) => {
-                return Err(StorageError::RateLimited(
-                    "a confirmation e-mail went to this address a moment ago; please check the inbox".into(),
+                let wait = (created + Duration::minutes(15) - now).num_seconds();
+                return Err(StorageError::rate_limited(
+                    "a confirmation e-mail went to this address a moment ago; please check the inbox",
+                    u64::try_from(wait).unwrap_or(1),
                 ));
             }
             Some((existing_id, None, _)) => {

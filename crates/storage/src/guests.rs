@@ -170,10 +170,13 @@ pub fn request(
             .count()
             .get_result(conn)?;
         if by_address >= limits.per_address_per_day {
-            return Err(StorageError::RateLimited(format!(
-                "too many guest requests for this e-mail address today (at most {}); try again tomorrow",
-                limits.per_address_per_day
-            )));
+            return Err(StorageError::rate_limited(
+                format!(
+                    "too many guest requests for this e-mail address today (at most {}); try again tomorrow",
+                    limits.per_address_per_day
+                ),
+                24 * 3600,
+            ));
         }
         let by_client: i64 = gr::table
             .filter(gr::client_hash.eq(client_hash))
@@ -181,10 +184,13 @@ pub fn request(
             .count()
             .get_result(conn)?;
         if by_client >= limits.per_client_per_hour {
-            return Err(StorageError::RateLimited(format!(
-                "too many guest requests from this network address in the last hour (at most {}); try again later",
-                limits.per_client_per_hour
-            )));
+            return Err(StorageError::rate_limited(
+                format!(
+                    "too many guest requests from this network address in the last hour (at most {}); try again later",
+                    limits.per_client_per_hour
+                ),
+                3600,
+            ));
         }
         let duplicate: i64 = gr::table
             .filter(gr::meeting_id.eq(meeting.to_string()))

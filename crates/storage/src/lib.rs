@@ -22,6 +22,7 @@ pub mod locations;
 pub mod meetings;
 pub mod organisations;
 pub mod outbox;
+pub mod rate_limits;
 #[expect(
     missing_docs,
     reason = "the table! macro generates undocumented modules"
@@ -32,7 +33,7 @@ mod sets;
 pub mod translations;
 pub mod users;
 
-pub use db::{AnyConnection, Backend, Database, PoolSettings};
+pub use db::{AnyConnection, Backend, Database, PoolSettings, SSL_MODES};
 pub use error::StorageError;
 
 /// Result of storage operations.

@@ -410,6 +410,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    rate_limits (bucket) {
+        bucket -> Text,
+        window_start -> Timestamp,
+        hits -> Integer,
+    }
+}
+
+diesel::table! {
     representatives (id) {
         id -> Text,
         organisation_id -> Text,
@@ -574,6 +582,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     organisation_identifiers,
     organisations,
     outbox_messages,
+    rate_limits,
     representatives,
     schedule_exceptions,
     service_languages,

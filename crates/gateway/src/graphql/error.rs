@@ -21,8 +21,12 @@ pub enum Code {
     Conflict,
     /// Too many requests of this kind from one address or client; try again later.
     RateLimited,
-    /// The query itself is malformed or invalid against the schema.
+    /// The query itself is malformed or invalid against the schema, or too costly.
     InvalidQuery,
+    /// The database is not reachable right now; retry shortly (HTTP 503).
+    Unavailable,
+    /// The request ran longer than `server.request_timeout_seconds` and was stopped.
+    Timeout,
     /// Something failed inside the Hub; details are in its log.
     Internal,
 }
@@ -37,6 +41,8 @@ impl Code {
         Code::Conflict,
         Code::RateLimited,
         Code::InvalidQuery,
+        Code::Unavailable,
+        Code::Timeout,
         Code::Internal,
     ];
 
@@ -50,6 +56,8 @@ impl Code {
             Code::Conflict => "CONFLICT",
             Code::RateLimited => "RATE_LIMITED",
             Code::InvalidQuery => "INVALID_QUERY",
+            Code::Unavailable => "UNAVAILABLE",
+            Code::Timeout => "TIMEOUT",
             Code::Internal => "INTERNAL",
         }
     }
@@ -58,6 +66,16 @@ impl Code {
 /// An error with a code, as resolvers return it.
 pub fn coded(code: Code, message: impl Into<String>) -> Error {
     Error::new(message).extend_with(|_, e| e.set("code", code.as_str()))
+}
+
+/// A refused request over a rate limit: `extensions.retryAfterSeconds` says when to
+/// try again; the HTTP layer answers 429 with `Retry-After` when the whole request is
+/// refused.
+pub fn rate_limited(message: impl Into<String>, retry_after_seconds: u64) -> Error {
+    Error::new(message).extend_with(|_, e| {
+        e.set("code", Code::RateLimited.as_str());
+        e.set("retryAfterSeconds", retry_after_seconds);
+    })
 }
 
 /// A validation error listing every violation.
@@ -104,7 +122,21 @@ pub fn storage(err: StorageError) -> Error {
     match err {
         StorageError::NotFound(what) => coded(Code::NotFound, format!("{what} not found")),
         StorageError::Conflict(msg) => coded(Code::Conflict, msg),
-        StorageError::RateLimited(msg) => coded(Code::RateLimited, msg),
+        StorageError::RateLimited {
+            message,
+            retry_after_seconds,
+        } => rate_limited(message, retry_after_seconds),
+        StorageError::Unavailable(_) | StorageError::Connection(_) => {
+            tracing::warn!(error = %err, "database unavailable");
+            coded(
+                Code::Unavailable,
+                "the database is not available right now; try again in a few seconds",
+            )
+        }
+        StorageError::TimedOut => coded(
+            Code::Timeout,
+            "the request took too long and was stopped; narrow it (fewer items, a shorter window)",
+        ),
         StorageError::Invalid(v) => validation(&v),
         other => {
             let id = uuid::Uuid::now_v7();

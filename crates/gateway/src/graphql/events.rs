@@ -415,8 +415,10 @@ async fn storage_filter(ctx: &Context<'_>, f: &EventFilter) -> ApiResult<Option<
         }
         None => None,
     };
+    let text = netzwerk_domain::error::search_text(f.text.as_deref())
+        .map_err(|e| validation(&e.within("filter.text")))?;
     Ok(Some(SFilter {
-        text: f.text.clone(),
+        text,
         category: f.category.map(Into::into),
         target_group: f.target_group.map(Into::into),
         language,
@@ -553,12 +555,20 @@ impl EventQuery {
             .acquire_owned()
             .await
             .map_err(|e| storage(netzwerk_storage::StorageError::Connection(e.to_string())))?;
+        let budget = ctx.data_opt::<crate::budget::Budget>().cloned();
         let (total, page_occs, records, mut overrides) = db(ctx)
             .run(move |c| {
                 let _turn = turn;
                 let mut best: BinaryHeap<Ranked> = BinaryHeap::new();
                 let mut total: i64 = 0;
+                let mut stopped = false;
                 let overrides = events::for_each_in_window(c, &f, from, to, |t, ovs| {
+                    // The request's time is up (or its client has gone): the
+                    // remaining candidates are not expanded.
+                    if stopped || budget.as_ref().is_some_and(crate::budget::Budget::exhausted) {
+                        stopped = true;
+                        return;
+                    }
                     let timing = netzwerk_calendar::Timing {
                         time: &t.time,
                         recurrence: &t.recurrence,
@@ -596,6 +606,9 @@ impl EventQuery {
                         }
                     }
                 })?;
+                if stopped {
+                    return Err(netzwerk_storage::StorageError::TimedOut);
+                }
                 let page_occs: Vec<Ranked> =
                     best.into_sorted_vec().into_iter().skip(offset).collect();
                 let mut ids: Vec<EventId> = page_occs.iter().map(|r| r.key.1).collect();
@@ -1055,6 +1068,14 @@ impl EventMutation {
         end: Option<NaiveDateTime>,
         title: Option<String>,
     ) -> ApiResult<Event> {
+        // Validated like every title: one line, no control characters, bounded.
+        let title = match title.as_deref().map(str::trim) {
+            Some(t) if !t.is_empty() => Some(valid(
+                netzwerk_domain::error::single_line(t, netzwerk_domain::organisation::NAME_MAX)
+                    .map_err(|e| e.within("title")),
+            )?),
+            _ => None,
+        };
         Self::edit_occurrence(ctx, event_id, recurrence_id, move |o| {
             if start.is_some() {
                 o.start = start;

@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
-use netzwerk_domain::ValidationError;
 use netzwerk_domain::access::Actor;
 use netzwerk_domain::funding::{
     Deadline, FundingRegion as DRegion, Interests, OpportunityInput, match_score,
@@ -448,17 +447,8 @@ impl FundingQuery {
         let coordinator = viewer(ctx).actor.may_administer().is_ok();
         let f = filter.unwrap_or_default();
         let today = Utc::now().date_naive();
-        let text = match f.text.as_deref().map(str::trim) {
-            Some(t) if t.chars().count() > 200 => {
-                return Err(validation(&ValidationError::new(
-                    "filter.text",
-                    "max_length",
-                    "at most 200 characters",
-                )));
-            }
-            Some(t) if !t.is_empty() => Some(t.to_owned()),
-            _ => None,
-        };
+        let text = netzwerk_domain::error::search_text(f.text.as_deref())
+            .map_err(|e| validation(&e.within("filter.text")))?;
         let storage_filter = OpportunityFilter {
             topic: f.topic.map(Into::into),
             region: f.region.map(Into::into),

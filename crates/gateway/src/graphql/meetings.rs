@@ -577,7 +577,7 @@ impl MeetingMutation {
         let org = parse_id("organisationId", &organisation_id, OrganisationId::parse)?;
         check(a.may_edit(org))?;
         let mut c = netzwerk_domain::error::Checker::new();
-        let name = c.take("name", netzwerk_domain::error::required_text(&name, 200));
+        let name = c.take("name", netzwerk_domain::error::single_line(&name, 200));
         let email = c.take("email", netzwerk_domain::email::EmailAddress::parse(&email));
         let language = c.take(
             "language",

@@ -1,7 +1,7 @@
 //! The GraphQL schema of the Hub: queries over the directory, mutations with access
 //! control, DataLoaders for every relation, cursor connections for every list.
 
-mod connection;
+pub(crate) mod connection;
 mod enums;
 pub mod error;
 mod events;
@@ -64,6 +64,8 @@ pub struct SchemaSettings {
     pub max_complexity: usize,
     /// Meeting e-mails and guest requests.
     pub meetings: crate::invitations::MeetingSettings,
+    /// Sign-in attempts allowed per account and client.
+    pub login_limits: crate::auth::LoginLimits,
 }
 
 impl Default for SchemaSettings {
@@ -74,6 +76,7 @@ impl Default for SchemaSettings {
             max_depth: 12,
             max_complexity: 20_000,
             meetings: crate::invitations::MeetingSettings::default(),
+            login_limits: crate::auth::LoginLimits::default(),
         }
     }
 }

@@ -412,10 +412,18 @@ impl DirectoryMutation {
 }
 
 async fn sign_in(ctx: &Context<'_>, email: &str, password: &str) -> ApiResult<LoginPayload> {
-    let ttl = ctx.data_unchecked::<SchemaSettings>().token_ttl;
-    let session = crate::auth::login(db(ctx), email, password, ttl)
-        .await
-        .map_err(storage)?;
+    let settings = ctx.data_unchecked::<SchemaSettings>();
+    let client = viewer(ctx).client.as_deref();
+    let session = crate::auth::login(
+        db(ctx),
+        email,
+        password,
+        settings.token_ttl,
+        settings.login_limits,
+        client,
+    )
+    .await
+    .map_err(storage)?;
     let Some(s) = session else {
         return Err(coded(
             Code::Unauthenticated,

@@ -113,7 +113,8 @@ impl DirectoryQuery {
         let w = window(first, after)?;
         let f = filter.unwrap_or_default();
         let filter = organisations::OrganisationFilter {
-            text: f.text,
+            text: netzwerk_domain::error::search_text(f.text.as_deref())
+                .map_err(|e| validation(&e.within("filter.text")))?,
             membership_status: f.membership_status.map(Into::into),
             field_of_action: f.field_of_action.map(Into::into),
             topic: f.topic.map(Into::into),
@@ -200,7 +201,8 @@ impl DirectoryQuery {
         let org_slug = f.organisation.clone();
         let wants = ServiceWants::of(&node_selections(ctx));
         let mut filter = services::ServiceFilter {
-            text: f.text,
+            text: netzwerk_domain::error::search_text(f.text.as_deref())
+                .map_err(|e| validation(&e.within("filter.text")))?,
             category: f.category.map(Into::into),
             target_group: f.target_group.map(Into::into),
             language,

@@ -1,0 +1,379 @@
+//! Limits checked on a parsed document before anything else runs: cost, depth,
+//! aliases and sign-ins per request.
+//!
+//! Every fragment is measured once and its measure reused for each spread (memoised),
+//! so a document whose fragments spread each other twice (`F1 { ...F0 ...F0 }`, …,
+//! `F40 { ...F39 ...F39 }`) is measured in time linear in its length and refused
+//! before anything expands it. The cost of a field is 1 plus its page size (`first`,
+//! `last`, or the default page of a connection) times the cost of what is selected
+//! below it, so nested lists multiply as they do when the query runs.
+
+use std::collections::HashMap;
+
+use async_graphql::Variables;
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, FragmentDefinition, OperationDefinition, Selection,
+    SelectionSet,
+};
+use async_graphql::{Name, Positioned, Value};
+
+use crate::graphql::connection::DEFAULT_PAGE;
+
+/// The limits of one request's document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueryLimits {
+    /// Largest cost (fields, with list sizes multiplied in).
+    pub max_cost: u64,
+    /// Deepest selection.
+    pub max_depth: u64,
+    /// Most aliased fields, counted as the document expands.
+    pub max_aliases: u64,
+}
+
+impl Default for QueryLimits {
+    fn default() -> Self {
+        Self {
+            max_cost: 20_000,
+            max_depth: 12,
+            max_aliases: 100,
+        }
+    }
+}
+
+/// Why a document was refused; the message names the limit and the figure.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// The cost is over the limit.
+    #[error(
+        "the query is too costly: it may produce about {cost} fields, at most {max} are allowed; ask for fewer items (`first`) or fewer nested lists"
+    )]
+    TooCostly {
+        /// The measured cost (saturated).
+        cost: u64,
+        /// The limit.
+        max: u64,
+    },
+    /// The selection is too deep.
+    #[error("the query is nested {depth} levels deep, at most {max} are allowed")]
+    TooDeep {
+        /// The measured depth.
+        depth: u64,
+        /// The limit.
+        max: u64,
+    },
+    /// Too many aliases.
+    #[error("the query uses {aliases} aliased fields, at most {max} are allowed")]
+    TooManyAliases {
+        /// The counted aliases (saturated).
+        aliases: u64,
+        /// The limit.
+        max: u64,
+    },
+    /// A fragment spreads itself, directly or through others.
+    #[error("fragment {0} spreads itself")]
+    FragmentCycle(String),
+    /// More than one `login`/`signIn` in one request.
+    #[error("one sign-in (login or signIn) per request")]
+    SignIns,
+}
+
+/// What a selection set adds up to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Measure {
+    cost: u64,
+    depth: u64,
+    aliases: u64,
+    sign_ins: u64,
+}
+
+impl Measure {
+    fn add(self, other: Measure) -> Measure {
+        Measure {
+            cost: self.cost.saturating_add(other.cost),
+            depth: self.depth.max(other.depth),
+            aliases: self.aliases.saturating_add(other.aliases),
+            sign_ins: self.sign_ins.saturating_add(other.sign_ins),
+        }
+    }
+}
+
+/// Fragments measured so far (`None`: being measured, so a spread of it is a cycle).
+struct Measurer<'a> {
+    fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
+    variables: &'a Variables,
+    known: HashMap<&'a str, Option<Measure>>,
+}
+
+impl<'a> Measurer<'a> {
+    fn selection_set(&mut self, set: &'a SelectionSet) -> Result<Measure, Refusal> {
+        let mut total = Measure::default();
+        for item in &set.items {
+            let m = match &item.node {
+                Selection::Field(f) => {
+                    let f = &f.node;
+                    let below = self.selection_set(&f.selection_set.node)?;
+                    let name = f.name.node.as_str();
+                    let page = if f.selection_set.node.items.is_empty() {
+                        1
+                    } else {
+                        self.page_size(f)
+                    };
+                    Measure {
+                        cost: page.saturating_mul(below.cost).saturating_add(1),
+                        depth: below.depth.saturating_add(1),
+                        aliases: below.aliases.saturating_add(u64::from(f.alias.is_some())),
+                        sign_ins: below
+                            .sign_ins
+                            .saturating_add(u64::from(matches!(name, "login" | "signIn"))),
+                    }
+                }
+                Selection::InlineFragment(inline) => {
+                    self.selection_set(&inline.node.selection_set.node)?
+                }
+                Selection::FragmentSpread(spread) => {
+                    self.fragment(spread.node.fragment_name.node.as_str())?
+                }
+            };
+            total = total.add(m);
+        }
+        Ok(total)
+    }
+
+    fn fragment(&mut self, name: &'a str) -> Result<Measure, Refusal> {
+        match self.known.get(name) {
+            Some(Some(m)) => return Ok(*m),
+            Some(None) => return Err(Refusal::FragmentCycle(name.to_owned())),
+            None => {}
+        }
+        // An unknown fragment is left to validation, which names it.
+        let Some((key, def)) = self.fragments.get_key_value(name) else {
+            return Ok(Measure::default());
+        };
+        self.known.insert(key.as_str(), None);
+        let m = self.selection_set(&def.node.selection_set.node)?;
+        self.known.insert(key.as_str(), Some(m));
+        Ok(m)
+    }
+
+    /// How many items a list field returns at most: `first` or `last` when given, the
+    /// default page for a connection (a field selecting `nodes` or `edges`), else 1.
+    fn page_size(&self, f: &async_graphql::parser::types::Field) -> u64 {
+        let given = ["first", "last"].iter().find_map(|arg| {
+            let v = f.get_argument(arg)?;
+            let value = v
+                .node
+                .clone()
+                .into_const_with(|var| self.variables.get(&var).cloned().ok_or(()))
+                .ok()?;
+            match value {
+                Value::Number(n) => n.as_u64(),
+                _ => None,
+            }
+        });
+        if let Some(n) = given {
+            return n.max(1);
+        }
+        let connection = f.selection_set.node.items.iter().any(|s| {
+            matches!(&s.node, Selection::Field(c)
+                if matches!(c.node.name.node.as_str(), "nodes" | "edges"))
+        });
+        if connection { DEFAULT_PAGE as u64 } else { 1 }
+    }
+}
+
+/// The operation a request runs: the named one, or the only one.
+fn operation<'a>(
+    doc: &'a ExecutableDocument,
+    name: Option<&str>,
+) -> Option<&'a Positioned<OperationDefinition>> {
+    match (&doc.operations, name) {
+        (DocumentOperations::Single(op), _) => Some(op),
+        (DocumentOperations::Multiple(ops), Some(n)) => ops.get(n),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next(),
+        _ => None,
+    }
+}
+
+/// Checks the document's operation against the limits. An operation that cannot be
+/// chosen (unknown name) passes here and is refused by validation.
+pub fn check(
+    doc: &ExecutableDocument,
+    operation_name: Option<&str>,
+    variables: &Variables,
+    limits: &QueryLimits,
+) -> Result<(), Refusal> {
+    let Some(op) = operation(doc, operation_name) else {
+        return Ok(());
+    };
+    let mut measurer = Measurer {
+        fragments: &doc.fragments,
+        variables,
+        known: HashMap::new(),
+    };
+    // Fragments that are defined but not spread are measured too: a cycle among them
+    // is refused here, before validation walks it.
+    for name in doc.fragments.keys() {
+        measurer.fragment(name.as_str())?;
+    }
+    let m = measurer.selection_set(&op.node.selection_set.node)?;
+    if m.sign_ins > 1 {
+        return Err(Refusal::SignIns);
+    }
+    if m.aliases > limits.max_aliases {
+        return Err(Refusal::TooManyAliases {
+            aliases: m.aliases,
+            max: limits.max_aliases,
+        });
+    }
+    if m.depth > limits.max_depth {
+        return Err(Refusal::TooDeep {
+            depth: m.depth,
+            max: limits.max_depth,
+        });
+    }
+    if m.cost > limits.max_cost {
+        return Err(Refusal::TooCostly {
+            cost: m.cost,
+            max: limits.max_cost,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    fn checked(query: &str) -> Result<(), Refusal> {
+        checked_with(query, Variables::default())
+    }
+
+    fn checked_with(query: &str, variables: Variables) -> Result<(), Refusal> {
+        let doc = async_graphql::parser::parse_query(query).expect("parses");
+        check(&doc, None, &variables, &QueryLimits::default())
+    }
+
+    /// `{...F<n>}` with each fragment spreading the one before twice.
+    fn doubling(n: usize) -> String {
+        let mut q = format!("{{...F{n}}} fragment F0 on Query{{localities}}");
+        for i in 1..=n {
+            q.push_str(&format!(
+                " fragment F{i} on Query{{...F{} ...F{}}}",
+                i - 1,
+                i - 1
+            ));
+        }
+        q
+    }
+
+    #[test]
+    fn fragment_doubling_is_refused_at_once() {
+        let started = Instant::now();
+        let refused = checked(&doubling(40));
+        assert!(
+            matches!(refused, Err(Refusal::TooCostly { .. })),
+            "{refused:?}"
+        );
+        // Linear in the document: far below a millisecond per fragment.
+        assert!(started.elapsed() < Duration::from_secs(1));
+        assert_eq!(checked(&doubling(10)), Ok(()), "2^10 = 1024 fields is fine");
+    }
+
+    #[test]
+    fn cycles_are_refused_also_when_not_spread() {
+        assert!(matches!(
+            checked("{ localities } fragment A on Query { ...B } fragment B on Query { ...A }"),
+            Err(Refusal::FragmentCycle(_))
+        ));
+    }
+
+    #[test]
+    fn page_sizes_multiply() {
+        let nested = "{ organisations(first: 100) { nodes { services(first: 100) { nodes { locations(first: 100) { nodes { organisation { services(first: 100) { nodes { name } } } } } } } } } }";
+        assert!(matches!(checked(nested), Err(Refusal::TooCostly { .. })));
+        let partner = "{ services(first: 50, filter: {language: \"ar\"}) { totalCount nodes { name languages { code } organisation { slug name } locations { nodes { address locality accessibility { wheelchairAccessible } } } schedule { timezone openingHours { weekday opens closes } } } } }";
+        assert_eq!(checked(partner), Ok(()));
+        let by_variable = "query($n: Int) { organisations(first: $n) { nodes { services(first: $n) { nodes { name description } } } } }";
+        let vars = |n: u64| Variables::from_json(serde_json::json!({ "n": n }));
+        assert_eq!(checked_with(by_variable, vars(20)), Ok(()));
+        assert!(matches!(
+            checked_with(by_variable, vars(100)),
+            Err(Refusal::TooCostly { .. })
+        ));
+    }
+
+    #[test]
+    fn aliases_are_counted_as_expanded() {
+        let aliases = |n: usize| {
+            let fields: Vec<String> = (0..n).map(|i| format!("a{i}: localities")).collect();
+            format!("{{ {} }}", fields.join(" "))
+        };
+        assert_eq!(checked(&aliases(100)), Ok(()));
+        assert!(matches!(
+            checked(&aliases(101)),
+            Err(Refusal::TooManyAliases { aliases: 101, .. })
+        ));
+        let through_fragments = "{ ...B ...B ...B } fragment B on Query { a: localities b: localities c: localities d: localities e: localities f: localities g: localities h: localities i: localities j: localities k: localities l: localities m: localities n: localities o: localities p: localities q: localities r: localities s: localities t: localities u: localities v: localities w: localities x: localities y: localities z: localities aa: localities ab: localities ac: localities ad: localities ae: localities af: localities ag: localities ah: localities }";
+        assert!(matches!(
+            checked(through_fragments),
+            Err(Refusal::TooManyAliases { aliases: 102, .. })
+        ));
+    }
+
+    #[test]
+    fn one_sign_in_per_request() {
+        let two = "mutation { a: login(email: \"a@b.de\", password: \"x\") b: login(email: \"a@b.de\", password: \"y\") }";
+        assert_eq!(checked(two), Err(Refusal::SignIns));
+        let mixed = "mutation { login(email: \"a@b.de\", password: \"x\") ...S } fragment S on Mutation { signIn(email: \"a@b.de\", password: \"y\") { token } }";
+        assert_eq!(checked(mixed), Err(Refusal::SignIns));
+        assert_eq!(
+            checked("mutation { login(email: \"a@b.de\", password: \"x\") }"),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn depth_is_measured_through_fragments() {
+        // organisations { nodes { (services { nodes { organisation {) × 4 name: 15 levels
+        let mut inner = "name".to_owned();
+        for _ in 0..4 {
+            inner = format!("services {{ nodes {{ organisation {{ {inner} }} }} }}");
+        }
+        let deep =
+            format!("{{ ...A }} fragment A on Query {{ organisations {{ nodes {{ {inner} }} }} }}");
+        assert!(
+            matches!(checked(&deep), Err(Refusal::TooDeep { depth: 15, .. })),
+            "{deep}"
+        );
+    }
+
+    /// Every query the Hub runs against itself and every benchmark query fits.
+    #[test]
+    fn the_hubs_own_documents_fit() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+        let mut seen = 0;
+        for dir in ["graphql/persisted", "ops/bench/queries"] {
+            let Ok(entries) = std::fs::read_dir(format!("{root}/{dir}")) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.extension().is_some_and(|e| e == "graphql")
+                    && !path.to_string_lossy().contains("postgraphile")
+                {
+                    let text = std::fs::read_to_string(&path).expect("readable");
+                    let vars = std::fs::read_to_string(path.with_extension("vars.json"))
+                        .ok()
+                        .and_then(|v| serde_json::from_str(&v).ok())
+                        .map(Variables::from_json)
+                        .unwrap_or_default();
+                    assert_eq!(checked_with(&text, vars), Ok(()), "{}", path.display());
+                    seen += 1;
+                }
+            }
+        }
+        assert!(seen > 0, "no documents found");
+    }
+}

@@ -1,0 +1,418 @@
+//! Hostile requests and database outages, against the real binary: the fragment
+//! doubling request, far-future occurrence windows, password guessing, and
+//! PostgreSQL cut off behind a loopback proxy. Every wait has a deadline.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::both_backends;
+use crate::support::{Backend, Hub, TestDb, cli_ok};
+
+/// `{...F<n>}` with each fragment spreading the one before twice (2^n fields).
+fn doubling(n: usize) -> String {
+    let mut q = format!("{{...F{n}}} fragment F0 on Query{{localities}}");
+    for i in 1..=n {
+        q.push_str(&format!(
+            " fragment F{i} on Query{{...F{} ...F{}}}",
+            i - 1,
+            i - 1
+        ));
+    }
+    q
+}
+
+async fn fragment_doubling(backend: Backend) {
+    let db = TestDb::new(backend);
+    let hub = Hub::demo(&db).await;
+    let hostile = doubling(40);
+    assert!(hostile.len() < 1600, "about 1.4 KB: {}", hostile.len());
+    let started = Instant::now();
+    // Two by POST and one by GET at once, and a partner query beside them.
+    let post = |q: String| {
+        let client = hub.client().clone();
+        let url = format!("{}/graphql", hub.base);
+        async move {
+            let res = client
+                .post(url)
+                .json(&json!({ "query": q }))
+                .send()
+                .await
+                .expect("answered");
+            (
+                res.status().as_u16(),
+                res.json::<Value>().await.expect("JSON"),
+            )
+        }
+    };
+    let get = {
+        let client = hub.client().clone();
+        let url = format!("{}/graphql", hub.base);
+        let q = hostile.clone();
+        async move {
+            let res = client
+                .get(url)
+                .query(&[("query", q.as_str())])
+                .header("accept", "application/json")
+                .send()
+                .await
+                .expect("answered");
+            (
+                res.status().as_u16(),
+                res.json::<Value>().await.expect("JSON"),
+            )
+        }
+    };
+    let other = hub.data("{ localities }", json!({}), &[]);
+    let (a, b, c, ok) = tokio::join!(post(hostile.clone()), post(hostile.clone()), get, other);
+    let elapsed = started.elapsed();
+    eprintln!("fragment doubling: three refused and one answered in {elapsed:?}");
+    for (status, body) in [a, b, c] {
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(body["errors"][0]["extensions"]["code"], "INVALID_QUERY");
+        let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(message.contains("too costly"), "{message}");
+        assert!(message.len() < 400, "the query is not echoed: {message}");
+    }
+    assert!(ok["localities"].is_array());
+    assert!(
+        elapsed < Duration::from_secs(2),
+        "answered in {elapsed:?}, the limit is 2 s"
+    );
+    // Still answering afterwards.
+    hub.data("{ localities }", json!({}), &[]).await;
+}
+
+both_backends!(fragment_doubling_is_refused_at_once, fragment_doubling);
+
+async fn too_many_aliases_and_nested_pages(backend: Backend) {
+    let db = TestDb::new(backend);
+    let hub = Hub::demo(&db).await;
+    let fields: Vec<String> = (0..101).map(|i| format!("a{i}: localities")).collect();
+    let (status, _, body) = hub
+        .post(&format!("{{ {} }}", fields.join(" ")), json!({}), &[])
+        .await;
+    assert_eq!(status, 400);
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("101 aliased fields"),
+        "{body}"
+    );
+    let (status, _, body) = hub.post("{ organisations(first:100){nodes{services(first:100){nodes{locations(first:100){nodes{organisation{services(first:100){nodes{name}}}}}}}}}}", json!({}), &[]).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "INVALID_QUERY");
+    // 100 aliases are fine.
+    let fields: Vec<String> = (0..100).map(|i| format!("a{i}: localities")).collect();
+    hub.data(&format!("{{ {} }}", fields.join(" ")), json!({}), &[])
+        .await;
+}
+
+both_backends!(
+    aliases_and_nested_pages_are_limited,
+    too_many_aliases_and_nested_pages
+);
+
+async fn far_future_windows(backend: Backend) {
+    let db = TestDb::new(backend);
+    let hub = Hub::demo(&db).await;
+    let (org, auth) = hub.editor_of("kiezwerkstatt-spreebogen").await;
+    let auth = [("authorization", auth.as_str())];
+    let minutes: Vec<String> = (0..60).step_by(5).map(|m| m.to_string()).collect();
+    let hours: Vec<String> = (0..24).map(|h| h.to_string()).collect();
+    let dense = format!(
+        "FREQ=DAILY;BYHOUR={};BYMINUTE={}",
+        hours.join(","),
+        minutes.join(",")
+    );
+    for rule in ["FREQ=DAILY", dense.as_str()] {
+        hub.data(
+            "mutation($o: ID!, $r: String!) { createEvent(organisationId: $o, input: {title: \"Sprechstunde\", start: \"2026-12-01T00:00:00\", end: \"2026-12-01T00:04:00\", rrule: $r}) { id } }",
+            json!({ "o": org, "r": rule }),
+            &auth,
+        )
+        .await;
+    }
+    let window = |from: &str, to: &str| {
+        format!(
+            "{{ eventOccurrences(from: \"{from}\", to: \"{to}\", filter: {{organisation: \"kiezwerkstatt-spreebogen\"}}, first: 5) {{ totalCount nodes {{ start }} }} }}"
+        )
+    };
+    // Warm the connection and the caches of both sides first.
+    hub.data(
+        &window("2027-01-01T00:00:00Z", "2027-01-02T00:00:00Z"),
+        json!({}),
+        &[],
+    )
+    .await;
+    for (from, to) in [
+        ("9998-01-01T00:00:00Z", "9998-01-02T00:00:00Z"),
+        ("9000-06-01T00:00:00Z", "9000-06-02T00:00:00Z"),
+    ] {
+        let started = Instant::now();
+        let data = hub.data(&window(from, to), json!({}), &[]).await;
+        let elapsed = started.elapsed();
+        eprintln!("far future: {from} answered in {elapsed:?}");
+        // One daily occurrence and 24 × 12 dense ones that start in the day, plus
+        // those of the evening before that run into it (none: they last 4 minutes).
+        let total = data["eventOccurrences"]["totalCount"].as_i64().unwrap_or(0);
+        assert_eq!(total, 1 + 288, "{from}: {data}");
+        assert!(
+            elapsed < Duration::from_millis(300),
+            "{from}: answered in {elapsed:?}, the limit is 0.3 s"
+        );
+    }
+}
+
+both_backends!(far_future_windows_are_fast, far_future_windows);
+
+async fn login_guessing(backend: Backend) {
+    let db = TestDb::new(backend);
+    let hub = Hub::demo(&db).await;
+    let login = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) }";
+    let coordinator = "koordination@netzwerk-demo.example";
+
+    // Several sign-ins in one request are refused before any is tried.
+    let (status, _, body) = hub
+        .post(
+            "mutation { a: login(email: \"koordination@netzwerk-demo.example\", password: \"x1\") b: login(email: \"koordination@netzwerk-demo.example\", password: \"demo-koordination\") }",
+            json!({}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["data"].is_null() || body.get("data").is_none(),
+        "{body}"
+    );
+
+    for email in [coordinator, "niemand@nirgendwo.example"] {
+        let mut limited_at = None;
+        for attempt in 1..=10 {
+            let (status, _, body) = hub
+                .post(
+                    login,
+                    json!({ "e": email, "p": format!("falsch-{attempt}") }),
+                    &[],
+                )
+                .await;
+            let code = body["errors"][0]["extensions"]["code"]
+                .as_str()
+                .unwrap_or_default();
+            if code == "RATE_LIMITED" {
+                assert_eq!(status, 429, "{body}");
+                let wait = body["errors"][0]["extensions"]["retryAfterSeconds"]
+                    .as_u64()
+                    .unwrap_or(0);
+                assert!((1..=900).contains(&wait), "{body}");
+                limited_at = Some(attempt);
+                break;
+            }
+            assert_eq!(code, "UNAUTHENTICATED", "{body}");
+        }
+        let at = limited_at.unwrap_or_else(|| panic!("{email}: never RATE_LIMITED in 10 attempts"));
+        assert!(at <= 10, "{email}: limited at attempt {at}");
+    }
+    // While locked, the right password is refused too …
+    let (status, _, body) = hub
+        .post(
+            login,
+            json!({ "e": coordinator, "p": "demo-koordination" }),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 429, "{body}");
+    // … until the operator lifts the lock.
+    let out = cli_ok(&db, &["user", "unlock", coordinator]);
+    assert!(out.contains("unlocked"), "{out}");
+    hub.login(coordinator, "demo-koordination").await;
+}
+
+both_backends!(login_guessing_is_limited, login_guessing);
+
+/// A TCP proxy on loopback in front of PostgreSQL that the test can cut (every open
+/// connection closed, new ones refused) and restore.
+struct Proxy {
+    port: u16,
+    up: Arc<AtomicBool>,
+    generation: Arc<tokio::sync::watch::Sender<u64>>,
+}
+
+impl Proxy {
+    async fn start(target: String) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        let up = Arc::new(AtomicBool::new(true));
+        let (tx, _) = tokio::sync::watch::channel(0u64);
+        let generation = Arc::new(tx);
+        let (up2, generation2) = (up.clone(), generation.clone());
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                if !up2.load(Ordering::SeqCst) {
+                    let _ = client.shutdown().await;
+                    continue;
+                }
+                let mut cut = generation2.subscribe();
+                let target = target.clone();
+                tokio::spawn(async move {
+                    let Ok(mut server) = TcpStream::connect(&target).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        _ = cut.changed() => {}
+                    }
+                    // Both sockets are dropped here: the connection is gone.
+                });
+            }
+        });
+        Self {
+            port,
+            up,
+            generation,
+        }
+    }
+
+    fn cut(&self) {
+        self.up.store(false, Ordering::SeqCst);
+        self.generation.send_modify(|g| *g += 1);
+    }
+
+    fn restore(&self) {
+        self.up.store(true, Ordering::SeqCst);
+    }
+}
+
+async fn ready_status(hub: &Hub) -> u16 {
+    match hub
+        .client()
+        .get(format!("{}/readyz", hub.base))
+        .timeout(Duration::from_secs(3))
+        .send()
+        .await
+    {
+        Ok(r) => r.status().as_u16(),
+        Err(_) => 0,
+    }
+}
+
+/// Polls `/readyz` until it answers `want`; returns how long that took.
+async fn wait_ready(hub: &Hub, want: u16, deadline: Duration) -> Duration {
+    let started = Instant::now();
+    loop {
+        let got = ready_status(hub).await;
+        if got == want {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < deadline,
+            "/readyz still {got} after {deadline:?}, want {want}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "PostgreSQL: set NETZWERK_TEST_POSTGRES_URL and run with -- --include-ignored"]
+async fn postgres_outage_is_survived() {
+    let db = TestDb::new(Backend::Postgres);
+    cli_ok(&db, &["migrate"]);
+    cli_ok(&db, &["demo"]);
+    let rest = db.url.split_once('@').map(|(_, r)| r).expect("host in URL");
+    let (hostport, path) = rest.split_once('/').expect("database in URL");
+    let proxy = Proxy::start(hostport.to_owned()).await;
+    let proxied = db
+        .url
+        .replace(hostport, &format!("127.0.0.1:{}", proxy.port));
+    assert!(proxied.ends_with(path));
+    let hub = Hub::start(
+        &db,
+        &[
+            ("NETZWERK__DATABASE__URL", proxied.as_str()),
+            ("NETZWERK__DATABASE__SSLMODE", "disable"),
+            ("NETZWERK__CALENDAR__POLL", "false"),
+            ("NETZWERK__FUNDING__POLL", "false"),
+            ("NETZWERK__MAIL__SEND", "false"),
+        ],
+    )
+    .await;
+    let auth = hub
+        .login("koordination@netzwerk-demo.example", "demo-koordination")
+        .await;
+    let auth = [("authorization", auth.as_str())];
+    let create = "mutation($n: String!) { createOrganisation(input: {name: $n}) { slug } }";
+    let before = hub
+        .data(create, json!({ "n": "Vor dem Ausfall" }), &auth)
+        .await;
+    let slug = before["createOrganisation"]["slug"]
+        .as_str()
+        .expect("slug")
+        .to_owned();
+    // Some connections in the pool, so the cut finds open ones.
+    for _ in 0..4 {
+        hub.data(
+            "{ organisations(first: 3) { nodes { id } } }",
+            json!({}),
+            &[],
+        )
+        .await;
+    }
+    assert_eq!(ready_status(&hub).await, 200);
+
+    proxy.cut();
+    let down_after = wait_ready(&hub, 503, Duration::from_secs(5)).await;
+    eprintln!("outage: /readyz 503 {down_after:?} after the cut");
+    assert!(
+        down_after <= Duration::from_secs(1),
+        "/readyz said 503 only {down_after:?} after the cut"
+    );
+    let started = Instant::now();
+    let (status, _, body) = hub
+        .post(
+            "{ organisations(first: 3) { nodes { id } } }",
+            json!({}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "UNAVAILABLE",
+        "{body}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(3));
+
+    proxy.restore();
+    let up_after = wait_ready(&hub, 200, Duration::from_secs(10)).await;
+    eprintln!("outage: /readyz 200 {up_after:?} after the restore");
+    assert!(
+        up_after <= Duration::from_secs(5),
+        "/readyz said 200 only {up_after:?} after the restore"
+    );
+    for i in 0..20 {
+        let (status, _, body) = hub
+            .post(
+                "{ organisations(first: 3) { nodes { id } } }",
+                json!({}),
+                &[],
+            )
+            .await;
+        assert_eq!(status, 200, "request {i} after the restore: {body}");
+        assert!(body.get("errors").is_none(), "request {i}: {body}");
+    }
+    // The write acknowledged before the outage is there, and writing works again.
+    let found = hub
+        .data(
+            "query($s: String!) { organisation(slug: $s) { id } }",
+            json!({ "s": slug }),
+            &[],
+        )
+        .await;
+    assert!(found["organisation"]["id"].is_string(), "{found}");
+    hub.data(create, json!({ "n": "Nach dem Ausfall" }), &auth)
+        .await;
+}
