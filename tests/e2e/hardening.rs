@@ -416,3 +416,203 @@ async fn postgres_outage_is_survived() {
     hub.data(create, json!({ "n": "Nach dem Ausfall" }), &auth)
         .await;
 }
+
+async fn credentials_are_never_ignored(backend: Backend) {
+    let db = TestDb::new(backend);
+    let hub = Hub::demo(&db).await;
+    let out = cli_ok(&db, &["apikey", "add", "--name", "Partnerseite"]);
+    let key = out
+        .lines()
+        .find(|l| l.starts_with("nwk_"))
+        .expect("the key is printed")
+        .to_owned();
+    let token = hub
+        .login("koordination@netzwerk-demo.example", "demo-koordination")
+        .await;
+    let raw_token = token.trim_start_matches("Bearer ");
+    let lower = format!("bearer {raw_token}");
+    let upper = format!("BEARER {raw_token}");
+    let me = "{ me { role } }";
+    // The scheme is case-insensitive.
+    for h in [lower.as_str(), upper.as_str()] {
+        let data = hub.data(me, json!({}), &[("authorization", h)]).await;
+        assert_eq!(data["me"]["role"], "COORDINATOR", "{h}");
+    }
+    // An Authorization header that is not a usable bearer credential is 401 — also
+    // next to a valid API key, which must not turn the request anonymous.
+    for bad in [
+        "Basic a29vcmQ6Z2VoZWlt",
+        "Bearer ",
+        "Bearer",
+        "Bearer nwt_unbekannt",
+        "Token x",
+    ] {
+        for with_key in [false, true] {
+            let mut headers = vec![("authorization", bad)];
+            if with_key {
+                headers.push(("x-api-key", key.as_str()));
+            }
+            let (status, _, body) = hub.post(me, json!({}), &headers).await;
+            assert_eq!(status, 401, "{bad:?} (with key: {with_key}): {body}");
+            assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+        }
+    }
+    // The key alone is fine.
+    hub.data("{ localities }", json!({}), &[("x-api-key", key.as_str())])
+        .await;
+}
+
+both_backends!(
+    credentials_are_refused_not_ignored,
+    credentials_are_never_ignored
+);
+
+async fn headers_and_bodies(backend: Backend) {
+    let db = TestDb::new(backend);
+    let hub = Hub::demo(&db).await;
+    let c = hub.client();
+    let url = format!("{}/graphql", hub.base);
+
+    // Sign-in answers are never cached; every answer forbids sniffing.
+    let res = c
+        .post(&url)
+        .json(&json!({ "query": "mutation { login(email: \"koordination@netzwerk-demo.example\", password: \"demo-koordination\") }" }))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+
+    // The confirmation and unsubscribe pages may not be framed.
+    for page in [
+        "/guests/confirm?token=abc",
+        "/digest/confirm?token=abc",
+        "/digest/unsubscribe?token=abc",
+    ] {
+        let res = c
+            .get(format!("{}{page}", hub.base))
+            .send()
+            .await
+            .expect("page");
+        let csp = res.headers()["content-security-policy"]
+            .to_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(csp.contains("frame-ancestors 'none'"), "{page}: {csp}");
+    }
+
+    // A body over the limit gets 413 with a JSON error.
+    let huge = format!(
+        r#"{{"query": "{{ __typename }}", "variables": {{"x": "{}"}}}}"#,
+        "a".repeat(400 * 1024)
+    );
+    let res = c
+        .post(&url)
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 413);
+    let body: Value = res.json().await.expect("a JSON body");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "INVALID_QUERY");
+
+    // A parser error does not echo a long query back.
+    let broken = format!("{{ localities {} ", "x".repeat(60_000));
+    let (_, _, body) = hub.post(&broken, json!({}), &[]).await;
+    let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(
+        !message.is_empty() && message.len() < 1000,
+        "{} bytes",
+        message.len()
+    );
+}
+
+both_backends!(security_headers_and_error_bodies, headers_and_bodies);
+
+async fn hostile_texts(backend: Backend) {
+    let db = TestDb::new(backend);
+    let hub = Hub::demo(&db).await;
+    let (org, auth) = hub.editor_of("kiezwerkstatt-spreebogen").await;
+    let auth = [("authorization", auth.as_str())];
+
+    // Search texts are bounded (60,000 characters were INTERNAL on SQLite).
+    let long = "beratung ".repeat(7000);
+    for q in [
+        "query($t: String) { services(filter: {text: $t}) { totalCount } }",
+        "query($t: String) { organisations(filter: {text: $t}) { totalCount } }",
+        "query($t: String) { events(filter: {text: $t}) { totalCount } }",
+    ] {
+        let (code, err) = hub.error(q, json!({ "t": long }), &[]).await;
+        assert_eq!(code, "VALIDATION", "{q}: {err}");
+        assert_eq!(err["extensions"]["violations"][0]["field"], "filter.text");
+    }
+
+    // A name with a line break could add an e-mail header: refused.
+    let (code, err) = hub
+        .error(
+            "mutation($o: ID!) { addRepresentative(organisationId: $o, name: \"Rep\\r\\nBcc: x@example.org\", email: \"rep@example.org\") { id } }",
+            json!({ "o": org }),
+            &auth,
+        )
+        .await;
+    assert_eq!(code, "VALIDATION", "{err}");
+    assert_eq!(err["extensions"]["violations"][0]["rule"], "single_line");
+
+    // Rules that would make an event vanish are refused, naming the part.
+    for (rule, part) in [
+        ("FREQ=DAILY;INTERVAL=0", "INTERVAL=0"),
+        ("FREQ=MONTHLY;BYDAY=MO;BYSETPOS=0", "BYSETPOS=0"),
+        ("FREQ=MONTHLY;BYDAY=99MO", "BYDAY=99MO"),
+        ("FREQ=MONTHLY;BYMONTHDAY=0", "BYMONTHDAY=0"),
+        ("FREQ=DAILY;UNTIL=99991231", "UNTIL=99991231"),
+    ] {
+        let (code, err) = hub
+            .error(
+                "mutation($o: ID!, $r: String!) { createEvent(organisationId: $o, input: {title: \"Treff\", start: \"2027-01-05T10:00:00\", rrule: $r}) { id } }",
+                json!({ "o": org, "r": rule }),
+                &auth,
+            )
+            .await;
+        assert_eq!(code, "VALIDATION", "{rule}: {err}");
+        assert!(err.to_string().contains(part), "{rule}: {err}");
+    }
+    let (code, err) = hub
+        .error(
+            "mutation($o: ID!) { createEvent(organisationId: $o, input: {title: \"Treff\", start: \"2301-01-05T10:00:00\"}) { id } }",
+            json!({ "o": org }),
+            &auth,
+        )
+        .await;
+    assert_eq!(code, "VALIDATION", "{err}");
+
+    // An occurrence's own title is validated like every title.
+    let made = hub
+        .data(
+            "mutation($o: ID!) { createEvent(organisationId: $o, input: {title: \"Sprachcafé\", start: \"2027-01-05T10:00:00\", end: \"2027-01-05T12:00:00\", rrule: \"FREQ=WEEKLY\"}) { id } }",
+            json!({ "o": org }),
+            &auth,
+        )
+        .await;
+    let event = made["createEvent"]["id"].as_str().expect("id").to_owned();
+    let change = "mutation($e: ID!, $t: String) { changeOccurrence(eventId: $e, recurrenceId: \"2027-01-12T10:00:00\", title: $t) { id } }";
+    for bad in [
+        "Sprach\u{7}café".to_owned(),
+        "x".repeat(100_000),
+        "Zeile\nzwei".to_owned(),
+    ] {
+        let (code, err) = hub
+            .error(change, json!({ "e": event, "t": bad }), &auth)
+            .await;
+        assert_eq!(code, "VALIDATION", "{err}");
+        assert_eq!(err["extensions"]["violations"][0]["field"], "title");
+    }
+    hub.data(
+        change,
+        json!({ "e": event, "t": "Sprachcafé im Garten" }),
+        &auth,
+    )
+    .await;
+}
+
+both_backends!(hostile_texts_are_refused, hostile_texts);
