@@ -532,7 +532,10 @@ impl EventInput {
         };
         let time = match (self.start, self.end, self.start_date, self.end_date) {
             (Some(start), end, None, None) => {
-                let end = end.unwrap_or(start + chrono::Duration::hours(1));
+                // Checked: a start at the end of chrono's range has no hour after it.
+                let end = end
+                    .or_else(|| start.checked_add_signed(chrono::Duration::hours(1)))
+                    .unwrap_or(start);
                 c.check(
                     end > start,
                     "end",

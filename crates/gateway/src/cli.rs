@@ -587,7 +587,8 @@ fn serve(mut settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
         }
         {
             let db = background_db.clone();
-            // Deletes guests' personal data once their meeting is long enough past.
+            // Deletes guests' personal data once their meeting is long enough past,
+            // unconfirmed subscriptions and old rate-limit windows.
             tokio::spawn(async move {
                 let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
                 loop {
@@ -603,6 +604,18 @@ fn serve(mut settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
                         .await
                     {
                         tracing::warn!(error = %e, "deleting unconfirmed subscriptions failed");
+                    }
+                    // Rate-limit windows (sign-in attempts) that ended a day ago or more.
+                    if let Err(e) = db
+                        .write(|c| {
+                            netzwerk_storage::rate_limits::purge(
+                                c,
+                                netzwerk_storage::now() - chrono::Duration::days(1),
+                            )
+                        })
+                        .await
+                    {
+                        tracing::warn!(error = %e, "deleting old rate-limit windows failed");
                     }
                     match db
                         .write(move |c| {

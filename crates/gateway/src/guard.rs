@@ -12,12 +12,11 @@ use std::collections::HashMap;
 
 use async_graphql::Variables;
 use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, FragmentDefinition, OperationDefinition, Selection,
-    SelectionSet,
+    ExecutableDocument, FragmentDefinition, Selection, SelectionSet,
 };
 use async_graphql::{Name, Positioned, Value};
 
-use crate::graphql::connection::DEFAULT_PAGE;
+use crate::graphql::connection::{DEFAULT_PAGE, MAX_PAGE};
 
 /// The limits of one request's document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,7 +99,9 @@ impl Measure {
 /// Fragments measured so far (`None`: being measured, so a spread of it is a cycle).
 struct Measurer<'a> {
     fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
-    variables: &'a Variables,
+    /// The request's variables, and for those it leaves out, the largest default any
+    /// operation declares.
+    variables: Variables,
     known: HashMap<&'a str, Option<Measure>>,
 }
 
@@ -155,20 +156,21 @@ impl<'a> Measurer<'a> {
         Ok(m)
     }
 
-    /// How many items a list field returns at most: `first` or `last` when given, the
-    /// default page for a connection (a field selecting `nodes` or `edges`), else 1.
+    /// How many items a list field returns at most: `first` or `last` when given (the
+    /// largest page when its value cannot be known here), the default page for a
+    /// connection (a field selecting `nodes` or `edges`), else 1.
     fn page_size(&self, f: &async_graphql::parser::types::Field) -> u64 {
         let given = ["first", "last"].iter().find_map(|arg| {
             let v = f.get_argument(arg)?;
             let value = v
                 .node
                 .clone()
-                .into_const_with(|var| self.variables.get(&var).cloned().ok_or(()))
-                .ok()?;
-            match value {
-                Value::Number(n) => n.as_u64(),
-                _ => None,
-            }
+                .into_const_with(|var| self.variables.get(&var).cloned().ok_or(()));
+            Some(match value {
+                Ok(Value::Number(n)) => n.as_u64().unwrap_or(MAX_PAGE as u64),
+                Ok(Value::Null) => DEFAULT_PAGE as u64,
+                _ => MAX_PAGE as u64,
+            })
         });
         if let Some(n) = given {
             return n.max(1);
@@ -181,33 +183,38 @@ impl<'a> Measurer<'a> {
     }
 }
 
-/// The operation a request runs: the named one, or the only one.
-fn operation<'a>(
-    doc: &'a ExecutableDocument,
-    name: Option<&str>,
-) -> Option<&'a Positioned<OperationDefinition>> {
-    match (&doc.operations, name) {
-        (DocumentOperations::Single(op), _) => Some(op),
-        (DocumentOperations::Multiple(ops), Some(n)) => ops.get(n),
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next(),
-        _ => None,
-    }
-}
-
-/// Checks the document's operation against the limits. An operation that cannot be
-/// chosen (unknown name) passes here and is refused by validation.
+/// Checks every operation of the document against the limits — not only the one the
+/// request runs: validation walks them all, so a costly operation beside a cheap one
+/// must be refused here too.
 pub fn check(
     doc: &ExecutableDocument,
-    operation_name: Option<&str>,
     variables: &Variables,
     limits: &QueryLimits,
 ) -> Result<(), Refusal> {
-    let Some(op) = operation(doc, operation_name) else {
-        return Ok(());
-    };
+    let mut known = variables.clone();
+    for (_, op) in doc.operations.iter() {
+        for def in &op.node.variable_definitions {
+            let name = &def.node.name.node;
+            if variables.contains_key(name) {
+                continue;
+            }
+            if let Some(default) = def.node.default_value() {
+                let larger = match (known.get(name), default) {
+                    (Some(Value::Number(old)), Value::Number(new)) => {
+                        new.as_u64().unwrap_or(0) > old.as_u64().unwrap_or(0)
+                    }
+                    (None, _) => true,
+                    _ => false,
+                };
+                if larger {
+                    known.insert(name.clone(), default.clone());
+                }
+            }
+        }
+    }
     let mut measurer = Measurer {
         fragments: &doc.fragments,
-        variables,
+        variables: known,
         known: HashMap::new(),
     };
     // Fragments that are defined but not spread are measured too: a cycle among them
@@ -215,7 +222,15 @@ pub fn check(
     for name in doc.fragments.keys() {
         measurer.fragment(name.as_str())?;
     }
-    let m = measurer.selection_set(&op.node.selection_set.node)?;
+    for (_, op) in doc.operations.iter() {
+        let m = measurer.selection_set(&op.node.selection_set.node)?;
+        within(m, limits)?;
+    }
+    Ok(())
+}
+
+/// Whether one operation's measure is within the limits.
+fn within(m: Measure, limits: &QueryLimits) -> Result<(), Refusal> {
     if m.sign_ins > 1 {
         return Err(Refusal::SignIns);
     }
@@ -252,7 +267,7 @@ mod tests {
 
     fn checked_with(query: &str, variables: Variables) -> Result<(), Refusal> {
         let doc = async_graphql::parser::parse_query(query).expect("parses");
-        check(&doc, None, &variables, &QueryLimits::default())
+        check(&doc, &variables, &QueryLimits::default())
     }
 
     /// `{...F<n>}` with each fragment spreading the one before twice.
@@ -279,6 +294,43 @@ mod tests {
         // Linear in the document: far below a millisecond per fragment.
         assert!(started.elapsed() < Duration::from_secs(1));
         assert_eq!(checked(&doubling(10)), Ok(()), "2^10 = 1024 fields is fine");
+    }
+
+    #[test]
+    fn every_operation_is_measured_not_only_the_chosen_one() {
+        // The chosen operation is cheap; the other one doubles its fragments.
+        let mut q = String::from("query A { localities } query B { ...F40 }");
+        q.push_str(
+            doubling(40)
+                .split_once('}')
+                .map(|(_, rest)| rest)
+                .unwrap_or_default(),
+        );
+        let doc = async_graphql::parser::parse_query(&q).expect("parses");
+        assert!(matches!(
+            check(&doc, &Variables::default(), &QueryLimits::default()),
+            Err(Refusal::TooCostly { .. })
+        ));
+    }
+
+    #[test]
+    fn variable_defaults_count_and_unknown_values_are_large_pages() {
+        let with_default = "query($n: Int = 100) { organisations(first: $n) { nodes { services(first: $n) { nodes { name description } } } } }";
+        assert!(matches!(
+            checked(with_default),
+            Err(Refusal::TooCostly { .. })
+        ));
+        let unknown = "query($n: Int) { organisations(first: $n) { nodes { services(first: $n) { nodes { name description } } } } }";
+        assert_eq!(
+            checked(unknown),
+            Ok(()),
+            "an omitted nullable variable is null, so the default page, as when it runs"
+        );
+        let undeclared = "{ organisations(first: $n) { nodes { services(first: $n) { nodes { name description } } } } }";
+        assert!(
+            matches!(checked(undeclared), Err(Refusal::TooCostly { .. })),
+            "a value that cannot be known here counts as the largest page"
+        );
     }
 
     #[test]

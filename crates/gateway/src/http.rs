@@ -110,9 +110,10 @@ pub fn router(schema: HubSchema, db: Database, settings: HttpSettings) -> Router
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .layer(DefaultBodyLimit::max(limit))
-        .layer(axum::middleware::map_response(security_headers))
         .layer(cors)
         .layer(TraceLayer::new_for_http())
+        // Outermost, so that every answer gets the headers (CORS preflights too).
+        .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
 }
 
@@ -626,17 +627,11 @@ async fn execute(
         request = request.variables(Variables::from_json(Value::Object(v)));
     }
     state.documents.prepare(&mut request);
-    let operation_name = request.operation_name.clone();
     let variables = std::mem::take(&mut request.variables);
-    let refused = request.parsed_query().ok().and_then(|doc| {
-        crate::guard::check(
-            doc,
-            operation_name.as_deref(),
-            &variables,
-            &state.settings.query_limits,
-        )
-        .err()
-    });
+    let refused = request
+        .parsed_query()
+        .ok()
+        .and_then(|doc| crate::guard::check(doc, &variables, &state.settings.query_limits).err());
     request.variables = variables;
     if let Some(refused) = refused {
         return request_error(

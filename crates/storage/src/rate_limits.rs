@@ -58,7 +58,15 @@ fn count(
         .execute(c)?;
         if updated == 0 {
             // No row, or one of an ended window: start a new window.
-            diesel::delete(rl::table.filter(rl::bucket.eq(bucket))).execute(c)?;
+            // Only an ended window is deleted: a window another attempt has just
+            // started is kept (its insert below then conflicts, and the hit is
+            // counted again on it).
+            diesel::delete(
+                rl::table
+                    .filter(rl::bucket.eq(bucket))
+                    .filter(rl::window_start.le(current_from)),
+            )
+            .execute(c)?;
             diesel::insert_into(rl::table)
                 .values((
                     rl::bucket.eq(bucket),

@@ -519,6 +519,17 @@ impl EventQuery {
     ) -> ApiResult<Page<EventOccurrence>> {
         let prefs = preference(ctx, languages)?;
         let w = window(first, after)?;
+        // Calendars have four-digit years: a window beyond them has no occurrence a
+        // recurrence rule could be expanded to.
+        for (name, t) in [("from", from), ("to", to)] {
+            if !(1..=9999).contains(&chrono::Datelike::year(&t)) {
+                return Err(validation(&ValidationError::new(
+                    name,
+                    "range",
+                    "must lie between the years 1 and 9999",
+                )));
+            }
+        }
         if to <= from || to - from > chrono::Duration::days(MAX_WINDOW_DAYS) {
             return Err(validation(&ValidationError::new(
                 "to",
