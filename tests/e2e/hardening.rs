@@ -627,3 +627,95 @@ async fn hostile_texts(backend: Backend) {
 }
 
 both_backends!(hostile_texts_are_refused, hostile_texts);
+
+/// A funding feed with very many items is cut at `funding.max_items_per_feed`, and
+/// the cut is named (a 9.5 MB feed once gave 135,000 items and 787 MB of memory).
+#[test]
+fn funding_feeds_have_an_item_cap() {
+    let db = TestDb::new(Backend::Sqlite);
+    let mut rss = String::from(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Viele</title><link>https://foerderung.example</link><description>x</description>",
+    );
+    for i in 0..50 {
+        rss.push_str(&format!(
+            "<item><title>Aufruf {i}</title><link>https://foerderung.example/{i}</link><pubDate>Mon, 02 Nov 2026 10:00:00 +0000</pubDate></item>"
+        ));
+    }
+    rss.push_str("</channel></rss>");
+    let path = db.dir().join("viele.rss");
+    std::fs::write(&path, rss).expect("write");
+    let out = crate::support::cli_env(
+        &db,
+        &["funding", "parse", path.to_str().expect("path")],
+        &[("NETZWERK__FUNDING__MAX_ITEMS_PER_FEED", "10")],
+    );
+    let parsed: Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(parsed["items"].as_array().map(Vec::len), Some(10), "{out}");
+    assert!(
+        parsed["issues"]
+            .as_array()
+            .expect("issues")
+            .iter()
+            .any(|i| i.as_str().unwrap_or_default().contains("only the first 10")),
+        "{out}"
+    );
+}
+
+/// Only editors of organisations whose membership is `MEMBER` count as members:
+/// editors of applicants and former members see no members-only contact details.
+async fn membership_counts(backend: Backend) {
+    let db = TestDb::new(backend);
+    let hub = Hub::demo(&db).await;
+    let (members, outsider) = crate::support::organisations(&hub).await;
+    let q = "{ organisations(first: 100) { nodes { slug contacts { nodes { visibility detailsHidden } } } } }";
+    let members_only_hidden = |answer: &Value| -> Vec<bool> {
+        answer["organisations"]["nodes"]
+            .as_array()
+            .expect("orgs")
+            .iter()
+            .flat_map(|o| {
+                o["contacts"]["nodes"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .filter(|c| c["visibility"] == "MEMBERS")
+            .map(|c| c["detailsHidden"].as_bool().unwrap_or(false))
+            .collect()
+    };
+    let member_slug = members[0]["slug"].as_str().expect("slug");
+    let member = hub
+        .login(
+            &format!("redaktion@{member_slug}.example"),
+            "demo-redaktion",
+        )
+        .await;
+    let seen = members_only_hidden(
+        &hub.data(q, json!({}), &[("authorization", member.as_str())])
+            .await,
+    );
+    assert!(
+        !seen.is_empty() && seen.iter().all(|h| !h),
+        "a member's editor sees them"
+    );
+    let outsider_slug = outsider["slug"].as_str().expect("slug");
+    let status = outsider["membership"]["status"]
+        .as_str()
+        .unwrap_or_default();
+    let former = hub
+        .login(
+            &format!("redaktion@{outsider_slug}.example"),
+            "demo-redaktion",
+        )
+        .await;
+    let seen = members_only_hidden(
+        &hub.data(q, json!({}), &[("authorization", former.as_str())])
+            .await,
+    );
+    assert!(
+        seen.iter().all(|h| *h),
+        "the editor of a {status} organisation is signed in but no member"
+    );
+}
+
+both_backends!(only_members_count_as_members, membership_counts);

@@ -31,6 +31,9 @@ pub enum Actor {
         user: UserId,
         /// The organisation they keep.
         organisation: OrganisationId,
+        /// Whether that organisation's membership is `MEMBER` (not an applicant, a
+        /// former or a suspended member): only then does the editor count as a member.
+        member: bool,
     },
     /// The coordinator.
     Coordinator {
@@ -50,8 +53,24 @@ pub enum Denied {
 
 impl Actor {
     /// Whether the actor is a signed-in user (editor or coordinator).
-    pub fn is_member(self) -> bool {
+    pub fn is_signed_in(self) -> bool {
         matches!(self, Actor::Editor { .. } | Actor::Coordinator { .. })
+    }
+
+    /// Whether the actor counts as a member of the network: the coordinator, or an
+    /// editor of an organisation whose membership is `MEMBER`. Editors of applicants
+    /// and former members are signed in, but not members.
+    pub fn is_member(self) -> bool {
+        matches!(
+            self,
+            Actor::Coordinator { .. } | Actor::Editor { member: true, .. }
+        )
+    }
+
+    /// Reading what is for members only: meeting minutes, members-only contact
+    /// details.
+    pub fn may_read_members_only(self) -> bool {
+        self.is_member()
     }
 
     /// The account behind the request, if any.
@@ -102,21 +121,50 @@ impl Actor {
 mod tests {
     use super::*;
 
+    /// Every actor the rules tell apart.
+    struct Cast {
+        own: OrganisationId,
+        other: OrganisationId,
+        editor: Actor,
+        former: Actor,
+        coordinator: Actor,
+        partner: Actor,
+    }
+
+    fn cast() -> Cast {
+        let own = OrganisationId::generate();
+        Cast {
+            own,
+            other: OrganisationId::generate(),
+            editor: Actor::Editor {
+                user: UserId::generate(),
+                organisation: own,
+                member: true,
+            },
+            former: Actor::Editor {
+                user: UserId::generate(),
+                organisation: own,
+                member: false,
+            },
+            coordinator: Actor::Coordinator {
+                user: UserId::generate(),
+            },
+            partner: Actor::Partner {
+                key: ApiKeyId::generate(),
+            },
+        }
+    }
+
     #[test]
     fn rules_per_role() {
-        let own = OrganisationId::generate();
-        let other = OrganisationId::generate();
-        let editor = Actor::Editor {
-            user: UserId::generate(),
-            organisation: own,
-        };
-        let coordinator = Actor::Coordinator {
-            user: UserId::generate(),
-        };
-        let partner = Actor::Partner {
-            key: ApiKeyId::generate(),
-        };
-
+        let Cast {
+            own,
+            other,
+            editor,
+            coordinator,
+            partner,
+            ..
+        } = cast();
         assert_eq!(editor.may_edit(own), Ok(()));
         assert_eq!(editor.may_edit(other), Err(Denied::Forbidden));
         assert_eq!(coordinator.may_edit(other), Ok(()));
@@ -126,11 +174,79 @@ mod tests {
             Err(Denied::Unauthenticated)
         );
         assert_eq!(editor.may_administer(), Err(Denied::Forbidden));
+    }
 
-        assert!(partner.may_see_contact_details(Visibility::Public, own));
-        assert!(!partner.may_see_contact_details(Visibility::Members, own));
-        assert!(editor.may_see_contact_details(Visibility::Members, other));
-        assert!(!editor.may_see_contact_details(Visibility::Internal, other));
-        assert!(editor.may_see_contact_details(Visibility::Internal, own));
+    /// Who counts as a member, reads members-only things and sees contact details:
+    /// (actor, signed in, member, members-only, [public, members, internal] contact
+    /// details of the own organisation, the same of another organisation).
+    #[test]
+    fn membership_table() {
+        let c = cast();
+        /// (who, actor, signed in, member, own organisation's details, another's).
+        type Row = (&'static str, Actor, bool, bool, [bool; 3], [bool; 3]);
+        let rows: [Row; 5] = [
+            (
+                "anonymous",
+                Actor::Anonymous,
+                false,
+                false,
+                [true, false, false],
+                [true, false, false],
+            ),
+            (
+                "partner",
+                c.partner,
+                false,
+                false,
+                [true, false, false],
+                [true, false, false],
+            ),
+            (
+                "editor of a member",
+                c.editor,
+                true,
+                true,
+                [true, true, true],
+                [true, true, false],
+            ),
+            (
+                "editor of a former member or applicant",
+                c.former,
+                true,
+                false,
+                [true, false, true],
+                [true, false, false],
+            ),
+            (
+                "coordinator",
+                c.coordinator,
+                true,
+                true,
+                [true, true, true],
+                [true, true, true],
+            ),
+        ];
+        let levels = [
+            Visibility::Public,
+            Visibility::Members,
+            Visibility::Internal,
+        ];
+        for (who, actor, signed_in, member, own, other) in rows {
+            assert_eq!(actor.is_signed_in(), signed_in, "{who}: signed in");
+            assert_eq!(actor.is_member(), member, "{who}: member");
+            assert_eq!(actor.may_read_members_only(), member, "{who}: members only");
+            for (i, level) in levels.iter().enumerate() {
+                assert_eq!(
+                    actor.may_see_contact_details(*level, c.own),
+                    own[i],
+                    "{who}: {level:?} of the own organisation"
+                );
+                assert_eq!(
+                    actor.may_see_contact_details(*level, c.other),
+                    other[i],
+                    "{who}: {level:?} of another organisation"
+                );
+            }
+        }
     }
 }

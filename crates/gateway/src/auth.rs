@@ -9,8 +9,9 @@ use argon2::password_hash::{
 use chrono::{Duration, Utc};
 use netzwerk_domain::access::{Actor, Role};
 use netzwerk_domain::email::EmailAddress;
+use netzwerk_domain::organisation::MembershipStatus;
 use netzwerk_storage::users::UserAccount;
-use netzwerk_storage::{Database, StorageError, api_keys, rate_limits, users};
+use netzwerk_storage::{Database, StorageError, api_keys, organisations, rate_limits, users};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -67,13 +68,15 @@ pub fn secret_hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
-/// The actor an account acts as.
-pub fn actor_of(user: &UserAccount) -> Actor {
+/// The actor an account acts as; `member`: whether an editor's organisation's
+/// membership is `MEMBER` (see [`Actor::is_member`]).
+pub fn actor_of(user: &UserAccount, member: bool) -> Actor {
     match (user.role, user.organisation_id) {
         (Role::Coordinator, _) => Actor::Coordinator { user: user.id },
         (Role::Editor, Some(organisation)) => Actor::Editor {
             user: user.id,
             organisation,
+            member,
         },
         // An editor whose organisation is gone may read like anyone, nothing more.
         (Role::Editor, None) => Actor::Anonymous,
@@ -272,11 +275,23 @@ pub async fn resolve(
     if let Some(token) = token {
         // Checked also next to an API key: an invalid token is never ignored.
         let hash = secret_hash(&token);
-        let user = db
-            .run(move |c| users::session_user(c, &hash))
+        let (user, member) = db
+            .run(move |c| {
+                let Some(user) = users::session_user(c, &hash)? else {
+                    return Ok(None);
+                };
+                let member = match user.organisation_id {
+                    Some(org) => {
+                        organisations::get(c, org)?.value.membership_status
+                            == MembershipStatus::Member
+                    }
+                    None => false,
+                };
+                Ok(Some((user, member)))
+            })
             .await?
             .ok_or(AuthError::BadToken)?;
-        actor = actor_of(&user);
+        actor = actor_of(&user, member);
     }
     if let Some(key) = key {
         let hash = secret_hash(&key);

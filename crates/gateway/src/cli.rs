@@ -551,7 +551,7 @@ fn serve(mut settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
         (
             background_db.clone(),
             crate::fetch::Fetcher::new(settings.fetch_settings()),
-            settings.calendar_limits(),
+            settings.funding_limits(settings.fetch.max_bytes),
         )
     });
     let poller = settings.calendar.poll.then(|| {
@@ -684,9 +684,12 @@ fn funding_cmd(settings: &Settings, cmd: FundingCommand) -> anyhow::Result<()> {
     if let FundingCommand::Parse { file, funder } = &cmd {
         let bytes =
             std::fs::read(file).with_context(|| format!("while reading {}", file.display()))?;
-        let (items, mut issues) =
-            crate::funding_sync::items_of(&bytes, None, &settings.file_limits())
-                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+        let (items, mut issues) = crate::funding_sync::items_of(
+            &bytes,
+            None,
+            &settings.funding_limits(settings.calendar.max_file_bytes),
+        )
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
         let source = netzwerk_funding_news::SourceDefaults {
             funder: funder.clone(),
             ..netzwerk_funding_news::SourceDefaults::default()
@@ -777,7 +780,7 @@ fn funding_cmd(settings: &Settings, cmd: FundingCommand) -> anyhow::Result<()> {
         }
         FundingCommand::Poll { all } => {
             let fetcher = crate::fetch::Fetcher::new(settings.fetch_settings());
-            let limits = settings.calendar_limits();
+            let limits = settings.funding_limits(settings.fetch.max_bytes);
             let summary =
                 runtime.block_on(crate::funding_sync::poll_due(&db, &fetcher, &limits, all))?;
             println!(

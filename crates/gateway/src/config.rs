@@ -49,6 +49,7 @@ max_file_bytes = 268435456
 [funding]
 poll = true
 default_interval_minutes = 360
+max_items_per_feed = 2000
 
 [mail]
 from = "Netzwerk Hub <netzwerk-hub@localhost>"
@@ -190,6 +191,9 @@ pub struct FundingConfig {
     pub poll: bool,
     /// Poll interval of a feed added without --interval.
     pub default_interval_minutes: u32,
+    /// Most items taken from one funding feed or deadline calendar; the rest are
+    /// named as an issue on the feed's health.
+    pub max_items_per_feed: usize,
 }
 
 /// `[mail]`
@@ -324,6 +328,12 @@ impl Settings {
             bail!(
                 "funding.default_interval_minutes: must be 5 to 10080, got {}",
                 self.funding.default_interval_minutes
+            );
+        }
+        if !(1..=100_000).contains(&self.funding.max_items_per_feed) {
+            bail!(
+                "funding.max_items_per_feed: must be 1 to 100000, got {}",
+                self.funding.max_items_per_feed
             );
         }
         if self.calendar.default_interval_minutes == 0 {
@@ -483,6 +493,15 @@ impl Settings {
         netzwerk_calendar::Limits {
             max_bytes: self.calendar.max_file_bytes,
             max_events: self.calendar.max_events_per_feed,
+        }
+    }
+
+    /// Limits on one funding feed (items; bytes: `max_bytes`, the download's or the
+    /// file's cap).
+    pub fn funding_limits(&self, max_bytes: usize) -> netzwerk_calendar::Limits {
+        netzwerk_calendar::Limits {
+            max_bytes,
+            max_events: self.funding.max_items_per_feed,
         }
     }
 

@@ -27,7 +27,15 @@ pub fn items_of(
             .collect::<Vec<u8>>()
             .eq_ignore_ascii_case(b"BEGIN:VCALENDAR");
     if !is_calendar {
-        let parsed = parse_feed(body, content_type).map_err(|e| e.to_string())?;
+        let mut parsed = parse_feed(body, content_type).map_err(|e| e.to_string())?;
+        if parsed.items.len() > limits.max_events {
+            parsed.issues.push(format!(
+                "the feed has {} items; only the first {} are taken (funding.max_items_per_feed)",
+                parsed.items.len(),
+                limits.max_events
+            ));
+            parsed.items.truncate(limits.max_events);
+        }
         return Ok((parsed.items, parsed.issues));
     }
     let parsed = netzwerk_calendar::parse(body, limits).map_err(|e| e.to_string())?;

@@ -78,10 +78,7 @@ impl Meeting {
     }
     /// The minutes (Markdown), once recorded; members only.
     async fn minutes(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
-        if !matches!(
-            viewer(ctx).actor,
-            Actor::Coordinator { .. } | Actor::Editor { .. }
-        ) {
+        if !viewer(ctx).actor.may_read_members_only() {
             return Ok(None);
         }
         let id = self.0.id;

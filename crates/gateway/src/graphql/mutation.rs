@@ -73,7 +73,7 @@ pub(crate) fn valid<T>(r: Result<T, ValidationError>) -> ApiResult<T> {
 /// Anonymous callers learn nothing about what exists: they are told to sign in first.
 pub(crate) fn must_sign_in(ctx: &Context<'_>) -> ApiResult<Actor> {
     let a = actor(ctx);
-    if a.is_member() {
+    if a.is_signed_in() {
         Ok(a)
     } else {
         Err(denied(netzwerk_domain::access::Denied::Unauthenticated))
@@ -430,7 +430,7 @@ async fn sign_in(ctx: &Context<'_>, email: &str, password: &str) -> ApiResult<Lo
             "e-mail address or password is wrong",
         ));
     };
-    let organisation_id = match crate::auth::actor_of(&s.user) {
+    let organisation_id = match crate::auth::actor_of(&s.user, false) {
         Actor::Editor { organisation, .. } => Some(ID(organisation.to_string())),
         _ => None,
     };

@@ -288,7 +288,9 @@ impl DirectoryQuery {
                 role: R::Coordinator.into(),
                 organisation_id: None,
             }),
-            Actor::Editor { user, organisation } => Some(Me {
+            Actor::Editor {
+                user, organisation, ..
+            } => Some(Me {
                 id: ID(user.to_string()),
                 role: R::Editor.into(),
                 organisation_id: Some(ID(organisation.to_string())),
