@@ -719,3 +719,56 @@ async fn membership_counts(backend: Backend) {
 }
 
 both_backends!(only_members_count_as_members, membership_counts);
+
+/// One client may ask for a limited number of digest subscriptions (12 addresses in
+/// 15 ms once queued 12 e-mails); only this limit is told.
+async fn digest_subscriptions_per_client(backend: Backend) {
+    let db = TestDb::new(backend);
+    cli_ok(&db, &["migrate"]);
+    cli_ok(&db, &["demo"]);
+    let hub = Hub::start(
+        &db,
+        &[
+            ("NETZWERK__MAIL__SEND", "false"),
+            ("NETZWERK__FUNDING__SUBSCRIPTIONS_PER_CLIENT_PER_HOUR", "5"),
+        ],
+    )
+    .await;
+    let subscribe = "mutation($e: String!) { subscribeFundingDigest(email: $e, name: \"Leser\") { confirmed } }";
+    let mut refused = None;
+    for i in 0..12 {
+        let (status, _, body) = hub
+            .post(
+                subscribe,
+                json!({ "e": format!("leser{i}@example.org") }),
+                &[],
+            )
+            .await;
+        if body["errors"][0]["extensions"]["code"] == "RATE_LIMITED" {
+            assert_eq!(status, 429, "{body}");
+            refused = Some(i);
+            break;
+        }
+        assert_eq!(
+            body["data"]["subscribeFundingDigest"]["confirmed"], false,
+            "{body}"
+        );
+    }
+    assert_eq!(refused, Some(5), "the 6th request of one client is refused");
+    let coord = hub
+        .login("koordination@netzwerk-demo.example", "demo-koordination")
+        .await;
+    let queued = hub
+        .data(
+            "{ outboxMessages { totalCount } }",
+            json!({}),
+            &[("authorization", coord.as_str())],
+        )
+        .await;
+    assert_eq!(queued["outboxMessages"]["totalCount"], 5, "{queued}");
+}
+
+both_backends!(
+    digest_subscriptions_are_limited_per_client,
+    digest_subscriptions_per_client
+);

@@ -522,6 +522,7 @@ fn serve(mut settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
             max_complexity: settings.server.max_complexity,
             meetings: meeting_settings(&settings)?,
             login_limits: settings.login_limits(),
+            subscriptions_per_client_per_hour: settings.funding.subscriptions_per_client_per_hour,
         },
     );
     let app = router(

@@ -50,6 +50,7 @@ max_file_bytes = 268435456
 poll = true
 default_interval_minutes = 360
 max_items_per_feed = 2000
+subscriptions_per_client_per_hour = 10
 
 [mail]
 from = "Netzwerk Hub <netzwerk-hub@localhost>"
@@ -194,6 +195,8 @@ pub struct FundingConfig {
     /// Most items taken from one funding feed or deadline calendar; the rest are
     /// named as an issue on the feed's health.
     pub max_items_per_feed: usize,
+    /// Digest subscriptions one client (network address) may ask for in an hour.
+    pub subscriptions_per_client_per_hour: u32,
 }
 
 /// `[mail]`
@@ -329,6 +332,9 @@ impl Settings {
                 "funding.default_interval_minutes: must be 5 to 10080, got {}",
                 self.funding.default_interval_minutes
             );
+        }
+        if self.funding.subscriptions_per_client_per_hour == 0 {
+            bail!("funding.subscriptions_per_client_per_hour: must be at least 1");
         }
         if !(1..=100_000).contains(&self.funding.max_items_per_feed) {
             bail!(

@@ -220,7 +220,12 @@ mod tests {
 
     #[test]
     fn the_page_has_no_external_url() {
-        let page = hub_page().to_ascii_lowercase();
+        // Without the integrity hashes: base64 may spell anything.
+        let mut page = hub_page();
+        for asset in ASSETS {
+            page = page.replace(asset.integrity, "");
+        }
+        let page = page.to_ascii_lowercase();
         for needle in ["http://", "https://", "//unpkg", "unpkg", "cdn", "jsdelivr"] {
             assert!(!page.contains(needle), "{needle} in the page:\n{page}");
         }
@@ -297,10 +302,15 @@ mod tests {
             assert!(attr(tag, "src").is_some(), "inline <{tag}>");
         }
         // Each script element is empty.
-        assert_eq!(page.matches("<script ").count(), page.matches("></script>").count());
+        assert_eq!(
+            page.matches("<script ").count(),
+            page.matches("></script>").count()
+        );
         assert!(!page.contains("<style"), "{page}");
         assert!(!page.contains(" style="), "{page}");
-        assert!(!page.contains(" on"), "an event handler attribute in\n{page}");
+        for tag in tags(&page) {
+            assert!(!tag.contains(" on"), "an event handler in <{tag}>");
+        }
     }
 
     #[test]
@@ -324,7 +334,10 @@ mod tests {
             page.contains(r#"data-endpoint="/g?a=&quot;x&quot;&amp;b=&lt;y&gt;&#39;""#),
             "{page}"
         );
-        assert!(page.contains("<title>&lt;Hub &amp; Co&gt;</title>"), "{page}");
+        assert!(
+            page.contains("<title>&lt;Hub &amp; Co&gt;</title>"),
+            "{page}"
+        );
         assert!(!page.contains("<y>"), "{page}");
         assert!(!page.contains("<Hub"), "{page}");
     }
@@ -383,7 +396,6 @@ mod tests {
             if directive.contains("'unsafe-inline'") {
                 assert!(directive.starts_with("style-src "), "{directive}");
             }
-            assert!(!directive.starts_with("script-src"), "{directive}");
         }
         for needed in [
             "default-src 'self'",

@@ -1113,30 +1113,54 @@ pub struct NewSubscription {
     pub topics: Vec<Topic>,
 }
 
+/// A subscription as answered to the public: `stored` is false when the request
+/// changed nothing (the address is subscribed already, asked a moment ago, or is over
+/// its daily limit). Callers answer all alike, so nobody learns whether an address is
+/// known; the `subscription` then is what the request said, under an id that is never
+/// stored.
+#[derive(Debug, Clone)]
+pub struct Subscribed {
+    /// The subscription as stored, or as it would have been.
+    pub subscription: Subscription,
+    /// Whether it was stored (and a confirmation e-mail is to be sent).
+    pub stored: bool,
+}
+
 /// Stores an unconfirmed subscription. Asking again before confirming replaces the
-/// confirmation link (a lost e-mail locks nobody out); a confirmed subscription of the
-/// same address for the same organisation (or without one) is a conflict; one address
-/// may start three subscriptions a day.
+/// confirmation link (a lost e-mail locks nobody out), at most every 15 minutes; a
+/// confirmed subscription of the same address for the same organisation (or without
+/// one) stays as it is; one address may start three subscriptions a day.
 pub fn subscribe(
     conn: &mut AnyConnection,
     s: &NewSubscription,
     confirm_hash: &str,
     unsubscribe_token: &str,
-) -> Result<Subscription> {
+) -> Result<Subscribed> {
     let id = SubscriptionId::generate();
     conn.transaction(|conn| {
         let email = s.email.to_lowercase();
         let now = crate::now();
+        let unchanged = || Subscribed {
+            subscription: Subscription {
+                id,
+                email: email.clone(),
+                name: s.name.clone(),
+                language: s.language.clone(),
+                organisation_id: s.organisation_id,
+                topics: s.topics.clone(),
+                unsubscribe_token: unsubscribe_token.to_owned(),
+                confirmed: false,
+                last_digest_at: None,
+            },
+            stored: false,
+        };
         let recent: i64 = sub::table
             .filter(sub::email.eq(&email))
             .filter(sub::created_at.gt(now - Duration::hours(24)))
             .count()
             .get_result(conn)?;
         if recent >= 3 {
-            return Err(StorageError::rate_limited(
-                "too many subscriptions for this e-mail address today; try again tomorrow",
-                24 * 3600,
-            ));
+            return Ok(unchanged());
         }
         let same = sub::table
             .filter(sub::email.eq(&email))
@@ -1150,20 +1174,13 @@ pub fn subscribe(
             .first(conn)
             .optional()?;
         match existing {
-            Some((_, Some(_), _)) => {
-                return Err(StorageError::Conflict(
-                    "this address is subscribed already".into(),
-                ));
+            // Subscribed already, or a confirmation e-mail went out a moment ago.
+            Some((_, Some(_), _)) => return Ok(unchanged()),
+            Some((_, None, created)) if created > now - Duration::minutes(15) => {
+                return Ok(unchanged());
             }
             // Not confirmed yet: the confirmation mail may be lost, so asking again
-            // sends a new link (the old one stops working) — at most every 15 minutes.
-            Some((_, None, created)) if created > now - Duration::minutes(15) => {
-                let wait = (created + Duration::minutes(15) - now).num_seconds();
-                return Err(StorageError::rate_limited(
-                    "a confirmation e-mail went to this address a moment ago; please check the inbox",
-                    u64::try_from(wait).unwrap_or(1),
-                ));
-            }
+            // sends a new link (the old one stops working).
             Some((existing_id, None, _)) => {
                 diesel::update(sub::table.find(&existing_id))
                     .set((
@@ -1174,10 +1191,16 @@ pub fn subscribe(
                         sub::created_at.eq(now),
                     ))
                     .execute(conn)?;
-                return subscription(
-                    conn,
-                    stored("funding_subscriptions.id", SubscriptionId::parse(&existing_id))?,
-                );
+                return Ok(Subscribed {
+                    subscription: subscription(
+                        conn,
+                        stored(
+                            "funding_subscriptions.id",
+                            SubscriptionId::parse(&existing_id),
+                        )?,
+                    )?,
+                    stored: true,
+                });
             }
             None => {}
         }
@@ -1194,7 +1217,10 @@ pub fn subscribe(
                 sub::created_at.eq(now),
             ))
             .execute(conn)?;
-        subscription(conn, id)
+        Ok(Subscribed {
+            subscription: subscription(conn, id)?,
+            stored: true,
+        })
     })
 }
 

@@ -139,9 +139,21 @@ pub fn of_meeting(conn: &mut AnyConnection, meeting: MeetingId) -> Result<Vec<Gu
     rows.into_iter().map(from_row).collect()
 }
 
+/// A guest request as answered to the public: `stored` is false when the address had
+/// asked for this meeting already or is over its daily limit. Callers answer both
+/// alike (the `record` then is what the request said, under an id that is never
+/// stored), so nobody learns whether an address is known.
+#[derive(Debug, Clone)]
+pub struct Requested {
+    /// The request as stored, or as it would have been.
+    pub record: GuestRecord,
+    /// Whether it was stored (and its confirmation e-mail is to be sent).
+    pub stored: bool,
+}
+
 /// Stores a new request (unconfirmed) after checking the meeting takes guests, the
-/// address has not asked for this meeting yet, and neither the address nor the client
-/// is over its limit.
+/// address has not asked for this meeting yet and is within its daily limit. The
+/// limit per client is the caller's (`rate_limits`), counted before this.
 pub fn request(
     conn: &mut AnyConnection,
     meeting: MeetingId,
@@ -149,7 +161,7 @@ pub fn request(
     client_hash: &str,
     token_hash: &str,
     limits: RateLimits,
-) -> Result<GuestRecord> {
+) -> Result<Requested> {
     let id = GuestRequestId::generate();
     conn.transaction(|conn| {
         let m = crate::meetings::get(conn, meeting)?;
@@ -169,38 +181,27 @@ pub fn request(
             .filter(gr::created_at.gt(now - Duration::hours(24)))
             .count()
             .get_result(conn)?;
-        if by_address >= limits.per_address_per_day {
-            return Err(StorageError::rate_limited(
-                format!(
-                    "too many guest requests for this e-mail address today (at most {}); try again tomorrow",
-                    limits.per_address_per_day
-                ),
-                24 * 3600,
-            ));
-        }
-        let by_client: i64 = gr::table
-            .filter(gr::client_hash.eq(client_hash))
-            .filter(gr::created_at.gt(now - Duration::hours(1)))
-            .count()
-            .get_result(conn)?;
-        if by_client >= limits.per_client_per_hour {
-            return Err(StorageError::rate_limited(
-                format!(
-                    "too many guest requests from this network address in the last hour (at most {}); try again later",
-                    limits.per_client_per_hour
-                ),
-                3600,
-            ));
-        }
         let duplicate: i64 = gr::table
             .filter(gr::meeting_id.eq(meeting.to_string()))
             .filter(gr::email.eq(email))
             .count()
             .get_result(conn)?;
-        if duplicate > 0 {
-            return Err(StorageError::Conflict(
-                "this e-mail address has already asked to attend this meeting".into(),
-            ));
+        if duplicate > 0 || by_address >= limits.per_address_per_day {
+            return Ok(Requested {
+                record: GuestRecord {
+                    id,
+                    meeting_id: meeting,
+                    name: guest.name.clone(),
+                    email: email.to_owned(),
+                    affiliation: guest.affiliation.clone(),
+                    message: guest.message.clone(),
+                    language: guest.language.to_string(),
+                    status: GuestRequestStatus::Unconfirmed,
+                    attendance: None,
+                    created_at: now.and_utc(),
+                },
+                stored: false,
+            });
         }
         diesel::insert_into(gr::table)
             .values((
@@ -227,7 +228,10 @@ pub fn request(
             Action::Updated,
             &format!("guest request {id}"),
         )?;
-        get(conn, id)
+        Ok(Requested {
+            record: get(conn, id)?,
+            stored: true,
+        })
     })
 }
 

@@ -759,9 +759,31 @@ impl FundingMutation {
             name.unwrap_or_default(),
             language.map(|l| l.to_string()).unwrap_or_default(),
         );
+        let client = match viewer(ctx).client.as_deref() {
+            Some(ip) => secret_hash(ip),
+            None => secret_hash(&new_secret("anon_")),
+        };
+        let per_client = ctx
+            .data_unchecked::<SchemaSettings>()
+            .subscriptions_per_client_per_hour;
         let s = db(ctx)
             .write(move |c| {
                 netzwerk_storage::transaction(c, |c| {
+                    // Only the client's limit is told; whether the address is known is
+                    // answered like any request.
+                    let limit = netzwerk_storage::rate_limits::Limit {
+                        max_hits: per_client,
+                        window: chrono::Duration::hours(1),
+                    };
+                    let bucket = format!("digest:client:{client}");
+                    if let Err(e) = netzwerk_storage::rate_limits::hit(c, &bucket, limit, netzwerk_storage::now())? {
+                        return Err(StorageError::rate_limited(
+                            format!(
+                                "too many subscriptions from this network address in the last hour (at most {per_client}); try again later"
+                            ),
+                            e.retry_after_seconds,
+                        ));
+                    }
                     let org = organisation
                         .map(|m| resolve_organisation(c, &m))
                         .transpose()?;
@@ -777,9 +799,11 @@ impl FundingMutation {
                         &hash,
                         &unsubscribe,
                     )?;
-                    let msg = crate::digest::confirmation(&s, &token, &settings);
-                    netzwerk_storage::outbox::enqueue(c, &msg, &settings.domain)?;
-                    Ok::<_, StorageError>(s)
+                    if s.stored {
+                        let msg = crate::digest::confirmation(&s.subscription, &token, &settings);
+                        netzwerk_storage::outbox::enqueue(c, &msg, &settings.domain)?;
+                    }
+                    Ok::<_, StorageError>(s.subscription)
                 })
             })
             .await

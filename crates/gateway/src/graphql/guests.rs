@@ -11,7 +11,7 @@ use netzwerk_domain::ids::{GuestRequestId, MeetingId};
 use netzwerk_domain::meeting::GuestRequestInput;
 use netzwerk_storage::guests::{self, GuestRecord};
 use netzwerk_storage::meetings;
-use netzwerk_storage::outbox;
+use netzwerk_storage::{outbox, rate_limits};
 
 use super::SchemaSettings;
 use super::enums::GuestRequestStatus;
@@ -214,11 +214,30 @@ impl GuestMutation {
         let r = db(ctx)
             .write(move |c| {
                 netzwerk_storage::transaction(c, |c| {
+                    // Only the client's limit is told: whether an address asked before
+                    // (or too often today) is answered like any request, and nothing
+                    // is sent to it.
+                    let per_client = rate_limits::Limit {
+                        max_hits: u32::try_from(s.limits.per_client_per_hour).unwrap_or(u32::MAX),
+                        window: chrono::Duration::hours(1),
+                    };
+                    let bucket = format!("guests:client:{client}");
+                    if let Err(e) = rate_limits::hit(c, &bucket, per_client, netzwerk_storage::now())? {
+                        return Err(netzwerk_storage::StorageError::rate_limited(
+                            format!(
+                                "too many guest requests from this network address in the last hour (at most {}); try again later",
+                                s.limits.per_client_per_hour
+                            ),
+                            e.retry_after_seconds,
+                        ));
+                    }
                     let r = guests::request(c, id, &guest, &client, &token_hash, s.limits)?;
-                    let info = MeetingInfo::load(c, id)?;
-                    let msg = invitations::guest_confirmation(&info, &r, &token, &s);
-                    outbox::enqueue(c, &msg, &s.domain)?;
-                    Ok::<_, netzwerk_storage::StorageError>(r)
+                    if r.stored {
+                        let info = MeetingInfo::load(c, id)?;
+                        let msg = invitations::guest_confirmation(&info, &r.record, &token, &s);
+                        outbox::enqueue(c, &msg, &s.domain)?;
+                    }
+                    Ok::<_, netzwerk_storage::StorageError>(r.record)
                 })
             })
             .await

@@ -66,6 +66,8 @@ pub struct SchemaSettings {
     pub meetings: crate::invitations::MeetingSettings,
     /// Sign-in attempts allowed per account and client.
     pub login_limits: crate::auth::LoginLimits,
+    /// Digest subscriptions one client may ask for in an hour.
+    pub subscriptions_per_client_per_hour: u32,
 }
 
 impl Default for SchemaSettings {
@@ -77,6 +79,7 @@ impl Default for SchemaSettings {
             max_complexity: 20_000,
             meetings: crate::invitations::MeetingSettings::default(),
             login_limits: crate::auth::LoginLimits::default(),
+            subscriptions_per_client_per_hour: 10,
         }
     }
 }
