@@ -772,3 +772,160 @@ both_backends!(
     digest_subscriptions_are_limited_per_client,
     digest_subscriptions_per_client
 );
+
+/// Feed URLs may carry credentials; logs, the change log, a feed's last error and the
+/// CLI's output never repeat them.
+async fn feed_credentials(backend: Backend) {
+    let db = TestDb::new(backend);
+    cli_ok(&db, &["migrate"]);
+    cli_ok(&db, &["demo"]);
+    // Nothing listens there: every poll fails, and the failure is recorded.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let secret = "geheim-7f3a";
+    let key = "k-91c2";
+    let url = format!("http://anna:{secret}@127.0.0.1:{port}/kalender.ics?token={key}");
+    let env = [("NETZWERK__FETCH__ALLOW_PRIVATE_ADDRESSES", "true")];
+    let mut outputs = vec![crate::support::cli_env(
+        &db,
+        &[
+            "calendar",
+            "add-source",
+            "--organisation",
+            "kiezwerkstatt-spreebogen",
+            &url,
+        ],
+        &env,
+    )];
+    let poll = {
+        let (_, out, err) = crate::support::cli(&db, &["calendar", "poll", "--all"], None);
+        format!("{out}{err}")
+    };
+    outputs.push(poll);
+    outputs.push(cli_ok(
+        &db,
+        &[
+            "calendar",
+            "sources",
+            "--organisation",
+            "kiezwerkstatt-spreebogen",
+        ],
+    ));
+    let funding_url = format!("https://{secret}@foerderung.example/feed.xml?api_key={key}");
+    outputs.push(cli_ok(&db, &["funding", "add-source", &funding_url]));
+    outputs.push(cli_ok(&db, &["funding", "sources"]));
+    for out in &outputs {
+        assert!(!out.contains(secret) && !out.contains(key), "{out}");
+    }
+    assert!(outputs[2].contains("anna:***@"), "{}", outputs[2]);
+
+    // No polling in the background: the funding feed's host is not on loopback.
+    let hub = Hub::start(
+        &db,
+        &[
+            ("NETZWERK__FUNDING__POLL", "false"),
+            ("NETZWERK__CALENDAR__POLL", "false"),
+        ],
+    )
+    .await;
+    let coord = hub
+        .login("koordination@netzwerk-demo.example", "demo-koordination")
+        .await;
+    let seen = hub
+        .data(
+            "{ organisation(slug: \"kiezwerkstatt-spreebogen\") { calendarFeeds { url lastError } changes(first: 50) { nodes { summary } } } }",
+            json!({}),
+            &[("authorization", coord.as_str())],
+        )
+        .await;
+    let feeds = &seen["organisation"]["calendarFeeds"];
+    assert!(feeds[0]["lastError"].is_string(), "the poll failed: {seen}");
+    assert!(
+        !feeds[0]["lastError"].to_string().contains(secret),
+        "{seen}"
+    );
+    assert!(
+        !seen["organisation"]["changes"].to_string().contains(secret),
+        "{seen}"
+    );
+    assert!(
+        !seen["organisation"]["changes"].to_string().contains(key),
+        "{seen}"
+    );
+    // The coordinator, who set the feed up, still reads its URL in full.
+    assert_eq!(feeds[0]["url"], url.as_str());
+}
+
+both_backends!(feed_credentials_are_never_repeated, feed_credentials);
+
+/// GraphiQL comes from the Hub itself: pinned files, checked by Subresource Integrity,
+/// under a Content-Security-Policy that allows no other origin.
+async fn graphiql_from_the_hub(backend: Backend) {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+
+    let db = TestDb::new(backend);
+    let hub = Hub::demo(&db).await;
+    let res = hub
+        .client()
+        .get(format!("{}/graphql", hub.base))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(res.status(), 200);
+    let csp = res.headers()["content-security-policy"]
+        .to_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    let page = res.text().await.expect("text");
+    assert!(
+        !page.contains("http://") && !page.contains("https://") && !page.contains("//unpkg"),
+        "{page}"
+    );
+    let mut checked = 0;
+    for tag in page.split('<').filter(|t| t.contains("/graphiql/")) {
+        let attr = |name: &str| {
+            tag.split(&format!("{name}=\""))
+                .nth(1)
+                .and_then(|r| r.split('"').next())
+                .map(str::to_owned)
+        };
+        let path = attr("src").or_else(|| attr("href")).expect("a file");
+        let integrity = attr("integrity").expect("every file is checked by the browser");
+        let res = hub
+            .client()
+            .get(format!("{}{path}", hub.base))
+            .send()
+            .await
+            .expect("asset");
+        assert_eq!(res.status(), 200, "{path}");
+        assert!(
+            res.headers()["cache-control"]
+                .to_str()
+                .unwrap_or_default()
+                .contains("immutable"),
+            "{path}"
+        );
+        let bytes = res.bytes().await.expect("bytes");
+        let digest = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(&bytes));
+        assert_eq!(integrity, format!("sha256-{digest}"), "{path}");
+        checked += 1;
+    }
+    assert!(checked >= 4, "scripts and styles: {checked}");
+    let missing = hub
+        .client()
+        .get(format!("{}/graphiql/README.md", hub.base))
+        .send()
+        .await
+        .expect("404");
+    assert_eq!(missing.status(), 404);
+}
+
+both_backends!(graphiql_is_served_by_the_hub, graphiql_from_the_hub);

@@ -19,6 +19,7 @@ pub mod location;
 pub mod meeting;
 pub mod organisation;
 pub mod record;
+pub mod redact;
 pub mod schedule;
 pub mod service;
 pub mod slug;

@@ -3,6 +3,7 @@
 //! changes nothing that was stored; events missing from a feed are removed only when
 //! the feed was read completely.
 
+use netzwerk_domain::redact::{self, Redacted};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
@@ -283,13 +284,13 @@ pub async fn poll_due(
         match poll_source(db, fetcher, &source, limits).await {
             Ok(None) => summary.not_modified += 1,
             Ok(Some(report)) => {
-                tracing::info!(url = %source.url, %report, "calendar feed synced");
-                summary.synced.push((source.url.clone(), report));
+                tracing::info!(url = %Redacted(&source.url), %report, "calendar feed synced");
+                summary.synced.push((redact::url(&source.url), report));
             }
             Err(e) => {
                 summary.failed += 1;
-                tracing::warn!(url = %source.url, error = %e, "calendar feed failed");
-                summary.errors.push((source.url.clone(), e));
+                tracing::warn!(url = %Redacted(&source.url), error = %e, "calendar feed failed");
+                summary.errors.push((redact::url(&source.url), e));
             }
         }
     }

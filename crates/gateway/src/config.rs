@@ -127,7 +127,7 @@ pub struct ServerSettings {
 }
 
 /// `[database]`
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseSettings {
     /// `sqlite://PATH` or `postgres://…`.
@@ -140,6 +140,17 @@ pub struct DatabaseSettings {
     pub sslmode: String,
     /// PostgreSQL: seconds to wait for a new connection.
     pub connect_timeout_seconds: u64,
+}
+
+impl std::fmt::Debug for DatabaseSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseSettings")
+            .field("url", &netzwerk_domain::redact::Redacted(&self.url))
+            .field("max_connections", &self.max_connections)
+            .field("sslmode", &self.sslmode)
+            .field("connect_timeout_seconds", &self.connect_timeout_seconds)
+            .finish()
+    }
 }
 
 /// `[auth]`
@@ -200,7 +211,7 @@ pub struct FundingConfig {
 }
 
 /// `[mail]`
-#[derive(Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MailConfig {
     /// Sender, e.g. `Netzwerk für Integration <netzwerk@bezirk.example>`.
@@ -213,8 +224,8 @@ pub struct MailConfig {
     pub tls: String,
     /// SMTP user name (empty: no authentication).
     pub username: String,
-    /// SMTP password.
-    pub password: String,
+    /// SMTP password (never printed: `Debug` shows it redacted).
+    pub password: secrecy::SecretString,
     /// Deliver the outbox in the background while serving.
     pub send: bool,
     /// Stop retrying a message after this many hours.
@@ -243,26 +254,6 @@ pub struct MeetingsConfig {
     /// Deprecated: moved to `server.client_ip_header`; still read, with a warning.
     #[serde(default)]
     pub client_ip_header: Option<String>,
-}
-
-impl std::fmt::Debug for MailConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MailConfig")
-            .field("from", &self.from)
-            .field("smtp_host", &self.smtp_host)
-            .field("smtp_port", &self.smtp_port)
-            .field("tls", &self.tls)
-            .field("username", &self.username)
-            .field(
-                "password",
-                &if self.password.is_empty() { "" } else { "***" },
-            )
-            .field("send", &self.send)
-            .field("give_up_after_hours", &self.give_up_after_hours)
-            .field("poll_seconds", &self.poll_seconds)
-            .field("retry_base_seconds", &self.retry_base_seconds)
-            .finish()
-    }
 }
 
 /// `[log]`

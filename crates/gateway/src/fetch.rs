@@ -7,6 +7,8 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
+use netzwerk_domain::redact::Redacted;
+
 use reqwest::header::{
     ETAG, HeaderMap, HeaderValue, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, LOCATION,
 };
@@ -61,15 +63,16 @@ pub enum Fetched {
     },
 }
 
-/// Why a fetch failed; the message names the URL and the reason.
+/// Why a fetch failed; the message names the URL (credentials redacted) and the reason.
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
     /// Not an http(s) URL.
-    #[error("{0} is not an http or https URL")]
+    #[error("{} is not an http or https URL", Redacted(.0))]
     BadUrl(String),
     /// The target is a private, loopback or link-local address.
     #[error(
-        "{url} resolves to {addr}, a private, loopback or link-local address; fetching it is not allowed (fetch.allow_private_addresses)"
+        "{} resolves to {addr}, a private, loopback or link-local address; fetching it is not allowed (fetch.allow_private_addresses)",
+        Redacted(.url)
     )]
     Forbidden {
         /// The URL.
@@ -78,19 +81,19 @@ pub enum FetchError {
         addr: IpAddr,
     },
     /// DNS failed.
-    #[error("cannot resolve the host of {0}: {1}")]
+    #[error("cannot resolve the host of {url}: {why}", url = Redacted(.0), why = .1)]
     Dns(String, String),
     /// Too many redirects.
-    #[error("{0}: more than {1} redirects")]
+    #[error("{url}: more than {n} redirects", url = Redacted(.0), n = .1)]
     Redirects(String, usize),
     /// The body is too large.
-    #[error("{0}: the response is larger than {1} bytes")]
+    #[error("{url}: the response is larger than {n} bytes", url = Redacted(.0), n = .1)]
     TooLarge(String, usize),
     /// An HTTP error status.
-    #[error("{0}: HTTP {1}")]
+    #[error("{url}: HTTP {status}", url = Redacted(.0), status = .1)]
     Status(String, u16),
     /// Time-out, connection refused, TLS…
-    #[error("{0}: {1}")]
+    #[error("{url}: {why}", url = Redacted(.0), why = .1)]
     Transport(String, String),
 }
 

@@ -5,6 +5,7 @@
 //! named, and the others are still taken.
 
 use chrono::{Duration, Utc};
+use netzwerk_domain::redact::{self, Redacted};
 use netzwerk_funding_news::{RawItem, SourceDefaults, dedup, normalise, parse_feed};
 use netzwerk_storage::funding::{self, FundingSource, IncomingItem, IngestReport, PollHealth};
 use netzwerk_storage::{Database, StorageError};
@@ -226,12 +227,14 @@ pub async fn poll_due(
         match poll_source(db, fetcher, &source, limits).await {
             Ok(None) => summary.not_modified += 1,
             Ok(Some((report, health))) => {
-                tracing::info!(url = %source.url, %report, "funding feed synced");
-                summary.synced.push((source.url.clone(), report, health));
+                tracing::info!(url = %Redacted(&source.url), %report, "funding feed synced");
+                summary
+                    .synced
+                    .push((redact::url(&source.url), report, health));
             }
             Err(e) => {
-                tracing::warn!(url = %source.url, error = %e, "funding feed failed");
-                summary.errors.push((source.url.clone(), e));
+                tracing::warn!(url = %Redacted(&source.url), error = %e, "funding feed failed");
+                summary.errors.push((redact::url(&source.url), e));
             }
         }
     }

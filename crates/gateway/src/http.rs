@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{ErrorExtensionValues, Variables};
 use axum::Router;
@@ -88,6 +87,7 @@ pub fn router(schema: HubSchema, db: Database, settings: HttpSettings) -> Router
         ]);
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/graphiql/{file}", get(graphiql_asset))
         .route("/ical/network.ics", get(crate::ical::network))
         .route("/ical/organisations/{file}", get(crate::ical::organisation))
         .route("/ical/categories/{file}", get(crate::ical::category))
@@ -256,6 +256,22 @@ async fn guest_confirm(State(state): State<AppState>, body: Bytes) -> Response {
         "<p>Diese Anfrage gibt es nicht (mehr). / This request does not exist (any more).</p>",
     )
     .await
+}
+
+/// `GET /graphiql/{file}`: GraphiQL's pinned scripts and styles. Their names carry
+/// their versions, so they may be cached for a year.
+async fn graphiql_asset(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
+    match crate::graphiql::asset(&file) {
+        Some((content_type, bytes)) => (
+            [
+                (header::CONTENT_TYPE, content_type),
+                (header::CACHE_CONTROL, crate::graphiql::ASSET_CACHE_CONTROL),
+            ],
+            bytes,
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
@@ -470,13 +486,15 @@ async fn graphql_get(
     let raw = raw.unwrap_or_default();
     let wants_html = header_str(&headers, header::ACCEPT).is_some_and(|a| a.contains("text/html"));
     if wants_html && !form_pairs(&raw).iter().any(|(k, _)| k == "query") {
-        return Html(
-            GraphiQLSource::build()
-                .endpoint("/graphql")
-                .title("Netzwerk Hub")
-                .finish(),
+        // GraphiQL from the Hub's own pinned files (no CDN), under a strict policy.
+        return (
+            [(
+                header::CONTENT_SECURITY_POLICY,
+                crate::graphiql::CONTENT_SECURITY_POLICY,
+            )],
+            Html(crate::graphiql::page("/graphql", "Netzwerk Hub")),
         )
-        .into_response();
+            .into_response();
     }
     let Some(format) = negotiate(header_str(&headers, header::ACCEPT)) else {
         return request_error(

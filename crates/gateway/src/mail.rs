@@ -69,7 +69,7 @@ impl Mailer {
             builder =
                 builder.credentials(lettre::transport::smtp::authentication::Credentials::new(
                     cfg.username.clone(),
-                    cfg.password.clone(),
+                    secrecy::ExposeSecret::expose_secret(&cfg.password).to_owned(),
                 ));
         }
         Ok(Self {

@@ -9,10 +9,9 @@ use crate::StorageError;
 
 /// Replaces the database name in a `postgres://…/NAME?…` URL.
 pub fn with_database(url: &str, name: &str) -> Result<String, StorageError> {
-    let scheme_end = url
-        .find("://")
-        .map(|i| i + 3)
-        .ok_or_else(|| StorageError::Connection(format!("not a URL: {url}")))?;
+    let scheme_end = url.find("://").map(|i| i + 3).ok_or_else(|| {
+        StorageError::Connection(format!("not a URL: {}", netzwerk_domain::redact::url(url)))
+    })?;
     let (base, query) = match url.find('?') {
         Some(q) => (&url[..q], &url[q..]),
         None => (url, ""),
@@ -41,8 +40,12 @@ fn check_name(name: &str) -> Result<(), StorageError> {
 /// Creates database `name` on the server of `admin_url`; returns its URL.
 pub fn create_postgres_database(admin_url: &str, name: &str) -> Result<String, StorageError> {
     check_name(name)?;
-    let mut conn = PgConnection::establish(admin_url)
-        .map_err(|e| StorageError::Connection(format!("{admin_url}: {e}")))?;
+    let mut conn = PgConnection::establish(admin_url).map_err(|e| {
+        StorageError::Connection(netzwerk_domain::redact::in_text(
+            &format!("{admin_url}: {e}"),
+            admin_url,
+        ))
+    })?;
     conn.batch_execute(&format!("CREATE DATABASE {name}"))?;
     with_database(admin_url, name)
 }
@@ -50,8 +53,12 @@ pub fn create_postgres_database(admin_url: &str, name: &str) -> Result<String, S
 /// Drops database `name` (closing its connections) if it exists.
 pub fn drop_postgres_database(admin_url: &str, name: &str) -> Result<(), StorageError> {
     check_name(name)?;
-    let mut conn = PgConnection::establish(admin_url)
-        .map_err(|e| StorageError::Connection(format!("{admin_url}: {e}")))?;
+    let mut conn = PgConnection::establish(admin_url).map_err(|e| {
+        StorageError::Connection(netzwerk_domain::redact::in_text(
+            &format!("{admin_url}: {e}"),
+            admin_url,
+        ))
+    })?;
     conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?;
     Ok(())
 }

@@ -155,7 +155,7 @@ pub fn insert(
             &id.to_string(),
             Some(&org.to_string()),
             Action::Created,
-            url,
+            &netzwerk_domain::redact::url(url),
         )?;
         get(conn, id)
     })

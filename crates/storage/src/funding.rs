@@ -198,7 +198,7 @@ pub fn add_source(
             &id.to_string(),
             None,
             Action::Created,
-            url,
+            &netzwerk_domain::redact::url(url),
         )?;
         source(conn, id)
     })
