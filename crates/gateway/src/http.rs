@@ -284,14 +284,14 @@ async fn readyz(State(state): State<AppState>) -> Response {
 
 /// Which response media type the client gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Format {
+pub(crate) enum Format {
     GraphqlResponseJson,
     Json,
 }
 
 /// Chooses the response type from `Accept`. No header, or only wildcards, gives
 /// `application/json` (what older clients expect); `None` means nothing acceptable.
-fn negotiate(accept: Option<&str>) -> Option<Format> {
+pub(crate) fn negotiate(accept: Option<&str>) -> Option<Format> {
     let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
         return Some(Format::Json);
     };
@@ -357,13 +357,13 @@ fn request_error(
 }
 
 /// The parameters of a GraphQL request, checked per the specification.
-struct Params {
-    query: String,
-    operation_name: Option<String>,
-    variables: Option<Map<String, Value>>,
+pub(crate) struct Params {
+    pub(crate) query: String,
+    pub(crate) operation_name: Option<String>,
+    pub(crate) variables: Option<Map<String, Value>>,
 }
 
-fn params_from_json(v: Value) -> Result<Params, String> {
+pub(crate) fn params_from_json(v: Value) -> Result<Params, String> {
     let Value::Object(mut m) = v else {
         return Err("the request body must be a JSON object".into());
     };
@@ -393,7 +393,7 @@ fn params_from_json(v: Value) -> Result<Params, String> {
     })
 }
 
-fn params_from_query_string(raw: &str) -> Result<Params, String> {
+pub(crate) fn params_from_query_string(raw: &str) -> Result<Params, String> {
     let mut query = None;
     let mut operation_name = None;
     let mut variables = None;
@@ -455,7 +455,7 @@ fn form_pairs(raw: &str) -> Vec<(String, String)> {
 }
 
 /// Whether the selected operation of `query` is a mutation (for refusing them on GET).
-fn is_mutation(query: &str, operation_name: Option<&str>) -> bool {
+pub(crate) fn is_mutation(query: &str, operation_name: Option<&str>) -> bool {
     let Ok(doc) = async_graphql::parser::parse_query(query) else {
         return false;
     };

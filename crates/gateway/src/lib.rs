@@ -16,6 +16,7 @@ pub mod documents;
 pub mod feeds;
 pub mod fetch;
 pub mod funding_sync;
+pub mod fuzzing;
 pub mod graphiql;
 pub mod graphql;
 pub mod guard;
