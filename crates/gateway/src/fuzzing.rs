@@ -30,6 +30,10 @@ struct Target {
     runtime: tokio::runtime::Runtime,
     schema: HubSchema,
     db: Database,
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "removed by the test; a fuzz run leaves it")
+    )]
     dir: std::path::PathBuf,
 }
 
