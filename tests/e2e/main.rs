@@ -11,6 +11,7 @@ mod hardening;
 mod http;
 mod invitations;
 mod mail;
+mod matrix;
 mod meetings;
 mod mutations;
 mod support;

@@ -199,7 +199,10 @@ mod tests {
             graphql_input(&data);
         }
         let executed = EXECUTED.load(std::sync::atomic::Ordering::Relaxed);
-        assert!(executed > 150, "only {executed} documents reached the schema");
+        assert!(
+            executed > 150,
+            "only {executed} documents reached the schema"
+        );
         if let Some(t) = target() {
             let _ = std::fs::remove_dir_all(&t.dir);
         }
