@@ -919,6 +919,15 @@ async fn graphiql_from_the_hub(backend: Backend) {
         checked += 1;
     }
     assert!(checked >= 4, "scripts and styles: {checked}");
+    // GraphiQL's introspection query fits the limits.
+    let schema = hub
+        .data(netzwerk_gateway::guard::INTROSPECTION_QUERY, json!({}), &[])
+        .await;
+    assert!(
+        schema["__schema"]["types"]
+            .as_array()
+            .is_some_and(|t| t.len() > 50)
+    );
     let missing = hub
         .client()
         .get(format!("{}/graphiql/README.md", hub.base))

@@ -508,7 +508,6 @@ fn serve(mut settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
         SchemaSettings {
             token_ttl: chrono::Duration::hours(i64::from(settings.auth.token_ttl_hours)),
             introspection: settings.server.introspection,
-            max_depth: settings.server.max_depth,
             max_complexity: settings.server.max_complexity,
             meetings: meeting_settings(&settings)?,
             login_limits: settings.login_limits(),

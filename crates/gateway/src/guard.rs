@@ -18,6 +18,31 @@ use async_graphql::{Name, Positioned, Value};
 
 use crate::graphql::connection::{DEFAULT_PAGE, MAX_PAGE};
 
+/// The lists of the introspection types; the Hub's own schema has no field of these
+/// names (`the_hubs_own_documents_fit` would not hold otherwise).
+const INTROSPECTION_LISTS: [&str; 8] = [
+    "types",
+    "fields",
+    "args",
+    "inputFields",
+    "interfaces",
+    "possibleTypes",
+    "enumValues",
+    "directives",
+];
+
+/// The most introspection lists on one path: `types { fields { args } }`, as deep as
+/// the standard introspection query (GraphiQL's) goes.
+const MAX_INTROSPECTION_LISTS: u64 = 3;
+
+/// What reading the whole schema by introspection costs: GraphiQL's introspection
+/// query fits four times into the default limit, a hundred aliases of it do not.
+const INTROSPECTION_COST: u64 = 4_000;
+
+/// GraphiQL's introspection query (graphql-js `getIntrospectionQuery`); it must always
+/// fit the default limits (tested here and against the running Hub).
+pub const INTROSPECTION_QUERY: &str = "query IntrospectionQuery { __schema { queryType { name } mutationType { name } subscriptionType { name } types { ...FullType } directives { name description locations args { ...InputValue } } } } fragment FullType on __Type { kind name description fields(includeDeprecated: true) { name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason } inputFields { ...InputValue } interfaces { ...TypeRef } enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason } possibleTypes { ...TypeRef } } fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue } fragment TypeRef on __Type { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } }";
+
 /// The limits of one request's document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QueryLimits {
@@ -71,6 +96,16 @@ pub enum Refusal {
     /// A fragment spreads itself, directly or through others.
     #[error("fragment {0} spreads itself")]
     FragmentCycle(String),
+    /// Introspection lists nested deeper than the standard introspection query.
+    #[error(
+        "introspection lists (types, fields, args …) nest {lists} deep, at most {max} are allowed"
+    )]
+    IntrospectionTooDeep {
+        /// The measured nesting.
+        lists: u64,
+        /// The limit.
+        max: u64,
+    },
     /// More than one `login`/`signIn` in one request.
     #[error("one sign-in (login or signIn) per request")]
     SignIns,
@@ -83,6 +118,8 @@ struct Measure {
     depth: u64,
     aliases: u64,
     sign_ins: u64,
+    /// The most introspection lists (`types`, `fields`, `args` …) on one path.
+    introspection_lists: u64,
 }
 
 impl Measure {
@@ -92,6 +129,7 @@ impl Measure {
             depth: self.depth.max(other.depth),
             aliases: self.aliases.saturating_add(other.aliases),
             sign_ins: self.sign_ins.saturating_add(other.sign_ins),
+            introspection_lists: self.introspection_lists.max(other.introspection_lists),
         }
     }
 }
@@ -119,9 +157,31 @@ impl<'a> Measurer<'a> {
                     } else {
                         self.page_size(f)
                     };
+                    // Introspection lists are as long as the schema is large: a
+                    // whole schema costs a fixed amount, and lists may not nest
+                    // deeper than the standard introspection query nests them.
+                    let schema_cost = if matches!(name, "__schema" | "__type") {
+                        INTROSPECTION_COST
+                    } else {
+                        0
+                    };
+                    let introspection_lists = below
+                        .introspection_lists
+                        .saturating_add(u64::from(INTROSPECTION_LISTS.contains(&name)));
                     Measure {
-                        cost: page.saturating_mul(below.cost).saturating_add(1),
-                        depth: below.depth.saturating_add(1),
+                        cost: page
+                            .saturating_mul(below.cost)
+                            .saturating_add(1)
+                            .saturating_add(schema_cost),
+                        // Type references nest `ofType` as deep as types wrap
+                        // (the standard query goes 8 deep): introspection is bounded
+                        // by its lists and cost, not by the depth limit.
+                        depth: if schema_cost > 0 {
+                            1
+                        } else {
+                            below.depth.saturating_add(1)
+                        },
+                        introspection_lists,
                         aliases: below.aliases.saturating_add(u64::from(f.alias.is_some())),
                         sign_ins: below
                             .sign_ins
@@ -234,6 +294,12 @@ fn within(m: Measure, limits: &QueryLimits) -> Result<(), Refusal> {
     if m.sign_ins > 1 {
         return Err(Refusal::SignIns);
     }
+    if m.introspection_lists > MAX_INTROSPECTION_LISTS {
+        return Err(Refusal::IntrospectionTooDeep {
+            lists: m.introspection_lists,
+            max: MAX_INTROSPECTION_LISTS,
+        });
+    }
     if m.aliases > limits.max_aliases {
         return Err(Refusal::TooManyAliases {
             aliases: m.aliases,
@@ -331,6 +397,23 @@ mod tests {
             matches!(checked(undeclared), Err(Refusal::TooCostly { .. })),
             "a value that cannot be known here counts as the largest page"
         );
+    }
+
+    #[test]
+    fn introspection_is_bounded_and_graphiql_fits() {
+        assert_eq!(checked(INTROSPECTION_QUERY), Ok(()));
+        let nested = "{ __schema { types { fields { type { ofType { fields { type { ofType { fields { name } } } } } } } } } }";
+        assert!(matches!(
+            checked(nested),
+            Err(Refusal::IntrospectionTooDeep { lists: 4, .. })
+        ));
+        let many: Vec<String> = (0..10)
+            .map(|i| format!("s{i}: __schema {{ types {{ name }} }}"))
+            .collect();
+        assert!(matches!(
+            checked(&format!("{{ {} }}", many.join(" "))),
+            Err(Refusal::TooCostly { .. })
+        ));
     }
 
     #[test]

@@ -58,8 +58,6 @@ pub struct SchemaSettings {
     pub token_ttl: chrono::Duration,
     /// Whether `__schema` / `__type` introspection is answered.
     pub introspection: bool,
-    /// Deepest query accepted.
-    pub max_depth: usize,
     /// Most complex query accepted (async-graphql's complexity measure).
     pub max_complexity: usize,
     /// Meeting e-mails and guest requests.
@@ -75,7 +73,6 @@ impl Default for SchemaSettings {
         Self {
             token_ttl: chrono::Duration::hours(12),
             introspection: true,
-            max_depth: 12,
             max_complexity: 20_000,
             meetings: crate::invitations::MeetingSettings::default(),
             login_limits: crate::auth::LoginLimits::default(),
@@ -102,7 +99,9 @@ pub fn build_schema(db: Database, settings: SchemaSettings) -> HubSchema {
     let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(db)
         .data(settings.clone())
-        .limit_depth(settings.max_depth)
+        // Depth is checked by `guard` before a request runs (introspection's type
+        // references excepted, which nest deeper than any query of the Hub's own);
+        // the complexity limit stays as a second line.
         .limit_complexity(settings.max_complexity)
         .limit_recursive_depth(64);
     if !settings.introspection {
