@@ -513,7 +513,7 @@ async fn editing(backend: Backend) {
     let hub = Hub::demo(&db).await;
     let orgs = hub
         .data(
-            "{ organisations(first: 2) { nodes { id slug } } }",
+            "{ organisations(first: 2, filter: {membershipStatus: MEMBER}) { nodes { id slug } } }",
             json!({}),
             &[],
         )
@@ -548,39 +548,85 @@ async fn editing(backend: Backend) {
         .to_owned();
     assert_eq!(created["createEvent"]["source"]["imported"], false);
 
-    // A co-organiser sees the event in its own listings and feed, but may not change it.
+    // A member organisation asked to co-organise is listed only once its editors
+    // accept; the organiser cannot answer for it; it may withdraw again.
     let co = hub
         .data("mutation($e: ID!, $o: ID!) { updateEvent(id: $e, input: {coOrganiserIds: [$o]}) { coOrganisers { id } } }", json!({ "e": id, "o": other }), &auth)
         .await;
-    assert_eq!(co["updateEvent"]["coOrganisers"][0]["id"], other.as_str());
+    assert_eq!(
+        co["updateEvent"]["coOrganisers"],
+        json!([]),
+        "asked, not accepted"
+    );
     let other_slug = orgs["organisations"]["nodes"][1]["slug"]
         .as_str()
         .expect("slug")
         .to_owned();
-    let listed = hub
-        .data(
+    let listed_with_other = || async {
+        hub.data(
             "query($s: String) { events(filter: {organisation: $s}) { totalCount } }",
             json!({ "s": other_slug }),
             &[],
         )
-        .await;
-    assert_eq!(listed["events"]["totalCount"], 1);
-    let feed = hub
-        .client()
-        .get(format!("{}/ical/organisations/{other_slug}.ics", hub.base))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("body");
-    assert!(
-        feed.contains("Elterncafé"),
-        "the co-organiser's feed has the event"
-    );
+        .await["events"]["totalCount"]
+            .clone()
+    };
+    let feed_of_other = || async {
+        hub.client()
+            .get(format!("{}/ical/organisations/{other_slug}.ics", hub.base))
+            .send()
+            .await
+            .expect("get")
+            .text()
+            .await
+            .expect("body")
+    };
+    assert_eq!(listed_with_other().await, 0, "not listed before it accepts");
+    assert!(!feed_of_other().await.contains("Elterncafé"));
     let other_editor = hub
         .login(&format!("redaktion@{other_slug}.example"), "demo-redaktion")
         .await;
+    let other_auth = [("authorization", other_editor.as_str())];
+    let asked = hub
+        .data(
+            "query($o: ID!) { coOrganiserInvitations(organisationId: $o) { id } }",
+            json!({ "o": other }),
+            &other_auth,
+        )
+        .await;
+    assert_eq!(asked["coOrganiserInvitations"][0]["id"], id.as_str());
+    let accept = "mutation($e: ID!, $o: ID!) { acceptCoOrganiser(eventId: $e, organisationId: $o) { coOrganisers { id } } }";
+    let (code, _) = hub
+        .error(accept, json!({ "e": id, "o": other }), &auth)
+        .await;
+    assert_eq!(
+        code, "FORBIDDEN",
+        "the organiser cannot accept for the asked"
+    );
+    let accepted = hub
+        .data(accept, json!({ "e": id, "o": other }), &other_auth)
+        .await;
+    assert_eq!(
+        accepted["acceptCoOrganiser"]["coOrganisers"][0]["id"],
+        other.as_str()
+    );
+    assert_eq!(listed_with_other().await, 1);
+    assert!(
+        feed_of_other().await.contains("Elterncafé"),
+        "the co-organiser's feed has the event"
+    );
+    // Editing the event keeps the acceptance.
+    hub.data(
+        "mutation($e: ID!) { updateEvent(id: $e, input: {description: \"Mit Kinderbetreuung\"}) { id } }",
+        json!({ "e": id }),
+        &auth,
+    )
+    .await;
+    assert_eq!(
+        listed_with_other().await,
+        1,
+        "an edit keeps the co-organiser"
+    );
     let (code, _) = hub
         .error(
             "mutation($e: ID!) { updateEvent(id: $e, input: {title: \"übernommen\"}) { id } }",
@@ -596,6 +642,16 @@ async fn editing(backend: Backend) {
         code, "VALIDATION",
         "the organiser is no co-organiser of itself: {err}"
     );
+    // Withdrawing removes it from the event and its listings.
+    let withdrawn = hub
+        .data(
+            "mutation($e: ID!, $o: ID!) { withdrawCoOrganiser(eventId: $e, organisationId: $o) { coOrganisers { id } } }",
+            json!({ "e": id, "o": other }),
+            &other_auth,
+        )
+        .await;
+    assert_eq!(withdrawn["withdrawCoOrganiser"]["coOrganisers"], json!([]));
+    assert_eq!(listed_with_other().await, 0);
     let window = json!({ "from": "2027-10-01T00:00:00Z", "to": "2027-12-01T00:00:00Z", "f": { "language": "tr" } });
     let d = hub.data(OCCURRENCES, window.clone(), &[]).await;
     let starts: Vec<_> = titles_at(&d).into_iter().map(|(s, _)| s).collect();

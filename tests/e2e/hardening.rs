@@ -167,6 +167,34 @@ async fn far_future_windows(backend: Backend) {
             "{from}: answered in {elapsed:?}, the limit is 0.3 s"
         );
     }
+    // An all-day series far ahead: its ends stay RFC 3339 dates.
+    hub.data(
+        "mutation($o: ID!) { createEvent(organisationId: $o, input: {title: \"Ganztägig\", startDate: \"2026-12-01\", rrule: \"FREQ=DAILY\"}) { id } }",
+        json!({ "o": org }),
+        &auth,
+    )
+    .await;
+    let all_day = hub
+        .data(
+            "{ eventOccurrences(from: \"9998-12-30T00:00:00Z\", to: \"9998-12-31T23:59:59Z\", filter: {organisation: \"kiezwerkstatt-spreebogen\"}, first: 100) { nodes { allDay start end } } }",
+            json!({}),
+            &[],
+        )
+        .await;
+    let nodes = all_day["eventOccurrences"]["nodes"]
+        .as_array()
+        .expect("nodes");
+    let days: Vec<&Value> = nodes.iter().filter(|n| n["allDay"] == true).collect();
+    assert!(!days.is_empty(), "{all_day}");
+    for n in days {
+        for t in [&n["start"], &n["end"]] {
+            let text = t.as_str().unwrap_or_default();
+            assert!(
+                chrono::DateTime::parse_from_rfc3339(text).is_ok(),
+                "not RFC 3339: {text}"
+            );
+        }
+    }
     // Beyond four-digit years there is nothing to expand to: refused at once.
     let started = Instant::now();
     let (code, err) = hub
@@ -938,3 +966,28 @@ async fn graphiql_from_the_hub(backend: Backend) {
 }
 
 both_backends!(graphiql_is_served_by_the_hub, graphiql_from_the_hub);
+
+/// Only member organisations can be asked to co-organise an event: an applicant or a
+/// former member is refused, naming the rule.
+async fn co_organisers_are_members(backend: Backend) {
+    let db = TestDb::new(backend);
+    let hub = Hub::demo(&db).await;
+    let (members, outsider) = crate::support::organisations(&hub).await;
+    let (org, auth) = hub
+        .editor_of(members[0]["slug"].as_str().expect("slug"))
+        .await;
+    let (code, err) = hub
+        .error(
+            "mutation($o: ID!, $c: ID!) { createEvent(organisationId: $o, input: {title: \"Fest\", start: \"2027-06-05T15:00:00\", coOrganiserIds: [$c]}) { id } }",
+            json!({ "o": org, "c": outsider["id"] }),
+            &[("authorization", auth.as_str())],
+        )
+        .await;
+    assert_eq!(code, "VALIDATION", "{err}");
+    assert_eq!(err["extensions"]["violations"][0]["rule"], "co_organiser");
+}
+
+both_backends!(
+    only_members_are_asked_to_co_organise,
+    co_organisers_are_members
+);

@@ -95,6 +95,8 @@ struct Ids {
     meeting: String,
     agenda_item: String,
     representative: String,
+    /// An event of another organisation that asks the owner to co-organise it.
+    asking_event: String,
     /// An organisation made for deleting.
     disposable: String,
     unknown: &'static str,
@@ -145,6 +147,16 @@ async fn fixture(hub: &Hub, coordinator: &[(&str, &str)], owner: &[(&str, &str)]
             owner,
         )
         .await;
+    let other = members[1]["id"].as_str().expect("id").to_owned();
+    let asking = hub
+        .data(
+            &format!(
+                "mutation {{ createEvent(organisationId: \"{other}\", input: {{title: \"Gemeinsames Fest\", start: \"2027-06-05T15:00:00\", coOrganiserIds: [\"{own}\"]}}) {{ id }} }}"
+            ),
+            json!({}),
+            coordinator,
+        )
+        .await;
     let disposable = hub
         .data(
             "mutation { createOrganisation(input: {name: \"Matrix zum Löschen\"}) { id } }",
@@ -154,6 +166,7 @@ async fn fixture(hub: &Hub, coordinator: &[(&str, &str)], owner: &[(&str, &str)]
         .await;
     let id = |v: &Value| v.as_str().expect("id").to_owned();
     Ids {
+        asking_event: id(&asking["createEvent"]["id"]),
         disposable: id(&disposable["createOrganisation"]["id"]),
         own,
         location,
@@ -181,6 +194,7 @@ fn mutations(i: &Ids) -> Vec<(&'static str, Who, String)> {
         agenda_item,
         representative,
         unknown,
+        asking_event,
         ..
     } = i;
     let occurrence = "recurrenceId: \"2027-03-09T10:00:00\"";
@@ -225,6 +239,8 @@ fn mutations(i: &Ids) -> Vec<(&'static str, Who, String)> {
         ("confirmFundingDigest", Who::Anyone, "mutation { confirmFundingDigest(token: \"nwd_unbekannt\") { confirmed } }".into()),
         ("unsubscribeFundingDigest", Who::Anyone, "mutation { unsubscribeFundingDigest(token: \"nwu_unbekannt\") }".into()),
         ("addFundingSource", Who::Coordinator, "mutation { addFundingSource(url: \"https://foerderung.example/matrix.xml\", funder: \"Matrix\") { id } }".into()),
+        ("acceptCoOrganiser", Who::Owner, format!("mutation {{ acceptCoOrganiser(eventId: \"{asking_event}\", organisationId: \"{own}\") {{ id }} }}")),
+        ("withdrawCoOrganiser", Who::Owner, format!("mutation {{ withdrawCoOrganiser(eventId: \"{asking_event}\", organisationId: \"{own}\") {{ id }} }}")),
         ("cancelEvent", Who::Owner, format!("mutation {{ cancelEvent(id: \"{event}\") {{ id }} }}")),
         ("deleteEvent", Who::Owner, format!("mutation {{ deleteEvent(id: \"{event}\") {{ id }} }}")),
         ("deleteContact", Who::Owner, format!("mutation {{ deleteContact(id: \"{contact}\") {{ id }} }}")),
@@ -258,6 +274,7 @@ fn reads(i: &Ids) -> Vec<(&'static str, Who, String, Reader)> {
             !v["data"]["me"].is_null()
         }),
         ("events", Who::Anyone, "{ events(first: 1) { totalCount } }".into(), shown),
+        ("coOrganiserInvitations", Who::Owner, format!("{{ coOrganiserInvitations(organisationId: \"{own}\") {{ id }} }}"), shown),
         ("event", Who::Anyone, format!("{{ event(id: \"{unknown}\") {{ id }} }}"), shown),
         ("eventOccurrences", Who::Anyone, "{ eventOccurrences(from: \"2027-01-01T00:00:00Z\", to: \"2027-02-01T00:00:00Z\") { totalCount } }".into(), shown),
         ("meetings", Who::Anyone, "{ meetings(from: \"2027-01-01\") { id } }".into(), shown),

@@ -4,6 +4,7 @@
 use crate::code_enum;
 use crate::contact::Visibility;
 use crate::ids::{ApiKeyId, OrganisationId, UserId};
+use crate::organisation::MembershipStatus;
 
 code_enum!(
     /// The role of a user account.
@@ -51,7 +52,20 @@ pub enum Denied {
     Forbidden,
 }
 
+/// Whether an organisation may be asked to co-organise an event: members only (not
+/// applicants, former or suspended members).
+pub fn may_be_asked_to_co_organise(status: MembershipStatus) -> bool {
+    status == MembershipStatus::Member
+}
+
 impl Actor {
+    /// Answering an invitation to co-organise an event (accept, decline, withdraw):
+    /// the asked organisation's editors and the coordinator — never the event's owner
+    /// for it.
+    pub fn may_answer_co_organiser_invitation(self, asked: OrganisationId) -> Result<(), Denied> {
+        self.may_edit(asked)
+    }
+
     /// Whether the actor is a signed-in user (editor or coordinator).
     pub fn is_signed_in(self) -> bool {
         matches!(self, Actor::Editor { .. } | Actor::Coordinator { .. })
@@ -174,6 +188,45 @@ mod tests {
             Err(Denied::Unauthenticated)
         );
         assert_eq!(editor.may_administer(), Err(Denied::Forbidden));
+    }
+
+    #[test]
+    fn co_organisers_table() {
+        for (status, may) in [
+            (MembershipStatus::Member, true),
+            (MembershipStatus::Applicant, false),
+            (MembershipStatus::Former, false),
+        ] {
+            assert_eq!(may_be_asked_to_co_organise(status), may, "{status:?}");
+        }
+        let c = cast();
+        for (who, actor, asked_own, asked_other) in [
+            (
+                "anonymous",
+                Actor::Anonymous,
+                Err(Denied::Unauthenticated),
+                Err(Denied::Unauthenticated),
+            ),
+            (
+                "partner",
+                c.partner,
+                Err(Denied::Unauthenticated),
+                Err(Denied::Unauthenticated),
+            ),
+            ("editor", c.editor, Ok(()), Err(Denied::Forbidden)),
+            ("coordinator", c.coordinator, Ok(()), Ok(())),
+        ] {
+            assert_eq!(
+                actor.may_answer_co_organiser_invitation(c.own),
+                asked_own,
+                "{who}"
+            );
+            assert_eq!(
+                actor.may_answer_co_organiser_invitation(c.other),
+                asked_other,
+                "{who}"
+            );
+        }
     }
 
     /// Who counts as a member, reads members-only things and sees contact details:

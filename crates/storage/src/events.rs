@@ -245,6 +245,8 @@ struct TargetGroupRow {
 struct CoOrganiserRow {
     event_id: String,
     organisation_id: String,
+    /// When its editors accepted; until then the event is not in its listings.
+    accepted_at: Option<NaiveDateTime>,
 }
 
 #[derive(Insertable)]
@@ -285,6 +287,7 @@ impl LinkRows {
             .extend(e.co_organisers.iter().map(|o| CoOrganiserRow {
                 event_id: id(),
                 organisation_id: o.to_string(),
+                accepted_at: None,
             }));
         let mut seen = std::collections::HashSet::new();
         self.overrides.extend(
@@ -334,25 +337,132 @@ fn write_links(
         .execute(conn)?;
     diesel::delete(event_overrides::table.filter(event_overrides::event_id.eq(eid)))
         .execute(conn)?;
+    // Co-organisers that accepted stay accepted; new ones are asked.
+    let accepted: HashMap<String, NaiveDateTime> = event_co_organisers::table
+        .filter(event_co_organisers::event_id.eq(eid))
+        .filter(event_co_organisers::accepted_at.is_not_null())
+        .select((
+            event_co_organisers::organisation_id,
+            event_co_organisers::accepted_at.assume_not_null(),
+        ))
+        .load::<(String, NaiveDateTime)>(conn)?
+        .into_iter()
+        .collect();
     diesel::delete(event_co_organisers::table.filter(event_co_organisers::event_id.eq(eid)))
         .execute(conn)?;
     let mut links = LinkRows::default();
     links.add(eid, e, overrides);
+    for row in &mut links.co_organisers {
+        row.accepted_at = accepted.get(&row.organisation_id).copied();
+    }
     links.insert(conn)
 }
 
+/// The co-organisers of events that have accepted, by event (the others are asked
+/// and not listed yet).
+pub fn accepted_co_organisers(
+    conn: &mut AnyConnection,
+    event: EventId,
+) -> Result<Vec<OrganisationId>> {
+    event_co_organisers::table
+        .filter(event_co_organisers::event_id.eq(event.to_string()))
+        .filter(event_co_organisers::accepted_at.is_not_null())
+        .select(event_co_organisers::organisation_id)
+        .order(event_co_organisers::organisation_id)
+        .load::<String>(conn)?
+        .iter()
+        .map(|o| {
+            stored(
+                "event_co_organisers.organisation_id",
+                OrganisationId::parse(o),
+            )
+        })
+        .collect()
+}
+
+/// Events that ask `organisation` to co-organise them and have no answer yet.
+pub fn co_organiser_invitations(
+    conn: &mut AnyConnection,
+    organisation: OrganisationId,
+) -> Result<Vec<EventRecord>> {
+    let ids: Vec<String> = event_co_organisers::table
+        .filter(event_co_organisers::organisation_id.eq(organisation.to_string()))
+        .filter(event_co_organisers::accepted_at.is_null())
+        .select(event_co_organisers::event_id)
+        .load(conn)?;
+    let ids: Vec<EventId> = ids
+        .iter()
+        .map(|i| stored("event_co_organisers.event_id", EventId::parse(i)))
+        .collect::<Result<_>>()?;
+    get_many(conn, &ids)
+}
+
+/// The answer of an asked co-organiser: accepting lists the event with it; declining
+/// (or withdrawing later) removes it from the event. `NotFound` when the event does
+/// not ask this organisation.
+pub fn answer_co_organiser(
+    conn: &mut AnyConnection,
+    actor: &str,
+    event: EventId,
+    organisation: OrganisationId,
+    accept: bool,
+) -> Result<EventRecord> {
+    crate::transaction(conn, |c| {
+        let link = || {
+            event_co_organisers::table
+                .filter(event_co_organisers::event_id.eq(event.to_string()))
+                .filter(event_co_organisers::organisation_id.eq(organisation.to_string()))
+        };
+        let changed = if accept {
+            // Accepting twice changes nothing and is no error.
+            diesel::update(link().filter(event_co_organisers::accepted_at.is_null()))
+                .set(event_co_organisers::accepted_at.eq(Some(crate::now())))
+                .execute(c)?;
+            usize::try_from(link().count().get_result::<i64>(c)?).unwrap_or(0)
+        } else {
+            diesel::delete(link()).execute(c)?
+        };
+        if changed == 0 {
+            return Err(StorageError::NotFound(format!(
+                "co-organiser invitation of event {event} for organisation {organisation}"
+            )));
+        }
+        let rec = get(c, event)?;
+        crate::change_log::record(
+            c,
+            actor,
+            crate::change_log::EntityKind::Event,
+            &event.to_string(),
+            Some(&rec.organisation_id.to_string()),
+            crate::change_log::Action::Updated,
+            &format!(
+                "co-organiser {organisation} {}",
+                if accept { "accepted" } else { "withdrew" }
+            ),
+        )?;
+        Ok(rec)
+    })
+}
+
+/// Only other organisations whose membership is `MEMBER` may be asked to co-organise
+/// (`access::may_be_asked_to_co_organise`); those asked before keep their answer.
 fn check_co_organisers(conn: &mut AnyConnection, org: OrganisationId, e: &Event) -> Result<()> {
     use crate::schema::organisations;
     for (i, o) in e.co_organisers.iter().enumerate() {
-        let found: i64 = organisations::table
+        let status: Option<String> = organisations::table
             .filter(organisations::id.eq(o.to_string()))
-            .count()
-            .get_result(conn)?;
-        if found == 0 || *o == org {
+            .select(organisations::membership_status)
+            .first(conn)
+            .optional()?;
+        let member = status
+            .as_deref()
+            .and_then(|s| netzwerk_domain::organisation::MembershipStatus::parse(s).ok())
+            .is_some_and(netzwerk_domain::access::may_be_asked_to_co_organise);
+        if !member || *o == org {
             return Err(netzwerk_domain::ValidationError::new(
                 format!("coOrganiserIds[{i}]"),
                 "co_organiser",
-                format!("{o} is not another organisation of the network"),
+                format!("{o} is not another member organisation of the network"),
             )
             .into());
         }
@@ -482,6 +592,10 @@ fn with_links(conn: &mut AnyConnection, rows: Vec<EventRow>) -> Result<Vec<Event
     for chunk in ids.chunks(5000) {
         let c: Vec<(String, String)> = event_co_organisers::table
             .filter(event_co_organisers::event_id.eq_any(chunk))
+            .select((
+                event_co_organisers::event_id,
+                event_co_organisers::organisation_id,
+            ))
             .load(conn)?;
         for (e, o) in c {
             co.entry(e).or_default().push(stored(
@@ -639,7 +753,8 @@ fn filtered(f: &EventFilter) -> events::BoxedQuery<'static, MultiBackend> {
             events::organisation_id.eq(id.clone()).or(exists(
                 event_co_organisers::table
                     .filter(event_co_organisers::event_id.eq(events::id))
-                    .filter(event_co_organisers::organisation_id.eq(id)),
+                    .filter(event_co_organisers::organisation_id.eq(id))
+                    .filter(event_co_organisers::accepted_at.is_not_null()),
             )),
         );
     }

@@ -90,6 +90,7 @@ diesel::table! {
     event_co_organisers (event_id, organisation_id) {
         event_id -> Text,
         organisation_id -> Text,
+        accepted_at -> Nullable<Timestamp>,
     }
 }
 

@@ -121,9 +121,17 @@ impl Event {
     async fn organisation(&self, ctx: &Context<'_>) -> ApiResult<Organisation> {
         organisation_of(ctx, self.rec.organisation_id, &self.prefs).await
     }
-    /// Member organisations organising it together with the organiser.
+    /// Member organisations organising it together with the organiser: those that
+    /// accepted (`acceptCoOrganiser`); the others are asked and not listed yet.
     async fn co_organisers(&self, ctx: &Context<'_>) -> ApiResult<Vec<Organisation>> {
-        let ids = self.rec.value.co_organisers.clone();
+        if self.rec.value.co_organisers.is_empty() {
+            return Ok(Vec::new());
+        }
+        let event = self.rec.id;
+        let ids = db(ctx)
+            .run(move |c| events::accepted_co_organisers(c, event))
+            .await
+            .map_err(storage)?;
         let found = loader(ctx)
             .load_many(ids.iter().copied())
             .await
@@ -476,6 +484,36 @@ impl EventQuery {
         Ok(page(w, p.total, nodes))
     }
 
+    /// Events that ask this organisation to co-organise them and have no answer yet
+    /// (its editors and the coordinator).
+    async fn co_organiser_invitations(
+        &self,
+        ctx: &Context<'_>,
+        organisation_id: ID,
+        languages: Option<Vec<String>>,
+    ) -> ApiResult<Vec<Event>> {
+        let prefs = preference(ctx, languages)?;
+        let a = must_sign_in(ctx)?;
+        let org = parse_id("organisationId", &organisation_id, OrganisationId::parse)?;
+        check(a.may_answer_co_organiser_invitation(org))?;
+        let (list, mut overrides) = db(ctx)
+            .run(move |c| {
+                let list = events::co_organiser_invitations(c, org)?;
+                let ids: Vec<EventId> = list.iter().map(|r| r.id).collect();
+                Ok((list, events::overrides_of(c, &ids)?))
+            })
+            .await
+            .map_err(storage)?;
+        Ok(list
+            .into_iter()
+            .map(|r| Event {
+                overrides: Arc::new(overrides.remove(&r.id).unwrap_or_default()),
+                rec: Arc::new(r),
+                prefs: prefs.clone(),
+            })
+            .collect())
+    }
+
     /// One event by id.
     async fn event(
         &self,
@@ -520,13 +558,14 @@ impl EventQuery {
         let prefs = preference(ctx, languages)?;
         let w = window(first, after)?;
         // Calendars have four-digit years: a window beyond them has no occurrence a
-        // recurrence rule could be expanded to.
+        // recurrence rule could be expanded to, and an occurrence that ended after
+        // 9999 would have no RFC 3339 end (all-day events end the day after).
         for (name, t) in [("from", from), ("to", to)] {
-            if !(1..=9999).contains(&chrono::Datelike::year(&t)) {
+            if !(1..=9998).contains(&chrono::Datelike::year(&t)) {
                 return Err(validation(&ValidationError::new(
                     name,
                     "range",
-                    "must lie between the years 1 and 9999",
+                    "must lie between the years 1 and 9998",
                 )));
             }
         }
@@ -916,6 +955,29 @@ async fn load_event(
 }
 
 impl EventMutation {
+    /// Accepting (`accept`) or declining/withdrawing an invitation to co-organise.
+    async fn answer_co_organiser(
+        ctx: &Context<'_>,
+        event_id: ID,
+        organisation_id: ID,
+        accept: bool,
+    ) -> ApiResult<Event> {
+        let a = must_sign_in(ctx)?;
+        let event = parse_id("eventId", &event_id, EventId::parse)?;
+        let org = parse_id("organisationId", &organisation_id, OrganisationId::parse)?;
+        check(a.may_answer_co_organiser_invitation(org))?;
+        let rec = db(ctx)
+            .write(move |c| events::answer_co_organiser(c, &label(a), event, org, accept))
+            .await
+            .map_err(storage)?;
+        let (_, overrides) = load_event(ctx, event).await?;
+        Ok(Event {
+            rec: Arc::new(rec),
+            overrides: Arc::new(overrides),
+            prefs: prefs(ctx),
+        })
+    }
+
     async fn store(
         ctx: &Context<'_>,
         id: EventId,
@@ -1027,6 +1089,29 @@ impl EventMutation {
         let mut event = valid(input.apply(event_base(&rec.value)).validate())?;
         event.provenance = rec.value.provenance.clone();
         Self::store(ctx, id, event, ovs).await
+    }
+
+    /// Accepts an invitation to co-organise an event (editors of the asked
+    /// organisation, the coordinator): from now on the event is listed with it.
+    async fn accept_co_organiser(
+        &self,
+        ctx: &Context<'_>,
+        event_id: ID,
+        organisation_id: ID,
+    ) -> ApiResult<Event> {
+        Self::answer_co_organiser(ctx, event_id, organisation_id, true).await
+    }
+
+    /// Declines an invitation to co-organise an event, or withdraws an accepted one
+    /// (editors of the asked organisation, the coordinator): the event no longer
+    /// names the organisation.
+    async fn withdraw_co_organiser(
+        &self,
+        ctx: &Context<'_>,
+        event_id: ID,
+        organisation_id: ID,
+    ) -> ApiResult<Event> {
+        Self::answer_co_organiser(ctx, event_id, organisation_id, false).await
     }
 
     /// Cancels a whole event or series (it stays visible as cancelled).

@@ -1,0 +1,1 @@
+ALTER TABLE event_co_organisers DROP COLUMN accepted_at;
