@@ -108,6 +108,8 @@ async fn http_surface(backend: Backend) {
         .await
         .expect("post");
     assert_eq!(res.status(), 413);
+    let body: Value = res.json().await.expect("a JSON error body");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "INVALID_QUERY");
 
     // Too deep queries are refused with a code.
     let deep = "{ services { nodes { organisation { services { nodes { organisation { services { nodes { organisation { services { nodes { organisation { name } } } } } } } } } } } } }";

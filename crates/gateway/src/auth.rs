@@ -282,8 +282,7 @@ pub async fn resolve(
                 };
                 let member = match user.organisation_id {
                     Some(org) => {
-                        organisations::get(c, org)?.value.membership_status
-                            == MembershipStatus::Member
+                        organisations::membership_status(c, org)? == MembershipStatus::Member
                     }
                     None => false,
                 };

@@ -106,8 +106,8 @@ static ASSETS: [&Asset; 5] = [&GRAPHIQL_CSS, &REACT, &REACT_DOM, &GRAPHIQL_JS, &
 /// policy allows requests to the Hub only, so `endpoint` must be on the Hub's
 /// origin.
 pub fn page(endpoint: &str, title: &str) -> String {
-    let endpoint = escape_html(endpoint);
-    let title = escape_html(title);
+    let endpoint = crate::html::escape(endpoint);
+    let title = crate::html::escape(title);
     let stylesheet = format!(
         r#"<link rel="stylesheet" href="{ASSET_PATH}{}" integrity="{}">"#,
         GRAPHIQL_CSS.name, GRAPHIQL_CSS.integrity
@@ -152,22 +152,6 @@ pub fn asset(name: &str) -> Option<(&'static str, &'static [u8])> {
         .iter()
         .find(|asset| asset.name == name)
         .map(|asset| (asset.content_type, asset.bytes))
-}
-
-/// `text` safe in HTML text and in a double- or single-quoted attribute.
-fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

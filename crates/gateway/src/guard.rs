@@ -35,8 +35,9 @@ const INTROSPECTION_LISTS: [&str; 8] = [
 /// the standard introspection query (GraphiQL's) goes.
 const MAX_INTROSPECTION_LISTS: u64 = 3;
 
-/// What reading the whole schema by introspection costs: GraphiQL's introspection
-/// query fits four times into the default limit, a hundred aliases of it do not.
+/// What reading the whole schema by introspection costs, charged for every `types`
+/// list (and every `__type`): GraphiQL's introspection query fits four times into the
+/// default limit; aliases of `types`, also inside one `__schema`, are counted each.
 const INTROSPECTION_COST: u64 = 4_000;
 
 /// GraphiQL's introspection query (graphql-js `getIntrospectionQuery`); it must always
@@ -160,7 +161,7 @@ impl<'a> Measurer<'a> {
                     // Introspection lists are as long as the schema is large: a
                     // whole schema costs a fixed amount, and lists may not nest
                     // deeper than the standard introspection query nests them.
-                    let schema_cost = if matches!(name, "__schema" | "__type") {
+                    let schema_cost = if matches!(name, "types" | "__type") {
                         INTROSPECTION_COST
                     } else {
                         0
@@ -176,7 +177,7 @@ impl<'a> Measurer<'a> {
                         // Type references nest `ofType` as deep as types wrap
                         // (the standard query goes 8 deep): introspection is bounded
                         // by its lists and cost, not by the depth limit.
-                        depth: if schema_cost > 0 {
+                        depth: if matches!(name, "__schema" | "__type") {
                             1
                         } else {
                             below.depth.saturating_add(1)
@@ -412,6 +413,13 @@ mod tests {
             .collect();
         assert!(matches!(
             checked(&format!("{{ {} }}", many.join(" "))),
+            Err(Refusal::TooCostly { .. })
+        ));
+        let inside: Vec<String> = (0..10)
+            .map(|i| format!("t{i}: types {{ fields {{ args {{ name }} }} }}"))
+            .collect();
+        assert!(matches!(
+            checked(&format!("{{ __schema {{ {} }} }}", inside.join(" "))),
             Err(Refusal::TooCostly { .. })
         ));
     }

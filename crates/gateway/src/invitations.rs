@@ -304,21 +304,6 @@ pub fn date_words(t: NaiveDateTime, lang: Lang) -> String {
     }
 }
 
-fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// Plain text paragraphs (blank-line separated; single newlines kept) as HTML.
 pub(crate) fn html_of(lang: Lang, paragraphs: &str) -> String {
     let mut out = format!(
@@ -327,7 +312,7 @@ pub(crate) fn html_of(lang: Lang, paragraphs: &str) -> String {
     );
     for p in paragraphs.split("\n\n").filter(|p| !p.trim().is_empty()) {
         out.push_str("<p>");
-        out.push_str(&html_escape(p.trim_end()).replace('\n', "<br>\n"));
+        out.push_str(&crate::html::escape(p.trim_end()).replace('\n', "<br>\n"));
         out.push_str("</p>\n");
     }
     out.push_str("</body></html>\n");

@@ -20,6 +20,7 @@ pub mod fuzzing;
 pub mod graphiql;
 pub mod graphql;
 pub mod guard;
+mod html;
 pub mod http;
 pub mod ical;
 pub mod invitations;

@@ -131,7 +131,8 @@ pub fn insert(
             .get_result(conn)?;
         if taken > 0 {
             return Err(StorageError::Conflict(format!(
-                "the organisation follows {url} already"
+                "the organisation follows {} already",
+                netzwerk_domain::redact::url(url)
             )));
         }
         let now = crate::now();

@@ -446,9 +446,26 @@ pub fn answer_co_organiser(
 
 /// Only other organisations whose membership is `MEMBER` may be asked to co-organise
 /// (`access::may_be_asked_to_co_organise`); those asked before keep their answer.
-fn check_co_organisers(conn: &mut AnyConnection, org: OrganisationId, e: &Event) -> Result<()> {
+fn check_co_organisers(
+    conn: &mut AnyConnection,
+    org: OrganisationId,
+    e: &Event,
+    existing: Option<EventId>,
+) -> Result<()> {
     use crate::schema::organisations;
+    let asked_before: Vec<String> = match existing {
+        Some(id) => event_co_organisers::table
+            .filter(event_co_organisers::event_id.eq(id.to_string()))
+            .select(event_co_organisers::organisation_id)
+            .load(conn)?,
+        None => Vec::new(),
+    };
     for (i, o) in e.co_organisers.iter().enumerate() {
+        // Asked before: its answer stands even if its membership has ended since, so
+        // the organiser can still edit the event.
+        if asked_before.contains(&o.to_string()) {
+            continue;
+        }
         let status: Option<String> = organisations::table
             .filter(organisations::id.eq(o.to_string()))
             .select(organisations::membership_status)
@@ -470,8 +487,13 @@ fn check_co_organisers(conn: &mut AnyConnection, org: OrganisationId, e: &Event)
     Ok(())
 }
 
-fn check_location(conn: &mut AnyConnection, org: OrganisationId, e: &Event) -> Result<()> {
-    check_co_organisers(conn, org, e)?;
+fn check_location(
+    conn: &mut AnyConnection,
+    org: OrganisationId,
+    e: &Event,
+    existing: Option<EventId>,
+) -> Result<()> {
+    check_co_organisers(conn, org, e, existing)?;
     if let Some(l) = e.location_id {
         let found: i64 = locations::table
             .filter(locations::id.eq(l.to_string()))
@@ -502,7 +524,7 @@ pub fn insert(
 ) -> Result<EventRecord> {
     let id = EventId::generate();
     conn.transaction(|conn| {
-        check_location(conn, org, event)?;
+        check_location(conn, org, event, None)?;
         let row = to_row(id, org, event, span, origin, crate::now());
         diesel::insert_into(events::table)
             .values(&row)
@@ -539,7 +561,7 @@ pub fn update(
             .optional()?
             .ok_or_else(|| StorageError::NotFound(format!("event {id}")))?;
         let org = stored("events.organisation_id", OrganisationId::parse(&org))?;
-        check_location(conn, org, event)?;
+        check_location(conn, org, event, Some(id))?;
         let row = to_row(id, org, event, span, origin.as_deref(), created);
         diesel::update(events::table.find(&sid))
             .set(&row)

@@ -172,7 +172,8 @@ pub fn add_source(
         let taken: i64 = fs::table.filter(fs::url.eq(url)).count().get_result(conn)?;
         if taken > 0 {
             return Err(StorageError::Conflict(format!(
-                "the Hub follows {url} already"
+                "the Hub follows {} already",
+                netzwerk_domain::redact::url(url)
             )));
         }
         let now = crate::now();

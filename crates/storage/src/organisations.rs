@@ -280,6 +280,22 @@ pub fn delete(conn: &mut AnyConnection, actor: &str, id: OrganisationId) -> Resu
     })
 }
 
+/// An organisation's membership status alone (for deciding who counts as a member on
+/// every signed-in request).
+pub fn membership_status(
+    conn: &mut AnyConnection,
+    id: OrganisationId,
+) -> Result<netzwerk_domain::organisation::MembershipStatus> {
+    let status: String = organisations::table
+        .find(id.to_string())
+        .select(organisations::membership_status)
+        .first(conn)?;
+    stored(
+        "organisations.membership_status",
+        netzwerk_domain::organisation::MembershipStatus::parse(&status),
+    )
+}
+
 /// One organisation by id.
 pub fn get(conn: &mut AnyConnection, id: OrganisationId) -> Result<OrganisationRecord> {
     get_many(conn, &[id])?

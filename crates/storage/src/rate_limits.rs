@@ -25,9 +25,10 @@ pub struct Exceeded {
 }
 
 /// Counts one hit in `bucket` and tells whether it is within `limit`. A hit over the
-/// limit is counted too (it does not extend the window). Runs in its own transaction;
-/// the increment is one `UPDATE … SET hits = hits + 1`, so concurrent hits on
-/// PostgreSQL are all counted.
+/// limit is counted too (it does not extend the window), unless the caller's own
+/// transaction rolls back with the refusal. Runs in its own transaction (a savepoint
+/// inside the caller's); the increment is one `UPDATE … SET hits = hits + 1`, so
+/// concurrent hits on PostgreSQL are all counted.
 pub fn hit(
     conn: &mut AnyConnection,
     bucket: &str,

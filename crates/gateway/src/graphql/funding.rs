@@ -803,7 +803,11 @@ impl FundingMutation {
                         let msg = crate::digest::confirmation(&s.subscription, &token, &settings);
                         netzwerk_storage::outbox::enqueue(c, &msg, &settings.domain)?;
                     }
-                    Ok::<_, StorageError>(s.subscription)
+                    // The answer never carries a stored id: a renewed subscription's
+                    // would tell an asker that the address had asked before.
+                    let mut answer = s.subscription;
+                    answer.id = netzwerk_domain::ids::SubscriptionId::generate();
+                    Ok::<_, StorageError>(answer)
                 })
             })
             .await

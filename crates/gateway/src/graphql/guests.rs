@@ -173,7 +173,8 @@ pub struct GuestMutation;
 impl GuestMutation {
     /// Asks to attend a meeting as a guest (anyone). An e-mail with a confirmation link
     /// goes to the address; the coordinator sees the request once it is confirmed.
-    /// Limited per address and per client (`RATE_LIMITED`).
+    /// Limited per client (`RATE_LIMITED`); a second request for the same meeting, or
+    /// one over the address's daily limit, is answered alike and changes nothing.
     #[expect(
         clippy::too_many_arguments,
         reason = "the request's fields, flat as the public form sends them"
