@@ -1002,3 +1002,68 @@ both_backends!(
     only_members_are_asked_to_co_organise,
     co_organisers_are_members
 );
+
+/// One poll-interval rule (5 minutes to a week) for calendar and funding feeds, in the
+/// API and on the command line; calendar feeds took 1 minute before.
+async fn poll_intervals(backend: Backend) {
+    let db = TestDb::new(backend);
+    let hub = Hub::demo(&db).await;
+    let coordinator = hub
+        .login("koordination@netzwerk-demo.example", "demo-koordination")
+        .await;
+    let auth = [("authorization", coordinator.as_str())];
+    let (org, _) = hub.editor_of("kiezwerkstatt-spreebogen").await;
+    for (doc, minutes) in [
+        (
+            "mutation($o: ID!, $m: Int) { addCalendarFeed(organisationId: $o, url: \"https://kalender.example/a.ics\", intervalMinutes: $m) { id } }",
+            1,
+        ),
+        (
+            "mutation($o: ID!, $m: Int) { addCalendarFeed(organisationId: $o, url: \"https://kalender.example/b.ics\", intervalMinutes: $m) { id } }",
+            10_081,
+        ),
+        (
+            "mutation($m: Int) { addFundingSource(url: \"https://foerderung.example/a.xml\", funder: \"A\", intervalMinutes: $m) { id } }",
+            4,
+        ),
+    ] {
+        let (code, err) = hub
+            .error(doc, json!({ "o": org, "m": minutes }), &auth)
+            .await;
+        assert_eq!(code, "VALIDATION", "{minutes}: {err}");
+        assert_eq!(
+            err["extensions"]["violations"][0]["field"],
+            "intervalMinutes"
+        );
+    }
+    let feed = hub
+        .data(
+            "mutation($o: ID!) { addCalendarFeed(organisationId: $o, url: \"https://kalender.example/c.ics\") { intervalMinutes } }",
+            json!({ "o": org }),
+            &auth,
+        )
+        .await;
+    assert_eq!(
+        feed["addCalendarFeed"]["intervalMinutes"], 60,
+        "the configured default"
+    );
+    let (ok, _, err) = crate::support::cli(
+        &db,
+        &[
+            "calendar",
+            "add-source",
+            "--organisation",
+            "kiezwerkstatt-spreebogen",
+            "https://kalender.example/d.ics",
+            "--interval",
+            "2",
+        ],
+        None,
+    );
+    assert!(
+        !ok && err.contains("--interval: must be 5 to 10080"),
+        "{err}"
+    );
+}
+
+both_backends!(poll_intervals_follow_one_rule, poll_intervals);

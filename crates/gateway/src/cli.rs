@@ -1,5 +1,6 @@
 //! The `netzwerk` command line: serve, migrate, demo data, users and API keys.
 
+use netzwerk_domain::poll::PollInterval;
 use netzwerk_domain::redact::Redacted;
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -512,6 +513,8 @@ fn serve(mut settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
             meetings: meeting_settings(&settings)?,
             login_limits: settings.login_limits(),
             subscriptions_per_client_per_hour: settings.funding.subscriptions_per_client_per_hour,
+            calendar_poll_default: settings.calendar_poll_default(),
+            funding_poll_default: settings.funding_poll_default(),
         },
     );
     let app = router(
@@ -743,10 +746,11 @@ fn funding_cmd(settings: &Settings, cmd: FundingCommand) -> anyhow::Result<()> {
                     })
                     .unwrap_or_else(|| "unknown".to_owned()),
             };
-            let interval = interval.unwrap_or(settings.funding.default_interval_minutes);
-            if !(5..=10_080).contains(&interval) {
-                bail!("--interval: must be 5 to 10080 minutes, got {interval}");
-            }
+            let interval = match interval {
+                Some(m) => PollInterval::parse(i64::from(m))
+                    .map_err(|e| anyhow::anyhow!("{}", e.within("--interval")))?,
+                None => settings.funding_poll_default(),
+            };
             let topics = topics
                 .iter()
                 .map(|t| {
@@ -760,7 +764,7 @@ fn funding_cmd(settings: &Settings, cmd: FundingCommand) -> anyhow::Result<()> {
                         .map_err(|e| anyhow::anyhow!("--region: {e}"))
                 })
                 .transpose()?;
-            let minutes = i32::try_from(interval).unwrap_or(360);
+            let minutes = interval.as_i32();
             let s = db.run_blocking(move |c| {
                 funding::add_source(c, "cli", &url, &funder, &topics, region, minutes)
             })?;
@@ -1111,11 +1115,12 @@ fn calendar(settings: &Settings, cmd: CalendarCommand) -> anyhow::Result<()> {
         } => {
             let org = organisation_id(&db, &organisation)?;
             netzwerk_domain::error::url(&url).map_err(|e| anyhow::anyhow!("URL: {e}"))?;
-            let interval = interval.unwrap_or(settings.calendar.default_interval_minutes);
-            if interval == 0 || interval > 7 * 24 * 60 {
-                bail!("--interval: must be 1 to 10080 minutes, got {interval}");
+            let minutes = match interval {
+                Some(m) => PollInterval::parse(i64::from(m))
+                    .map_err(|e| anyhow::anyhow!("{}", e.within("--interval")))?,
+                None => settings.calendar_poll_default(),
             }
-            let minutes = i32::try_from(interval).unwrap_or(i32::MAX);
+            .as_i32();
             let s = db.run_blocking(|c| calendar_sources::insert(c, "cli", org, &url, minutes))?;
             println!(
                 "following {} every {} minutes ({})",

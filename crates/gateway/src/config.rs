@@ -2,6 +2,7 @@
 //! environment variables `NETZWERK__SECTION__KEY`. Unknown keys and bad values stop
 //! start-up with a message that names the key.
 
+use netzwerk_domain::poll::PollInterval;
 use std::net::SocketAddr;
 use std::path::Path;
 
@@ -318,12 +319,10 @@ impl Settings {
                 self.fetch.timeout_seconds
             );
         }
-        if !(5..=10_080).contains(&self.funding.default_interval_minutes) {
-            bail!(
-                "funding.default_interval_minutes: must be 5 to 10080, got {}",
-                self.funding.default_interval_minutes
-            );
-        }
+        PollInterval::parse(i64::from(self.funding.default_interval_minutes))
+            .map_err(|e| anyhow::anyhow!("{}", e.within("funding.default_interval_minutes")))?;
+        PollInterval::parse(i64::from(self.calendar.default_interval_minutes))
+            .map_err(|e| anyhow::anyhow!("{}", e.within("calendar.default_interval_minutes")))?;
         if self.funding.subscriptions_per_client_per_hour == 0 {
             bail!("funding.subscriptions_per_client_per_hour: must be at least 1");
         }
@@ -332,9 +331,6 @@ impl Settings {
                 "funding.max_items_per_feed: must be 1 to 100000, got {}",
                 self.funding.max_items_per_feed
             );
-        }
-        if self.calendar.default_interval_minutes == 0 {
-            bail!("calendar.default_interval_minutes: must be at least 1");
         }
         if !matches!(self.mail.tls.as_str(), "none" | "starttls" | "tls") {
             bail!(
@@ -452,6 +448,22 @@ impl Settings {
             connect_timeout: std::time::Duration::from_secs(self.database.connect_timeout_seconds),
             ..netzwerk_storage::PoolSettings::default()
         }
+    }
+
+    /// The poll interval of a calendar feed added without one (checked at load).
+    pub fn calendar_poll_default(&self) -> PollInterval {
+        PollInterval::parse(i64::from(self.calendar.default_interval_minutes))
+            .unwrap_or_else(|_| Self::hourly())
+    }
+
+    /// The poll interval of a funding feed added without one (checked at load).
+    pub fn funding_poll_default(&self) -> PollInterval {
+        PollInterval::parse(i64::from(self.funding.default_interval_minutes))
+            .unwrap_or_else(|_| Self::hourly())
+    }
+
+    fn hourly() -> PollInterval {
+        PollInterval::parse(60).unwrap_or_else(|_| unreachable!("60 minutes is in range"))
     }
 
     /// Sign-in limits.
@@ -595,6 +607,11 @@ mod tests {
                 "NETZWERK__AUTH__LOGIN_LOCK_MINUTES",
                 "60",
                 "auth.login_lock_minutes",
+            ),
+            (
+                "NETZWERK__CALENDAR__DEFAULT_INTERVAL_MINUTES",
+                "1",
+                "calendar.default_interval_minutes",
             ),
             (
                 "NETZWERK__SERVER__REQUEST_TIMEOUT_SECONDS",

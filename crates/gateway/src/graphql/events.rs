@@ -1207,20 +1207,26 @@ impl EventMutation {
         ctx: &Context<'_>,
         organisation_id: ID,
         url: String,
+        #[graphql(
+            desc = "Minutes between polls, 5 to 10080 (default: calendar.default_interval_minutes, 60)."
+        )]
         interval_minutes: Option<i32>,
     ) -> ApiResult<CalendarFeed> {
         let a = must_sign_in(ctx)?;
         let org = parse_id("organisationId", &organisation_id, OrganisationId::parse)?;
         check(a.may_edit(org))?;
         let url = valid(netzwerk_domain::error::url(&url).map_err(|e| e.within("url")))?;
-        let minutes = interval_minutes.unwrap_or(60);
-        if !(1..=7 * 24 * 60).contains(&minutes) {
-            return Err(validation(&ValidationError::new(
-                "intervalMinutes",
-                "range",
-                "must be 1 to 10080",
-            )));
+        let minutes = match interval_minutes {
+            Some(m) => valid(
+                netzwerk_domain::poll::PollInterval::parse(i64::from(m))
+                    .map_err(|e| e.within("intervalMinutes")),
+            )?,
+            None => {
+                ctx.data_unchecked::<super::SchemaSettings>()
+                    .calendar_poll_default
+            }
         }
+        .as_i32();
         let s = db(ctx)
             .write(move |c| {
                 organisations::get(c, org)?;

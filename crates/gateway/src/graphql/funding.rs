@@ -849,7 +849,10 @@ impl FundingMutation {
         ctx: &Context<'_>,
         url: String,
         funder: String,
-        #[graphql(desc = "Minutes between polls (default 360).")] interval_minutes: Option<i32>,
+        #[graphql(
+            desc = "Minutes between polls, 5 to 10080 (default: funding.default_interval_minutes, 360)."
+        )]
+        interval_minutes: Option<i32>,
         topics: Option<Vec<Topic>>,
         region: Option<FundingRegion>,
     ) -> ApiResult<FundingFeed> {
@@ -861,21 +864,22 @@ impl FundingMutation {
             "funder",
             netzwerk_domain::error::required_text(&funder, 200),
         );
-        let interval = interval_minutes.unwrap_or(360);
-        c.check(
-            (5..=10_080).contains(&interval),
-            "intervalMinutes",
-            "range",
-            format!("must be 5 to 10080, got {interval}"),
-        );
+        let interval = match interval_minutes {
+            Some(m) => c.take(
+                "intervalMinutes",
+                netzwerk_domain::poll::PollInterval::parse(i64::from(m)),
+            ),
+            None => Some(ctx.data_unchecked::<SchemaSettings>().funding_poll_default),
+        };
         valid(c.finish(|| ()))?;
         let topics: Vec<netzwerk_domain::organisation::Topic> =
             topics.as_deref().map(into_domain).unwrap_or_default();
         let (url, funder) = (url.unwrap_or_default(), funder.unwrap_or_default());
         let region = region.map(Into::into);
+        let minutes = interval.map_or(360, netzwerk_domain::poll::PollInterval::as_i32);
         let s = db(ctx)
             .write(move |c| {
-                funding::add_source(c, &label(a), &url, &funder, &topics, region, interval)
+                funding::add_source(c, &label(a), &url, &funder, &topics, region, minutes)
             })
             .await
             .map_err(storage)?;

@@ -66,6 +66,10 @@ pub struct SchemaSettings {
     pub login_limits: crate::auth::LoginLimits,
     /// Digest subscriptions one client may ask for in an hour.
     pub subscriptions_per_client_per_hour: u32,
+    /// Poll interval of a calendar feed added without one.
+    pub calendar_poll_default: netzwerk_domain::poll::PollInterval,
+    /// Poll interval of a funding feed added without one.
+    pub funding_poll_default: netzwerk_domain::poll::PollInterval,
 }
 
 impl Default for SchemaSettings {
@@ -77,6 +81,10 @@ impl Default for SchemaSettings {
             meetings: crate::invitations::MeetingSettings::default(),
             login_limits: crate::auth::LoginLimits::default(),
             subscriptions_per_client_per_hour: 10,
+            calendar_poll_default: netzwerk_domain::poll::PollInterval::parse(60)
+                .unwrap_or_else(|_| unreachable!("60 minutes is in range")),
+            funding_poll_default: netzwerk_domain::poll::PollInterval::parse(360)
+                .unwrap_or_else(|_| unreachable!("360 minutes is in range")),
         }
     }
 }
