@@ -15,6 +15,10 @@ impl PollInterval {
     pub const MIN_MINUTES: u32 = 5;
     /// The longest interval: a week.
     pub const MAX_MINUTES: u32 = 7 * 24 * 60;
+    /// Every hour (the default for members' calendars).
+    pub const HOURLY: Self = Self(60);
+    /// Every six hours (the default for funding feeds).
+    pub const SIX_HOURLY: Self = Self(360);
 
     /// Checks a number of minutes.
     pub fn parse(minutes: i64) -> Result<Self, ValidationError> {
@@ -76,6 +80,9 @@ mod tests {
             if let Ok(p) = got {
                 assert_eq!(i64::from(p.minutes()), minutes);
             }
+        }
+        for c in [PollInterval::HOURLY, PollInterval::SIX_HOURLY] {
+            assert_eq!(PollInterval::parse(i64::from(c.minutes())), Ok(c));
         }
         let err = PollInterval::parse(1).expect_err("too short");
         assert!(err.to_string().contains("5 to 10080"), "{err}");

@@ -150,18 +150,12 @@ async fn count_attempt(
     }
     let window = limits.window;
     db.write(move |c| {
-        let now = netzwerk_storage::now();
         for (bucket, max_hits, what) in &buckets {
             let limit = rate_limits::Limit {
                 max_hits: *max_hits,
                 window,
             };
-            if let Err(e) = rate_limits::hit(c, bucket, limit, now)? {
-                return Err(StorageError::rate_limited(
-                    format!("{what}; try again in {} seconds", e.retry_after_seconds),
-                    e.retry_after_seconds,
-                ));
-            }
+            rate_limits::enforce(c, bucket, limit, what)?;
         }
         Ok(())
     })

@@ -453,17 +453,13 @@ impl Settings {
     /// The poll interval of a calendar feed added without one (checked at load).
     pub fn calendar_poll_default(&self) -> PollInterval {
         PollInterval::parse(i64::from(self.calendar.default_interval_minutes))
-            .unwrap_or_else(|_| Self::hourly())
+            .unwrap_or(PollInterval::HOURLY)
     }
 
     /// The poll interval of a funding feed added without one (checked at load).
     pub fn funding_poll_default(&self) -> PollInterval {
         PollInterval::parse(i64::from(self.funding.default_interval_minutes))
-            .unwrap_or_else(|_| Self::hourly())
-    }
-
-    fn hourly() -> PollInterval {
-        PollInterval::parse(60).unwrap_or_else(|_| unreachable!("60 minutes is in range"))
+            .unwrap_or(PollInterval::SIX_HOURLY)
     }
 
     /// Sign-in limits.

@@ -90,6 +90,19 @@ fn count(
     })
 }
 
+/// Counts one hit in `bucket` and refuses it beyond `limit` with
+/// [`crate::StorageError::RateLimited`]: `what` is refused, and when it may be tried
+/// again. The one answer of every rate limit of the Hub.
+pub fn enforce(conn: &mut AnyConnection, bucket: &str, limit: Limit, what: &str) -> Result<()> {
+    match hit(conn, bucket, limit, crate::now())? {
+        Ok(()) => Ok(()),
+        Err(e) => Err(crate::StorageError::rate_limited(
+            format!("{what}; try again in {} seconds", e.retry_after_seconds),
+            e.retry_after_seconds,
+        )),
+    }
+}
+
 /// Ends the window of `bucket` (a successful sign-in, or an operator's unlock).
 /// Returns whether there was one.
 pub fn clear(conn: &mut AnyConnection, bucket: &str) -> Result<bool> {

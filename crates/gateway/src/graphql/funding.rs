@@ -759,10 +759,7 @@ impl FundingMutation {
             name.unwrap_or_default(),
             language.map(|l| l.to_string()).unwrap_or_default(),
         );
-        let client = match viewer(ctx).client.as_deref() {
-            Some(ip) => secret_hash(ip),
-            None => secret_hash(&new_secret("anon_")),
-        };
+        let client = viewer(ctx).client_key();
         let per_client = ctx
             .data_unchecked::<SchemaSettings>()
             .subscriptions_per_client_per_hour;
@@ -775,15 +772,14 @@ impl FundingMutation {
                         max_hits: per_client,
                         window: chrono::Duration::hours(1),
                     };
-                    let bucket = format!("digest:client:{client}");
-                    if let Err(e) = netzwerk_storage::rate_limits::hit(c, &bucket, limit, netzwerk_storage::now())? {
-                        return Err(StorageError::rate_limited(
-                            format!(
-                                "too many subscriptions from this network address in the last hour (at most {per_client}); try again later"
-                            ),
-                            e.retry_after_seconds,
-                        ));
-                    }
+                    netzwerk_storage::rate_limits::enforce(
+                        c,
+                        &format!("digest:client:{client}"),
+                        limit,
+                        &format!(
+                            "too many subscriptions from this network address in the last hour (at most {per_client})"
+                        ),
+                    )?;
                     let org = organisation
                         .map(|m| resolve_organisation(c, &m))
                         .transpose()?;
@@ -876,7 +872,9 @@ impl FundingMutation {
             topics.as_deref().map(into_domain).unwrap_or_default();
         let (url, funder) = (url.unwrap_or_default(), funder.unwrap_or_default());
         let region = region.map(Into::into);
-        let minutes = interval.map_or(360, netzwerk_domain::poll::PollInterval::as_i32);
+        let minutes = interval
+            .unwrap_or(ctx.data_unchecked::<SchemaSettings>().funding_poll_default)
+            .as_i32();
         let s = db(ctx)
             .write(move |c| {
                 funding::add_source(c, &label(a), &url, &funder, &topics, region, minutes)

@@ -203,12 +203,7 @@ impl GuestMutation {
             }
             .validate(),
         )?;
-        // Without a known address every client would share one bucket and a few
-        // requests would block everybody: then each request gets its own.
-        let client = match viewer(ctx).client.as_deref() {
-            Some(ip) => secret_hash(ip),
-            None => secret_hash(&new_secret("anon_")),
-        };
+        let client = viewer(ctx).client_key();
         let token = new_secret("nwg_");
         let token_hash = secret_hash(&token);
         let s = settings(ctx).clone();
@@ -222,16 +217,15 @@ impl GuestMutation {
                         max_hits: u32::try_from(s.limits.per_client_per_hour).unwrap_or(u32::MAX),
                         window: chrono::Duration::hours(1),
                     };
-                    let bucket = format!("guests:client:{client}");
-                    if let Err(e) = rate_limits::hit(c, &bucket, per_client, netzwerk_storage::now())? {
-                        return Err(netzwerk_storage::StorageError::rate_limited(
-                            format!(
-                                "too many guest requests from this network address in the last hour (at most {}); try again later",
-                                s.limits.per_client_per_hour
-                            ),
-                            e.retry_after_seconds,
-                        ));
-                    }
+                    rate_limits::enforce(
+                        c,
+                        &format!("guests:client:{client}"),
+                        per_client,
+                        &format!(
+                            "too many guest requests from this network address in the last hour (at most {})",
+                            s.limits.per_client_per_hour
+                        ),
+                    )?;
                     let r = guests::request(c, id, &guest, &client, &token_hash, s.limits)?;
                     if r.stored {
                         let info = MeetingInfo::load(c, id)?;

@@ -81,10 +81,8 @@ impl Default for SchemaSettings {
             meetings: crate::invitations::MeetingSettings::default(),
             login_limits: crate::auth::LoginLimits::default(),
             subscriptions_per_client_per_hour: 10,
-            calendar_poll_default: netzwerk_domain::poll::PollInterval::parse(60)
-                .unwrap_or_else(|_| unreachable!("60 minutes is in range")),
-            funding_poll_default: netzwerk_domain::poll::PollInterval::parse(360)
-                .unwrap_or_else(|_| unreachable!("360 minutes is in range")),
+            calendar_poll_default: netzwerk_domain::poll::PollInterval::HOURLY,
+            funding_poll_default: netzwerk_domain::poll::PollInterval::SIX_HOURLY,
         }
     }
 }
@@ -100,6 +98,18 @@ pub struct Viewer {
     pub token: Option<String>,
     /// The client's network address, for rate limits.
     pub client: Option<String>,
+}
+
+impl Viewer {
+    /// The key per-client limits count under: a hash of the client's address, never
+    /// the address itself. Without a known address every client would share one
+    /// bucket and a few requests would block everybody; then each request gets its own.
+    pub fn client_key(&self) -> String {
+        match self.client.as_deref() {
+            Some(address) => crate::auth::secret_hash(address),
+            None => crate::auth::secret_hash(&crate::auth::new_secret("anon_")),
+        }
+    }
 }
 
 /// Builds the schema over a database.
