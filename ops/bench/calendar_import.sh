@@ -9,7 +9,7 @@ events="${1:-100000}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-cargo build --release -q -p netzwerk-gateway
+cargo build --release -q -p netzwerk-cli
 python3 -m venv target/ical-venv
 target/ical-venv/bin/pip install -q --disable-pip-version-check -r ops/ical-check/requirements.txt
 target/ical-venv/bin/python ops/bench/gen_ics.py "$events" "$work/bench.ics" 2001

@@ -33,7 +33,7 @@ if ! command -v wrk >/dev/null; then
 fi
 
 say "release build"
-cargo build --profile bench-release -q -p netzwerk-gateway
+cargo build --profile bench-release -q -p netzwerk-cli
 say "PostGraphile (npm ci)"
 npm ci --prefix ops/bench --no-audit --no-fund --silent
 

@@ -237,7 +237,7 @@ fn schema_is_checked_in() {
     let committed = std::fs::read_to_string(path).unwrap_or_default();
     assert!(
         generated == committed,
-        "graphql/schema.graphql is out of date: run `cargo run -p netzwerk-gateway -- schema > graphql/schema.graphql`"
+        "graphql/schema.graphql is out of date: run `cargo run -p netzwerk-cli -- schema > graphql/schema.graphql`"
     );
 }
 

@@ -41,6 +41,10 @@ pub enum Actor {
         /// The account.
         user: UserId,
     },
+    /// Whoever runs the command line or a background job on the server. Holding the
+    /// configuration means holding the database, so it may do what the coordinator
+    /// may; it has no account.
+    Operator,
 }
 
 /// Why something was refused.
@@ -68,7 +72,10 @@ impl Actor {
 
     /// Whether the actor is a signed-in user (editor or coordinator).
     pub fn is_signed_in(self) -> bool {
-        matches!(self, Actor::Editor { .. } | Actor::Coordinator { .. })
+        matches!(
+            self,
+            Actor::Editor { .. } | Actor::Coordinator { .. } | Actor::Operator
+        )
     }
 
     /// Whether the actor counts as a member of the network: the coordinator, or an
@@ -77,7 +84,7 @@ impl Actor {
     pub fn is_member(self) -> bool {
         matches!(
             self,
-            Actor::Coordinator { .. } | Actor::Editor { member: true, .. }
+            Actor::Coordinator { .. } | Actor::Operator | Actor::Editor { member: true, .. }
         )
     }
 
@@ -91,7 +98,18 @@ impl Actor {
     pub fn user(self) -> Option<UserId> {
         match self {
             Actor::Editor { user, .. } | Actor::Coordinator { user } => Some(user),
-            Actor::Anonymous | Actor::Partner { .. } => None,
+            Actor::Anonymous | Actor::Partner { .. } | Actor::Operator => None,
+        }
+    }
+
+    /// The name the change log records for the actor: the account's id, `cli` for the
+    /// operator, `anonymous` otherwise.
+    pub fn label(self) -> String {
+        match self {
+            Actor::Operator => "cli".to_owned(),
+            other => other
+                .user()
+                .map_or_else(|| "anonymous".to_owned(), |u| u.to_string()),
         }
     }
 
@@ -99,7 +117,7 @@ impl Actor {
     /// services, contacts, translations): the coordinator, or that organisation's editor.
     pub fn may_edit(self, organisation: OrganisationId) -> Result<(), Denied> {
         match self {
-            Actor::Coordinator { .. } => Ok(()),
+            Actor::Coordinator { .. } | Actor::Operator => Ok(()),
             Actor::Editor {
                 organisation: own, ..
             } if own == organisation => Ok(()),
@@ -111,7 +129,7 @@ impl Actor {
     /// Admitting or removing organisations, managing users and API keys: the coordinator only.
     pub fn may_administer(self) -> Result<(), Denied> {
         match self {
-            Actor::Coordinator { .. } => Ok(()),
+            Actor::Coordinator { .. } | Actor::Operator => Ok(()),
             Actor::Editor { .. } => Err(Denied::Forbidden),
             Actor::Anonymous | Actor::Partner { .. } => Err(Denied::Unauthenticated),
         }
@@ -215,6 +233,7 @@ mod tests {
             ),
             ("editor", c.editor, Ok(()), Err(Denied::Forbidden)),
             ("coordinator", c.coordinator, Ok(()), Ok(())),
+            ("operator", Actor::Operator, Ok(()), Ok(())),
         ] {
             assert_eq!(
                 actor.may_answer_co_organiser_invitation(c.own),
@@ -237,7 +256,7 @@ mod tests {
         let c = cast();
         /// (who, actor, signed in, member, own organisation's details, another's).
         type Row = (&'static str, Actor, bool, bool, [bool; 3], [bool; 3]);
-        let rows: [Row; 5] = [
+        let rows: [Row; 6] = [
             (
                 "anonymous",
                 Actor::Anonymous,
@@ -273,6 +292,14 @@ mod tests {
             (
                 "coordinator",
                 c.coordinator,
+                true,
+                true,
+                [true, true, true],
+                [true, true, true],
+            ),
+            (
+                "operator (command line, jobs)",
+                Actor::Operator,
                 true,
                 true,
                 [true, true, true],

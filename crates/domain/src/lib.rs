@@ -26,5 +26,6 @@ pub mod service;
 pub mod slug;
 pub mod text;
 pub mod translation;
+pub mod url;
 
 pub use error::{ValidationError, Violation};

@@ -57,6 +57,13 @@ impl fmt::Display for PollInterval {
     }
 }
 
+/// Minutes until a failing feed is polled again: its interval doubled per failure in
+/// a row, at most a day. Calendar and funding feeds back off alike.
+pub fn backoff_minutes(interval_minutes: i32, failures: i32) -> i64 {
+    let factor = 1i64 << failures.clamp(0, 10);
+    (i64::from(interval_minutes.max(1)) * factor).min(24 * 60)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,5 +93,24 @@ mod tests {
         }
         let err = PollInterval::parse(1).expect_err("too short");
         assert!(err.to_string().contains("5 to 10080"), "{err}");
+    }
+
+    #[test]
+    fn backoff_doubles_per_failure_up_to_a_day() {
+        for (interval, failures, wait) in [
+            (60, 0, 60),
+            (60, 1, 120),
+            (60, 3, 480),
+            (60, 5, 1440),
+            (5, 40, 1440),
+            (0, 1, 2),
+            (10_080, 1, 1440),
+        ] {
+            assert_eq!(
+                backoff_minutes(interval, failures),
+                wait,
+                "{interval} min, {failures} failures"
+            );
+        }
     }
 }

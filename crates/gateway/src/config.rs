@@ -94,7 +94,7 @@ pub struct Settings {
     /// Funding feeds.
     pub funding: FundingConfig,
     /// Outgoing e-mail.
-    pub mail: MailConfig,
+    pub mail: netzwerk_app::mail::MailConfig,
     /// Network meetings: invitations and guests.
     pub meetings: MeetingsConfig,
     /// Logging.
@@ -211,32 +211,6 @@ pub struct FundingConfig {
     pub subscriptions_per_client_per_hour: u32,
 }
 
-/// `[mail]`
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MailConfig {
-    /// Sender, e.g. `Netzwerk für Integration <netzwerk@bezirk.example>`.
-    pub from: String,
-    /// SMTP server.
-    pub smtp_host: String,
-    /// SMTP port.
-    pub smtp_port: u16,
-    /// `none`, `starttls` or `tls`.
-    pub tls: String,
-    /// SMTP user name (empty: no authentication).
-    pub username: String,
-    /// SMTP password (never printed: `Debug` shows it redacted).
-    pub password: secrecy::SecretString,
-    /// Deliver the outbox in the background while serving.
-    pub send: bool,
-    /// Stop retrying a message after this many hours.
-    pub give_up_after_hours: u32,
-    /// Seconds between delivery rounds while serving.
-    pub poll_seconds: u64,
-    /// Wait before the first retry; it doubles with every failed attempt (at most 64 times).
-    pub retry_base_seconds: u64,
-}
-
 /// `[meetings]`
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -299,7 +273,7 @@ impl Settings {
 
     fn check(&self) -> anyhow::Result<()> {
         self.listen_addr()?;
-        netzwerk_storage::Backend::of_url(&self.database.url)
+        netzwerk_app::check_database_url(&self.database.url)
             .map_err(|e| anyhow::anyhow!("database.url: {e}"))?;
         if self.database.max_connections == 0 {
             bail!("database.max_connections: must be at least 1");
@@ -380,11 +354,11 @@ impl Settings {
             bail!("server.max_aliases: must be at least 1");
         }
         if !self.database.sslmode.is_empty()
-            && !netzwerk_storage::SSL_MODES.contains(&self.database.sslmode.as_str())
+            && !netzwerk_app::SSL_MODES.contains(&self.database.sslmode.as_str())
         {
             bail!(
                 "database.sslmode: must be one of {}, got {:?}",
-                netzwerk_storage::SSL_MODES.join(", "),
+                netzwerk_app::SSL_MODES.join(", "),
                 self.database.sslmode
             );
         }
@@ -441,12 +415,12 @@ impl Settings {
     }
 
     /// The database pool's settings for serving requests.
-    pub fn pool_settings(&self) -> netzwerk_storage::PoolSettings {
-        netzwerk_storage::PoolSettings {
+    pub fn pool_settings(&self) -> netzwerk_app::PoolSettings {
+        netzwerk_app::PoolSettings {
             max_connections: self.database.max_connections,
             sslmode: Some(self.database.sslmode.clone()).filter(|m| !m.is_empty()),
             connect_timeout: std::time::Duration::from_secs(self.database.connect_timeout_seconds),
-            ..netzwerk_storage::PoolSettings::default()
+            ..netzwerk_app::PoolSettings::default()
         }
     }
 
@@ -463,8 +437,8 @@ impl Settings {
     }
 
     /// Sign-in limits.
-    pub fn login_limits(&self) -> crate::auth::LoginLimits {
-        crate::auth::LoginLimits {
+    pub fn login_limits(&self) -> netzwerk_app::auth::LoginLimits {
+        netzwerk_app::auth::LoginLimits {
             per_account: self.auth.login_attempts_per_account,
             per_client: self.auth.login_attempts_per_client,
             window: chrono::Duration::minutes(i64::from(self.auth.login_lock_minutes)),
@@ -484,8 +458,8 @@ impl Settings {
     }
 
     /// The guarded HTTP client's settings.
-    pub fn fetch_settings(&self) -> crate::fetch::FetchSettings {
-        crate::fetch::FetchSettings {
+    pub fn fetch_settings(&self) -> netzwerk_app::fetch::FetchSettings {
+        netzwerk_app::fetch::FetchSettings {
             allow_private_addresses: self.fetch.allow_private_addresses,
             timeout: std::time::Duration::from_secs(self.fetch.timeout_seconds),
             max_bytes: self.fetch.max_bytes,
@@ -516,6 +490,70 @@ impl Settings {
             max_bytes: self.fetch.max_bytes,
             max_events: self.calendar.max_events_per_feed,
         }
+    }
+
+    /// What the application layer takes from the configuration.
+    pub fn app_settings(&self) -> anyhow::Result<netzwerk_app::Settings> {
+        let from: lettre::message::Mailbox = self
+            .mail
+            .from
+            .parse()
+            .map_err(|e| anyhow::anyhow!("mail.from: {e}"))?;
+        let organiser = self.organiser()?;
+        Ok(netzwerk_app::Settings {
+            meetings: netzwerk_app::invitations::MeetingSettings {
+                domain: from.email.domain().to_owned(),
+                organiser_name: organiser
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| "Netzwerk Hub".to_owned()),
+                organiser_email: organiser.email.to_string(),
+                public_url: self.meetings.public_url.trim_end_matches('/').to_owned(),
+                limits: netzwerk_app::invitations::GuestLimits {
+                    per_address_per_day: i64::from(
+                        self.meetings.guest_requests_per_address_per_day,
+                    ),
+                    per_client_per_hour: i64::from(
+                        self.meetings.guest_requests_per_client_per_hour,
+                    ),
+                },
+                retention_days: self.meetings.guest_retention_days,
+            },
+            token_ttl: chrono::Duration::hours(i64::from(self.auth.token_ttl_hours)),
+            login_limits: self.login_limits(),
+            subscriptions_per_client_per_hour: self.funding.subscriptions_per_client_per_hour,
+            calendar_poll_default: self.calendar_poll_default(),
+            funding_poll_default: self.funding_poll_default(),
+            fetch: self.fetch_settings(),
+            calendar_limits: self.calendar_limits(),
+            calendar_file_limits: self.file_limits(),
+            funding_limits: self.funding_limits(self.fetch.max_bytes),
+            funding_file_limits: self.funding_limits(self.calendar.max_file_bytes),
+        })
+    }
+
+    /// The HTTP server's settings.
+    pub fn http_settings(&self) -> anyhow::Result<crate::http::HttpSettings> {
+        Ok(crate::http::HttpSettings {
+            max_body_bytes: self.server.max_body_bytes,
+            statement_header: self.server.statement_header,
+            client_ip_header: self
+                .client_ip_header()
+                .map(|h| axum::http::HeaderName::from_bytes(h.to_ascii_lowercase().as_bytes()))
+                .transpose()
+                .context("server.client_ip_header")?,
+            query_limits: crate::guard::QueryLimits {
+                max_cost: self.server.max_complexity as u64,
+                max_depth: self.server.max_depth as u64,
+                max_aliases: self.server.max_aliases,
+            },
+            request_timeout: self.request_timeout(),
+        })
+    }
+
+    /// The longest one request may run (and one SQL statement on PostgreSQL).
+    pub fn request_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.server.request_timeout_seconds)
     }
 
     /// `server.listen` as a socket address.

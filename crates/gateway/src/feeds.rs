@@ -10,8 +10,9 @@ use axum::response::{IntoResponse, Response};
 use netzwerk_funding_news::render::write_atom;
 use serde_json::json;
 
-use crate::digest::{items, run_query};
-use crate::http::{AppState, confirm_form, confirm_token, page, token_of};
+use crate::pages::{INCOMPLETE_LINK, confirm_form, confirm_token, page, token_of};
+use crate::state::AppState;
+use netzwerk_app::digest::{items, run_query};
 
 async fn atom(
     state: &AppState,
@@ -19,14 +20,11 @@ async fn atom(
     title: &str,
     self_path: &str,
 ) -> Response {
-    let data = match run_query(
-        state.schema(),
-        state.db(),
-        "FundingFeed",
-        json!({ "organisation": organisation }),
-    )
-    .await
-    {
+    let api = crate::graphql::OwnApiOf {
+        schema: state.schema().clone(),
+        db: state.db().clone(),
+    };
+    let data = match run_query(&api, "FundingFeed", json!({ "organisation": organisation })).await {
         Ok(d) => d,
         Err(e) if e.contains("not found") => {
             return (StatusCode::NOT_FOUND, format!("{e}\n")).into_response();
@@ -119,7 +117,7 @@ pub async fn confirm(State(state): State<AppState>, body: Bytes) -> Response {
 /// `GET /digest/unsubscribe?token=…`
 pub async fn unsubscribe_page(RawQuery(raw): RawQuery) -> Response {
     match token_of(&raw.unwrap_or_default()) {
-        None => page(StatusCode::BAD_REQUEST, crate::http::INCOMPLETE_LINK),
+        None => page(StatusCode::BAD_REQUEST, INCOMPLETE_LINK),
         Some(t) => page(
             StatusCode::OK,
             &format!(
@@ -141,7 +139,7 @@ pub async fn unsubscribe(
     let token =
         token_of(&raw.unwrap_or_default()).or_else(|| token_of(&String::from_utf8_lossy(&body)));
     let Some(token) = token else {
-        return page(StatusCode::BAD_REQUEST, crate::http::INCOMPLETE_LINK);
+        return page(StatusCode::BAD_REQUEST, INCOMPLETE_LINK);
     };
     match state
         .db()

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use async_graphql::Variables;
 use netzwerk_domain::access::Actor;
-use netzwerk_storage::{Database, PoolSettings};
+use netzwerk_storage::Database;
 
 use crate::graphql::{HubSchema, SchemaSettings, Viewer, build_schema, request_data};
 use crate::guard::{self, QueryLimits};
@@ -48,14 +48,20 @@ fn target() -> Option<&'static Target> {
             ));
             std::fs::create_dir_all(&dir).ok()?;
             let url = format!("sqlite://{}", dir.join("fuzz.db").display());
-            let db = Database::connect(&url, &PoolSettings::default()).ok()?;
-            db.migrate().ok()?;
+            let hub = netzwerk_app::Hub::open(
+                &url,
+                &netzwerk_app::PoolSettings::default(),
+                netzwerk_app::Settings::default(),
+            )
+            .ok()?;
+            hub.migrate().ok()?;
+            let db = hub.database().clone();
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(1)
                 .enable_all()
                 .build()
                 .ok()?;
-            let schema = build_schema(db.clone(), SchemaSettings::default());
+            let schema = build_schema(&hub, SchemaSettings::default());
             Some(Target {
                 runtime,
                 schema,

@@ -106,8 +106,8 @@ static ASSETS: [&Asset; 5] = [&GRAPHIQL_CSS, &REACT, &REACT_DOM, &GRAPHIQL_JS, &
 /// policy allows requests to the Hub only, so `endpoint` must be on the Hub's
 /// origin.
 pub fn page(endpoint: &str, title: &str) -> String {
-    let endpoint = crate::html::escape(endpoint);
-    let title = crate::html::escape(title);
+    let endpoint = netzwerk_app::html::escape(endpoint);
+    let title = netzwerk_app::html::escape(title);
     let stylesheet = format!(
         r#"<link rel="stylesheet" href="{ASSET_PATH}{}" integrity="{}">"#,
         GRAPHIQL_CSS.name, GRAPHIQL_CSS.integrity

@@ -12,59 +12,23 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use netzwerk_domain::language::LanguagePreference;
-use netzwerk_storage::{Database, StorageError};
+use netzwerk_storage::Database;
 use serde_json::{Map, Value, json};
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::trace::TraceLayer;
 
-use crate::auth::{self, AuthError};
 use crate::budget::Budget;
-use crate::documents::Documents;
 use crate::graphql::error::Code;
 use crate::graphql::{HubSchema, Viewer, request_data};
-use crate::guard::QueryLimits;
+use crate::pages::{confirm_form, confirm_token, form_pairs};
+use crate::state::AppState;
+use netzwerk_app::auth::{self, AuthError};
+
+pub use crate::state::HttpSettings;
 
 /// The media type of the GraphQL-over-HTTP specification.
 pub const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
-
-/// HTTP settings.
-#[derive(Debug, Clone)]
-pub struct HttpSettings {
-    /// Largest request body accepted; larger ones get 413 before any parsing.
-    pub max_body_bytes: usize,
-    /// Add `x-sql-statements` (statements sent while answering) to responses.
-    /// Exact only when requests do not overlap; meant for tests and benchmarks.
-    pub statement_header: bool,
-    /// Header with the client's address behind a reverse proxy.
-    pub client_ip_header: Option<header::HeaderName>,
-    /// Cost, depth, alias and sign-in limits, checked before a document runs.
-    pub query_limits: QueryLimits,
-    /// The longest a GraphQL request may run; then it is stopped and answered
-    /// `TIMEOUT`.
-    pub request_timeout: std::time::Duration,
-}
-
-impl Default for HttpSettings {
-    fn default() -> Self {
-        Self {
-            max_body_bytes: 256 * 1024,
-            statement_header: false,
-            client_ip_header: None,
-            query_limits: QueryLimits::default(),
-            request_timeout: std::time::Duration::from_secs(30),
-        }
-    }
-}
-
-/// What every handler shares.
-#[derive(Clone)]
-pub struct AppState {
-    schema: HubSchema,
-    db: Database,
-    settings: Arc<HttpSettings>,
-    documents: Arc<Documents>,
-}
 
 /// The Hub's routes.
 pub fn router(schema: HubSchema, db: Database, settings: HttpSettings) -> Router {
@@ -117,18 +81,6 @@ pub fn router(schema: HubSchema, db: Database, settings: HttpSettings) -> Router
         .with_state(state)
 }
 
-impl AppState {
-    /// The schema.
-    pub fn schema(&self) -> &HubSchema {
-        &self.schema
-    }
-
-    /// The database.
-    pub fn db(&self) -> &Database {
-        &self.db
-    }
-}
-
 /// Headers every response gets, and a JSON body for a request refused as too large
 /// (the body limit answers in plain text by itself).
 async fn security_headers(mut res: Response) -> Response {
@@ -147,90 +99,6 @@ async fn security_headers(mut res: Response) -> Response {
         HeaderValue::from_static("nosniff"),
     );
     res
-}
-
-/// A small HTML page (confirmation and unsubscribe links). It may not be framed by
-/// another site (clickjacking of its button).
-pub(crate) fn page(status: StatusCode, body: &str) -> Response {
-    (
-        status,
-        [
-            (header::CACHE_CONTROL, "no-store"),
-            (header::CONTENT_SECURITY_POLICY, "frame-ancestors 'none'"),
-        ],
-        Html(format!(
-            "<!DOCTYPE html><html lang=\"de\"><head><meta charset=\"utf-8\">\
-             <meta name=\"viewport\" content=\"width=device-width\">\
-             <meta name=\"referrer\" content=\"no-referrer\">\
-             <title>Netzwerk Hub</title></head><body>{body}</body></html>"
-        )),
-    )
-        .into_response()
-}
-
-/// The `token` of a query string or form body, if it looks like one.
-pub(crate) fn token_of(raw: &str) -> Option<String> {
-    form_pairs(raw)
-        .into_iter()
-        .find(|(k, _)| k == "token")
-        .map(|(_, v)| v)
-        .filter(|t| {
-            !t.is_empty()
-                && t.len() <= 200
-                && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-        })
-}
-
-/// The page for a link without its token.
-pub(crate) const INCOMPLETE_LINK: &str =
-    "<p>Dieser Link ist unvollständig. / This link is incomplete.</p>";
-
-/// The page behind an e-mail's confirmation link: a button that POSTs the token to
-/// `action`, so link scanners in mail systems, which only follow links, confirm
-/// nothing in the reader's place.
-pub(crate) fn confirm_form(
-    raw_query: Option<String>,
-    action: &str,
-    heading: &str,
-    button: &str,
-) -> Response {
-    match token_of(&raw_query.unwrap_or_default()) {
-        None => page(StatusCode::BAD_REQUEST, INCOMPLETE_LINK),
-        Some(token) => page(
-            StatusCode::OK,
-            &format!(
-                "<h1>{heading}</h1><form method=\"post\" action=\"{action}\">\
-                 <input type=\"hidden\" name=\"token\" value=\"{token}\">\
-                 <button type=\"submit\">{button}</button></form>"
-            ),
-        ),
-    }
-}
-
-/// The POST behind [`confirm_form`]: runs `confirm` with the token's hash and shows
-/// `done`, `missing` (unknown token) or a retry page.
-pub(crate) async fn confirm_token<T: Send + 'static>(
-    state: &AppState,
-    body: &[u8],
-    confirm: fn(&mut netzwerk_storage::AnyConnection, &str) -> Result<T, StorageError>,
-    done: &str,
-    missing: &str,
-) -> Response {
-    let Some(token) = token_of(&String::from_utf8_lossy(body)) else {
-        return page(StatusCode::BAD_REQUEST, INCOMPLETE_LINK);
-    };
-    let hash = auth::secret_hash(&token);
-    match state.db.write(move |c| confirm(c, &hash)).await {
-        Ok(_) => page(StatusCode::OK, done),
-        Err(StorageError::NotFound(_)) => page(StatusCode::NOT_FOUND, missing),
-        Err(e) => {
-            tracing::error!(error = %e, "confirming by e-mail link failed");
-            page(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "<p>Bitte versuchen Sie es später noch einmal. / Please try again later.</p>",
-            )
-        }
-    }
 }
 
 /// `GET /guests/confirm?token=…`
@@ -418,40 +286,6 @@ pub(crate) fn params_from_query_string(raw: &str) -> Result<Params, String> {
         operation_name,
         variables,
     })
-}
-
-/// Decodes `application/x-www-form-urlencoded` pairs (`+` is a space).
-fn form_pairs(raw: &str) -> Vec<(String, String)> {
-    fn hex(b: u8) -> Option<u8> {
-        (b as char).to_digit(16).and_then(|d| u8::try_from(d).ok())
-    }
-    fn decode(s: &str) -> String {
-        let bytes = s.as_bytes();
-        let mut out = Vec::with_capacity(bytes.len());
-        let mut i = 0;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'+' => out.push(b' '),
-                b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push(h * 16 + l);
-                        i += 2;
-                    }
-                    _ => out.push(b'%'),
-                },
-                b => out.push(b),
-            }
-            i += 1;
-        }
-        String::from_utf8_lossy(&out).into_owned()
-    }
-    raw.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (decode(k), decode(v))
-        })
-        .collect()
 }
 
 /// Whether the selected operation of `query` is a mutation (for refusing them on GET).

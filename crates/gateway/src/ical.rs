@@ -16,7 +16,7 @@ use netzwerk_storage::events::{self, EventFilter};
 use netzwerk_storage::{Database, StorageError, locations, organisations};
 use sha2::{Digest, Sha256};
 
-use crate::http::AppState;
+use crate::state::AppState;
 
 /// Most events in one feed.
 const MAX_FEED_EVENTS: i64 = 20_000;
@@ -157,7 +157,7 @@ async fn feed(
                         .value
                         .location_id
                         .and_then(|l| locs.get(&l))
-                        .map(|l| crate::invitations::place_text(&l.value)),
+                        .map(|l| netzwerk_app::invitations::place_text(&l.value)),
                     url: None,
                     attendees: &[],
                 }
@@ -314,7 +314,7 @@ async fn meeting_feed(
     headers: &HeaderMap,
     only: Option<netzwerk_domain::ids::MeetingId>,
 ) -> Response {
-    use crate::invitations::{Lang, MeetingInfo, meeting_uid};
+    use netzwerk_app::invitations::{Lang, MeetingInfo, meeting_uid};
     use netzwerk_storage::meetings;
 
     let loaded = state

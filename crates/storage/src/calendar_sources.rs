@@ -236,7 +236,7 @@ pub fn record_failure(conn: &mut AnyConnection, id: CalendarSourceId, error: &st
     let s = get(conn, id)?;
     let now = crate::now();
     let failures = s.consecutive_failures.saturating_add(1);
-    let wait = crate::backoff_minutes(s.interval_minutes, failures);
+    let wait = netzwerk_domain::poll::backoff_minutes(s.interval_minutes, failures);
     diesel::update(cs::table.find(id.to_string()))
         .set((
             cs::last_fetched_at.eq(Some(now)),

@@ -397,13 +397,7 @@ impl Database {
         T: Send + 'static,
         F: FnOnce(&mut AnyConnection) -> Result<T, StorageError> + Send + 'static,
     {
-        let db = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = db.checkout(None)?;
-            work(&mut conn)
-        })
-        .await
-        .map_err(|e| StorageError::Unavailable(format!("database task failed: {e}")))?
+        self.read(work).await
     }
 
     /// A connection known to work: one last used before a connection was found broken
@@ -450,6 +444,17 @@ impl Database {
         T: Send + 'static,
         F: FnOnce(&mut AnyConnection) -> Result<T, StorageError> + Send + 'static,
     {
+        self.on_writer_side(work).await
+    }
+
+    /// Runs `work` on a pooled connection on the blocking pool, after the writers
+    /// before it on SQLite.
+    async fn on_writer_side<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StorageError> + Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
+    {
         let db = self.clone();
         let lock = (self.backend == Backend::Sqlite).then(|| self.sqlite_writer.clone());
         tokio::task::spawn_blocking(move || {
@@ -462,6 +467,37 @@ impl Database {
         })
         .await
         .map_err(|e| StorageError::Unavailable(format!("database task failed: {e}")))?
+    }
+
+    /// Like [`Database::run`], with the caller's error type (a use case that refuses
+    /// by a rule of its own while it reads).
+    pub async fn read<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StorageError> + Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = db.checkout(None)?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|e| StorageError::Unavailable(format!("database task failed: {e}")))?
+    }
+
+    /// Runs `work` in one transaction on the writer's side (like [`Database::write`]):
+    /// everything it writes is stored, or nothing. Its error type is the caller's, so a
+    /// use case can refuse (a permission rule, a rule of its own) inside the transaction
+    /// that holds its write.
+    pub async fn transact<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StorageError> + Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
+    {
+        self.on_writer_side(move |conn| crate::atomically(conn, work))
+            .await
     }
 
     /// Runs work on a pooled connection on the current thread (for CLI commands and tests

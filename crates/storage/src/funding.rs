@@ -320,7 +320,7 @@ pub fn record_source_failure(
     let s = source(conn, id)?;
     let now = crate::now();
     let failures = s.consecutive_failures.saturating_add(1);
-    let wait = crate::backoff_minutes(s.interval_minutes, failures);
+    let wait = netzwerk_domain::poll::backoff_minutes(s.interval_minutes, failures);
     diesel::update(fs::table.find(id.to_string()))
         .set((
             fs::last_fetched_at.eq(Some(now)),

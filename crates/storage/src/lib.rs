@@ -56,13 +56,6 @@ pub fn now() -> chrono::NaiveDateTime {
     t.with_nanosecond(t.nanosecond() / 1000 * 1000).unwrap_or(t)
 }
 
-/// Minutes until a failing feed is polled again: its interval doubled per failure in
-/// a row, at most a day. Calendar and funding feeds back off alike.
-pub(crate) fn backoff_minutes(interval_minutes: i32, failures: i32) -> i64 {
-    let factor = 1i64 << failures.clamp(0, 10);
-    (i64::from(interval_minutes.max(1)) * factor).min(24 * 60)
-}
-
 /// Runs `work` in one transaction: everything it writes is stored, or nothing.
 pub fn transaction<T, E>(
     conn: &mut AnyConnection,
@@ -73,6 +66,33 @@ where
 {
     use diesel::Connection as _;
     conn.transaction(work)
+}
+
+/// Like [`transaction`] for work whose error type is its caller's (the application
+/// layer's): a database failure inside becomes a [`StorageError`] converted into it.
+pub fn atomically<T, E>(
+    conn: &mut AnyConnection,
+    work: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<StorageError>,
+{
+    use diesel::Connection as _;
+    /// The work's own error, or the database's (begin, commit, rollback).
+    enum Failed<E> {
+        Work(E),
+        Database(diesel::result::Error),
+    }
+    impl<E> From<diesel::result::Error> for Failed<E> {
+        fn from(e: diesel::result::Error) -> Self {
+            Failed::Database(e)
+        }
+    }
+    conn.transaction(|c| work(c).map_err(Failed::Work))
+        .map_err(|f| match f {
+            Failed::Work(e) => e,
+            Failed::Database(d) => StorageError::from(d).into(),
+        })
 }
 
 /// Number of organisations stored (to tell an empty database).

@@ -149,5 +149,41 @@ pub fn storage(err: StorageError) -> Error {
     }
 }
 
+/// Maps a use case's answer: every refusal gets its stable code; internal causes are
+/// logged and replaced by a generic message.
+pub fn app(err: netzwerk_app::Error) -> Error {
+    use netzwerk_app::Error as E;
+    match err {
+        E::Denied(d) => denied(d),
+        E::Invalid(v) => validation(&v),
+        E::NotFound(what) => coded(Code::NotFound, format!("{what} not found")),
+        E::Conflict(msg) => coded(Code::Conflict, msg),
+        E::RateLimited {
+            message,
+            retry_after_seconds,
+        } => rate_limited(message, retry_after_seconds),
+        E::Unavailable(cause) => {
+            tracing::warn!(error = %cause, "database unavailable");
+            coded(
+                Code::Unavailable,
+                "the database is not available right now; try again in a few seconds",
+            )
+        }
+        E::TimedOut => coded(
+            Code::Timeout,
+            "the request took too long and was stopped; narrow it (fewer items, a shorter window)",
+        ),
+        E::Source(msg) => coded(Code::Validation, msg),
+        E::Internal(cause) => {
+            let id = uuid::Uuid::now_v7();
+            tracing::error!(error = %cause, error_id = %id, "internal error");
+            coded(
+                Code::Internal,
+                format!("internal error {id}; the Hub's log has the cause"),
+            )
+        }
+    }
+}
+
 /// Result type of resolvers.
 pub type ApiResult<T> = Result<T, Error>;

@@ -7,27 +7,32 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use netzwerk_app::calendar_sync;
+use netzwerk_app::directory::OrganisationKey;
 use netzwerk_domain::ValidationError;
 use netzwerk_domain::event::{
     Event as DEvent, EventInput as DEventInput, EventTime, OccurrenceOverride, Provenance,
 };
 use netzwerk_domain::ids::{EventId, OrganisationId};
 use netzwerk_domain::language::{LanguageCode, LanguagePreference};
+use netzwerk_domain::poll::PollInterval;
 use netzwerk_domain::slug::Slug;
-use netzwerk_storage::calendar_sources::{self, CalendarSource};
+use netzwerk_domain::url::HttpUrl;
 use netzwerk_storage::events::{self, EventFilter as SFilter, EventRecord, EventSpan};
 use netzwerk_storage::organisations;
 
+use super::calendar_feeds::CalendarFeed;
 use super::connection::{Page, page, window};
+use super::context::{actor, hub, loader, parse_id, prefs};
 use super::enums::{EventCategory, EventStatus, TargetGroup, into_domain};
-use super::error::{ApiResult, Code, coded, denied, storage, validation};
+use super::error::{ApiResult, Code, app, coded, storage, validation};
 use super::inputs::patch;
-use super::mutation::{check, label, must_sign_in, prefs, valid};
+use super::mutation::{check, label, must_sign_in, valid};
 use super::objects::{
-    Language, LocalizedText, Location, Organisation, TranslationEntry, load_error, loader,
-    organisation_of, served, translations_of, viewer,
+    Language, LocalizedText, Location, Organisation, TranslationEntry, load_error, organisation_of,
+    served, translations_of,
 };
-use super::query::{db, parse_id, preference};
+use super::query::{db, preference};
 
 /// The longest window `eventOccurrences` expands at once.
 const MAX_WINDOW_DAYS: i64 = 366;
@@ -895,45 +900,6 @@ fn span_of(e: &DEvent, ovs: &[OccurrenceOverride]) -> ApiResult<EventSpan> {
         .map_err(|err| validation(&ValidationError::new("rrule", "rrule", err.to_string())))
 }
 
-/// A followed calendar feed and its health.
-#[derive(SimpleObject)]
-pub struct CalendarFeed {
-    /// Id.
-    pub id: ID,
-    /// The iCalendar URL.
-    pub url: String,
-    /// Minutes between polls.
-    pub interval_minutes: i32,
-    /// Next poll.
-    pub next_fetch_at: DateTime<Utc>,
-    /// Last successful sync.
-    pub last_success_at: Option<DateTime<Utc>>,
-    /// Last error, if the last poll failed.
-    pub last_error: Option<String>,
-    /// Failures in a row.
-    pub consecutive_failures: i32,
-    /// Events taken at the last sync.
-    pub event_count: i32,
-    /// Events rejected at the last sync.
-    pub rejected_count: i32,
-}
-
-impl From<CalendarSource> for CalendarFeed {
-    fn from(s: CalendarSource) -> Self {
-        Self {
-            id: ID(s.id.to_string()),
-            url: s.url,
-            interval_minutes: s.interval_minutes,
-            next_fetch_at: s.next_fetch_at,
-            last_success_at: s.last_success_at,
-            last_error: s.last_error,
-            consecutive_failures: s.consecutive_failures,
-            event_count: s.event_count,
-            rejected_count: s.rejected_count,
-        }
-    }
-}
-
 /// Changes to events and calendar feeds.
 #[derive(Default)]
 pub struct EventMutation;
@@ -1212,41 +1178,26 @@ impl EventMutation {
         )]
         interval_minutes: Option<i32>,
     ) -> ApiResult<CalendarFeed> {
-        let a = must_sign_in(ctx)?;
-        let org = parse_id("organisationId", &organisation_id, OrganisationId::parse)?;
-        check(a.may_edit(org))?;
-        let url = valid(netzwerk_domain::error::url(&url).map_err(|e| e.within("url")))?;
-        let minutes = match interval_minutes {
-            Some(m) => valid(
-                netzwerk_domain::poll::PollInterval::parse(i64::from(m))
-                    .map_err(|e| e.within("intervalMinutes")),
-            )?,
-            None => {
-                ctx.data_unchecked::<super::SchemaSettings>()
-                    .calendar_poll_default
-            }
-        }
-        .as_i32();
-        let s = db(ctx)
-            .write(move |c| {
-                organisations::get(c, org)?;
-                calendar_sources::insert(c, &label(a), org, &url, minutes)
-            })
+        let mut c = netzwerk_domain::error::Checker::new();
+        let organisation = c.take(
+            "organisationId",
+            OrganisationId::parse(organisation_id.as_str()),
+        );
+        let url = c.take("url", HttpUrl::parse(&url));
+        let interval = interval_minutes
+            .and_then(|m| c.take("intervalMinutes", PollInterval::parse(i64::from(m))));
+        let (organisation, url) = match valid(c.finish(|| (organisation, url)))? {
+            (Some(o), Some(u)) => (o, u),
+            _ => return Err(coded(Code::Internal, "a checked argument is missing")),
+        };
+        let cmd = calendar_sync::Follow {
+            organisation: OrganisationKey::Id(organisation),
+            url,
+            interval,
+        };
+        calendar_sync::follow(hub(ctx), actor(ctx), cmd)
             .await
-            .map_err(storage)?;
-        Ok(s.into())
+            .map(Into::into)
+            .map_err(app)
     }
-}
-
-/// An organisation's calendar feeds, for its editors and the coordinator.
-pub(crate) async fn feeds_of(
-    ctx: &Context<'_>,
-    org: OrganisationId,
-) -> ApiResult<Vec<CalendarFeed>> {
-    viewer(ctx).actor.may_edit(org).map_err(denied)?;
-    let list = db(ctx)
-        .run(move |c| calendar_sources::of_organisation(c, org))
-        .await
-        .map_err(storage)?;
-    Ok(list.into_iter().map(Into::into).collect())
 }

@@ -17,12 +17,13 @@ use netzwerk_storage::{AnyConnection, StorageError};
 
 use super::SchemaSettings;
 use super::connection::{Cursor, window};
+use super::context::{parse_id, prefs, viewer};
 use super::enums::{LegalStatus, Topic, into_domain};
 use super::error::{ApiResult, storage, validation};
-use super::mutation::{check, label, must_sign_in, prefs, valid};
-use super::objects::{Organisation, organisation_of, viewer};
-use super::query::{db, parse_id};
-use crate::auth::{new_secret, secret_hash};
+use super::mutation::{check, label, must_sign_in, valid};
+use super::objects::{Organisation, organisation_of};
+use super::query::db;
+use netzwerk_app::auth::{new_secret, secret_hash};
 
 /// Where a call stands.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -665,7 +666,7 @@ impl FundingMutation {
         let a = must_sign_in(ctx)?;
         let by = match a {
             Actor::Editor { organisation, .. } => Some(organisation),
-            Actor::Coordinator { .. } => None,
+            Actor::Coordinator { .. } | Actor::Operator => None,
             _ => {
                 return Err(super::error::denied(
                     netzwerk_domain::access::Denied::Forbidden,
@@ -796,7 +797,7 @@ impl FundingMutation {
                         &unsubscribe,
                     )?;
                     if s.stored {
-                        let msg = crate::digest::confirmation(&s.subscription, &token, &settings);
+                        let msg = netzwerk_app::digest::confirmation(&s.subscription, &token, &settings);
                         netzwerk_storage::outbox::enqueue(c, &msg, &settings.domain)?;
                     }
                     // The answer never carries a stored id: a renewed subscription's

@@ -14,14 +14,14 @@ use netzwerk_storage::meetings;
 use netzwerk_storage::{outbox, rate_limits};
 
 use super::SchemaSettings;
+use super::context::{parse_id, viewer};
 use super::enums::GuestRequestStatus;
 use super::error::{ApiResult, storage, validation};
 use super::meetings::{AttendanceStatus, Meeting};
 use super::mutation::{check, label, valid};
-use super::objects::viewer;
-use super::query::{db, parse_id};
-use crate::auth::{new_secret, secret_hash};
-use crate::invitations::{self, MeetingInfo, MeetingSettings};
+use super::query::db;
+use netzwerk_app::auth::{new_secret, secret_hash};
+use netzwerk_app::invitations::{self, MeetingInfo, MeetingSettings};
 
 fn settings<'a>(ctx: &'a Context<'_>) -> &'a MeetingSettings {
     &ctx.data_unchecked::<SchemaSettings>().meetings

@@ -10,10 +10,11 @@ use netzwerk_domain::ids::{AgendaItemId, LocationId, MeetingId, OrganisationId, 
 use netzwerk_domain::meeting::{CadenceInput as DCadence, next_host};
 use netzwerk_storage::meetings::{self, AgendaItem as SItem, MeetingRecord, NewAgendaItem};
 
+use super::context::{loader, parse_id, prefs, viewer};
 use super::error::{ApiResult, denied, storage, validation};
-use super::mutation::{check, label, must_sign_in, prefs, valid};
-use super::objects::{Location, Organisation, load_error, loader, organisation_of, viewer};
-use super::query::{db, parse_id};
+use super::mutation::{check, label, must_sign_in, valid};
+use super::objects::{Location, Organisation, load_error, organisation_of};
+use super::query::db;
 
 /// When a series' meetings take place.
 #[derive(InputObject, Default)]
@@ -387,7 +388,7 @@ async fn rotate(ctx: &Context<'_>, id: MeetingId, actor: String) -> ApiResult<Me
                 };
                 let location = meetings::first_location(c, host)?;
                 meetings::set_host(c, &actor, id, Some(host), location)?;
-                crate::invitations::send_updates(c, id, &settings)?;
+                netzwerk_app::invitations::send_updates(c, id, &settings)?;
                 meetings::get(c, id)
             })
         })
@@ -657,7 +658,7 @@ impl MeetingMutation {
                 }
                 netzwerk_storage::transaction(c, |c| {
                     meetings::set_host(c, &label(a), id, Some(host), location)?;
-                    crate::invitations::send_updates(c, id, &settings)?;
+                    netzwerk_app::invitations::send_updates(c, id, &settings)?;
                     meetings::get(c, id)
                 })
             })

@@ -1,7 +1,9 @@
 //! The GraphQL schema of the Hub: queries over the directory, mutations with access
 //! control, DataLoaders for every relation, cursor connections for every list.
 
+mod calendar_feeds;
 pub(crate) mod connection;
+mod context;
 mod enums;
 pub mod error;
 mod events;
@@ -61,9 +63,9 @@ pub struct SchemaSettings {
     /// Most complex query accepted (async-graphql's complexity measure).
     pub max_complexity: usize,
     /// Meeting e-mails and guest requests.
-    pub meetings: crate::invitations::MeetingSettings,
+    pub meetings: netzwerk_app::invitations::MeetingSettings,
     /// Sign-in attempts allowed per account and client.
-    pub login_limits: crate::auth::LoginLimits,
+    pub login_limits: netzwerk_app::auth::LoginLimits,
     /// Digest subscriptions one client may ask for in an hour.
     pub subscriptions_per_client_per_hour: u32,
     /// Poll interval of a calendar feed added without one.
@@ -78,8 +80,8 @@ impl Default for SchemaSettings {
             token_ttl: chrono::Duration::hours(12),
             introspection: true,
             max_complexity: 20_000,
-            meetings: crate::invitations::MeetingSettings::default(),
-            login_limits: crate::auth::LoginLimits::default(),
+            meetings: netzwerk_app::invitations::MeetingSettings::default(),
+            login_limits: netzwerk_app::auth::LoginLimits::default(),
             subscriptions_per_client_per_hour: 10,
             calendar_poll_default: netzwerk_domain::poll::PollInterval::HOURLY,
             funding_poll_default: netzwerk_domain::poll::PollInterval::SIX_HOURLY,
@@ -106,16 +108,33 @@ impl Viewer {
     /// bucket and a few requests would block everybody; then each request gets its own.
     pub fn client_key(&self) -> String {
         match self.client.as_deref() {
-            Some(address) => crate::auth::secret_hash(address),
-            None => crate::auth::secret_hash(&crate::auth::new_secret("anon_")),
+            Some(address) => netzwerk_app::auth::secret_hash(address),
+            None => netzwerk_app::auth::secret_hash(&netzwerk_app::auth::new_secret("anon_")),
         }
     }
 }
 
-/// Builds the schema over a database.
-pub fn build_schema(db: Database, settings: SchemaSettings) -> HubSchema {
+impl SchemaSettings {
+    /// The schema's settings: the application's, and the two the schema adds.
+    pub fn of(app: &netzwerk_app::Settings, introspection: bool, max_complexity: usize) -> Self {
+        Self {
+            token_ttl: app.token_ttl,
+            introspection,
+            max_complexity,
+            meetings: app.meetings.clone(),
+            login_limits: app.login_limits,
+            subscriptions_per_client_per_hour: app.subscriptions_per_client_per_hour,
+            calendar_poll_default: app.calendar_poll_default,
+            funding_poll_default: app.funding_poll_default,
+        }
+    }
+}
+
+/// Builds the schema over the application.
+pub fn build_schema(hub: &netzwerk_app::Hub, settings: SchemaSettings) -> HubSchema {
     let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .data(db)
+        .data(hub.clone())
+        .data(hub.database().clone())
         .data(settings.clone())
         // Depth is checked by `guard` before a request runs (introspection's type
         // references excepted, which nest deeper than any query of the Hub's own);
@@ -141,6 +160,47 @@ pub fn request_data(db: &Database, viewer: Viewer) -> (Viewer, Loader) {
             HashMapCache::default(),
         ),
     )
+}
+
+/// The Hub's own API for the application layer (digests, Atom feeds): a document runs
+/// in-process against the schema as an anonymous reader, with a DataLoader of its own.
+#[derive(Clone)]
+pub struct OwnApiOf {
+    /// The schema.
+    pub schema: HubSchema,
+    /// The database its loaders read.
+    pub db: Database,
+}
+
+impl netzwerk_app::OwnApi for OwnApiOf {
+    fn query<'a>(
+        &'a self,
+        document: &'a str,
+        operation: &'a str,
+        variables: serde_json::Value,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<serde_json::Value, String>> + Send + 'a>,
+    > {
+        Box::pin(async move {
+            let viewer = Viewer {
+                actor: Actor::Anonymous,
+                languages: Arc::new(LanguagePreference::default()),
+                token: None,
+                client: None,
+            };
+            let (viewer, loader) = request_data(&self.db, viewer);
+            let request = async_graphql::Request::new(document)
+                .operation_name(operation)
+                .variables(async_graphql::Variables::from_json(variables))
+                .data(viewer)
+                .data(loader);
+            let response = self.schema.execute(request).await;
+            if let Some(e) = response.errors.first() {
+                return Err(e.message.clone());
+            }
+            response.data.into_json().map_err(|e| e.to_string())
+        })
+    }
 }
 
 /// The schema in SDL, as checked in at `graphql/schema.graphql`.

@@ -20,14 +20,15 @@ use netzwerk_storage::{
 };
 
 use super::SchemaSettings;
+use super::context::{actor, parse_id, prefs, viewer};
 use super::enums::TranslatableEntity;
 use super::error::{ApiResult, Code, coded, denied, storage, validation};
 use super::inputs::{
     ContactInput, LocationInput, OrganisationInput, ServiceInput, TranslationInput, contact_base,
     location_base, organisation_base, service_base,
 };
-use super::objects::{Contact, Location, Organisation, Service, TranslationEntry, viewer};
-use super::query::{Me, db, parse_id};
+use super::objects::{Contact, Location, Organisation, Service, TranslationEntry};
+use super::query::{Me, db};
 
 /// Changes to the directory and sign-in.
 #[derive(Default)]
@@ -51,15 +52,9 @@ pub struct DeletePayload {
     pub id: ID,
 }
 
-pub(crate) fn actor(ctx: &Context<'_>) -> Actor {
-    viewer(ctx).actor
-}
-
 /// The change log's name for the actor.
 pub(crate) fn label(actor: Actor) -> String {
-    actor
-        .user()
-        .map_or_else(|| "anonymous".to_owned(), |u| u.to_string())
+    actor.label()
 }
 
 pub(crate) fn check(ok: Result<(), netzwerk_domain::access::Denied>) -> ApiResult<()> {
@@ -87,10 +82,6 @@ where
     db(ctx).run(find).await.map_err(storage)
 }
 
-pub(crate) fn prefs(ctx: &Context<'_>) -> Arc<netzwerk_domain::language::LanguagePreference> {
-    viewer(ctx).languages.clone()
-}
-
 #[Object]
 impl DirectoryMutation {
     /// Signs in with e-mail and password and returns the bearer token: send it as
@@ -112,7 +103,9 @@ impl DirectoryMutation {
     /// Ends the current session.
     async fn logout(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         match &viewer(ctx).token {
-            Some(t) => crate::auth::logout(db(ctx), t).await.map_err(storage),
+            Some(t) => netzwerk_app::auth::logout(db(ctx), t)
+                .await
+                .map_err(storage),
             None => Err(denied(netzwerk_domain::access::Denied::Unauthenticated)),
         }
     }
@@ -414,7 +407,7 @@ impl DirectoryMutation {
 async fn sign_in(ctx: &Context<'_>, email: &str, password: &str) -> ApiResult<LoginPayload> {
     let settings = ctx.data_unchecked::<SchemaSettings>();
     let client = viewer(ctx).client.as_deref();
-    let session = crate::auth::login(
+    let session = netzwerk_app::auth::login(
         db(ctx),
         email,
         password,
@@ -430,7 +423,7 @@ async fn sign_in(ctx: &Context<'_>, email: &str, password: &str) -> ApiResult<Lo
             "e-mail address or password is wrong",
         ));
     };
-    let organisation_id = match crate::auth::actor_of(&s.user, false) {
+    let organisation_id = match netzwerk_app::auth::actor_of(&s.user, false) {
         Actor::Editor { organisation, .. } => Some(ID(organisation.to_string())),
         _ => None,
     };

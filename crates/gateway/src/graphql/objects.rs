@@ -15,6 +15,7 @@ use netzwerk_storage::organisations::OrganisationRecord;
 use netzwerk_storage::services::{ListedService, Schedule, ServiceRecord, ShownLinks};
 
 use super::connection::{Page, page_of_all, window};
+use super::context::{loader, viewer};
 use super::enums::{
     FieldOfAction, LegalStatus, MembershipStatus, ServiceCategory, TargetGroup, Topic, Visibility,
 };
@@ -24,20 +25,11 @@ use super::loaders::{
     LocationsOfOrganisation, LocationsOfService, ScheduleOfService, ServicesOfOrganisation,
     TargetGroupsOfService, TranslationsOf, prefetch_services,
 };
-use super::{Loader, Viewer};
-
-pub(crate) fn loader<'a>(ctx: &'a Context<'_>) -> &'a Loader {
-    ctx.data_unchecked::<Loader>()
-}
 
 /// The selections of a connection's nodes: `nodes { … }` and `edges { node { … } }`.
 pub(crate) fn node_selections<'a>(ctx: &'a Context<'_>) -> [async_graphql::Lookahead<'a>; 2] {
     let la = ctx.look_ahead();
     [la.field("nodes"), la.field("edges").field("node")]
-}
-
-pub(crate) fn viewer<'a>(ctx: &'a Context<'_>) -> &'a Viewer {
-    ctx.data_unchecked::<Viewer>()
 }
 
 /// A DataLoader failure is a database failure: logged, reported as `INTERNAL`.
@@ -377,8 +369,8 @@ impl Organisation {
     async fn calendar_feeds(
         &self,
         ctx: &Context<'_>,
-    ) -> ApiResult<Vec<super::events::CalendarFeed>> {
-        super::events::feeds_of(ctx, self.rec.id).await
+    ) -> ApiResult<Vec<super::calendar_feeds::CalendarFeed>> {
+        super::calendar_feeds::feeds_of(ctx, self.rec.id).await
     }
     /// Who changed what of this organisation and its locations, services and
     /// contacts, newest first (its editors and the coordinator only).

@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use netzwerk_storage::outbox::{self, State};
 
 use super::connection::{Page, page, window};
+use super::context::viewer;
 use super::error::{ApiResult, denied, storage};
-use super::objects::viewer;
 use super::query::db;
 
 /// Where a message stands.

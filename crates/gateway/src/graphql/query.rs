@@ -10,10 +10,11 @@ use netzwerk_domain::slug::Slug;
 use netzwerk_storage::{Database, StorageError, locations, organisations, services};
 
 use super::connection::{Page, page, window};
+use super::context::{loader, parse_id, viewer};
 use super::enums::{FieldOfAction, MembershipStatus, Role, ServiceCategory, TargetGroup, Topic};
 use super::error::{ApiResult, storage, validation};
 use super::loaders::{OrganisationRelations, OrganisationWants, ServiceRelations, ServiceWants};
-use super::objects::{Location, Organisation, Service, loader, node_selections, viewer};
+use super::objects::{Location, Organisation, Service, node_selections};
 
 /// Queries over the directory.
 #[derive(Default)]
@@ -34,15 +35,6 @@ pub(crate) fn preference(
 
 pub(crate) fn db<'a>(ctx: &'a Context<'_>) -> &'a Database {
     ctx.data_unchecked::<Database>()
-}
-
-/// Parses an id argument, naming the argument when it is not an id.
-pub(crate) fn parse_id<T>(
-    arg: &str,
-    id: &ID,
-    parse: fn(&str) -> Result<T, netzwerk_domain::ValidationError>,
-) -> ApiResult<T> {
-    parse(id.as_str()).map_err(|e| validation(&e.within(arg)))
 }
 
 /// Filter of `services`; every field given narrows the list.
@@ -295,7 +287,7 @@ impl DirectoryQuery {
                 role: R::Editor.into(),
                 organisation_id: Some(ID(organisation.to_string())),
             }),
-            Actor::Anonymous | Actor::Partner { .. } => None,
+            Actor::Anonymous | Actor::Partner { .. } | Actor::Operator => None,
         }
     }
 }

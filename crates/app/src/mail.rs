@@ -8,10 +8,36 @@ use lettre::message::header::{ContentType, HeaderName, HeaderValue, MessageId};
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message as Email, Tokio1Executor};
-use netzwerk_storage::outbox::{self, Message, NewMessage};
+use netzwerk_storage::outbox::{self, Message};
 use netzwerk_storage::{Database, StorageError};
 
-use crate::config::MailConfig;
+use serde::Deserialize;
+
+/// `[mail]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailConfig {
+    /// Sender, e.g. `Netzwerk für Integration <netzwerk@bezirk.example>`.
+    pub from: String,
+    /// SMTP server.
+    pub smtp_host: String,
+    /// SMTP port.
+    pub smtp_port: u16,
+    /// `none`, `starttls` or `tls`.
+    pub tls: String,
+    /// SMTP user name (empty: no authentication).
+    pub username: String,
+    /// SMTP password (never printed: `Debug` shows it redacted).
+    pub password: secrecy::SecretString,
+    /// Deliver the outbox in the background while serving.
+    pub send: bool,
+    /// Stop retrying a message after this many hours.
+    pub give_up_after_hours: u32,
+    /// Seconds between delivery rounds while serving.
+    pub poll_seconds: u64,
+    /// Wait before the first retry; it doubles with every failed attempt (at most 64 times).
+    pub retry_base_seconds: u64,
+}
 
 /// Messages claimed per round.
 const BATCH: i64 = 10;
@@ -208,14 +234,4 @@ impl Mailer {
         }
         Ok(count)
     }
-}
-
-/// Queues a message through the outbox.
-pub async fn enqueue(
-    db: &Database,
-    mailer_domain: String,
-    msg: NewMessage,
-) -> Result<String, StorageError> {
-    db.write(move |c| outbox::enqueue(c, &msg, &mailer_domain))
-        .await
 }

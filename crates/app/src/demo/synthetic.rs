@@ -2,7 +2,6 @@
 //! shape as real data (locations, hours, languages, translations).
 
 use anyhow::Context as _;
-use indicatif::{ProgressBar, ProgressStyle};
 use netzwerk_domain::event::{Event, EventCategory, EventInput};
 use netzwerk_domain::language::LanguageCode;
 use netzwerk_domain::location::{LOCALITIES, LocationInput};
@@ -11,7 +10,7 @@ use netzwerk_domain::schedule::OpeningHoursInput;
 use netzwerk_domain::service::{ServiceCategory, ServiceInput};
 use netzwerk_domain::translation::Translation;
 use netzwerk_storage::events::{self, EventSpan};
-use netzwerk_storage::{Database, locations, organisations, services};
+use netzwerk_storage::{locations, organisations, services};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -40,25 +39,18 @@ const LANGS: &[&str] = &["de", "ar", "tr", "ru", "uk", "fa", "vi", "en", "fr", "
 /// Generates `organisations` organisations with `services_per_organisation` services
 /// each (and one or two locations, hours, languages, an English translation) and
 /// `events_per_organisation` events (a quarter of them weekly series), in batches of
-/// one transaction each. Shows a progress bar on a terminal only.
+/// one transaction each; `progress` is told how many organisations are done after
+/// each batch.
 pub fn generate(
-    db: &Database,
+    hub: &crate::Hub,
     organisations_total: usize,
     services_per_organisation: usize,
     events_per_organisation: usize,
     seed: u64,
+    progress: &mut dyn FnMut(usize),
 ) -> anyhow::Result<usize> {
+    let db = hub.database();
     let mut rng = StdRng::seed_from_u64(seed);
-    let bar = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        let b = ProgressBar::new(organisations_total as u64);
-        b.set_style(
-            ProgressStyle::with_template("{bar:40} {pos}/{len} organisations, {eta} left")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        b
-    } else {
-        ProgressBar::hidden()
-    };
     let english = LanguageCode::parse("en").map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut done = 0;
     while done < organisations_total {
@@ -127,9 +119,8 @@ pub fn generate(
             )
         })?;
         done += batch;
-        bar.set_position(done as u64);
+        progress(done);
     }
-    bar.finish_and_clear();
     Ok(done)
 }
 

@@ -18,6 +18,9 @@ use netzwerk_domain::ids::{GuestRequestId, MeetingId};
 use netzwerk_domain::location::Location;
 use netzwerk_domain::meeting::{AgendaItemStatus, GuestRequestStatus, MeetingStatus};
 use netzwerk_storage::guests::{self, GuestRecord, RateLimits};
+
+/// Limits on guest requests.
+pub use netzwerk_storage::guests::RateLimits as GuestLimits;
 use netzwerk_storage::meetings::{self, Invitee, MeetingRecord};
 use netzwerk_storage::outbox::{self, NewMessage};
 use netzwerk_storage::{AnyConnection, StorageError, locations, organisations};

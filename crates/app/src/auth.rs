@@ -15,6 +15,8 @@ use netzwerk_storage::{Database, StorageError, api_keys, organisations, rate_lim
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+use crate::Hub;
+
 /// Prefix of sign-in tokens.
 pub const TOKEN_PREFIX: &str = "nwt_";
 /// Prefix of partner API keys.
@@ -304,6 +306,100 @@ pub async fn resolve(
         }
     }
     Ok(actor)
+}
+
+/// A new account.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    /// Sign-in address.
+    pub email: String,
+    /// Display name; `None`: the address.
+    pub name: Option<String>,
+    /// At least [`MIN_PASSWORD_CHARS`] characters.
+    pub password: String,
+    /// Coordinator or editor.
+    pub role: Role,
+    /// An editor's organisation (a coordinator has none).
+    pub organisation: Option<crate::directory::OrganisationKey>,
+}
+
+/// Creates an account (coordinator); every broken field is named at once, and the
+/// password is stored only as its Argon2id hash.
+pub async fn create_account(
+    hub: &Hub,
+    actor: Actor,
+    cmd: NewAccount,
+) -> crate::Result<UserAccount> {
+    use netzwerk_domain::ValidationError;
+    actor.may_administer()?;
+    let mut c = netzwerk_domain::error::Checker::new();
+    let email = c.take("email", EmailAddress::parse(&cmd.email));
+    let name = match &cmd.name {
+        Some(n) => c.take("name", netzwerk_domain::error::single_line(n, 200)),
+        None => email.as_ref().map(ToString::to_string),
+    };
+    if let Err(e) = check_password(&cmd.password) {
+        c.take::<()>("password", Err(ValidationError::new("", "password", e)));
+    }
+    match (cmd.role, &cmd.organisation) {
+        (Role::Editor, None) => {
+            c.take::<()>(
+                "organisation",
+                Err(ValidationError::new(
+                    "",
+                    "required",
+                    "an editor needs the organisation they keep",
+                )),
+            );
+        }
+        (Role::Coordinator, Some(_)) => {
+            c.take::<()>(
+                "organisation",
+                Err(ValidationError::new(
+                    "",
+                    "forbidden",
+                    "a coordinator belongs to no organisation",
+                )),
+            );
+        }
+        _ => {}
+    }
+    let (email, name) = match c.finish(|| (email, name))? {
+        (Some(e), Some(n)) => (e, n),
+        _ => return Err(crate::Error::Internal("a checked field is missing".into())),
+    };
+    let password = cmd.password;
+    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| crate::Error::Internal(e.to_string()))?
+        .map_err(crate::Error::Internal)?;
+    let (role, organisation) = (cmd.role, cmd.organisation);
+    hub.transact(move |c| {
+        actor.may_administer()?;
+        let org = organisation.map(|o| o.resolve_in(c)).transpose()?;
+        Ok(users::insert(
+            c,
+            &actor.label(),
+            &email,
+            &name,
+            &hash,
+            role,
+            org,
+        )?)
+    })
+    .await
+}
+
+/// Lifts the sign-in lock of an address (coordinator): its failed attempts are
+/// forgotten. Whether it was locked.
+pub async fn unlock(hub: &Hub, actor: Actor, email: &str) -> crate::Result<bool> {
+    actor.may_administer()?;
+    let bucket = login_bucket(email);
+    hub.transact(move |c| {
+        actor.may_administer()?;
+        Ok(rate_limits::clear(c, &bucket)?)
+    })
+    .await
 }
 
 /// Ends the session of a bearer token.

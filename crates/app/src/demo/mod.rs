@@ -20,7 +20,7 @@ use netzwerk_domain::schedule::{OpeningHoursInput, ScheduleExceptionInput};
 use netzwerk_domain::service::{ServiceCategory, ServiceInput};
 use netzwerk_domain::translation::Translation;
 use netzwerk_storage::{
-    AnyConnection, Database, contacts, locations, organisations, services, translations, users,
+    AnyConnection, contacts, locations, organisations, services, translations, users,
 };
 use serde::Deserialize;
 
@@ -227,7 +227,8 @@ pub struct DemoSummary {
 }
 
 /// Loads the demo network into an empty database, in one transaction.
-pub fn load(db: &Database) -> anyhow::Result<DemoSummary> {
+pub fn load(hub: &crate::Hub) -> anyhow::Result<DemoSummary> {
+    let db = hub.database();
     let network: DemoNetwork =
         serde_json::from_str(NETWORK).context("while reading the built-in demo network")?;
     let editor_hash = crate::auth::hash_password(EDITOR_PASSWORD).map_err(anyhow::Error::msg)?;

@@ -6,16 +6,14 @@
 //! same transaction that records the digest as sent, so none goes twice.
 
 use chrono::{DateTime, Duration, Utc};
-use netzwerk_domain::access::Actor;
-use netzwerk_domain::language::LanguagePreference;
 use netzwerk_funding_news::render::{self, Digest, Item, Lang, Rendered};
+use netzwerk_storage::StorageError;
 use netzwerk_storage::funding::{self, Subscription};
 use netzwerk_storage::outbox::{self, NewMessage};
-use netzwerk_storage::{Database, StorageError};
 use serde_json::{Value, json};
 
-use crate::graphql::{HubSchema, Viewer, request_data};
 use crate::invitations::MeetingSettings;
+use crate::{Hub, OwnApi};
 
 /// Hours an unconfirmed subscription is kept.
 pub const UNCONFIRMED_HOURS: i64 = 48;
@@ -24,31 +22,14 @@ pub const UNCONFIRMED_HOURS: i64 = 48;
 /// `FundingFeed`).
 pub const FUNDING_QUERIES: &str = include_str!("../../../graphql/persisted/funding.graphql");
 
-/// Runs a query against the Hub's own schema as an anonymous reader; errors name the
-/// query's problem.
+/// Runs one of the persisted funding queries against the Hub's own API as an anonymous
+/// reader; errors name the query's problem.
 pub async fn run_query(
-    schema: &HubSchema,
-    db: &Database,
+    api: &dyn OwnApi,
     operation: &str,
     variables: Value,
 ) -> Result<Value, String> {
-    let viewer = Viewer {
-        actor: Actor::Anonymous,
-        languages: std::sync::Arc::new(LanguagePreference::default()),
-        token: None,
-        client: None,
-    };
-    let (viewer, loader) = request_data(db, viewer);
-    let request = async_graphql::Request::new(FUNDING_QUERIES)
-        .operation_name(operation)
-        .variables(async_graphql::Variables::from_json(variables))
-        .data(viewer)
-        .data(loader);
-    let response = schema.execute(request).await;
-    if let Some(e) = response.errors.first() {
-        return Err(e.message.clone());
-    }
-    response.data.into_json().map_err(|e| e.to_string())
+    api.query(FUNDING_QUERIES, operation, variables).await
 }
 
 /// The nodes of a connection in a query result as template items.
@@ -117,12 +98,12 @@ pub struct Prepared {
 
 /// Renders the digest of one subscription at `now`.
 pub async fn prepare(
-    schema: &HubSchema,
-    db: &Database,
+    api: &dyn OwnApi,
+    hub: &Hub,
     s: &Subscription,
-    settings: &MeetingSettings,
     now: DateTime<Utc>,
 ) -> Result<Prepared, String> {
+    let (db, settings) = (hub.database(), &hub.settings().meetings);
     let since = s.last_digest_at.unwrap_or(now - Duration::days(7));
     let until = (now + Duration::days(30)).date_naive();
     let org = s.organisation_id;
@@ -142,8 +123,7 @@ pub async fn prepare(
         .map(|t| t.as_str().to_ascii_uppercase())
         .collect();
     let data = run_query(
-        schema,
-        db,
+        api,
         "FundingDigest",
         json!({
             "organisation": org.map(|o| o.to_string()),
@@ -189,11 +169,11 @@ pub struct DigestRound {
 
 /// Renders every due digest; unless `dry_run`, queues each and records it as sent.
 pub async fn send_due(
-    schema: &HubSchema,
-    db: &Database,
-    settings: &MeetingSettings,
+    api: &dyn OwnApi,
+    hub: &Hub,
     dry_run: bool,
 ) -> Result<DigestRound, StorageError> {
+    let (db, settings) = (hub.database(), &hub.settings().meetings);
     let now = Utc::now();
     db.write(move |c| funding::purge_unconfirmed(c, now, UNCONFIRMED_HOURS))
         .await?;
@@ -202,7 +182,7 @@ pub async fn send_due(
         .await?;
     let mut round = DigestRound::default();
     for s in due {
-        let prepared = match prepare(schema, db, &s, settings, now).await {
+        let prepared = match prepare(api, hub, &s, now).await {
             Ok(p) => p,
             Err(e) => {
                 round.errors.push((s.email.clone(), e));
@@ -244,4 +224,39 @@ pub async fn send_due(
         round.prepared.push(prepared);
     }
     Ok(round)
+}
+
+/// Renders the digest an organisation's subscriber would get now, queueing nothing
+/// (coordinator): `organisation` by id or slug, in `language` (default German).
+pub async fn preview(
+    api: &dyn OwnApi,
+    hub: &Hub,
+    actor: netzwerk_domain::access::Actor,
+    organisation: &crate::directory::OrganisationKey,
+    language: Option<&str>,
+) -> crate::Result<Prepared> {
+    actor.may_administer()?;
+    let language = netzwerk_domain::language::LanguageCode::parse(language.unwrap_or("de"))
+        .map_err(|e| e.within("language"))?;
+    let org = organisation.resolve(hub).await?;
+    let name = hub
+        .database()
+        .run(move |c| netzwerk_storage::organisations::get(c, org))
+        .await?
+        .value
+        .name;
+    let subscription = Subscription {
+        id: netzwerk_domain::ids::SubscriptionId::generate(),
+        email: "preview@localhost".into(),
+        name,
+        language: language.to_string(),
+        organisation_id: Some(org),
+        topics: Vec::new(),
+        unsubscribe_token: "preview".into(),
+        confirmed: true,
+        last_digest_at: None,
+    };
+    prepare(api, hub, &subscription, Utc::now())
+        .await
+        .map_err(crate::Error::Internal)
 }

@@ -1,7 +1,7 @@
 //! HTML helpers shared by the pages (GraphiQL) and the e-mails' HTML parts.
 
 /// `text` safe in HTML text and in a double- or single-quoted attribute.
-pub(crate) fn escape(text: &str) -> String {
+pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

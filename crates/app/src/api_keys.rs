@@ -1,0 +1,78 @@
+//! API keys of partner sites (coordinator): created with a name and the browser origins
+//! allowed to use them, listed, revoked. A key is shown once; only its SHA-256 hash is
+//! stored.
+
+use netzwerk_domain::access::Actor;
+use netzwerk_domain::error::Checker;
+use netzwerk_domain::ids::ApiKeyId;
+use netzwerk_domain::url::HttpUrl;
+use netzwerk_storage::api_keys::{self, ApiKeyInfo};
+
+use crate::Hub;
+use crate::auth::{API_KEY_PREFIX, new_secret, secret_hash};
+use crate::error::Result;
+
+/// A new key.
+#[derive(Debug, Clone)]
+pub struct NewKey {
+    /// Who it is for, e.g. the partner site's name.
+    pub name: String,
+    /// Browser origins allowed to use it (empty: any).
+    pub origins: Vec<String>,
+}
+
+/// A key as created: the key itself (shown only now) and what is stored of it.
+#[derive(Debug)]
+pub struct Created {
+    /// The key, to give to the partner.
+    pub key: String,
+    /// What is stored.
+    pub info: ApiKeyInfo,
+}
+
+/// Creates a key (coordinator); the name must not be empty and every origin must be
+/// an `http(s)` URL.
+pub async fn create(hub: &Hub, actor: Actor, cmd: NewKey) -> Result<Created> {
+    actor.may_administer()?;
+    let mut c = Checker::new();
+    let name = c.take("name", netzwerk_domain::error::single_line(&cmd.name, 200));
+    for o in &cmd.origins {
+        c.take("origin", HttpUrl::parse(o));
+    }
+    let name = c.finish(|| name.unwrap_or_default())?;
+    let key = new_secret(API_KEY_PREFIX);
+    let prefix: String = key.chars().take(12).collect();
+    let hash = secret_hash(&key);
+    let origins = cmd.origins;
+    let info = hub
+        .transact(move |c| {
+            actor.may_administer()?;
+            Ok(api_keys::insert(
+                c,
+                &actor.label(),
+                &name,
+                &prefix,
+                &hash,
+                &origins,
+            )?)
+        })
+        .await?;
+    Ok(Created { key, info })
+}
+
+/// Every key, newest first (coordinator).
+pub async fn list(hub: &Hub, actor: Actor) -> Result<Vec<ApiKeyInfo>> {
+    actor.may_administer()?;
+    Ok(hub.database().run(api_keys::list).await?)
+}
+
+/// Revokes a key (coordinator); it stops working at once.
+pub async fn revoke(hub: &Hub, actor: Actor, id: &str) -> Result<ApiKeyInfo> {
+    actor.may_administer()?;
+    let id = ApiKeyId::parse(id).map_err(|e| e.within("id"))?;
+    hub.transact(move |c| {
+        actor.may_administer()?;
+        Ok(api_keys::revoke(c, &actor.label(), id)?)
+    })
+    .await
+}

@@ -1,0 +1,182 @@
+//! The application's handle: the database and the settings every use case takes.
+//! Adapters build one at start and hand it to each use case with the acting
+//! principal and a typed command.
+
+use std::sync::Arc;
+
+use netzwerk_calendar::Limits;
+use netzwerk_domain::poll::PollInterval;
+use netzwerk_storage::{AnyConnection, Backend, Database, PoolSettings};
+
+use crate::auth::LoginLimits;
+use crate::error::Result;
+use crate::fetch::{FetchSettings, Fetcher};
+use crate::invitations::MeetingSettings;
+
+/// What the use cases take from the configuration (the gateway's `config` loads it).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Meeting e-mails, guest requests and their retention.
+    pub meetings: MeetingSettings,
+    /// How long a sign-in lasts.
+    pub token_ttl: chrono::Duration,
+    /// Sign-in attempts allowed.
+    pub login_limits: LoginLimits,
+    /// Digest subscriptions one client may ask for in an hour.
+    pub subscriptions_per_client_per_hour: u32,
+    /// The poll interval of a calendar feed followed without one.
+    pub calendar_poll_default: PollInterval,
+    /// The poll interval of a funding feed followed without one.
+    pub funding_poll_default: PollInterval,
+    /// The guarded HTTP client.
+    pub fetch: FetchSettings,
+    /// One downloaded calendar.
+    pub calendar_limits: Limits,
+    /// One calendar file read from disk.
+    pub calendar_file_limits: Limits,
+    /// One downloaded funding feed.
+    pub funding_limits: Limits,
+    /// One funding feed read from disk.
+    pub funding_file_limits: Limits,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        let fetch = FetchSettings::default();
+        let calendar = Limits::default();
+        Self {
+            meetings: MeetingSettings::default(),
+            token_ttl: chrono::Duration::hours(12),
+            login_limits: LoginLimits::default(),
+            subscriptions_per_client_per_hour: 5,
+            calendar_poll_default: PollInterval::HOURLY,
+            funding_poll_default: PollInterval::SIX_HOURLY,
+            calendar_limits: Limits {
+                max_bytes: fetch.max_bytes,
+                ..calendar.clone()
+            },
+            calendar_file_limits: calendar.clone(),
+            funding_limits: Limits {
+                max_bytes: fetch.max_bytes,
+                ..calendar.clone()
+            },
+            funding_file_limits: calendar,
+            fetch,
+        }
+    }
+}
+
+/// The database, the settings and the guarded fetch client; cheap to clone.
+#[derive(Clone)]
+pub struct Hub {
+    db: Database,
+    settings: Arc<Settings>,
+    fetcher: Fetcher,
+}
+
+impl Hub {
+    /// A hub over an open database.
+    pub fn new(db: Database, settings: Settings) -> Self {
+        let fetcher = Fetcher::new(settings.fetch.clone());
+        Self {
+            db,
+            settings: Arc::new(settings),
+            fetcher,
+        }
+    }
+
+    /// Opens the database at `url` (`sqlite://…` or `postgres://…`); the error names
+    /// the URL with its credentials redacted.
+    pub fn open(url: &str, pool: &PoolSettings, settings: Settings) -> Result<Self> {
+        let db = Database::connect(url, pool).map_err(|e| {
+            crate::Error::Unavailable(format!(
+                "while opening the database {}: {e}",
+                netzwerk_domain::redact::url(url)
+            ))
+        })?;
+        Ok(Self::new(db, settings))
+    }
+
+    /// The same database and client with a pool of its own (background work never
+    /// takes connections from requests).
+    pub fn with_pool(&self, url: &str, pool: &PoolSettings) -> Result<Self> {
+        let mut other = Self::open(url, pool, (*self.settings).clone())?;
+        other.fetcher = self.fetcher.clone();
+        Ok(other)
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The guarded HTTP client.
+    pub fn fetcher(&self) -> &Fetcher {
+        &self.fetcher
+    }
+
+    /// The database handle. The gateway's read side (DataLoaders) still takes it
+    /// directly; nothing else outside this crate should.
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
+    /// Runs a use case's writes in one transaction; a refusal inside (a permission
+    /// rule asked in the transaction that holds the write) rolls everything back.
+    pub(crate) async fn transact<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T> + Send + 'static,
+    {
+        self.db.transact(work).await
+    }
+
+    /// Runs a use case's reads on a pooled connection.
+    pub(crate) async fn read<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T> + Send + 'static,
+    {
+        self.db.read(work).await
+    }
+
+    /// Whether the database is the embedded SQLite one.
+    pub fn is_embedded(&self) -> bool {
+        self.db.backend() == Backend::Sqlite
+    }
+
+    /// Migrations not yet applied.
+    pub fn pending_migrations(&self) -> Result<Vec<String>> {
+        Ok(self.db.pending_migrations()?)
+    }
+
+    /// Migrations applied.
+    pub fn applied_migrations(&self) -> Result<Vec<String>> {
+        Ok(self.db.applied_migrations()?)
+    }
+
+    /// Applies every pending migration; the ones applied.
+    pub fn migrate(&self) -> Result<Vec<String>> {
+        Ok(self.db.migrate()?)
+    }
+
+    /// Reverts every migration; the ones reverted.
+    pub fn revert_all(&self) -> Result<Vec<String>> {
+        Ok(self.db.revert_all()?)
+    }
+
+    /// Refuses to go on when migrations are pending.
+    pub fn ensure_migrated(&self) -> Result<()> {
+        self.db.ensure_migrated().map_err(|e| match e {
+            netzwerk_storage::StorageError::MigrationsPending { .. } => {
+                crate::Error::Conflict(e.to_string())
+            }
+            other => other.into(),
+        })
+    }
+
+    /// Whether the network has no organisation yet.
+    pub fn is_empty(&self) -> Result<bool> {
+        Ok(self.db.run_blocking(netzwerk_storage::organisation_count)? == 0)
+    }
+}

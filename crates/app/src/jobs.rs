@@ -1,0 +1,87 @@
+//! The background jobs `serve` runs beside the API, each the same function the command
+//! line runs once: calendar and funding feed polling, outbox delivery, retention. Every
+//! job claims its work through the database (feeds and messages by lease), so several
+//! replicas share it without doing anything twice; a failed round is logged and the
+//! next one comes at its time.
+
+use std::time::Duration;
+
+use netzwerk_domain::access::Actor;
+use tokio::task::JoinHandle;
+
+use crate::Hub;
+use crate::mail::Mailer;
+
+/// Which jobs run, and how often.
+#[derive(Clone)]
+pub struct Schedule {
+    /// Poll calendar feeds that are due, this often.
+    pub calendars: Option<Duration>,
+    /// Poll funding feeds that are due, this often.
+    pub funding: Option<Duration>,
+    /// Deliver the outbox through this mailer, this often.
+    pub mail: Option<(Mailer, Duration)>,
+    /// Delete expired data, this often.
+    pub retention: Duration,
+}
+
+/// Starts the scheduled jobs on the current runtime; each runs until the runtime ends.
+pub fn spawn(hub: &Hub, schedule: Schedule) -> Vec<JoinHandle<()>> {
+    let mut handles = Vec::new();
+    if let Some(every) = schedule.calendars {
+        let hub = hub.clone();
+        handles.push(every_so_often(every, move || {
+            let hub = hub.clone();
+            async move {
+                if let Err(e) = crate::calendar_sync::poll_due(&hub, false).await {
+                    tracing::warn!(error = %e, "calendar polling failed");
+                }
+            }
+        }));
+    }
+    if let Some(every) = schedule.funding {
+        let hub = hub.clone();
+        handles.push(every_so_often(every, move || {
+            let hub = hub.clone();
+            async move {
+                if let Err(e) = crate::funding_sync::poll_due(&hub, false).await {
+                    tracing::warn!(error = %e, "funding polling failed");
+                }
+            }
+        }));
+    }
+    if let Some((mailer, every)) = schedule.mail {
+        let hub = hub.clone();
+        handles.push(every_so_often(every, move || {
+            let (hub, mailer) = (hub.clone(), mailer.clone());
+            async move {
+                if let Err(e) = crate::outbox::deliver(&hub, Actor::Operator, &mailer, false).await
+                {
+                    tracing::warn!(error = %e, "delivering the outbox failed");
+                }
+            }
+        }));
+    }
+    let hub = hub.clone();
+    handles.push(every_so_often(schedule.retention, move || {
+        let hub = hub.clone();
+        async move { crate::retention::run(&hub).await }
+    }));
+    handles
+}
+
+/// Runs `round` at once and then every `every`; a round that overruns delays the next.
+fn every_so_often<F, Fut>(every: Duration, round: F) -> JoinHandle<()>
+where
+    F: Fn() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every.max(Duration::from_secs(1)));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            round().await;
+        }
+    })
+}

@@ -1,0 +1,72 @@
+//! The e-mail outbox as the coordinator sees and drives it: every message with its
+//! state, a test message, a delivery round on demand. Delivery itself is
+//! [`crate::mail::Mailer`]'s.
+
+use netzwerk_domain::access::Actor;
+use netzwerk_domain::email::EmailAddress;
+use netzwerk_storage::Page;
+use netzwerk_storage::outbox::{self, NewMessage};
+
+pub use netzwerk_storage::outbox::{Message, State};
+
+use crate::Hub;
+use crate::error::Result;
+use crate::mail::{DeliverySummary, Mailer};
+
+/// Messages, newest first, optionally in one state (coordinator).
+pub async fn list(
+    hub: &Hub,
+    actor: Actor,
+    state: Option<State>,
+    offset: i64,
+    limit: i64,
+) -> Result<Page<Message>> {
+    actor.may_administer()?;
+    Ok(hub
+        .database()
+        .run(move |c| outbox::list(c, state, offset, limit))
+        .await?)
+}
+
+/// Queues a message that checks the e-mail settings (coordinator); its id and the
+/// recipient as understood.
+pub async fn queue_test(
+    hub: &Hub,
+    actor: Actor,
+    mailer: &Mailer,
+    to: &str,
+) -> Result<(String, EmailAddress)> {
+    actor.may_administer()?;
+    let to = EmailAddress::parse(to).map_err(|e| e.within("to"))?;
+    let msg = NewMessage {
+        purpose: "test".into(),
+        recipient: to.to_string(),
+        recipient_name: None,
+        subject: "Netzwerk Hub: Testnachricht / test message".into(),
+        body_text: "Diese Nachricht prüft die E-Mail-Einstellungen des Netzwerk Hub.\n\nThis message checks the Netzwerk Hub's e-mail settings.\n".into(),
+        body_html: Some("<p>Diese Nachricht prüft die E-Mail-Einstellungen des Netzwerk Hub.</p><p lang=\"en\">This message checks the Netzwerk Hub's e-mail settings.</p>".into()),
+        attachment: None,
+        list_unsubscribe: None,
+    };
+    let domain = mailer.domain();
+    let id = hub
+        .database()
+        .write(move |c| outbox::enqueue(c, &msg, &domain))
+        .await?;
+    Ok((id, to))
+}
+
+/// One delivery round (coordinator); with `now`, messages waiting for a retry are sent
+/// at once too.
+pub async fn deliver(
+    hub: &Hub,
+    actor: Actor,
+    mailer: &Mailer,
+    now: bool,
+) -> Result<DeliverySummary> {
+    actor.may_administer()?;
+    if now {
+        hub.database().write(outbox::expedite).await?;
+    }
+    Ok(mailer.deliver_due(hub.database()).await?)
+}

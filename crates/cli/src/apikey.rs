@@ -1,0 +1,72 @@
+//! `netzwerk apikey`: partner websites' API keys.
+
+use netzwerk_app::api_keys::{self, NewKey};
+use netzwerk_domain::access::Actor;
+
+use crate::Ctx;
+
+#[derive(Debug, clap::Subcommand)]
+pub(crate) enum Command {
+    /// Create a key for a partner website; the key is printed once.
+    Add {
+        /// Who it is for.
+        #[arg(long)]
+        name: String,
+        /// Browser origin allowed to use it (repeatable; none: any origin).
+        #[arg(long = "origin", value_name = "ORIGIN")]
+        origins: Vec<String>,
+    },
+    /// List keys (never the keys themselves).
+    List,
+    /// Revoke a key by id.
+    Revoke {
+        /// The key's id, from `apikey list`.
+        id: String,
+    },
+}
+
+pub(crate) fn run(ctx: &Ctx, cmd: Command) -> anyhow::Result<()> {
+    let hub = ctx.hub()?;
+    match cmd {
+        Command::Add { name, origins } => {
+            let created = ctx.block_on(api_keys::create(
+                &hub,
+                Actor::Operator,
+                NewKey { name, origins },
+            ))??;
+            println!(
+                "created API key {} for {}",
+                created.info.id, created.info.name
+            );
+            println!("{}", created.key);
+            eprintln!(
+                "(the key is shown only now; send it as `X-Api-Key: …` or `Authorization: Bearer …`)"
+            );
+        }
+        Command::List => {
+            let keys = ctx.block_on(api_keys::list(&hub, Actor::Operator))??;
+            if keys.is_empty() {
+                println!("no API keys");
+            }
+            for k in keys {
+                let state = k
+                    .revoked_at
+                    .map_or_else(|| "active".to_owned(), |t| format!("revoked {t}"));
+                let origins = if k.allowed_origins.is_empty() {
+                    "any origin".to_owned()
+                } else {
+                    k.allowed_origins.join(" ")
+                };
+                println!(
+                    "{}  {}…  {}  {}  ({})",
+                    k.id, k.prefix, k.name, state, origins
+                );
+            }
+        }
+        Command::Revoke { id } => {
+            let k = ctx.block_on(api_keys::revoke(&hub, Actor::Operator, &id))??;
+            println!("revoked API key {} ({})", k.id, k.name);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,167 @@
+//! `netzwerk calendar`: members' calendars — import, check, follow, poll.
+
+use netzwerk_app::calendar_sync::{self, CalendarSourceRef, Follow, Import};
+use netzwerk_app::directory::OrganisationKey;
+use netzwerk_domain::access::Actor;
+use netzwerk_domain::poll::PollInterval;
+use netzwerk_domain::redact::Redacted;
+use netzwerk_domain::url::HttpUrl;
+
+use crate::Ctx;
+
+#[derive(Debug, clap::Subcommand)]
+pub(crate) enum Command {
+    /// Import an iCalendar file or URL once for an organisation; prints what changed.
+    Import {
+        /// The organisation's slug.
+        #[arg(long, value_name = "SLUG")]
+        organisation: String,
+        /// A file path or an http(s) URL.
+        #[arg(value_name = "FILE_OR_URL")]
+        source: String,
+    },
+    /// Follow an organisation's iCalendar feed; `serve` and `calendar poll` keep it in sync.
+    AddSource {
+        /// The organisation's slug.
+        #[arg(long, value_name = "SLUG")]
+        organisation: String,
+        /// The feed's http(s) URL.
+        url: String,
+        /// Minutes between polls (default: calendar.default_interval_minutes).
+        #[arg(long, value_name = "MINUTES")]
+        interval: Option<u32>,
+    },
+    /// Read an iCalendar file or URL without storing anything: what would be taken,
+    /// and every line that could not be used.
+    Check {
+        /// A file path or an http(s) URL.
+        #[arg(value_name = "FILE_OR_URL")]
+        source: String,
+    },
+    /// Poll every feed that is due, once.
+    Poll {
+        /// Poll every feed now, due or not.
+        #[arg(long)]
+        all: bool,
+    },
+    /// List an organisation's feeds with their health.
+    Sources {
+        /// The organisation's slug.
+        #[arg(long, value_name = "SLUG")]
+        organisation: String,
+    },
+}
+
+pub(crate) fn run(ctx: &Ctx, cmd: Command) -> anyhow::Result<()> {
+    if let Command::Check { source } = &cmd {
+        // Reading a calendar needs no database.
+        let source = CalendarSourceRef::parse(source)?;
+        let hub = ctx.open()?;
+        let checked = ctx.block_on(calendar_sync::check(&hub, &source))??;
+        let parsed = &checked.parsed;
+        let recurring = parsed
+            .events
+            .iter()
+            .filter(|e| !e.event.recurrence.is_none())
+            .count();
+        println!(
+            "parsed {} events ({recurring} recurring), {} issues, in {:.3} s",
+            parsed.events.len(),
+            parsed.issues.len(),
+            checked.seconds
+        );
+        for issue in &parsed.issues {
+            println!("line {}: {}", issue.line, issue.reason);
+        }
+        return Ok(());
+    }
+    let hub = ctx.hub()?;
+    match cmd {
+        Command::Import {
+            organisation,
+            source,
+        } => {
+            let cmd = Import {
+                organisation: OrganisationKey::Slug(organisation),
+                source: CalendarSourceRef::parse(&source)?,
+            };
+            let started = std::time::Instant::now();
+            let report = ctx.block_on(calendar_sync::import(&hub, Actor::Operator, cmd))??;
+            println!("{report}");
+            eprintln!("(took {:.2} s)", started.elapsed().as_secs_f64());
+            for issue in &report.issues {
+                println!("line {}: {}", issue.line, issue.reason);
+            }
+            if !report.complete {
+                println!("the calendar was not read completely, so no event was removed");
+            }
+        }
+        Command::AddSource {
+            organisation,
+            url,
+            interval,
+        } => {
+            let cmd = Follow {
+                organisation: OrganisationKey::Slug(organisation),
+                url: HttpUrl::parse(&url).map_err(|e| e.within("url"))?,
+                interval: interval
+                    .map(|m| PollInterval::parse(i64::from(m)))
+                    .transpose()
+                    .map_err(|e| e.within("intervalMinutes"))?,
+            };
+            let s = ctx.block_on(calendar_sync::follow(&hub, Actor::Operator, cmd))??;
+            println!(
+                "following {} every {} minutes ({})",
+                Redacted(&s.url),
+                s.interval_minutes,
+                s.id
+            );
+        }
+        Command::Poll { all } => {
+            let round = ctx.block_on(calendar_sync::poll_due(&hub, all))??;
+            println!(
+                "polled {} feed(s): {} not modified, {} synced, {} failed",
+                round.polled,
+                round.not_modified,
+                round.synced.len(),
+                round.errors.len()
+            );
+            for (url, report) in &round.synced {
+                println!("{url}: {report}");
+                for issue in &report.issues {
+                    println!("  line {}: {}", issue.line, issue.reason);
+                }
+            }
+            for (url, error) in &round.errors {
+                println!("{url}: failed: {error}");
+            }
+        }
+        Command::Sources { organisation } => {
+            let feeds = ctx.block_on(calendar_sync::feeds_of(
+                &hub,
+                Actor::Operator,
+                OrganisationKey::Slug(organisation),
+            ))??;
+            for s in feeds {
+                let health = match (&s.last_error, s.last_success_at) {
+                    (Some(e), _) => format!("failing ({} in a row): {e}", s.consecutive_failures),
+                    (None, Some(t)) => format!(
+                        "ok, last success {t}, {} events, {} rejected",
+                        s.event_count, s.rejected_count
+                    ),
+                    (None, None) => "not polled yet".to_owned(),
+                };
+                println!(
+                    "{}  {}  every {} min  next {}  {}",
+                    s.id,
+                    Redacted(&s.url),
+                    s.interval_minutes,
+                    s.next_fetch_at,
+                    health
+                );
+            }
+        }
+        Command::Check { .. } => {}
+    }
+    Ok(())
+}

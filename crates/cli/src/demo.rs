@@ -1,0 +1,87 @@
+//! `netzwerk demo`: the demo network, or a large synthetic one for benchmarks.
+
+use netzwerk_app::demo::{self, DemoSummary};
+
+use crate::Ctx;
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Generate this many synthetic organisations instead of the demo network (e.g. 10000).
+    #[arg(long, value_name = "ORGANISATIONS")]
+    scale: Option<usize>,
+    /// Services per synthetic organisation.
+    #[arg(long, default_value_t = 5, requires = "scale")]
+    services_per_organisation: usize,
+    /// Events per synthetic organisation (every fourth a weekly series).
+    #[arg(long, default_value_t = 20, requires = "scale")]
+    events_per_organisation: usize,
+    /// Seed of the synthetic network, for reproducible benchmarks.
+    #[arg(long, default_value_t = 2001, requires = "scale")]
+    seed: u64,
+}
+
+pub(crate) fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<()> {
+    let hub = ctx.open()?;
+    if hub.applied_migrations()?.is_empty() {
+        // A fresh database is empty by definition: set it up instead of refusing.
+        hub.migrate()?;
+    } else {
+        hub.ensure_migrated()?;
+    }
+    let Some(n) = args.scale else {
+        print_summary(&demo::load(&hub)?);
+        return Ok(());
+    };
+    let started = std::time::Instant::now();
+    let made = demo::generate_synthetic(
+        &hub,
+        n,
+        args.services_per_organisation,
+        args.events_per_organisation,
+        args.seed,
+        &mut progress_bar(n),
+    )?;
+    println!(
+        "generated {made} organisations with {} services and {} events in {:.1} s",
+        made * args.services_per_organisation,
+        made * args.events_per_organisation,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// What the demo loaded and how to sign in.
+pub(crate) fn print_summary(sum: &DemoSummary) {
+    println!(
+        "loaded the demo network: {} organisations, {} locations, {} services, {} contact persons, {} accounts, {} funding calls",
+        sum.organisations, sum.locations, sum.services, sum.contacts, sum.users, sum.funding
+    );
+    println!(
+        "sign in as coordinator {} / {}, or as an editor redaktion@<slug>.example / {}",
+        demo::COORDINATOR_EMAIL,
+        demo::COORDINATOR_PASSWORD,
+        demo::EDITOR_PASSWORD
+    );
+}
+
+/// A progress bar on a terminal, nothing elsewhere; told how many organisations are done.
+fn progress_bar(total: usize) -> impl FnMut(usize) {
+    let bar = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        let b = indicatif::ProgressBar::new(total as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} organisations, {eta} left",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    move |done| {
+        bar.set_position(done as u64);
+        if done >= total {
+            bar.finish_and_clear();
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! `netzwerk serve`: the API and the background jobs beside it.
+
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use netzwerk_app::jobs::{self, Schedule};
+
+use crate::Ctx;
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Address and port to listen on (overrides server.listen).
+    #[arg(long, value_name = "ADDR:PORT")]
+    listen: Option<String>,
+    /// On a fresh embedded (SQLite) database: migrate it and load the demo network first.
+    #[arg(long)]
+    demo: bool,
+}
+
+pub(crate) fn run(mut ctx: Ctx, args: Args) -> anyhow::Result<()> {
+    if let Some(listen) = args.listen {
+        ctx.settings.server.listen = listen;
+    }
+    let settings = &ctx.settings;
+    settings.listen_addr()?;
+    for warning in settings.deprecations() {
+        tracing::warn!("{warning}");
+    }
+    // Requests' statements end with the request: PostgreSQL cancels a statement that
+    // runs longer than the request may.
+    let hub = ctx.open_with(&netzwerk_app::PoolSettings {
+        statement_timeout: Some(settings.request_timeout()),
+        ..settings.pool_settings()
+    })?;
+    let pending = hub.pending_migrations()?;
+    if !pending.is_empty() {
+        let fresh = hub.applied_migrations()?.is_empty();
+        if args.demo && fresh && hub.is_embedded() {
+            hub.migrate()?;
+            tracing::info!("migrated the fresh embedded database");
+        } else {
+            bail!(
+                "the database is behind: {} migration(s) pending ({}); run `netzwerk migrate` first",
+                pending.len(),
+                pending.join(", ")
+            );
+        }
+    }
+    if args.demo && hub.is_empty()? {
+        crate::demo::print_summary(&netzwerk_app::demo::load(&hub)?);
+    }
+    // Background work gets a pool of its own: it never takes connections from
+    // requests, and the statement counter (x-sql-statements) sees requests only.
+    let background = hub.with_pool(
+        &settings.database.url,
+        &netzwerk_app::PoolSettings {
+            max_connections: 2,
+            ..settings.pool_settings()
+        },
+    )?;
+    let schedule = Schedule {
+        calendars: settings.calendar.poll.then_some(Duration::from_secs(30)),
+        funding: settings.funding.poll.then_some(Duration::from_secs(60)),
+        mail: if settings.mail.send {
+            Some((
+                netzwerk_app::mail::Mailer::new(&settings.mail)?,
+                Duration::from_secs(settings.mail.poll_seconds.max(1)),
+            ))
+        } else {
+            None
+        },
+        retention: Duration::from_secs(3600),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("while starting the async runtime")?;
+    runtime.block_on(async {
+        let _jobs = jobs::spawn(&background, schedule);
+        netzwerk_gateway::server::serve(&hub, settings, shutdown_signal()).await
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}

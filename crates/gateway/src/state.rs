@@ -1,0 +1,61 @@
+//! What every HTTP handler shares: the schema, the database, the settings and the
+//! trusted documents.
+
+use std::sync::Arc;
+
+use axum::http::header;
+use netzwerk_storage::Database;
+
+use crate::documents::Documents;
+use crate::graphql::HubSchema;
+use crate::guard::QueryLimits;
+
+/// HTTP settings.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// Largest request body accepted; larger ones get 413 before any parsing.
+    pub max_body_bytes: usize,
+    /// Add `x-sql-statements` (statements sent while answering) to responses.
+    /// Exact only when requests do not overlap; meant for tests and benchmarks.
+    pub statement_header: bool,
+    /// Header with the client's address behind a reverse proxy.
+    pub client_ip_header: Option<header::HeaderName>,
+    /// Cost, depth, alias and sign-in limits, checked before a document runs.
+    pub query_limits: QueryLimits,
+    /// The longest a GraphQL request may run; then it is stopped and answered
+    /// `TIMEOUT`.
+    pub request_timeout: std::time::Duration,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 256 * 1024,
+            statement_header: false,
+            client_ip_header: None,
+            query_limits: QueryLimits::default(),
+            request_timeout: std::time::Duration::from_secs(30),
+        }
+    }
+}
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub(crate) schema: HubSchema,
+    pub(crate) db: Database,
+    pub(crate) settings: Arc<HttpSettings>,
+    pub(crate) documents: Arc<Documents>,
+}
+
+impl AppState {
+    /// The schema.
+    pub fn schema(&self) -> &HubSchema {
+        &self.schema
+    }
+
+    /// The database.
+    pub fn db(&self) -> &Database {
+        &self.db
+    }
+}
