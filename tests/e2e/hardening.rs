@@ -1047,6 +1047,23 @@ async fn poll_intervals(backend: Backend) {
         feed["addCalendarFeed"]["intervalMinutes"], 60,
         "the configured default"
     );
+    // One rule for the funder too: without one, the API takes the feed's host name as
+    // the command line does, never the credentials before it.
+    let unnamed = hub
+        .data(
+            "mutation { addFundingSource(url: \"https://nutzer:geheim@www.foerderfonds.example/rss\") { funder intervalMinutes } }",
+            json!({}),
+            &auth,
+        )
+        .await;
+    assert_eq!(
+        unnamed["addFundingSource"]["funder"],
+        "foerderfonds.example"
+    );
+    assert_eq!(
+        unnamed["addFundingSource"]["intervalMinutes"], 360,
+        "the configured default"
+    );
     let (ok, _, err) = crate::support::cli(
         &db,
         &[

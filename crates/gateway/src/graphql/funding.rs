@@ -17,13 +17,14 @@ use netzwerk_storage::{AnyConnection, StorageError};
 
 use super::SchemaSettings;
 use super::connection::{Cursor, window};
-use super::context::{parse_id, prefs, viewer};
+use super::context::{actor, hub, parse_id, prefs, viewer};
 use super::enums::{LegalStatus, Topic, into_domain};
-use super::error::{ApiResult, storage, validation};
-use super::mutation::{check, label, must_sign_in, valid};
+use super::error::{ApiResult, app, storage, validation};
+use super::mutation::{label, must_sign_in, valid};
 use super::objects::{Organisation, organisation_of};
 use super::query::db;
 use netzwerk_app::auth::{new_secret, secret_hash};
+use netzwerk_app::funding_sync;
 
 /// Where a call stands.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -564,9 +565,10 @@ impl FundingQuery {
 
     /// The funding feeds the Hub follows, with their health (coordinator).
     async fn funding_sources(&self, ctx: &Context<'_>) -> ApiResult<Vec<FundingFeed>> {
-        check(viewer(ctx).actor.may_administer())?;
-        let list = db(ctx).run(funding::sources).await.map_err(storage)?;
-        Ok(list.into_iter().map(FundingFeed::from).collect())
+        funding_sync::sources(hub(ctx), actor(ctx))
+            .await
+            .map(|list| list.into_iter().map(FundingFeed::from).collect())
+            .map_err(app)
     }
 }
 
@@ -845,7 +847,7 @@ impl FundingMutation {
         &self,
         ctx: &Context<'_>,
         url: String,
-        funder: String,
+        #[graphql(desc = "Who funds (default: the feed's host name).")] funder: Option<String>,
         #[graphql(
             desc = "Minutes between polls, 5 to 10080 (default: funding.default_interval_minutes, 360)."
         )]
@@ -853,36 +855,17 @@ impl FundingMutation {
         topics: Option<Vec<Topic>>,
         region: Option<FundingRegion>,
     ) -> ApiResult<FundingFeed> {
-        let a = viewer(ctx).actor;
-        check(a.may_administer())?;
-        let mut c = netzwerk_domain::error::Checker::new();
-        let url = c.take("url", netzwerk_domain::error::url(&url));
-        let funder = c.take(
-            "funder",
-            netzwerk_domain::error::required_text(&funder, 200),
-        );
-        let interval = match interval_minutes {
-            Some(m) => c.take(
-                "intervalMinutes",
-                netzwerk_domain::poll::PollInterval::parse(i64::from(m)),
-            ),
-            None => Some(ctx.data_unchecked::<SchemaSettings>().funding_poll_default),
+        let cmd = funding_sync::Follow {
+            url,
+            funder,
+            interval_minutes: interval_minutes.map(i64::from),
+            topics: topics.as_deref().map(into_domain).unwrap_or_default(),
+            region: region.map(Into::into),
         };
-        valid(c.finish(|| ()))?;
-        let topics: Vec<netzwerk_domain::organisation::Topic> =
-            topics.as_deref().map(into_domain).unwrap_or_default();
-        let (url, funder) = (url.unwrap_or_default(), funder.unwrap_or_default());
-        let region = region.map(Into::into);
-        let minutes = interval
-            .unwrap_or(ctx.data_unchecked::<SchemaSettings>().funding_poll_default)
-            .as_i32();
-        let s = db(ctx)
-            .write(move |c| {
-                funding::add_source(c, &label(a), &url, &funder, &topics, region, minutes)
-            })
+        funding_sync::follow(hub(ctx), actor(ctx), cmd)
             .await
-            .map_err(storage)?;
-        Ok(s.into())
+            .map(Into::into)
+            .map_err(app)
     }
 }
 
