@@ -6,6 +6,7 @@ mod access;
 mod calendar;
 mod cli;
 mod directory;
+mod feeds;
 mod funding;
 mod hardening;
 mod http;

@@ -71,7 +71,11 @@ pub(crate) fn run(mut ctx: Ctx, args: Args) -> anyhow::Result<()> {
         },
         retention: Duration::from_secs(3600),
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if settings.server.worker_threads > 0 {
+        runtime.worker_threads(settings.server.worker_threads);
+    }
+    let runtime = runtime
         .enable_all()
         .build()
         .context("while starting the async runtime")?;

@@ -22,6 +22,7 @@ max_aliases = 100
 request_timeout_seconds = 30
 statement_header = false
 client_ip_header = ""
+worker_threads = 0
 
 [database]
 url = "sqlite://data/netzwerk.db"
@@ -125,6 +126,9 @@ pub struct ServerSettings {
     /// `X-Forwarded-For`; its last entry is used). Empty: the connection's address.
     /// Used by every per-client limit (sign-in, guest requests, digests).
     pub client_ip_header: String,
+    /// Threads answering requests (0: one per core). Parsing feeds, database work and
+    /// password hashing run on a separate blocking pool and never hold these.
+    pub worker_threads: usize,
 }
 
 /// `[database]`
