@@ -492,12 +492,10 @@ pub fn issue(
     netzwerk_storage::transaction(conn, |conn| {
         let info = MeetingInfo::load(conn, id)?;
         let m = &info.meeting;
-        if matches!(m.status, MeetingStatus::Cancelled | MeetingStatus::Held) {
-            return Err(StorageError::Conflict(format!(
-                "a {} meeting takes no invitations",
-                m.status.as_str()
-            )));
-        }
+        let invited = m
+            .status
+            .after(netzwerk_domain::meeting::MeetingChange::Invite)
+            .map_err(|e| StorageError::Conflict(e.to_string()))?;
         if m.host.is_none() || info.location.is_none() {
             return Err(netzwerk_domain::ValidationError::new(
                 "meetingId",
@@ -537,8 +535,8 @@ pub fn issue(
             meetings::record_invitation(conn, id, &r)?;
             sent += 1;
         }
-        if m.status == MeetingStatus::Planned {
-            meetings::set_status(conn, actor, id, MeetingStatus::Invited)?;
+        if m.status != invited {
+            meetings::set_status(conn, actor, id, invited)?;
         }
         Ok(sent)
     })

@@ -17,11 +17,13 @@ mod error;
 pub mod feeds;
 pub mod fetch;
 pub mod funding_sync;
+pub mod guests;
 pub mod html;
 mod hub;
 pub mod invitations;
 pub mod jobs;
 pub mod mail;
+pub mod meetings;
 pub mod outbox;
 pub mod retention;
 

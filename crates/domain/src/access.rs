@@ -4,6 +4,7 @@
 use crate::code_enum;
 use crate::contact::Visibility;
 use crate::ids::{ApiKeyId, OrganisationId, UserId};
+use crate::meeting::AgendaItemStatus;
 use crate::organisation::MembershipStatus;
 
 code_enum!(
@@ -133,6 +134,41 @@ impl Actor {
             Actor::Editor { .. } => Err(Denied::Forbidden),
             Actor::Anonymous | Actor::Partner { .. } => Err(Denied::Unauthenticated),
         }
+    }
+
+    /// Seeing an agenda item: accepted items everyone; proposals (pending or declined)
+    /// the coordinator and the editors of the organisation that proposed them.
+    pub fn may_see_agenda_item(
+        self,
+        status: AgendaItemStatus,
+        proposed_by: Option<OrganisationId>,
+    ) -> bool {
+        status == AgendaItemStatus::Accepted
+            || self.may_administer().is_ok()
+            || proposed_by.is_some_and(|o| self.may_edit(o).is_ok())
+    }
+
+    /// Putting an item on a meeting's agenda: the coordinator's items are accepted at
+    /// once (`Ok(None)`); an editor proposes for their own organisation, which may be
+    /// the only presenter named, and the proposal waits for the coordinator
+    /// (`Ok(Some(own))`).
+    pub fn may_propose_agenda_item(
+        self,
+        presenter: Option<OrganisationId>,
+    ) -> Result<Option<OrganisationId>, Denied> {
+        match self {
+            Actor::Coordinator { .. } | Actor::Operator => Ok(None),
+            Actor::Editor { organisation, .. } if presenter.is_none_or(|p| p == organisation) => {
+                Ok(Some(organisation))
+            }
+            Actor::Editor { .. } => Err(Denied::Forbidden),
+            Actor::Anonymous | Actor::Partner { .. } => Err(Denied::Unauthenticated),
+        }
+    }
+
+    /// Declining to host a meeting: the host's editors and the coordinator.
+    pub fn may_decline_hosting(self, host: OrganisationId) -> Result<(), Denied> {
+        self.may_edit(host)
     }
 
     /// Whether a contact person's e-mail and phone may be shown.
@@ -327,6 +363,100 @@ mod tests {
                     "{who}: {level:?} of another organisation"
                 );
             }
+        }
+    }
+
+    /// Agenda items: who sees which, who may propose with which presenter, who may
+    /// decline to host.
+    #[test]
+    fn agenda_and_hosting_table() {
+        use AgendaItemStatus as St;
+        let c = cast();
+        // (who, actor, sees: [accepted, own proposal, another's proposal],
+        //  propose with [no presenter, own presenter, another presenter],
+        //  decline hosting [own, other]).
+        type Row = (
+            &'static str,
+            Actor,
+            [bool; 3],
+            [Result<Option<OrganisationId>, Denied>; 3],
+            [Result<(), Denied>; 2],
+        );
+        let unauth = Err(Denied::Unauthenticated);
+        let no = Err(Denied::Unauthenticated);
+        let rows: [Row; 6] = [
+            (
+                "anonymous",
+                Actor::Anonymous,
+                [true, false, false],
+                [unauth, unauth, unauth],
+                [no, no],
+            ),
+            (
+                "partner",
+                c.partner,
+                [true, false, false],
+                [unauth, unauth, unauth],
+                [no, no],
+            ),
+            (
+                "editor",
+                c.editor,
+                [true, true, false],
+                [Ok(Some(c.own)), Ok(Some(c.own)), Err(Denied::Forbidden)],
+                [Ok(()), Err(Denied::Forbidden)],
+            ),
+            (
+                "editor of a former member",
+                c.former,
+                [true, true, false],
+                [Ok(Some(c.own)), Ok(Some(c.own)), Err(Denied::Forbidden)],
+                [Ok(()), Err(Denied::Forbidden)],
+            ),
+            (
+                "coordinator",
+                c.coordinator,
+                [true, true, true],
+                [Ok(None), Ok(None), Ok(None)],
+                [Ok(()), Ok(())],
+            ),
+            (
+                "operator",
+                Actor::Operator,
+                [true, true, true],
+                [Ok(None), Ok(None), Ok(None)],
+                [Ok(()), Ok(())],
+            ),
+        ];
+        for (who, actor, sees, propose, decline) in rows {
+            assert_eq!(
+                actor.may_see_agenda_item(St::Accepted, Some(c.other)),
+                sees[0],
+                "{who}"
+            );
+            assert_eq!(
+                actor.may_see_agenda_item(St::Proposed, Some(c.own)),
+                sees[1],
+                "{who}"
+            );
+            assert_eq!(
+                actor.may_see_agenda_item(St::Declined, Some(c.other)),
+                sees[2],
+                "{who}"
+            );
+            assert_eq!(actor.may_propose_agenda_item(None), propose[0], "{who}");
+            assert_eq!(
+                actor.may_propose_agenda_item(Some(c.own)),
+                propose[1],
+                "{who}"
+            );
+            assert_eq!(
+                actor.may_propose_agenda_item(Some(c.other)),
+                propose[2],
+                "{who}"
+            );
+            assert_eq!(actor.may_decline_hosting(c.own), decline[0], "{who}");
+            assert_eq!(actor.may_decline_hosting(c.other), decline[1], "{who}");
         }
     }
 }

@@ -26,6 +26,83 @@ code_enum!(
     }
 );
 
+/// A change asked of a meeting; its life cycle (planned → invited → held, or
+/// cancelled) decides which changes each state takes, in [`MeetingStatus::after`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MeetingChange {
+    /// Sending (or re-sending) the invitations.
+    Invite,
+    /// Moving it to another time.
+    Reschedule,
+    /// Choosing, declining or setting the host and place.
+    ChangeHost,
+    /// Proposing, deciding or finalising agenda items.
+    ChangeAgenda,
+    /// Calling it off.
+    Cancel,
+    /// Recording who attended: it took place.
+    RecordAttendance,
+    /// Attaching the minutes.
+    RecordMinutes,
+    /// A guest asking to attend.
+    RequestAsGuest,
+}
+
+/// A change the meeting's state does not take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{}", refusal(*.status, *.change))]
+pub struct NotNow {
+    /// The meeting's state.
+    pub status: MeetingStatus,
+    /// What was asked.
+    pub change: MeetingChange,
+}
+
+fn refusal(status: MeetingStatus, change: MeetingChange) -> String {
+    let s = status.as_str();
+    match change {
+        MeetingChange::Invite => format!("a {s} meeting takes no invitations"),
+        MeetingChange::Reschedule => format!("a {s} meeting cannot be moved"),
+        MeetingChange::ChangeHost => format!("the host of a {s} meeting cannot change"),
+        MeetingChange::ChangeAgenda => format!("the agenda of a {s} meeting cannot change"),
+        MeetingChange::Cancel => format!("a {s} meeting cannot be cancelled"),
+        MeetingChange::RecordAttendance => "the meeting was cancelled".to_owned(),
+        MeetingChange::RecordMinutes => {
+            "minutes are attached to held meetings; record the attendance first".to_owned()
+        }
+        MeetingChange::RequestAsGuest => {
+            "this meeting takes no more guest requests (it is over or cancelled)".to_owned()
+        }
+    }
+}
+
+impl MeetingStatus {
+    /// The state a meeting is in after `change`, or why this state does not take it.
+    /// Planned and invited meetings take every change but minutes; inviting makes a
+    /// planned meeting invited; attendance makes it held (and a held one takes
+    /// attendance and minutes only); a cancelled one takes nothing (cancelling it
+    /// again changes nothing).
+    pub fn after(self, change: MeetingChange) -> Result<MeetingStatus, NotNow> {
+        use MeetingChange as C;
+        use MeetingStatus as S;
+        let refused = Err(NotNow {
+            status: self,
+            change,
+        });
+        match (self, change) {
+            (S::Planned | S::Invited, C::Invite) => Ok(S::Invited),
+            (
+                S::Planned | S::Invited,
+                C::Reschedule | C::ChangeHost | C::ChangeAgenda | C::RequestAsGuest,
+            ) => Ok(self),
+            (S::Planned | S::Invited | S::Cancelled, C::Cancel) => Ok(S::Cancelled),
+            (S::Planned | S::Invited | S::Held, C::RecordAttendance) => Ok(S::Held),
+            (S::Held, C::RecordMinutes) => Ok(S::Held),
+            _ => refused,
+        }
+    }
+}
+
 code_enum!(
     /// Where an agenda item stands.
     AgendaItemStatus {
@@ -548,5 +625,81 @@ mod tests {
         assert!(fields.contains(&("consent", "required")), "{fields:?}");
         assert!(fields.iter().any(|(f, _)| *f == "email"), "{fields:?}");
         assert!(fields.iter().any(|(f, _)| *f == "name"), "{fields:?}");
+    }
+
+    /// The life cycle, state by state: which changes each state takes and where it
+    /// leads ("-" refused).
+    #[test]
+    fn meeting_life_cycle_table() {
+        use MeetingChange as C;
+        use MeetingStatus as S;
+        let changes = [
+            C::Invite,
+            C::Reschedule,
+            C::ChangeHost,
+            C::ChangeAgenda,
+            C::Cancel,
+            C::RecordAttendance,
+            C::RecordMinutes,
+            C::RequestAsGuest,
+        ];
+        let table: [(S, [Option<S>; 8]); 4] = [
+            (
+                S::Planned,
+                [
+                    Some(S::Invited),
+                    Some(S::Planned),
+                    Some(S::Planned),
+                    Some(S::Planned),
+                    Some(S::Cancelled),
+                    Some(S::Held),
+                    None,
+                    Some(S::Planned),
+                ],
+            ),
+            (
+                S::Invited,
+                [
+                    Some(S::Invited),
+                    Some(S::Invited),
+                    Some(S::Invited),
+                    Some(S::Invited),
+                    Some(S::Cancelled),
+                    Some(S::Held),
+                    None,
+                    Some(S::Invited),
+                ],
+            ),
+            (
+                S::Held,
+                [
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    Some(S::Held),
+                    Some(S::Held),
+                    None,
+                ],
+            ),
+            (
+                S::Cancelled,
+                [None, None, None, None, Some(S::Cancelled), None, None, None],
+            ),
+        ];
+        for (from, row) in table {
+            for (change, to) in changes.iter().zip(row) {
+                let got = from.after(*change);
+                assert_eq!(got.ok(), to, "{from:?} + {change:?}");
+                if let Err(e) = got {
+                    assert!(!e.to_string().is_empty());
+                }
+            }
+        }
+        assert_eq!(
+            S::Held.after(C::Cancel).map_err(|e| e.to_string()),
+            Err("a held meeting cannot be cancelled".to_owned())
+        );
     }
 }

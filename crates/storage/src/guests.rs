@@ -6,7 +6,7 @@
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use netzwerk_domain::ids::{GuestRequestId, MeetingId};
-use netzwerk_domain::meeting::{Attendance, GuestRequest, GuestRequestStatus, MeetingStatus};
+use netzwerk_domain::meeting::{Attendance, GuestRequest, GuestRequestStatus, MeetingChange};
 
 use crate::change_log::{self, Action, EntityKind};
 use crate::error::stored;
@@ -165,9 +165,10 @@ pub fn request(
     let id = GuestRequestId::generate();
     conn.transaction(|conn| {
         let m = crate::meetings::get(conn, meeting)?;
-        if !matches!(m.status, MeetingStatus::Planned | MeetingStatus::Invited)
-            || m.timezone.instant(m.start) <= Utc::now()
-        {
+        m.status
+            .after(MeetingChange::RequestAsGuest)
+            .map_err(crate::meetings::refused)?;
+        if m.timezone.instant(m.start) <= Utc::now() {
             return Err(StorageError::Conflict(
                 "this meeting takes no more guest requests (it is over or cancelled)".into(),
             ));

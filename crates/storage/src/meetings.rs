@@ -1,5 +1,7 @@
 //! Network meetings: series, meetings, host assignment and declines, agendas.
 
+use std::collections::HashMap;
+
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::{exists, max};
 use diesel::prelude::*;
@@ -8,7 +10,8 @@ use netzwerk_domain::ids::{
 };
 use netzwerk_domain::location::Timezone;
 use netzwerk_domain::meeting::{
-    AgendaItemStatus, Attendance, Cadence, HostCandidate, MeetingStatus, check_agenda_fits,
+    AgendaItemStatus, Attendance, Cadence, HostCandidate, MeetingChange, MeetingStatus, NotNow,
+    check_agenda_fits,
 };
 use netzwerk_domain::organisation::MembershipStatus;
 
@@ -19,6 +22,11 @@ use crate::schema::{
     meeting_series as series, meetings, organisations, representatives as reps,
 };
 use crate::{AnyConnection, Result, StorageError};
+
+/// A change the meeting's life cycle refuses: a conflict with its state.
+pub(crate) fn refused(e: NotNow) -> StorageError {
+    StorageError::Conflict(e.to_string())
+}
 
 /// A meeting as read back.
 #[derive(Debug, Clone)]
@@ -41,6 +49,12 @@ pub struct MeetingRecord {
     pub status: MeetingStatus,
     /// Bumped when time or place change after invitations went out.
     pub sequence: i32,
+    /// False while the agenda is preliminary.
+    pub agenda_final: bool,
+    /// The minutes (Markdown) of a held meeting, once recorded.
+    pub minutes: Option<String>,
+    /// Why a cancelled meeting was called off.
+    pub cancellation_reason: Option<String>,
 }
 
 type Row = (
@@ -53,6 +67,9 @@ type Row = (
     Option<String>,
     String,
     i32,
+    bool,
+    Option<String>,
+    Option<String>,
 );
 
 const COLUMNS: (
@@ -65,6 +82,9 @@ const COLUMNS: (
     meetings::location_id,
     meetings::status,
     meetings::sequence,
+    meetings::agenda_final,
+    meetings::minutes,
+    meetings::cancellation_reason,
 ) = (
     meetings::id,
     meetings::series_id,
@@ -75,6 +95,9 @@ const COLUMNS: (
     meetings::location_id,
     meetings::status,
     meetings::sequence,
+    meetings::agenda_final,
+    meetings::minutes,
+    meetings::cancellation_reason,
 );
 
 fn from_row(r: Row) -> Result<MeetingRecord> {
@@ -94,6 +117,9 @@ fn from_row(r: Row) -> Result<MeetingRecord> {
             .transpose()?,
         status: stored("meetings.status", MeetingStatus::parse(&r.7))?,
         sequence: r.8,
+        agenda_final: r.9,
+        minutes: r.10,
+        cancellation_reason: r.11,
     })
 }
 
@@ -201,6 +227,32 @@ pub fn declined(conn: &mut AnyConnection, id: MeetingId) -> Result<Vec<Organisat
         .collect()
 }
 
+/// The organisations that declined to host each of `ids`, in one statement.
+pub fn declined_of(
+    conn: &mut AnyConnection,
+    ids: &[MeetingId],
+) -> Result<HashMap<MeetingId, Vec<OrganisationId>>> {
+    let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    let rows: Vec<(String, String)> = declines::table
+        .filter(declines::meeting_id.eq_any(&keys))
+        .order((declines::meeting_id, declines::declined_at))
+        .select((declines::meeting_id, declines::organisation_id))
+        .load(conn)?;
+    let mut out: HashMap<MeetingId, Vec<OrganisationId>> = HashMap::new();
+    for (m, o) in rows {
+        out.entry(stored(
+            "meeting_host_declines.meeting_id",
+            MeetingId::parse(&m),
+        )?)
+        .or_default()
+        .push(stored(
+            "meeting_host_declines.organisation_id",
+            OrganisationId::parse(&o),
+        )?);
+    }
+    Ok(out)
+}
+
 /// Every organisation with what the rotation needs: membership, a location, and the
 /// last meeting it hosted (other than `except`).
 pub fn host_candidates(conn: &mut AnyConnection, except: MeetingId) -> Result<Vec<HostCandidate>> {
@@ -252,6 +304,10 @@ pub fn set_host(
 ) -> Result<MeetingRecord> {
     conn.transaction(|conn| {
         let current = get(conn, id)?;
+        current
+            .status
+            .after(MeetingChange::ChangeHost)
+            .map_err(refused)?;
         if let (Some(h), Some(l)) = (host, location) {
             let ok: i64 = locations::table
                 .filter(locations::id.eq(l.to_string()))
@@ -374,6 +430,28 @@ type ItemRow = (
     Option<String>,
 );
 
+const ITEM_COLUMNS: (
+    agenda::id,
+    agenda::meeting_id,
+    agenda::position,
+    agenda::title,
+    agenda::description,
+    agenda::presenter_organisation_id,
+    agenda::duration_minutes,
+    agenda::status,
+    agenda::proposed_by_organisation_id,
+) = (
+    agenda::id,
+    agenda::meeting_id,
+    agenda::position,
+    agenda::title,
+    agenda::description,
+    agenda::presenter_organisation_id,
+    agenda::duration_minutes,
+    agenda::status,
+    agenda::proposed_by_organisation_id,
+);
+
 fn item_from_row(r: ItemRow) -> Result<AgendaItem> {
     let org =
         |c: &str, v: Option<String>| v.map(|o| stored(c, OrganisationId::parse(&o))).transpose();
@@ -403,19 +481,28 @@ pub fn agenda_of(conn: &mut AnyConnection, id: MeetingId) -> Result<Vec<AgendaIt
     let rows: Vec<ItemRow> = agenda::table
         .filter(agenda::meeting_id.eq(id.to_string()))
         .order((agenda::position, agenda::id))
-        .select((
-            agenda::id,
-            agenda::meeting_id,
-            agenda::position,
-            agenda::title,
-            agenda::description,
-            agenda::presenter_organisation_id,
-            agenda::duration_minutes,
-            agenda::status,
-            agenda::proposed_by_organisation_id,
-        ))
+        .select(ITEM_COLUMNS)
         .load(conn)?;
     rows.into_iter().map(item_from_row).collect()
+}
+
+/// The agendas of `ids`, each in order, in one statement.
+pub fn agendas_of(
+    conn: &mut AnyConnection,
+    ids: &[MeetingId],
+) -> Result<HashMap<MeetingId, Vec<AgendaItem>>> {
+    let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    let rows: Vec<ItemRow> = agenda::table
+        .filter(agenda::meeting_id.eq_any(&keys))
+        .order((agenda::meeting_id, agenda::position, agenda::id))
+        .select(ITEM_COLUMNS)
+        .load(conn)?;
+    let mut out: HashMap<MeetingId, Vec<AgendaItem>> = HashMap::new();
+    for r in rows {
+        let item = item_from_row(r)?;
+        out.entry(item.meeting_id).or_default().push(item);
+    }
+    Ok(out)
 }
 
 fn check_fits(conn: &mut AnyConnection, meeting: &MeetingRecord, extra_minutes: i32) -> Result<()> {
@@ -453,6 +540,10 @@ pub fn add_item(
 ) -> Result<AgendaItem> {
     conn.transaction(|conn| {
         let meeting = get(conn, id)?;
+        meeting
+            .status
+            .after(MeetingChange::ChangeAgenda)
+            .map_err(refused)?;
         if agenda_final(conn, id)? {
             return Err(StorageError::Conflict(
                 "the agenda of this meeting is final".into(),
@@ -690,9 +781,10 @@ pub fn record_attendance(
 ) -> Result<()> {
     conn.transaction(|conn| {
         let meeting = get(conn, id)?;
-        if meeting.status == MeetingStatus::Cancelled {
-            return Err(StorageError::Conflict("the meeting was cancelled".into()));
-        }
+        let held = meeting
+            .status
+            .after(MeetingChange::RecordAttendance)
+            .map_err(refused)?;
         let r = representative(conn, rep)?;
         diesel::delete(
             attendance::table
@@ -711,7 +803,7 @@ pub fn record_attendance(
             .execute(conn)?;
         diesel::update(meetings::table.find(id.to_string()))
             .set((
-                meetings::status.eq(MeetingStatus::Held.as_str()),
+                meetings::status.eq(held.as_str()),
                 meetings::updated_at.eq(crate::now()),
             ))
             .execute(conn)?;
@@ -930,15 +1022,10 @@ pub fn reschedule(
 ) -> Result<MeetingRecord> {
     conn.transaction(|conn| {
         let current = get(conn, id)?;
-        if matches!(
-            current.status,
-            MeetingStatus::Held | MeetingStatus::Cancelled
-        ) {
-            return Err(StorageError::Conflict(format!(
-                "a {} meeting cannot be moved",
-                current.status.as_str()
-            )));
-        }
+        current
+            .status
+            .after(MeetingChange::Reschedule)
+            .map_err(refused)?;
         // The accepted agenda must fit into the new length.
         check_fits(
             conn,
@@ -983,18 +1070,16 @@ pub fn cancel(
 ) -> Result<MeetingRecord> {
     conn.transaction(|conn| {
         let current = get(conn, id)?;
-        match current.status {
-            MeetingStatus::Held => {
-                return Err(StorageError::Conflict(
-                    "a held meeting cannot be cancelled".into(),
-                ));
-            }
-            MeetingStatus::Cancelled => return Ok(current),
-            MeetingStatus::Planned | MeetingStatus::Invited => {}
+        let cancelled = current
+            .status
+            .after(MeetingChange::Cancel)
+            .map_err(refused)?;
+        if current.status == cancelled {
+            return Ok(current);
         }
         diesel::update(meetings::table.find(id.to_string()))
             .set((
-                meetings::status.eq(MeetingStatus::Cancelled.as_str()),
+                meetings::status.eq(cancelled.as_str()),
                 meetings::cancellation_reason.eq(reason),
                 meetings::sequence.eq(current.sequence + 1),
                 meetings::updated_at.eq(crate::now()),
@@ -1032,11 +1117,10 @@ pub fn set_minutes(
 ) -> Result<()> {
     conn.transaction(|conn| {
         let current = get(conn, id)?;
-        if current.status != MeetingStatus::Held {
-            return Err(StorageError::Conflict(
-                "minutes are attached to held meetings; record the attendance first".into(),
-            ));
-        }
+        current
+            .status
+            .after(MeetingChange::RecordMinutes)
+            .map_err(refused)?;
         diesel::update(meetings::table.find(id.to_string()))
             .set((
                 meetings::minutes.eq(Some(minutes)),

@@ -129,6 +129,15 @@ mirror_enum!(
     }
 );
 
+mirror_enum!(
+    /// Where a meeting stands in its life cycle.
+    MeetingStatus => netzwerk_domain::meeting::MeetingStatus { Planned, Invited, Held, Cancelled }
+);
+mirror_enum!(
+    /// Where an agenda item stands.
+    AgendaItemStatus => netzwerk_domain::meeting::AgendaItemStatus { Proposed, Accepted, Declined }
+);
+
 /// Converts a list of GraphQL enum values into domain values.
 pub fn into_domain<G: Copy + Into<D>, D>(v: &[G]) -> Vec<D> {
     v.iter().map(|x| (*x).into()).collect()

@@ -1,31 +1,18 @@
-//! Guests, invitations, cancellation and minutes in the API. Guests ask publicly and
-//! confirm their address from an e-mail (double opt-in); with the confirmation link's
-//! token they see their own request and nothing else. The coordinator decides,
-//! issues invitations, moves or cancels meetings (updates and cancellations go out by
-//! themselves) and records guests' attendance and the minutes.
+//! Guests, invitations, cancellation and minutes in the API — each resolver calls one
+//! use case of `netzwerk_app::guests`. Guests ask publicly and confirm their address
+//! from an e-mail (double opt-in); with the confirmation link's token they see their
+//! own request and nothing else.
 
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, NaiveDateTime, Utc};
-use netzwerk_domain::ValidationError;
+use netzwerk_app::guests::{self, GuestRecord};
 use netzwerk_domain::ids::{GuestRequestId, MeetingId};
 use netzwerk_domain::meeting::GuestRequestInput;
-use netzwerk_storage::guests::{self, GuestRecord};
-use netzwerk_storage::meetings;
-use netzwerk_storage::{outbox, rate_limits};
 
-use super::SchemaSettings;
-use super::context::{parse_id, viewer};
+use super::context::{actor, hub, parse_id, viewer};
 use super::enums::GuestRequestStatus;
-use super::error::{ApiResult, storage, validation};
+use super::error::{ApiResult, app};
 use super::meetings::{AttendanceStatus, Meeting};
-use super::mutation::{check, label, valid};
-use super::query::db;
-use netzwerk_app::auth::{new_secret, secret_hash};
-use netzwerk_app::invitations::{self, MeetingInfo, MeetingSettings};
-
-fn settings<'a>(ctx: &'a Context<'_>) -> &'a MeetingSettings {
-    &ctx.data_unchecked::<SchemaSettings>().meetings
-}
 
 /// A guest's request to attend a meeting.
 pub struct GuestRequest(GuestRecord);
@@ -38,12 +25,10 @@ impl GuestRequest {
     }
     /// The meeting.
     async fn meeting(&self, ctx: &Context<'_>) -> ApiResult<Meeting> {
-        let id = self.0.meeting_id;
-        let m = db(ctx)
-            .run(move |c| meetings::get(c, id))
+        guests::meeting_of(hub(ctx), actor(ctx), &self.0)
             .await
-            .map_err(storage)?;
-        Ok(Meeting::from(m))
+            .map(Meeting::from)
+            .map_err(app)
     }
     /// Name.
     async fn name(&self) -> &str {
@@ -119,39 +104,27 @@ impl GuestQuery {
         ctx: &Context<'_>,
         meeting_id: ID,
     ) -> ApiResult<Vec<GuestRequest>> {
-        check(viewer(ctx).actor.may_administer())?;
         let id = parse_id("meetingId", &meeting_id, MeetingId::parse)?;
-        let list = db(ctx)
-            .run(move |c| {
-                meetings::get(c, id)?;
-                guests::of_meeting(c, id)
-            })
+        guests::of_meeting(hub(ctx), actor(ctx), id)
             .await
-            .map_err(storage)?;
-        Ok(list.into_iter().map(GuestRequest).collect())
+            .map(|list| list.into_iter().map(GuestRequest).collect())
+            .map_err(app)
     }
 
     /// The guest's own request, by the token from the confirmation e-mail.
     async fn guest_request(&self, ctx: &Context<'_>, token: String) -> ApiResult<GuestRequest> {
-        let hash = secret_hash(token.trim());
-        let r = db(ctx)
-            .run(move |c| guests::by_token(c, &hash))
+        guests::by_token(hub(ctx), &token)
             .await
-            .map_err(storage)?;
-        Ok(GuestRequest(r))
+            .map(GuestRequest)
+            .map_err(app)
     }
 
     /// Everyone the meeting's invitation went to (coordinator).
     async fn invitations(&self, ctx: &Context<'_>, meeting_id: ID) -> ApiResult<Vec<Invitation>> {
-        check(viewer(ctx).actor.may_administer())?;
         let id = parse_id("meetingId", &meeting_id, MeetingId::parse)?;
-        let list = db(ctx)
-            .run(move |c| {
-                meetings::get(c, id)?;
-                meetings::invitees(c, id)
-            })
+        let list = guests::invitees(hub(ctx), actor(ctx), id)
             .await
-            .map_err(storage)?;
+            .map_err(app)?;
         Ok(list
             .into_iter()
             .map(|i| Invitation {
@@ -191,53 +164,23 @@ impl GuestMutation {
         consent: bool,
         #[graphql(desc = "Language for e-mails, ISO 639-1 (default de).")] language: Option<String>,
     ) -> ApiResult<GuestRequest> {
-        let id = parse_id("meetingId", &meeting_id, MeetingId::parse)?;
-        let guest = valid(
-            GuestRequestInput {
+        let meeting = parse_id("meetingId", &meeting_id, MeetingId::parse)?;
+        let cmd = guests::Request {
+            meeting,
+            guest: GuestRequestInput {
                 name,
                 email,
                 affiliation,
                 message,
                 consent,
                 language,
-            }
-            .validate(),
-        )?;
-        let client = viewer(ctx).client_key();
-        let token = new_secret("nwg_");
-        let token_hash = secret_hash(&token);
-        let s = settings(ctx).clone();
-        let r = db(ctx)
-            .write(move |c| {
-                netzwerk_storage::transaction(c, |c| {
-                    // Only the client's limit is told: whether an address asked before
-                    // (or too often today) is answered like any request, and nothing
-                    // is sent to it.
-                    let per_client = rate_limits::Limit {
-                        max_hits: u32::try_from(s.limits.per_client_per_hour).unwrap_or(u32::MAX),
-                        window: chrono::Duration::hours(1),
-                    };
-                    rate_limits::enforce(
-                        c,
-                        &format!("guests:client:{client}"),
-                        per_client,
-                        &format!(
-                            "too many guest requests from this network address in the last hour (at most {})",
-                            s.limits.per_client_per_hour
-                        ),
-                    )?;
-                    let r = guests::request(c, id, &guest, &client, &token_hash, s.limits)?;
-                    if r.stored {
-                        let info = MeetingInfo::load(c, id)?;
-                        let msg = invitations::guest_confirmation(&info, &r.record, &token, &s);
-                        outbox::enqueue(c, &msg, &s.domain)?;
-                    }
-                    Ok::<_, netzwerk_storage::StorageError>(r.record)
-                })
-            })
+            },
+            client_key: viewer(ctx).client_key(),
+        };
+        guests::request(hub(ctx), cmd)
             .await
-            .map_err(storage)?;
-        Ok(GuestRequest(r))
+            .map(GuestRequest)
+            .map_err(app)
     }
 
     /// Confirms a guest's address with the token from the e-mail (double opt-in).
@@ -246,12 +189,10 @@ impl GuestMutation {
         ctx: &Context<'_>,
         token: String,
     ) -> ApiResult<GuestRequest> {
-        let hash = secret_hash(token.trim());
-        let r = db(ctx)
-            .write(move |c| guests::confirm(c, &hash))
+        guests::confirm(hub(ctx), &token)
             .await
-            .map_err(storage)?;
-        Ok(GuestRequest(r))
+            .map(GuestRequest)
+            .map_err(app)
     }
 
     /// Approves or declines a confirmed guest request (coordinator). Approval sends the
@@ -262,15 +203,11 @@ impl GuestMutation {
         request_id: ID,
         approve: bool,
     ) -> ApiResult<GuestRequest> {
-        let a = viewer(ctx).actor;
-        check(a.may_administer())?;
         let id = parse_id("requestId", &request_id, GuestRequestId::parse)?;
-        let s = settings(ctx).clone();
-        let r = db(ctx)
-            .write(move |c| invitations::decide_guest(c, &label(a), id, approve, &s))
+        guests::decide(hub(ctx), actor(ctx), id, approve)
             .await
-            .map_err(storage)?;
-        Ok(GuestRequest(r))
+            .map(GuestRequest)
+            .map_err(app)
     }
 
     /// Records an approved guest's attendance (coordinator).
@@ -280,14 +217,11 @@ impl GuestMutation {
         request_id: ID,
         status: AttendanceStatus,
     ) -> ApiResult<GuestRequest> {
-        let a = viewer(ctx).actor;
-        check(a.may_administer())?;
         let id = parse_id("requestId", &request_id, GuestRequestId::parse)?;
-        let r = db(ctx)
-            .write(move |c| guests::record_attendance(c, &label(a), id, status.into()))
+        guests::record_attendance(hub(ctx), actor(ctx), id, status.into())
             .await
-            .map_err(storage)?;
-        Ok(GuestRequest(r))
+            .map(GuestRequest)
+            .map_err(app)
     }
 
     /// Sends the invitation — date, place, accessibility, agenda and a calendar entry —
@@ -299,20 +233,13 @@ impl GuestMutation {
         ctx: &Context<'_>,
         meeting_id: ID,
     ) -> ApiResult<InvitationsIssued> {
-        let a = viewer(ctx).actor;
-        check(a.may_administer())?;
         let id = parse_id("meetingId", &meeting_id, MeetingId::parse)?;
-        let s = settings(ctx).clone();
-        let (queued, m) = db(ctx)
-            .write(move |c| {
-                let n = invitations::issue(c, &label(a), id, &s)?;
-                Ok::<_, netzwerk_storage::StorageError>((n, meetings::get(c, id)?))
-            })
+        let issued = guests::issue_invitations(hub(ctx), actor(ctx), id)
             .await
-            .map_err(storage)?;
+            .map_err(app)?;
         Ok(InvitationsIssued {
-            meeting: Meeting::from(m),
-            queued,
+            meeting: Meeting::from(issued.meeting),
+            queued: issued.queued,
         })
     }
 
@@ -325,34 +252,17 @@ impl GuestMutation {
         #[graphql(desc = "New local start, in the meeting's time zone.")] start: NaiveDateTime,
         #[graphql(desc = "Minutes (default: as before).")] duration_minutes: Option<i32>,
     ) -> ApiResult<Meeting> {
-        let a = viewer(ctx).actor;
-        check(a.may_administer())?;
         let id = parse_id("meetingId", &meeting_id, MeetingId::parse)?;
-        if let Some(d) = duration_minutes
-            && !(15..=720).contains(&d)
-        {
-            return Err(validation(&ValidationError::new(
-                "durationMinutes",
-                "range",
-                format!("must be 15 to 720, got {d}"),
-            )));
-        }
-        let s = settings(ctx).clone();
-        let m = db(ctx)
-            .write(move |c| {
-                netzwerk_storage::transaction(c, |c| {
-                    let current = meetings::get(c, id)?;
-                    let length = duration_minutes
-                        .map(|d| chrono::Duration::minutes(i64::from(d)))
-                        .unwrap_or(current.end - current.start);
-                    meetings::reschedule(c, &label(a), id, start, start + length)?;
-                    invitations::send_updates(c, id, &s)?;
-                    meetings::get(c, id)
-                })
-            })
-            .await
-            .map_err(storage)?;
-        Ok(Meeting::from(m))
+        guests::reschedule(
+            hub(ctx),
+            actor(ctx),
+            id,
+            start,
+            duration_minutes.map(i64::from),
+        )
+        .await
+        .map(Meeting::from)
+        .map_err(app)
     }
 
     /// Calls a meeting off; everyone invited gets a cancellation (METHOD:CANCEL)
@@ -363,27 +273,11 @@ impl GuestMutation {
         meeting_id: ID,
         reason: Option<String>,
     ) -> ApiResult<Meeting> {
-        let a = viewer(ctx).actor;
-        check(a.may_administer())?;
         let id = parse_id("meetingId", &meeting_id, MeetingId::parse)?;
-        let reason = match reason {
-            Some(r) => valid(
-                netzwerk_domain::error::optional_text(&r, 1000).map_err(|e| e.within("reason")),
-            )?,
-            None => None,
-        };
-        let s = settings(ctx).clone();
-        let m = db(ctx)
-            .write(move |c| {
-                netzwerk_storage::transaction(c, |c| {
-                    meetings::cancel(c, &label(a), id, reason.as_deref())?;
-                    invitations::send_updates(c, id, &s)?;
-                    meetings::get(c, id)
-                })
-            })
+        guests::cancel(hub(ctx), actor(ctx), id, reason)
             .await
-            .map_err(storage)?;
-        Ok(Meeting::from(m))
+            .map(Meeting::from)
+            .map_err(app)
     }
 
     /// Attaches the minutes (Markdown) to a held meeting (coordinator); members see them.
@@ -393,31 +287,10 @@ impl GuestMutation {
         meeting_id: ID,
         minutes: String,
     ) -> ApiResult<Meeting> {
-        let a = viewer(ctx).actor;
-        check(a.may_administer())?;
         let id = parse_id("meetingId", &meeting_id, MeetingId::parse)?;
-        // Markdown is kept exactly as written (indentation and line ends matter).
-        let mut c = netzwerk_domain::error::Checker::new();
-        c.check(
-            !minutes.trim().is_empty(),
-            "minutes",
-            "required",
-            "the minutes are empty",
-        );
-        c.check(
-            minutes.chars().count() <= 100_000,
-            "minutes",
-            "max_length",
-            "the minutes are longer than 100,000 characters",
-        );
-        valid(c.finish(|| ()))?;
-        let m = db(ctx)
-            .write(move |c| {
-                meetings::set_minutes(c, &label(a), id, &minutes)?;
-                meetings::get(c, id)
-            })
+        guests::record_minutes(hub(ctx), actor(ctx), id, minutes)
             .await
-            .map_err(storage)?;
-        Ok(Meeting::from(m))
+            .map(Meeting::from)
+            .map_err(app)
     }
 }

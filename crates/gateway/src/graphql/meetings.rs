@@ -1,20 +1,18 @@
 //! Network meetings in the API: the schedule and fair host rotation, agendas,
-//! representatives, attendance and the participation report. Guests, invitations,
-//! cancellation and minutes are in `guests.rs`.
+//! representatives, attendance and the participation report — each resolver calls one
+//! use case of `netzwerk_app::meetings`. Guests, invitations, cancellation and minutes
+//! are in `guests.rs`.
 
 use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use netzwerk_domain::ValidationError;
-use netzwerk_domain::access::Actor;
+use netzwerk_app::meetings::{self, MeetingView, NewRepresentative, Proposal, Schedule};
 use netzwerk_domain::ids::{AgendaItemId, LocationId, MeetingId, OrganisationId, RepresentativeId};
-use netzwerk_domain::meeting::{CadenceInput as DCadence, next_host};
-use netzwerk_storage::meetings::{self, AgendaItem as SItem, MeetingRecord, NewAgendaItem};
+use netzwerk_domain::meeting::CadenceInput as DCadence;
 
-use super::context::{loader, parse_id, prefs, viewer};
-use super::error::{ApiResult, denied, storage, validation};
-use super::mutation::{check, label, must_sign_in, valid};
+use super::context::{actor, hub, loader, parse_id, prefs};
+use super::enums::{AgendaItemStatus, MeetingStatus};
+use super::error::{ApiResult, app};
 use super::objects::{Location, Organisation, load_error, organisation_of};
-use super::query::db;
 
 /// When a series' meetings take place.
 #[derive(InputObject, Default)]
@@ -34,83 +32,77 @@ pub struct CadenceInput {
 }
 
 /// A network meeting (Sitzung).
-pub struct Meeting(MeetingRecord);
+pub struct Meeting(MeetingView);
 
-impl From<MeetingRecord> for Meeting {
-    fn from(m: MeetingRecord) -> Self {
+impl From<MeetingView> for Meeting {
+    fn from(m: MeetingView) -> Self {
         Self(m)
     }
+}
+
+/// Organisations by id, through the request's DataLoader (one statement for all).
+async fn organisations(ctx: &Context<'_>, ids: &[OrganisationId]) -> ApiResult<Vec<Organisation>> {
+    let found = loader(ctx)
+        .load_many(ids.iter().copied())
+        .await
+        .map_err(load_error)?;
+    Ok(ids
+        .iter()
+        .filter_map(|id| found.get(id).cloned())
+        .map(|rec| Organisation::new(rec, prefs(ctx)))
+        .collect())
 }
 
 #[Object]
 impl Meeting {
     /// Id.
     async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+        ID(self.0.record.id.to_string())
     }
     /// Local start.
     async fn local_start(&self) -> NaiveDateTime {
-        self.0.start
+        self.0.record.start
     }
     /// Local end.
     async fn local_end(&self) -> NaiveDateTime {
-        self.0.end
+        self.0.record.end
     }
     /// Start instant.
     async fn start(&self) -> DateTime<Utc> {
-        self.0.timezone.instant(self.0.start)
+        self.0.record.timezone.instant(self.0.record.start)
     }
     /// End instant.
     async fn end(&self) -> DateTime<Utc> {
-        self.0.timezone.instant(self.0.end)
+        self.0.record.timezone.instant(self.0.record.end)
     }
     /// IANA time zone.
     async fn timezone(&self) -> String {
-        self.0.timezone.to_string()
+        self.0.record.timezone.to_string()
     }
-    /// `PLANNED`, `INVITED`, `HELD` or `CANCELLED`.
-    async fn status(&self) -> &'static str {
-        match self.0.status {
-            netzwerk_domain::meeting::MeetingStatus::Planned => "PLANNED",
-            netzwerk_domain::meeting::MeetingStatus::Invited => "INVITED",
-            netzwerk_domain::meeting::MeetingStatus::Held => "HELD",
-            netzwerk_domain::meeting::MeetingStatus::Cancelled => "CANCELLED",
-        }
+    /// Where it stands: planned → invited → held, or cancelled.
+    async fn status(&self) -> MeetingStatus {
+        self.0.record.status.into()
     }
     /// The minutes (Markdown), once recorded; members only.
-    async fn minutes(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
-        if !viewer(ctx).actor.may_read_members_only() {
-            return Ok(None);
-        }
-        let id = self.0.id;
-        let (minutes, _) = db(ctx)
-            .run(move |c| meetings::notes(c, id))
-            .await
-            .map_err(storage)?;
-        Ok(minutes)
+    async fn minutes(&self) -> Option<&str> {
+        self.0.minutes.as_deref()
     }
     /// Why the meeting was called off.
-    async fn cancellation_reason(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
-        if self.0.status != netzwerk_domain::meeting::MeetingStatus::Cancelled {
-            return Ok(None);
-        }
-        let id = self.0.id;
-        let (_, reason) = db(ctx)
-            .run(move |c| meetings::notes(c, id))
-            .await
-            .map_err(storage)?;
-        Ok(reason)
+    async fn cancellation_reason(&self) -> Option<&str> {
+        (self.0.record.status == netzwerk_domain::meeting::MeetingStatus::Cancelled)
+            .then_some(self.0.record.cancellation_reason.as_deref())
+            .flatten()
     }
     /// The host organisation.
     async fn host(&self, ctx: &Context<'_>) -> ApiResult<Option<Organisation>> {
-        match self.0.host {
+        match self.0.record.host {
             Some(h) => Ok(Some(organisation_of(ctx, h, &prefs(ctx)).await?)),
             None => Ok(None),
         }
     }
     /// Where it takes place (with accessibility and transport hint).
     async fn location(&self, ctx: &Context<'_>) -> ApiResult<Option<Location>> {
-        match self.0.location_id {
+        match self.0.record.location_id {
             Some(l) => Ok(loader(ctx)
                 .load_one(l)
                 .await
@@ -121,52 +113,25 @@ impl Meeting {
     }
     /// Organisations that declined to host it.
     async fn declined_by(&self, ctx: &Context<'_>) -> ApiResult<Vec<Organisation>> {
-        let id = self.0.id;
-        let ids = db(ctx)
-            .run(move |c| meetings::declined(c, id))
-            .await
-            .map_err(storage)?;
-        let mut out = Vec::new();
-        for o in ids {
-            out.push(organisation_of(ctx, o, &prefs(ctx)).await?);
-        }
-        Ok(out)
+        organisations(ctx, &self.0.declined_by).await
     }
     /// Bumped whenever time or place change after invitations went out.
     async fn sequence(&self) -> i32 {
-        self.0.sequence
+        self.0.record.sequence
     }
     /// False while the agenda is preliminary.
-    async fn agenda_final(&self, ctx: &Context<'_>) -> ApiResult<bool> {
-        let id = self.0.id;
-        db(ctx)
-            .run(move |c| meetings::agenda_final(c, id))
-            .await
-            .map_err(storage)
+    async fn agenda_final(&self) -> bool {
+        self.0.record.agenda_final
     }
     /// The agenda, in order: accepted items for everyone; proposals also for the
     /// coordinator and for the members that made them.
-    async fn agenda(&self, ctx: &Context<'_>) -> ApiResult<Vec<AgendaItem>> {
-        let id = self.0.id;
-        let actor = viewer(ctx).actor;
-        let items = db(ctx)
-            .run(move |c| meetings::agenda_of(c, id))
-            .await
-            .map_err(storage)?;
-        Ok(items
-            .into_iter()
-            .filter(|i| {
-                i.status == netzwerk_domain::meeting::AgendaItemStatus::Accepted
-                    || matches!(actor, Actor::Coordinator { .. })
-                    || i.proposed_by.is_some_and(|o| actor.may_edit(o).is_ok())
-            })
-            .map(AgendaItem)
-            .collect())
+    async fn agenda(&self) -> Vec<AgendaItem> {
+        self.0.agenda.iter().cloned().map(AgendaItem).collect()
     }
 }
 
 /// An item on a meeting's agenda.
-pub struct AgendaItem(SItem);
+pub struct AgendaItem(meetings::AgendaItem);
 
 #[Object]
 impl AgendaItem {
@@ -190,9 +155,9 @@ impl AgendaItem {
     async fn duration_minutes(&self) -> i32 {
         self.0.duration_minutes
     }
-    /// `PROPOSED`, `ACCEPTED` or `DECLINED`.
-    async fn status(&self) -> String {
-        self.0.status.as_str().to_ascii_uppercase()
+    /// Proposed, accepted or declined.
+    async fn status(&self) -> AgendaItemStatus {
+        self.0.status.into()
     }
     /// Who presents it.
     async fn presenter(&self, ctx: &Context<'_>) -> ApiResult<Option<Organisation>> {
@@ -303,16 +268,10 @@ impl MeetingQuery {
         from: Option<NaiveDate>,
         to: Option<NaiveDate>,
     ) -> ApiResult<Vec<Meeting>> {
-        let today = Utc::now().date_naive();
-        let from = from.unwrap_or(today).and_time(chrono::NaiveTime::MIN);
-        let to = to
-            .unwrap_or(today + chrono::Duration::days(366))
-            .and_time(chrono::NaiveTime::MIN);
-        let list = db(ctx)
-            .run(move |c| meetings::between(c, from, to))
+        meetings::list(hub(ctx), actor(ctx), from, to)
             .await
-            .map_err(storage)?;
-        Ok(list.into_iter().map(Meeting).collect())
+            .map(|list| list.into_iter().map(Meeting).collect())
+            .map_err(app)
     }
 
     /// An organisation's representatives (its editors and the coordinator).
@@ -322,12 +281,10 @@ impl MeetingQuery {
         organisation_id: ID,
     ) -> ApiResult<Vec<Representative>> {
         let org = parse_id("organisationId", &organisation_id, OrganisationId::parse)?;
-        check(viewer(ctx).actor.may_edit(org))?;
-        let list = db(ctx)
-            .run(move |c| meetings::representatives_of(c, org))
+        meetings::representatives(hub(ctx), actor(ctx), org)
             .await
-            .map_err(storage)?;
-        Ok(list.into_iter().map(Into::into).collect())
+            .map(|list| list.into_iter().map(Into::into).collect())
+            .map_err(app)
     }
 
     /// Attendance per member organisation over the last `lastMeetings` held meetings;
@@ -338,64 +295,16 @@ impl MeetingQuery {
         #[graphql(default = 6)] last_meetings: i32,
         #[graphql(default = 0.5)] threshold: f64,
     ) -> ApiResult<Vec<ParticipationRow>> {
-        check(viewer(ctx).actor.may_administer())?;
-        if !(1..=100).contains(&last_meetings) || !(0.0..=1.0).contains(&threshold) {
-            return Err(validation(&ValidationError::new(
-                "lastMeetings",
-                "range",
-                "lastMeetings must be 1 to 100 and threshold 0 to 1",
-            )));
-        }
-        let n = i64::from(last_meetings);
-        let data = db(ctx)
-            .run(move |c| meetings::participation_data(c, n))
+        meetings::participation_report(hub(ctx), actor(ctx), i64::from(last_meetings), threshold)
             .await
-            .map_err(storage)?;
-        Ok(netzwerk_domain::meeting::participation(
-            &data.members,
-            &data.held,
-            &data.records,
-            threshold,
-        )
-        .into_iter()
-        .map(ParticipationRow)
-        .collect())
+            .map(|rows| rows.into_iter().map(ParticipationRow).collect())
+            .map_err(app)
     }
 }
 
 /// Changes to meetings.
 #[derive(Default)]
 pub struct MeetingMutation;
-
-/// Picks the host by rotation (honouring declines) and its first location.
-async fn rotate(ctx: &Context<'_>, id: MeetingId, actor: String) -> ApiResult<Meeting> {
-    let settings = ctx
-        .data_unchecked::<super::SchemaSettings>()
-        .meetings
-        .clone();
-    let rec = db(ctx)
-        .write(move |c| {
-            netzwerk_storage::transaction(c, |c| {
-                let candidates = meetings::host_candidates(c, id)?;
-                let declined = meetings::declined(c, id)?;
-                let Some(host) = next_host(&candidates, &declined) else {
-                    return Err(ValidationError::new(
-                        "meetingId",
-                        "no_host",
-                        "no member organisation with a location is left to host this meeting",
-                    )
-                    .into());
-                };
-                let location = meetings::first_location(c, host)?;
-                meetings::set_host(c, &actor, id, Some(host), location)?;
-                netzwerk_app::invitations::send_updates(c, id, &settings)?;
-                meetings::get(c, id)
-            })
-        })
-        .await
-        .map_err(storage)?;
-    Ok(Meeting(rec))
-}
 
 #[Object]
 impl MeetingMutation {
@@ -408,70 +317,43 @@ impl MeetingMutation {
         from: NaiveDate,
         #[graphql(default = 6)] count: i32,
     ) -> ApiResult<Vec<Meeting>> {
-        let a = viewer(ctx).actor;
-        check(a.may_administer())?;
-        let name =
-            valid(netzwerk_domain::error::required_text(&name, 200).map_err(|e| e.within("name")))?;
-        if !(1..=24).contains(&count) {
-            return Err(validation(&ValidationError::new(
-                "count",
-                "range",
-                format!("must be 1 to 24, got {count}"),
-            )));
-        }
         let c = cadence.unwrap_or_default();
-        let cadence = valid(
-            DCadence {
+        let cmd = Schedule {
+            name,
+            cadence: DCadence {
                 every_months: c.every_months.map(i64::from),
                 weekday: c.weekday.map(i64::from),
                 week: c.week.map(i64::from),
                 start: c.start,
                 duration_minutes: c.duration_minutes.map(i64::from),
                 timezone: c.timezone,
-            }
-            .validate()
-            .map_err(|e| e.within("cadence")),
-        )?;
-        let dates = cadence.dates(from, usize::try_from(count).unwrap_or(6));
-        let (_, made) = db(ctx)
-            .write(move |c| meetings::create_series(c, &label(a), &name, &cadence, &dates))
+            },
+            from,
+            count: i64::from(count),
+        };
+        meetings::schedule(hub(ctx), actor(ctx), cmd)
             .await
-            .map_err(storage)?;
-        Ok(made.into_iter().map(Meeting).collect())
+            .map(|list| list.into_iter().map(Meeting).collect())
+            .map_err(app)
     }
 
     /// Chooses the host by fair rotation: the member (with a location) that hosted
     /// longest ago, or never (coordinator).
     async fn assign_host(&self, ctx: &Context<'_>, meeting_id: ID) -> ApiResult<Meeting> {
-        let a = viewer(ctx).actor;
-        check(a.may_administer())?;
         let id = parse_id("meetingId", &meeting_id, MeetingId::parse)?;
-        rotate(ctx, id, label(a)).await
+        meetings::assign_host(hub(ctx), actor(ctx), id)
+            .await
+            .map(Meeting)
+            .map_err(app)
     }
 
     /// The host declines the date (its editors); the next in order is chosen.
     async fn decline_hosting(&self, ctx: &Context<'_>, meeting_id: ID) -> ApiResult<Meeting> {
-        let a = must_sign_in(ctx)?;
         let id = parse_id("meetingId", &meeting_id, MeetingId::parse)?;
-        let current = db(ctx)
-            .run(move |c| meetings::get(c, id))
+        meetings::decline_hosting(hub(ctx), actor(ctx), id)
             .await
-            .map_err(storage)?;
-        let Some(host) = current.host else {
-            return Err(validation(&ValidationError::new(
-                "meetingId",
-                "no_host",
-                "the meeting has no host to decline",
-            )));
-        };
-        check(a.may_edit(host))?;
-        let actor = label(a);
-        let who = actor.clone();
-        db(ctx)
-            .write(move |c| meetings::decline(c, &who, id, host))
-            .await
-            .map_err(storage)?;
-        rotate(ctx, id, actor).await
+            .map(Meeting)
+            .map_err(app)
     }
 
     /// Proposes an agenda item. A member's proposal waits for the coordinator; the
@@ -485,49 +367,22 @@ impl MeetingMutation {
         presenter_organisation_id: Option<ID>,
         #[graphql(desc = "Minutes it takes (default 15).")] duration_minutes: Option<i32>,
     ) -> ApiResult<AgendaItem> {
-        let a = must_sign_in(ctx)?;
-        let duration_minutes = duration_minutes.unwrap_or(15);
-        let id = parse_id("meetingId", &meeting_id, MeetingId::parse)?;
-        let mut c = netzwerk_domain::error::Checker::new();
-        let title = c.take("title", netzwerk_domain::error::required_text(&title, 200));
-        let description = description.and_then(|d| {
-            c.take(
-                "description",
-                netzwerk_domain::error::optional_text(&d, 5000),
-            )
-            .flatten()
-        });
-        c.check(
-            (5..=600).contains(&duration_minutes),
-            "durationMinutes",
-            "range",
-            format!("must be 5 to 600, got {duration_minutes}"),
-        );
-        let presenter = match &presenter_organisation_id {
-            Some(p) => c.take("presenterOrganisationId", OrganisationId::parse(p)),
-            None => None,
-        };
-        valid(c.finish(|| ()))?;
-        let proposed_by = match a {
-            Actor::Editor { organisation, .. } => {
-                if presenter.is_some_and(|p| p != organisation) {
-                    return Err(denied(netzwerk_domain::access::Denied::Forbidden));
-                }
-                Some(organisation)
-            }
-            _ => None,
-        };
-        let item = NewAgendaItem {
-            title: title.unwrap_or_default(),
+        let meeting = parse_id("meetingId", &meeting_id, MeetingId::parse)?;
+        let presenter = presenter_organisation_id
+            .as_ref()
+            .map(|p| parse_id("presenterOrganisationId", p, OrganisationId::parse))
+            .transpose()?;
+        let cmd = Proposal {
+            meeting,
+            title,
             description,
-            presenter: presenter.or(proposed_by),
-            duration_minutes,
+            presenter,
+            duration_minutes: duration_minutes.map(i64::from),
         };
-        let made = db(ctx)
-            .write(move |c| meetings::add_item(c, &label(a), id, &item, proposed_by))
+        meetings::propose_agenda_item(hub(ctx), actor(ctx), cmd)
             .await
-            .map_err(storage)?;
-        Ok(AgendaItem(made))
+            .map(AgendaItem)
+            .map_err(app)
     }
 
     /// Accepts or declines a proposed agenda item (coordinator).
@@ -537,29 +392,20 @@ impl MeetingMutation {
         item_id: ID,
         accept: bool,
     ) -> ApiResult<AgendaItem> {
-        let a = viewer(ctx).actor;
-        check(a.may_administer())?;
         let item = parse_id("itemId", &item_id, AgendaItemId::parse)?;
-        let decided = db(ctx)
-            .write(move |c| meetings::decide_item(c, &label(a), item, accept))
+        meetings::decide_agenda_item(hub(ctx), actor(ctx), item, accept)
             .await
-            .map_err(storage)?;
-        Ok(AgendaItem(decided))
+            .map(AgendaItem)
+            .map_err(app)
     }
 
     /// Makes the agenda final, no longer preliminary (coordinator).
     async fn finalise_agenda(&self, ctx: &Context<'_>, meeting_id: ID) -> ApiResult<Meeting> {
-        let a = viewer(ctx).actor;
-        check(a.may_administer())?;
         let id = parse_id("meetingId", &meeting_id, MeetingId::parse)?;
-        let rec = db(ctx)
-            .write(move |c| {
-                meetings::finalise_agenda(c, &label(a), id)?;
-                meetings::get(c, id)
-            })
+        meetings::finalise_agenda(hub(ctx), actor(ctx), id)
             .await
-            .map_err(storage)?;
-        Ok(Meeting(rec))
+            .map(Meeting)
+            .map_err(app)
     }
 
     /// Names a representative of an organisation (its editors, the coordinator).
@@ -571,29 +417,17 @@ impl MeetingMutation {
         email: String,
         #[graphql(desc = "Invitation language, ISO 639-1 (default de).")] language: Option<String>,
     ) -> ApiResult<Representative> {
-        let a = must_sign_in(ctx)?;
-        let org = parse_id("organisationId", &organisation_id, OrganisationId::parse)?;
-        check(a.may_edit(org))?;
-        let mut c = netzwerk_domain::error::Checker::new();
-        let name = c.take("name", netzwerk_domain::error::single_line(&name, 200));
-        let email = c.take("email", netzwerk_domain::email::EmailAddress::parse(&email));
-        let language = c.take(
-            "language",
-            netzwerk_domain::language::LanguageCode::parse(language.as_deref().unwrap_or("de")),
-        );
-        valid(c.finish(|| ()))?;
-        let (name, email, language) = (
-            name.unwrap_or_default(),
-            email.map(|e| e.to_string()).unwrap_or_default(),
-            language.map(|l| l.to_string()).unwrap_or_default(),
-        );
-        let r = db(ctx)
-            .write(move |c| {
-                meetings::add_representative(c, &label(a), org, &name, &email, &language)
-            })
+        let organisation = parse_id("organisationId", &organisation_id, OrganisationId::parse)?;
+        let cmd = NewRepresentative {
+            organisation,
+            name,
+            email,
+            language,
+        };
+        meetings::add_representative(hub(ctx), actor(ctx), cmd)
             .await
-            .map_err(storage)?;
-        Ok(r.into())
+            .map(Into::into)
+            .map_err(app)
     }
 
     /// Records a representative's attendance; the meeting counts as held (coordinator).
@@ -604,22 +438,16 @@ impl MeetingMutation {
         representative_id: ID,
         status: AttendanceStatus,
     ) -> ApiResult<Meeting> {
-        let a = viewer(ctx).actor;
-        check(a.may_administer())?;
         let id = parse_id("meetingId", &meeting_id, MeetingId::parse)?;
         let rep = parse_id(
             "representativeId",
             &representative_id,
             RepresentativeId::parse,
         )?;
-        let rec = db(ctx)
-            .write(move |c| {
-                meetings::record_attendance(c, &label(a), id, rep, status.into())?;
-                meetings::get(c, id)
-            })
+        meetings::record_attendance(hub(ctx), actor(ctx), id, rep, status.into())
             .await
-            .map_err(storage)?;
-        Ok(Meeting(rec))
+            .map(Meeting)
+            .map_err(app)
     }
 
     /// Sets host and location by hand (coordinator). The location must be the host's.
@@ -630,40 +458,15 @@ impl MeetingMutation {
         organisation_id: ID,
         location_id: Option<ID>,
     ) -> ApiResult<Meeting> {
-        let a = viewer(ctx).actor;
-        a.may_administer().map_err(denied)?;
         let id = parse_id("meetingId", &meeting_id, MeetingId::parse)?;
         let host = parse_id("organisationId", &organisation_id, OrganisationId::parse)?;
         let location = location_id
             .as_ref()
             .map(|l| parse_id("locationId", l, LocationId::parse))
             .transpose()?;
-        let settings = ctx
-            .data_unchecked::<super::SchemaSettings>()
-            .meetings
-            .clone();
-        let rec = db(ctx)
-            .write(move |c| {
-                let location = match location {
-                    Some(l) => Some(l),
-                    None => meetings::first_location(c, host)?,
-                };
-                if location.is_none() {
-                    return Err(ValidationError::new(
-                        "organisationId",
-                        "host_location",
-                        "the host has no location to meet at",
-                    )
-                    .into());
-                }
-                netzwerk_storage::transaction(c, |c| {
-                    meetings::set_host(c, &label(a), id, Some(host), location)?;
-                    netzwerk_app::invitations::send_updates(c, id, &settings)?;
-                    meetings::get(c, id)
-                })
-            })
+        meetings::set_host(hub(ctx), actor(ctx), id, host, location)
             .await
-            .map_err(storage)?;
-        Ok(Meeting(rec))
+            .map(Meeting)
+            .map_err(app)
     }
 }
