@@ -751,7 +751,14 @@ async fn background_polling(backend: Backend) {
         &["calendar", "add-source", "--organisation", ORG, &server.url],
     );
     // `serve` polls due feeds in the background (the new feed is due at once).
-    let hub = Hub::start(&db, &[("NETZWERK__FETCH__ALLOW_PRIVATE_ADDRESSES", "true")]).await;
+    let hub = Hub::start(
+        &db,
+        &[
+            ("NETZWERK__FETCH__ALLOW_PRIVATE_ADDRESSES", "true"),
+            ("NETZWERK__CALENDAR__POLL", "true"),
+        ],
+    )
+    .await;
     let mut seen = 0;
     for _ in 0..100 {
         seen = hub.data("{ events { totalCount } }", json!({}), &[]).await["events"]["totalCount"]

@@ -103,7 +103,7 @@ async fn large_feed(backend: Backend) {
             ("NETZWERK__FETCH__ALLOW_PRIVATE_ADDRESSES", "true"),
             ("NETZWERK__FETCH__MAX_BYTES", "40000000"),
             ("NETZWERK__FETCH__TIMEOUT_SECONDS", "120"),
-            ("NETZWERK__FUNDING__POLL", "false"),
+            ("NETZWERK__CALENDAR__POLL", "true"),
         ],
     )
     .await;

@@ -9,7 +9,7 @@ const COORDINATOR: (&str, &str) = ("koordination@netzwerk-demo.example", "demo-k
 
 async fn schedule_and_rotation(backend: Backend) {
     let db = TestDb::new(backend);
-    let hub = Hub::demo(&db).await;
+    let hub = Hub::directory_demo(&db).await;
     let coord = hub.login(COORDINATOR.0, COORDINATOR.1).await;
     let auth = [("authorization", coord.as_str())];
 
@@ -465,7 +465,7 @@ both_backends!(attendance_and_participation_report, attendance);
 
 async fn meeting_feeds(backend: Backend) {
     let db = TestDb::new(backend);
-    let hub = Hub::demo(&db).await;
+    let hub = Hub::directory_demo(&db).await;
     let coord = hub.login(COORDINATOR.0, COORDINATOR.1).await;
     let cauth = [("authorization", coord.as_str())];
     let from = (chrono::Utc::now() + chrono::Duration::days(30))
@@ -620,3 +620,170 @@ both_backends!(
     meeting_list_reads_no_relation_per_meeting,
     meeting_list_statements
 );
+
+/// The meeting cycle on the demo network exactly as `netzwerk demo` loads it: the next
+/// meeting has a host, a place and a preliminary agenda with a member's proposal
+/// waiting, two guests asked (one confirmed); the coordinator decides, finalises,
+/// invites — the invitations wait in the outbox, as no mail server answers — and
+/// records attendance and minutes, which members read and the public does not.
+async fn demo_cycle(backend: Backend) {
+    let db = TestDb::new(backend);
+    let hub = Hub::demo(&db).await;
+    let coord = hub.login(COORDINATOR.0, COORDINATOR.1).await;
+    let auth = [("authorization", coord.as_str())];
+    let list = "{ meetings { id status agendaFinal minutes host { id slug } location { name } agenda { id title status proposedBy { slug } } } }";
+
+    // Step 1: what the demo holds.
+    let all = hub.data(list, json!({}), &auth).await;
+    let meetings = all["meetings"].as_array().expect("meetings");
+    assert_eq!(
+        meetings.len(),
+        1,
+        "the demo schedules the next meeting: {all}"
+    );
+    let m = &meetings[0];
+    let id = m["id"].as_str().expect("id").to_owned();
+    assert_eq!(m["status"], "PLANNED");
+    assert!(!m["host"].is_null() && !m["location"].is_null(), "{m}");
+    assert_eq!(m["agendaFinal"], false);
+    let agenda = m["agenda"].as_array().expect("agenda");
+    let statuses: Vec<&str> = agenda.iter().filter_map(|i| i["status"].as_str()).collect();
+    assert_eq!(statuses, ["ACCEPTED", "ACCEPTED", "PROPOSED"], "{m}");
+    let proposal = agenda[2]["id"].as_str().expect("id").to_owned();
+    let public = hub.data(list, json!({}), &[]).await;
+    assert_eq!(
+        public["meetings"][0]["agenda"].as_array().map(Vec::len),
+        Some(2),
+        "the public sees accepted items only"
+    );
+    let (members, _) = crate::support::organisations(&hub).await;
+    let requests = hub
+        .data(
+            "query($m: ID!) { guestRequests(meetingId: $m) { id email status } }",
+            json!({ "m": id }),
+            &auth,
+        )
+        .await;
+    let requests = requests["guestRequests"]
+        .as_array()
+        .expect("requests")
+        .clone();
+    let status_of: Vec<&str> = requests
+        .iter()
+        .filter_map(|r| r["status"].as_str())
+        .collect();
+    assert_eq!(status_of, ["CONFIRMED", "UNCONFIRMED"]);
+    let feeds = hub
+        .data(
+            "{ organisation(slug: \"nachbarschaftsnetz-adlershof\") { calendarFeeds { url } } }",
+            json!({}),
+            &auth,
+        )
+        .await;
+    assert_eq!(
+        feeds["organisation"]["calendarFeeds"]
+            .as_array()
+            .map(Vec::len),
+        Some(1),
+        "{feeds}"
+    );
+
+    // Step 2: the coordinator decides and finalises.
+    let decided = hub
+        .data(
+            "mutation($i: ID!) { decideAgendaItem(itemId: $i, accept: true) { status } }",
+            json!({ "i": proposal }),
+            &auth,
+        )
+        .await;
+    assert_eq!(decided["decideAgendaItem"]["status"], "ACCEPTED");
+    let approved = hub
+        .data(
+            "mutation($r: ID!) { decideGuestRequest(requestId: $r, approve: true) { status } }",
+            json!({ "r": requests[0]["id"] }),
+            &auth,
+        )
+        .await;
+    assert_eq!(approved["decideGuestRequest"]["status"], "APPROVED");
+    let final_ = hub
+        .data(
+            "mutation($m: ID!) { finaliseAgenda(meetingId: $m) { agendaFinal } }",
+            json!({ "m": id }),
+            &auth,
+        )
+        .await;
+    assert_eq!(final_["finaliseAgenda"]["agendaFinal"], true);
+
+    // Step 3: invitations to every member's representative and the approved guest;
+    // they wait in the outbox.
+    let issued = hub
+        .data(
+            "mutation($m: ID!) { issueInvitations(meetingId: $m) { queued meeting { status } } }",
+            json!({ "m": id }),
+            &auth,
+        )
+        .await;
+    assert_eq!(issued["issueInvitations"]["meeting"]["status"], "INVITED");
+    let queued = issued["issueInvitations"]["queued"]
+        .as_u64()
+        .expect("queued");
+    assert_eq!(queued, members.len() as u64 + 1, "{issued}");
+    let outbox = hub
+        .data(
+            "{ outboxMessages(first: 100) { totalCount nodes { recipient state } } }",
+            json!({}),
+            &auth,
+        )
+        .await;
+    assert_eq!(outbox["outboxMessages"]["totalCount"], queued);
+    let nodes = outbox["outboxMessages"]["nodes"].as_array().expect("nodes");
+    assert!(
+        nodes
+            .iter()
+            .all(|n| n["state"] == "QUEUED" || n["state"] == "SENDING"),
+        "{outbox}"
+    );
+    assert!(
+        nodes.iter().any(|n| n["recipient"] == requests[0]["email"]),
+        "the approved guest is invited"
+    );
+
+    // Step 4: attendance makes it held; minutes are for members.
+    let host = m["host"]["id"].as_str().expect("host").to_owned();
+    let reps = hub
+        .data(
+            "query($o: ID!) { representatives(organisationId: $o) { id } }",
+            json!({ "o": host }),
+            &auth,
+        )
+        .await;
+    let rep = reps["representatives"][0]["id"].clone();
+    let held = hub
+        .data(
+            "mutation($m: ID!, $r: ID!) { recordAttendance(meetingId: $m, representativeId: $r, status: PRESENT) { status } }",
+            json!({ "m": id, "r": rep }),
+            &auth,
+        )
+        .await;
+    assert_eq!(held["recordAttendance"]["status"], "HELD");
+    hub.data(
+        "mutation($m: ID!) { recordMinutes(meetingId: $m, minutes: \"# Protokoll\\n\\nAlle Punkte besprochen.\") { id } }",
+        json!({ "m": id }),
+        &auth,
+    )
+    .await;
+    let slug = m["host"]["slug"].as_str().expect("slug");
+    let editor = hub
+        .login(&format!("redaktion@{slug}.example"), "demo-redaktion")
+        .await;
+    let seen = |d: &serde_json::Value| d["meetings"][0]["minutes"].clone();
+    assert_eq!(
+        seen(
+            &hub.data(list, json!({}), &[("authorization", editor.as_str())])
+                .await
+        ),
+        "# Protokoll\n\nAlle Punkte besprochen."
+    );
+    assert!(seen(&hub.data(list, json!({}), &[]).await).is_null());
+}
+both_backends!(meeting_cycle_on_the_demo_network, demo_cycle);

@@ -155,7 +155,16 @@ impl Hub {
         Self::start(db, &[]).await
     }
 
-    /// Serves the test database with extra environment settings.
+    /// Migrates, loads the demo network's directory only (no representatives,
+    /// meeting or guests: tests of the meeting cycle start from none) and serves it.
+    pub async fn directory_demo(db: &TestDb) -> Self {
+        cli_ok(db, &["migrate"]);
+        cli_ok(db, &["demo", "--directory-only"]);
+        Self::start(db, &[]).await
+    }
+
+    /// Serves the test database with extra environment settings (background feed
+    /// polling off unless `env` turns it on).
     pub async fn start(db: &TestDb, env: &[(&str, &str)]) -> Self {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_netzwerk"));
         cmd.args(["serve", "--listen", "127.0.0.1:0"])
@@ -165,7 +174,11 @@ impl Hub {
             .current_dir(db.dir())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
+            .stderr(Stdio::inherit())
+            // Background polling is off unless a test turns it on: the demo follows
+            // feeds of fictional hosts, and tests send traffic only to loopback.
+            .env("NETZWERK__CALENDAR__POLL", "false")
+            .env("NETZWERK__FUNDING__POLL", "false");
         for (k, v) in env {
             cmd.env(k, v);
         }

@@ -18,6 +18,10 @@ pub(crate) struct Args {
     /// Seed of the synthetic network, for reproducible benchmarks.
     #[arg(long, default_value_t = 2001, requires = "scale")]
     seed: u64,
+    /// Load the directory only (organisations, services, contacts, accounts, funding
+    /// calls): no representatives, meeting, guest requests or followed feeds.
+    #[arg(long, conflicts_with = "scale")]
+    directory_only: bool,
 }
 
 pub(crate) fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<()> {
@@ -29,7 +33,7 @@ pub(crate) fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<()> {
         hub.ensure_migrated()?;
     }
     let Some(n) = args.scale else {
-        print_summary(&demo::load(&hub)?);
+        print_summary(&demo::load(&hub, !args.directory_only)?);
         return Ok(());
     };
     let started = std::time::Instant::now();
@@ -55,6 +59,10 @@ pub(crate) fn print_summary(sum: &DemoSummary) {
     println!(
         "loaded the demo network: {} organisations, {} locations, {} services, {} contact persons, {} accounts, {} funding calls",
         sum.organisations, sum.locations, sum.services, sum.contacts, sum.users, sum.funding
+    );
+    println!(
+        "and the meeting cycle: {} representatives, {} meetings (the next with a host, {} agenda items and {} guest requests), {} followed feeds",
+        sum.representatives, sum.meetings, sum.agenda_items, sum.guest_requests, sum.feeds
     );
     println!(
         "sign in as coordinator {} / {}, or as an editor redaktion@<slug>.example / {}",

@@ -224,19 +224,38 @@ pub struct DemoSummary {
     pub users: usize,
     /// Funding opportunities.
     pub funding: usize,
+    /// Members' representatives.
+    pub representatives: usize,
+    /// Meetings scheduled (the next one).
+    pub meetings: usize,
+    /// Items on the next meeting's agenda.
+    pub agenda_items: usize,
+    /// Guest requests for the next meeting.
+    pub guest_requests: usize,
+    /// Calendar feeds followed.
+    pub feeds: usize,
 }
 
-/// Loads the demo network into an empty database, in one transaction.
-pub fn load(hub: &crate::Hub) -> anyhow::Result<DemoSummary> {
+/// Loads the demo network into an empty database, in one transaction: the directory
+/// (organisations, locations, services, contacts, accounts, funding calls) and, with
+/// `meeting_cycle`, what the meeting cycle needs (representatives, the next meeting
+/// with host, agenda and guest requests, followed feeds).
+pub fn load(hub: &crate::Hub, meeting_cycle: bool) -> anyhow::Result<DemoSummary> {
     let db = hub.database();
     let network: DemoNetwork =
         serde_json::from_str(NETWORK).context("while reading the built-in demo network")?;
     let editor_hash = crate::auth::hash_password(EDITOR_PASSWORD).map_err(anyhow::Error::msg)?;
     let coordinator_hash =
         crate::auth::hash_password(COORDINATOR_PASSWORD).map_err(anyhow::Error::msg)?;
+    let settings = hub.settings().meetings.clone();
     db.run_blocking(|conn| {
         netzwerk_storage::transaction(conn, |conn| {
-            load_into(conn, &network, &editor_hash, &coordinator_hash)
+            let mut sum = load_into(conn, &network, &editor_hash, &coordinator_hash)?;
+            if meeting_cycle {
+                let members = members_of(conn)?;
+                load_meeting_cycle(conn, &members, &settings, &mut sum)?;
+            }
+            Ok(sum)
         })
     })
 }
@@ -453,6 +472,187 @@ fn load_into(
     sum.users += 1;
     sum.funding = load_funding(conn)?;
     Ok(sum)
+}
+
+/// The member organisations as loaded, by name, with their first contact.
+fn members_of(conn: &mut AnyConnection) -> anyhow::Result<Vec<Member>> {
+    let all = organisations::list(conn, &organisations::OrganisationFilter::default(), 0, 1000)?;
+    let ids: Vec<_> = all.items.iter().map(|o| o.id).collect();
+    let mut contacts = contacts::of_organisations(conn, &ids)?;
+    let mut members = Vec::new();
+    for rec in all.items {
+        if rec.value.membership_status != MembershipStatus::Member {
+            continue;
+        }
+        let contact = contacts
+            .remove(&rec.id)
+            .and_then(|c| c.into_iter().next())
+            .map(|c| c.value.name);
+        members.push(Member {
+            id: rec.id,
+            slug: rec.value.slug.to_string(),
+            contact,
+        });
+    }
+    members.sort_by(|a, b| a.slug.cmp(&b.slug));
+    Ok(members)
+}
+
+/// The members whose (fictional) calendar feeds the demo follows.
+const FOLLOWING_CALENDARS: [&str; 2] = ["nachbarschaftsnetz-adlershof", "waldhaus-rahnsdorf"];
+
+/// A member organisation, as the meeting cycle needs it.
+struct Member {
+    id: netzwerk_domain::ids::OrganisationId,
+    slug: String,
+    contact: Option<String>,
+}
+
+/// What a new user needs to try the whole meeting cycle: every member's
+/// representative, the next meeting with a host chosen by rotation and a preliminary
+/// agenda (two items, one member's proposal waiting), two guest requests (one
+/// confirmed, waiting for a decision), and two followed calendar feeds.
+/// Invitations are not issued: that is the first step to try (they wait in the outbox
+/// while no SMTP server is configured).
+fn load_meeting_cycle(
+    conn: &mut AnyConnection,
+    members: &[Member],
+    settings: &crate::invitations::MeetingSettings,
+    sum: &mut DemoSummary,
+) -> anyhow::Result<()> {
+    use netzwerk_storage::meetings::{self, NewAgendaItem};
+
+    for (i, m) in members.iter().enumerate() {
+        let name = m
+            .contact
+            .clone()
+            .unwrap_or_else(|| format!("Vertretung {}", m.slug));
+        // Most representatives read German; some get their invitations in English.
+        let language = if i % 4 == 3 { "en" } else { "de" };
+        meetings::add_representative(
+            conn,
+            ACTOR,
+            m.id,
+            &name,
+            &format!("vertretung@{}.example", m.slug),
+            language,
+        )?;
+        sum.representatives += 1;
+    }
+    let cadence = netzwerk_domain::meeting::CadenceInput::default()
+        .validate()
+        .map_err(|e| anyhow::anyhow!("demo cadence: {e}"))?;
+    let from = chrono::Utc::now().date_naive() + chrono::Duration::days(1);
+    let dates = cadence.dates(from, 1);
+    let (_, made) = meetings::create_series(
+        conn,
+        ACTOR,
+        "Netzwerktreffen Integration Treptow-Köpenick",
+        &cadence,
+        &dates,
+    )?;
+    sum.meetings = made.len();
+    let Some(next) = made.first() else {
+        return Ok(());
+    };
+    crate::meetings::rotate_in(conn, ACTOR, next.id, settings)
+        .map_err(|e| anyhow::anyhow!("demo host: {e}"))?;
+    for (title, description, minutes) in [
+        (
+            "Begrüßung und Vorstellungsrunde",
+            "Neue Mitglieder und Gäste stellen sich vor.",
+            20,
+        ),
+        (
+            "Bericht aus dem Integrationsbüro",
+            "Neuigkeiten aus dem Bezirk und den Förderprogrammen.",
+            30,
+        ),
+    ] {
+        meetings::add_item(
+            conn,
+            ACTOR,
+            next.id,
+            &NewAgendaItem {
+                title: title.into(),
+                description: Some(description.into()),
+                presenter: None,
+                duration_minutes: minutes,
+            },
+            None,
+        )?;
+        sum.agenda_items += 1;
+    }
+    if let Some(proposer) = members.get(1) {
+        meetings::add_item(
+            conn,
+            ACTOR,
+            next.id,
+            &NewAgendaItem {
+                title: "Sprachcafé: Ehrenamtliche gesucht".into(),
+                description: Some("Wer kann mittwochs eine Gruppe begleiten?".into()),
+                presenter: Some(proposer.id),
+                duration_minutes: 15,
+            },
+            Some(proposer.id),
+        )?;
+        sum.agenda_items += 1;
+    }
+    for (i, (name, email, affiliation)) in [
+        (
+            "Jana Beispiel",
+            "jana.beispiel@nachbarschaft.example",
+            "Nachbarschaftsinitiative Plänterwald (Demo)",
+        ),
+        (
+            "Omar Muster",
+            "omar.muster@schule.example",
+            "Schulsozialarbeit (Demo)",
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let guest = netzwerk_domain::meeting::GuestRequestInput {
+            name: name.into(),
+            email: email.into(),
+            affiliation: Some(affiliation.into()),
+            message: Some("Ich würde gern das Netzwerk kennenlernen.".into()),
+            consent: true,
+            language: Some("de".into()),
+        }
+        .validate()
+        .map_err(|e| anyhow::anyhow!("demo guest: {e}"))?;
+        let token_hash = crate::auth::secret_hash(&crate::auth::new_secret("nwg_"));
+        netzwerk_storage::guests::request(
+            conn,
+            next.id,
+            &guest,
+            ACTOR,
+            &token_hash,
+            settings.limits,
+        )?;
+        if i == 0 {
+            netzwerk_storage::guests::confirm(conn, &token_hash)?;
+        }
+        sum.guest_requests += 1;
+    }
+    // Followed calendar feeds of fictional hosts: their health shows how a failing
+    // feed is reported (and backed off).
+    for m in members
+        .iter()
+        .filter(|m| FOLLOWING_CALENDARS.contains(&m.slug.as_str()))
+    {
+        netzwerk_storage::calendar_sources::insert(
+            conn,
+            ACTOR,
+            m.id,
+            &format!("https://kalender.demo.example/{}.ics", m.slug),
+            netzwerk_domain::poll::PollInterval::HOURLY.as_i32(),
+        )?;
+        sum.feeds += 1;
+    }
+    Ok(())
 }
 
 /// Fictional funding calls with deadlines counted from the day the demo is loaded, so
