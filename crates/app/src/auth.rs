@@ -168,13 +168,16 @@ async fn count_attempt(
 /// give the same answer, so accounts cannot be probed; attempts are limited per
 /// account (known or not) and per client address.
 pub async fn login(
-    db: &Database,
+    hub: &Hub,
     email: &str,
     password: &str,
-    ttl: Duration,
-    limits: LoginLimits,
     client: Option<&str>,
 ) -> Result<Option<Session>, StorageError> {
+    let (db, ttl, limits) = (
+        hub.database(),
+        hub.settings().token_ttl,
+        hub.settings().login_limits,
+    );
     count_attempt(db, email, client, limits).await?;
     let bucket = login_bucket(email);
     let client_bucket = client.map(client_bucket);
@@ -403,9 +406,11 @@ pub async fn unlock(hub: &Hub, actor: Actor, email: &str) -> crate::Result<bool>
 }
 
 /// Ends the session of a bearer token.
-pub async fn logout(db: &Database, token: &str) -> Result<bool, StorageError> {
+pub async fn logout(hub: &Hub, token: &str) -> Result<bool, StorageError> {
     let hash = secret_hash(token);
-    db.write(move |c| users::delete_session(c, &hash)).await
+    hub.database()
+        .write(move |c| users::delete_session(c, &hash))
+        .await
 }
 
 #[cfg(test)]

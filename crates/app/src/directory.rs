@@ -1,8 +1,21 @@
 //! The directory's use cases: organisations, their locations, services and contacts.
 
-use netzwerk_domain::ids::OrganisationId;
+use netzwerk_domain::ValidationError;
+use netzwerk_domain::access::Actor;
+use netzwerk_domain::contact::{Contact, ContactInput};
+use netzwerk_domain::ids::{ContactId, EventId, LocationId, OrganisationId, ServiceId};
+use netzwerk_domain::language::LanguageCode;
+use netzwerk_domain::location::{Location, LocationInput};
+use netzwerk_domain::organisation::{Organisation, OrganisationInput};
+use netzwerk_domain::service::{Service, ServiceInput, ServiceLinks};
 use netzwerk_domain::slug::Slug;
-use netzwerk_storage::{AnyConnection, organisations};
+use netzwerk_domain::translation::Translation;
+use netzwerk_storage::{AnyConnection, contacts, locations, organisations, services, translations};
+
+pub use netzwerk_storage::contacts::ContactRecord;
+pub use netzwerk_storage::locations::LocationRecord;
+pub use netzwerk_storage::organisations::OrganisationRecord;
+pub use netzwerk_storage::services::ServiceRecord;
 
 use crate::Hub;
 use crate::error::{Error, Result};
@@ -44,5 +57,354 @@ impl OrganisationKey {
                 }),
             },
         }
+    }
+}
+
+/// How an update changes the stored value: the adapter's patch, applied to the value
+/// as read in the use case's transaction (absent fields keep, cleared ones clear).
+pub type Patch<T, I> = Box<dyn FnOnce(&T) -> I + Send>;
+
+/// Admits a new organisation (coordinator).
+pub async fn create_organisation(
+    hub: &Hub,
+    actor: Actor,
+    input: OrganisationInput,
+) -> Result<OrganisationRecord> {
+    actor.may_administer()?;
+    let org = input.validate()?;
+    hub.transact(move |c| {
+        actor.may_administer()?;
+        Ok(organisations::insert(c, &actor.label(), &org)?)
+    })
+    .await
+}
+
+/// Changes an organisation (its editors, the coordinator); its membership only the
+/// coordinator (`touches_membership`).
+pub async fn update_organisation(
+    hub: &Hub,
+    actor: Actor,
+    id: OrganisationId,
+    touches_membership: bool,
+    patch: Patch<Organisation, OrganisationInput>,
+) -> Result<OrganisationRecord> {
+    actor.may_edit(id)?;
+    if touches_membership {
+        actor.may_administer()?;
+    }
+    hub.transact(move |c| {
+        let current = organisations::get(c, id)?;
+        let org = patch(&current.value).validate()?;
+        Ok(organisations::update(c, &actor.label(), id, &org)?)
+    })
+    .await
+}
+
+/// Removes an organisation with everything that belongs to it (coordinator).
+pub async fn delete_organisation(hub: &Hub, actor: Actor, id: OrganisationId) -> Result<()> {
+    actor.may_administer()?;
+    hub.transact(move |c| {
+        actor.may_administer()?;
+        Ok(organisations::delete(c, &actor.label(), id)?)
+    })
+    .await
+}
+
+/// Adds a location to an organisation (its editors, the coordinator).
+pub async fn create_location(
+    hub: &Hub,
+    actor: Actor,
+    organisation: OrganisationId,
+    input: LocationInput,
+) -> Result<LocationRecord> {
+    actor.may_edit(organisation)?;
+    let loc = input.validate()?;
+    hub.transact(move |c| {
+        organisations::get(c, organisation)?;
+        Ok(locations::insert(c, &actor.label(), organisation, &loc)?)
+    })
+    .await
+}
+
+/// Changes a location (its organisation's editors, the coordinator).
+pub async fn update_location(
+    hub: &Hub,
+    actor: Actor,
+    id: LocationId,
+    patch: Patch<Location, LocationInput>,
+) -> Result<LocationRecord> {
+    signed_in(actor)?;
+    hub.transact(move |c| {
+        let current = locations::get(c, id)?;
+        actor.may_edit(current.organisation_id)?;
+        let loc = patch(&current.value).validate()?;
+        Ok(locations::update(c, &actor.label(), id, &loc)?)
+    })
+    .await
+}
+
+/// Removes a location; its services stay, without it.
+pub async fn delete_location(hub: &Hub, actor: Actor, id: LocationId) -> Result<()> {
+    signed_in(actor)?;
+    hub.transact(move |c| {
+        actor.may_edit(locations::get(c, id)?.organisation_id)?;
+        Ok(locations::delete(c, &actor.label(), id)?)
+    })
+    .await
+}
+
+/// Adds a service (offer) to an organisation (its editors, the coordinator).
+pub async fn create_service(
+    hub: &Hub,
+    actor: Actor,
+    organisation: OrganisationId,
+    input: ServiceInput,
+) -> Result<ServiceRecord> {
+    actor.may_edit(organisation)?;
+    let (service, links) = input.validate()?;
+    hub.transact(move |c| {
+        organisations::get(c, organisation)?;
+        Ok(services::insert(
+            c,
+            &actor.label(),
+            organisation,
+            &service,
+            &links,
+        )?)
+    })
+    .await
+}
+
+/// Changes a service; lists given replace the stored ones.
+pub async fn update_service(
+    hub: &Hub,
+    actor: Actor,
+    id: ServiceId,
+    patch: Patch<(Service, ServiceLinks), ServiceInput>,
+) -> Result<ServiceRecord> {
+    signed_in(actor)?;
+    hub.transact(move |c| {
+        let current = services::get(c, id)?;
+        actor.may_edit(current.organisation_id)?;
+        let links = services::links_of(c, id)?;
+        let (service, links) = patch(&(current.value, links)).validate()?;
+        Ok(services::update(c, &actor.label(), id, &service, &links)?)
+    })
+    .await
+}
+
+/// Removes a service.
+pub async fn delete_service(hub: &Hub, actor: Actor, id: ServiceId) -> Result<()> {
+    signed_in(actor)?;
+    hub.transact(move |c| {
+        actor.may_edit(services::get(c, id)?.organisation_id)?;
+        Ok(services::delete(c, &actor.label(), id)?)
+    })
+    .await
+}
+
+/// Adds a contact person to an organisation (its editors, the coordinator).
+pub async fn create_contact(
+    hub: &Hub,
+    actor: Actor,
+    organisation: OrganisationId,
+    input: ContactInput,
+) -> Result<ContactRecord> {
+    actor.may_edit(organisation)?;
+    let contact = input.validate()?;
+    hub.transact(move |c| {
+        organisations::get(c, organisation)?;
+        Ok(contacts::insert(c, &actor.label(), organisation, &contact)?)
+    })
+    .await
+}
+
+/// Changes a contact person.
+pub async fn update_contact(
+    hub: &Hub,
+    actor: Actor,
+    id: ContactId,
+    patch: Patch<Contact, ContactInput>,
+) -> Result<ContactRecord> {
+    signed_in(actor)?;
+    hub.transact(move |c| {
+        let current = contacts::get(c, id)?;
+        actor.may_edit(current.organisation_id)?;
+        let contact = patch(&current.value).validate()?;
+        Ok(contacts::update(c, &actor.label(), id, &contact)?)
+    })
+    .await
+}
+
+/// Removes a contact person.
+pub async fn delete_contact(hub: &Hub, actor: Actor, id: ContactId) -> Result<()> {
+    signed_in(actor)?;
+    hub.transact(move |c| {
+        actor.may_edit(contacts::get(c, id)?.organisation_id)?;
+        Ok(contacts::delete(c, &actor.label(), id)?)
+    })
+    .await
+}
+
+/// Entities whose human text fields can be translated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Translatable {
+    /// `description`.
+    Organisation,
+    /// `accessibilityNote`, `transportHint`.
+    Location,
+    /// `name`, `description`, `feeNote`, `eligibility`, `applicationProcess`.
+    Service,
+    /// `role`.
+    Contact,
+    /// `title`, `description`.
+    Event,
+}
+
+impl Translatable {
+    /// The fields that may carry translations.
+    pub fn fields(self) -> &'static [&'static str] {
+        match self {
+            Translatable::Organisation => &["description"],
+            Translatable::Location => &["accessibilityNote", "transportHint"],
+            Translatable::Service => &[
+                "name",
+                "description",
+                "feeNote",
+                "eligibility",
+                "applicationProcess",
+            ],
+            Translatable::Contact => &["role"],
+            Translatable::Event => &["title", "description"],
+        }
+    }
+}
+
+/// One field of one entity in one language.
+#[derive(Debug, Clone)]
+pub struct TranslationTarget {
+    /// The kind of entity.
+    pub kind: Translatable,
+    /// Its id.
+    pub entity: String,
+    /// The field (one of `kind.fields()`).
+    pub field: String,
+    /// ISO 639-1.
+    pub language: String,
+}
+
+impl TranslationTarget {
+    /// The entity id, field and language checked, each named when wrong.
+    fn check(&self) -> Result<(String, LanguageCode)> {
+        let entity = match self.kind {
+            Translatable::Organisation => {
+                OrganisationId::parse(&self.entity).map(|i| i.to_string())
+            }
+            Translatable::Location => LocationId::parse(&self.entity).map(|i| i.to_string()),
+            Translatable::Service => ServiceId::parse(&self.entity).map(|i| i.to_string()),
+            Translatable::Contact => ContactId::parse(&self.entity).map(|i| i.to_string()),
+            Translatable::Event => EventId::parse(&self.entity).map(|i| i.to_string()),
+        }
+        .map_err(|e| e.within("entityId"))?;
+        if !self.kind.fields().contains(&self.field.as_str()) {
+            return Err(ValidationError::new(
+                "field",
+                "one_of",
+                format!(
+                    "{:?} has no translatable field {:?}; use one of {}",
+                    self.kind,
+                    self.field,
+                    self.kind.fields().join(", ")
+                ),
+            )
+            .into());
+        }
+        let language = LanguageCode::parse(&self.language).map_err(|e| e.within("language"))?;
+        Ok((entity, language))
+    }
+
+    /// The organisation the entity belongs to.
+    fn owner(&self, conn: &mut AnyConnection, entity: &str) -> Result<OrganisationId> {
+        let bad = |e: ValidationError| Error::Invalid(e.within("entityId"));
+        Ok(match self.kind {
+            Translatable::Organisation => {
+                organisations::get(conn, OrganisationId::parse(entity).map_err(bad)?)?
+                    .organisation_id
+            }
+            Translatable::Location => {
+                locations::get(conn, LocationId::parse(entity).map_err(bad)?)?.organisation_id
+            }
+            Translatable::Service => {
+                services::get(conn, ServiceId::parse(entity).map_err(bad)?)?.organisation_id
+            }
+            Translatable::Contact => {
+                contacts::get(conn, ContactId::parse(entity).map_err(bad)?)?.organisation_id
+            }
+            Translatable::Event => {
+                netzwerk_storage::events::get(conn, EventId::parse(entity).map_err(bad)?)?
+                    .organisation_id
+            }
+        })
+    }
+}
+
+/// Sets the translation of one field into one language, replacing an earlier one (the
+/// entity's organisation's editors, the coordinator).
+pub async fn set_translation(
+    hub: &Hub,
+    actor: Actor,
+    target: TranslationTarget,
+    text: &str,
+    machine_translated: bool,
+) -> Result<Translation> {
+    signed_in(actor)?;
+    let (entity, language) = target.check()?;
+    let text = netzwerk_domain::error::required_text(text, netzwerk_domain::organisation::TEXT_MAX)
+        .map_err(|e| e.within("input.text"))?;
+    let t = Translation {
+        language,
+        text,
+        machine_translated,
+    };
+    let stored = t.clone();
+    hub.transact(move |c| {
+        let org = target.owner(c, &entity)?;
+        actor.may_edit(org)?;
+        if target.kind == Translatable::Service {
+            services::set_translation(c, &org.to_string(), &entity, &target.field, &t)?;
+        } else {
+            translations::set(c, &org.to_string(), &entity, &target.field, &t)?;
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(stored)
+}
+
+/// Removes the translation of one field into one language; false when there was none.
+pub async fn remove_translation(
+    hub: &Hub,
+    actor: Actor,
+    target: TranslationTarget,
+) -> Result<bool> {
+    signed_in(actor)?;
+    let (entity, language) = target.check()?;
+    hub.transact(move |c| {
+        actor.may_edit(target.owner(c, &entity)?)?;
+        Ok(if target.kind == Translatable::Service {
+            services::remove_translation(c, &entity, &target.field, language)?
+        } else {
+            translations::remove(c, &entity, &target.field, language)?
+        })
+    })
+    .await
+}
+
+/// Anonymous callers learn nothing about what exists: they are told to sign in first.
+fn signed_in(actor: Actor) -> Result<()> {
+    if actor.is_signed_in() {
+        Ok(())
+    } else {
+        Err(netzwerk_domain::access::Denied::Unauthenticated.into())
     }
 }

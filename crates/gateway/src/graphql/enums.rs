@@ -119,6 +119,18 @@ impl TranslatableEntity {
     }
 }
 
+impl From<TranslatableEntity> for netzwerk_app::directory::Translatable {
+    fn from(e: TranslatableEntity) -> Self {
+        match e {
+            TranslatableEntity::Organisation => Self::Organisation,
+            TranslatableEntity::Location => Self::Location,
+            TranslatableEntity::Service => Self::Service,
+            TranslatableEntity::Contact => Self::Contact,
+            TranslatableEntity::Event => Self::Event,
+        }
+    }
+}
+
 mirror_enum!(
     /// Where a guest's request stands.
     GuestRequestStatus => netzwerk_domain::meeting::GuestRequestStatus {

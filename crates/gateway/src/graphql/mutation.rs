@@ -1,34 +1,29 @@
-//! The write side. Every permission check goes through `netzwerk_domain::access`;
-//! every input is validated by the domain before anything is written; every write is
-//! one transaction in storage.
+//! The directory's write side and sign-in: each resolver applies its GraphQL input to
+//! the domain input and calls one use case of `netzwerk_app::directory`, which asks
+//! `domain::access` and writes in one transaction.
 
 use std::sync::Arc;
 
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
+use netzwerk_app::directory::{self, TranslationTarget};
 use netzwerk_domain::ValidationError;
 use netzwerk_domain::access::Actor;
 use netzwerk_domain::contact::ContactInput as DContactInput;
 use netzwerk_domain::ids::{ContactId, LocationId, OrganisationId, ServiceId};
-use netzwerk_domain::language::LanguageCode;
 use netzwerk_domain::location::LocationInput as DLocationInput;
 use netzwerk_domain::organisation::OrganisationInput as DOrganisationInput;
 use netzwerk_domain::service::ServiceInput as DServiceInput;
-use netzwerk_domain::translation::Translation;
-use netzwerk_storage::{
-    AnyConnection, StorageError, contacts, locations, organisations, services, translations,
-};
 
-use super::SchemaSettings;
-use super::context::{actor, parse_id, prefs, viewer};
+use super::context::{actor, hub, parse_id, prefs, viewer};
 use super::enums::TranslatableEntity;
-use super::error::{ApiResult, Code, coded, denied, storage, validation};
+use super::error::{ApiResult, Code, app, coded, denied, validation};
 use super::inputs::{
     ContactInput, LocationInput, OrganisationInput, ServiceInput, TranslationInput, contact_base,
     location_base, organisation_base, service_base,
 };
 use super::objects::{Contact, Location, Organisation, Service, TranslationEntry};
-use super::query::{Me, db};
+use super::query::Me;
 
 /// Changes to the directory and sign-in.
 #[derive(Default)]
@@ -75,13 +70,6 @@ pub(crate) fn must_sign_in(ctx: &Context<'_>) -> ApiResult<Actor> {
     }
 }
 
-pub(crate) async fn owner_of<F>(ctx: &Context<'_>, find: F) -> ApiResult<OrganisationId>
-where
-    F: FnOnce(&mut AnyConnection) -> Result<OrganisationId, StorageError> + Send + 'static,
-{
-    db(ctx).run(find).await.map_err(storage)
-}
-
 #[Object]
 impl DirectoryMutation {
     /// Signs in with e-mail and password and returns the bearer token: send it as
@@ -103,9 +91,9 @@ impl DirectoryMutation {
     /// Ends the current session.
     async fn logout(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         match &viewer(ctx).token {
-            Some(t) => netzwerk_app::auth::logout(db(ctx), t)
+            Some(t) => netzwerk_app::auth::logout(hub(ctx), t)
                 .await
-                .map_err(storage),
+                .map_err(|e| app(e.into())),
             None => Err(denied(netzwerk_domain::access::Denied::Unauthenticated)),
         }
     }
@@ -116,13 +104,10 @@ impl DirectoryMutation {
         ctx: &Context<'_>,
         input: OrganisationInput,
     ) -> ApiResult<Organisation> {
-        let a = actor(ctx);
-        check(a.may_administer())?;
-        let org = valid(input.apply(DOrganisationInput::default()).validate())?;
-        let rec = db(ctx)
-            .write(move |c| organisations::insert(c, &label(a), &org))
+        let input = input.apply(DOrganisationInput::default());
+        let rec = directory::create_organisation(hub(ctx), actor(ctx), input)
             .await
-            .map_err(storage)?;
+            .map_err(app)?;
         Ok(Organisation::new(Arc::new(rec), prefs(ctx)))
     }
 
@@ -133,33 +118,21 @@ impl DirectoryMutation {
         id: ID,
         input: OrganisationInput,
     ) -> ApiResult<Organisation> {
-        let a = must_sign_in(ctx)?;
         let id = parse_id("id", &id, OrganisationId::parse)?;
-        check(a.may_edit(id))?;
-        if input.touches_membership() {
-            check(a.may_administer())?;
-        }
-        let current = db(ctx)
-            .run(move |c| organisations::get(c, id))
+        let membership = input.touches_membership();
+        let patch = Box::new(move |current: &_| input.apply(organisation_base(current)));
+        let rec = directory::update_organisation(hub(ctx), actor(ctx), id, membership, patch)
             .await
-            .map_err(storage)?;
-        let org = valid(input.apply(organisation_base(&current.value)).validate())?;
-        let rec = db(ctx)
-            .write(move |c| organisations::update(c, &label(a), id, &org))
-            .await
-            .map_err(storage)?;
+            .map_err(app)?;
         Ok(Organisation::new(Arc::new(rec), prefs(ctx)))
     }
 
     /// Removes an organisation with everything that belongs to it (coordinator).
     async fn delete_organisation(&self, ctx: &Context<'_>, id: ID) -> ApiResult<DeletePayload> {
-        let a = actor(ctx);
-        check(a.may_administer())?;
         let oid = parse_id("id", &id, OrganisationId::parse)?;
-        db(ctx)
-            .write(move |c| organisations::delete(c, &label(a), oid))
+        directory::delete_organisation(hub(ctx), actor(ctx), oid)
             .await
-            .map_err(storage)?;
+            .map_err(app)?;
         Ok(DeletePayload { id })
     }
 
@@ -170,17 +143,11 @@ impl DirectoryMutation {
         organisation_id: ID,
         input: LocationInput,
     ) -> ApiResult<Location> {
-        let a = must_sign_in(ctx)?;
         let org = parse_id("organisationId", &organisation_id, OrganisationId::parse)?;
-        check(a.may_edit(org))?;
-        let loc = valid(input.apply(DLocationInput::default()).validate())?;
-        let rec = db(ctx)
-            .write(move |c| {
-                organisations::get(c, org)?;
-                locations::insert(c, &label(a), org, &loc)
-            })
+        let input = input.apply(DLocationInput::default());
+        let rec = directory::create_location(hub(ctx), actor(ctx), org, input)
             .await
-            .map_err(storage)?;
+            .map_err(app)?;
         Ok(Location::new(rec, prefs(ctx)))
     }
 
@@ -191,31 +158,20 @@ impl DirectoryMutation {
         id: ID,
         input: LocationInput,
     ) -> ApiResult<Location> {
-        let a = must_sign_in(ctx)?;
         let id = parse_id("id", &id, LocationId::parse)?;
-        let current = db(ctx)
-            .run(move |c| locations::get(c, id))
+        let patch = Box::new(move |current: &_| input.apply(location_base(current)));
+        let rec = directory::update_location(hub(ctx), actor(ctx), id, patch)
             .await
-            .map_err(storage)?;
-        check(a.may_edit(current.organisation_id))?;
-        let loc = valid(input.apply(location_base(&current.value)).validate())?;
-        let rec = db(ctx)
-            .write(move |c| locations::update(c, &label(a), id, &loc))
-            .await
-            .map_err(storage)?;
+            .map_err(app)?;
         Ok(Location::new(rec, prefs(ctx)))
     }
 
     /// Removes a location (its services stay, without it).
     async fn delete_location(&self, ctx: &Context<'_>, id: ID) -> ApiResult<DeletePayload> {
-        let a = must_sign_in(ctx)?;
         let lid = parse_id("id", &id, LocationId::parse)?;
-        let org = owner_of(ctx, move |c| Ok(locations::get(c, lid)?.organisation_id)).await?;
-        check(a.may_edit(org))?;
-        db(ctx)
-            .write(move |c| locations::delete(c, &label(a), lid))
+        directory::delete_location(hub(ctx), actor(ctx), lid)
             .await
-            .map_err(storage)?;
+            .map_err(app)?;
         Ok(DeletePayload { id })
     }
 
@@ -226,17 +182,11 @@ impl DirectoryMutation {
         organisation_id: ID,
         input: ServiceInput,
     ) -> ApiResult<Service> {
-        let a = must_sign_in(ctx)?;
         let org = parse_id("organisationId", &organisation_id, OrganisationId::parse)?;
-        check(a.may_edit(org))?;
-        let (service, links) = valid(input.apply(DServiceInput::default()).validate())?;
-        let rec = db(ctx)
-            .write(move |c| {
-                organisations::get(c, org)?;
-                services::insert(c, &label(a), org, &service, &links)
-            })
+        let input = input.apply(DServiceInput::default());
+        let rec = directory::create_service(hub(ctx), actor(ctx), org, input)
             .await
-            .map_err(storage)?;
+            .map_err(app)?;
         Ok(Service::new(rec, prefs(ctx)))
     }
 
@@ -247,31 +197,21 @@ impl DirectoryMutation {
         id: ID,
         input: ServiceInput,
     ) -> ApiResult<Service> {
-        let a = must_sign_in(ctx)?;
         let id = parse_id("id", &id, ServiceId::parse)?;
-        let (current, links) = db(ctx)
-            .run(move |c| Ok((services::get(c, id)?, services::links_of(c, id)?)))
+        let patch =
+            Box::new(move |(current, links): &(_, _)| input.apply(service_base(current, links)));
+        let rec = directory::update_service(hub(ctx), actor(ctx), id, patch)
             .await
-            .map_err(storage)?;
-        check(a.may_edit(current.organisation_id))?;
-        let (service, links) = valid(input.apply(service_base(&current.value, &links)).validate())?;
-        let rec = db(ctx)
-            .write(move |c| services::update(c, &label(a), id, &service, &links))
-            .await
-            .map_err(storage)?;
+            .map_err(app)?;
         Ok(Service::new(rec, prefs(ctx)))
     }
 
     /// Removes a service.
     async fn delete_service(&self, ctx: &Context<'_>, id: ID) -> ApiResult<DeletePayload> {
-        let a = must_sign_in(ctx)?;
         let sid = parse_id("id", &id, ServiceId::parse)?;
-        let org = owner_of(ctx, move |c| Ok(services::get(c, sid)?.organisation_id)).await?;
-        check(a.may_edit(org))?;
-        db(ctx)
-            .write(move |c| services::delete(c, &label(a), sid))
+        directory::delete_service(hub(ctx), actor(ctx), sid)
             .await
-            .map_err(storage)?;
+            .map_err(app)?;
         Ok(DeletePayload { id })
     }
 
@@ -282,17 +222,11 @@ impl DirectoryMutation {
         organisation_id: ID,
         input: ContactInput,
     ) -> ApiResult<Contact> {
-        let a = must_sign_in(ctx)?;
         let org = parse_id("organisationId", &organisation_id, OrganisationId::parse)?;
-        check(a.may_edit(org))?;
-        let contact = valid(input.apply(DContactInput::default()).validate())?;
-        let rec = db(ctx)
-            .write(move |c| {
-                organisations::get(c, org)?;
-                contacts::insert(c, &label(a), org, &contact)
-            })
+        let input = input.apply(DContactInput::default());
+        let rec = directory::create_contact(hub(ctx), actor(ctx), org, input)
             .await
-            .map_err(storage)?;
+            .map_err(app)?;
         Ok(Contact::new(rec, prefs(ctx)))
     }
 
@@ -303,31 +237,20 @@ impl DirectoryMutation {
         id: ID,
         input: ContactInput,
     ) -> ApiResult<Contact> {
-        let a = must_sign_in(ctx)?;
         let id = parse_id("id", &id, ContactId::parse)?;
-        let current = db(ctx)
-            .run(move |c| contacts::get(c, id))
+        let patch = Box::new(move |current: &_| input.apply(contact_base(current)));
+        let rec = directory::update_contact(hub(ctx), actor(ctx), id, patch)
             .await
-            .map_err(storage)?;
-        check(a.may_edit(current.organisation_id))?;
-        let contact = valid(input.apply(contact_base(&current.value)).validate())?;
-        let rec = db(ctx)
-            .write(move |c| contacts::update(c, &label(a), id, &contact))
-            .await
-            .map_err(storage)?;
+            .map_err(app)?;
         Ok(Contact::new(rec, prefs(ctx)))
     }
 
     /// Removes a contact person.
     async fn delete_contact(&self, ctx: &Context<'_>, id: ID) -> ApiResult<DeletePayload> {
-        let a = must_sign_in(ctx)?;
         let cid = parse_id("id", &id, ContactId::parse)?;
-        let org = owner_of(ctx, move |c| Ok(contacts::get(c, cid)?.organisation_id)).await?;
-        check(a.may_edit(org))?;
-        db(ctx)
-            .write(move |c| contacts::delete(c, &label(a), cid))
+        directory::delete_contact(hub(ctx), actor(ctx), cid)
             .await
-            .map_err(storage)?;
+            .map_err(app)?;
         Ok(DeletePayload { id })
     }
 
@@ -337,40 +260,23 @@ impl DirectoryMutation {
         ctx: &Context<'_>,
         input: TranslationInput,
     ) -> ApiResult<TranslationEntry> {
-        let a = must_sign_in(ctx)?;
-        let (entity, field, language) = translation_target(
-            input.entity_type,
-            &input.entity_id,
-            &input.field,
-            &input.language,
-        )?;
-        let text = valid(
-            netzwerk_domain::error::required_text(
-                &input.text,
-                netzwerk_domain::organisation::TEXT_MAX,
-            )
-            .map_err(|e| e.within("input.text")),
-        )?;
-        let org = owner(ctx, input.entity_type, entity.clone()).await?;
-        check(a.may_edit(org))?;
-        let t = Translation {
-            language,
-            text,
-            machine_translated: input.machine_translated,
+        let target = TranslationTarget {
+            kind: input.entity_type.into(),
+            entity: input.entity_id.to_string(),
+            field: input.field.clone(),
+            language: input.language,
         };
-        let (e2, f2, t2, kind) = (entity.clone(), field.clone(), t.clone(), input.entity_type);
-        db(ctx)
-            .write(move |c| {
-                if kind == TranslatableEntity::Service {
-                    services::set_translation(c, &org.to_string(), &e2, &f2, &t2)
-                } else {
-                    translations::set(c, &org.to_string(), &e2, &f2, &t2)
-                }
-            })
-            .await
-            .map_err(storage)?;
+        let t = directory::set_translation(
+            hub(ctx),
+            actor(ctx),
+            target,
+            &input.text,
+            input.machine_translated,
+        )
+        .await
+        .map_err(app)?;
         Ok(TranslationEntry {
-            field,
+            field: input.field,
             language: t.language.as_str().to_owned(),
             text: t.text,
             machine_translated: t.machine_translated,
@@ -386,37 +292,23 @@ impl DirectoryMutation {
         field: String,
         language: String,
     ) -> ApiResult<bool> {
-        let a = must_sign_in(ctx)?;
-        let (entity, field, language) =
-            translation_target(entity_type, &entity_id, &field, &language)?;
-        let org = owner(ctx, entity_type, entity.clone()).await?;
-        check(a.may_edit(org))?;
-        db(ctx)
-            .write(move |c| {
-                if entity_type == TranslatableEntity::Service {
-                    services::remove_translation(c, &entity, &field, language)
-                } else {
-                    translations::remove(c, &entity, &field, language)
-                }
-            })
+        let target = TranslationTarget {
+            kind: entity_type.into(),
+            entity: entity_id.to_string(),
+            field,
+            language,
+        };
+        directory::remove_translation(hub(ctx), actor(ctx), target)
             .await
-            .map_err(storage)
+            .map_err(app)
     }
 }
 
 async fn sign_in(ctx: &Context<'_>, email: &str, password: &str) -> ApiResult<LoginPayload> {
-    let settings = ctx.data_unchecked::<SchemaSettings>();
     let client = viewer(ctx).client.as_deref();
-    let session = netzwerk_app::auth::login(
-        db(ctx),
-        email,
-        password,
-        settings.token_ttl,
-        settings.login_limits,
-        client,
-    )
-    .await
-    .map_err(storage)?;
+    let session = netzwerk_app::auth::login(hub(ctx), email, password, client)
+        .await
+        .map_err(|e| app(e.into()))?;
     let Some(s) = session else {
         return Err(coded(
             Code::Unauthenticated,
@@ -436,64 +328,4 @@ async fn sign_in(ctx: &Context<'_>, email: &str, password: &str) -> ApiResult<Lo
             organisation_id,
         },
     })
-}
-
-/// Checks the id, field and language of a translation, naming what is wrong.
-fn translation_target(
-    kind: TranslatableEntity,
-    id: &ID,
-    field: &str,
-    language: &str,
-) -> ApiResult<(String, String, LanguageCode)> {
-    let entity = match kind {
-        TranslatableEntity::Organisation => OrganisationId::parse(id).map(|i| i.to_string()),
-        TranslatableEntity::Location => LocationId::parse(id).map(|i| i.to_string()),
-        TranslatableEntity::Service => ServiceId::parse(id).map(|i| i.to_string()),
-        TranslatableEntity::Contact => ContactId::parse(id).map(|i| i.to_string()),
-        TranslatableEntity::Event => {
-            netzwerk_domain::ids::EventId::parse(id).map(|i| i.to_string())
-        }
-    };
-    let entity = valid(entity.map_err(|e| e.within("entityId")))?;
-    if !kind.fields().contains(&field) {
-        return Err(validation(&ValidationError::new(
-            "field",
-            "one_of",
-            format!(
-                "{kind:?} has no translatable field {field:?}; use one of {}",
-                kind.fields().join(", ")
-            ),
-        )));
-    }
-    let language = valid(LanguageCode::parse(language).map_err(|e| e.within("language")))?;
-    Ok((entity, field.to_owned(), language))
-}
-
-async fn owner(
-    ctx: &Context<'_>,
-    kind: TranslatableEntity,
-    entity: String,
-) -> ApiResult<OrganisationId> {
-    owner_of(ctx, move |c| {
-        let bad = |e: ValidationError| StorageError::Invalid(e.within("entityId"));
-        Ok(match kind {
-            TranslatableEntity::Organisation => {
-                organisations::get(c, OrganisationId::parse(&entity).map_err(bad)?)?.organisation_id
-            }
-            TranslatableEntity::Location => {
-                locations::get(c, LocationId::parse(&entity).map_err(bad)?)?.organisation_id
-            }
-            TranslatableEntity::Service => {
-                services::get(c, ServiceId::parse(&entity).map_err(bad)?)?.organisation_id
-            }
-            TranslatableEntity::Contact => {
-                contacts::get(c, ContactId::parse(&entity).map_err(bad)?)?.organisation_id
-            }
-            TranslatableEntity::Event => {
-                let id = netzwerk_domain::ids::EventId::parse(&entity).map_err(bad)?;
-                netzwerk_storage::events::get(c, id)?.organisation_id
-            }
-        })
-    })
-    .await
 }

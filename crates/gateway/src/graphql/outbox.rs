@@ -2,12 +2,11 @@
 
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use netzwerk_storage::outbox::{self, State};
+use netzwerk_app::outbox::{self, State};
 
 use super::connection::{Page, page, window};
-use super::context::viewer;
-use super::error::{ApiResult, denied, storage};
-use super::query::db;
+use super::context::{actor, hub};
+use super::error::{ApiResult, app};
 
 /// Where a message stands.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,13 +82,11 @@ impl OutboxQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<Page<OutboxMessage>> {
-        viewer(ctx).actor.may_administer().map_err(denied)?;
         let w = window(first, after)?;
         let (offset, limit, state) = (w.offset as i64, w.limit as i64, state.map(Into::into));
-        let p = db(ctx)
-            .run(move |c| outbox::list(c, state, offset, limit))
+        let p = outbox::list(hub(ctx), actor(ctx), state, offset, limit)
             .await
-            .map_err(storage)?;
+            .map_err(app)?;
         let nodes = p
             .items
             .into_iter()
