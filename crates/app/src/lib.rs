@@ -14,6 +14,7 @@ pub mod demo;
 pub mod digest;
 pub mod directory;
 mod error;
+pub mod events;
 pub mod feeds;
 pub mod fetch;
 pub mod funding_sync;

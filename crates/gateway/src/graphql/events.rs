@@ -2,40 +2,34 @@
 //! (`eventOccurrences`, expanded on the server), editing events and single
 //! occurrences, and following members' calendar feeds.
 
-use std::collections::{BinaryHeap, HashMap};
 use std::sync::Arc;
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use netzwerk_app::calendar_sync;
 use netzwerk_app::directory::OrganisationKey;
-use netzwerk_domain::ValidationError;
+use netzwerk_app::events::EventRecord;
+use netzwerk_app::events::{self as events_app, OccurrenceEdit};
 use netzwerk_domain::event::{
     Event as DEvent, EventInput as DEventInput, EventTime, OccurrenceOverride, Provenance,
 };
 use netzwerk_domain::ids::{EventId, OrganisationId};
-use netzwerk_domain::language::{LanguageCode, LanguagePreference};
+use netzwerk_domain::language::LanguagePreference;
 use netzwerk_domain::poll::PollInterval;
-use netzwerk_domain::slug::Slug;
 use netzwerk_domain::url::HttpUrl;
-use netzwerk_storage::events::{self, EventFilter as SFilter, EventRecord, EventSpan};
-use netzwerk_storage::organisations;
 
 use super::calendar_feeds::CalendarFeed;
 use super::connection::{Page, page, window};
 use super::context::{actor, hub, loader, parse_id, prefs};
 use super::enums::{EventCategory, EventStatus, TargetGroup, into_domain};
-use super::error::{ApiResult, Code, app, coded, storage, validation};
+use super::error::{ApiResult, Code, app, coded};
 use super::inputs::patch;
-use super::mutation::{check, label, must_sign_in, valid};
+use super::mutation::valid;
 use super::objects::{
     Language, LocalizedText, Location, Organisation, TranslationEntry, load_error, organisation_of,
     served, translations_of,
 };
-use super::query::{db, preference};
-
-/// The longest window `eventOccurrences` expands at once.
-const MAX_WINDOW_DAYS: i64 = 366;
+use super::query::preference;
 
 /// Where an event comes from.
 #[derive(SimpleObject)]
@@ -132,11 +126,9 @@ impl Event {
         if self.rec.value.co_organisers.is_empty() {
             return Ok(Vec::new());
         }
-        let event = self.rec.id;
-        let ids = db(ctx)
-            .run(move |c| events::accepted_co_organisers(c, event))
+        let ids = events_app::accepted_co_organisers(hub(ctx), self.rec.id)
             .await
-            .map_err(storage)?;
+            .map_err(app)?;
         let found = loader(ctx)
             .load_many(ids.iter().copied())
             .await
@@ -405,39 +397,17 @@ pub struct EventFilter {
     pub include_cancelled: bool,
 }
 
-async fn storage_filter(ctx: &Context<'_>, f: &EventFilter) -> ApiResult<Option<SFilter>> {
-    let language = f
-        .language
-        .as_deref()
-        .map(LanguageCode::parse)
-        .transpose()
-        .map_err(|e| validation(&e.within("filter.language")))?;
-    let organisation = match &f.organisation {
-        Some(slug) => {
-            let Ok(slug) = Slug::parse(slug) else {
-                return Ok(None);
-            };
-            match db(ctx)
-                .run(move |c| organisations::find_id_by_slug(c, &slug))
-                .await
-                .map_err(storage)?
-            {
-                Some(id) => Some(id),
-                None => return Ok(None),
-            }
+impl From<EventFilter> for events_app::Filter {
+    fn from(f: EventFilter) -> Self {
+        Self {
+            organisation: f.organisation,
+            category: f.category.map(Into::into),
+            target_group: f.target_group.map(Into::into),
+            language: f.language,
+            locality: f.locality,
+            text: f.text,
         }
-        None => None,
-    };
-    let text = netzwerk_domain::error::search_text(f.text.as_deref())
-        .map_err(|e| validation(&e.within("filter.text")))?;
-    Ok(Some(SFilter {
-        text,
-        category: f.category.map(Into::into),
-        target_group: f.target_group.map(Into::into),
-        language,
-        locality: f.locality.clone(),
-        organisation,
-    }))
+    }
 }
 
 /// Queries over events.
@@ -461,32 +431,19 @@ impl EventQuery {
     ) -> ApiResult<Page<Event>> {
         let prefs = preference(ctx, languages)?;
         let w = window(first, after)?;
-        let Some(f) = storage_filter(ctx, &filter.unwrap_or_default()).await? else {
-            return Ok(page(w, 0, Vec::new()));
-        };
-        let (offset, limit) = (w.offset as i64, w.limit as i64);
-        let (p, mut ovs) = db(ctx)
-            .run(move |c| {
-                let p = events::list(c, &f, offset, limit)?;
-                let ids: Vec<EventId> = p.items.iter().map(|r| r.id).collect();
-                let ovs = events::overrides_of(c, &ids)?;
-                Ok((p, ovs))
-            })
+        let filter = filter.unwrap_or_default().into();
+        let (total, views) = events_app::list(hub(ctx), filter, w.offset as i64, w.limit as i64)
             .await
-            .map_err(storage)?;
-        let nodes = p
-            .items
+            .map_err(app)?;
+        let nodes = views
             .into_iter()
-            .map(|r| {
-                let o = ovs.remove(&r.id).unwrap_or_default();
-                Event {
-                    rec: Arc::new(r),
-                    overrides: Arc::new(o),
-                    prefs: prefs.clone(),
-                }
+            .map(|v| Event {
+                rec: Arc::new(v.record),
+                overrides: Arc::new(v.overrides),
+                prefs: prefs.clone(),
             })
             .collect();
-        Ok(page(w, p.total, nodes))
+        Ok(page(w, total, nodes))
     }
 
     /// Events that ask this organisation to co-organise them and have no answer yet
@@ -498,22 +455,15 @@ impl EventQuery {
         languages: Option<Vec<String>>,
     ) -> ApiResult<Vec<Event>> {
         let prefs = preference(ctx, languages)?;
-        let a = must_sign_in(ctx)?;
         let org = parse_id("organisationId", &organisation_id, OrganisationId::parse)?;
-        check(a.may_answer_co_organiser_invitation(org))?;
-        let (list, mut overrides) = db(ctx)
-            .run(move |c| {
-                let list = events::co_organiser_invitations(c, org)?;
-                let ids: Vec<EventId> = list.iter().map(|r| r.id).collect();
-                Ok((list, events::overrides_of(c, &ids)?))
-            })
+        let views = events_app::co_organiser_invitations(hub(ctx), actor(ctx), org)
             .await
-            .map_err(storage)?;
-        Ok(list
+            .map_err(app)?;
+        Ok(views
             .into_iter()
-            .map(|r| Event {
-                overrides: Arc::new(overrides.remove(&r.id).unwrap_or_default()),
-                rec: Arc::new(r),
+            .map(|v| Event {
+                rec: Arc::new(v.record),
+                overrides: Arc::new(v.overrides),
                 prefs: prefs.clone(),
             })
             .collect())
@@ -528,24 +478,14 @@ impl EventQuery {
     ) -> ApiResult<Option<Event>> {
         let prefs = preference(ctx, languages)?;
         let id = parse_id("id", &id, EventId::parse)?;
-        let found = db(ctx)
-            .run(move |c| {
-                let r = events::get(c, id)?;
-                let o = events::overrides_of(c, &[id])?
-                    .remove(&id)
-                    .unwrap_or_default();
-                Ok((r, o))
-            })
-            .await;
-        match found {
-            Ok((r, o)) => Ok(Some(Event {
-                rec: Arc::new(r),
-                overrides: Arc::new(o),
+        Ok(events_app::find(hub(ctx), id)
+            .await
+            .map_err(app)?
+            .map(|v| Event {
+                rec: Arc::new(v.record),
+                overrides: Arc::new(v.overrides),
                 prefs,
-            })),
-            Err(netzwerk_storage::StorageError::NotFound(_)) => Ok(None),
-            Err(e) => Err(storage(e)),
-        }
+            }))
     }
 
     /// What happens between `from` and `to` (at most 366 days): every occurrence,
@@ -562,179 +502,36 @@ impl EventQuery {
     ) -> ApiResult<Page<EventOccurrence>> {
         let prefs = preference(ctx, languages)?;
         let w = window(first, after)?;
-        // Calendars have four-digit years: a window beyond them has no occurrence a
-        // recurrence rule could be expanded to, and an occurrence that ended after
-        // 9999 would have no RFC 3339 end (all-day events end the day after).
-        for (name, t) in [("from", from), ("to", to)] {
-            if !(1..=9998).contains(&chrono::Datelike::year(&t)) {
-                return Err(validation(&ValidationError::new(
-                    name,
-                    "range",
-                    "must lie between the years 1 and 9998",
-                )));
-            }
-        }
-        if to <= from || to - from > chrono::Duration::days(MAX_WINDOW_DAYS) {
-            return Err(validation(&ValidationError::new(
-                "to",
-                "range",
-                format!("must be after `from` and at most {MAX_WINDOW_DAYS} days later"),
-            )));
-        }
         let filter = filter.unwrap_or_default();
-        let include_cancelled = filter.include_cancelled;
-        let Some(f) = storage_filter(ctx, &filter).await? else {
-            return Ok(page(w, 0, Vec::new()));
+        let window = events_app::Window {
+            include_cancelled: filter.include_cancelled,
+            filter: filter.into(),
+            from,
+            to,
+            offset: w.offset,
+            limit: w.limit,
         };
-        // Expand every candidate from its timing alone, one row at a time, keeping
-        // only the first `offset + limit` occurrences (by start, event, recurrence id)
-        // and a count: memory stays bounded by the page, not by the window. The page's
-        // events are then read in full, in the same database task.
-        // Memory for expansion is bounded by the deepest page served.
-        if w.offset > MAX_OCCURRENCE_OFFSET {
-            return Err(validation(&ValidationError::new(
-                "after",
-                "range",
-                format!(
-                    "pages end after {MAX_OCCURRENCE_OFFSET} occurrences; narrow `from` and `to` to page further"
-                ),
-            )));
-        }
-        let keep = w.offset.saturating_add(w.limit);
-        let offset = w.offset;
-        // Expansion is CPU work: more of it at once than there are cores only adds
-        // memory and latency, so requests take turns beyond that. The turn is held by
-        // the database task itself, so it ends when the work ends, even if the client
-        // has gone away.
-        let turn = expansion_turns()
-            .acquire_owned()
-            .await
-            .map_err(|e| storage(netzwerk_storage::StorageError::Connection(e.to_string())))?;
+        // Asked between events: the request's time is up, or its client has gone.
         let budget = ctx.data_opt::<crate::budget::Budget>().cloned();
-        let (total, page_occs, records, mut overrides) = db(ctx)
-            .run(move |c| {
-                let _turn = turn;
-                let mut best: BinaryHeap<Ranked> = BinaryHeap::new();
-                let mut total: i64 = 0;
-                let mut stopped = false;
-                let overrides = events::for_each_in_window(c, &f, from, to, |t, ovs| {
-                    // The request's time is up (or its client has gone): the
-                    // remaining candidates are not expanded.
-                    if stopped || budget.as_ref().is_some_and(crate::budget::Budget::exhausted) {
-                        stopped = true;
-                        return;
-                    }
-                    let timing = netzwerk_calendar::Timing {
-                        time: &t.time,
-                        recurrence: &t.recurrence,
-                        status: t.status,
-                    };
-                    let occs = match netzwerk_calendar::occurrences_of(
-                        timing,
-                        ovs,
-                        from,
-                        to,
-                        netzwerk_domain::event::MAX_OCCURRENCES,
-                    ) {
-                        Ok(o) => o,
-                        Err(e) => {
-                            tracing::warn!(event = %t.id, error = %e, "cannot expand a stored event");
-                            return;
-                        }
-                    };
-                    for occ in occs {
-                        if !include_cancelled
-                            && occ.status == netzwerk_domain::event::EventStatus::Cancelled
-                        {
-                            continue;
-                        }
-                        total += 1;
-                        let ranked = Ranked {
-                            key: (occ.start, t.id, occ.recurrence_id),
-                            occ,
-                        };
-                        if best.len() < keep {
-                            best.push(ranked);
-                        } else if best.peek().is_some_and(|worst| ranked.key < worst.key) {
-                            best.pop();
-                            best.push(ranked);
-                        }
-                    }
-                })?;
-                if stopped {
-                    return Err(netzwerk_storage::StorageError::TimedOut);
-                }
-                let page_occs: Vec<Ranked> =
-                    best.into_sorted_vec().into_iter().skip(offset).collect();
-                let mut ids: Vec<EventId> = page_occs.iter().map(|r| r.key.1).collect();
-                ids.sort();
-                ids.dedup();
-                let records: HashMap<EventId, Arc<EventRecord>> = events::get_many(c, &ids)?
-                    .into_iter()
-                    .map(|r| (r.id, Arc::new(r)))
-                    .collect();
-                Ok((total, page_occs, records, overrides))
-            })
+        let stop = move || {
+            budget
+                .as_ref()
+                .is_some_and(crate::budget::Budget::exhausted)
+        };
+        let found = events_app::occurrences(hub(ctx), window, stop)
             .await
-            .map_err(storage)?;
-        let mut shared: HashMap<EventId, Arc<Vec<OccurrenceOverride>>> = HashMap::new();
-        let mut nodes = Vec::with_capacity(page_occs.len());
-        for r in page_occs {
-            // An event deleted between the two reads is left out of the page.
-            let Some(event) = records.get(&r.key.1) else {
-                continue;
-            };
-            let ovs = shared
-                .entry(r.key.1)
-                .or_insert_with(|| Arc::new(overrides.remove(&r.key.1).unwrap_or_default()))
-                .clone();
-            nodes.push(EventOccurrence {
-                event: event.clone(),
-                overrides: ovs,
+            .map_err(app)?;
+        let nodes = found
+            .items
+            .into_iter()
+            .map(|o| EventOccurrence {
+                event: o.event,
+                overrides: o.overrides,
                 prefs: prefs.clone(),
-                occ: r.occ,
-            });
-        }
-        Ok(page(w, total, nodes))
-    }
-}
-
-/// The deepest position `eventOccurrences` pages to (see `after`).
-const MAX_OCCURRENCE_OFFSET: usize = 10_000;
-
-/// Turns for expanding windows of occurrences: one per core, at most four, so that
-/// expansions (each holding a database connection while it runs) never take more
-/// than half of the default pool of eight.
-fn expansion_turns() -> Arc<tokio::sync::Semaphore> {
-    static TURNS: std::sync::OnceLock<Arc<tokio::sync::Semaphore>> = std::sync::OnceLock::new();
-    TURNS
-        .get_or_init(|| {
-            let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
-            Arc::new(tokio::sync::Semaphore::new(cores.clamp(1, 4)))
-        })
-        .clone()
-}
-
-/// An occurrence with its place in the order of `eventOccurrences`.
-struct Ranked {
-    key: (DateTime<Utc>, EventId, NaiveDateTime),
-    occ: netzwerk_calendar::Occurrence,
-}
-
-impl PartialEq for Ranked {
-    fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
-    }
-}
-impl Eq for Ranked {}
-impl PartialOrd for Ranked {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Ranked {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.key.cmp(&other.key)
+                occ: o.occurrence,
+            })
+            .collect();
+        Ok(page(w, found.total, nodes))
     }
 }
 
@@ -891,130 +688,16 @@ fn event_base(e: &DEvent) -> DEventInput {
     }
 }
 
-fn span_of(e: &DEvent, ovs: &[OccurrenceOverride]) -> ApiResult<EventSpan> {
-    netzwerk_calendar::span(e, ovs)
-        .map(|(first_start, last_end)| EventSpan {
-            first_start,
-            last_end,
-        })
-        .map_err(|err| validation(&ValidationError::new("rrule", "rrule", err.to_string())))
-}
-
 /// Changes to events and calendar feeds.
 #[derive(Default)]
 pub struct EventMutation;
 
-async fn load_event(
-    ctx: &Context<'_>,
-    id: EventId,
-) -> ApiResult<(EventRecord, Vec<OccurrenceOverride>)> {
-    db(ctx)
-        .run(move |c| {
-            let r = events::get(c, id)?;
-            let o = events::overrides_of(c, &[id])?
-                .remove(&id)
-                .unwrap_or_default();
-            Ok((r, o))
-        })
-        .await
-        .map_err(storage)
-}
-
-impl EventMutation {
-    /// Accepting (`accept`) or declining/withdrawing an invitation to co-organise.
-    async fn answer_co_organiser(
-        ctx: &Context<'_>,
-        event_id: ID,
-        organisation_id: ID,
-        accept: bool,
-    ) -> ApiResult<Event> {
-        let a = must_sign_in(ctx)?;
-        let event = parse_id("eventId", &event_id, EventId::parse)?;
-        let org = parse_id("organisationId", &organisation_id, OrganisationId::parse)?;
-        check(a.may_answer_co_organiser_invitation(org))?;
-        let rec = db(ctx)
-            .write(move |c| events::answer_co_organiser(c, &label(a), event, org, accept))
-            .await
-            .map_err(storage)?;
-        let (_, overrides) = load_event(ctx, event).await?;
-        Ok(Event {
-            rec: Arc::new(rec),
-            overrides: Arc::new(overrides),
-            prefs: prefs(ctx),
-        })
-    }
-
-    async fn store(
-        ctx: &Context<'_>,
-        id: EventId,
-        event: DEvent,
-        ovs: Vec<OccurrenceOverride>,
-    ) -> ApiResult<Event> {
-        let a = must_sign_in(ctx)?;
-        let span = span_of(&event, &ovs)?;
-        let o2 = ovs.clone();
-        let rec = db(ctx)
-            .write(move |c| events::update(c, &label(a), id, &event, &o2, span))
-            .await
-            .map_err(storage)?;
-        Ok(Event {
-            rec: Arc::new(rec),
-            overrides: Arc::new(ovs),
-            prefs: prefs(ctx),
-        })
-    }
-
-    async fn edit_occurrence(
-        ctx: &Context<'_>,
-        event_id: ID,
-        recurrence_id: NaiveDateTime,
-        change: impl FnOnce(&mut OccurrenceOverride) + Send,
-    ) -> ApiResult<Event> {
-        let a = must_sign_in(ctx)?;
-        let id = parse_id("eventId", &event_id, EventId::parse)?;
-        let (rec, mut ovs) = load_event(ctx, id).await?;
-        check(a.may_edit(rec.organisation_id))?;
-        let known = netzwerk_calendar::occurrences(
-            &rec.value,
-            &[],
-            rec.value.time.instant(recurrence_id) - chrono::Duration::minutes(1),
-            rec.value.time.instant(recurrence_id) + chrono::Duration::minutes(1),
-            10,
-        )
-        .map_err(|e| coded(Code::Internal, e.to_string()))?;
-        if !known.iter().any(|o| o.recurrence_id == recurrence_id) {
-            return Err(validation(&ValidationError::new(
-                "recurrenceId",
-                "occurrence",
-                format!("the event has no occurrence starting at {recurrence_id}"),
-            )));
-        }
-        let pos = match ovs.iter().position(|o| o.recurrence_id == recurrence_id) {
-            Some(p) => p,
-            None => {
-                ovs.push(OccurrenceOverride {
-                    recurrence_id,
-                    status: None,
-                    start: None,
-                    end: None,
-                    title: None,
-                    description: None,
-                });
-                ovs.len() - 1
-            }
-        };
-        change(&mut ovs[pos]);
-        let ov = &ovs[pos];
-        if let (Some(s), Some(e)) = (ov.start, ov.end)
-            && e <= s
-        {
-            return Err(validation(&ValidationError::new(
-                "end",
-                "after_start",
-                "the end must be after the start",
-            )));
-        }
-        Self::store(ctx, id, rec.value, ovs).await
+/// The GraphQL event of a use case's answer.
+fn event_of(ctx: &Context<'_>, v: events_app::EventView) -> Event {
+    Event {
+        rec: Arc::new(v.record),
+        overrides: Arc::new(v.overrides),
+        prefs: prefs(ctx),
     }
 }
 
@@ -1027,34 +710,22 @@ impl EventMutation {
         organisation_id: ID,
         input: EventInput,
     ) -> ApiResult<Event> {
-        let a = must_sign_in(ctx)?;
         let org = parse_id("organisationId", &organisation_id, OrganisationId::parse)?;
-        check(a.may_edit(org))?;
-        let event = valid(input.apply(DEventInput::default()).validate())?;
-        let span = span_of(&event, &[])?;
-        let rec = db(ctx)
-            .write(move |c| {
-                organisations::get(c, org)?;
-                events::insert(c, &label(a), org, &event, &[], span, None)
-            })
+        let input = input.apply(DEventInput::default());
+        events_app::create(hub(ctx), actor(ctx), org, input)
             .await
-            .map_err(storage)?;
-        Ok(Event {
-            rec: Arc::new(rec),
-            overrides: Arc::new(Vec::new()),
-            prefs: prefs(ctx),
-        })
+            .map(|v| event_of(ctx, v))
+            .map_err(app)
     }
 
     /// Changes an event; changes of a series apply to every occurrence.
     async fn update_event(&self, ctx: &Context<'_>, id: ID, input: EventInput) -> ApiResult<Event> {
-        let a = must_sign_in(ctx)?;
         let id = parse_id("id", &id, EventId::parse)?;
-        let (rec, ovs) = load_event(ctx, id).await?;
-        check(a.may_edit(rec.organisation_id))?;
-        let mut event = valid(input.apply(event_base(&rec.value)).validate())?;
-        event.provenance = rec.value.provenance.clone();
-        Self::store(ctx, id, event, ovs).await
+        let patch = Box::new(move |current: &DEvent| input.apply(event_base(current)));
+        events_app::update(hub(ctx), actor(ctx), id, patch)
+            .await
+            .map(|v| event_of(ctx, v))
+            .map_err(app)
     }
 
     /// Accepts an invitation to co-organise an event (editors of the asked
@@ -1065,7 +736,7 @@ impl EventMutation {
         event_id: ID,
         organisation_id: ID,
     ) -> ApiResult<Event> {
-        Self::answer_co_organiser(ctx, event_id, organisation_id, true).await
+        answer_co_organiser(ctx, &event_id, &organisation_id, true).await
     }
 
     /// Declines an invitation to co-organise an event, or withdraws an accepted one
@@ -1077,17 +748,16 @@ impl EventMutation {
         event_id: ID,
         organisation_id: ID,
     ) -> ApiResult<Event> {
-        Self::answer_co_organiser(ctx, event_id, organisation_id, false).await
+        answer_co_organiser(ctx, &event_id, &organisation_id, false).await
     }
 
     /// Cancels a whole event or series (it stays visible as cancelled).
     async fn cancel_event(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Event> {
-        let a = must_sign_in(ctx)?;
         let id = parse_id("id", &id, EventId::parse)?;
-        let (mut rec, ovs) = load_event(ctx, id).await?;
-        check(a.may_edit(rec.organisation_id))?;
-        rec.value.status = netzwerk_domain::event::EventStatus::Cancelled;
-        Self::store(ctx, id, rec.value, ovs).await
+        events_app::cancel(hub(ctx), actor(ctx), id)
+            .await
+            .map(|v| event_of(ctx, v))
+            .map_err(app)
     }
 
     /// Deletes an event with all its occurrences.
@@ -1096,14 +766,10 @@ impl EventMutation {
         ctx: &Context<'_>,
         id: ID,
     ) -> ApiResult<super::mutation::DeletePayload> {
-        let a = must_sign_in(ctx)?;
         let eid = parse_id("id", &id, EventId::parse)?;
-        let (rec, _) = load_event(ctx, eid).await?;
-        check(a.may_edit(rec.organisation_id))?;
-        db(ctx)
-            .write(move |c| events::delete(c, &label(a), eid))
+        events_app::delete(hub(ctx), actor(ctx), eid)
             .await
-            .map_err(storage)?;
+            .map_err(app)?;
         Ok(super::mutation::DeletePayload { id })
     }
 
@@ -1114,10 +780,7 @@ impl EventMutation {
         event_id: ID,
         recurrence_id: NaiveDateTime,
     ) -> ApiResult<Event> {
-        Self::edit_occurrence(ctx, event_id, recurrence_id, |o| {
-            o.status = Some(netzwerk_domain::event::EventStatus::Cancelled)
-        })
-        .await
+        edit_occurrence(ctx, &event_id, recurrence_id, OccurrenceEdit::Cancel).await
     }
 
     /// Moves or retitles one occurrence of a series (local times in the event's zone).
@@ -1130,26 +793,8 @@ impl EventMutation {
         end: Option<NaiveDateTime>,
         title: Option<String>,
     ) -> ApiResult<Event> {
-        // Validated like every title: one line, no control characters, bounded.
-        let title = match title.as_deref().map(str::trim) {
-            Some(t) if !t.is_empty() => Some(valid(
-                netzwerk_domain::error::single_line(t, netzwerk_domain::organisation::NAME_MAX)
-                    .map_err(|e| e.within("title")),
-            )?),
-            _ => None,
-        };
-        Self::edit_occurrence(ctx, event_id, recurrence_id, move |o| {
-            if start.is_some() {
-                o.start = start;
-            }
-            if end.is_some() {
-                o.end = end;
-            }
-            if let Some(t) = title.filter(|t| !t.trim().is_empty()) {
-                o.title = Some(t);
-            }
-        })
-        .await
+        let edit = OccurrenceEdit::Change { start, end, title };
+        edit_occurrence(ctx, &event_id, recurrence_id, edit).await
     }
 
     /// Undoes every change to one occurrence.
@@ -1159,12 +804,7 @@ impl EventMutation {
         event_id: ID,
         recurrence_id: NaiveDateTime,
     ) -> ApiResult<Event> {
-        let a = must_sign_in(ctx)?;
-        let id = parse_id("eventId", &event_id, EventId::parse)?;
-        let (rec, mut ovs) = load_event(ctx, id).await?;
-        check(a.may_edit(rec.organisation_id))?;
-        ovs.retain(|o| o.recurrence_id != recurrence_id);
-        Self::store(ctx, id, rec.value, ovs).await
+        edit_occurrence(ctx, &event_id, recurrence_id, OccurrenceEdit::Restore).await
     }
 
     /// Follows an organisation's iCalendar feed (polled in the background).
@@ -1200,4 +840,31 @@ impl EventMutation {
             .map(Into::into)
             .map_err(app)
     }
+}
+
+async fn answer_co_organiser(
+    ctx: &Context<'_>,
+    event_id: &ID,
+    organisation_id: &ID,
+    accept: bool,
+) -> ApiResult<Event> {
+    let event = parse_id("eventId", event_id, EventId::parse)?;
+    let org = parse_id("organisationId", organisation_id, OrganisationId::parse)?;
+    events_app::answer_co_organiser(hub(ctx), actor(ctx), event, org, accept)
+        .await
+        .map(|v| event_of(ctx, v))
+        .map_err(app)
+}
+
+async fn edit_occurrence(
+    ctx: &Context<'_>,
+    event_id: &ID,
+    recurrence_id: NaiveDateTime,
+    edit: OccurrenceEdit,
+) -> ApiResult<Event> {
+    let id = parse_id("eventId", event_id, EventId::parse)?;
+    events_app::edit_occurrence(hub(ctx), actor(ctx), id, recurrence_id, edit)
+        .await
+        .map(|v| event_of(ctx, v))
+        .map_err(app)
 }

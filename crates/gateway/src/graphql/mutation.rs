@@ -52,10 +52,6 @@ pub(crate) fn label(actor: Actor) -> String {
     actor.label()
 }
 
-pub(crate) fn check(ok: Result<(), netzwerk_domain::access::Denied>) -> ApiResult<()> {
-    ok.map_err(denied)
-}
-
 pub(crate) fn valid<T>(r: Result<T, ValidationError>) -> ApiResult<T> {
     r.map_err(|e| validation(&e))
 }
