@@ -17,6 +17,7 @@ mod error;
 pub mod events;
 pub mod feeds;
 pub mod fetch;
+pub mod funding;
 pub mod funding_sync;
 pub mod guests;
 pub mod html;

@@ -171,6 +171,22 @@ impl Actor {
         self.may_edit(host)
     }
 
+    /// Posting a funding call by hand: an editor posts for their organisation
+    /// (`Ok(Some(own))`), the coordinator for the network (`Ok(None)`).
+    pub fn may_post_funding(self) -> Result<Option<OrganisationId>, Denied> {
+        match self {
+            Actor::Editor { organisation, .. } => Ok(Some(organisation)),
+            Actor::Coordinator { .. } | Actor::Operator => Ok(None),
+            Actor::Anonymous | Actor::Partner { .. } => Err(Denied::Unauthenticated),
+        }
+    }
+
+    /// Seeing the URLs of followed feeds (they may carry access keys): the
+    /// coordinator only.
+    pub fn may_see_feed_urls(self) -> bool {
+        self.may_administer().is_ok()
+    }
+
     /// Whether a contact person's e-mail and phone may be shown.
     pub fn may_see_contact_details(
         self,
@@ -457,6 +473,40 @@ mod tests {
             );
             assert_eq!(actor.may_decline_hosting(c.own), decline[0], "{who}");
             assert_eq!(actor.may_decline_hosting(c.other), decline[1], "{who}");
+        }
+    }
+
+    /// Funding: who posts for whom, who sees the URLs of followed feeds.
+    #[test]
+    fn funding_table() {
+        let c = cast();
+        type Row = (
+            &'static str,
+            Actor,
+            Result<Option<OrganisationId>, Denied>,
+            bool,
+        );
+        let rows: [Row; 6] = [
+            (
+                "anonymous",
+                Actor::Anonymous,
+                Err(Denied::Unauthenticated),
+                false,
+            ),
+            ("partner", c.partner, Err(Denied::Unauthenticated), false),
+            ("editor", c.editor, Ok(Some(c.own)), false),
+            (
+                "editor of a former member",
+                c.former,
+                Ok(Some(c.own)),
+                false,
+            ),
+            ("coordinator", c.coordinator, Ok(None), true),
+            ("operator", Actor::Operator, Ok(None), true),
+        ];
+        for (who, actor, post, feeds) in rows {
+            assert_eq!(actor.may_post_funding(), post, "{who}");
+            assert_eq!(actor.may_see_feed_urls(), feeds, "{who}");
         }
     }
 }

@@ -7,23 +7,16 @@ use std::collections::BTreeMap;
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
-use netzwerk_domain::access::Actor;
-use netzwerk_domain::funding::{
-    Deadline, FundingRegion as DRegion, Interests, OpportunityInput, match_score,
-};
-use netzwerk_domain::ids::{FundingOpportunityId, OrganisationId};
-use netzwerk_storage::funding::{self, OpportunityFilter, OpportunityRecord, SourceLink};
-use netzwerk_storage::{AnyConnection, StorageError};
+use netzwerk_domain::funding::{Deadline, FundingRegion as DRegion, OpportunityInput};
+use netzwerk_domain::ids::FundingOpportunityId;
+use netzwerk_storage::funding::{self, OpportunityRecord};
 
-use super::SchemaSettings;
 use super::connection::{Cursor, window};
 use super::context::{actor, hub, parse_id, prefs, viewer};
 use super::enums::{LegalStatus, Topic, into_domain};
-use super::error::{ApiResult, app, storage, validation};
-use super::mutation::{label, must_sign_in, valid};
+use super::error::{ApiResult, app};
 use super::objects::{Organisation, organisation_of};
-use super::query::db;
-use netzwerk_app::auth::{new_secret, secret_hash};
+use netzwerk_app::funding as funding_app;
 use netzwerk_app::funding_sync;
 
 /// Where a call stands.
@@ -351,83 +344,30 @@ fn facets(recs: &[OpportunityRecord], today: NaiveDate) -> FundingFacets {
     }
 }
 
-/// What matching needs about an organisation: its topics, target groups, legal form,
-/// and whether it is based in the district (a location in one of its localities).
-pub fn interests_of(
-    conn: &mut AnyConnection,
-    org: OrganisationId,
-) -> Result<Interests, StorageError> {
-    let o = netzwerk_storage::organisations::get(conn, org)?;
-    let locs = netzwerk_storage::locations::of_organisations(conn, &[org])?
-        .remove(&org)
-        .unwrap_or_default();
-    let in_district = locs.iter().any(|l| {
-        l.value.locality.as_deref().is_some_and(|loc| {
-            netzwerk_domain::location::LOCALITIES
-                .iter()
-                .any(|d| d.eq_ignore_ascii_case(loc))
-        })
-    });
-    Ok(Interests {
-        topics: o.value.topics.clone(),
-        target_groups: o.value.target_groups.clone(),
-        legal_status: o.value.legal_status,
-        home: if in_district {
-            DRegion::TreptowKoepenick
-        } else {
-            DRegion::Berlin
-        },
-    })
-}
-
-/// An organisation by id or slug.
-pub fn resolve_organisation(
-    conn: &mut AnyConnection,
-    id_or_slug: &str,
-) -> Result<OrganisationId, StorageError> {
-    let found = match OrganisationId::parse(id_or_slug) {
-        Ok(id) => Some(netzwerk_storage::organisations::get(conn, id)?.id),
-        Err(_) => match netzwerk_domain::slug::Slug::parse(id_or_slug) {
-            Ok(slug) => netzwerk_storage::organisations::find_id_by_slug(conn, &slug)?,
-            Err(_) => None,
-        },
-    };
-    found.ok_or_else(|| StorageError::NotFound(format!("organisation {id_or_slug:?}")))
-}
-
-/// Feed URLs by source id — read only for the coordinator, the only one shown them.
-fn feed_urls(
-    conn: &mut AnyConnection,
-    coordinator: bool,
-) -> Result<std::collections::HashMap<String, String>, StorageError> {
-    if !coordinator {
-        return Ok(std::collections::HashMap::new());
-    }
-    Ok(funding::sources(conn)?
-        .into_iter()
-        .map(|s| (s.id.to_string(), s.url))
-        .collect())
-}
-
-fn link_objects(
-    links: Vec<SourceLink>,
-    feeds: &std::collections::HashMap<String, String>,
-    coordinator: bool,
-) -> Vec<FundingSourceLink> {
-    links
-        .into_iter()
-        .filter(|l| !l.url.is_empty())
-        .map(|l| FundingSourceLink {
-            feed_url: l
-                .source_id
-                .filter(|_| coordinator)
-                .and_then(|s| feeds.get(&s.to_string()).cloned()),
+impl From<funding_app::Link> for FundingSourceLink {
+    fn from(l: funding_app::Link) -> Self {
+        Self {
             url: l.url,
             title: l.title,
+            feed_url: l.feed_url,
             first_seen_at: l.first_seen_at,
             last_seen_at: l.last_seen_at,
-        })
-        .collect()
+        }
+    }
+}
+
+impl FundingOpportunity {
+    fn of(found: funding_app::Found, today: NaiveDate) -> Self {
+        Self {
+            rec: found.record,
+            links: found.links.into_iter().map(Into::into).collect(),
+            matched: found.fit.map(|f| FundingMatch {
+                score: i32::try_from(f.score).unwrap_or(i32::MAX),
+                reasons: f.reasons,
+            }),
+            today,
+        }
+    }
 }
 
 /// Queries over funding.
@@ -446,93 +386,35 @@ impl FundingQuery {
         after: Option<String>,
     ) -> ApiResult<Connection<Cursor, FundingOpportunity, FundingTotals>> {
         let w = window(first, after)?;
-        let coordinator = viewer(ctx).actor.may_administer().is_ok();
         let f = filter.unwrap_or_default();
         let today = Utc::now().date_naive();
-        let text = netzwerk_domain::error::search_text(f.text.as_deref())
-            .map_err(|e| validation(&e.within("filter.text")))?;
-        let storage_filter = OpportunityFilter {
+        let search = funding_app::Search {
             topic: f.topic.map(Into::into),
+            topics: f.topics.as_deref().map(into_domain),
             region: f.region.map(Into::into),
             applicant: f.applicant.map(Into::into),
             deadline_before: f.deadline_before,
             open_only: f.open_only.unwrap_or(false),
-            text,
+            text: f.text,
+            matching_organisation: f.matching_organisation,
             seen_after: f.seen_after,
         };
-        let any_topics: Option<Vec<netzwerk_domain::organisation::Topic>> =
-            f.topics.as_deref().map(into_domain);
-        let matching = f.matching_organisation.clone();
-        let (recs, links, feeds, matches) = db(ctx)
-            .run(move |c| {
-                let org = matching.map(|m| resolve_organisation(c, &m)).transpose()?;
-                let ids = funding::search(c, &storage_filter, today)?;
-                let mut recs = funding::by_ids(c, &ids)?;
-                if let Some(any) = &any_topics
-                    && !any.is_empty()
-                {
-                    recs.retain(|r| r.value.topics.iter().any(|t| any.contains(t)));
-                }
-                let mut matches = Vec::new();
-                if let Some(org) = org {
-                    let interests = interests_of(c, org)?;
-                    let mut scored: Vec<(OpportunityRecord, FundingMatch)> = recs
-                        .into_iter()
-                        .filter_map(|r| {
-                            match_score(&interests, &r.value, today).map(|m| {
-                                (
-                                    r,
-                                    FundingMatch {
-                                        score: i32::try_from(m.score).unwrap_or(i32::MAX),
-                                        reasons: m.reasons,
-                                    },
-                                )
-                            })
-                        })
-                        .collect();
-                    // Stable: equal scores keep the next-deadline order.
-                    scored.sort_by_key(|s| std::cmp::Reverse(s.1.score));
-                    let (r, m): (Vec<_>, Vec<_>) = scored.into_iter().unzip();
-                    recs = r;
-                    matches = m;
-                }
-                let ids: Vec<FundingOpportunityId> = recs.iter().map(|r| r.id).collect();
-                let links = funding::links_of(c, &ids)?;
-                let feeds = feed_urls(c, coordinator)?;
-                Ok::<_, StorageError>((recs, links, feeds, matches))
-            })
+        let found = funding_app::search(hub(ctx), actor(ctx), search, today)
             .await
-            .map_err(storage)?;
-        let total = recs.len();
-        let facets = facets(&recs, today);
-        let mut links = links;
+            .map_err(app)?;
+        let total = found.len();
+        let records: Vec<_> = found.iter().map(|f| f.record.clone()).collect();
         let mut conn = Connection::with_additional_fields(
             w.offset > 0,
             w.offset.saturating_add(w.limit) < total,
             FundingTotals {
                 total_count: i64::try_from(total).unwrap_or(i64::MAX),
-                facets,
+                facets: facets(&records, today),
             },
         );
-        let mut matches = matches.into_iter().map(Some).collect::<Vec<_>>();
-        matches.resize(total, None);
-        for (i, (rec, matched)) in recs
-            .into_iter()
-            .zip(matches)
-            .enumerate()
-            .skip(w.offset)
-            .take(w.limit)
-        {
-            let l = links.remove(&rec.id).unwrap_or_default();
-            conn.edges.push(Edge::new(
-                Cursor(i),
-                FundingOpportunity {
-                    links: link_objects(l, &feeds, coordinator),
-                    rec,
-                    matched,
-                    today,
-                },
-            ));
+        for (i, f) in found.into_iter().enumerate().skip(w.offset).take(w.limit) {
+            conn.edges
+                .push(Edge::new(Cursor(i), FundingOpportunity::of(f, today)));
         }
         Ok(conn)
     }
@@ -544,23 +426,10 @@ impl FundingQuery {
         id: ID,
     ) -> ApiResult<FundingOpportunity> {
         let id = parse_id("id", &id, FundingOpportunityId::parse)?;
-        let coordinator = viewer(ctx).actor.may_administer().is_ok();
-        let (rec, links, feeds) = db(ctx)
-            .run(move |c| {
-                let rec = funding::get(c, id)?;
-                let links = funding::links_of(c, &[id])?;
-                let feeds = feed_urls(c, coordinator)?;
-                Ok::<_, StorageError>((rec, links, feeds))
-            })
+        let found = funding_app::get(hub(ctx), actor(ctx), id)
             .await
-            .map_err(storage)?;
-        let mut links = links;
-        Ok(FundingOpportunity {
-            links: link_objects(links.remove(&id).unwrap_or_default(), &feeds, coordinator),
-            rec,
-            matched: None,
-            today: Utc::now().date_naive(),
-        })
+            .map_err(app)?;
+        Ok(FundingOpportunity::of(found, Utc::now().date_naive()))
     }
 
     /// The funding feeds the Hub follows, with their health (coordinator).
@@ -665,65 +534,47 @@ impl FundingMutation {
         ctx: &Context<'_>,
         input: FundingOpportunityInput,
     ) -> ApiResult<FundingOpportunity> {
-        let a = must_sign_in(ctx)?;
-        let by = match a {
-            Actor::Editor { organisation, .. } => Some(organisation),
-            Actor::Coordinator { .. } | Actor::Operator => None,
-            _ => {
-                return Err(super::error::denied(
-                    netzwerk_domain::access::Denied::Forbidden,
-                ));
-            }
-        };
-        let o = valid(
-            OpportunityInput {
-                title: input.title,
-                summary: input.summary,
-                url: input.url,
-                funder: input.funder,
-                programme: input.programme,
-                status: input.status.map(|s| {
-                    netzwerk_domain::funding::FundingStatus::from(s)
+        let o = OpportunityInput {
+            title: input.title,
+            summary: input.summary,
+            url: input.url,
+            funder: input.funder,
+            programme: input.programme,
+            status: input.status.map(|s| {
+                netzwerk_domain::funding::FundingStatus::from(s)
+                    .as_str()
+                    .to_owned()
+            }),
+            deadlines: input.deadlines.unwrap_or_default(),
+            rolling: input.rolling.unwrap_or(false),
+            amount_min: input.amount_min,
+            amount_max: input.amount_max,
+            currency: input.currency,
+            region: input.region.map(|r| DRegion::from(r).as_str().to_owned()),
+            applicants: input
+                .applicants
+                .unwrap_or_default()
+                .into_iter()
+                .map(|l| {
+                    netzwerk_domain::organisation::LegalStatus::from(l)
                         .as_str()
                         .to_owned()
-                }),
-                deadlines: input.deadlines.unwrap_or_default(),
-                rolling: input.rolling.unwrap_or(false),
-                amount_min: input.amount_min,
-                amount_max: input.amount_max,
-                currency: input.currency,
-                region: input.region.map(|r| DRegion::from(r).as_str().to_owned()),
-                applicants: input
-                    .applicants
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|l| {
-                        netzwerk_domain::organisation::LegalStatus::from(l)
-                            .as_str()
-                            .to_owned()
-                    })
-                    .collect(),
-                topics: input
-                    .topics
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|t| {
-                        netzwerk_domain::organisation::Topic::from(t)
-                            .as_str()
-                            .to_owned()
-                    })
-                    .collect(),
-            }
-            .validate(),
-        )?;
-        let key = o
-            .url
-            .as_deref()
-            .and_then(netzwerk_funding_news::dedup::url_key);
-        let rec = db(ctx)
-            .write(move |c| funding::post(c, &label(a), by, &o, key.as_deref()))
+                })
+                .collect(),
+            topics: input
+                .topics
+                .unwrap_or_default()
+                .into_iter()
+                .map(|t| {
+                    netzwerk_domain::organisation::Topic::from(t)
+                        .as_str()
+                        .to_owned()
+                })
+                .collect(),
+        };
+        let rec = funding_app::post(hub(ctx), actor(ctx), o)
             .await
-            .map_err(storage)?;
+            .map_err(app)?;
         Ok(FundingOpportunity {
             links: Vec::new(),
             rec,
@@ -743,75 +594,18 @@ impl FundingMutation {
         topics: Option<Vec<Topic>>,
         #[graphql(desc = "Language, ISO 639-1 (default de).")] language: Option<String>,
     ) -> ApiResult<DigestSubscription> {
-        let mut c = netzwerk_domain::error::Checker::new();
-        let email = c.take("email", netzwerk_domain::email::EmailAddress::parse(&email));
-        let name = c.take("name", netzwerk_domain::error::required_text(&name, 200));
-        let language = c.take(
-            "language",
-            netzwerk_domain::language::LanguageCode::parse(language.as_deref().unwrap_or("de")),
-        );
-        valid(c.finish(|| ()))?;
-        let settings = ctx.data_unchecked::<SchemaSettings>().meetings.clone();
-        let token = new_secret("nwd_");
-        let hash = secret_hash(&token);
-        let unsubscribe = new_secret("nwu_");
-        let topics: Vec<netzwerk_domain::organisation::Topic> =
-            topics.as_deref().map(into_domain).unwrap_or_default();
-        let (email, name, language) = (
-            email.map(|e| e.to_string()).unwrap_or_default(),
-            name.unwrap_or_default(),
-            language.map(|l| l.to_string()).unwrap_or_default(),
-        );
-        let client = viewer(ctx).client_key();
-        let per_client = ctx
-            .data_unchecked::<SchemaSettings>()
-            .subscriptions_per_client_per_hour;
-        let s = db(ctx)
-            .write(move |c| {
-                netzwerk_storage::transaction(c, |c| {
-                    // Only the client's limit is told; whether the address is known is
-                    // answered like any request.
-                    let limit = netzwerk_storage::rate_limits::Limit {
-                        max_hits: per_client,
-                        window: chrono::Duration::hours(1),
-                    };
-                    netzwerk_storage::rate_limits::enforce(
-                        c,
-                        &format!("digest:client:{client}"),
-                        limit,
-                        &format!(
-                            "too many subscriptions from this network address in the last hour (at most {per_client})"
-                        ),
-                    )?;
-                    let org = organisation
-                        .map(|m| resolve_organisation(c, &m))
-                        .transpose()?;
-                    let s = funding::subscribe(
-                        c,
-                        &funding::NewSubscription {
-                            email,
-                            name,
-                            language,
-                            organisation_id: org,
-                            topics,
-                        },
-                        &hash,
-                        &unsubscribe,
-                    )?;
-                    if s.stored {
-                        let msg = netzwerk_app::digest::confirmation(&s.subscription, &token, &settings);
-                        netzwerk_storage::outbox::enqueue(c, &msg, &settings.domain)?;
-                    }
-                    // The answer never carries a stored id: a renewed subscription's
-                    // would tell an asker that the address had asked before.
-                    let mut answer = s.subscription;
-                    answer.id = netzwerk_domain::ids::SubscriptionId::generate();
-                    Ok::<_, StorageError>(answer)
-                })
-            })
+        let cmd = funding_app::Subscribe {
+            email,
+            name,
+            organisation,
+            topics: topics.as_deref().map(into_domain).unwrap_or_default(),
+            language,
+            client_key: viewer(ctx).client_key(),
+        };
+        funding_app::subscribe(hub(ctx), cmd)
             .await
-            .map_err(storage)?;
-        Ok(DigestSubscription::from(s))
+            .map(DigestSubscription::from)
+            .map_err(app)
     }
 
     /// Confirms a digest subscription with the token from the e-mail (double opt-in).
@@ -820,12 +614,10 @@ impl FundingMutation {
         ctx: &Context<'_>,
         token: String,
     ) -> ApiResult<DigestSubscription> {
-        let hash = secret_hash(token.trim());
-        let s = db(ctx)
-            .write(move |c| funding::confirm_subscription(c, &hash))
+        funding_app::confirm(hub(ctx), &token)
             .await
-            .map_err(storage)?;
-        Ok(DigestSubscription::from(s))
+            .map(DigestSubscription::from)
+            .map_err(app)
     }
 
     /// Ends a subscription with the token from any digest's unsubscribe link; the
@@ -835,11 +627,9 @@ impl FundingMutation {
         ctx: &Context<'_>,
         token: String,
     ) -> ApiResult<bool> {
-        let token = token.trim().to_owned();
-        db(ctx)
-            .write(move |c| funding::unsubscribe(c, &token))
+        funding_app::unsubscribe(hub(ctx), &token)
             .await
-            .map_err(storage)
+            .map_err(app)
     }
 
     /// Follows a funding feed (coordinator).

@@ -26,7 +26,6 @@ use netzwerk_domain::language::LanguagePreference;
 use netzwerk_storage::Database;
 
 pub use events::uid_of as event_uid;
-pub use funding::resolve_organisation;
 pub use loaders::DirectoryLoader;
 
 /// The Hub's schema type.

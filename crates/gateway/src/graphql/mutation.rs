@@ -47,23 +47,8 @@ pub struct DeletePayload {
     pub id: ID,
 }
 
-/// The change log's name for the actor.
-pub(crate) fn label(actor: Actor) -> String {
-    actor.label()
-}
-
 pub(crate) fn valid<T>(r: Result<T, ValidationError>) -> ApiResult<T> {
     r.map_err(|e| validation(&e))
-}
-
-/// Anonymous callers learn nothing about what exists: they are told to sign in first.
-pub(crate) fn must_sign_in(ctx: &Context<'_>) -> ApiResult<Actor> {
-    let a = actor(ctx);
-    if a.is_signed_in() {
-        Ok(a)
-    } else {
-        Err(denied(netzwerk_domain::access::Denied::Unauthenticated))
-    }
 }
 
 #[Object]
