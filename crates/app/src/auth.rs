@@ -243,11 +243,12 @@ pub enum AuthError {
 /// Finds the actor behind `Authorization: Bearer …` (a sign-in token or an API key)
 /// or `X-Api-Key`. No credential at all is the anonymous public.
 pub async fn resolve(
-    db: &Database,
+    hub: &Hub,
     authorization: Option<&str>,
     api_key: Option<&str>,
     origin: Option<&str>,
 ) -> Result<Actor, AuthError> {
+    let db = hub.database();
     // A header that is there but not a usable bearer credential is refused, never
     // taken as anonymous: the client meant to sign in.
     let bearer = match authorization {

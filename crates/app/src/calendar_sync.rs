@@ -12,7 +12,9 @@ use netzwerk_domain::access::Actor;
 use netzwerk_domain::ids::OrganisationId;
 use netzwerk_domain::poll::PollInterval;
 use netzwerk_domain::url::HttpUrl;
-use netzwerk_storage::calendar_sources::{self, CalendarSource};
+use netzwerk_storage::calendar_sources;
+
+pub use netzwerk_storage::calendar_sources::CalendarSource;
 use netzwerk_storage::events::{self, EventSpan};
 use netzwerk_storage::{AnyConnection, StorageError};
 

@@ -14,7 +14,9 @@ use netzwerk_domain::organisation::Topic;
 use netzwerk_domain::poll::PollInterval;
 use netzwerk_domain::url::HttpUrl;
 use netzwerk_funding_news::{RawItem, SourceDefaults, dedup, normalise, parse_feed};
-use netzwerk_storage::funding::{self, FundingSource, IncomingItem, IngestReport, PollHealth};
+use netzwerk_storage::funding::{self, IncomingItem};
+
+pub use netzwerk_storage::funding::{FundingSource, IngestReport, PollHealth};
 use netzwerk_storage::{AnyConnection, StorageError};
 
 use crate::Hub;

@@ -115,9 +115,8 @@ impl Hub {
         &self.fetcher
     }
 
-    /// The database handle. The gateway's read side (DataLoaders) still takes it
-    /// directly; nothing else outside this crate should.
-    pub fn database(&self) -> &Database {
+    /// The database handle, for the use cases of this crate only.
+    pub(crate) fn database(&self) -> &Database {
         &self.db
     }
 
@@ -138,6 +137,16 @@ impl Hub {
         F: FnOnce(&mut AnyConnection) -> Result<T> + Send + 'static,
     {
         self.db.read(work).await
+    }
+
+    /// Whether the database answers within `patience` (readiness).
+    pub async fn ping(&self, patience: std::time::Duration) -> bool {
+        self.db.ping(patience).await
+    }
+
+    /// SQL statements sent so far on this pool (tests and benchmarks count them).
+    pub fn statements_executed(&self) -> u64 {
+        self.db.statements_executed()
     }
 
     /// Whether the database is the embedded SQLite one.

@@ -10,6 +10,7 @@ use std::pin::Pin;
 pub mod api_keys;
 pub mod auth;
 pub mod calendar_sync;
+pub mod calendars_out;
 pub mod demo;
 pub mod digest;
 pub mod directory;

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use netzwerk_funding_news::render::write_atom;
 use serde_json::json;
 
-use crate::pages::{INCOMPLETE_LINK, confirm_form, confirm_token, page, token_of};
+use crate::pages::{Confirmation, INCOMPLETE_LINK, confirm_form, confirm_token, page, token_of};
 use crate::state::AppState;
 use netzwerk_app::digest::{items, run_query};
 
@@ -22,7 +22,7 @@ async fn atom(
 ) -> Response {
     let api = crate::graphql::OwnApiOf {
         schema: state.schema().clone(),
-        db: state.db().clone(),
+        hub: state.hub().clone(),
     };
     let data = match run_query(&api, "FundingFeed", json!({ "organisation": organisation })).await {
         Ok(d) => d,
@@ -106,7 +106,7 @@ pub async fn confirm(State(state): State<AppState>, body: Bytes) -> Response {
     confirm_token(
         &state,
         &body,
-        netzwerk_storage::funding::confirm_subscription,
+        Confirmation::Digest,
         "<h1>Danke! / Thank you!</h1><p>Sie erhalten die Übersicht ab jetzt wöchentlich. / \
          You will receive the digest every week.</p>",
         "<p>Dieses Abonnement gibt es nicht (mehr). / This subscription does not exist (any more).</p>",
@@ -141,11 +141,7 @@ pub async fn unsubscribe(
     let Some(token) = token else {
         return page(StatusCode::BAD_REQUEST, INCOMPLETE_LINK);
     };
-    match state
-        .db()
-        .write(move |c| netzwerk_storage::funding::unsubscribe(c, &token))
-        .await
-    {
+    match netzwerk_app::funding::unsubscribe(state.hub(), &token).await {
         Ok(_) => page(
             StatusCode::OK,
             "<h1>Abbestellt / Unsubscribed</h1><p>Ihre Adresse ist gelöscht. / Your address is deleted.</p>",

@@ -12,7 +12,6 @@ use std::time::Duration;
 
 use async_graphql::Variables;
 use netzwerk_domain::access::Actor;
-use netzwerk_storage::Database;
 
 use crate::graphql::{HubSchema, SchemaSettings, Viewer, build_schema, request_data};
 use crate::guard::{self, QueryLimits};
@@ -29,7 +28,7 @@ const TIME_LIMIT: Duration = Duration::from_secs(10);
 struct Target {
     runtime: tokio::runtime::Runtime,
     schema: HubSchema,
-    db: Database,
+    hub: netzwerk_app::Hub,
     #[cfg_attr(
         not(test),
         expect(dead_code, reason = "removed by the test; a fuzz run leaves it")
@@ -55,7 +54,6 @@ fn target() -> Option<&'static Target> {
             )
             .ok()?;
             hub.migrate().ok()?;
-            let db = hub.database().clone();
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(1)
                 .enable_all()
@@ -65,7 +63,7 @@ fn target() -> Option<&'static Target> {
             Some(Target {
                 runtime,
                 schema,
-                db,
+                hub,
                 dir,
             })
         })
@@ -110,7 +108,7 @@ fn document(text: &str, variables: Variables) {
         client: Some("127.0.0.1".into()),
     };
     EXECUTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let (viewer, loader) = request_data(&t.db, viewer);
+    let (viewer, loader) = request_data(&t.hub, viewer);
     let request = async_graphql::Request::new(text)
         .variables(variables)
         .data(viewer)

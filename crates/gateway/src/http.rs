@@ -12,7 +12,6 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use netzwerk_domain::language::LanguagePreference;
-use netzwerk_storage::Database;
 use serde_json::{Map, Value, json};
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::trace::TraceLayer;
@@ -20,7 +19,7 @@ use tower_http::trace::TraceLayer;
 use crate::budget::Budget;
 use crate::graphql::error::Code;
 use crate::graphql::{HubSchema, Viewer, request_data};
-use crate::pages::{confirm_form, confirm_token, form_pairs};
+use crate::pages::{Confirmation, confirm_form, confirm_token, form_pairs};
 use crate::state::AppState;
 use netzwerk_app::auth::{self, AuthError};
 
@@ -31,11 +30,11 @@ pub const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
 
 /// The Hub's routes.
-pub fn router(schema: HubSchema, db: Database, settings: HttpSettings) -> Router {
+pub fn router(schema: HubSchema, hub: netzwerk_app::Hub, settings: HttpSettings) -> Router {
     let limit = settings.max_body_bytes;
     let state = AppState {
         schema,
-        db,
+        hub,
         settings: Arc::new(settings),
         documents: Arc::default(),
     };
@@ -116,7 +115,7 @@ async fn guest_confirm(State(state): State<AppState>, body: Bytes) -> Response {
     confirm_token(
         &state,
         &body,
-        netzwerk_storage::guests::confirm,
+        Confirmation::Guest,
         "<h1>Danke! / Thank you!</h1><p>Ihre E-Mail-Adresse ist bestätigt. Die Koordination \
          entscheidet über Ihre Anfrage; mit der Zusage erhalten Sie die Einladung.</p>\
          <p lang=\"en\">Your e-mail address is confirmed. The coordinator decides on your \
@@ -143,7 +142,7 @@ async fn graphiql_asset(axum::extract::Path(file): axum::extract::Path<String>) 
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
-    if state.db.ping(std::time::Duration::from_millis(800)).await {
+    if state.hub.ping(std::time::Duration::from_millis(800)).await {
         (StatusCode::OK, "ready").into_response()
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
@@ -428,11 +427,11 @@ async fn execute(
     format: Format,
     params: Params,
 ) -> Response {
-    let before = state.db.statements_executed();
+    let before = state.hub.statements_executed();
     let authorization = header_str(headers, header::AUTHORIZATION);
     let api_key = headers.get("x-api-key").and_then(|v| v.to_str().ok());
     let origin = header_str(headers, header::ORIGIN);
-    let actor = match auth::resolve(&state.db, authorization, api_key, origin).await {
+    let actor = match auth::resolve(&state.hub, authorization, api_key, origin).await {
         Ok(a) => a,
         Err(AuthError::Storage(e)) => {
             tracing::warn!(error = %e, "database failed while checking credentials");
@@ -468,7 +467,7 @@ async fn execute(
         token,
         client: client_address(&state.settings, peer, headers),
     };
-    let (viewer, loader) = request_data(&state.db, viewer);
+    let (viewer, loader) = request_data(&state.hub, viewer);
     let mut request = async_graphql::Request::new(params.query)
         .data(viewer)
         .data(loader);
@@ -582,7 +581,7 @@ async fn execute(
         res.headers_mut().insert(header::RETRY_AFTER, v);
     }
     if state.settings.statement_header {
-        let n = state.db.statements_executed().saturating_sub(before);
+        let n = state.hub.statements_executed().saturating_sub(before);
         if let Ok(v) = HeaderValue::from_str(&n.to_string()) {
             res.headers_mut().insert("x-sql-statements", v);
         }

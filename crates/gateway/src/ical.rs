@@ -7,19 +7,13 @@ use std::collections::HashMap;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use netzwerk_calendar::{CalendarEntry, write_calendar};
+use netzwerk_app::calendars_out::{self, EventFilter};
 use netzwerk_domain::event::EventCategory;
 use netzwerk_domain::language::LanguageCode;
 use netzwerk_domain::organisation::TargetGroup;
-use netzwerk_domain::slug::Slug;
-use netzwerk_storage::events::{self, EventFilter};
-use netzwerk_storage::{Database, StorageError, locations, organisations};
 use sha2::{Digest, Sha256};
 
 use crate::state::AppState;
-
-/// Most events in one feed.
-const MAX_FEED_EVENTS: i64 = 20_000;
 
 fn bad_request(msg: String) -> Response {
     (
@@ -71,9 +65,7 @@ async fn feed(
     name: String,
     filter: EventFilter,
 ) -> Response {
-    let db: Database = state.db().clone();
-    let f = filter.clone();
-    let fingerprint = match db.run(move |c| events::fingerprint(c, &f)).await {
+    let fingerprint = match calendars_out::fingerprint(state.hub(), filter.clone()).await {
         Ok(fp) => fp,
         Err(e) => return internal(e),
     };
@@ -108,62 +100,10 @@ async fn feed(
     let mut res = if not_modified {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        let loaded = db
-            .run(move |c| {
-                let list = events::all(c, &filter, MAX_FEED_EVENTS)?;
-                let mut org_ids: Vec<_> = list.iter().map(|(r, _)| r.organisation_id).collect();
-                org_ids.sort();
-                org_ids.dedup();
-                let orgs = organisations::get_many(c, &org_ids)?;
-                let loc_ids: Vec<_> = list
-                    .iter()
-                    .filter_map(|(r, _)| r.value.location_id)
-                    .collect();
-                let locs = locations::get_many(c, &loc_ids)?;
-                Ok::<_, StorageError>((list, orgs, locs))
-            })
-            .await;
-        let (list, orgs, locs) = match loaded {
-            Ok(v) => v,
+        let body = match calendars_out::events_calendar(state.hub(), name, filter).await {
+            Ok(b) => b,
             Err(e) => return internal(e),
         };
-        let orgs: HashMap<_, _> = orgs.into_iter().map(|o| (o.id, o)).collect();
-        let locs: HashMap<_, _> = locs.into_iter().map(|l| (l.id, l)).collect();
-        let entries: Vec<CalendarEntry<'_>> = list
-            .iter()
-            .map(|(rec, ovs)| {
-                let (sequence, changed) = match &rec.value.provenance {
-                    netzwerk_domain::event::Provenance::Feed { sequence, .. } => {
-                        (*sequence, rec.updated_at)
-                    }
-                    netzwerk_domain::event::Provenance::Manual => (
-                        rec.updated_at.timestamp() - rec.created_at.timestamp(),
-                        rec.updated_at,
-                    ),
-                };
-                CalendarEntry {
-                    uid: crate::graphql::event_uid(rec),
-                    sequence,
-                    changed,
-                    event: &rec.value,
-                    overrides: ovs,
-                    organiser: orgs.get(&rec.organisation_id).map(|o| {
-                        (
-                            o.value.name.clone(),
-                            o.value.email.as_ref().map(ToString::to_string),
-                        )
-                    }),
-                    location: rec
-                        .value
-                        .location_id
-                        .and_then(|l| locs.get(&l))
-                        .map(|l| netzwerk_app::invitations::place_text(&l.value)),
-                    url: None,
-                    attendees: &[],
-                }
-            })
-            .collect();
-        let body = write_calendar(&name, &entries);
         (
             StatusCode::OK,
             [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
@@ -184,7 +124,7 @@ async fn feed(
     res
 }
 
-fn internal(e: StorageError) -> Response {
+fn internal(e: netzwerk_app::Error) -> Response {
     let id = uuid::Uuid::now_v7();
     tracing::error!(error = %e, error_id = %id, "feed failed");
     (
@@ -202,23 +142,9 @@ async fn org_filter(
     state: &AppState,
     slug: &str,
 ) -> Result<Option<(String, EventFilter)>, Response> {
-    let Ok(slug) = Slug::parse(slug) else {
-        return Ok(None);
-    };
-    let found = state
-        .db()
-        .run(move |c| organisations::get_by_slug(c, &slug))
+    calendars_out::organisation_feed(state.hub(), slug)
         .await
-        .map_err(internal)?;
-    Ok(found.map(|o| {
-        (
-            format!("{} – Veranstaltungen", o.value.name),
-            EventFilter {
-                organisation: Some(o.id),
-                ..EventFilter::default()
-            },
-        )
-    }))
+        .map_err(internal)
 }
 
 /// `GET /ical/network.ics`
@@ -314,46 +240,11 @@ async fn meeting_feed(
     headers: &HeaderMap,
     only: Option<netzwerk_domain::ids::MeetingId>,
 ) -> Response {
-    use netzwerk_app::invitations::{Lang, MeetingInfo, meeting_uid};
-    use netzwerk_storage::meetings;
-
-    let loaded = state
-        .db()
-        .run(move |c| {
-            let list = match only {
-                Some(id) => vec![meetings::get(c, id)?],
-                None => {
-                    let from = chrono::Utc::now().naive_utc() - chrono::Duration::days(400);
-                    meetings::between(c, from, from + chrono::Duration::days(800))?
-                }
-            };
-            list.into_iter()
-                .map(|m| MeetingInfo::complete(c, m))
-                .collect::<Result<Vec<_>, StorageError>>()
-        })
-        .await;
-    let infos = match loaded {
-        Ok(r) => r,
-        Err(StorageError::NotFound(what)) => return not_found(format!("{what} not found")),
+    let body = match calendars_out::meetings_calendar(state.hub(), only).await {
+        Ok(b) => b,
+        Err(netzwerk_app::Error::NotFound(what)) => return not_found(format!("{what} not found")),
         Err(e) => return internal(e),
     };
-    let events: Vec<_> = infos.iter().map(|i| i.event(Lang::De)).collect();
-    let entries: Vec<CalendarEntry<'_>> = infos
-        .iter()
-        .zip(&events)
-        .map(|(info, event)| CalendarEntry {
-            uid: meeting_uid(info.meeting.id),
-            sequence: i64::from(info.meeting.sequence),
-            changed: chrono::Utc::now(),
-            event,
-            overrides: &[],
-            organiser: None,
-            location: info.place(),
-            url: None,
-            attendees: &[],
-        })
-        .collect();
-    let body = write_calendar("Netzwerk für Integration – Sitzungen", &entries);
     let etag = {
         let mut h = Sha256::new();
         h.update(

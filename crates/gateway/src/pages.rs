@@ -4,9 +4,6 @@
 
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use netzwerk_storage::StorageError;
-
-use netzwerk_app::auth;
 
 use crate::state::AppState;
 
@@ -68,22 +65,38 @@ pub(crate) fn confirm_form(
     }
 }
 
-/// The POST behind [`confirm_form`]: runs `confirm` with the token's hash and shows
-/// `done`, `missing` (unknown token) or a retry page.
-pub(crate) async fn confirm_token<T: Send + 'static>(
+/// What an e-mail's confirmation link confirms.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Confirmation {
+    /// A guest's address (`app::guests::confirm`).
+    Guest,
+    /// A digest subscription (`app::funding::confirm`).
+    Digest,
+}
+
+/// The POST behind [`confirm_form`]: confirms with the token and shows `done`,
+/// `missing` (unknown token) or a retry page.
+pub(crate) async fn confirm_token(
     state: &AppState,
     body: &[u8],
-    confirm: fn(&mut netzwerk_storage::AnyConnection, &str) -> Result<T, StorageError>,
+    what: Confirmation,
     done: &str,
     missing: &str,
 ) -> Response {
     let Some(token) = token_of(&String::from_utf8_lossy(body)) else {
         return page(StatusCode::BAD_REQUEST, INCOMPLETE_LINK);
     };
-    let hash = auth::secret_hash(&token);
-    match state.db.write(move |c| confirm(c, &hash)).await {
-        Ok(_) => page(StatusCode::OK, done),
-        Err(StorageError::NotFound(_)) => page(StatusCode::NOT_FOUND, missing),
+    let confirmed = match what {
+        Confirmation::Guest => netzwerk_app::guests::confirm(state.hub(), &token)
+            .await
+            .map(|_| ()),
+        Confirmation::Digest => netzwerk_app::funding::confirm(state.hub(), &token)
+            .await
+            .map(|_| ()),
+    };
+    match confirmed {
+        Ok(()) => page(StatusCode::OK, done),
+        Err(netzwerk_app::Error::NotFound(_)) => page(StatusCode::NOT_FOUND, missing),
         Err(e) => {
             tracing::error!(error = %e, "confirming by e-mail link failed");
             page(

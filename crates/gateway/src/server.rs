@@ -26,7 +26,7 @@ pub async fn serve(
             settings.server.max_complexity,
         ),
     );
-    let app = router(schema, hub.database().clone(), settings.http_settings()?);
+    let app = router(schema, hub.clone(), settings.http_settings()?);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("while binding {addr}"))?;
@@ -54,6 +54,6 @@ pub fn own_api(hub: &Hub) -> crate::graphql::OwnApiOf {
                 SchemaSettings::default().max_complexity,
             ),
         ),
-        db: hub.database().clone(),
+        hub: hub.clone(),
     }
 }

@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use axum::http::header;
-use netzwerk_storage::Database;
 
 use crate::documents::Documents;
 use crate::graphql::HubSchema;
@@ -43,7 +42,7 @@ impl Default for HttpSettings {
 #[derive(Clone)]
 pub struct AppState {
     pub(crate) schema: HubSchema,
-    pub(crate) db: Database,
+    pub(crate) hub: netzwerk_app::Hub,
     pub(crate) settings: Arc<HttpSettings>,
     pub(crate) documents: Arc<Documents>,
 }
@@ -54,8 +53,8 @@ impl AppState {
         &self.schema
     }
 
-    /// The database.
-    pub fn db(&self) -> &Database {
-        &self.db
+    /// The application.
+    pub fn hub(&self) -> &netzwerk_app::Hub {
+        &self.hub
     }
 }

@@ -3,9 +3,9 @@
 use async_graphql::{Context, ID, SimpleObject};
 use chrono::{DateTime, Utc};
 use netzwerk_app::calendar_sync;
+use netzwerk_app::calendar_sync::CalendarSource;
 use netzwerk_app::directory::OrganisationKey;
 use netzwerk_domain::ids::OrganisationId;
-use netzwerk_storage::calendar_sources::CalendarSource;
 
 use super::context::{actor, hub};
 use super::error::{ApiResult, app};

@@ -103,19 +103,7 @@ pub enum TranslatableEntity {
 impl TranslatableEntity {
     /// The fields that may carry translations.
     pub fn fields(self) -> &'static [&'static str] {
-        match self {
-            TranslatableEntity::Organisation => &["description"],
-            TranslatableEntity::Location => &["accessibilityNote", "transportHint"],
-            TranslatableEntity::Service => &[
-                "name",
-                "description",
-                "feeNote",
-                "eligibility",
-                "applicationProcess",
-            ],
-            TranslatableEntity::Contact => &["role"],
-            TranslatableEntity::Event => &["title", "description"],
-        }
+        netzwerk_app::directory::Translatable::from(self).fields()
     }
 }
 

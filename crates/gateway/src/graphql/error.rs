@@ -4,7 +4,6 @@
 use async_graphql::{Error, ErrorExtensions, Value};
 use netzwerk_domain::ValidationError;
 use netzwerk_domain::access::Denied;
-use netzwerk_storage::StorageError;
 
 /// Every code a client may see in `extensions.code`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,38 +113,6 @@ pub fn denied(d: Denied) -> Error {
             Code::Forbidden,
             "you may not change this: it belongs to another organisation or needs the coordinator",
         ),
-    }
-}
-
-/// Maps a storage error; internal causes are logged and replaced by a generic message.
-pub fn storage(err: StorageError) -> Error {
-    match err {
-        StorageError::NotFound(what) => coded(Code::NotFound, format!("{what} not found")),
-        StorageError::Conflict(msg) => coded(Code::Conflict, msg),
-        StorageError::RateLimited {
-            message,
-            retry_after_seconds,
-        } => rate_limited(message, retry_after_seconds),
-        StorageError::Unavailable(_) | StorageError::Connection(_) => {
-            tracing::warn!(error = %err, "database unavailable");
-            coded(
-                Code::Unavailable,
-                "the database is not available right now; try again in a few seconds",
-            )
-        }
-        StorageError::TimedOut => coded(
-            Code::Timeout,
-            "the request took too long and was stopped; narrow it (fewer items, a shorter window)",
-        ),
-        StorageError::Invalid(v) => validation(&v),
-        other => {
-            let id = uuid::Uuid::now_v7();
-            tracing::error!(error = %other, error_id = %id, "internal error");
-            coded(
-                Code::Internal,
-                format!("internal error {id}; the Hub's log has the cause"),
-            )
-        }
     }
 }
 

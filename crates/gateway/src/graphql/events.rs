@@ -70,14 +70,6 @@ pub struct OccurrenceChange {
     pub title: Option<String>,
 }
 
-/// The UID an event has in feeds.
-pub fn uid_of(rec: &EventRecord) -> String {
-    match &rec.value.provenance {
-        Provenance::Feed { uid, .. } => uid.clone(),
-        Provenance::Manual => format!("{}@netzwerk-hub", rec.id),
-    }
-}
-
 /// An event: one-off, or a series with its overrides (the first occurrence's times).
 pub struct Event {
     rec: Arc<EventRecord>,
@@ -114,7 +106,7 @@ impl Event {
     /// The iCalendar UID, the same as in the Hub's feeds (for imported events, the
     /// member calendar's UID).
     async fn uid(&self) -> String {
-        uid_of(&self.rec)
+        netzwerk_app::calendars_out::event_uid(&self.rec)
     }
     /// The organiser.
     async fn organisation(&self, ctx: &Context<'_>) -> ApiResult<Organisation> {
@@ -291,7 +283,7 @@ impl Event {
             },
             Provenance::Manual => EventSource {
                 imported: false,
-                uid: uid_of(&self.rec),
+                uid: netzwerk_app::calendars_out::event_uid(&self.rec),
                 sequence: 0,
                 last_modified: None,
             },

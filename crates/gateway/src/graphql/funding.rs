@@ -7,9 +7,10 @@ use std::collections::BTreeMap;
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
+use netzwerk_app::funding::{OpportunityRecord, Subscription};
+use netzwerk_app::funding_sync::FundingSource;
 use netzwerk_domain::funding::{Deadline, FundingRegion as DRegion, OpportunityInput};
 use netzwerk_domain::ids::FundingOpportunityId;
-use netzwerk_storage::funding::{self, OpportunityRecord};
 
 use super::connection::{Cursor, window};
 use super::context::{actor, hub, parse_id, prefs, viewer};
@@ -468,8 +469,8 @@ pub struct FundingFeed {
     pub next_fetch_at: DateTime<Utc>,
 }
 
-impl From<funding::FundingSource> for FundingFeed {
-    fn from(s: funding::FundingSource) -> Self {
+impl From<FundingSource> for FundingFeed {
+    fn from(s: FundingSource) -> Self {
         Self {
             id: ID(s.id.to_string()),
             url: s.url,
@@ -672,8 +673,8 @@ pub struct DigestSubscription {
     pub organisation_id: Option<ID>,
 }
 
-impl From<funding::Subscription> for DigestSubscription {
-    fn from(s: funding::Subscription) -> Self {
+impl From<Subscription> for DigestSubscription {
+    fn from(s: Subscription) -> Self {
         Self {
             id: ID(s.id.to_string()),
             email: s.email,

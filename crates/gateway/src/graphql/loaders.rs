@@ -5,31 +5,31 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use netzwerk_app::Hub;
+use netzwerk_app::directory::read::{
+    self, FieldTranslations, ListedService, OrganisationRelations, OrganisationWants, Schedule,
+    ServiceRelations, ServiceWants,
+};
+use netzwerk_app::directory::{ContactRecord, LocationRecord, OrganisationRecord};
 use netzwerk_domain::ids::{LocationId, OrganisationId, ServiceId};
 use netzwerk_domain::language::LanguageCode;
 use netzwerk_domain::organisation::TargetGroup;
 use netzwerk_domain::schedule::ScheduleException;
-use netzwerk_storage::contacts::{self, ContactRecord};
-use netzwerk_storage::locations::{self, LocationRecord};
-use netzwerk_storage::organisations::{self, OrganisationRecord};
-use netzwerk_storage::services::{self, ListedService, Schedule};
-use netzwerk_storage::translations::{self, FieldTranslations};
-use netzwerk_storage::{AnyConnection, Database, StorageError};
 
-/// Loads directory relations from the database.
+/// Loads directory relations through the application's batched reads.
 pub struct DirectoryLoader {
-    db: Database,
+    hub: Hub,
 }
 
 impl DirectoryLoader {
-    /// A loader on this database.
-    pub fn new(db: Database) -> Self {
-        Self { db }
+    /// A loader over the application.
+    pub fn new(hub: Hub) -> Self {
+        Self { hub }
     }
 }
 
 /// Errors are shared between all waiting resolvers.
-pub type LoadError = Arc<StorageError>;
+pub type LoadError = Arc<netzwerk_app::Error>;
 
 /// Key: the locations of an organisation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -59,11 +59,11 @@ pub struct ExceptionsOfService(pub ServiceId);
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TranslationsOf(pub String);
 
-/// Runs a batch query and re-keys the result by the wrapper key type.
+/// Runs a batched read and re-keys the result by the wrapper key type.
 macro_rules! batch {
-    ($self:ident, $keys:ident, $wrap:ident, |$c:ident, $ids:ident| $query:expr) => {{
-        let $ids: Vec<_> = $keys.iter().map(|k| k.0.clone()).collect();
-        let map = $self.db.run(move |$c| $query).await.map_err(Arc::new)?;
+    ($self:ident, $keys:ident, $wrap:ident, $read:path) => {{
+        let ids: Vec<_> = $keys.iter().map(|k| k.0.clone()).collect();
+        let map = $read(&$self.hub, ids).await.map_err(Arc::new)?;
         Ok(map.into_iter().map(|(k, v)| ($wrap(k), v)).collect())
     }};
 }
@@ -76,10 +76,7 @@ impl Loader<OrganisationId> for DirectoryLoader {
         &self,
         keys: &[OrganisationId],
     ) -> Result<HashMap<OrganisationId, Self::Value>, Self::Error> {
-        let ids = keys.to_vec();
-        let records = self
-            .db
-            .run(move |c| organisations::get_many(c, &ids))
+        let records = read::organisations_by_ids(&self.hub, keys.to_vec())
             .await
             .map_err(Arc::new)?;
         Ok(records.into_iter().map(|r| (r.id, Arc::new(r))).collect())
@@ -94,10 +91,7 @@ impl Loader<LocationId> for DirectoryLoader {
         &self,
         keys: &[LocationId],
     ) -> Result<HashMap<LocationId, Self::Value>, Self::Error> {
-        let ids = keys.to_vec();
-        let records = self
-            .db
-            .run(move |c| locations::get_many(c, &ids))
+        let records = read::locations_by_ids(&self.hub, keys.to_vec())
             .await
             .map_err(Arc::new)?;
         Ok(records.into_iter().map(|r| (r.id, r)).collect())
@@ -112,9 +106,12 @@ impl Loader<LocationsOfOrganisation> for DirectoryLoader {
         &self,
         keys: &[LocationsOfOrganisation],
     ) -> Result<HashMap<LocationsOfOrganisation, Self::Value>, Self::Error> {
-        batch!(self, keys, LocationsOfOrganisation, |c, ids| {
-            locations::of_organisations(c, &ids)
-        })
+        batch!(
+            self,
+            keys,
+            LocationsOfOrganisation,
+            read::locations_of_organisations
+        )
     }
 }
 
@@ -126,9 +123,12 @@ impl Loader<ServicesOfOrganisation> for DirectoryLoader {
         &self,
         keys: &[ServicesOfOrganisation],
     ) -> Result<HashMap<ServicesOfOrganisation, Self::Value>, Self::Error> {
-        batch!(self, keys, ServicesOfOrganisation, |c, ids| {
-            services::of_organisations(c, &ids)
-        })
+        batch!(
+            self,
+            keys,
+            ServicesOfOrganisation,
+            read::services_of_organisations
+        )
     }
 }
 
@@ -140,9 +140,12 @@ impl Loader<ContactsOfOrganisation> for DirectoryLoader {
         &self,
         keys: &[ContactsOfOrganisation],
     ) -> Result<HashMap<ContactsOfOrganisation, Self::Value>, Self::Error> {
-        batch!(self, keys, ContactsOfOrganisation, |c, ids| {
-            contacts::of_organisations(c, &ids)
-        })
+        batch!(
+            self,
+            keys,
+            ContactsOfOrganisation,
+            read::contacts_of_organisations
+        )
     }
 }
 
@@ -154,9 +157,7 @@ impl Loader<LocationsOfService> for DirectoryLoader {
         &self,
         keys: &[LocationsOfService],
     ) -> Result<HashMap<LocationsOfService, Self::Value>, Self::Error> {
-        batch!(self, keys, LocationsOfService, |c, ids| {
-            locations::of_services(c, &ids)
-        })
+        batch!(self, keys, LocationsOfService, read::locations_of_services)
     }
 }
 
@@ -168,9 +169,7 @@ impl Loader<LanguagesOfService> for DirectoryLoader {
         &self,
         keys: &[LanguagesOfService],
     ) -> Result<HashMap<LanguagesOfService, Self::Value>, Self::Error> {
-        batch!(self, keys, LanguagesOfService, |c, ids| {
-            services::languages_of(c, &ids)
-        })
+        batch!(self, keys, LanguagesOfService, read::languages_of_services)
     }
 }
 
@@ -182,9 +181,12 @@ impl Loader<TargetGroupsOfService> for DirectoryLoader {
         &self,
         keys: &[TargetGroupsOfService],
     ) -> Result<HashMap<TargetGroupsOfService, Self::Value>, Self::Error> {
-        batch!(self, keys, TargetGroupsOfService, |c, ids| {
-            services::target_groups_of(c, &ids)
-        })
+        batch!(
+            self,
+            keys,
+            TargetGroupsOfService,
+            read::target_groups_of_services
+        )
     }
 }
 
@@ -196,9 +198,7 @@ impl Loader<ScheduleOfService> for DirectoryLoader {
         &self,
         keys: &[ScheduleOfService],
     ) -> Result<HashMap<ScheduleOfService, Self::Value>, Self::Error> {
-        batch!(self, keys, ScheduleOfService, |c, ids| {
-            services::hours_of(c, &ids)
-        })
+        batch!(self, keys, ScheduleOfService, read::schedules_of_services)
     }
 }
 
@@ -210,9 +210,12 @@ impl Loader<ExceptionsOfService> for DirectoryLoader {
         &self,
         keys: &[ExceptionsOfService],
     ) -> Result<HashMap<ExceptionsOfService, Self::Value>, Self::Error> {
-        batch!(self, keys, ExceptionsOfService, |c, ids| {
-            services::exceptions_of(c, &ids)
-        })
+        batch!(
+            self,
+            keys,
+            ExceptionsOfService,
+            read::exceptions_of_services
+        )
     }
 }
 
@@ -224,9 +227,7 @@ impl Loader<TranslationsOf> for DirectoryLoader {
         &self,
         keys: &[TranslationsOf],
     ) -> Result<HashMap<TranslationsOf, Self::Value>, Self::Error> {
-        batch!(self, keys, TranslationsOf, |c, ids| translations::load(
-            c, &ids
-        ))
+        batch!(self, keys, TranslationsOf, read::translations_of)
     }
 }
 
@@ -241,7 +242,7 @@ pub async fn prefetch_services(
     selection: &[async_graphql::Lookahead<'_>],
     services: &[ListedService],
 ) -> Result<(), LoadError> {
-    let wants = ServiceWants::of(selection);
+    let wants = service_wants(selection);
     let ids: Vec<ServiceId> = services.iter().map(|s| s.record.id).collect();
     if wants.organisation {
         let mut orgs: Vec<OrganisationId> =
@@ -275,225 +276,87 @@ where
         .collect()
 }
 
-/// Which relations of services a query selects below their `nodes`, beyond those
-/// that come with the services' rows (languages, target groups, hours).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ServiceWants {
-    organisation: bool,
-    locations: bool,
-    exceptions: bool,
-}
-
-impl ServiceWants {
-    /// Reads the wanted relations from the selections of a connection's nodes.
-    pub fn of(selection: &[async_graphql::Lookahead<'_>]) -> Self {
-        let wants = |f: &str| selection.iter().any(|s| s.field(f).exists());
-        let in_schedule = |f: &str| {
-            selection
-                .iter()
-                .any(|s| s.field("schedule").field(f).exists())
-        };
-        Self {
-            organisation: wants("organisation"),
-            locations: wants("locations"),
-            // Directly, or to answer `isOpenAt`.
-            exceptions: in_schedule("exceptions") || in_schedule("isOpenAt"),
-        }
-    }
-}
-
-/// The relations of a set of services, read on the connection that read the services
-/// themselves (one blocking task, no DataLoader round trips), then fed into the
-/// request's DataLoader so that the objects' resolvers find them there.
-#[derive(Default)]
-pub struct ServiceRelations {
-    ids: Vec<ServiceId>,
-    organisations: Vec<OrganisationRecord>,
-    locations: Option<HashMap<ServiceId, Vec<LocationRecord>>>,
-    exceptions: Option<HashMap<ServiceId, Vec<ScheduleException>>>,
-}
-
-impl ServiceRelations {
-    /// Reads what `wants` names beyond what the services' rows brought: their
-    /// organisations, their locations (taken from `known` where it holds them, the
-    /// rest in one statement) and their exceptions, one statement each.
-    pub fn load(
-        conn: &mut AnyConnection,
-        wants: ServiceWants,
-        services: &[&ListedService],
-        known: &[&LocationRecord],
-    ) -> Result<Self, StorageError> {
-        if services.is_empty() {
-            return Ok(Self::default());
-        }
-        let mut relations = Self {
-            ids: services.iter().map(|s| s.record.id).collect(),
-            ..Self::default()
-        };
-        if wants.organisation {
-            let mut orgs: Vec<OrganisationId> =
-                services.iter().map(|s| s.record.organisation_id).collect();
-            orgs.sort();
-            orgs.dedup();
-            relations.organisations = organisations::get_many(conn, &orgs)?;
-        }
-        if wants.locations {
-            let mut by_id: HashMap<LocationId, &LocationRecord> =
-                known.iter().map(|l| (l.id, *l)).collect();
-            let mut missing: Vec<LocationId> = services
-                .iter()
-                .flat_map(|s| s.links.location_ids.iter().copied())
-                .filter(|id| !by_id.contains_key(id))
-                .collect();
-            missing.sort();
-            missing.dedup();
-            let read = if missing.is_empty() {
-                Vec::new()
-            } else {
-                locations::get_many(conn, &missing)?
-            };
-            by_id.extend(read.iter().map(|l| (l.id, l)));
-            // A location removed since the services were read is left out, as a
-            // join would have left it out.
-            relations.locations = Some(
-                services
-                    .iter()
-                    .map(|s| {
-                        let places = s.links.location_ids.iter();
-                        let found = places.filter_map(|id| by_id.get(id).map(|l| (*l).clone()));
-                        (s.record.id, found.collect())
-                    })
-                    .collect(),
-            );
-        }
-        if wants.exceptions {
-            relations.exceptions = Some(services::exceptions_of(conn, &relations.ids)?);
-        }
-        Ok(relations)
-    }
-
-    /// Puts everything read into the request's DataLoader; a service without rows
-    /// of a relation gets an empty list, so nobody asks the database again.
-    pub async fn feed(self, loader: &DataLoader<DirectoryLoader, HashMapCache>) {
-        let ids = self.ids;
-        if !self.organisations.is_empty() {
-            loader
-                .feed_many(self.organisations.into_iter().map(|r| (r.id, Arc::new(r))))
-                .await;
-        }
-        if let Some(m) = self.locations {
-            loader.feed_many(every(&ids, m, LocationsOfService)).await;
-        }
-        if let Some(m) = self.exceptions {
-            loader.feed_many(every(&ids, m, ExceptionsOfService)).await;
-        }
-    }
-}
-
-/// Which relations of organisations a query selects below their `nodes` (or below
-/// a single organisation), including the relations of their services.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct OrganisationWants {
-    locations: bool,
-    services: bool,
-    contacts: bool,
-    of_services: ServiceWants,
-}
-
-impl OrganisationWants {
-    /// Reads the wanted relations from the selections of organisations.
-    pub fn of(selection: &[async_graphql::Lookahead<'_>]) -> Self {
-        let wants = |f: &str| selection.iter().any(|s| s.field(f).exists());
-        let service_nodes: Vec<async_graphql::Lookahead<'_>> = selection
+/// The relations of listed services a query selects.
+pub fn service_wants(selection: &[async_graphql::Lookahead<'_>]) -> ServiceWants {
+    let wants = |f: &str| selection.iter().any(|s| s.field(f).exists());
+    let in_schedule = |f: &str| {
+        selection
             .iter()
-            .flat_map(|s| {
-                let services = s.field("services");
-                [
-                    services.field("nodes"),
-                    services.field("edges").field("node"),
-                ]
-            })
-            .collect();
-        Self {
-            locations: wants("locations"),
-            services: wants("services"),
-            contacts: wants("contacts"),
-            of_services: ServiceWants::of(&service_nodes),
-        }
+            .any(|s| s.field("schedule").field(f).exists())
+    };
+    ServiceWants {
+        organisation: wants("organisation"),
+        locations: wants("locations"),
+        // Directly, or to answer `isOpenAt`.
+        exceptions: in_schedule("exceptions") || in_schedule("isOpenAt"),
     }
 }
 
-/// The relations of a set of organisations, read in one blocking task (see
-/// [`ServiceRelations`]); with their services' relations when those are selected.
-#[derive(Default)]
-pub struct OrganisationRelations {
-    ids: Vec<OrganisationId>,
-    locations: Option<HashMap<OrganisationId, Vec<LocationRecord>>>,
-    services: Option<HashMap<OrganisationId, Vec<ListedService>>>,
-    contacts: Option<HashMap<OrganisationId, Vec<ContactRecord>>>,
-    of_services: ServiceRelations,
-}
-
-impl OrganisationRelations {
-    /// Reads what `wants` names, one statement per relation.
-    pub fn load(
-        conn: &mut AnyConnection,
-        wants: OrganisationWants,
-        ids: &[OrganisationId],
-    ) -> Result<Self, StorageError> {
-        if ids.is_empty() {
-            return Ok(Self::default());
-        }
-        let locations = wants
-            .locations
-            .then(|| locations::of_organisations(conn, ids))
-            .transpose()?;
-        let services = wants
-            .services
-            .then(|| services::of_organisations(conn, ids))
-            .transpose()?;
-        let of_services = match &services {
-            Some(by_org) => {
-                let all: Vec<&ListedService> = by_org.values().flatten().collect();
-                // A service's locations are its organisation's own.
-                let known: Vec<&LocationRecord> = locations
-                    .iter()
-                    .flat_map(|m| m.values().flatten())
-                    .collect();
-                ServiceRelations::load(conn, wants.of_services, &all, &known)?
-            }
-            None => ServiceRelations::default(),
-        };
-        Ok(Self {
-            ids: ids.to_vec(),
-            locations,
-            services,
-            contacts: wants
-                .contacts
-                .then(|| contacts::of_organisations(conn, ids))
-                .transpose()?,
-            of_services,
+/// The relations of listed organisations a query selects.
+pub fn organisation_wants(selection: &[async_graphql::Lookahead<'_>]) -> OrganisationWants {
+    let wants = |f: &str| selection.iter().any(|s| s.field(f).exists());
+    let service_nodes: Vec<async_graphql::Lookahead<'_>> = selection
+        .iter()
+        .flat_map(|s| {
+            let services = s.field("services");
+            [
+                services.field("nodes"),
+                services.field("edges").field("node"),
+            ]
         })
+        .collect();
+    OrganisationWants {
+        locations: wants("locations"),
+        services: wants("services"),
+        contacts: wants("contacts"),
+        of_services: service_wants(&service_nodes),
     }
+}
 
-    /// Puts everything read into the request's DataLoader (see [`ServiceRelations::feed`]).
-    pub async fn feed(self, loader: &DataLoader<DirectoryLoader, HashMapCache>) {
-        let ids = self.ids;
-        if let Some(m) = self.locations {
-            loader
-                .feed_many(every(&ids, m, LocationsOfOrganisation))
-                .await;
-        }
-        if let Some(m) = self.services {
-            loader
-                .feed_many(every(&ids, m, ServicesOfOrganisation))
-                .await;
-        }
-        if let Some(m) = self.contacts {
-            loader
-                .feed_many(every(&ids, m, ContactsOfOrganisation))
-                .await;
-        }
-        self.of_services.feed(loader).await;
+/// Hands the relations read with a list of services to the request's DataLoader.
+pub async fn feed_services(
+    relations: ServiceRelations,
+    loader: &DataLoader<DirectoryLoader, HashMapCache>,
+) {
+    let ids = relations.ids;
+    if !relations.organisations.is_empty() {
+        loader
+            .feed_many(
+                relations
+                    .organisations
+                    .into_iter()
+                    .map(|r| (r.id, Arc::new(r))),
+            )
+            .await;
     }
+    if let Some(m) = relations.locations {
+        loader.feed_many(every(&ids, m, LocationsOfService)).await;
+    }
+    if let Some(m) = relations.exceptions {
+        loader.feed_many(every(&ids, m, ExceptionsOfService)).await;
+    }
+}
+
+/// Hands the relations read with a list of organisations to the request's DataLoader.
+pub async fn feed_organisations(
+    relations: OrganisationRelations,
+    loader: &DataLoader<DirectoryLoader, HashMapCache>,
+) {
+    let ids = relations.ids;
+    if let Some(m) = relations.locations {
+        loader
+            .feed_many(every(&ids, m, LocationsOfOrganisation))
+            .await;
+    }
+    if let Some(m) = relations.services {
+        loader
+            .feed_many(every(&ids, m, ServicesOfOrganisation))
+            .await;
+    }
+    if let Some(m) = relations.contacts {
+        loader
+            .feed_many(every(&ids, m, ContactsOfOrganisation))
+            .await;
+    }
+    Box::pin(feed_services(relations.of_services, loader)).await;
 }

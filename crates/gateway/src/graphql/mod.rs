@@ -23,9 +23,7 @@ use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::{EmptySubscription, Schema};
 use netzwerk_domain::access::Actor;
 use netzwerk_domain::language::LanguagePreference;
-use netzwerk_storage::Database;
 
-pub use events::uid_of as event_uid;
 pub use loaders::DirectoryLoader;
 
 /// The Hub's schema type.
@@ -133,7 +131,6 @@ impl SchemaSettings {
 pub fn build_schema(hub: &netzwerk_app::Hub, settings: SchemaSettings) -> HubSchema {
     let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(hub.clone())
-        .data(hub.database().clone())
         .data(settings.clone())
         // Depth is checked by `guard` before a request runs (introspection's type
         // references excepted, which nest deeper than any query of the Hub's own);
@@ -150,11 +147,11 @@ pub fn build_schema(hub: &netzwerk_app::Hub, settings: SchemaSettings) -> HubSch
 pub type Loader = DataLoader<DirectoryLoader, HashMapCache>;
 
 /// Per-request data: the viewer and a fresh DataLoader.
-pub fn request_data(db: &Database, viewer: Viewer) -> (Viewer, Loader) {
+pub fn request_data(hub: &netzwerk_app::Hub, viewer: Viewer) -> (Viewer, Loader) {
     (
         viewer,
         DataLoader::with_cache(
-            DirectoryLoader::new(db.clone()),
+            DirectoryLoader::new(hub.clone()),
             tokio::spawn,
             HashMapCache::default(),
         ),
@@ -167,8 +164,8 @@ pub fn request_data(db: &Database, viewer: Viewer) -> (Viewer, Loader) {
 pub struct OwnApiOf {
     /// The schema.
     pub schema: HubSchema,
-    /// The database its loaders read.
-    pub db: Database,
+    /// The application its loaders read.
+    pub hub: netzwerk_app::Hub,
 }
 
 impl netzwerk_app::OwnApi for OwnApiOf {
@@ -187,7 +184,7 @@ impl netzwerk_app::OwnApi for OwnApiOf {
                 token: None,
                 client: None,
             };
-            let (viewer, loader) = request_data(&self.db, viewer);
+            let (viewer, loader) = request_data(&self.hub, viewer);
             let request = async_graphql::Request::new(document)
                 .operation_name(operation)
                 .variables(async_graphql::Variables::from_json(variables))

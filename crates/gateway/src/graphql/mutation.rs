@@ -208,7 +208,7 @@ impl DirectoryMutation {
         let rec = directory::create_contact(hub(ctx), actor(ctx), org, input)
             .await
             .map_err(app)?;
-        Ok(Contact::new(rec, prefs(ctx)))
+        Ok(Contact::new(ctx, rec, prefs(ctx)))
     }
 
     /// Changes a contact person.
@@ -223,7 +223,7 @@ impl DirectoryMutation {
         let rec = directory::update_contact(hub(ctx), actor(ctx), id, patch)
             .await
             .map_err(app)?;
-        Ok(Contact::new(rec, prefs(ctx)))
+        Ok(Contact::new(ctx, rec, prefs(ctx)))
     }
 
     /// Removes a contact person.

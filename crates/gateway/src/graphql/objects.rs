@@ -5,21 +5,18 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Error, ID, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
+use netzwerk_app::directory::read::{ListedService, Schedule, ShownLinks};
+use netzwerk_app::directory::{ContactRecord, LocationRecord, OrganisationRecord, ServiceRecord};
 use netzwerk_domain::ids::ServiceId;
 use netzwerk_domain::language::{LanguageCode, LanguagePreference};
 use netzwerk_domain::translation::{self, Translation};
-use netzwerk_storage::StorageError;
-use netzwerk_storage::contacts::ContactRecord;
-use netzwerk_storage::locations::LocationRecord;
-use netzwerk_storage::organisations::OrganisationRecord;
-use netzwerk_storage::services::{ListedService, Schedule, ServiceRecord, ShownLinks};
 
 use super::connection::{Page, page_of_all, window};
 use super::context::{loader, viewer};
 use super::enums::{
     FieldOfAction, LegalStatus, MembershipStatus, ServiceCategory, TargetGroup, Topic, Visibility,
 };
-use super::error::{ApiResult, Code, coded, storage};
+use super::error::{ApiResult, Code, coded};
 use super::loaders::{
     ContactsOfOrganisation, DirectoryLoader, ExceptionsOfService, LanguagesOfService, LoadError,
     LocationsOfOrganisation, LocationsOfService, ScheduleOfService, ServicesOfOrganisation,
@@ -33,8 +30,11 @@ pub(crate) fn node_selections<'a>(ctx: &'a Context<'_>) -> [async_graphql::Looka
 }
 
 /// A DataLoader failure is a database failure: logged, reported as `INTERNAL`.
-pub(crate) fn load_error(e: Arc<StorageError>) -> Error {
-    storage(StorageError::Connection(e.to_string()))
+pub(crate) fn load_error(e: Arc<netzwerk_app::Error>) -> Error {
+    match &*e {
+        netzwerk_app::Error::TimedOut => super::error::app(netzwerk_app::Error::TimedOut),
+        other => super::error::app(netzwerk_app::Error::Unavailable(other.to_string())),
+    }
 }
 
 /// A text in the language it was served in.
@@ -357,7 +357,7 @@ impl Organisation {
         Ok(page_of_all(
             w,
             all.into_iter()
-                .map(|c| Contact::new(c, self.prefs.clone()))
+                .map(|c| Contact::new(ctx, c, self.prefs.clone()))
                 .collect(),
         ))
     }
@@ -380,18 +380,17 @@ impl Organisation {
         first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<Page<Change>> {
-        viewer(ctx)
-            .actor
-            .may_edit(self.rec.id)
-            .map_err(super::error::denied)?;
         let w = window(first, after)?;
-        let org = self.rec.id.to_string();
         let (offset, limit) = (w.offset as i64, w.limit as i64);
-        let p = ctx
-            .data_unchecked::<netzwerk_storage::Database>()
-            .run(move |c| netzwerk_storage::change_log::for_organisation(c, &org, offset, limit))
-            .await
-            .map_err(storage)?;
+        let p = netzwerk_app::directory::read::changes_of(
+            super::context::hub(ctx),
+            viewer(ctx).actor,
+            self.rec.id,
+            offset,
+            limit,
+        )
+        .await
+        .map_err(super::error::app)?;
         let nodes = p
             .items
             .into_iter()
@@ -887,21 +886,23 @@ impl Service {
 /// visibility allows the reader to see them.
 pub struct Contact {
     rec: Arc<ContactRecord>,
+    details_hidden: bool,
     prefs: Arc<LanguagePreference>,
 }
 
 impl Contact {
-    pub(crate) fn new(rec: ContactRecord, prefs: Arc<LanguagePreference>) -> Self {
+    /// The contact as the request's actor may see it (`app::directory::read::contact_view`).
+    pub(crate) fn new(
+        ctx: &Context<'_>,
+        rec: ContactRecord,
+        prefs: Arc<LanguagePreference>,
+    ) -> Self {
+        let view = netzwerk_app::directory::read::contact_view(viewer(ctx).actor, rec);
         Self {
-            rec: Arc::new(rec),
+            rec: Arc::new(view.record),
+            details_hidden: view.details_hidden,
             prefs,
         }
-    }
-
-    fn details_visible(&self, ctx: &Context<'_>) -> bool {
-        viewer(ctx)
-            .actor
-            .may_see_contact_details(self.rec.value.visibility, self.rec.organisation_id)
     }
 }
 
@@ -934,23 +935,19 @@ impl Contact {
         .map(|t| t.text))
     }
     /// E-mail address, when the reader may see it.
-    async fn email(&self, ctx: &Context<'_>) -> Option<String> {
-        self.details_visible(ctx)
-            .then(|| self.rec.value.email.as_ref().map(|e| e.as_str().to_owned()))
-            .flatten()
+    async fn email(&self) -> Option<String> {
+        self.rec.value.email.as_ref().map(|e| e.as_str().to_owned())
     }
     /// Phone number, when the reader may see it.
-    async fn phone(&self, ctx: &Context<'_>) -> Option<String> {
-        self.details_visible(ctx)
-            .then(|| self.rec.value.phone.clone())
-            .flatten()
+    async fn phone(&self) -> Option<String> {
+        self.rec.value.phone.clone()
     }
     /// Who may see e-mail and phone.
     async fn visibility(&self) -> Visibility {
         self.rec.value.visibility.into()
     }
     /// True when e-mail and phone are withheld from this reader.
-    async fn details_hidden(&self, ctx: &Context<'_>) -> bool {
-        !self.details_visible(ctx)
+    async fn details_hidden(&self) -> bool {
+        self.details_hidden
     }
 }

@@ -4,16 +4,15 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
+use netzwerk_app::directory::read;
 use netzwerk_domain::ids::{LocationId, OrganisationId, ServiceId};
 use netzwerk_domain::language::{LanguageCode, LanguagePreference};
-use netzwerk_domain::slug::Slug;
-use netzwerk_storage::{Database, StorageError, locations, organisations, services};
 
 use super::connection::{Page, page, window};
-use super::context::{loader, parse_id, viewer};
+use super::context::{hub, loader, parse_id, viewer};
 use super::enums::{FieldOfAction, MembershipStatus, Role, ServiceCategory, TargetGroup, Topic};
-use super::error::{ApiResult, storage, validation};
-use super::loaders::{OrganisationRelations, OrganisationWants, ServiceRelations, ServiceWants};
+use super::error::{ApiResult, app, validation};
+use super::loaders::{feed_organisations, feed_services, organisation_wants, service_wants};
 use super::objects::{Location, Organisation, Service, node_selections};
 
 /// Queries over the directory.
@@ -31,10 +30,6 @@ pub(crate) fn preference(
             .map_err(|e| validation(&e.within("languages"))),
         None => Ok(viewer(ctx).languages.clone()),
     }
-}
-
-pub(crate) fn db<'a>(ctx: &'a Context<'_>) -> &'a Database {
-    ctx.data_unchecked::<Database>()
 }
 
 /// Filter of `services`; every field given narrows the list.
@@ -104,7 +99,7 @@ impl DirectoryQuery {
         let prefs = preference(ctx, languages)?;
         let w = window(first, after)?;
         let f = filter.unwrap_or_default();
-        let filter = organisations::OrganisationFilter {
+        let filter = read::OrganisationFilter {
             text: netzwerk_domain::error::search_text(f.text.as_deref())
                 .map_err(|e| validation(&e.within("filter.text")))?,
             membership_status: f.membership_status.map(Into::into),
@@ -114,17 +109,11 @@ impl DirectoryQuery {
             modified_after: f.modified_after.map(|t| t.naive_utc()),
         };
         let (offset, limit) = (w.offset as i64, w.limit as i64);
-        let wants = OrganisationWants::of(&node_selections(ctx));
-        let (p, relations) = db(ctx)
-            .run(move |c| {
-                let p = organisations::list(c, &filter, offset, limit)?;
-                let ids: Vec<OrganisationId> = p.items.iter().map(|r| r.id).collect();
-                let relations = OrganisationRelations::load(c, wants, &ids)?;
-                Ok((p, relations))
-            })
+        let wants = organisation_wants(&node_selections(ctx));
+        let (p, relations) = read::organisations(hub(ctx), filter, offset, limit, wants)
             .await
-            .map_err(storage)?;
-        relations.feed(loader(ctx)).await;
+            .map_err(app)?;
+        feed_organisations(relations, loader(ctx)).await;
         let nodes = p
             .items
             .into_iter()
@@ -141,22 +130,15 @@ impl DirectoryQuery {
         languages: Option<Vec<String>>,
     ) -> ApiResult<Option<Organisation>> {
         let prefs = preference(ctx, languages)?;
-        let Ok(slug) = Slug::parse(&slug) else {
+        let wants = organisation_wants(&[ctx.look_ahead()]);
+        let Some((rec, relations)) = read::organisation_by_slug(hub(ctx), &slug, wants)
+            .await
+            .map_err(app)?
+        else {
             return Ok(None);
         };
-        let wants = OrganisationWants::of(&[ctx.look_ahead()]);
-        let (rec, relations) = db(ctx)
-            .run(move |c| {
-                let Some(rec) = organisations::get_by_slug(c, &slug)? else {
-                    return Ok((None, OrganisationRelations::default()));
-                };
-                let relations = OrganisationRelations::load(c, wants, &[rec.id])?;
-                Ok((Some(rec), relations))
-            })
-            .await
-            .map_err(storage)?;
-        relations.feed(loader(ctx)).await;
-        Ok(rec.map(|r| Organisation::new(Arc::new(r), prefs)))
+        feed_organisations(relations, loader(ctx)).await;
+        Ok(Some(Organisation::new(Arc::new(rec), prefs)))
     }
 
     /// One organisation by id.
@@ -168,8 +150,10 @@ impl DirectoryQuery {
     ) -> ApiResult<Option<Organisation>> {
         let prefs = preference(ctx, languages)?;
         let id = parse_id("id", &id, OrganisationId::parse)?;
-        found(db(ctx).run(move |c| organisations::get(c, id)).await)
-            .map(|r| r.map(|r| Organisation::new(Arc::new(r), prefs)))
+        Ok(read::organisation(hub(ctx), id)
+            .await
+            .map_err(app)?
+            .map(|r| Organisation::new(Arc::new(r), prefs)))
     }
 
     /// Services (offers), by name.
@@ -191,8 +175,8 @@ impl DirectoryQuery {
             .transpose()
             .map_err(|e| validation(&e.within("filter.language")))?;
         let org_slug = f.organisation.clone();
-        let wants = ServiceWants::of(&node_selections(ctx));
-        let mut filter = services::ServiceFilter {
+        let wants = service_wants(&node_selections(ctx));
+        let filter = read::ServiceFilter {
             text: netzwerk_domain::error::search_text(f.text.as_deref())
                 .map_err(|e| validation(&e.within("filter.text")))?,
             category: f.category.map(Into::into),
@@ -205,33 +189,10 @@ impl DirectoryQuery {
             modified_after: f.modified_after.map(|t| t.naive_utc()),
         };
         let (offset, limit) = (w.offset as i64, w.limit as i64);
-        let (p, relations) = db(ctx)
-            .run(move |c| {
-                if let Some(slug) = org_slug {
-                    let found = Slug::parse(&slug)
-                        .ok()
-                        .map(|s| organisations::find_id_by_slug(c, &s))
-                        .transpose()?
-                        .flatten();
-                    match found {
-                        Some(id) => filter.organisation = Some(id),
-                        None => {
-                            let none = netzwerk_storage::Page {
-                                items: Vec::new(),
-                                total: 0,
-                            };
-                            return Ok((none, ServiceRelations::default()));
-                        }
-                    }
-                }
-                let p = services::list(c, &filter, offset, limit)?;
-                let listed: Vec<_> = p.items.iter().collect();
-                let relations = ServiceRelations::load(c, wants, &listed, &[])?;
-                Ok((p, relations))
-            })
+        let (p, relations) = read::services(hub(ctx), filter, org_slug, offset, limit, wants)
             .await
-            .map_err(storage)?;
-        relations.feed(loader(ctx)).await;
+            .map_err(app)?;
+        feed_services(relations, loader(ctx)).await;
         let nodes = p
             .items
             .into_iter()
@@ -249,8 +210,10 @@ impl DirectoryQuery {
     ) -> ApiResult<Option<Service>> {
         let prefs = preference(ctx, languages)?;
         let id = parse_id("id", &id, ServiceId::parse)?;
-        found(db(ctx).run(move |c| services::get(c, id)).await)
-            .map(|r| r.map(|r| Service::new(r, prefs)))
+        Ok(read::service(hub(ctx), id)
+            .await
+            .map_err(app)?
+            .map(|r| Service::new(r, prefs)))
     }
 
     /// One location by id.
@@ -262,8 +225,10 @@ impl DirectoryQuery {
     ) -> ApiResult<Option<Location>> {
         let prefs = preference(ctx, languages)?;
         let id = parse_id("id", &id, LocationId::parse)?;
-        found(db(ctx).run(move |c| locations::get(c, id)).await)
-            .map(|r| r.map(|r| Location::new(r, prefs)))
+        Ok(read::location(hub(ctx), id)
+            .await
+            .map_err(app)?
+            .map(|r| Location::new(r, prefs)))
     }
 
     /// The localities (Ortsteile) of Treptow-Köpenick, for filters and forms.
@@ -289,14 +254,5 @@ impl DirectoryQuery {
             }),
             Actor::Anonymous | Actor::Partner { .. } | Actor::Operator => None,
         }
-    }
-}
-
-/// `NotFound` becomes `None` for single-item queries.
-fn found<T>(r: Result<T, StorageError>) -> ApiResult<Option<T>> {
-    match r {
-        Ok(v) => Ok(Some(v)),
-        Err(StorageError::NotFound(_)) => Ok(None),
-        Err(e) => Err(storage(e)),
     }
 }

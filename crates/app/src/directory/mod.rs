@@ -1,4 +1,7 @@
-//! The directory's use cases: organisations, their locations, services and contacts.
+//! The directory's use cases: organisations, their locations, services and contacts
+//! changed (here) and read (`read`).
+
+pub mod read;
 
 use netzwerk_domain::ValidationError;
 use netzwerk_domain::access::Actor;

@@ -1,0 +1,409 @@
+//! The directory's read side: the lists partner sites ask for, each with the relations
+//! the query selects read in the same database task (one statement per relation), and
+//! the batched reads by id behind the gateway's DataLoaders. Nothing here reads per
+//! item: a page's statement count does not depend on its size.
+
+use std::collections::HashMap;
+
+use netzwerk_domain::ids::{LocationId, OrganisationId, ServiceId};
+use netzwerk_domain::language::LanguageCode;
+use netzwerk_domain::organisation::TargetGroup;
+use netzwerk_domain::schedule::ScheduleException;
+use netzwerk_domain::slug::Slug;
+use netzwerk_storage::{AnyConnection, contacts, locations, organisations, services, translations};
+
+pub use netzwerk_storage::Page;
+pub use netzwerk_storage::change_log::ChangeEntry;
+pub use netzwerk_storage::organisations::OrganisationFilter;
+pub use netzwerk_storage::services::{ListedService, Schedule, ServiceFilter, ShownLinks};
+pub use netzwerk_storage::translations::FieldTranslations;
+
+use super::{ContactRecord, LocationRecord, OrganisationRecord, ServiceRecord};
+use crate::Hub;
+use crate::error::{Error, Result};
+
+/// Which relations of listed services a query selects.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ServiceWants {
+    /// The organisation.
+    pub organisation: bool,
+    /// The locations.
+    pub locations: bool,
+    /// The schedule's exceptions (directly, or to answer "open at").
+    pub exceptions: bool,
+}
+
+/// The relations of listed services, read with the list.
+#[derive(Debug, Default)]
+pub struct ServiceRelations {
+    /// The services, in list order.
+    pub ids: Vec<ServiceId>,
+    /// Their organisations (when wanted).
+    pub organisations: Vec<OrganisationRecord>,
+    /// Their locations (when wanted).
+    pub locations: Option<HashMap<ServiceId, Vec<LocationRecord>>>,
+    /// Their schedule exceptions (when wanted).
+    pub exceptions: Option<HashMap<ServiceId, Vec<ScheduleException>>>,
+}
+
+impl ServiceRelations {
+    /// Reads what `wants` asks for; `known` locations are not read again.
+    fn load(
+        conn: &mut AnyConnection,
+        wants: ServiceWants,
+        services: &[&ListedService],
+        known: &[&LocationRecord],
+    ) -> Result<Self> {
+        if services.is_empty() {
+            return Ok(Self::default());
+        }
+        let mut relations = Self {
+            ids: services.iter().map(|s| s.record.id).collect(),
+            ..Self::default()
+        };
+        if wants.organisation {
+            let mut orgs: Vec<OrganisationId> =
+                services.iter().map(|s| s.record.organisation_id).collect();
+            orgs.sort();
+            orgs.dedup();
+            relations.organisations = organisations::get_many(conn, &orgs)?;
+        }
+        if wants.locations {
+            let mut by_id: HashMap<LocationId, &LocationRecord> =
+                known.iter().map(|l| (l.id, *l)).collect();
+            let mut missing: Vec<LocationId> = services
+                .iter()
+                .flat_map(|s| s.links.location_ids.iter().copied())
+                .filter(|id| !by_id.contains_key(id))
+                .collect();
+            missing.sort();
+            missing.dedup();
+            let read = if missing.is_empty() {
+                Vec::new()
+            } else {
+                locations::get_many(conn, &missing)?
+            };
+            by_id.extend(read.iter().map(|l| (l.id, l)));
+            // A location removed since the services were read is left out, as a join
+            // would have left it out.
+            relations.locations = Some(
+                services
+                    .iter()
+                    .map(|s| {
+                        let places = s.links.location_ids.iter();
+                        let found = places.filter_map(|id| by_id.get(id).map(|l| (*l).clone()));
+                        (s.record.id, found.collect())
+                    })
+                    .collect(),
+            );
+        }
+        if wants.exceptions {
+            relations.exceptions = Some(services::exceptions_of(conn, &relations.ids)?);
+        }
+        Ok(relations)
+    }
+}
+
+/// Which relations of listed organisations a query selects.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OrganisationWants {
+    /// Locations.
+    pub locations: bool,
+    /// Services.
+    pub services: bool,
+    /// Contact persons.
+    pub contacts: bool,
+    /// Of their services.
+    pub of_services: ServiceWants,
+}
+
+/// The relations of listed organisations, read with the list.
+#[derive(Debug, Default)]
+pub struct OrganisationRelations {
+    /// The organisations, in list order.
+    pub ids: Vec<OrganisationId>,
+    /// Their locations (when wanted).
+    pub locations: Option<HashMap<OrganisationId, Vec<LocationRecord>>>,
+    /// Their services (when wanted).
+    pub services: Option<HashMap<OrganisationId, Vec<ListedService>>>,
+    /// Their contact persons (when wanted; their details are shown by the viewer's rights).
+    pub contacts: Option<HashMap<OrganisationId, Vec<ContactRecord>>>,
+    /// The relations of their services.
+    pub of_services: ServiceRelations,
+}
+
+impl OrganisationRelations {
+    fn load(
+        conn: &mut AnyConnection,
+        wants: OrganisationWants,
+        ids: &[OrganisationId],
+    ) -> Result<Self> {
+        if ids.is_empty() {
+            return Ok(Self::default());
+        }
+        let locations = wants
+            .locations
+            .then(|| locations::of_organisations(conn, ids))
+            .transpose()?;
+        let services = wants
+            .services
+            .then(|| services::of_organisations(conn, ids))
+            .transpose()?;
+        let of_services = match &services {
+            Some(by_org) => {
+                let all: Vec<&ListedService> = by_org.values().flatten().collect();
+                // A service's locations are its organisation's own.
+                let known: Vec<&LocationRecord> = locations
+                    .iter()
+                    .flat_map(|m| m.values().flatten())
+                    .collect();
+                ServiceRelations::load(conn, wants.of_services, &all, &known)?
+            }
+            None => ServiceRelations::default(),
+        };
+        Ok(Self {
+            ids: ids.to_vec(),
+            locations,
+            services,
+            contacts: wants
+                .contacts
+                .then(|| contacts::of_organisations(conn, ids))
+                .transpose()?,
+            of_services,
+        })
+    }
+}
+
+/// A page of organisations by name, with the relations wanted.
+pub async fn organisations(
+    hub: &Hub,
+    filter: OrganisationFilter,
+    offset: i64,
+    limit: i64,
+    wants: OrganisationWants,
+) -> Result<(Page<OrganisationRecord>, OrganisationRelations)> {
+    hub.read(move |c| {
+        let p = organisations::list(c, &filter, offset, limit)?;
+        let ids: Vec<OrganisationId> = p.items.iter().map(|r| r.id).collect();
+        let relations = OrganisationRelations::load(c, wants, &ids)?;
+        Ok((p, relations))
+    })
+    .await
+}
+
+/// One organisation by slug, with the relations wanted; `None`: no such organisation.
+pub async fn organisation_by_slug(
+    hub: &Hub,
+    slug: &str,
+    wants: OrganisationWants,
+) -> Result<Option<(OrganisationRecord, OrganisationRelations)>> {
+    let Ok(slug) = Slug::parse(slug) else {
+        return Ok(None);
+    };
+    hub.read(move |c| {
+        let Some(rec) = organisations::get_by_slug(c, &slug)? else {
+            return Ok(None);
+        };
+        let relations = OrganisationRelations::load(c, wants, &[rec.id])?;
+        Ok(Some((rec, relations)))
+    })
+    .await
+}
+
+/// A page of services by name, with the relations wanted; `organisation` narrows to
+/// the organisation with that slug (none such: an empty page).
+pub async fn services(
+    hub: &Hub,
+    mut filter: ServiceFilter,
+    organisation: Option<String>,
+    offset: i64,
+    limit: i64,
+    wants: ServiceWants,
+) -> Result<(Page<ListedService>, ServiceRelations)> {
+    hub.read(move |c| {
+        if let Some(slug) = organisation {
+            let found = Slug::parse(&slug)
+                .ok()
+                .map(|s| organisations::find_id_by_slug(c, &s))
+                .transpose()?
+                .flatten();
+            match found {
+                Some(id) => filter.organisation = Some(id),
+                None => {
+                    let none = Page {
+                        items: Vec::new(),
+                        total: 0,
+                    };
+                    return Ok((none, ServiceRelations::default()));
+                }
+            }
+        }
+        let p = services::list(c, &filter, offset, limit)?;
+        let listed: Vec<_> = p.items.iter().collect();
+        let relations = ServiceRelations::load(c, wants, &listed, &[])?;
+        Ok((p, relations))
+    })
+    .await
+}
+
+/// `NotFound` as `None`.
+fn found<T>(r: Result<T>) -> Result<Option<T>> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(Error::NotFound(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// One organisation by id.
+pub async fn organisation(hub: &Hub, id: OrganisationId) -> Result<Option<OrganisationRecord>> {
+    found(hub.read(move |c| Ok(organisations::get(c, id)?)).await)
+}
+
+/// One service by id.
+pub async fn service(hub: &Hub, id: ServiceId) -> Result<Option<ServiceRecord>> {
+    found(hub.read(move |c| Ok(services::get(c, id)?)).await)
+}
+
+/// One location by id.
+pub async fn location(hub: &Hub, id: LocationId) -> Result<Option<LocationRecord>> {
+    found(hub.read(move |c| Ok(locations::get(c, id)?)).await)
+}
+
+/// Organisations by id (missing ones left out).
+pub async fn organisations_by_ids(
+    hub: &Hub,
+    ids: Vec<OrganisationId>,
+) -> Result<Vec<OrganisationRecord>> {
+    hub.read(move |c| Ok(organisations::get_many(c, &ids)?))
+        .await
+}
+
+/// Locations by id (missing ones left out).
+pub async fn locations_by_ids(hub: &Hub, ids: Vec<LocationId>) -> Result<Vec<LocationRecord>> {
+    hub.read(move |c| Ok(locations::get_many(c, &ids)?)).await
+}
+
+/// The locations of organisations.
+pub async fn locations_of_organisations(
+    hub: &Hub,
+    ids: Vec<OrganisationId>,
+) -> Result<HashMap<OrganisationId, Vec<LocationRecord>>> {
+    hub.read(move |c| Ok(locations::of_organisations(c, &ids)?))
+        .await
+}
+
+/// The services of organisations, as listed.
+pub async fn services_of_organisations(
+    hub: &Hub,
+    ids: Vec<OrganisationId>,
+) -> Result<HashMap<OrganisationId, Vec<ListedService>>> {
+    hub.read(move |c| Ok(services::of_organisations(c, &ids)?))
+        .await
+}
+
+/// The contact persons of organisations.
+pub async fn contacts_of_organisations(
+    hub: &Hub,
+    ids: Vec<OrganisationId>,
+) -> Result<HashMap<OrganisationId, Vec<ContactRecord>>> {
+    hub.read(move |c| Ok(contacts::of_organisations(c, &ids)?))
+        .await
+}
+
+/// The locations of services.
+pub async fn locations_of_services(
+    hub: &Hub,
+    ids: Vec<ServiceId>,
+) -> Result<HashMap<ServiceId, Vec<LocationRecord>>> {
+    hub.read(move |c| Ok(locations::of_services(c, &ids)?))
+        .await
+}
+
+/// The delivery languages of services.
+pub async fn languages_of_services(
+    hub: &Hub,
+    ids: Vec<ServiceId>,
+) -> Result<HashMap<ServiceId, Vec<LanguageCode>>> {
+    hub.read(move |c| Ok(services::languages_of(c, &ids)?))
+        .await
+}
+
+/// The target groups of services.
+pub async fn target_groups_of_services(
+    hub: &Hub,
+    ids: Vec<ServiceId>,
+) -> Result<HashMap<ServiceId, Vec<TargetGroup>>> {
+    hub.read(move |c| Ok(services::target_groups_of(c, &ids)?))
+        .await
+}
+
+/// The weekly hours of services.
+pub async fn schedules_of_services(
+    hub: &Hub,
+    ids: Vec<ServiceId>,
+) -> Result<HashMap<ServiceId, Schedule>> {
+    hub.read(move |c| Ok(services::hours_of(c, &ids)?)).await
+}
+
+/// The schedule exceptions of services.
+pub async fn exceptions_of_services(
+    hub: &Hub,
+    ids: Vec<ServiceId>,
+) -> Result<HashMap<ServiceId, Vec<ScheduleException>>> {
+    hub.read(move |c| Ok(services::exceptions_of(c, &ids)?))
+        .await
+}
+
+/// The translations of entities, by id.
+pub async fn translations_of(
+    hub: &Hub,
+    ids: Vec<String>,
+) -> Result<HashMap<String, FieldTranslations>> {
+    hub.read(move |c| Ok(translations::load(c, &ids)?)).await
+}
+
+/// A page of an organisation's change log, newest first (its editors, the
+/// coordinator).
+pub async fn changes_of(
+    hub: &Hub,
+    actor: netzwerk_domain::access::Actor,
+    organisation: OrganisationId,
+    offset: i64,
+    limit: i64,
+) -> Result<Page<ChangeEntry>> {
+    actor.may_edit(organisation)?;
+    let org = organisation.to_string();
+    hub.read(move |c| {
+        Ok(netzwerk_storage::change_log::for_organisation(
+            c, &org, offset, limit,
+        )?)
+    })
+    .await
+}
+
+/// A contact person as a reader may see them: e-mail and phone removed unless the
+/// contact's visibility lets this actor see them (`Actor::may_see_contact_details`).
+#[derive(Debug, Clone)]
+pub struct ContactView {
+    /// The contact, with the details the reader may see.
+    pub record: ContactRecord,
+    /// True when e-mail and phone are withheld from this reader.
+    pub details_hidden: bool,
+}
+
+/// The contact as `actor` may see it.
+pub fn contact_view(
+    actor: netzwerk_domain::access::Actor,
+    mut record: ContactRecord,
+) -> ContactView {
+    let visible = actor.may_see_contact_details(record.value.visibility, record.organisation_id);
+    if !visible {
+        record.value.email = None;
+        record.value.phone = None;
+    }
+    ContactView {
+        record,
+        details_hidden: !visible,
+    }
+}
