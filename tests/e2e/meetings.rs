@@ -787,3 +787,64 @@ async fn demo_cycle(backend: Backend) {
     assert!(seen(&hub.data(list, json!({}), &[]).await).is_null());
 }
 both_backends!(meeting_cycle_on_the_demo_network, demo_cycle);
+
+/// Guest requests with their meeting, and organisations with their calendar feeds,
+/// cost the same statements however many there are (DataLoaders, no read per item).
+async fn guest_and_feed_statements(backend: Backend) {
+    let db = TestDb::new(backend);
+    let hub = Hub::demo(&db).await;
+    let coord = hub.login(COORDINATOR.0, COORDINATOR.1).await;
+    let auth = [("authorization", coord.as_str())];
+    let from = (chrono::Utc::now() + chrono::Duration::days(60)).date_naive();
+    let made = hub
+        .data(
+            "mutation($f: NaiveDate!) { scheduleMeetings(name: \"Gäste\", from: $f, count: 2) { id } }",
+            json!({ "f": from.to_string() }),
+            &auth,
+        )
+        .await;
+    let id = |i: usize| {
+        made["scheduleMeetings"][i]["id"]
+            .as_str()
+            .expect("id")
+            .to_owned()
+    };
+    let ask = "mutation($m: ID!, $e: String!) { requestGuestInvitation(meetingId: $m, name: \"Gast\", email: $e, consent: true) { id } }";
+    hub.data(ask, json!({ "m": id(0), "e": "eins@gast.example" }), &[])
+        .await;
+    for n in 0..6 {
+        hub.data(
+            ask,
+            json!({ "m": id(1), "e": format!("gast{n}@gast.example") }),
+            &[],
+        )
+        .await;
+    }
+    let list = "query($m: ID!) { guestRequests(meetingId: $m) { email meeting { id status agenda { title } host { name } } } }";
+    let mut counts = Vec::new();
+    for (m, expected) in [(id(0), 1), (id(1), 6)] {
+        let (status, statements, body) = hub.post(list, json!({ "m": m }), &auth).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(
+            body["data"]["guestRequests"].as_array().map(Vec::len),
+            Some(expected),
+            "{body}"
+        );
+        counts.push(statements);
+    }
+    assert!(counts[1] <= counts[0] + 1, "guest requests: {counts:?}");
+
+    let feeds = "query($n: Int!) { organisations(first: $n) { nodes { slug calendarFeeds { url lastError } } } }";
+    let mut counts = Vec::new();
+    for n in [2, 28] {
+        let (status, statements, body) = hub.post(feeds, json!({ "n": n }), &auth).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body.get("errors").is_none(), "{body}");
+        counts.push(statements);
+    }
+    assert!(counts[1] <= counts[0] + 1, "calendar feeds: {counts:?}");
+}
+both_backends!(
+    guest_requests_and_feeds_read_nothing_per_item,
+    guest_and_feed_statements
+);

@@ -267,9 +267,3 @@ pub async fn record_minutes(
     })
     .await
 }
-
-/// The meeting of a guest request, as the actor may see it.
-pub async fn meeting_of(hub: &Hub, actor: Actor, request: &GuestRecord) -> Result<MeetingView> {
-    let id = request.meeting_id;
-    hub.read(move |c| view_in(c, actor, id)).await
-}

@@ -85,13 +85,24 @@ pub(crate) fn view_in(
         .ok_or_else(|| Error::NotFound(format!("meeting {id}")))
 }
 
-/// Meetings starting between two local dates (default: the next year), by start.
+/// The organisations and locations a list of meetings names (hosts, places, declines,
+/// presenters, proposers), read with the list.
+#[derive(Debug, Default)]
+pub struct Related {
+    /// Every organisation named.
+    pub organisations: Vec<netzwerk_storage::organisations::OrganisationRecord>,
+    /// Every place.
+    pub locations: Vec<netzwerk_storage::locations::LocationRecord>,
+}
+
+/// Meetings starting between two local dates (default: the next year), by start, with
+/// the organisations and locations they name: five statements however many.
 pub async fn list(
     hub: &Hub,
     actor: Actor,
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
-) -> Result<Vec<MeetingView>> {
+) -> Result<(Vec<MeetingView>, Related)> {
     let today = Utc::now().date_naive();
     let from = from.unwrap_or(today).and_time(NaiveTime::MIN);
     let to = to
@@ -99,7 +110,57 @@ pub async fn list(
         .and_time(NaiveTime::MIN);
     hub.read(move |c| {
         let records = meetings::between(c, from, to)?;
-        views_in(c, actor, records)
+        let views = views_in(c, actor, records)?;
+        let mut orgs: Vec<OrganisationId> = views
+            .iter()
+            .flat_map(|v| {
+                v.record
+                    .host
+                    .into_iter()
+                    .chain(v.declined_by.iter().copied())
+                    .chain(
+                        v.agenda
+                            .iter()
+                            .flat_map(|i| i.presenter.into_iter().chain(i.proposed_by)),
+                    )
+            })
+            .collect();
+        orgs.sort();
+        orgs.dedup();
+        let mut places: Vec<LocationId> =
+            views.iter().filter_map(|v| v.record.location_id).collect();
+        places.sort();
+        places.dedup();
+        let related = Related {
+            organisations: if orgs.is_empty() {
+                Vec::new()
+            } else {
+                netzwerk_storage::organisations::get_many(c, &orgs)?
+            },
+            locations: if places.is_empty() {
+                Vec::new()
+            } else {
+                netzwerk_storage::locations::get_many(c, &places)?
+            },
+        };
+        Ok((views, related))
+    })
+    .await
+}
+
+/// Meetings by id, as the actor may see them (for the gateway's DataLoader: one
+/// statement for the meetings, one each for their agendas and declines).
+pub async fn views(
+    hub: &Hub,
+    actor: Actor,
+    ids: Vec<MeetingId>,
+) -> Result<HashMap<MeetingId, MeetingView>> {
+    hub.read(move |c| {
+        let records = meetings::get_many(c, &ids)?;
+        Ok(views_in(c, actor, records)?
+            .into_iter()
+            .map(|v| (v.record.id, v))
+            .collect())
     })
     .await
 }

@@ -202,6 +202,26 @@ pub fn of_organisation(
     rows.into_iter().map(from_row).collect()
 }
 
+/// The feeds of several organisations, in one statement.
+pub fn of_organisations(
+    conn: &mut AnyConnection,
+    orgs: &[OrganisationId],
+) -> Result<std::collections::HashMap<OrganisationId, Vec<CalendarSource>>> {
+    let keys: Vec<String> = orgs.iter().map(ToString::to_string).collect();
+    let rows: Vec<Row> = cs::table
+        .filter(cs::organisation_id.eq_any(&keys))
+        .order((cs::organisation_id, cs::created_at))
+        .select(COLUMNS)
+        .load(conn)?;
+    let mut out: std::collections::HashMap<OrganisationId, Vec<CalendarSource>> =
+        std::collections::HashMap::new();
+    for r in rows {
+        let s = from_row(r)?;
+        out.entry(s.organisation_id).or_default().push(s);
+    }
+    Ok(out)
+}
+
 /// Records a successful poll (also "not modified"): clears the error, schedules the next.
 pub fn record_success(
     conn: &mut AnyConnection,

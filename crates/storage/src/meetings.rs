@@ -195,6 +195,16 @@ pub fn get(conn: &mut AnyConnection, id: MeetingId) -> Result<MeetingRecord> {
         .ok_or_else(|| StorageError::NotFound(format!("meeting {id}")))
 }
 
+/// Meetings by id (missing ones left out), in one statement.
+pub fn get_many(conn: &mut AnyConnection, ids: &[MeetingId]) -> Result<Vec<MeetingRecord>> {
+    let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    let rows: Vec<Row> = meetings::table
+        .filter(meetings::id.eq_any(&keys))
+        .select(COLUMNS)
+        .load(conn)?;
+    rows.into_iter().map(from_row).collect()
+}
+
 /// Meetings starting in `[from, to)` (local times), by start.
 pub fn between(
     conn: &mut AnyConnection,

@@ -113,9 +113,15 @@ pub struct OrganisationWants {
     pub services: bool,
     /// Contact persons.
     pub contacts: bool,
+    /// Followed calendar feeds (for those who may see them).
+    pub calendar_feeds: bool,
     /// Of their services.
     pub of_services: ServiceWants,
 }
+
+/// An organisation's calendar feeds, or why the reader may not see them.
+pub type FeedsOrDenied =
+    std::result::Result<Vec<crate::calendar_sync::CalendarSource>, netzwerk_domain::access::Denied>;
 
 /// The relations of listed organisations, read with the list.
 #[derive(Debug, Default)]
@@ -128,6 +134,8 @@ pub struct OrganisationRelations {
     pub services: Option<HashMap<OrganisationId, Vec<ListedService>>>,
     /// Their contact persons (when wanted; their details are shown by the viewer's rights).
     pub contacts: Option<HashMap<OrganisationId, Vec<ContactRecord>>>,
+    /// Their calendar feeds (when wanted), as the reader may see them.
+    pub calendar_feeds: Option<HashMap<OrganisationId, FeedsOrDenied>>,
     /// The relations of their services.
     pub of_services: ServiceRelations,
 }
@@ -135,6 +143,7 @@ pub struct OrganisationRelations {
 impl OrganisationRelations {
     fn load(
         conn: &mut AnyConnection,
+        actor: netzwerk_domain::access::Actor,
         wants: OrganisationWants,
         ids: &[OrganisationId],
     ) -> Result<Self> {
@@ -169,14 +178,58 @@ impl OrganisationRelations {
                 .contacts
                 .then(|| contacts::of_organisations(conn, ids))
                 .transpose()?,
+            calendar_feeds: if wants.calendar_feeds {
+                Some(feeds_in(conn, actor, ids)?)
+            } else {
+                None
+            },
             of_services,
         })
     }
 }
 
+/// The calendar feeds of organisations the actor may edit (one statement), and why
+/// not for the others.
+fn feeds_in(
+    conn: &mut AnyConnection,
+    actor: netzwerk_domain::access::Actor,
+    ids: &[OrganisationId],
+) -> Result<HashMap<OrganisationId, FeedsOrDenied>> {
+    let allowed: Vec<OrganisationId> = ids
+        .iter()
+        .copied()
+        .filter(|o| actor.may_edit(*o).is_ok())
+        .collect();
+    let mut found = if allowed.is_empty() {
+        HashMap::new()
+    } else {
+        netzwerk_storage::calendar_sources::of_organisations(conn, &allowed)?
+    };
+    Ok(ids
+        .iter()
+        .map(|o| {
+            let seen = actor
+                .may_edit(*o)
+                .map(|()| found.remove(o).unwrap_or_default());
+            (*o, seen)
+        })
+        .collect())
+}
+
+/// The calendar feeds of several organisations as the actor may see them (the
+/// gateway's DataLoader).
+pub async fn calendar_feeds(
+    hub: &Hub,
+    actor: netzwerk_domain::access::Actor,
+    ids: Vec<OrganisationId>,
+) -> Result<HashMap<OrganisationId, FeedsOrDenied>> {
+    hub.read(move |c| feeds_in(c, actor, &ids)).await
+}
+
 /// A page of organisations by name, with the relations wanted.
 pub async fn organisations(
     hub: &Hub,
+    actor: netzwerk_domain::access::Actor,
     filter: OrganisationFilter,
     offset: i64,
     limit: i64,
@@ -185,7 +238,7 @@ pub async fn organisations(
     hub.read(move |c| {
         let p = organisations::list(c, &filter, offset, limit)?;
         let ids: Vec<OrganisationId> = p.items.iter().map(|r| r.id).collect();
-        let relations = OrganisationRelations::load(c, wants, &ids)?;
+        let relations = OrganisationRelations::load(c, actor, wants, &ids)?;
         Ok((p, relations))
     })
     .await
@@ -194,6 +247,7 @@ pub async fn organisations(
 /// One organisation by slug, with the relations wanted; `None`: no such organisation.
 pub async fn organisation_by_slug(
     hub: &Hub,
+    actor: netzwerk_domain::access::Actor,
     slug: &str,
     wants: OrganisationWants,
 ) -> Result<Option<(OrganisationRecord, OrganisationRelations)>> {
@@ -204,7 +258,7 @@ pub async fn organisation_by_slug(
         let Some(rec) = organisations::get_by_slug(c, &slug)? else {
             return Ok(None);
         };
-        let relations = OrganisationRelations::load(c, wants, &[rec.id])?;
+        let relations = OrganisationRelations::load(c, actor, wants, &[rec.id])?;
         Ok(Some((rec, relations)))
     })
     .await

@@ -2,13 +2,13 @@
 
 use async_graphql::{Context, ID, SimpleObject};
 use chrono::{DateTime, Utc};
-use netzwerk_app::calendar_sync;
 use netzwerk_app::calendar_sync::CalendarSource;
-use netzwerk_app::directory::OrganisationKey;
 use netzwerk_domain::ids::OrganisationId;
 
-use super::context::{actor, hub};
-use super::error::{ApiResult, app};
+use super::context::loader;
+use super::error::{ApiResult, denied};
+use super::loaders::CalendarFeedsOf;
+use super::objects::load_error;
 
 /// A followed calendar feed and its health.
 #[derive(SimpleObject)]
@@ -49,13 +49,19 @@ impl From<CalendarSource> for CalendarFeed {
     }
 }
 
-/// An organisation's calendar feeds, for its editors and the coordinator.
+/// An organisation's calendar feeds, for its editors and the coordinator; read for
+/// every organisation of the request at once (the DataLoader).
 pub(crate) async fn feeds_of(
     ctx: &Context<'_>,
     org: OrganisationId,
 ) -> ApiResult<Vec<CalendarFeed>> {
-    calendar_sync::feeds_of(hub(ctx), actor(ctx), OrganisationKey::Id(org))
+    match loader(ctx)
+        .load_one(CalendarFeedsOf(org))
         .await
-        .map(|list| list.into_iter().map(Into::into).collect())
-        .map_err(app)
+        .map_err(load_error)?
+    {
+        Some(Ok(list)) => Ok(list.into_iter().map(Into::into).collect()),
+        Some(Err(d)) => Err(denied(d)),
+        None => Ok(Vec::new()),
+    }
 }

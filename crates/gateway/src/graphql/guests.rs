@@ -9,10 +9,11 @@ use netzwerk_app::guests::{self, GuestRecord};
 use netzwerk_domain::ids::{GuestRequestId, MeetingId};
 use netzwerk_domain::meeting::GuestRequestInput;
 
-use super::context::{actor, hub, parse_id, viewer};
+use super::context::{actor, hub, loader, parse_id, viewer};
 use super::enums::GuestRequestStatus;
-use super::error::{ApiResult, app};
+use super::error::{ApiResult, Code, app, coded};
 use super::meetings::{AttendanceStatus, Meeting};
+use super::objects::load_error;
 
 /// A guest's request to attend a meeting.
 pub struct GuestRequest(GuestRecord);
@@ -25,10 +26,13 @@ impl GuestRequest {
     }
     /// The meeting.
     async fn meeting(&self, ctx: &Context<'_>) -> ApiResult<Meeting> {
-        guests::meeting_of(hub(ctx), actor(ctx), &self.0)
+        let id = self.0.meeting_id;
+        loader(ctx)
+            .load_one(id)
             .await
+            .map_err(load_error)?
             .map(Meeting::from)
-            .map_err(app)
+            .ok_or_else(|| coded(Code::NotFound, format!("meeting {id} not found")))
     }
     /// Name.
     async fn name(&self) -> &str {

@@ -16,15 +16,54 @@ use netzwerk_domain::language::LanguageCode;
 use netzwerk_domain::organisation::TargetGroup;
 use netzwerk_domain::schedule::ScheduleException;
 
-/// Loads directory relations through the application's batched reads.
+/// Loads relations through the application's batched reads, for one request (what
+/// the actor may see of a meeting or a feed depends on who asks).
 pub struct DirectoryLoader {
     hub: Hub,
+    actor: netzwerk_domain::access::Actor,
 }
 
 impl DirectoryLoader {
-    /// A loader over the application.
-    pub fn new(hub: Hub) -> Self {
-        Self { hub }
+    /// A loader over the application, for a request by `actor`.
+    pub fn new(hub: Hub, actor: netzwerk_domain::access::Actor) -> Self {
+        Self { hub, actor }
+    }
+}
+
+/// Key: the calendar feeds of an organisation (or why the actor may not see them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CalendarFeedsOf(pub OrganisationId);
+
+impl Loader<netzwerk_domain::ids::MeetingId> for DirectoryLoader {
+    type Value = netzwerk_app::meetings::MeetingView;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[netzwerk_domain::ids::MeetingId],
+    ) -> Result<HashMap<netzwerk_domain::ids::MeetingId, Self::Value>, Self::Error> {
+        netzwerk_app::meetings::views(&self.hub, self.actor, keys.to_vec())
+            .await
+            .map_err(Arc::new)
+    }
+}
+
+impl Loader<CalendarFeedsOf> for DirectoryLoader {
+    type Value = read::FeedsOrDenied;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[CalendarFeedsOf],
+    ) -> Result<HashMap<CalendarFeedsOf, Self::Value>, Self::Error> {
+        let ids = keys.iter().map(|k| k.0).collect();
+        let found = read::calendar_feeds(&self.hub, self.actor, ids)
+            .await
+            .map_err(Arc::new)?;
+        Ok(found
+            .into_iter()
+            .map(|(k, v)| (CalendarFeedsOf(k), v))
+            .collect())
     }
 }
 
@@ -309,6 +348,7 @@ pub fn organisation_wants(selection: &[async_graphql::Lookahead<'_>]) -> Organis
         locations: wants("locations"),
         services: wants("services"),
         contacts: wants("contacts"),
+        calendar_feeds: wants("calendarFeeds"),
         of_services: service_wants(&service_nodes),
     }
 }
@@ -356,6 +396,11 @@ pub async fn feed_organisations(
     if let Some(m) = relations.contacts {
         loader
             .feed_many(every(&ids, m, ContactsOfOrganisation))
+            .await;
+    }
+    if let Some(m) = relations.calendar_feeds {
+        loader
+            .feed_many(m.into_iter().map(|(k, v)| (CalendarFeedsOf(k), v)))
             .await;
     }
     Box::pin(feed_services(relations.of_services, loader)).await;

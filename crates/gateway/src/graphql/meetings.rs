@@ -268,10 +268,22 @@ impl MeetingQuery {
         from: Option<NaiveDate>,
         to: Option<NaiveDate>,
     ) -> ApiResult<Vec<Meeting>> {
-        meetings::list(hub(ctx), actor(ctx), from, to)
+        let (list, related) = meetings::list(hub(ctx), actor(ctx), from, to)
             .await
-            .map(|list| list.into_iter().map(Meeting).collect())
-            .map_err(app)
+            .map_err(app)?;
+        // What the meetings name comes with them: the loader answers from it.
+        loader(ctx)
+            .feed_many(
+                related
+                    .organisations
+                    .into_iter()
+                    .map(|o| (o.id, std::sync::Arc::new(o))),
+            )
+            .await;
+        loader(ctx)
+            .feed_many(related.locations.into_iter().map(|l| (l.id, l)))
+            .await;
+        Ok(list.into_iter().map(Meeting).collect())
     }
 
     /// An organisation's representatives (its editors and the coordinator).

@@ -148,10 +148,11 @@ pub type Loader = DataLoader<DirectoryLoader, HashMapCache>;
 
 /// Per-request data: the viewer and a fresh DataLoader.
 pub fn request_data(hub: &netzwerk_app::Hub, viewer: Viewer) -> (Viewer, Loader) {
+    let actor = viewer.actor;
     (
         viewer,
         DataLoader::with_cache(
-            DirectoryLoader::new(hub.clone()),
+            DirectoryLoader::new(hub.clone(), actor),
             tokio::spawn,
             HashMapCache::default(),
         ),

@@ -110,9 +110,10 @@ impl DirectoryQuery {
         };
         let (offset, limit) = (w.offset as i64, w.limit as i64);
         let wants = organisation_wants(&node_selections(ctx));
-        let (p, relations) = read::organisations(hub(ctx), filter, offset, limit, wants)
-            .await
-            .map_err(app)?;
+        let (p, relations) =
+            read::organisations(hub(ctx), viewer(ctx).actor, filter, offset, limit, wants)
+                .await
+                .map_err(app)?;
         feed_organisations(relations, loader(ctx)).await;
         let nodes = p
             .items
@@ -131,9 +132,10 @@ impl DirectoryQuery {
     ) -> ApiResult<Option<Organisation>> {
         let prefs = preference(ctx, languages)?;
         let wants = organisation_wants(&[ctx.look_ahead()]);
-        let Some((rec, relations)) = read::organisation_by_slug(hub(ctx), &slug, wants)
-            .await
-            .map_err(app)?
+        let Some((rec, relations)) =
+            read::organisation_by_slug(hub(ctx), viewer(ctx).actor, &slug, wants)
+                .await
+                .map_err(app)?
         else {
             return Ok(None);
         };
