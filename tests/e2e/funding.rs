@@ -838,3 +838,83 @@ async fn digest(backend: Backend) {
     assert_eq!(gone["unsubscribeFundingDigest"], false, "already gone");
 }
 both_backends!(funding_digest, digest);
+
+/// `serve` queues the weekly digests that are due by itself (the job `digest send`
+/// runs by hand): a confirmed subscription gets its first digest when the job runs.
+async fn serve_sends_digests(backend: Backend) {
+    let db = TestDb::new(backend);
+    cli_ok(&db, &["demo"]);
+    let port = free_port();
+    let sink = SmtpSink::start(port).await;
+    let port_s = port.to_string();
+    let env = [
+        ("NETZWERK__MAIL__SMTP_PORT", port_s.as_str()),
+        ("NETZWERK__MAIL__POLL_SECONDS", "1"),
+        ("NETZWERK__FUNDING__SEND_DIGESTS", "true"),
+    ];
+    let hub = Hub::start(&db, &env).await;
+    hub.data(
+        "mutation { subscribeFundingDigest(email: \"ada@verein.example\", name: \"Ada\", topics: [INTEGRATION]) { confirmed } }",
+        json!({}),
+        &[],
+    )
+    .await;
+    let mut link = None;
+    for _ in 0..120 {
+        if let Some(m) = sink.received().first() {
+            link = Some(m.clone());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let mail = link.expect("the confirmation e-mail arrives");
+    let text = MessageParser::default()
+        .parse(mail.as_bytes())
+        .and_then(|m| m.body_text(0).map(|t| t.into_owned()))
+        .expect("text");
+    let at = text.find("token=").expect("link") + 6;
+    let token: String = text[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    hub.data(
+        "mutation($t: String!) { confirmFundingDigest(token: $t) { confirmed } }",
+        json!({ "t": token }),
+        &[],
+    )
+    .await;
+    // The job runs when `serve` starts and then hourly: a restart runs it now.
+    drop(hub);
+    let _hub = Hub::start(&db, &env).await;
+    let mut digest = None;
+    for _ in 0..120 {
+        if let Some(m) = sink
+            .received()
+            .into_iter()
+            .find(|m| m.contains("List-Unsubscribe"))
+        {
+            digest = Some(m);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let digest = digest.expect("serve queued and sent the due digest");
+    let parsed = MessageParser::default()
+        .parse(digest.as_bytes())
+        .expect("mail");
+    assert!(
+        parsed
+            .subject()
+            .unwrap_or_default()
+            .starts_with("Fördermittel der Woche"),
+        "{:?}",
+        parsed.subject()
+    );
+    assert!(
+        parsed
+            .body_text(0)
+            .is_some_and(|t| t.contains("Integrationsprogramm")),
+        "the demo's integration call is in it"
+    );
+}
+both_backends!(serve_queues_due_digests, serve_sends_digests);

@@ -164,7 +164,7 @@ impl Hub {
     }
 
     /// Serves the test database with extra environment settings (background feed
-    /// polling off unless `env` turns it on).
+    /// polling and digests off unless `env` turns them on).
     pub async fn start(db: &TestDb, env: &[(&str, &str)]) -> Self {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_netzwerk"));
         cmd.args(["serve", "--listen", "127.0.0.1:0"])
@@ -175,10 +175,12 @@ impl Hub {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
-            // Background polling is off unless a test turns it on: the demo follows
-            // feeds of fictional hosts, and tests send traffic only to loopback.
+            // Background polling and digests are off unless a test turns them on: the
+            // demo follows feeds of fictional hosts, tests send traffic only to
+            // loopback, and digest tests run their rounds themselves.
             .env("NETZWERK__CALENDAR__POLL", "false")
-            .env("NETZWERK__FUNDING__POLL", "false");
+            .env("NETZWERK__FUNDING__POLL", "false")
+            .env("NETZWERK__FUNDING__SEND_DIGESTS", "false");
         for (k, v) in env {
             cmd.env(k, v);
         }

@@ -1,5 +1,6 @@
 //! The background jobs `serve` runs beside the API, each the same function the command
-//! line runs once: calendar and funding feed polling, outbox delivery, retention. Every
+//! line runs once: calendar and funding feed polling, outbox delivery, weekly digests,
+//! retention. Every
 //! job claims its work through the database (feeds and messages by lease), so several
 //! replicas share it without doing anything twice; a failed round is logged and the
 //! next one comes at its time.
@@ -21,6 +22,9 @@ pub struct Schedule {
     pub funding: Option<Duration>,
     /// Deliver the outbox through this mailer, this often.
     pub mail: Option<(Mailer, Duration)>,
+    /// Queue the weekly digests that are due, rendered through the Hub's own API,
+    /// this often.
+    pub digests: Option<(std::sync::Arc<dyn crate::OwnApi>, Duration)>,
     /// Delete expired data, this often.
     pub retention: Duration,
 }
@@ -58,6 +62,21 @@ pub fn spawn(hub: &Hub, schedule: Schedule) -> Vec<JoinHandle<()>> {
                 if let Err(e) = crate::outbox::deliver(&hub, Actor::Operator, &mailer, false).await
                 {
                     tracing::warn!(error = %e, "delivering the outbox failed");
+                }
+            }
+        }));
+    }
+    if let Some((api, every)) = schedule.digests {
+        let hub = hub.clone();
+        handles.push(every_so_often(every, move || {
+            let (hub, api) = (hub.clone(), api.clone());
+            async move {
+                match crate::digest::send_due(api.as_ref(), &hub, false).await {
+                    Ok(round) if !round.prepared.is_empty() => {
+                        tracing::info!(queued = round.prepared.len(), "weekly digests queued");
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "sending digests failed"),
                 }
             }
         }));

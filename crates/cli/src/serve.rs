@@ -69,6 +69,11 @@ pub(crate) fn run(mut ctx: Ctx, args: Args) -> anyhow::Result<()> {
         } else {
             None
         },
+        digests: settings.funding.send_digests.then(|| {
+            let api: std::sync::Arc<dyn netzwerk_app::OwnApi> =
+                std::sync::Arc::new(netzwerk_gateway::server::own_api(&background));
+            (api, Duration::from_secs(3600))
+        }),
         retention: Duration::from_secs(3600),
     };
     let mut runtime = tokio::runtime::Builder::new_multi_thread();

@@ -50,6 +50,7 @@ max_file_bytes = 268435456
 
 [funding]
 poll = true
+send_digests = true
 default_interval_minutes = 360
 max_items_per_feed = 2000
 subscriptions_per_client_per_hour = 10
@@ -206,6 +207,8 @@ pub struct CalendarConfig {
 pub struct FundingConfig {
     /// Poll funding feeds in the background while serving.
     pub poll: bool,
+    /// Queue the weekly digests that are due, hourly, while serving.
+    pub send_digests: bool,
     /// Poll interval of a feed added without --interval.
     pub default_interval_minutes: u32,
     /// Most items taken from one funding feed or deadline calendar; the rest are
