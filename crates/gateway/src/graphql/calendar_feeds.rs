@@ -6,9 +6,9 @@ use netzwerk_app::calendar_sync::CalendarSource;
 use netzwerk_domain::ids::OrganisationId;
 
 use super::context::loader;
+use super::error::load_error;
 use super::error::{ApiResult, denied};
 use super::loaders::CalendarFeedsOf;
-use super::objects::load_error;
 
 /// A followed calendar feed and its health.
 #[derive(SimpleObject)]

@@ -152,5 +152,13 @@ pub fn app(err: netzwerk_app::Error) -> Error {
     }
 }
 
+/// A DataLoader failure is a database failure: logged, reported as `INTERNAL`.
+pub(crate) fn load_error(e: std::sync::Arc<netzwerk_app::Error>) -> Error {
+    match &*e {
+        netzwerk_app::Error::TimedOut => app(netzwerk_app::Error::TimedOut),
+        other => app(netzwerk_app::Error::Unavailable(other.to_string())),
+    }
+}
+
 /// Result type of resolvers.
 pub type ApiResult<T> = Result<T, Error>;

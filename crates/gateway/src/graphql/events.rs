@@ -22,12 +22,12 @@ use super::calendar_feeds::CalendarFeed;
 use super::connection::{Page, page, window};
 use super::context::{actor, hub, loader, parse_id, prefs};
 use super::enums::{EventCategory, EventStatus, TargetGroup, into_domain};
-use super::error::{ApiResult, Code, app, coded};
+use super::error::{ApiResult, Code, app, coded, load_error};
 use super::inputs::patch;
 use super::mutation::valid;
 use super::objects::{
-    Language, LocalizedText, Location, Organisation, TranslationEntry, load_error, organisation_of,
-    served, translations_of,
+    Language, LocalizedText, Location, Organisation, TranslationEntry, organisation_of, served,
+    translations_of,
 };
 use super::query::preference;
 

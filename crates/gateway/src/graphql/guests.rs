@@ -11,9 +11,9 @@ use netzwerk_domain::meeting::GuestRequestInput;
 
 use super::context::{actor, hub, loader, parse_id, viewer};
 use super::enums::GuestRequestStatus;
+use super::error::load_error;
 use super::error::{ApiResult, Code, app, coded};
 use super::meetings::{AttendanceStatus, Meeting};
-use super::objects::load_error;
 
 /// A guest's request to attend a meeting.
 pub struct GuestRequest(GuestRecord);

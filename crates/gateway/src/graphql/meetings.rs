@@ -11,8 +11,9 @@ use netzwerk_domain::meeting::CadenceInput as DCadence;
 
 use super::context::{actor, hub, loader, parse_id, prefs};
 use super::enums::{AgendaItemStatus, MeetingStatus};
+use super::error::load_error;
 use super::error::{ApiResult, app};
-use super::objects::{Location, Organisation, load_error, organisation_of};
+use super::objects::{Location, Organisation, organisation_of};
 
 /// When a series' meetings take place.
 #[derive(InputObject, Default)]

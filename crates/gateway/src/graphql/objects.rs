@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, Error, ID, Object, SimpleObject};
+use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use netzwerk_app::directory::read::{ListedService, Schedule, ShownLinks};
 use netzwerk_app::directory::{ContactRecord, LocationRecord, OrganisationRecord, ServiceRecord};
@@ -16,7 +16,7 @@ use super::context::{loader, viewer};
 use super::enums::{
     FieldOfAction, LegalStatus, MembershipStatus, ServiceCategory, TargetGroup, Topic, Visibility,
 };
-use super::error::{ApiResult, Code, coded};
+use super::error::{ApiResult, Code, coded, load_error};
 use super::loaders::{
     ContactsOfOrganisation, DirectoryLoader, ExceptionsOfService, LanguagesOfService, LoadError,
     LocationsOfOrganisation, LocationsOfService, ScheduleOfService, ServicesOfOrganisation,
@@ -27,14 +27,6 @@ use super::loaders::{
 pub(crate) fn node_selections<'a>(ctx: &'a Context<'_>) -> [async_graphql::Lookahead<'a>; 2] {
     let la = ctx.look_ahead();
     [la.field("nodes"), la.field("edges").field("node")]
-}
-
-/// A DataLoader failure is a database failure: logged, reported as `INTERNAL`.
-pub(crate) fn load_error(e: Arc<netzwerk_app::Error>) -> Error {
-    match &*e {
-        netzwerk_app::Error::TimedOut => super::error::app(netzwerk_app::Error::TimedOut),
-        other => super::error::app(netzwerk_app::Error::Unavailable(other.to_string())),
-    }
 }
 
 /// A text in the language it was served in.
