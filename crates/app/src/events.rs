@@ -56,14 +56,6 @@ fn store_in(
     Ok(EventView { record, overrides })
 }
 
-fn signed_in(actor: Actor) -> Result<()> {
-    if actor.is_signed_in() {
-        Ok(())
-    } else {
-        Err(netzwerk_domain::access::Denied::Unauthenticated.into())
-    }
-}
-
 /// Adds an event to an organisation (its editors, the coordinator).
 pub async fn create(
     hub: &Hub,
@@ -71,7 +63,7 @@ pub async fn create(
     organisation: OrganisationId,
     input: EventInput,
 ) -> Result<EventView> {
-    signed_in(actor)?;
+    actor.must_be_signed_in()?;
     actor.may_edit(organisation)?;
     let event = input.validate()?;
     let span = span_of(&event, &[])?;
@@ -94,7 +86,7 @@ pub async fn update(
     id: EventId,
     patch: Patch<Event, EventInput>,
 ) -> Result<EventView> {
-    signed_in(actor)?;
+    actor.must_be_signed_in()?;
     hub.transact(move |c| {
         let current = load_in(c, id)?;
         actor.may_edit(current.record.organisation_id)?;
@@ -107,7 +99,7 @@ pub async fn update(
 
 /// Cancels a whole event or series (it stays visible as cancelled).
 pub async fn cancel(hub: &Hub, actor: Actor, id: EventId) -> Result<EventView> {
-    signed_in(actor)?;
+    actor.must_be_signed_in()?;
     hub.transact(move |c| {
         let mut current = load_in(c, id)?;
         actor.may_edit(current.record.organisation_id)?;
@@ -119,7 +111,7 @@ pub async fn cancel(hub: &Hub, actor: Actor, id: EventId) -> Result<EventView> {
 
 /// Deletes an event with all its occurrences.
 pub async fn delete(hub: &Hub, actor: Actor, id: EventId) -> Result<()> {
-    signed_in(actor)?;
+    actor.must_be_signed_in()?;
     hub.transact(move |c| {
         actor.may_edit(events::get(c, id)?.organisation_id)?;
         Ok(events::delete(c, &actor.label(), id)?)
@@ -136,7 +128,7 @@ pub async fn answer_co_organiser(
     organisation: OrganisationId,
     accept: bool,
 ) -> Result<EventView> {
-    signed_in(actor)?;
+    actor.must_be_signed_in()?;
     actor.may_answer_co_organiser_invitation(organisation)?;
     hub.transact(move |c| {
         events::answer_co_organiser(c, &actor.label(), event, organisation, accept)?;
@@ -172,7 +164,7 @@ pub async fn edit_occurrence(
     recurrence_id: NaiveDateTime,
     edit: OccurrenceEdit,
 ) -> Result<EventView> {
-    signed_in(actor)?;
+    actor.must_be_signed_in()?;
     let edit = match edit {
         // Validated like every title: one line, no control characters, bounded.
         OccurrenceEdit::Change { start, end, title } => OccurrenceEdit::Change {
@@ -357,7 +349,7 @@ pub async fn co_organiser_invitations(
     actor: Actor,
     organisation: OrganisationId,
 ) -> Result<Vec<EventView>> {
-    signed_in(actor)?;
+    actor.must_be_signed_in()?;
     actor.may_answer_co_organiser_invitation(organisation)?;
     hub.read(move |c| {
         let list = events::co_organiser_invitations(c, organisation)?;

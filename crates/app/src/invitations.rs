@@ -122,8 +122,9 @@ impl MeetingInfo {
                 presenter,
             ));
         }
-        let agenda_final = meetings::agenda_final(conn, meeting.id)?;
-        let (_, cancellation_reason) = meetings::notes(conn, meeting.id)?;
+        // Read with the meeting's row.
+        let (agenda_final, cancellation_reason) =
+            (meeting.agenda_final, meeting.cancellation_reason.clone());
         Ok(Self {
             meeting,
             host,

@@ -251,9 +251,7 @@ pub async fn assign_host(hub: &Hub, actor: Actor, id: MeetingId) -> Result<Meeti
 /// The host declines the date (its editors, the coordinator); the next in rotation is
 /// chosen.
 pub async fn decline_hosting(hub: &Hub, actor: Actor, id: MeetingId) -> Result<MeetingView> {
-    if !actor.is_signed_in() {
-        return Err(netzwerk_domain::access::Denied::Unauthenticated.into());
-    }
+    actor.must_be_signed_in()?;
     let settings = hub.settings().meetings.clone();
     hub.transact(move |c| {
         let current = meetings::get(c, id)?;
@@ -345,9 +343,7 @@ pub async fn propose_agenda_item(hub: &Hub, actor: Actor, cmd: Proposal) -> Resu
         "range",
         format!("must be 5 to 600, got {duration}"),
     );
-    if !actor.is_signed_in() {
-        return Err(netzwerk_domain::access::Denied::Unauthenticated.into());
-    }
+    actor.must_be_signed_in()?;
     let title = c.finish(|| title.unwrap_or_default())?;
     let proposed_by = actor.may_propose_agenda_item(cmd.presenter)?;
     let item = NewAgendaItem {

@@ -79,6 +79,17 @@ impl Actor {
         )
     }
 
+    /// Anything beyond public reading needs a signed-in user (or the operator):
+    /// anonymous callers and partner sites learn nothing about what exists and are
+    /// told to sign in first.
+    pub fn must_be_signed_in(self) -> Result<(), Denied> {
+        if self.is_signed_in() {
+            Ok(())
+        } else {
+            Err(Denied::Unauthenticated)
+        }
+    }
+
     /// Whether the actor counts as a member of the network: the coordinator, or an
     /// editor of an organisation whose membership is `MEMBER`. Editors of applicants
     /// and former members are signed in, but not members.

@@ -478,14 +478,6 @@ fn item_from_row(r: ItemRow) -> Result<AgendaItem> {
     })
 }
 
-/// Whether the meeting's agenda is final.
-pub fn agenda_final(conn: &mut AnyConnection, id: MeetingId) -> Result<bool> {
-    Ok(meetings::table
-        .find(id.to_string())
-        .select(meetings::agenda_final)
-        .first(conn)?)
-}
-
 /// The agenda of a meeting, in order.
 pub fn agenda_of(conn: &mut AnyConnection, id: MeetingId) -> Result<Vec<AgendaItem>> {
     let rows: Vec<ItemRow> = agenda::table
@@ -554,7 +546,7 @@ pub fn add_item(
             .status
             .after(MeetingChange::ChangeAgenda)
             .map_err(refused)?;
-        if agenda_final(conn, id)? {
+        if meeting.agenda_final {
             return Err(StorageError::Conflict(
                 "the agenda of this meeting is final".into(),
             ));
@@ -620,7 +612,7 @@ pub fn decide_item(
             conn,
             stored("agenda_items.meeting_id", MeetingId::parse(&meeting_id))?,
         )?;
-        if agenda_final(conn, meeting.id)? {
+        if meeting.agenda_final {
             return Err(StorageError::Conflict(
                 "the agenda of this meeting is final".into(),
             ));
@@ -1106,16 +1098,6 @@ pub fn cancel(
         )?;
         get(conn, id)
     })
-}
-
-/// Minutes and the reason for a cancellation, where there are any.
-pub fn notes(conn: &mut AnyConnection, id: MeetingId) -> Result<(Option<String>, Option<String>)> {
-    let row: Option<(Option<String>, Option<String>)> = meetings::table
-        .find(id.to_string())
-        .select((meetings::minutes, meetings::cancellation_reason))
-        .first(conn)
-        .optional()?;
-    row.ok_or_else(|| StorageError::NotFound(format!("meeting {id}")))
 }
 
 /// Attaches the minutes (Markdown) of a held meeting.

@@ -136,7 +136,7 @@ pub async fn update_location(
     id: LocationId,
     patch: Patch<Location, LocationInput>,
 ) -> Result<LocationRecord> {
-    signed_in(actor)?;
+    actor.must_be_signed_in()?;
     hub.transact(move |c| {
         let current = locations::get(c, id)?;
         actor.may_edit(current.organisation_id)?;
@@ -148,7 +148,7 @@ pub async fn update_location(
 
 /// Removes a location; its services stay, without it.
 pub async fn delete_location(hub: &Hub, actor: Actor, id: LocationId) -> Result<()> {
-    signed_in(actor)?;
+    actor.must_be_signed_in()?;
     hub.transact(move |c| {
         actor.may_edit(locations::get(c, id)?.organisation_id)?;
         Ok(locations::delete(c, &actor.label(), id)?)
@@ -185,7 +185,7 @@ pub async fn update_service(
     id: ServiceId,
     patch: Patch<(Service, ServiceLinks), ServiceInput>,
 ) -> Result<ServiceRecord> {
-    signed_in(actor)?;
+    actor.must_be_signed_in()?;
     hub.transact(move |c| {
         let current = services::get(c, id)?;
         actor.may_edit(current.organisation_id)?;
@@ -198,7 +198,7 @@ pub async fn update_service(
 
 /// Removes a service.
 pub async fn delete_service(hub: &Hub, actor: Actor, id: ServiceId) -> Result<()> {
-    signed_in(actor)?;
+    actor.must_be_signed_in()?;
     hub.transact(move |c| {
         actor.may_edit(services::get(c, id)?.organisation_id)?;
         Ok(services::delete(c, &actor.label(), id)?)
@@ -229,7 +229,7 @@ pub async fn update_contact(
     id: ContactId,
     patch: Patch<Contact, ContactInput>,
 ) -> Result<ContactRecord> {
-    signed_in(actor)?;
+    actor.must_be_signed_in()?;
     hub.transact(move |c| {
         let current = contacts::get(c, id)?;
         actor.may_edit(current.organisation_id)?;
@@ -241,7 +241,7 @@ pub async fn update_contact(
 
 /// Removes a contact person.
 pub async fn delete_contact(hub: &Hub, actor: Actor, id: ContactId) -> Result<()> {
-    signed_in(actor)?;
+    actor.must_be_signed_in()?;
     hub.transact(move |c| {
         actor.may_edit(contacts::get(c, id)?.organisation_id)?;
         Ok(contacts::delete(c, &actor.label(), id)?)
@@ -360,7 +360,7 @@ pub async fn set_translation(
     text: &str,
     machine_translated: bool,
 ) -> Result<Translation> {
-    signed_in(actor)?;
+    actor.must_be_signed_in()?;
     let (entity, language) = target.check()?;
     let text = netzwerk_domain::error::required_text(text, netzwerk_domain::organisation::TEXT_MAX)
         .map_err(|e| e.within("input.text"))?;
@@ -390,7 +390,7 @@ pub async fn remove_translation(
     actor: Actor,
     target: TranslationTarget,
 ) -> Result<bool> {
-    signed_in(actor)?;
+    actor.must_be_signed_in()?;
     let (entity, language) = target.check()?;
     hub.transact(move |c| {
         actor.may_edit(target.owner(c, &entity)?)?;
@@ -401,13 +401,4 @@ pub async fn remove_translation(
         })
     })
     .await
-}
-
-/// Anonymous callers learn nothing about what exists: they are told to sign in first.
-fn signed_in(actor: Actor) -> Result<()> {
-    if actor.is_signed_in() {
-        Ok(())
-    } else {
-        Err(netzwerk_domain::access::Denied::Unauthenticated.into())
-    }
 }

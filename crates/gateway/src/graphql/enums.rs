@@ -100,13 +100,6 @@ pub enum TranslatableEntity {
     Event,
 }
 
-impl TranslatableEntity {
-    /// The fields that may carry translations.
-    pub fn fields(self) -> &'static [&'static str] {
-        netzwerk_app::directory::Translatable::from(self).fields()
-    }
-}
-
 impl From<TranslatableEntity> for netzwerk_app::directory::Translatable {
     fn from(e: TranslatableEntity) -> Self {
         match e {
