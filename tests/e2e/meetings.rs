@@ -788,8 +788,8 @@ async fn demo_cycle(backend: Backend) {
 }
 both_backends!(meeting_cycle_on_the_demo_network, demo_cycle);
 
-/// Guest requests with their meeting, and organisations with their calendar feeds,
-/// cost the same statements however many there are (DataLoaders, no read per item).
+/// Guest requests with their meeting, and organisations with their calendar feeds or
+/// their change logs, cost the same statements however many there are (DataLoaders, no read per item).
 async fn guest_and_feed_statements(backend: Backend) {
     let db = TestDb::new(backend);
     let hub = Hub::demo(&db).await;
@@ -843,6 +843,26 @@ async fn guest_and_feed_statements(backend: Backend) {
         counts.push(statements);
     }
     assert!(counts[1] <= counts[0] + 1, "calendar feeds: {counts:?}");
+
+    let changes = "query($n: Int!) { organisations(first: $n) { nodes { slug changes(first: 2) { totalCount nodes { summary } } } } }";
+    let mut counts = Vec::new();
+    for n in [2, 28] {
+        let (status, statements, body) = hub.post(changes, json!({ "n": n }), &auth).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body.get("errors").is_none(), "{body}");
+        let nodes = body["data"]["organisations"]["nodes"]
+            .as_array()
+            .expect("nodes");
+        assert_eq!(nodes.len(), n as usize);
+        for org in nodes {
+            let total = org["changes"]["totalCount"].as_i64().expect("total");
+            let shown = org["changes"]["nodes"].as_array().expect("entries").len();
+            assert!(total >= 1, "the demo logged {}: {org}", org["slug"]);
+            assert_eq!(shown as i64, total.min(2), "{org}");
+        }
+        counts.push(statements);
+    }
+    assert!(counts[1] <= counts[0] + 1, "change logs: {counts:?}");
 }
 both_backends!(
     guest_requests_and_feeds_read_nothing_per_item,

@@ -1,6 +1,8 @@
 //! Who changed what and when. Every write function records its change here in the
 //! same transaction; `modifiedAfter` filters read it.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -75,7 +77,7 @@ impl Action {
 }
 
 /// One entry of the log.
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = change_log)]
 pub struct ChangeEntry {
     /// Entry id.
@@ -167,23 +169,109 @@ pub fn record(
     Ok(())
 }
 
-/// The newest entries about an organisation and everything that belongs to it, newest first.
-pub fn for_organisation(
+/// The same window of several organisations' logs (each organisation's entries and
+/// those of its locations, services and contacts), newest first, in two statements
+/// however many organisations are asked for: one counts, one numbers each
+/// organisation's entries with `ROW_NUMBER()` and keeps the window. An organisation
+/// without entries gets an empty page.
+pub fn for_organisations(
     conn: &mut AnyConnection,
-    organisation_id: &str,
+    organisation_ids: &[String],
     offset: i64,
     limit: i64,
-) -> Result<crate::Page<ChangeEntry>> {
-    let total: i64 = change_log::table
-        .filter(change_log::organisation_id.eq(organisation_id))
-        .count()
-        .get_result(conn)?;
-    let items = change_log::table
-        .filter(change_log::organisation_id.eq(organisation_id))
-        .order((change_log::changed_at.desc(), change_log::id.desc()))
-        .offset(offset)
-        .limit(limit)
-        .select(ChangeEntry::as_select())
+) -> Result<HashMap<String, crate::Page<ChangeEntry>>> {
+    let mut pages: HashMap<String, crate::Page<ChangeEntry>> = organisation_ids
+        .iter()
+        .map(|o| {
+            let empty = crate::Page {
+                items: Vec::new(),
+                total: 0,
+            };
+            (o.clone(), empty)
+        })
+        .collect();
+    if organisation_ids.is_empty() {
+        return Ok(pages);
+    }
+    let totals: Vec<(Option<String>, i64)> = change_log::table
+        .filter(change_log::organisation_id.eq_any(organisation_ids))
+        .group_by(change_log::organisation_id)
+        .select((change_log::organisation_id, diesel::dsl::count_star()))
         .load(conn)?;
-    Ok(crate::Page { items, total })
+    for (organisation, total) in totals {
+        if let Some(page) = organisation.and_then(|o| pages.get_mut(&o)) {
+            page.total = total;
+        }
+    }
+    if limit <= 0 {
+        return Ok(pages);
+    }
+    let rows: Vec<Windowed> = match conn {
+        AnyConnection::Postgresql(c) => {
+            window_query::<diesel::pg::Pg>(organisation_ids, offset, limit, |i| format!("${i}"))
+                .load(c)?
+        }
+        AnyConnection::Sqlite(c) => {
+            window_query::<diesel::sqlite::Sqlite>(organisation_ids, offset, limit, |_| {
+                "?".to_owned()
+            })
+            .load(c)?
+        }
+    };
+    for Windowed { entry } in rows {
+        if let Some(page) = entry
+            .organisation_id
+            .as_ref()
+            .and_then(|o| pages.get_mut(o))
+        {
+            page.items.push(entry);
+        }
+    }
+    Ok(pages)
+}
+
+/// A row of [`window_query`].
+#[derive(QueryableByName)]
+struct Windowed {
+    #[diesel(embed)]
+    entry: ChangeEntry,
+}
+
+/// `ROW_NUMBER() OVER (PARTITION BY organisation_id …)` has no diesel DSL, so the
+/// statement is written as SQL with one bound parameter per organisation and for
+/// the window's bounds; `placeholder(n)` spells the n-th parameter for the backend.
+fn window_query<'a, DB>(
+    organisation_ids: &'a [String],
+    offset: i64,
+    limit: i64,
+    placeholder: impl Fn(usize) -> String,
+) -> diesel::query_builder::BoxedSqlQuery<'a, DB, diesel::query_builder::SqlQuery>
+where
+    DB: diesel::backend::Backend + diesel::sql_types::HasSqlType<diesel::sql_types::Text>,
+    DB: diesel::sql_types::HasSqlType<diesel::sql_types::BigInt>,
+    String: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+    i64: diesel::serialize::ToSql<diesel::sql_types::BigInt, DB>,
+{
+    let n = organisation_ids.len();
+    let ids: Vec<String> = (1..=n).map(&placeholder).collect();
+    let sql = format!(
+        "SELECT id, changed_at, actor, entity_kind, entity_id, organisation_id, action, summary \
+         FROM (SELECT change_log.*, ROW_NUMBER() OVER (PARTITION BY organisation_id \
+         ORDER BY changed_at DESC, id DESC) AS position FROM change_log \
+         WHERE organisation_id IN ({})) numbered \
+         WHERE position > {} AND position <= {} + {} \
+         ORDER BY organisation_id, position",
+        ids.join(", "),
+        placeholder(n + 1),
+        placeholder(n + 2),
+        placeholder(n + 3),
+    );
+    let mut query = diesel::sql_query(sql).into_boxed::<DB>();
+    for id in organisation_ids {
+        query = query.bind::<diesel::sql_types::Text, _>(id);
+    }
+    query
+        .bind::<diesel::sql_types::BigInt, _>(offset)
+        .bind::<diesel::sql_types::BigInt, _>(offset)
+        .bind::<diesel::sql_types::BigInt, _>(limit)
 }

@@ -417,23 +417,46 @@ pub async fn translations_of(
     hub.read(move |c| Ok(translations::load(c, &ids)?)).await
 }
 
-/// A page of an organisation's change log, newest first (its editors, the
-/// coordinator).
+/// One organisation's change log, or why the reader may not see it.
+pub type ChangesOrDenied = std::result::Result<Page<ChangeEntry>, netzwerk_domain::access::Denied>;
+
+/// The same window (`offset`, `limit`, newest first) of several organisations' change
+/// logs, each as far as `actor` may see it (`Actor::may_edit`): two statements
+/// however many organisations are asked for.
 pub async fn changes_of(
     hub: &Hub,
     actor: netzwerk_domain::access::Actor,
-    organisation: OrganisationId,
+    organisations: Vec<OrganisationId>,
     offset: i64,
     limit: i64,
-) -> Result<Page<ChangeEntry>> {
-    actor.may_edit(organisation)?;
-    let org = organisation.to_string();
-    hub.read(move |c| {
-        Ok(netzwerk_storage::change_log::for_organisation(
-            c, &org, offset, limit,
-        )?)
-    })
-    .await
+) -> Result<HashMap<OrganisationId, ChangesOrDenied>> {
+    let allowed: Vec<String> = organisations
+        .iter()
+        .filter(|o| actor.may_edit(**o).is_ok())
+        .map(ToString::to_string)
+        .collect();
+    let mut found = if allowed.is_empty() {
+        HashMap::new()
+    } else {
+        hub.read(move |c| {
+            Ok(netzwerk_storage::change_log::for_organisations(
+                c, &allowed, offset, limit,
+            )?)
+        })
+        .await?
+    };
+    Ok(organisations
+        .into_iter()
+        .map(|o| {
+            let seen = actor.may_edit(o).map(|()| {
+                found.remove(&o.to_string()).unwrap_or(Page {
+                    items: Vec::new(),
+                    total: 0,
+                })
+            });
+            (o, seen)
+        })
+        .collect())
 }
 
 /// A contact person as a reader may see them: e-mail and phone removed unless the

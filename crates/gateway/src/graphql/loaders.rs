@@ -67,6 +67,51 @@ impl Loader<CalendarFeedsOf> for DirectoryLoader {
     }
 }
 
+/// Key: one window of an organisation's change log (or why the actor may not see it).
+/// Keys with the same window are read together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ChangesOf {
+    /// The organisation.
+    pub organisation: OrganisationId,
+    /// Entries to skip, newest first.
+    pub offset: i64,
+    /// Entries to return.
+    pub limit: i64,
+}
+
+impl Loader<ChangesOf> for DirectoryLoader {
+    type Value = read::ChangesOrDenied;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[ChangesOf],
+    ) -> Result<HashMap<ChangesOf, Self::Value>, Self::Error> {
+        let mut windows: HashMap<(i64, i64), Vec<OrganisationId>> = HashMap::new();
+        for k in keys {
+            windows
+                .entry((k.offset, k.limit))
+                .or_default()
+                .push(k.organisation);
+        }
+        let mut found = HashMap::new();
+        for ((offset, limit), organisations) in windows {
+            let pages = read::changes_of(&self.hub, self.actor, organisations, offset, limit)
+                .await
+                .map_err(Arc::new)?;
+            found.extend(pages.into_iter().map(|(organisation, page)| {
+                let key = ChangesOf {
+                    organisation,
+                    offset,
+                    limit,
+                };
+                (key, page)
+            }));
+        }
+        Ok(found)
+    }
+}
+
 /// Errors are shared between all waiting resolvers.
 pub type LoadError = Arc<netzwerk_app::Error>;
 

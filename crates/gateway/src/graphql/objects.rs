@@ -373,16 +373,20 @@ impl Organisation {
         after: Option<String>,
     ) -> ApiResult<Page<Change>> {
         let w = window(first, after)?;
-        let (offset, limit) = (w.offset as i64, w.limit as i64);
-        let p = netzwerk_app::directory::read::changes_of(
-            super::context::hub(ctx),
-            viewer(ctx).actor,
-            self.rec.id,
-            offset,
-            limit,
-        )
-        .await
-        .map_err(super::error::app)?;
+        let key = super::loaders::ChangesOf {
+            organisation: self.rec.id,
+            offset: w.offset as i64,
+            limit: w.limit as i64,
+        };
+        let p = match loader(ctx).load_one(key).await.map_err(load_error)? {
+            Some(Ok(page)) => page,
+            Some(Err(d)) => return Err(super::error::denied(d)),
+            None => {
+                return Err(super::error::app(netzwerk_app::Error::Internal(
+                    "the change log was not read".into(),
+                )));
+            }
+        };
         let nodes = p
             .items
             .into_iter()
