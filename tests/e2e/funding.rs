@@ -375,6 +375,36 @@ async fn feeds(backend: Backend) {
         list["totalCount"].as_u64(),
         list["nodes"].as_array().map(|n| n.len() as u64)
     );
+    // Pages of two: the same opportunities in the same order, and every page
+    // carries the count and the facets of all results.
+    let paged = "query($after: String) { fundingOpportunities(first: 2, after: $after) {
+        totalCount facets { topics { value count } regions { value count } }
+        pageInfo { hasNextPage endCursor } nodes { id } } }";
+    let (mut ids, mut after) = (Vec::new(), serde_json::Value::Null);
+    for _ in 0..20 {
+        let page = hub.data(paged, json!({ "after": after }), &auth).await;
+        let p = &page["fundingOpportunities"];
+        assert_eq!(p["totalCount"], list["totalCount"], "{page}");
+        assert_eq!(p["facets"], list["facets"], "{page}");
+        ids.extend(
+            p["nodes"]
+                .as_array()
+                .expect("nodes")
+                .iter()
+                .map(|n| n["id"].clone()),
+        );
+        if p["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = p["pageInfo"]["endCursor"].clone();
+    }
+    let all_ids: Vec<_> = list["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|n| n["id"].clone())
+        .collect();
+    assert_eq!(ids, all_ids, "pages of two, one after the other");
     let (code, _) = hub
         .error(
             LIST,

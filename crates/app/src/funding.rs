@@ -3,12 +3,14 @@
 //! opt-in, limited per client). Feed URLs, which may carry access keys, are shown to
 //! the coordinator only (`Actor::may_see_feed_urls`).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use netzwerk_domain::access::Actor;
 use netzwerk_domain::error::Checker;
-use netzwerk_domain::funding::{FundingRegion, Interests, OpportunityInput, match_score};
+use netzwerk_domain::funding::{
+    FundingRegion, FundingStatus, Interests, OpportunityInput, match_score,
+};
 use netzwerk_domain::ids::{FundingOpportunityId, OrganisationId};
 use netzwerk_domain::organisation::{LegalStatus, Topic};
 use netzwerk_storage::funding::{self, OpportunityFilter, SourceLink};
@@ -77,6 +79,69 @@ pub struct Found {
     pub links: Vec<Link>,
     /// Why it fits the organisation asked about.
     pub fit: Option<Fit>,
+}
+
+/// How many results have each value of a filter, most first (equal counts in the
+/// order of the values' codes).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facets {
+    /// Per topic.
+    pub topics: Vec<(Topic, usize)>,
+    /// Per region.
+    pub regions: Vec<(FundingRegion, usize)>,
+    /// Per eligible legal form.
+    pub applicants: Vec<(LegalStatus, usize)>,
+    /// Per status on the day asked about.
+    pub statuses: Vec<(FundingStatus, usize)>,
+}
+
+impl Facets {
+    fn of(records: &[OpportunityRecord], today: NaiveDate) -> Self {
+        Self {
+            topics: counted(
+                records.iter().flat_map(|r| r.value.topics.iter().copied()),
+                Topic::as_str,
+            ),
+            regions: counted(
+                records.iter().filter_map(|r| r.value.region),
+                FundingRegion::as_str,
+            ),
+            applicants: counted(
+                records
+                    .iter()
+                    .flat_map(|r| r.value.applicants.iter().copied()),
+                LegalStatus::as_str,
+            ),
+            statuses: counted(
+                records.iter().map(|r| r.value.status_on(today)),
+                FundingStatus::as_str,
+            ),
+        }
+    }
+}
+
+fn counted<T: Copy + Ord>(
+    values: impl Iterator<Item = T>,
+    code: fn(T) -> &'static str,
+) -> Vec<(T, usize)> {
+    let mut counts: BTreeMap<T, usize> = BTreeMap::new();
+    for v in values {
+        *counts.entry(v).or_default() += 1;
+    }
+    let mut list: Vec<(T, usize)> = counts.into_iter().collect();
+    list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| code(a.0).cmp(code(b.0))));
+    list
+}
+
+/// A page of a search, with what describes all its results.
+#[derive(Debug, Clone)]
+pub struct Results {
+    /// Results on every page.
+    pub total: usize,
+    /// Counts per filter value over every result.
+    pub facets: Facets,
+    /// The asked-for page, each with its links.
+    pub page: Vec<Found>,
 }
 
 /// What matching needs about an organisation: its topics, target groups, legal form,
@@ -148,7 +213,9 @@ pub async fn search(
     actor: Actor,
     search: Search,
     today: NaiveDate,
-) -> Result<Vec<Found>> {
+    offset: usize,
+    limit: usize,
+) -> Result<Results> {
     let text = netzwerk_domain::error::search_text(search.text.as_deref())
         .map_err(|e| e.within("filter.text"))?;
     let filter = OpportunityFilter {
@@ -172,7 +239,7 @@ pub async fn search(
         {
             recs.retain(|r| r.value.topics.iter().any(|t| any.contains(t)));
         }
-        let mut scored: Vec<(OpportunityRecord, Option<Fit>)> = match org {
+        let scored: Vec<(OpportunityRecord, Option<Fit>)> = match org {
             Some(org) => {
                 let interests = interests_of(c, org)?;
                 let mut s: Vec<_> = recs
@@ -195,16 +262,25 @@ pub async fn search(
             }
             None => recs.into_iter().map(|r| (r, None)).collect(),
         };
-        let ids: Vec<FundingOpportunityId> = scored.iter().map(|(r, _)| r.id).collect();
+        let total = scored.len();
+        let all: Vec<OpportunityRecord> = scored.iter().map(|(r, _)| r.clone()).collect();
+        let facets = Facets::of(&all, today);
+        let shown: Vec<_> = scored.into_iter().skip(offset).take(limit).collect();
+        let ids: Vec<FundingOpportunityId> = shown.iter().map(|(r, _)| r.id).collect();
         let mut links = links_in(c, actor, &ids)?;
-        Ok(scored
-            .drain(..)
+        let page = shown
+            .into_iter()
             .map(|(record, fit)| Found {
                 links: links.remove(&record.id).unwrap_or_default(),
                 record,
                 fit,
             })
-            .collect())
+            .collect();
+        Ok(Results {
+            total,
+            facets,
+            page,
+        })
     })
     .await
 }

@@ -2,8 +2,6 @@
 //! to an organisation (with reasons); postings by members; feeds (coordinator); digest
 //! subscriptions with double opt-in.
 
-use std::collections::BTreeMap;
-
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -306,42 +304,26 @@ fn enum_name<T: async_graphql::resolver_utils::EnumType>(v: T) -> String {
         .unwrap_or_default()
 }
 
-fn facets(recs: &[OpportunityRecord], today: NaiveDate) -> FundingFacets {
-    let mut topics: BTreeMap<String, i32> = BTreeMap::new();
-    let mut regions: BTreeMap<String, i32> = BTreeMap::new();
-    let mut applicants: BTreeMap<String, i32> = BTreeMap::new();
-    let mut statuses: BTreeMap<String, i32> = BTreeMap::new();
-    for r in recs {
-        for t in &r.value.topics {
-            *topics.entry(enum_name(Topic::from(*t))).or_default() += 1;
+impl From<funding_app::Facets> for FundingFacets {
+    fn from(f: funding_app::Facets) -> Self {
+        fn list<D, G>(counts: Vec<(D, usize)>) -> Vec<FacetCount>
+        where
+            G: From<D> + async_graphql::resolver_utils::EnumType,
+        {
+            counts
+                .into_iter()
+                .map(|(value, count)| FacetCount {
+                    value: enum_name(G::from(value)),
+                    count: i32::try_from(count).unwrap_or(i32::MAX),
+                })
+                .collect()
         }
-        if let Some(g) = r.value.region {
-            *regions
-                .entry(enum_name(FundingRegion::from(g)))
-                .or_default() += 1;
+        Self {
+            topics: list::<_, Topic>(f.topics),
+            regions: list::<_, FundingRegion>(f.regions),
+            applicants: list::<_, LegalStatus>(f.applicants),
+            statuses: list::<_, FundingStatus>(f.statuses),
         }
-        for a in &r.value.applicants {
-            *applicants
-                .entry(enum_name(LegalStatus::from(*a)))
-                .or_default() += 1;
-        }
-        *statuses
-            .entry(enum_name(FundingStatus::from(r.value.status_on(today))))
-            .or_default() += 1;
-    }
-    let list = |m: BTreeMap<String, i32>| {
-        let mut v: Vec<FacetCount> = m
-            .into_iter()
-            .map(|(value, count)| FacetCount { value, count })
-            .collect();
-        v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
-        v
-    };
-    FundingFacets {
-        topics: list(topics),
-        regions: list(regions),
-        applicants: list(applicants),
-        statuses: list(statuses),
     }
 }
 
@@ -400,22 +382,22 @@ impl FundingQuery {
             matching_organisation: f.matching_organisation,
             seen_after: f.seen_after,
         };
-        let found = funding_app::search(hub(ctx), actor(ctx), search, today)
+        let found = funding_app::search(hub(ctx), actor(ctx), search, today, w.offset, w.limit)
             .await
             .map_err(app)?;
-        let total = found.len();
-        let records: Vec<_> = found.iter().map(|f| f.record.clone()).collect();
         let mut conn = Connection::with_additional_fields(
             w.offset > 0,
-            w.offset.saturating_add(w.limit) < total,
+            w.offset.saturating_add(w.limit) < found.total,
             FundingTotals {
-                total_count: i64::try_from(total).unwrap_or(i64::MAX),
-                facets: facets(&records, today),
+                total_count: i64::try_from(found.total).unwrap_or(i64::MAX),
+                facets: found.facets.into(),
             },
         );
-        for (i, f) in found.into_iter().enumerate().skip(w.offset).take(w.limit) {
-            conn.edges
-                .push(Edge::new(Cursor(i), FundingOpportunity::of(f, today)));
+        for (i, f) in found.page.into_iter().enumerate() {
+            conn.edges.push(Edge::new(
+                Cursor(w.offset + i),
+                FundingOpportunity::of(f, today),
+            ));
         }
         Ok(conn)
     }
