@@ -273,3 +273,39 @@ async fn synthetic_network(backend: Backend) {
     assert_eq!(d["events"]["totalCount"], 12, "{d}");
 }
 both_backends!(demo_scale_builds_a_synthetic_network, synthetic_network);
+
+/// A reader that stops early (`netzwerk … | head -1`) ends the command quietly with
+/// the shell's status for `SIGPIPE` (141), never with a panic.
+#[test]
+fn a_closed_pipe_ends_the_command_quietly() {
+    let db = TestDb::new(Backend::Sqlite);
+    cli_ok(&db, &["migrate"]);
+    for args in [vec!["schema"], vec!["migrate", "--status"]] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_netzwerk"))
+            .args(&args)
+            .env("NETZWERK__DATABASE__URL", &db.url)
+            .env("NETZWERK__LOG__LEVEL", "warn")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("runs");
+        // Close the reading end before the command writes its first line.
+        drop(child.stdout.take());
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while child.try_wait().expect("status").is_none() {
+            if std::time::Instant::now() > deadline {
+                child.kill().expect("kill");
+                panic!("netzwerk {args:?} did not end after its output was closed");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let out = child.wait_with_output().expect("finished");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(141), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("error"),
+            "{args:?} ends without a message: {stderr}"
+        );
+    }
+}

@@ -67,17 +67,29 @@ pub struct DeliverySummary {
 }
 
 impl Mailer {
-    /// A mailer for the `[mail]` settings.
-    pub fn new(cfg: &MailConfig) -> anyhow::Result<Self> {
-        let from: Mailbox = cfg
-            .from
-            .parse()
-            .map_err(|e| anyhow::anyhow!("mail.from: {e}"))?;
+    /// A mailer for the `[mail]` settings; a sender address or TLS host that cannot
+    /// be used is refused, naming the setting.
+    pub fn new(cfg: &MailConfig) -> crate::Result<Self> {
+        let setting = |field: &str, rule: &'static str, e: String| {
+            crate::Error::Invalid(netzwerk_domain::ValidationError::new(field, rule, e))
+        };
+        let from: Mailbox = cfg.from.parse().map_err(|e| {
+            setting(
+                "mail.from",
+                "email_format",
+                format!("is not a mailbox: {e}"),
+            )
+        })?;
         let tls = match cfg.tls.as_str() {
             "none" => Tls::None,
             mode => {
-                let params = TlsParameters::new(cfg.smtp_host.clone())
-                    .map_err(|e| anyhow::anyhow!("mail.tls: {e}"))?;
+                let params = TlsParameters::new(cfg.smtp_host.clone()).map_err(|e| {
+                    setting(
+                        "mail.smtp_host",
+                        "url",
+                        format!("cannot be used for TLS: {e}"),
+                    )
+                })?;
                 if mode == "tls" {
                     Tls::Wrapper(params)
                 } else {

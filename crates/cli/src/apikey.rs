@@ -1,5 +1,6 @@
 //! `netzwerk apikey`: partner websites' API keys.
 
+use crate::output::out;
 use netzwerk_app::api_keys::{self, NewKey};
 use netzwerk_domain::access::Actor;
 
@@ -34,11 +35,12 @@ pub(crate) fn run(ctx: &Ctx, cmd: Command) -> anyhow::Result<()> {
                 Actor::Operator,
                 NewKey { name, origins },
             ))??;
-            println!(
+            out!(
                 "created API key {} for {}",
-                created.info.id, created.info.name
+                created.info.id,
+                created.info.name
             );
-            println!("{}", created.key);
+            out!("{}", created.key);
             eprintln!(
                 "(the key is shown only now; send it as `X-Api-Key: …` or `Authorization: Bearer …`)"
             );
@@ -46,7 +48,7 @@ pub(crate) fn run(ctx: &Ctx, cmd: Command) -> anyhow::Result<()> {
         Command::List => {
             let keys = ctx.block_on(api_keys::list(&hub, Actor::Operator))??;
             if keys.is_empty() {
-                println!("no API keys");
+                out!("no API keys");
             }
             for k in keys {
                 let state = k
@@ -57,15 +59,19 @@ pub(crate) fn run(ctx: &Ctx, cmd: Command) -> anyhow::Result<()> {
                 } else {
                     k.allowed_origins.join(" ")
                 };
-                println!(
+                out!(
                     "{}  {}…  {}  {}  ({})",
-                    k.id, k.prefix, k.name, state, origins
+                    k.id,
+                    k.prefix,
+                    k.name,
+                    state,
+                    origins
                 );
             }
         }
         Command::Revoke { id } => {
             let k = ctx.block_on(api_keys::revoke(&hub, Actor::Operator, &id))??;
-            println!("revoked API key {} ({})", k.id, k.name);
+            out!("revoked API key {} ({})", k.id, k.name);
         }
     }
     Ok(())

@@ -1,5 +1,6 @@
 //! `netzwerk calendar`: members' calendars — import, check, follow, poll.
 
+use crate::output::out;
 use netzwerk_app::calendar_sync::{self, CalendarSourceRef, Follow, Import};
 use netzwerk_app::directory::OrganisationKey;
 use netzwerk_domain::access::Actor;
@@ -64,14 +65,14 @@ pub(crate) fn run(ctx: &Ctx, cmd: Command) -> anyhow::Result<()> {
             .iter()
             .filter(|e| !e.event.recurrence.is_none())
             .count();
-        println!(
+        out!(
             "parsed {} events ({recurring} recurring), {} issues, in {:.3} s",
             parsed.events.len(),
             parsed.issues.len(),
             checked.seconds
         );
         for issue in &parsed.issues {
-            println!("line {}: {}", issue.line, issue.reason);
+            out!("line {}: {}", issue.line, issue.reason);
         }
         return Ok(());
     }
@@ -87,13 +88,13 @@ pub(crate) fn run(ctx: &Ctx, cmd: Command) -> anyhow::Result<()> {
             };
             let started = std::time::Instant::now();
             let report = ctx.block_on(calendar_sync::import(&hub, Actor::Operator, cmd))??;
-            println!("{report}");
+            out!("{report}");
             eprintln!("(took {:.2} s)", started.elapsed().as_secs_f64());
             for issue in &report.issues {
-                println!("line {}: {}", issue.line, issue.reason);
+                out!("line {}: {}", issue.line, issue.reason);
             }
             if !report.complete {
-                println!("the calendar was not read completely, so no event was removed");
+                out!("the calendar was not read completely, so no event was removed");
             }
         }
         Command::AddSource {
@@ -110,7 +111,7 @@ pub(crate) fn run(ctx: &Ctx, cmd: Command) -> anyhow::Result<()> {
                     .map_err(|e| e.within("intervalMinutes"))?,
             };
             let s = ctx.block_on(calendar_sync::follow(&hub, Actor::Operator, cmd))??;
-            println!(
+            out!(
                 "following {} every {} minutes ({})",
                 Redacted(&s.url),
                 s.interval_minutes,
@@ -119,7 +120,7 @@ pub(crate) fn run(ctx: &Ctx, cmd: Command) -> anyhow::Result<()> {
         }
         Command::Poll { all } => {
             let round = ctx.block_on(calendar_sync::poll_due(&hub, all))??;
-            println!(
+            out!(
                 "polled {} feed(s): {} not modified, {} synced, {} failed",
                 round.polled,
                 round.not_modified,
@@ -127,13 +128,13 @@ pub(crate) fn run(ctx: &Ctx, cmd: Command) -> anyhow::Result<()> {
                 round.errors.len()
             );
             for (url, report) in &round.synced {
-                println!("{url}: {report}");
+                out!("{url}: {report}");
                 for issue in &report.issues {
-                    println!("  line {}: {}", issue.line, issue.reason);
+                    out!("  line {}: {}", issue.line, issue.reason);
                 }
             }
             for (url, error) in &round.errors {
-                println!("{url}: failed: {error}");
+                out!("{url}: failed: {error}");
             }
         }
         Command::Sources { organisation } => {
@@ -151,7 +152,7 @@ pub(crate) fn run(ctx: &Ctx, cmd: Command) -> anyhow::Result<()> {
                     ),
                     (None, None) => "not polled yet".to_owned(),
                 };
-                println!(
+                out!(
                     "{}  {}  every {} min  next {}  {}",
                     s.id,
                     Redacted(&s.url),

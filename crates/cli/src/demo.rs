@@ -1,5 +1,6 @@
 //! `netzwerk demo`: the demo network, or a large synthetic one for benchmarks.
 
+use crate::output::out;
 use netzwerk_app::demo::{self, DemoSummary};
 
 use crate::Ctx;
@@ -33,7 +34,7 @@ pub(crate) fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<()> {
         hub.ensure_migrated()?;
     }
     let Some(n) = args.scale else {
-        print_summary(&demo::load(&hub, !args.directory_only)?);
+        print_summary(&demo::load(&hub, !args.directory_only)?)?;
         return Ok(());
     };
     let started = std::time::Instant::now();
@@ -45,7 +46,7 @@ pub(crate) fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<()> {
         args.seed,
         &mut progress_bar(n),
     )?;
-    println!(
+    out!(
         "generated {made} organisations with {} services and {} events in {:.1} s",
         made * args.services_per_organisation,
         made * args.events_per_organisation,
@@ -55,21 +56,31 @@ pub(crate) fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<()> {
 }
 
 /// What the demo loaded and how to sign in.
-pub(crate) fn print_summary(sum: &DemoSummary) {
-    println!(
+pub(crate) fn print_summary(sum: &DemoSummary) -> anyhow::Result<()> {
+    out!(
         "loaded the demo network: {} organisations, {} locations, {} services, {} contact persons, {} accounts, {} funding calls",
-        sum.organisations, sum.locations, sum.services, sum.contacts, sum.users, sum.funding
+        sum.organisations,
+        sum.locations,
+        sum.services,
+        sum.contacts,
+        sum.users,
+        sum.funding
     );
-    println!(
+    out!(
         "and the meeting cycle: {} representatives, {} meetings (the next with a host, {} agenda items and {} guest requests), {} followed feeds",
-        sum.representatives, sum.meetings, sum.agenda_items, sum.guest_requests, sum.feeds
+        sum.representatives,
+        sum.meetings,
+        sum.agenda_items,
+        sum.guest_requests,
+        sum.feeds
     );
-    println!(
+    out!(
         "sign in as coordinator {} / {}, or as an editor redaktion@<slug>.example / {}",
         demo::COORDINATOR_EMAIL,
         demo::COORDINATOR_PASSWORD,
         demo::EDITOR_PASSWORD
     );
+    Ok(())
 }
 
 /// A progress bar on a terminal, nothing elsewhere; told how many organisations are done.

@@ -1,5 +1,6 @@
 //! `netzwerk digest`: weekly funding digests.
 
+use crate::output::out;
 use netzwerk_app::digest;
 use netzwerk_app::directory::OrganisationKey;
 use netzwerk_domain::access::Actor;
@@ -40,16 +41,19 @@ pub(crate) fn run(ctx: &Ctx, cmd: Command) -> anyhow::Result<()> {
             &key,
             language.as_deref(),
         ))??;
-        println!(
+        out!(
             "preview for {} ({slug}): {} ({} new in the last week, {} deadlines in 30 days); nothing queued",
-            p.subscription.name, p.rendered.subject, p.counts.0, p.counts.1
+            p.subscription.name,
+            p.rendered.subject,
+            p.counts.0,
+            p.counts.1
         );
-        println!("{}", p.rendered.text);
+        out!("{}", p.rendered.text);
         return Ok(());
     }
     let round = ctx.block_on(digest::send_due(&api, &hub, dry_run))??;
     for p in &round.prepared {
-        println!(
+        out!(
             "{} {} <{}>: {} ({} new, {} deadlines)",
             if dry_run {
                 "would send to"
@@ -63,10 +67,10 @@ pub(crate) fn run(ctx: &Ctx, cmd: Command) -> anyhow::Result<()> {
             p.counts.1
         );
         if dry_run {
-            println!("{}", p.rendered.text);
+            out!("{}", p.rendered.text);
         }
     }
-    println!(
+    out!(
         "{} digests {}, {} with nothing to tell skipped, {} failed",
         round.prepared.len(),
         if dry_run {
@@ -78,7 +82,7 @@ pub(crate) fn run(ctx: &Ctx, cmd: Command) -> anyhow::Result<()> {
         round.errors.len()
     );
     for (to, e) in &round.errors {
-        println!("{to}: {e}");
+        out!("{to}: {e}");
     }
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! `netzwerk funding`: funding feeds — follow, poll, list, read a file.
 
+use crate::output::out;
 use netzwerk_app::funding_sync::{self, Follow};
 use netzwerk_domain::access::Actor;
 use netzwerk_domain::funding::{Deadline, FundingRegion};
@@ -72,7 +73,7 @@ pub(crate) fn run(ctx: &Ctx, cmd: Command) -> anyhow::Result<()> {
                 })
             })
             .collect();
-        println!(
+        out!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({ "items": out, "issues": issues }))?
         );
@@ -102,7 +103,7 @@ pub(crate) fn run(ctx: &Ctx, cmd: Command) -> anyhow::Result<()> {
                 region,
             };
             let s = ctx.block_on(funding_sync::follow(&hub, Actor::Operator, cmd))??;
-            println!(
+            out!(
                 "following {} ({}) every {} min as {}",
                 Redacted(&s.url),
                 s.funder,
@@ -112,23 +113,25 @@ pub(crate) fn run(ctx: &Ctx, cmd: Command) -> anyhow::Result<()> {
         }
         Command::Poll { all } => {
             let round = ctx.block_on(funding_sync::poll_due(&hub, all))??;
-            println!(
+            out!(
                 "polled {} feeds: {} not modified, {} failed",
                 round.polled,
                 round.not_modified,
                 round.errors.len()
             );
             for (url, report) in &round.synced {
-                println!(
+                out!(
                     "{url}: {}; {} taken, {} left out",
-                    report.ingest, report.health.taken, report.health.rejected
+                    report.ingest,
+                    report.health.taken,
+                    report.health.rejected
                 );
                 for issue in &report.health.issues {
-                    println!("  {issue}");
+                    out!("  {issue}");
                 }
             }
             for (url, e) in &round.errors {
-                println!("{url}: failed: {e}");
+                out!("{url}: failed: {e}");
             }
         }
         Command::Sources => {
@@ -141,7 +144,7 @@ pub(crate) fn run(ctx: &Ctx, cmd: Command) -> anyhow::Result<()> {
                     ),
                     (None, None) => "not polled yet".to_owned(),
                 };
-                println!(
+                out!(
                     "{}  {}  {}  every {} min  next {}  {}",
                     s.id,
                     Redacted(&s.url),

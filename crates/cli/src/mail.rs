@@ -1,5 +1,6 @@
 //! `netzwerk mail`: the e-mail outbox.
 
+use crate::output::out;
 use anyhow::bail;
 use netzwerk_app::mail::Mailer;
 use netzwerk_app::outbox::{self, State};
@@ -36,16 +37,18 @@ pub(crate) fn run(ctx: &Ctx, cmd: Command) -> anyhow::Result<()> {
         Command::Test { to } => {
             let (id, to) =
                 ctx.block_on(outbox::queue_test(&hub, Actor::Operator, &mailer, &to))??;
-            println!("queued test message {id} to {to}");
+            out!("queued test message {id} to {to}");
         }
         Command::Send { all } => {
             let s = ctx.block_on(outbox::deliver(&hub, Actor::Operator, &mailer, all))??;
-            println!(
+            out!(
                 "sent {}, retrying {}, failed {}",
-                s.sent, s.retrying, s.failed
+                s.sent,
+                s.retrying,
+                s.failed
             );
             for (to, e) in &s.errors {
-                println!("{to}: {e}");
+                out!("{to}: {e}");
             }
         }
         Command::List { state } => {
@@ -61,7 +64,7 @@ pub(crate) fn run(ctx: &Ctx, cmd: Command) -> anyhow::Result<()> {
             };
             let page = ctx.block_on(outbox::list(&hub, Actor::Operator, state, 0, 200))??;
             for m in page.items {
-                println!(
+                out!(
                     "{}  {}  {}  attempts {}  {}  {}",
                     m.id,
                     m.state.as_str(),

@@ -11,6 +11,7 @@ mod funding;
 mod mail;
 mod meetings;
 mod migrate;
+mod output;
 mod serve;
 mod user;
 
@@ -72,6 +73,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.is::<output::Closed>() => ExitCode::from(output::CLOSED_STATUS),
         Err(e) => {
             eprintln!("error: {}", describe(&e));
             ExitCode::FAILURE
@@ -81,7 +83,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     if let Command::Schema = cli.command {
-        print!("{}", netzwerk_gateway::graphql::sdl());
+        output::text(format_args!("{}", netzwerk_gateway::graphql::sdl()))?;
         return Ok(());
     }
     let settings = Settings::load(cli.config.as_deref())?;

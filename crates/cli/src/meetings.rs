@@ -1,5 +1,6 @@
 //! `netzwerk meetings`: housekeeping of network meetings.
 
+use crate::output::out;
 use netzwerk_app::retention;
 use netzwerk_domain::access::Actor;
 
@@ -20,9 +21,11 @@ pub(crate) fn run(ctx: &Ctx, cmd: Command) -> anyhow::Result<()> {
     let Command::PurgeGuests { days } = cmd;
     let hub = ctx.hub()?;
     let (days, p) = ctx.block_on(retention::purge_guests(&hub, Actor::Operator, days))??;
-    println!(
+    out!(
         "deleted {} guest requests, {} guest invitations, {} e-mails to guests (meetings ended more than {days} days ago)",
-        p.requests, p.invitations, p.messages
+        p.requests,
+        p.invitations,
+        p.messages
     );
     Ok(())
 }

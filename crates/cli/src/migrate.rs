@@ -1,6 +1,7 @@
 //! `netzwerk migrate`: apply, show or revert the database migrations.
 
 use crate::Ctx;
+use crate::output::out;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -16,24 +17,24 @@ pub(crate) fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<()> {
     let hub = ctx.open()?;
     if args.status {
         for m in hub.applied_migrations()? {
-            println!("applied  {m}");
+            out!("applied  {m}");
         }
         for m in hub.pending_migrations()? {
-            println!("pending  {m}");
+            out!("pending  {m}");
         }
         return Ok(());
     }
     if args.revert_all {
         let reverted = hub.revert_all()?;
-        println!("reverted {} migration(s)", reverted.len());
+        out!("reverted {} migration(s)", reverted.len());
         return Ok(());
     }
     let applied = hub.migrate()?;
     if applied.is_empty() {
-        println!("the database is up to date");
+        out!("the database is up to date");
     }
     for m in &applied {
-        println!("applied  {m}");
+        out!("applied  {m}");
     }
     Ok(())
 }

@@ -47,7 +47,7 @@ pub(crate) fn run(mut ctx: Ctx, args: Args) -> anyhow::Result<()> {
         }
     }
     if args.demo && hub.is_empty()? {
-        crate::demo::print_summary(&netzwerk_app::demo::load(&hub, true)?);
+        crate::demo::print_summary(&netzwerk_app::demo::load(&hub, true)?)?;
     }
     // Background work gets a pool of its own: it never takes connections from
     // requests, and the statement counter (x-sql-statements) sees requests only.

@@ -1,5 +1,6 @@
 //! `netzwerk user`: create accounts, lift sign-in locks.
 
+use crate::output::out;
 use std::io::BufRead;
 
 use anyhow::Context as _;
@@ -72,7 +73,7 @@ pub(crate) fn run(ctx: &Ctx, cmd: Command) -> anyhow::Result<()> {
             };
             let hub = ctx.hub()?;
             let user = ctx.block_on(auth::create_account(&hub, Actor::Operator, cmd))??;
-            println!(
+            out!(
                 "created {} {} ({})",
                 user.role.as_str(),
                 user.email,
@@ -82,9 +83,9 @@ pub(crate) fn run(ctx: &Ctx, cmd: Command) -> anyhow::Result<()> {
         Command::Unlock { email } => {
             let hub = ctx.hub()?;
             if ctx.block_on(auth::unlock(&hub, Actor::Operator, &email))?? {
-                println!("unlocked {email}: its failed sign-in attempts are forgotten");
+                out!("unlocked {email}: its failed sign-in attempts are forgotten");
             } else {
-                println!("{email} was not locked (no recent failed sign-in attempts)");
+                out!("{email} was not locked (no recent failed sign-in attempts)");
             }
         }
     }

@@ -5,7 +5,7 @@ mod synthetic;
 
 use std::collections::{BTreeMap, HashMap};
 
-use anyhow::{Context as _, bail};
+use crate::error::{Error, Result};
 use chrono::NaiveDate;
 use netzwerk_domain::access::Role;
 use netzwerk_domain::contact::{ContactInput, Visibility};
@@ -28,6 +28,11 @@ pub use synthetic::generate as generate_synthetic;
 
 /// The actor name the demo writes into the change log.
 pub const ACTOR: &str = "demo";
+
+/// A fault in the demo data built into the program (a bug, not a user's input).
+fn demo_fault(what: String) -> Error {
+    Error::Internal(format!("the built-in demo data: {what}"))
+}
 /// The demo coordinator's sign-in.
 pub const COORDINATOR_EMAIL: &str = "koordination@netzwerk-demo.example";
 /// The demo coordinator's password (demo data only).
@@ -47,7 +52,7 @@ impl Text {
         self.0.get("de").cloned()
     }
 
-    fn translations(&self) -> anyhow::Result<Vec<Translation>> {
+    fn translations(&self) -> Result<Vec<Translation>> {
         let mut out = Vec::new();
         for (key, text) in &self.0 {
             let (code, machine) = match key.strip_suffix(":mt") {
@@ -59,7 +64,7 @@ impl Text {
             }
             out.push(Translation {
                 language: LanguageCode::parse(code)
-                    .map_err(|e| anyhow::anyhow!("demo text language {key}: {e}"))?,
+                    .map_err(|e| demo_fault(format!("demo text language {key}: {e}")))?,
                 text: text.clone(),
                 machine_translated: machine,
             });
@@ -180,9 +185,9 @@ fn codes<T>(
     what: &str,
     raw: &[String],
     parse: fn(&str) -> Result<T, netzwerk_domain::ValidationError>,
-) -> anyhow::Result<Vec<T>> {
+) -> Result<Vec<T>> {
     raw.iter()
-        .map(|r| parse(r).map_err(|e| anyhow::anyhow!("{what}: {e}")))
+        .map(|r| parse(r).map_err(|e| demo_fault(format!("{what}: {e}"))))
         .collect()
 }
 
@@ -197,7 +202,7 @@ fn translate(
     field: &str,
     text: &Option<Text>,
     service: bool,
-) -> anyhow::Result<()> {
+) -> Result<()> {
     let Some(text) = text else { return Ok(()) };
     for t in text.translations()? {
         if service {
@@ -240,16 +245,16 @@ pub struct DemoSummary {
 /// (organisations, locations, services, contacts, accounts, funding calls) and, with
 /// `meeting_cycle`, what the meeting cycle needs (representatives, the next meeting
 /// with host, agenda and guest requests, followed feeds).
-pub fn load(hub: &crate::Hub, meeting_cycle: bool) -> anyhow::Result<DemoSummary> {
+pub fn load(hub: &crate::Hub, meeting_cycle: bool) -> Result<DemoSummary> {
     let db = hub.database();
-    let network: DemoNetwork =
-        serde_json::from_str(NETWORK).context("while reading the built-in demo network")?;
-    let editor_hash = crate::auth::hash_password(EDITOR_PASSWORD).map_err(anyhow::Error::msg)?;
+    let network: DemoNetwork = serde_json::from_str(NETWORK)
+        .map_err(|e| demo_fault(format!("while reading the built-in demo network: {e}")))?;
+    let editor_hash = crate::auth::hash_password(EDITOR_PASSWORD).map_err(Error::Internal)?;
     let coordinator_hash =
-        crate::auth::hash_password(COORDINATOR_PASSWORD).map_err(anyhow::Error::msg)?;
+        crate::auth::hash_password(COORDINATOR_PASSWORD).map_err(Error::Internal)?;
     let settings = hub.settings().meetings.clone();
     db.run_blocking(|conn| {
-        netzwerk_storage::transaction(conn, |conn| {
+        netzwerk_storage::atomically(conn, |conn| {
             let mut sum = load_into(conn, &network, &editor_hash, &coordinator_hash)?;
             if meeting_cycle {
                 let members = members_of(conn)?;
@@ -265,11 +270,12 @@ fn load_into(
     network: &DemoNetwork,
     editor_hash: &str,
     coordinator_hash: &str,
-) -> anyhow::Result<DemoSummary> {
+) -> Result<DemoSummary> {
     if netzwerk_storage::organisation_count(conn)? > 0 {
-        bail!(
+        return Err(Error::Conflict(
             "the database already holds organisations; `netzwerk demo` loads only into an empty database"
-        );
+                .into(),
+        ));
     }
     let mut sum = DemoSummary::default();
     for o in &network.organisations {
@@ -279,7 +285,7 @@ fn load_into(
             alternate_name: o.alternate_name.clone(),
             legal_status: Some(
                 LegalStatus::parse(&o.legal_status)
-                    .map_err(|e| anyhow::anyhow!("{}: legalStatus: {e}", o.slug))?,
+                    .map_err(|e| demo_fault(format!("{}: legalStatus: {e}", o.slug)))?,
             ),
             description: o.description.original(),
             content_language: Some("de".into()),
@@ -294,7 +300,7 @@ fn load_into(
                 .collect(),
             membership_status: Some(
                 MembershipStatus::parse(&o.membership.status)
-                    .map_err(|e| anyhow::anyhow!("{}: {e}", o.slug))?,
+                    .map_err(|e| demo_fault(format!("{}: {e}", o.slug)))?,
             ),
             member_since: o.membership.since,
             fields_of_action: codes("fieldsOfAction", &o.fields_of_action, FieldOfAction::parse)?,
@@ -307,7 +313,7 @@ fn load_into(
         };
         let org = input
             .validate()
-            .map_err(|e| anyhow::anyhow!("demo organisation {}: {e}", o.slug))?;
+            .map_err(|e| demo_fault(format!("demo organisation {}: {e}", o.slug)))?;
         let rec = organisations::insert(conn, ACTOR, &org)?;
         let oid = rec.id.to_string();
         translate(
@@ -336,7 +342,7 @@ fn load_into(
                 content_language: Some("de".into()),
             }
             .validate()
-            .map_err(|e| anyhow::anyhow!("demo location {}/{}: {e}", o.slug, l.key))?;
+            .map_err(|e| demo_fault(format!("demo location {}/{}: {e}", o.slug, l.key)))?;
             let lrec = locations::insert(conn, ACTOR, rec.id, &loc)?;
             let lid = lrec.id.to_string();
             translate(
@@ -359,16 +365,16 @@ fn load_into(
                 .map(|k| {
                     keys.get(k.as_str())
                         .map(ToString::to_string)
-                        .ok_or_else(|| anyhow::anyhow!("{}: unknown location key {k}", o.slug))
+                        .ok_or_else(|| demo_fault(format!("{}: unknown location key {k}", o.slug)))
                 })
-                .collect::<anyhow::Result<Vec<_>>>()?;
+                .collect::<Result<Vec<_>>>()?;
             let input = ServiceInput {
                 name: s.name.original().unwrap_or_default(),
                 description: original(&s.description),
                 content_language: Some("de".into()),
                 category: Some(
                     ServiceCategory::parse(&s.category)
-                        .map_err(|e| anyhow::anyhow!("{}: category: {e}", o.slug))?,
+                        .map_err(|e| demo_fault(format!("{}: category: {e}", o.slug)))?,
                 ),
                 target_groups: codes("targetGroups", &s.target_groups, TargetGroup::parse)?,
                 languages: s.languages.clone(),
@@ -402,7 +408,7 @@ fn load_into(
             };
             let (service, links) = input
                 .validate()
-                .map_err(|e| anyhow::anyhow!("demo service of {}: {e}", o.slug))?;
+                .map_err(|e| demo_fault(format!("demo service of {}: {e}", o.slug)))?;
             let srec = services::insert(conn, ACTOR, rec.id, &service, &links)?;
             let sid = srec.id.to_string();
             translate(
@@ -435,19 +441,19 @@ fn load_into(
                 phone: c.phone.clone(),
                 visibility: Some(
                     Visibility::parse(&c.visibility)
-                        .map_err(|e| anyhow::anyhow!("{}: visibility: {e}", o.slug))?,
+                        .map_err(|e| demo_fault(format!("{}: visibility: {e}", o.slug)))?,
                 ),
                 content_language: Some("de".into()),
             }
             .validate()
-            .map_err(|e| anyhow::anyhow!("demo contact of {}: {e}", o.slug))?;
+            .map_err(|e| demo_fault(format!("demo contact of {}: {e}", o.slug)))?;
             let crec = contacts::insert(conn, ACTOR, rec.id, &contact)?;
             translate(conn, &oid, &crec.id.to_string(), "role", &c.role, false)?;
             sum.contacts += 1;
         }
 
         let editor = EmailAddress::parse(&format!("redaktion@{}.example", o.slug))
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            .map_err(|e| demo_fault(format!("{e}")))?;
         users::insert(
             conn,
             ACTOR,
@@ -459,7 +465,8 @@ fn load_into(
         )?;
         sum.users += 1;
     }
-    let coordinator = EmailAddress::parse(COORDINATOR_EMAIL).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let coordinator =
+        EmailAddress::parse(COORDINATOR_EMAIL).map_err(|e| demo_fault(format!("{e}")))?;
     users::insert(
         conn,
         ACTOR,
@@ -475,7 +482,7 @@ fn load_into(
 }
 
 /// The member organisations as loaded, by name, with their first contact.
-fn members_of(conn: &mut AnyConnection) -> anyhow::Result<Vec<Member>> {
+fn members_of(conn: &mut AnyConnection) -> Result<Vec<Member>> {
     let all = organisations::list(conn, &organisations::OrganisationFilter::default(), 0, 1000)?;
     let ids: Vec<_> = all.items.iter().map(|o| o.id).collect();
     let mut contacts = contacts::of_organisations(conn, &ids)?;
@@ -519,7 +526,7 @@ fn load_meeting_cycle(
     members: &[Member],
     settings: &crate::invitations::MeetingSettings,
     sum: &mut DemoSummary,
-) -> anyhow::Result<()> {
+) -> Result<()> {
     use netzwerk_storage::meetings::{self, NewAgendaItem};
 
     for (i, m) in members.iter().enumerate() {
@@ -541,7 +548,7 @@ fn load_meeting_cycle(
     }
     let cadence = netzwerk_domain::meeting::CadenceInput::default()
         .validate()
-        .map_err(|e| anyhow::anyhow!("demo cadence: {e}"))?;
+        .map_err(|e| demo_fault(format!("demo cadence: {e}")))?;
     let from = chrono::Utc::now().date_naive() + chrono::Duration::days(1);
     let dates = cadence.dates(from, 1);
     let (_, made) = meetings::create_series(
@@ -556,7 +563,7 @@ fn load_meeting_cycle(
         return Ok(());
     };
     crate::meetings::rotate_in(conn, ACTOR, next.id, settings)
-        .map_err(|e| anyhow::anyhow!("demo host: {e}"))?;
+        .map_err(|e| demo_fault(format!("demo host: {e}")))?;
     for (title, description, minutes) in [
         (
             "Begrüßung und Vorstellungsrunde",
@@ -622,7 +629,7 @@ fn load_meeting_cycle(
             language: Some("de".into()),
         }
         .validate()
-        .map_err(|e| anyhow::anyhow!("demo guest: {e}"))?;
+        .map_err(|e| demo_fault(format!("demo guest: {e}")))?;
         let token_hash = crate::auth::secret_hash(&crate::auth::new_secret("nwg_"));
         netzwerk_storage::guests::request(
             conn,
@@ -657,7 +664,7 @@ fn load_meeting_cycle(
 
 /// Fictional funding calls with deadlines counted from the day the demo is loaded, so
 /// the demo always has open calls, rounds, a rolling one and one that has closed.
-fn load_funding(conn: &mut AnyConnection) -> anyhow::Result<usize> {
+fn load_funding(conn: &mut AnyConnection) -> Result<usize> {
     use netzwerk_domain::funding::OpportunityInput;
 
     let today = chrono::Utc::now().date_naive();
@@ -747,7 +754,7 @@ fn load_funding(conn: &mut AnyConnection) -> anyhow::Result<usize> {
     for c in &calls {
         let o = c
             .validate()
-            .map_err(|e| anyhow::anyhow!("demo funding {}: {e}", c.title))?;
+            .map_err(|e| demo_fault(format!("demo funding {}: {e}", c.title)))?;
         let key = o
             .url
             .as_deref()

@@ -1,7 +1,8 @@
 //! A large synthetic network for benchmarks: reproducible from a seed, with the same
 //! shape as real data (locations, hours, languages, translations).
 
-use anyhow::Context as _;
+use super::demo_fault;
+use crate::error::{Error, Result};
 use netzwerk_domain::event::{Event, EventCategory, EventInput};
 use netzwerk_domain::language::LanguageCode;
 use netzwerk_domain::location::{LOCALITIES, LocationInput};
@@ -48,10 +49,10 @@ pub fn generate(
     events_per_organisation: usize,
     seed: u64,
     progress: &mut dyn FnMut(usize),
-) -> anyhow::Result<usize> {
+) -> Result<usize> {
     let db = hub.database();
     let mut rng = StdRng::seed_from_u64(seed);
-    let english = LanguageCode::parse("en").map_err(|e| anyhow::anyhow!("{e}"))?;
+    let english = LanguageCode::parse("en").map_err(|e| demo_fault(format!("{e}")))?;
     let mut done = 0;
     while done < organisations_total {
         let batch = (organisations_total - done).min(200);
@@ -60,11 +61,11 @@ pub fn generate(
             .collect();
         let event_plans: Vec<Vec<(Event, EventSpan)>> = (0..batch)
             .map(|_| events_plan(&mut rng, events_per_organisation))
-            .collect::<anyhow::Result<_>>()?;
+            .collect::<Result<_>>()?;
         db.run_blocking(|conn| {
-            netzwerk_storage::transaction(conn, |conn| {
+            netzwerk_storage::atomically(conn, |conn| {
                 for (p, evs) in plans.iter().zip(&event_plans) {
-                    let org = p.org.validate().map_err(|e| anyhow::anyhow!("{e}"))?;
+                    let org = p.org.validate().map_err(|e| demo_fault(format!("{e}")))?;
                     let rec = organisations::insert(conn, super::ACTOR, &org)?;
                     let fresh: Vec<events::NewEvent<'_>> = evs
                         .iter()
@@ -77,7 +78,7 @@ pub fn generate(
                     events::insert_many(conn, super::ACTOR, rec.id, None, &fresh)?;
                     let mut location_ids = Vec::new();
                     for l in &p.locations {
-                        let loc = l.validate().map_err(|e| anyhow::anyhow!("{e}"))?;
+                        let loc = l.validate().map_err(|e| demo_fault(format!("{e}")))?;
                         location_ids.push(locations::insert(conn, super::ACTOR, rec.id, &loc)?.id);
                     }
                     let mut made = Vec::with_capacity(p.services.len());
@@ -90,7 +91,7 @@ pub fn generate(
                             .map(ToString::to_string)
                             .collect();
                         let (service, links) =
-                            input.validate().map_err(|e| anyhow::anyhow!("{e}"))?;
+                            input.validate().map_err(|e| demo_fault(format!("{e}")))?;
                         let t = Translation {
                             language: english,
                             text: format!("{} (English)", service.name),
@@ -108,15 +109,15 @@ pub fn generate(
                         .collect();
                     services::insert_many(conn, super::ACTOR, rec.id, &fresh)?;
                 }
-                Ok::<_, anyhow::Error>(())
+                Ok::<_, Error>(())
             })
         })
-        .with_context(|| {
-            format!(
-                "while generating organisations {}–{}",
+        .map_err(|e| {
+            demo_fault(format!(
+                "while generating organisations {}–{}: {e}",
                 done + 1,
                 done + batch
-            )
+            ))
         })?;
         done += batch;
         progress(done);
@@ -126,7 +127,7 @@ pub fn generate(
 
 /// An organisation's events: one-off ones over the next year, and every fourth a
 /// weekly series for half a year.
-fn events_plan(rng: &mut StdRng, count: usize) -> anyhow::Result<Vec<(Event, EventSpan)>> {
+fn events_plan(rng: &mut StdRng, count: usize) -> Result<Vec<(Event, EventSpan)>> {
     let today = chrono::Utc::now().date_naive();
     (0..count)
         .map(|i| {
@@ -134,7 +135,7 @@ fn events_plan(rng: &mut StdRng, count: usize) -> anyhow::Result<Vec<(Event, Eve
             let hour = rng.gen_range(9..19);
             let start = day
                 .and_hms_opt(hour, 0, 0)
-                .ok_or_else(|| anyhow::anyhow!("bad synthetic time"))?;
+                .ok_or_else(|| demo_fault("bad synthetic time".to_owned()))?;
             let word = *pick(rng, WORDS);
             let input = EventInput {
                 title: format!("{word} – Treffen {i}"),
@@ -146,9 +147,9 @@ fn events_plan(rng: &mut StdRng, count: usize) -> anyhow::Result<Vec<(Event, Eve
                 rule: (i % 4 == 0).then(|| "FREQ=WEEKLY;COUNT=26".to_owned()),
                 ..EventInput::default()
             };
-            let event = input.validate().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let event = input.validate().map_err(|e| demo_fault(format!("{e}")))?;
             let (first_start, last_end) =
-                netzwerk_calendar::span(&event, &[]).map_err(|e| anyhow::anyhow!("{e}"))?;
+                netzwerk_calendar::span(&event, &[]).map_err(|e| demo_fault(format!("{e}")))?;
             Ok((
                 event,
                 EventSpan {
