@@ -101,6 +101,20 @@ async fn roles(backend: Backend) {
         code, "FORBIDDEN",
         "membership is the coordinator's decision"
     );
+    let (code, _) = hub
+        .error("mutation($id: ID!) { updateOrganisation(id: $id, input: {memberSince: \"2001-01-01\"}) { id } }", json!({ "id": own_id }), &auth)
+        .await;
+    assert_eq!(code, "FORBIDDEN", "so is the date of membership");
+    // Sending the membership as it is (a form that posts every field) changes nothing
+    // that is the coordinator's, and the rest of the change is the editor's.
+    let unchanged = hub
+        .data("mutation($id: ID!) { updateOrganisation(id: $id, input: {membershipStatus: MEMBER, alternateName: \"Kurzname\"}) { alternateName membership { status } } }", json!({ "id": own_id }), &auth)
+        .await;
+    assert_eq!(unchanged["updateOrganisation"]["alternateName"], "Kurzname");
+    assert_eq!(
+        unchanged["updateOrganisation"]["membership"]["status"],
+        "MEMBER"
+    );
 
     // The change log: editors see their own organisation's, not others'.
     let log = hub

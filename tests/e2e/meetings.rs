@@ -863,6 +863,57 @@ async fn guest_and_feed_statements(backend: Backend) {
         counts.push(statements);
     }
     assert!(counts[1] <= counts[0] + 1, "change logs: {counts:?}");
+
+    let orgs = hub
+        .data(
+            "{ organisations(first: 7, filter: {membershipStatus: MEMBER}) { nodes { id slug } } }",
+            json!({}),
+            &auth,
+        )
+        .await;
+    let org = |i: usize| orgs["organisations"]["nodes"][i]["id"].clone();
+    let create = "mutation($o: ID!, $c: ID!, $t: String!) { createEvent(organisationId: $o, input: {title: $t, start: \"2027-10-19T16:00:00\", end: \"2027-10-19T18:00:00\", coOrganiserIds: [$c]}) { id } }";
+    let mut first_event = None;
+    for i in 0..6 {
+        let made = hub
+            .data(
+                create,
+                json!({ "o": org(i), "c": org(i + 1), "t": format!("Fest {i}") }),
+                &auth,
+            )
+            .await;
+        first_event.get_or_insert(made["createEvent"]["id"].clone());
+    }
+    let accepted = hub
+        .data(
+            "mutation($e: ID!, $o: ID!) { acceptCoOrganiser(eventId: $e, organisationId: $o) { coOrganisers { slug } } }",
+            json!({ "e": first_event, "o": org(1) }),
+            &auth,
+        )
+        .await;
+    assert_eq!(
+        accepted["acceptCoOrganiser"]["coOrganisers"][0]["slug"],
+        orgs["organisations"]["nodes"][1]["slug"]
+    );
+    let events = "query($n: Int!) { events(first: $n) { nodes { title coOrganisers { slug } organisation { slug } } } }";
+    let mut counts = Vec::new();
+    let mut listed = Vec::new();
+    for n in [1, 50] {
+        let (status, statements, body) = hub.post(events, json!({ "n": n }), &auth).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body.get("errors").is_none(), "{body}");
+        listed.push(
+            body["data"]["events"]["nodes"]
+                .as_array()
+                .map_or(0, Vec::len),
+        );
+        counts.push(statements);
+    }
+    assert_eq!(listed, [1, 6]);
+    assert!(
+        counts[1] <= counts[0] + 1,
+        "events with co-organisers: {counts:?}"
+    );
 }
 both_backends!(
     guest_requests_and_feeds_read_nothing_per_item,

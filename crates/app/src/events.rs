@@ -366,12 +366,15 @@ pub async fn co_organiser_invitations(
     .await
 }
 
-/// The member organisations that accepted to co-organise an event.
-pub async fn accepted_co_organisers(hub: &Hub, event: EventId) -> Result<Vec<OrganisationId>> {
-    Ok(hub
-        .database()
-        .run(move |c| events::accepted_co_organisers(c, event))
-        .await?)
+/// The member organisations that accepted to co-organise each of `events`, in one
+/// statement (the DataLoader behind `Event.coOrganisers`); the others are asked and
+/// not listed yet.
+pub async fn accepted_co_organisers(
+    hub: &Hub,
+    events: Vec<EventId>,
+) -> Result<std::collections::HashMap<EventId, Vec<OrganisationId>>> {
+    hub.read(move |c| Ok(events::accepted_co_organisers(c, &events)?))
+        .await
 }
 
 /// The longest window of occurrences asked at once, in days.

@@ -358,26 +358,35 @@ fn write_links(
     links.insert(conn)
 }
 
-/// The co-organisers of events that have accepted, by event (the others are asked
-/// and not listed yet).
+/// The member organisations that accepted to co-organise each of `events` (by id),
+/// in one statement; an event without any is absent.
 pub fn accepted_co_organisers(
     conn: &mut AnyConnection,
-    event: EventId,
-) -> Result<Vec<OrganisationId>> {
-    event_co_organisers::table
-        .filter(event_co_organisers::event_id.eq(event.to_string()))
+    events: &[EventId],
+) -> Result<HashMap<EventId, Vec<OrganisationId>>> {
+    let ids: Vec<String> = events.iter().map(ToString::to_string).collect();
+    let rows: Vec<(String, String)> = event_co_organisers::table
+        .filter(event_co_organisers::event_id.eq_any(&ids))
         .filter(event_co_organisers::accepted_at.is_not_null())
-        .select(event_co_organisers::organisation_id)
-        .order(event_co_organisers::organisation_id)
-        .load::<String>(conn)?
-        .iter()
-        .map(|o| {
-            stored(
-                "event_co_organisers.organisation_id",
-                OrganisationId::parse(o),
-            )
-        })
-        .collect()
+        .select((
+            event_co_organisers::event_id,
+            event_co_organisers::organisation_id,
+        ))
+        .order((
+            event_co_organisers::event_id,
+            event_co_organisers::organisation_id,
+        ))
+        .load(conn)?;
+    let mut found: HashMap<EventId, Vec<OrganisationId>> = HashMap::new();
+    for (event, organisation) in rows {
+        let event = stored("event_co_organisers.event_id", EventId::parse(&event))?;
+        let organisation = stored(
+            "event_co_organisers.organisation_id",
+            OrganisationId::parse(&organisation),
+        )?;
+        found.entry(event).or_default().push(organisation);
+    }
+    Ok(found)
 }
 
 /// Events that ask `organisation` to co-organise them and have no answer yet.

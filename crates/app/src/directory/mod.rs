@@ -82,22 +82,24 @@ pub async fn create_organisation(
     .await
 }
 
-/// Changes an organisation (its editors, the coordinator); its membership only the
-/// coordinator (`touches_membership`).
+/// Changes an organisation (its editors, the coordinator). A change of its
+/// membership (status or date) is the coordinator's only: the patched value is
+/// compared with the stored one inside the transaction, whatever the adapter sent.
 pub async fn update_organisation(
     hub: &Hub,
     actor: Actor,
     id: OrganisationId,
-    touches_membership: bool,
     patch: Patch<Organisation, OrganisationInput>,
 ) -> Result<OrganisationRecord> {
     actor.may_edit(id)?;
-    if touches_membership {
-        actor.may_administer()?;
-    }
     hub.transact(move |c| {
         let current = organisations::get(c, id)?;
         let org = patch(&current.value).validate()?;
+        if org.membership_status != current.value.membership_status
+            || org.member_since != current.value.member_since
+        {
+            actor.may_administer()?;
+        }
         Ok(organisations::update(c, &actor.label(), id, &org)?)
     })
     .await
@@ -212,14 +214,16 @@ pub async fn create_contact(
     actor: Actor,
     organisation: OrganisationId,
     input: ContactInput,
-) -> Result<ContactRecord> {
+) -> Result<read::ContactView> {
     actor.may_edit(organisation)?;
     let contact = input.validate()?;
-    hub.transact(move |c| {
-        organisations::get(c, organisation)?;
-        Ok(contacts::insert(c, &actor.label(), organisation, &contact)?)
-    })
-    .await
+    let rec = hub
+        .transact(move |c| {
+            organisations::get(c, organisation)?;
+            Ok(contacts::insert(c, &actor.label(), organisation, &contact)?)
+        })
+        .await?;
+    Ok(read::contact_view(actor, rec))
 }
 
 /// Changes a contact person.
@@ -228,15 +232,17 @@ pub async fn update_contact(
     actor: Actor,
     id: ContactId,
     patch: Patch<Contact, ContactInput>,
-) -> Result<ContactRecord> {
+) -> Result<read::ContactView> {
     actor.must_be_signed_in()?;
-    hub.transact(move |c| {
-        let current = contacts::get(c, id)?;
-        actor.may_edit(current.organisation_id)?;
-        let contact = patch(&current.value).validate()?;
-        Ok(contacts::update(c, &actor.label(), id, &contact)?)
-    })
-    .await
+    let rec = hub
+        .transact(move |c| {
+            let current = contacts::get(c, id)?;
+            actor.may_edit(current.organisation_id)?;
+            let contact = patch(&current.value).validate()?;
+            Ok(contacts::update(c, &actor.label(), id, &contact)?)
+        })
+        .await?;
+    Ok(read::contact_view(actor, rec))
 }
 
 /// Removes a contact person.

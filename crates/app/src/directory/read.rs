@@ -133,7 +133,7 @@ pub struct OrganisationRelations {
     /// Their services (when wanted).
     pub services: Option<HashMap<OrganisationId, Vec<ListedService>>>,
     /// Their contact persons (when wanted; their details are shown by the viewer's rights).
-    pub contacts: Option<HashMap<OrganisationId, Vec<ContactRecord>>>,
+    pub contacts: Option<HashMap<OrganisationId, Vec<ContactView>>>,
     /// Their calendar feeds (when wanted), as the reader may see them.
     pub calendar_feeds: Option<HashMap<OrganisationId, FeedsOrDenied>>,
     /// The relations of their services.
@@ -177,7 +177,8 @@ impl OrganisationRelations {
             contacts: wants
                 .contacts
                 .then(|| contacts::of_organisations(conn, ids))
-                .transpose()?,
+                .transpose()?
+                .map(|by_org| views_of(actor, by_org)),
             calendar_feeds: if wants.calendar_feeds {
                 Some(feeds_in(conn, actor, ids)?)
             } else {
@@ -356,13 +357,29 @@ pub async fn services_of_organisations(
         .await
 }
 
-/// The contact persons of organisations.
+/// The contact persons of organisations, as `actor` may see them.
 pub async fn contacts_of_organisations(
     hub: &Hub,
+    actor: netzwerk_domain::access::Actor,
     ids: Vec<OrganisationId>,
-) -> Result<HashMap<OrganisationId, Vec<ContactRecord>>> {
-    hub.read(move |c| Ok(contacts::of_organisations(c, &ids)?))
-        .await
+) -> Result<HashMap<OrganisationId, Vec<ContactView>>> {
+    let by_org = hub
+        .read(move |c| Ok(contacts::of_organisations(c, &ids)?))
+        .await?;
+    Ok(views_of(actor, by_org))
+}
+
+fn views_of(
+    actor: netzwerk_domain::access::Actor,
+    by_org: HashMap<OrganisationId, Vec<ContactRecord>>,
+) -> HashMap<OrganisationId, Vec<ContactView>> {
+    by_org
+        .into_iter()
+        .map(|(org, list)| {
+            let views = list.into_iter().map(|c| contact_view(actor, c)).collect();
+            (org, views)
+        })
+        .collect()
 }
 
 /// The locations of services.
@@ -469,8 +486,9 @@ pub struct ContactView {
     pub details_hidden: bool,
 }
 
-/// The contact as `actor` may see it.
-pub fn contact_view(
+/// The contact as `actor` may see it. Every read of contacts the application gives
+/// out goes through here.
+pub(crate) fn contact_view(
     actor: netzwerk_domain::access::Actor,
     mut record: ContactRecord,
 ) -> ContactView {

@@ -115,12 +115,11 @@ impl Event {
     /// Member organisations organising it together with the organiser: those that
     /// accepted (`acceptCoOrganiser`); the others are asked and not listed yet.
     async fn co_organisers(&self, ctx: &Context<'_>) -> ApiResult<Vec<Organisation>> {
-        if self.rec.value.co_organisers.is_empty() {
-            return Ok(Vec::new());
-        }
-        let ids = events_app::accepted_co_organisers(hub(ctx), self.rec.id)
+        let ids = loader(ctx)
+            .load_one(super::loaders::CoOrganisersOf(self.rec.id))
             .await
-            .map_err(app)?;
+            .map_err(load_error)?
+            .unwrap_or_default();
         let found = loader(ctx)
             .load_many(ids.iter().copied())
             .await

@@ -88,11 +88,6 @@ pub struct OrganisationInput {
 }
 
 impl OrganisationInput {
-    /// True when the input touches what only the coordinator may change.
-    pub fn touches_membership(&self) -> bool {
-        self.membership_status.is_some() || !self.member_since.is_undefined()
-    }
-
     /// Applies the input to `base` (empty on create, the stored value on update).
     pub fn apply(self, mut base: DOrganisationInput) -> DOrganisationInput {
         patch(self.slug, &mut base.slug);

@@ -10,7 +10,7 @@ use netzwerk_app::directory::read::{
     self, FieldTranslations, ListedService, OrganisationRelations, OrganisationWants, Schedule,
     ServiceRelations, ServiceWants,
 };
-use netzwerk_app::directory::{ContactRecord, LocationRecord, OrganisationRecord};
+use netzwerk_app::directory::{LocationRecord, OrganisationRecord};
 use netzwerk_domain::ids::{LocationId, OrganisationId, ServiceId};
 use netzwerk_domain::language::LanguageCode;
 use netzwerk_domain::organisation::TargetGroup;
@@ -109,6 +109,29 @@ impl Loader<ChangesOf> for DirectoryLoader {
             }));
         }
         Ok(found)
+    }
+}
+
+/// Key: the member organisations that accepted to co-organise an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CoOrganisersOf(pub netzwerk_domain::ids::EventId);
+
+impl Loader<CoOrganisersOf> for DirectoryLoader {
+    type Value = Vec<OrganisationId>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[CoOrganisersOf],
+    ) -> Result<HashMap<CoOrganisersOf, Self::Value>, Self::Error> {
+        let ids = keys.iter().map(|k| k.0).collect();
+        let map = netzwerk_app::events::accepted_co_organisers(&self.hub, ids)
+            .await
+            .map_err(Arc::new)?;
+        Ok(map
+            .into_iter()
+            .map(|(k, v)| (CoOrganisersOf(k), v))
+            .collect())
     }
 }
 
@@ -217,19 +240,21 @@ impl Loader<ServicesOfOrganisation> for DirectoryLoader {
 }
 
 impl Loader<ContactsOfOrganisation> for DirectoryLoader {
-    type Value = Vec<ContactRecord>;
+    type Value = Vec<read::ContactView>;
     type Error = LoadError;
 
     async fn load(
         &self,
         keys: &[ContactsOfOrganisation],
     ) -> Result<HashMap<ContactsOfOrganisation, Self::Value>, Self::Error> {
-        batch!(
-            self,
-            keys,
-            ContactsOfOrganisation,
-            read::contacts_of_organisations
-        )
+        let ids = keys.iter().map(|k| k.0).collect();
+        let map = read::contacts_of_organisations(&self.hub, self.actor, ids)
+            .await
+            .map_err(Arc::new)?;
+        Ok(map
+            .into_iter()
+            .map(|(k, v)| (ContactsOfOrganisation(k), v))
+            .collect())
     }
 }
 

@@ -100,9 +100,8 @@ impl DirectoryMutation {
         input: OrganisationInput,
     ) -> ApiResult<Organisation> {
         let id = parse_id("id", &id, OrganisationId::parse)?;
-        let membership = input.touches_membership();
         let patch = Box::new(move |current: &_| input.apply(organisation_base(current)));
-        let rec = directory::update_organisation(hub(ctx), actor(ctx), id, membership, patch)
+        let rec = directory::update_organisation(hub(ctx), actor(ctx), id, patch)
             .await
             .map_err(app)?;
         Ok(Organisation::new(Arc::new(rec), prefs(ctx)))
@@ -208,7 +207,7 @@ impl DirectoryMutation {
         let rec = directory::create_contact(hub(ctx), actor(ctx), org, input)
             .await
             .map_err(app)?;
-        Ok(Contact::new(ctx, rec, prefs(ctx)))
+        Ok(Contact::new(rec, prefs(ctx)))
     }
 
     /// Changes a contact person.
@@ -223,7 +222,7 @@ impl DirectoryMutation {
         let rec = directory::update_contact(hub(ctx), actor(ctx), id, patch)
             .await
             .map_err(app)?;
-        Ok(Contact::new(ctx, rec, prefs(ctx)))
+        Ok(Contact::new(rec, prefs(ctx)))
     }
 
     /// Removes a contact person.

@@ -12,7 +12,7 @@ use netzwerk_domain::language::{LanguageCode, LanguagePreference};
 use netzwerk_domain::translation::{self, Translation};
 
 use super::connection::{Page, page_of_all, window};
-use super::context::{loader, viewer};
+use super::context::loader;
 use super::enums::{
     FieldOfAction, LegalStatus, MembershipStatus, ServiceCategory, TargetGroup, Topic, Visibility,
 };
@@ -349,7 +349,7 @@ impl Organisation {
         Ok(page_of_all(
             w,
             all.into_iter()
-                .map(|c| Contact::new(ctx, c, self.prefs.clone()))
+                .map(|c| Contact::new(c, self.prefs.clone()))
                 .collect(),
         ))
     }
@@ -887,13 +887,11 @@ pub struct Contact {
 }
 
 impl Contact {
-    /// The contact as the request's actor may see it (`app::directory::read::contact_view`).
+    /// The contact as the application gives it to the request's actor.
     pub(crate) fn new(
-        ctx: &Context<'_>,
-        rec: ContactRecord,
+        view: netzwerk_app::directory::read::ContactView,
         prefs: Arc<LanguagePreference>,
     ) -> Self {
-        let view = netzwerk_app::directory::read::contact_view(viewer(ctx).actor, rec);
         Self {
             rec: Arc::new(view.record),
             details_hidden: view.details_hidden,
