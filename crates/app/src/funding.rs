@@ -70,7 +70,8 @@ pub struct Link {
     pub last_seen_at: DateTime<Utc>,
 }
 
-/// An opportunity found, with its links and, when matched, why it fits.
+/// An opportunity found, with its links, what it is on the day asked about and,
+/// when matched, why it fits.
 #[derive(Debug, Clone)]
 pub struct Found {
     /// The opportunity.
@@ -79,6 +80,30 @@ pub struct Found {
     pub links: Vec<Link>,
     /// Why it fits the organisation asked about.
     pub fit: Option<Fit>,
+    /// Its status today (closed once every deadline has passed).
+    pub status: FundingStatus,
+    /// The deadline to show: the next one, or the last once all have passed.
+    pub deadline: Option<NaiveDate>,
+    /// When it was published: by its source, else when the Hub first saw it.
+    pub published_at: DateTime<Utc>,
+}
+
+impl Found {
+    fn new(
+        record: OpportunityRecord,
+        links: Vec<Link>,
+        fit: Option<Fit>,
+        today: NaiveDate,
+    ) -> Self {
+        Self {
+            status: record.value.status_on(today),
+            deadline: record.value.deadline.shown_on(today),
+            published_at: record.value.published.unwrap_or(record.first_seen_at),
+            record,
+            links,
+            fit,
+        }
+    }
 }
 
 /// How many results have each value of a filter, most first (equal counts in the
@@ -212,10 +237,10 @@ pub async fn search(
     hub: &Hub,
     actor: Actor,
     search: Search,
-    today: NaiveDate,
     offset: usize,
     limit: usize,
 ) -> Result<Results> {
+    let today = Utc::now().date_naive();
     let text = netzwerk_domain::error::search_text(search.text.as_deref())
         .map_err(|e| e.within("filter.text"))?;
     let filter = OpportunityFilter {
@@ -270,10 +295,9 @@ pub async fn search(
         let mut links = links_in(c, actor, &ids)?;
         let page = shown
             .into_iter()
-            .map(|(record, fit)| Found {
-                links: links.remove(&record.id).unwrap_or_default(),
-                record,
-                fit,
+            .map(|(record, fit)| {
+                let own = links.remove(&record.id).unwrap_or_default();
+                Found::new(record, own, fit, today)
             })
             .collect();
         Ok(Results {
@@ -290,25 +314,28 @@ pub async fn get(hub: &Hub, actor: Actor, id: FundingOpportunityId) -> Result<Fo
     hub.read(move |c| {
         let record = funding::get(c, id)?;
         let links = links_in(c, actor, &[id])?.remove(&id).unwrap_or_default();
-        Ok(Found {
-            record,
-            links,
-            fit: None,
-        })
+        Ok(Found::new(record, links, None, Utc::now().date_naive()))
     })
     .await
 }
 
 /// Posts a call by hand (editors for their organisation, the coordinator).
-pub async fn post(hub: &Hub, actor: Actor, input: OpportunityInput) -> Result<OpportunityRecord> {
+pub async fn post(hub: &Hub, actor: Actor, input: OpportunityInput) -> Result<Found> {
     let by = actor.may_post_funding()?;
     let o = input.validate()?;
     let key = o
         .url
         .as_deref()
         .and_then(netzwerk_funding_news::dedup::url_key);
-    hub.transact(move |c| Ok(funding::post(c, &actor.label(), by, &o, key.as_deref())?))
-        .await
+    let record = hub
+        .transact(move |c| Ok(funding::post(c, &actor.label(), by, &o, key.as_deref())?))
+        .await?;
+    Ok(Found::new(
+        record,
+        Vec::new(),
+        None,
+        Utc::now().date_naive(),
+    ))
 }
 
 /// A request for the weekly digest.

@@ -373,7 +373,7 @@ DTSTART;VALUE=DATE:20270401\r\nSUMMARY:Ohne Link\r\nEND:VEVENT\r\nEND:VCALENDAR\
             n[0].opportunity.amount.as_ref().and_then(|a| a.max),
             Some(5000)
         );
-        assert_eq!(n[0].opportunity.deadline.kind(), "date");
+        assert_eq!(n[0].opportunity.deadline.kind().as_str(), "date");
     }
 
     #[test]

@@ -65,7 +65,7 @@ pub(crate) fn run(ctx: &Ctx, cmd: Command) -> anyhow::Result<()> {
                         Deadline::Dates(d) => d.iter().map(ToString::to_string).collect(),
                         _ => Vec::new(),
                     },
-                    "deadlineKind": o.deadline.kind(),
+                    "deadlineKind": o.deadline.kind().as_str(),
                     "amountMin": o.amount.as_ref().and_then(|a| a.min),
                     "amountMax": o.amount.as_ref().and_then(|a| a.max),
                     "topics": o.topics.iter().map(|t| t.as_str()).collect::<Vec<_>>(),

@@ -102,16 +102,35 @@ impl Deadline {
         }
     }
 
-    /// `unknown`, `rolling`, `date` or `rounds`.
-    pub fn kind(&self) -> &'static str {
+    /// The deadline to show on `today`: the next one, or the last once all have passed.
+    pub fn shown_on(&self, today: NaiveDate) -> Option<NaiveDate> {
+        self.next(today).or(self.last())
+    }
+
+    /// How the deadline is given.
+    pub fn kind(&self) -> DeadlineKind {
         match self {
-            Deadline::Unknown => "unknown",
-            Deadline::Rolling => "rolling",
-            Deadline::Dates(d) if d.len() == 1 => "date",
-            Deadline::Dates(_) => "rounds",
+            Deadline::Unknown => DeadlineKind::Unknown,
+            Deadline::Rolling => DeadlineKind::Rolling,
+            Deadline::Dates(d) if d.len() == 1 => DeadlineKind::Date,
+            Deadline::Dates(_) => DeadlineKind::Rounds,
         }
     }
 }
+
+code_enum!(
+    /// How a deadline is given.
+    DeadlineKind {
+        /// Not stated.
+        Unknown = "unknown",
+        /// Any time ("laufend").
+        Rolling = "rolling",
+        /// One date.
+        Date = "date",
+        /// Several rounds.
+        Rounds = "rounds",
+    }
+);
 
 /// A grant's size in whole currency units.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -430,7 +449,7 @@ mod tests {
     #[test]
     fn deadlines_and_status() {
         let o = youth_call();
-        assert_eq!(o.deadline.kind(), "rounds");
+        assert_eq!(o.deadline.kind(), DeadlineKind::Rounds);
         assert_eq!(o.deadline.next(day("2027-04-01")), Some(day("2027-09-15")));
         assert_eq!(o.status_on(day("2027-04-01")), FundingStatus::Open);
         assert_eq!(o.status_on(day("2027-09-16")), FundingStatus::Closed);

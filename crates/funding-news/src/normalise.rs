@@ -125,7 +125,7 @@ mod tests {
         .expect("usable");
         let o = &n.opportunity;
         assert_eq!(n.url_key, "stiftung.example/calls/kiez");
-        assert_eq!(o.deadline.kind(), "date");
+        assert_eq!(o.deadline.kind().as_str(), "date");
         assert_eq!(o.amount.as_ref().and_then(|a| a.max), Some(5000));
         assert_eq!(o.region, Some(FundingRegion::Berlin));
         assert_eq!(o.applicants, [LegalStatus::RegisteredAssociation]);

@@ -5,7 +5,7 @@
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
-use netzwerk_app::funding::{OpportunityRecord, Subscription};
+use netzwerk_app::funding::Subscription;
 use netzwerk_app::funding_sync::FundingSource;
 use netzwerk_domain::funding::{Deadline, FundingRegion as DRegion, OpportunityInput};
 use netzwerk_domain::ids::FundingOpportunityId;
@@ -98,6 +98,18 @@ pub enum DeadlineKind {
     Rounds,
 }
 
+impl From<netzwerk_domain::funding::DeadlineKind> for DeadlineKind {
+    fn from(k: netzwerk_domain::funding::DeadlineKind) -> Self {
+        use netzwerk_domain::funding::DeadlineKind as K;
+        match k {
+            K::Unknown => Self::Unknown,
+            K::Rolling => Self::Rolling,
+            K::Date => Self::Date,
+            K::Rounds => Self::Rounds,
+        }
+    }
+}
+
 /// Why an opportunity fits an organisation.
 #[derive(SimpleObject, Clone)]
 pub struct FundingMatch {
@@ -125,83 +137,82 @@ pub struct FundingSourceLink {
 
 /// A funding opportunity (Förderaufruf).
 pub struct FundingOpportunity {
-    rec: OpportunityRecord,
+    found: funding_app::Found,
     links: Vec<FundingSourceLink>,
     matched: Option<FundingMatch>,
-    today: NaiveDate,
 }
 
 #[Object]
 impl FundingOpportunity {
     /// Id.
     async fn id(&self) -> ID {
-        ID(self.rec.id.to_string())
+        ID(self.found.record.id.to_string())
     }
     /// Title of the call.
     async fn title(&self) -> &str {
-        &self.rec.value.title
+        &self.found.record.value.title
     }
     /// Short description.
     async fn summary(&self) -> Option<&str> {
-        self.rec.value.summary.as_deref()
+        self.found.record.value.summary.as_deref()
     }
     /// Page of the call.
     async fn url(&self) -> Option<&str> {
-        self.rec.value.url.as_deref()
+        self.found.record.value.url.as_deref()
     }
     /// Who funds.
     async fn funder(&self) -> &str {
-        &self.rec.value.funder
+        &self.found.record.value.funder
     }
     /// The programme.
     async fn programme(&self) -> Option<&str> {
-        self.rec.value.programme.as_deref()
+        self.found.record.value.programme.as_deref()
     }
     /// Status today (closed once every deadline has passed).
     async fn status(&self) -> FundingStatus {
-        self.rec.value.status_on(self.today).into()
+        self.found.status.into()
     }
     /// The next deadline (the last one once all have passed); none when rolling or
     /// not stated.
     async fn deadline(&self) -> Option<NaiveDate> {
-        let d = &self.rec.value.deadline;
-        d.next(self.today).or(d.last())
+        self.found.deadline
     }
     /// How the deadline is given.
     async fn deadline_kind(&self) -> DeadlineKind {
-        match &self.rec.value.deadline {
-            Deadline::Unknown => DeadlineKind::Unknown,
-            Deadline::Rolling => DeadlineKind::Rolling,
-            Deadline::Dates(d) if d.len() == 1 => DeadlineKind::Date,
-            Deadline::Dates(_) => DeadlineKind::Rounds,
-        }
+        self.found.record.value.deadline.kind().into()
     }
     /// Every deadline date (rounds), sorted.
     async fn deadlines(&self) -> Vec<NaiveDate> {
-        match &self.rec.value.deadline {
+        match &self.found.record.value.deadline {
             Deadline::Dates(d) => d.clone(),
             _ => Vec::new(),
         }
     }
     /// Smallest grant, whole currency units.
     async fn amount_min(&self) -> Option<i64> {
-        self.rec.value.amount.as_ref().and_then(|a| a.min)
+        self.found.record.value.amount.as_ref().and_then(|a| a.min)
     }
     /// Largest grant, whole currency units.
     async fn amount_max(&self) -> Option<i64> {
-        self.rec.value.amount.as_ref().and_then(|a| a.max)
+        self.found.record.value.amount.as_ref().and_then(|a| a.max)
     }
     /// ISO 4217 currency of the amounts.
     async fn currency(&self) -> Option<&str> {
-        self.rec.value.amount.as_ref().map(|a| a.currency.as_str())
+        self.found
+            .record
+            .value
+            .amount
+            .as_ref()
+            .map(|a| a.currency.as_str())
     }
     /// Area funded.
     async fn region(&self) -> Option<FundingRegion> {
-        self.rec.value.region.map(Into::into)
+        self.found.record.value.region.map(Into::into)
     }
     /// Who may apply (empty: not stated).
     async fn applicants(&self) -> Vec<LegalStatus> {
-        self.rec
+        self.found
+            .record
             .value
             .applicants
             .iter()
@@ -210,19 +221,25 @@ impl FundingOpportunity {
     }
     /// Topics.
     async fn topics(&self) -> Vec<Topic> {
-        self.rec.value.topics.iter().map(|t| (*t).into()).collect()
+        self.found
+            .record
+            .value
+            .topics
+            .iter()
+            .map(|t| (*t).into())
+            .collect()
     }
     /// First published by its source.
     async fn published_at(&self) -> Option<DateTime<Utc>> {
-        self.rec.value.published.or(Some(self.rec.first_seen_at))
+        Some(self.found.published_at)
     }
     /// First seen by the Hub.
     async fn first_seen_at(&self) -> DateTime<Utc> {
-        self.rec.first_seen_at
+        self.found.record.first_seen_at
     }
     /// Last seen in a feed.
     async fn last_seen_at(&self) -> DateTime<Utc> {
-        self.rec.last_seen_at
+        self.found.record.last_seen_at
     }
     /// Every feed item and posting that announced it.
     async fn sources(&self) -> &[FundingSourceLink] {
@@ -235,7 +252,7 @@ impl FundingOpportunity {
     }
     /// The member that posted it by hand.
     async fn posted_by(&self, ctx: &Context<'_>) -> ApiResult<Option<Organisation>> {
-        match self.rec.posted_by {
+        match self.found.record.posted_by {
             Some(o) => Ok(Some(organisation_of(ctx, o, &prefs(ctx)).await?)),
             None => Ok(None),
         }
@@ -340,15 +357,17 @@ impl From<funding_app::Link> for FundingSourceLink {
 }
 
 impl FundingOpportunity {
-    fn of(found: funding_app::Found, today: NaiveDate) -> Self {
+    fn of(mut found: funding_app::Found) -> Self {
         Self {
-            rec: found.record,
-            links: found.links.into_iter().map(Into::into).collect(),
-            matched: found.fit.map(|f| FundingMatch {
+            links: std::mem::take(&mut found.links)
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            matched: found.fit.take().map(|f| FundingMatch {
                 score: i32::try_from(f.score).unwrap_or(i32::MAX),
                 reasons: f.reasons,
             }),
-            today,
+            found,
         }
     }
 }
@@ -370,7 +389,6 @@ impl FundingQuery {
     ) -> ApiResult<Connection<Cursor, FundingOpportunity, FundingTotals>> {
         let w = window(first, after)?;
         let f = filter.unwrap_or_default();
-        let today = Utc::now().date_naive();
         let search = funding_app::Search {
             topic: f.topic.map(Into::into),
             topics: f.topics.as_deref().map(into_domain),
@@ -382,7 +400,7 @@ impl FundingQuery {
             matching_organisation: f.matching_organisation,
             seen_after: f.seen_after,
         };
-        let found = funding_app::search(hub(ctx), actor(ctx), search, today, w.offset, w.limit)
+        let found = funding_app::search(hub(ctx), actor(ctx), search, w.offset, w.limit)
             .await
             .map_err(app)?;
         let mut conn = Connection::with_additional_fields(
@@ -394,10 +412,8 @@ impl FundingQuery {
             },
         );
         for (i, f) in found.page.into_iter().enumerate() {
-            conn.edges.push(Edge::new(
-                Cursor(w.offset + i),
-                FundingOpportunity::of(f, today),
-            ));
+            conn.edges
+                .push(Edge::new(Cursor(w.offset + i), FundingOpportunity::of(f)));
         }
         Ok(conn)
     }
@@ -412,7 +428,7 @@ impl FundingQuery {
         let found = funding_app::get(hub(ctx), actor(ctx), id)
             .await
             .map_err(app)?;
-        Ok(FundingOpportunity::of(found, Utc::now().date_naive()))
+        Ok(FundingOpportunity::of(found))
     }
 
     /// The funding feeds the Hub follows, with their health (coordinator).
@@ -555,15 +571,10 @@ impl FundingMutation {
                 })
                 .collect(),
         };
-        let rec = funding_app::post(hub(ctx), actor(ctx), o)
+        let found = funding_app::post(hub(ctx), actor(ctx), o)
             .await
             .map_err(app)?;
-        Ok(FundingOpportunity {
-            links: Vec::new(),
-            rec,
-            matched: None,
-            today: Utc::now().date_naive(),
-        })
+        Ok(FundingOpportunity::of(found))
     }
 
     /// Subscribes to the weekly funding digest (anyone): for an organisation's matches,
