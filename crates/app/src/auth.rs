@@ -7,8 +7,9 @@ use argon2::password_hash::{
     PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
 };
 use chrono::{Duration, Utc};
-use netzwerk_domain::access::{Actor, Role};
+use netzwerk_domain::access::{Actor, Denied, Role};
 use netzwerk_domain::email::EmailAddress;
+use netzwerk_domain::ids::{OrganisationId, UserId};
 use netzwerk_domain::organisation::MembershipStatus;
 use netzwerk_storage::users::UserAccount;
 use netzwerk_storage::{Database, StorageError, api_keys, organisations, rate_limits, users};
@@ -94,6 +95,39 @@ pub struct Session {
     pub expires_at: chrono::DateTime<Utc>,
     /// Who signed in.
     pub user: UserAccount,
+    /// Their account as the API shows it.
+    pub account: Account,
+}
+
+/// A signed-in account: who, in which role, editing which organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Account {
+    /// The user.
+    pub user: UserId,
+    /// Editor or coordinator.
+    pub role: Role,
+    /// The organisation an editor edits.
+    pub organisation: Option<OrganisationId>,
+}
+
+/// The signed-in account behind `actor`; none for the public, a partner site's key
+/// and the operator.
+pub fn account(actor: Actor) -> Option<Account> {
+    match actor {
+        Actor::Coordinator { user } => Some(Account {
+            user,
+            role: Role::Coordinator,
+            organisation: None,
+        }),
+        Actor::Editor {
+            user, organisation, ..
+        } => Some(Account {
+            user,
+            role: Role::Editor,
+            organisation: Some(organisation),
+        }),
+        Actor::Anonymous | Actor::Partner { .. } | Actor::Operator => None,
+    }
 }
 
 /// How many sign-in attempts are allowed before `RATE_LIMITED`.
@@ -124,6 +158,16 @@ pub fn login_bucket(email: &str) -> String {
         "login:account:{}",
         secret_hash(&email.trim().to_lowercase())
     )
+}
+
+/// The key per-client limits count under: a hash of the client's address, never the
+/// address itself. Without a known address every client would share one bucket and
+/// a few requests would block everybody; then each request gets its own.
+pub(crate) fn client_key(address: Option<&str>) -> String {
+    match address {
+        Some(address) => secret_hash(address),
+        None => secret_hash(&new_secret("anon_")),
+    }
 }
 
 fn client_bucket(client: &str) -> String {
@@ -172,7 +216,7 @@ pub async fn login(
     email: &str,
     password: &str,
     client: Option<&str>,
-) -> Result<Option<Session>, StorageError> {
+) -> crate::Result<Session> {
     let (db, ttl, limits) = (
         hub.database(),
         hub.settings().token_ttl,
@@ -182,20 +226,20 @@ pub async fn login(
     let bucket = login_bucket(email);
     let client_bucket = client.map(client_bucket);
     let Ok(email) = EmailAddress::parse(email) else {
-        return Ok(None);
+        return Err(crate::Error::WrongCredentials);
     };
     let Some(user) = db.run(move |c| users::find_by_email(c, &email)).await? else {
         // Spend the same time as a real check.
         let password = password.to_owned();
         let _ = tokio::task::spawn_blocking(move || verify_password(&password, DUMMY_HASH)).await;
-        return Ok(None);
+        return Err(crate::Error::WrongCredentials);
     };
     let (pw, hash) = (password.to_owned(), user.password_hash.clone());
     let ok = tokio::task::spawn_blocking(move || verify_password(&pw, &hash))
         .await
         .unwrap_or(false);
     if !ok {
-        return Ok(None);
+        return Err(crate::Error::WrongCredentials);
     }
     let token = new_secret(TOKEN_PREFIX);
     let expires_at = Utc::now() + ttl;
@@ -209,11 +253,20 @@ pub async fn login(
         users::create_session(c, &hash, uid, expires_at.naive_utc())
     })
     .await?;
-    Ok(Some(Session {
+    let account = Account {
+        user: user.id,
+        role: user.role,
+        organisation: match actor_of(&user, false) {
+            Actor::Editor { organisation, .. } => Some(organisation),
+            _ => None,
+        },
+    };
+    Ok(Session {
         token,
         expires_at,
         user,
-    }))
+        account,
+    })
 }
 
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3GSE1Z3UtjBgQEmyYx2v7Sr1l3tHDyQm9nYQaYqz0eY";
@@ -406,12 +459,14 @@ pub async fn unlock(hub: &Hub, actor: Actor, email: &str) -> crate::Result<bool>
     .await
 }
 
-/// Ends the session of a bearer token.
-pub async fn logout(hub: &Hub, token: &str) -> Result<bool, StorageError> {
-    let hash = secret_hash(token);
-    hub.database()
+/// Ends the session of a bearer token; without a token there is none to end
+/// (`UNAUTHENTICATED`).
+pub async fn logout(hub: &Hub, token: Option<&str>) -> crate::Result<bool> {
+    let hash = secret_hash(token.ok_or(Denied::Unauthenticated)?);
+    Ok(hub
+        .database()
         .write(move |c| users::delete_session(c, &hash))
-        .await
+        .await?)
 }
 
 #[cfg(test)]

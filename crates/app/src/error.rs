@@ -15,6 +15,10 @@ pub enum Error {
     /// The input breaks a rule; every broken field is named.
     #[error(transparent)]
     Invalid(ValidationError),
+    /// Signing in failed: the e-mail address or the password is wrong (which one is
+    /// not said).
+    #[error("e-mail address or password is wrong")]
+    WrongCredentials,
     /// The named thing does not exist.
     #[error("{0} not found")]
     NotFound(String),

@@ -351,8 +351,8 @@ pub struct Subscribe {
     pub topics: Vec<Topic>,
     /// ISO 639-1 (default `de`).
     pub language: Option<String>,
-    /// The per-client rate-limit key (a hash of the client's address).
-    pub client_key: String,
+    /// The client's network address, for the per-client limit (unknown: none).
+    pub client: Option<String>,
 }
 
 /// Subscribes to the weekly digest (anyone); a confirmation e-mail goes to the address
@@ -381,7 +381,11 @@ pub async fn subscribe(hub: &Hub, cmd: Subscribe) -> Result<Subscription> {
     let token = new_secret("nwd_");
     let hash = secret_hash(&token);
     let unsubscribe = new_secret("nwu_");
-    let (organisation, topics, client) = (cmd.organisation, cmd.topics, cmd.client_key);
+    let (organisation, topics, client) = (
+        cmd.organisation,
+        cmd.topics,
+        crate::auth::client_key(cmd.client.as_deref()),
+    );
     hub.transact(move |c| {
         let limit = rate_limits::Limit {
             max_hits: per_client,

@@ -28,8 +28,8 @@ pub struct Request {
     pub meeting: MeetingId,
     /// The guest's details and consent.
     pub guest: GuestRequestInput,
-    /// The per-client rate-limit key (a hash of the client's address).
-    pub client_key: String,
+    /// The client's network address, for the per-client limit (unknown: none).
+    pub client: Option<String>,
 }
 
 /// Asks to attend a meeting as a guest (anyone). An e-mail with a confirmation link
@@ -41,7 +41,7 @@ pub async fn request(hub: &Hub, cmd: Request) -> Result<GuestRecord> {
     let token = new_secret("nwg_");
     let token_hash = secret_hash(&token);
     let s = hub.settings().meetings.clone();
-    let (id, client) = (cmd.meeting, cmd.client_key);
+    let (id, client) = (cmd.meeting, crate::auth::client_key(cmd.client.as_deref()));
     hub.transact(move |c| {
         // Only the client's limit is told: whether an address asked before (or too
         // often today) is answered like any request, and nothing is sent to it.

@@ -35,6 +35,23 @@ pub struct MeetingView {
     pub minutes: Option<String>,
 }
 
+impl MeetingView {
+    /// Why the meeting was called off: only a cancelled meeting has a reason.
+    pub fn cancellation_reason(&self) -> Option<&str> {
+        (self.record.status == netzwerk_domain::meeting::MeetingStatus::Cancelled)
+            .then_some(self.record.cancellation_reason.as_deref())
+            .flatten()
+    }
+}
+
+/// How many meetings `schedule` creates when not told.
+pub const DEFAULT_SCHEDULE_COUNT: i32 = 6;
+/// How many held meetings the participation report looks back on when not told.
+pub const DEFAULT_REPORT_MEETINGS: i32 = 6;
+/// The attendance rate under which the participation report flags an organisation,
+/// when not told.
+pub const DEFAULT_REPORT_THRESHOLD: f64 = 0.5;
+
 /// The views of `records`, with two statements for all of them.
 pub(crate) fn views_in(
     conn: &mut AnyConnection,

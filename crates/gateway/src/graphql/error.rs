@@ -123,6 +123,7 @@ pub fn app(err: netzwerk_app::Error) -> Error {
     match err {
         E::Denied(d) => denied(d),
         E::Invalid(v) => validation(&v),
+        E::WrongCredentials => coded(Code::Unauthenticated, err.to_string()),
         E::NotFound(what) => coded(Code::NotFound, format!("{what} not found")),
         E::Conflict(msg) => coded(Code::Conflict, msg),
         E::RateLimited {

@@ -594,7 +594,7 @@ impl FundingMutation {
             organisation,
             topics: topics.as_deref().map(into_domain).unwrap_or_default(),
             language,
-            client_key: viewer(ctx).client_key(),
+            client: viewer(ctx).client.clone(),
         };
         funding_app::subscribe(hub(ctx), cmd)
             .await

@@ -179,7 +179,7 @@ impl GuestMutation {
                 consent,
                 language,
             },
-            client_key: viewer(ctx).client_key(),
+            client: viewer(ctx).client.clone(),
         };
         guests::request(hub(ctx), cmd)
             .await

@@ -90,9 +90,7 @@ impl Meeting {
     }
     /// Why the meeting was called off.
     async fn cancellation_reason(&self) -> Option<&str> {
-        (self.0.record.status == netzwerk_domain::meeting::MeetingStatus::Cancelled)
-            .then_some(self.0.record.cancellation_reason.as_deref())
-            .flatten()
+        self.0.cancellation_reason()
     }
     /// The host organisation.
     async fn host(&self, ctx: &Context<'_>) -> ApiResult<Option<Organisation>> {
@@ -305,8 +303,8 @@ impl MeetingQuery {
     async fn participation_report(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 6)] last_meetings: i32,
-        #[graphql(default = 0.5)] threshold: f64,
+        #[graphql(default_with = "meetings::DEFAULT_REPORT_MEETINGS")] last_meetings: i32,
+        #[graphql(default_with = "meetings::DEFAULT_REPORT_THRESHOLD")] threshold: f64,
     ) -> ApiResult<Vec<ParticipationRow>> {
         meetings::participation_report(hub(ctx), actor(ctx), i64::from(last_meetings), threshold)
             .await
@@ -328,7 +326,7 @@ impl MeetingMutation {
         name: String,
         cadence: Option<CadenceInput>,
         from: NaiveDate,
-        #[graphql(default = 6)] count: i32,
+        #[graphql(default_with = "meetings::DEFAULT_SCHEDULE_COUNT")] count: i32,
     ) -> ApiResult<Vec<Meeting>> {
         let c = cadence.unwrap_or_default();
         let cmd = Schedule {

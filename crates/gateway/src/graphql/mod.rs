@@ -99,18 +99,6 @@ pub struct Viewer {
     pub client: Option<String>,
 }
 
-impl Viewer {
-    /// The key per-client limits count under: a hash of the client's address, never
-    /// the address itself. Without a known address every client would share one
-    /// bucket and a few requests would block everybody; then each request gets its own.
-    pub fn client_key(&self) -> String {
-        match self.client.as_deref() {
-            Some(address) => netzwerk_app::auth::secret_hash(address),
-            None => netzwerk_app::auth::secret_hash(&netzwerk_app::auth::new_secret("anon_")),
-        }
-    }
-}
-
 impl SchemaSettings {
     /// The schema's settings: the application's, and the two the schema adds.
     pub fn of(app: &netzwerk_app::Settings, introspection: bool, max_complexity: usize) -> Self {

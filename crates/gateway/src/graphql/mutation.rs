@@ -8,7 +8,6 @@ use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use netzwerk_app::directory::{self, TranslationTarget};
 use netzwerk_domain::ValidationError;
-use netzwerk_domain::access::Actor;
 use netzwerk_domain::contact::ContactInput as DContactInput;
 use netzwerk_domain::ids::{ContactId, LocationId, OrganisationId, ServiceId};
 use netzwerk_domain::location::LocationInput as DLocationInput;
@@ -17,7 +16,7 @@ use netzwerk_domain::service::ServiceInput as DServiceInput;
 
 use super::context::{actor, hub, parse_id, prefs, viewer};
 use super::enums::TranslatableEntity;
-use super::error::{ApiResult, Code, app, coded, denied, validation};
+use super::error::{ApiResult, app, validation};
 use super::inputs::{
     ContactInput, LocationInput, OrganisationInput, ServiceInput, TranslationInput, contact_base,
     location_base, organisation_base, service_base,
@@ -71,12 +70,9 @@ impl DirectoryMutation {
 
     /// Ends the current session.
     async fn logout(&self, ctx: &Context<'_>) -> ApiResult<bool> {
-        match &viewer(ctx).token {
-            Some(t) => netzwerk_app::auth::logout(hub(ctx), t)
-                .await
-                .map_err(|e| app(e.into())),
-            None => Err(denied(netzwerk_domain::access::Denied::Unauthenticated)),
-        }
+        netzwerk_app::auth::logout(hub(ctx), viewer(ctx).token.as_deref())
+            .await
+            .map_err(app)
     }
 
     /// Admits a new organisation (coordinator).
@@ -286,26 +282,12 @@ impl DirectoryMutation {
 
 async fn sign_in(ctx: &Context<'_>, email: &str, password: &str) -> ApiResult<LoginPayload> {
     let client = viewer(ctx).client.as_deref();
-    let session = netzwerk_app::auth::login(hub(ctx), email, password, client)
+    let s = netzwerk_app::auth::login(hub(ctx), email, password, client)
         .await
-        .map_err(|e| app(e.into()))?;
-    let Some(s) = session else {
-        return Err(coded(
-            Code::Unauthenticated,
-            "e-mail address or password is wrong",
-        ));
-    };
-    let organisation_id = match netzwerk_app::auth::actor_of(&s.user, false) {
-        Actor::Editor { organisation, .. } => Some(ID(organisation.to_string())),
-        _ => None,
-    };
+        .map_err(app)?;
     Ok(LoginPayload {
         token: s.token,
         expires_at: s.expires_at,
-        user: Me {
-            id: ID(s.user.id.to_string()),
-            role: s.user.role.into(),
-            organisation_id,
-        },
+        user: s.account.into(),
     })
 }

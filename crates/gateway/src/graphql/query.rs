@@ -85,6 +85,16 @@ pub struct Me {
     pub organisation_id: Option<ID>,
 }
 
+impl From<netzwerk_app::auth::Account> for Me {
+    fn from(a: netzwerk_app::auth::Account) -> Self {
+        Self {
+            id: ID(a.user.to_string()),
+            role: a.role.into(),
+            organisation_id: a.organisation.map(|o| ID(o.to_string())),
+        }
+    }
+}
+
 #[Object]
 impl DirectoryQuery {
     /// Member organisations, by name.
@@ -240,21 +250,6 @@ impl DirectoryQuery {
 
     /// The signed-in account, or null.
     async fn me(&self, ctx: &Context<'_>) -> Option<Me> {
-        use netzwerk_domain::access::{Actor, Role as R};
-        match viewer(ctx).actor {
-            Actor::Coordinator { user } => Some(Me {
-                id: ID(user.to_string()),
-                role: R::Coordinator.into(),
-                organisation_id: None,
-            }),
-            Actor::Editor {
-                user, organisation, ..
-            } => Some(Me {
-                id: ID(user.to_string()),
-                role: R::Editor.into(),
-                organisation_id: Some(ID(organisation.to_string())),
-            }),
-            Actor::Anonymous | Actor::Partner { .. } | Actor::Operator => None,
-        }
+        netzwerk_app::auth::account(viewer(ctx).actor).map(Into::into)
     }
 }
