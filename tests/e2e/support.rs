@@ -135,7 +135,8 @@ pub fn cli_env(db: &TestDb, args: &[&str], env: &[(&str, &str)]) -> String {
     );
     assert!(
         out.status.success(),
-        "netzwerk {args:?} failed:\n{stdout}\n{stderr}"
+        "netzwerk {args:?} failed ({}):\n{stdout}\n{stderr}",
+        out.status
     );
     stdout
 }

@@ -23,17 +23,14 @@ pub const UNCONFIRMED_HOURS: i64 = 48;
 pub const FUNDING_QUERIES: &str = include_str!("../../../graphql/persisted/funding.graphql");
 
 /// Runs one of the persisted funding queries against the Hub's own API as an anonymous
-/// reader; errors name the query's problem.
-pub async fn run_query(
-    api: &dyn OwnApi,
-    operation: &str,
-    variables: Value,
-) -> Result<Value, String> {
+/// reader.
+async fn run_query(api: &dyn OwnApi, operation: &str, variables: Value) -> crate::Result<Value> {
     api.query(FUNDING_QUERIES, operation, variables).await
 }
 
-/// The nodes of a connection in a query result as template items.
-pub fn items(data: &Value, field: &str) -> Result<Vec<Item>, String> {
+/// The nodes of a connection in a query result as template items; a result that does
+/// not fit the template is the Hub's own fault.
+fn items(data: &Value, field: &str) -> crate::Result<Vec<Item>> {
     let nodes = data[field]["nodes"].as_array().cloned().unwrap_or_default();
     nodes
         .into_iter()
@@ -49,7 +46,9 @@ pub fn items(data: &Value, field: &str) -> Result<Vec<Item>, String> {
                     },
                 );
             }
-            serde_json::from_value(n).map_err(|e| format!("{field}: {e}"))
+            serde_json::from_value(n).map_err(|e| {
+                crate::Error::Internal(format!("{field} does not fit the template: {e}"))
+            })
         })
         .collect()
 }
@@ -102,7 +101,7 @@ pub async fn prepare(
     hub: &Hub,
     s: &Subscription,
     now: DateTime<Utc>,
-) -> Result<Prepared, String> {
+) -> crate::Result<Prepared> {
     let (db, settings) = (hub.database(), &hub.settings().meetings);
     let since = s.last_digest_at.unwrap_or(now - Duration::days(7));
     let until = (now + Duration::days(30)).date_naive();
@@ -110,8 +109,7 @@ pub async fn prepare(
     let organisation = match org {
         Some(o) => Some(
             db.run(move |c| netzwerk_storage::organisations::get(c, o))
-                .await
-                .map_err(|e| e.to_string())?
+                .await?
                 .value
                 .name,
         ),
@@ -185,7 +183,7 @@ pub async fn send_due(
         let prepared = match prepare(api, hub, &s, now).await {
             Ok(p) => p,
             Err(e) => {
-                round.errors.push((s.email.clone(), e));
+                round.errors.push((s.email.clone(), e.to_string()));
                 continue;
             }
         };
@@ -256,7 +254,32 @@ pub async fn preview(
         confirmed: true,
         last_digest_at: None,
     };
-    prepare(api, hub, &subscription, Utc::now())
-        .await
-        .map_err(crate::Error::Internal)
+    prepare(api, hub, &subscription, Utc::now()).await
+}
+
+/// An Atom feed of open funding opportunities: every one, or the matches of an
+/// organisation (by slug), through the persisted `FundingFeed` query; an unknown
+/// organisation is [`crate::Error::NotFound`].
+pub async fn funding_atom(api: &dyn OwnApi, organisation: Option<&str>) -> crate::Result<String> {
+    let (title, path) = match organisation {
+        None => (
+            "Fördermittel – Netzwerk Hub".to_owned(),
+            "/feeds/funding.xml".to_owned(),
+        ),
+        Some(slug) => {
+            netzwerk_domain::slug::Slug::parse(slug).map_err(|e| e.within("organisation"))?;
+            (
+                format!("Fördermittel für {slug} – Netzwerk Hub"),
+                format!("/feeds/funding/{slug}.xml"),
+            )
+        }
+    };
+    let data = run_query(api, "FundingFeed", json!({ "organisation": organisation })).await?;
+    let list = items(&data, "fundingOpportunities")?;
+    Ok(render::write_atom(
+        &format!("urn:netzwerk-hub:{}", path.trim_start_matches('/')),
+        &title,
+        &path,
+        &list,
+    ))
 }

@@ -52,12 +52,13 @@ pub fn check_database_url(url: &str) -> Result<()> {
 /// documents run in-process as an anonymous reader — the digests and, later, the
 /// newsletter eat the API partner sites use. The gateway implements it.
 pub trait OwnApi: Send + Sync {
-    /// Runs `operation` of `document` with `variables`; the data, or the first
-    /// error's message.
+    /// Runs `operation` of `document` with `variables`; the data, or the first error
+    /// as the application's (`NOT_FOUND` as [`Error::NotFound`], a refused or failed
+    /// request as what it was, anything else as [`Error::Internal`]).
     fn query<'a>(
         &'a self,
         document: &'a str,
         operation: &'a str,
         variables: serde_json::Value,
-    ) -> Pin<Box<dyn Future<Output = Result<serde_json::Value, String>> + Send + 'a>>;
+    ) -> Pin<Box<dyn Future<Output = Result<serde_json::Value, Error>> + Send + 'a>>;
 }

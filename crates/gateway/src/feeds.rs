@@ -7,88 +7,50 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use netzwerk_funding_news::render::write_atom;
-use serde_json::json;
 
 use crate::pages::{Confirmation, INCOMPLETE_LINK, confirm_form, confirm_token, page, token_of};
 use crate::state::AppState;
-use netzwerk_app::digest::{items, run_query};
 
-async fn atom(
-    state: &AppState,
-    organisation: Option<String>,
-    title: &str,
-    self_path: &str,
-) -> Response {
+/// Answers a funding feed: the Atom document, 404 for an unknown organisation.
+async fn atom(state: &AppState, organisation: Option<&str>) -> Response {
     let api = crate::graphql::OwnApiOf {
         schema: state.schema().clone(),
         hub: state.hub().clone(),
     };
-    let data = match run_query(&api, "FundingFeed", json!({ "organisation": organisation })).await {
-        Ok(d) => d,
-        Err(e) if e.contains("not found") => {
-            return (StatusCode::NOT_FOUND, format!("{e}\n")).into_response();
+    match netzwerk_app::digest::funding_atom(&api, organisation).await {
+        Ok(body) => (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/atom+xml; charset=utf-8"),
+            )],
+            body,
+        )
+            .into_response(),
+        Err(e @ (netzwerk_app::Error::NotFound(_) | netzwerk_app::Error::Invalid(_))) => {
+            (StatusCode::NOT_FOUND, format!("{e}\n")).into_response()
         }
         Err(e) => {
-            tracing::error!(error = %e, "the funding feed query failed");
-            return (
+            tracing::error!(error = %e, "the funding feed failed");
+            (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "the feed is not available\n",
             )
-                .into_response();
+                .into_response()
         }
-    };
-    let list = match items(&data, "fundingOpportunities") {
-        Ok(l) => l,
-        Err(e) => {
-            tracing::error!(error = %e, "the funding feed did not fit its template");
-            return (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the feed is not available\n",
-            )
-                .into_response();
-        }
-    };
-    let body = write_atom(
-        &format!("urn:netzwerk-hub:{}", self_path.trim_start_matches('/')),
-        title,
-        self_path,
-        &list,
-    );
-    let mut res = (StatusCode::OK, body).into_response();
-    res.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/atom+xml; charset=utf-8"),
-    );
-    res
+    }
 }
 
 /// `GET /feeds/funding.xml`: every open opportunity.
 pub async fn all(State(state): State<AppState>) -> Response {
-    atom(
-        &state,
-        None,
-        "Fördermittel – Netzwerk Hub",
-        "/feeds/funding.xml",
-    )
-    .await
+    atom(&state, None).await
 }
 
 /// `GET /feeds/funding/{slug}.xml`: an organisation's matches.
 pub async fn organisation(State(state): State<AppState>, Path(file): Path<String>) -> Response {
-    let Some(slug) = file.strip_suffix(".xml") else {
-        return (StatusCode::NOT_FOUND, "no such feed\n").into_response();
-    };
-    if netzwerk_domain::slug::Slug::parse(slug).is_err() {
-        return (StatusCode::NOT_FOUND, "no such feed\n").into_response();
+    match file.strip_suffix(".xml") {
+        Some(slug) => atom(&state, Some(slug)).await,
+        None => (StatusCode::NOT_FOUND, "no such feed\n").into_response(),
     }
-    atom(
-        &state,
-        Some(slug.to_owned()),
-        &format!("Fördermittel für {slug} – Netzwerk Hub"),
-        &format!("/feeds/funding/{slug}.xml"),
-    )
-    .await
 }
 
 /// `GET /digest/confirm?token=…`

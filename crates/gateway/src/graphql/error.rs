@@ -153,6 +153,28 @@ pub fn app(err: netzwerk_app::Error) -> Error {
     }
 }
 
+/// The first error of a request the Hub ran against itself (`OwnApi`), as the
+/// application's: the code says which kind it was, the message is kept.
+pub(crate) fn to_app(e: &async_graphql::ServerError) -> netzwerk_app::Error {
+    use netzwerk_app::Error as E;
+    let code = match e.extensions.as_ref().and_then(|x| x.get("code")) {
+        Some(async_graphql::Value::String(c)) => c.clone(),
+        _ => String::new(),
+    };
+    let message = e.message.clone();
+    match code.as_str() {
+        "NOT_FOUND" => E::NotFound(
+            message
+                .strip_suffix(" not found")
+                .unwrap_or(&message)
+                .to_owned(),
+        ),
+        "UNAVAILABLE" => E::Unavailable(message),
+        "TIMEOUT" => E::TimedOut,
+        _ => E::Internal(message),
+    }
+}
+
 /// A DataLoader failure is a database failure: logged, reported as `INTERNAL`.
 pub(crate) fn load_error(e: std::sync::Arc<netzwerk_app::Error>) -> Error {
     match &*e {

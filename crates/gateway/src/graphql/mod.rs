@@ -164,7 +164,11 @@ impl netzwerk_app::OwnApi for OwnApiOf {
         operation: &'a str,
         variables: serde_json::Value,
     ) -> std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<serde_json::Value, String>> + Send + 'a>,
+        Box<
+            dyn std::future::Future<Output = Result<serde_json::Value, netzwerk_app::Error>>
+                + Send
+                + 'a,
+        >,
     > {
         Box::pin(async move {
             let viewer = Viewer {
@@ -181,9 +185,12 @@ impl netzwerk_app::OwnApi for OwnApiOf {
                 .data(loader);
             let response = self.schema.execute(request).await;
             if let Some(e) = response.errors.first() {
-                return Err(e.message.clone());
+                return Err(error::to_app(e));
             }
-            response.data.into_json().map_err(|e| e.to_string())
+            response
+                .data
+                .into_json()
+                .map_err(|e| netzwerk_app::Error::Internal(e.to_string()))
         })
     }
 }
