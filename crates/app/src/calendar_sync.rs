@@ -234,6 +234,8 @@ async fn parse_off_workers(
 pub struct Checked {
     /// The calendar as read.
     pub parsed: ParsedCalendar,
+    /// How many of its events recur.
+    pub recurring: usize,
     /// Seconds the parse took.
     pub seconds: f64,
 }
@@ -243,9 +245,16 @@ pub async fn check(hub: &Hub, source: &CalendarSourceRef) -> Result<Checked> {
     let (bytes, limits) = load(hub, source).await?;
     let started = std::time::Instant::now();
     let parsed = parse_off_workers(bytes, limits, source.to_string()).await?;
+    let seconds = started.elapsed().as_secs_f64();
+    let recurring = parsed
+        .events
+        .iter()
+        .filter(|e| !e.event.recurrence.is_none())
+        .count();
     Ok(Checked {
         parsed,
-        seconds: started.elapsed().as_secs_f64(),
+        recurring,
+        seconds,
     })
 }
 

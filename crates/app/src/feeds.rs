@@ -186,3 +186,39 @@ async fn poll_one<K: FeedKind>(
     }
     outcome
 }
+
+/// How a followed feed is doing, as shown to the operator and in the API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Health {
+    /// Not fetched yet.
+    NotPolledYet,
+    /// The last fetch worked.
+    Ok {
+        /// When it last worked.
+        last_success: DateTime<Utc>,
+    },
+    /// The last fetches failed.
+    Failing {
+        /// How many in a row.
+        in_a_row: i32,
+        /// The last error (redacted).
+        error: String,
+    },
+}
+
+/// A feed's health from what its last fetches left: an error stands until a fetch
+/// works again.
+pub fn health(
+    last_error: Option<&str>,
+    last_success: Option<DateTime<Utc>>,
+    consecutive_failures: i32,
+) -> Health {
+    match (last_error, last_success) {
+        (Some(error), _) => Health::Failing {
+            in_a_row: consecutive_failures,
+            error: error.to_owned(),
+        },
+        (None, Some(last_success)) => Health::Ok { last_success },
+        (None, None) => Health::NotPolledYet,
+    }
+}

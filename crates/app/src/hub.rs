@@ -184,6 +184,19 @@ impl Hub {
         })
     }
 
+    /// Makes the database ready for use. One that has never been set up (no migration
+    /// applied) is migrated when `set_up_fresh`; any other that is behind is refused,
+    /// naming the pending migrations (`netzwerk migrate` is the operator's decision).
+    /// True when it migrated.
+    pub fn ensure_ready(&self, set_up_fresh: bool) -> Result<bool> {
+        if set_up_fresh && self.applied_migrations()?.is_empty() {
+            self.migrate()?;
+            return Ok(true);
+        }
+        self.ensure_migrated()?;
+        Ok(false)
+    }
+
     /// Whether the network has no organisation yet.
     pub fn is_empty(&self) -> Result<bool> {
         Ok(self.db.run_blocking(netzwerk_storage::organisation_count)? == 0)

@@ -13,6 +13,30 @@ use tokio::task::JoinHandle;
 use crate::Hub;
 use crate::mail::Mailer;
 
+/// Connections the background jobs get: a pool of their own, so they never take
+/// connections from requests.
+pub const CONNECTIONS: u32 = 2;
+/// How often due calendar feeds are looked for.
+pub const CALENDARS_EVERY: Duration = Duration::from_secs(30);
+/// How often due funding feeds are looked for.
+pub const FUNDING_EVERY: Duration = Duration::from_secs(60);
+/// How often due weekly digests are looked for.
+pub const DIGESTS_EVERY: Duration = Duration::from_secs(3600);
+/// How often expired data is deleted.
+pub const RETENTION_EVERY: Duration = Duration::from_secs(3600);
+
+/// Which jobs the operator switched on.
+pub struct Jobs {
+    /// Poll calendar feeds.
+    pub calendars: bool,
+    /// Poll funding feeds.
+    pub funding: bool,
+    /// Deliver the outbox through this mailer, this often (at least every second).
+    pub mail: Option<(Mailer, Duration)>,
+    /// Queue the weekly digests, rendered through the Hub's own API.
+    pub digests: Option<std::sync::Arc<dyn crate::OwnApi>>,
+}
+
 /// Which jobs run, and how often.
 #[derive(Clone)]
 pub struct Schedule {
@@ -27,6 +51,22 @@ pub struct Schedule {
     pub digests: Option<(std::sync::Arc<dyn crate::OwnApi>, Duration)>,
     /// Delete expired data, this often.
     pub retention: Duration,
+}
+
+impl Schedule {
+    /// The schedule of the jobs switched on, at the Hub's intervals; retention always
+    /// runs.
+    pub fn new(jobs: Jobs) -> Self {
+        Self {
+            calendars: jobs.calendars.then_some(CALENDARS_EVERY),
+            funding: jobs.funding.then_some(FUNDING_EVERY),
+            mail: jobs
+                .mail
+                .map(|(mailer, every)| (mailer, every.max(Duration::from_secs(1)))),
+            digests: jobs.digests.map(|api| (api, DIGESTS_EVERY)),
+            retention: RETENTION_EVERY,
+        }
+    }
 }
 
 /// Starts the scheduled jobs on the current runtime; each runs until the runtime ends.

@@ -13,6 +13,22 @@ use crate::Hub;
 use crate::error::Result;
 use crate::mail::{DeliverySummary, Mailer};
 
+/// Reads a message state as the operator types it (`queued`, `sending`, `sent`,
+/// `failed`).
+pub fn state(raw: &str) -> Result<State> {
+    [State::Queued, State::Sending, State::Sent, State::Failed]
+        .into_iter()
+        .find(|s| s.as_str() == raw.trim())
+        .ok_or_else(|| {
+            netzwerk_domain::ValidationError::new(
+                "state",
+                "one_of",
+                format!("must be queued, sending, sent or failed, got {raw:?}"),
+            )
+            .into()
+        })
+}
+
 /// Messages, newest first, optionally in one state (coordinator).
 pub async fn list(
     hub: &Hub,

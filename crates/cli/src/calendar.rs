@@ -60,14 +60,10 @@ pub(crate) fn run(ctx: &Ctx, cmd: Command) -> anyhow::Result<()> {
         let hub = ctx.open()?;
         let checked = ctx.block_on(calendar_sync::check(&hub, &source))??;
         let parsed = &checked.parsed;
-        let recurring = parsed
-            .events
-            .iter()
-            .filter(|e| !e.event.recurrence.is_none())
-            .count();
         out!(
-            "parsed {} events ({recurring} recurring), {} issues, in {:.3} s",
+            "parsed {} events ({} recurring), {} issues, in {:.3} s",
             parsed.events.len(),
+            checked.recurring,
             parsed.issues.len(),
             checked.seconds
         );
@@ -144,14 +140,14 @@ pub(crate) fn run(ctx: &Ctx, cmd: Command) -> anyhow::Result<()> {
                 OrganisationKey::Slug(organisation),
             ))??;
             for s in feeds {
-                let health = match (&s.last_error, s.last_success_at) {
-                    (Some(e), _) => format!("failing ({} in a row): {e}", s.consecutive_failures),
-                    (None, Some(t)) => format!(
-                        "ok, last success {t}, {} events, {} rejected",
-                        s.event_count, s.rejected_count
+                let health = crate::shown_health(
+                    netzwerk_app::feeds::health(
+                        s.last_error.as_deref(),
+                        s.last_success_at,
+                        s.consecutive_failures,
                     ),
-                    (None, None) => "not polled yet".to_owned(),
-                };
+                    &format!("{} events, {} rejected", s.event_count, s.rejected_count),
+                );
                 out!(
                     "{}  {}  every {} min  next {}  {}",
                     s.id,

@@ -27,12 +27,8 @@ pub(crate) struct Args {
 
 pub(crate) fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<()> {
     let hub = ctx.open()?;
-    if hub.applied_migrations()?.is_empty() {
-        // A fresh database is empty by definition: set it up instead of refusing.
-        hub.migrate()?;
-    } else {
-        hub.ensure_migrated()?;
-    }
+    // A fresh database is empty by definition: it is set up instead of refused.
+    hub.ensure_ready(true)?;
     let Some(n) = args.scale else {
         print_summary(&demo::load(&hub, !args.directory_only)?)?;
         return Ok(());

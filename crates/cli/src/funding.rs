@@ -136,14 +136,14 @@ pub(crate) fn run(ctx: &Ctx, cmd: Command) -> anyhow::Result<()> {
         }
         Command::Sources => {
             for s in ctx.block_on(funding_sync::sources(&hub, Actor::Operator))?? {
-                let health = match (&s.last_error, s.last_success_at) {
-                    (Some(e), _) => format!("failing ({} in a row): {e}", s.consecutive_failures),
-                    (None, Some(t)) => format!(
-                        "ok, last success {t}, {} items, {} left out",
-                        s.item_count, s.rejected_count
+                let health = crate::shown_health(
+                    netzwerk_app::feeds::health(
+                        s.last_error.as_deref(),
+                        s.last_success_at,
+                        s.consecutive_failures,
                     ),
-                    (None, None) => "not polled yet".to_owned(),
-                };
+                    &format!("{} items, {} left out", s.item_count, s.rejected_count),
+                );
                 out!(
                     "{}  {}  {}  every {} min  next {}  {}",
                     s.id,

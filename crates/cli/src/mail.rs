@@ -1,9 +1,8 @@
 //! `netzwerk mail`: the e-mail outbox.
 
 use crate::output::out;
-use anyhow::bail;
 use netzwerk_app::mail::Mailer;
-use netzwerk_app::outbox::{self, State};
+use netzwerk_app::outbox;
 use netzwerk_domain::access::Actor;
 
 use crate::Ctx;
@@ -52,16 +51,7 @@ pub(crate) fn run(ctx: &Ctx, cmd: Command) -> anyhow::Result<()> {
             }
         }
         Command::List { state } => {
-            let state = match state.as_deref() {
-                None => None,
-                Some("queued") => Some(State::Queued),
-                Some("sending") => Some(State::Sending),
-                Some("sent") => Some(State::Sent),
-                Some("failed") => Some(State::Failed),
-                Some(other) => {
-                    bail!("--state: must be queued, sending, sent or failed, got {other:?}")
-                }
-            };
+            let state = state.as_deref().map(outbox::state).transpose()?;
             let page = ctx.block_on(outbox::list(&hub, Actor::Operator, state, 0, 200))??;
             for m in page.items {
                 out!(

@@ -141,6 +141,16 @@ impl Ctx {
     }
 }
 
+/// A followed feed's health as one line; `counts` describe the last good fetch.
+pub(crate) fn shown_health(health: netzwerk_app::feeds::Health, counts: &str) -> String {
+    use netzwerk_app::feeds::Health;
+    match health {
+        Health::Failing { in_a_row, error } => format!("failing ({in_a_row} in a row): {error}"),
+        Health::Ok { last_success } => format!("ok, last success {last_success}, {counts}"),
+        Health::NotPolledYet => "not polled yet".to_owned(),
+    }
+}
+
 fn init_logging(settings: &Settings) {
     let filter = tracing_subscriber::EnvFilter::try_new(&settings.log.level)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));

@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use anyhow::{Context as _, bail};
-use netzwerk_app::jobs::{self, Schedule};
+use anyhow::Context as _;
+use netzwerk_app::jobs::{self, Jobs, Schedule};
 
 use crate::Ctx;
 
@@ -32,19 +32,10 @@ pub(crate) fn run(mut ctx: Ctx, args: Args) -> anyhow::Result<()> {
         statement_timeout: Some(settings.request_timeout()),
         ..settings.pool_settings()
     })?;
-    let pending = hub.pending_migrations()?;
-    if !pending.is_empty() {
-        let fresh = hub.applied_migrations()?.is_empty();
-        if args.demo && fresh && hub.is_embedded() {
-            hub.migrate()?;
-            tracing::info!("migrated the fresh embedded database");
-        } else {
-            bail!(
-                "the database is behind: {} migration(s) pending ({}); run `netzwerk migrate` first",
-                pending.len(),
-                pending.join(", ")
-            );
-        }
+    // `serve --demo` sets up a fresh embedded database; anything else is migrated by
+    // the operator.
+    if hub.ensure_ready(args.demo && hub.is_embedded())? {
+        tracing::info!("migrated the fresh embedded database");
     }
     if args.demo && hub.is_empty()? {
         crate::demo::print_summary(&netzwerk_app::demo::load(&hub, true)?)?;
@@ -54,17 +45,17 @@ pub(crate) fn run(mut ctx: Ctx, args: Args) -> anyhow::Result<()> {
     let background = hub.with_pool(
         &settings.database.url,
         &netzwerk_app::PoolSettings {
-            max_connections: 2,
+            max_connections: jobs::CONNECTIONS,
             ..settings.pool_settings()
         },
     )?;
-    let schedule = Schedule {
-        calendars: settings.calendar.poll.then_some(Duration::from_secs(30)),
-        funding: settings.funding.poll.then_some(Duration::from_secs(60)),
+    let schedule = Schedule::new(Jobs {
+        calendars: settings.calendar.poll,
+        funding: settings.funding.poll,
         mail: if settings.mail.send {
             Some((
                 netzwerk_app::mail::Mailer::new(&settings.mail)?,
-                Duration::from_secs(settings.mail.poll_seconds.max(1)),
+                Duration::from_secs(settings.mail.poll_seconds),
             ))
         } else {
             None
@@ -72,10 +63,9 @@ pub(crate) fn run(mut ctx: Ctx, args: Args) -> anyhow::Result<()> {
         digests: settings.funding.send_digests.then(|| {
             let api: std::sync::Arc<dyn netzwerk_app::OwnApi> =
                 std::sync::Arc::new(netzwerk_gateway::server::own_api(&background));
-            (api, Duration::from_secs(3600))
+            api
         }),
-        retention: Duration::from_secs(3600),
-    };
+    });
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     if settings.server.worker_threads > 0 {
         runtime.worker_threads(settings.server.worker_threads);
