@@ -175,6 +175,24 @@ struct Manager {
     statements: Arc<AtomicU64>,
     health: Arc<Health>,
     statement_timeout: Option<Duration>,
+    /// Connections being opened just now (see [`Settle`]).
+    opening: Arc<AtomicU64>,
+}
+
+/// Counts a connection being opened while it lives.
+struct Opening<'a>(&'a AtomicU64);
+
+impl<'a> Opening<'a> {
+    fn start(count: &'a AtomicU64) -> Self {
+        count.fetch_add(1, Ordering::SeqCst);
+        Self(count)
+    }
+}
+
+impl Drop for Opening<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// Watches each connection: counts every SQL statement sent (so tests and metrics can
@@ -277,6 +295,7 @@ impl ManageConnection for Manager {
     type Error = StorageError;
 
     fn connect(&self) -> Result<AnyConnection, StorageError> {
+        let _opening = Opening::start(&self.opening);
         let mut conn = match open(&self.url, self.backend) {
             Ok(c) => c,
             Err(e) => {
@@ -319,6 +338,39 @@ pub struct Database {
     /// SQLite allows one writer; taking turns here avoids `database is locked` when
     /// a transaction that began by reading wants to write (deferred lock upgrade).
     sqlite_writer: Arc<std::sync::Mutex<()>>,
+    /// Dropped with the last clone: waits for connections still being opened.
+    _settle: Arc<Settle>,
+}
+
+/// Waits, when the last handle on a pool goes, until no connection is being opened in
+/// the pool's background threads (at most `patience`). r2d2 opens connections there
+/// whenever a checkout finds none idle, and may still be doing so after the work is
+/// done; a process that exits meanwhile tears down libpq and OpenSSL under that thread
+/// and crashes (seen as a segmentation fault at the end of short CLI commands).
+struct Settle {
+    pool: Option<Pool<Manager>>,
+    opening: Arc<AtomicU64>,
+    patience: Duration,
+}
+
+impl Settle {
+    fn wait(&self, deadline: std::time::Instant) {
+        while self.opening.load(Ordering::SeqCst) > 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
+
+impl Drop for Settle {
+    fn drop(&mut self) {
+        let deadline = std::time::Instant::now() + self.patience;
+        self.wait(deadline);
+        // Once the pool is gone, a queued opening finds nothing to open for; one that
+        // began just before is waited for too.
+        drop(self.pool.take());
+        std::thread::sleep(Duration::from_millis(2));
+        self.wait(deadline);
+    }
 }
 
 impl std::fmt::Debug for Database {
@@ -350,12 +402,14 @@ impl Database {
             let seconds = settings.connect_timeout.as_secs().max(1).to_string();
             url = with_param(&url, "connect_timeout", &seconds);
         }
+        let opening = Arc::new(AtomicU64::new(0));
         let manager = Manager {
             url: url.clone(),
             backend,
             statements: statements.clone(),
             health: health.clone(),
             statement_timeout: settings.statement_timeout,
+            opening: opening.clone(),
         };
         // Fail with the real cause instead of r2d2's generic time-out.
         drop(manager.connect()?);
@@ -369,7 +423,7 @@ impl Database {
             .build(manager)
             .map_err(|e| StorageError::Connection(e.to_string()))?;
         Ok(Self {
-            pool,
+            pool: pool.clone(),
             backend,
             url: url.into(),
             statements,
@@ -377,6 +431,11 @@ impl Database {
             acquire_timeout: settings.acquire_timeout,
             down_timeout: settings.down_timeout.min(settings.acquire_timeout),
             sqlite_writer: Arc::new(std::sync::Mutex::new(())),
+            _settle: Arc::new(Settle {
+                pool: Some(pool),
+                opening,
+                patience: settings.connect_timeout + Duration::from_secs(1),
+            }),
         })
     }
 
@@ -571,6 +630,36 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_last_handle_waits_for_connections_being_opened() {
+        let opening = Arc::new(AtomicU64::new(1));
+        let settle = Settle {
+            pool: None,
+            opening: opening.clone(),
+            patience: Duration::from_secs(10),
+        };
+        let started = std::time::Instant::now();
+        let opener = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(150));
+            opening.fetch_sub(1, Ordering::SeqCst);
+        });
+        drop(settle);
+        assert!(
+            started.elapsed() >= Duration::from_millis(150),
+            "the drop waited for the opening connection"
+        );
+        opener.join().expect("opener");
+        // An opening that never ends is waited for only as long as patience allows.
+        let stuck = Settle {
+            pool: None,
+            opening: Arc::new(AtomicU64::new(1)),
+            patience: Duration::from_millis(100),
+        };
+        let started = std::time::Instant::now();
+        drop(stuck);
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[test]
     fn url_parameters_are_added_unless_given() {
         assert_eq!(
             with_param("postgres://u@h/db", "sslmode", "disable"),
@@ -617,6 +706,7 @@ mod tests {
             statements: Arc::default(),
             health: Arc::default(),
             statement_timeout: None,
+            opening: Arc::default(),
         };
         assert!(
             manager.has_broken(&mut conn),
