@@ -252,6 +252,21 @@ pub fn is_open_at(
         .any(|h| h.weekday == day && h.opens <= minute && minute < h.closes)
 }
 
+/// Whether a service with these hours, kept in `timezone`, is open at an instant
+/// (the instant is read as the local time there, daylight saving included).
+pub fn is_open_at_instant(
+    hours: &[OpeningHours],
+    exceptions: &[ScheduleException],
+    timezone: &crate::location::Timezone,
+    at: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    is_open_at(
+        hours,
+        exceptions,
+        at.with_timezone(&timezone.tz()).naive_local(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,6 +305,40 @@ mod tests {
         assert!(!is_open_at(&hours, &[], tue(22, 12)));
         assert!(!is_open_at(&hours, &closed, tue(29, 10)));
         assert!(is_open_at(&hours, &closed, tue(22, 11)));
+    }
+
+    #[test]
+    fn open_at_an_instant_in_local_time_across_daylight_saving() {
+        // Mondays 09:00–12:00 in Berlin; 07:30 UTC is 08:30 in winter, 09:30 in summer.
+        let hours = vec![
+            OpeningHours::new(Weekday::new(1).expect("valid"), t("09:00"), t("12:00"))
+                .expect("valid"),
+        ];
+        let berlin = crate::location::Timezone::parse("Europe/Berlin").expect("zone");
+        let at = |s: &str| {
+            chrono::DateTime::parse_from_rfc3339(s)
+                .expect("instant")
+                .with_timezone(&chrono::Utc)
+        };
+        assert!(!is_open_at_instant(
+            &hours,
+            &[],
+            &berlin,
+            at("2026-03-23T07:30:00Z")
+        ));
+        assert!(is_open_at_instant(
+            &hours,
+            &[],
+            &berlin,
+            at("2026-03-30T07:30:00Z")
+        ));
+        let istanbul = crate::location::Timezone::parse("Europe/Istanbul").expect("zone");
+        assert!(is_open_at_instant(
+            &hours,
+            &[],
+            &istanbul,
+            at("2026-03-23T07:30:00Z")
+        ));
     }
 
     #[test]

@@ -24,6 +24,15 @@ pub struct ServedText<'a> {
     pub machine_translated: bool,
 }
 
+/// Whether [`choose`] can serve anything but the original: only when the reader's
+/// first language is another one. Otherwise the translations need not be read.
+pub fn may_translate(original_language: LanguageCode, preference: &LanguagePreference) -> bool {
+    preference
+        .codes()
+        .first()
+        .is_some_and(|c| *c != original_language)
+}
+
 /// Picks the first preferred language that has a text: the original counts as a text
 /// in its own language; when no preference matches, the original is served.
 pub fn choose<'a>(
@@ -54,6 +63,15 @@ pub fn choose<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn translations_matter_only_when_the_first_language_differs() {
+        let de = code("de");
+        let prefs = |c: &[&str]| LanguagePreference::from_codes(c).expect("codes");
+        assert!(!may_translate(de, &prefs(&["de", "en"])));
+        assert!(may_translate(de, &prefs(&["ar", "de"])));
+        assert!(!may_translate(de, &LanguagePreference::default()));
+    }
 
     fn code(c: &str) -> LanguageCode {
         LanguageCode::parse(c).expect("valid")

@@ -10,8 +10,8 @@ use crate::error::stored;
 use crate::schema::translations;
 use crate::{AnyConnection, Result};
 
-/// The translations of one entity, by field name.
-pub type FieldTranslations = HashMap<String, Vec<Translation>>;
+/// The translations of one entity, by field name (sorted), each field's by language.
+pub type FieldTranslations = std::collections::BTreeMap<String, Vec<Translation>>;
 
 /// Sets (inserts or replaces) the translation of `field` of an entity into `language`.
 pub fn set(

@@ -66,11 +66,7 @@ pub(crate) async fn served(
     let Some(original) = original else {
         return Ok(None);
     };
-    let wants_other = prefs
-        .codes()
-        .first()
-        .is_some_and(|c| *c != original_language);
-    let all = if wants_other {
+    let all = if translation::may_translate(original_language, prefs) {
         loader(ctx)
             .load_one(TranslationsOf(entity_id))
             .await
@@ -97,7 +93,8 @@ pub(crate) async fn translations_of(
         .await
         .map_err(load_error)?
         .unwrap_or_default();
-    let mut out: Vec<TranslationEntry> = all
+    // By field, then language (the order the application gives).
+    let out: Vec<TranslationEntry> = all
         .into_iter()
         .flat_map(|(field, list)| {
             list.into_iter().map(move |t| TranslationEntry {
@@ -108,7 +105,6 @@ pub(crate) async fn translations_of(
             })
         })
         .collect();
-    out.sort_by(|a, b| (&a.field, &a.language).cmp(&(&b.field, &b.language)));
     Ok(out)
 }
 
@@ -634,11 +630,11 @@ impl ServiceSchedule {
     /// Whether it is open at this instant.
     async fn is_open_at(&self, ctx: &Context<'_>, at: DateTime<Utc>) -> ApiResult<bool> {
         let exceptions = self.exceptions_loaded(ctx).await?;
-        let local = at.with_timezone(&self.hours.timezone.tz()).naive_local();
-        Ok(netzwerk_domain::schedule::is_open_at(
+        Ok(netzwerk_domain::schedule::is_open_at_instant(
             &self.hours.opening_hours,
             &exceptions,
-            local,
+            &self.hours.timezone,
+            at,
         ))
     }
 }
