@@ -4,12 +4,12 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDateTime;
 use netzwerk_calendar::{CalendarEntry, write_calendar};
 use netzwerk_domain::event::Provenance;
 use netzwerk_domain::ids::MeetingId;
 use netzwerk_domain::slug::Slug;
 use netzwerk_storage::{events, locations, meetings, organisations};
+use sha2::{Digest, Sha256};
 
 pub use netzwerk_storage::events::EventFilter;
 
@@ -29,34 +29,86 @@ pub fn event_uid(rec: &EventRecord) -> String {
     }
 }
 
-/// The name and filter of an organisation's feed; `None`: no such organisation.
-pub async fn organisation_feed(hub: &Hub, slug: &str) -> Result<Option<(String, EventFilter)>> {
+/// A feed of the network's events: its name and which events it holds.
+#[derive(Debug, Clone)]
+pub struct EventFeed {
+    /// The calendar's name (`X-WR-CALNAME`).
+    pub name: String,
+    /// Its events.
+    pub filter: EventFilter,
+}
+
+impl EventFeed {
+    /// Every event of the network.
+    pub fn network() -> Self {
+        Self {
+            name: "Netzwerk für Integration – Veranstaltungen".into(),
+            filter: EventFilter::default(),
+        }
+    }
+
+    /// The events of one category.
+    pub fn category(category: netzwerk_domain::event::EventCategory) -> Self {
+        Self {
+            name: format!("Netzwerk – {}", category.as_str()),
+            filter: EventFilter {
+                category: Some(category),
+                ..EventFilter::default()
+            },
+        }
+    }
+}
+
+/// An organisation's feed; `None`: no such organisation.
+pub async fn organisation_feed(hub: &Hub, slug: &str) -> Result<Option<EventFeed>> {
     let Ok(slug) = Slug::parse(slug) else {
         return Ok(None);
     };
     let found = hub
         .read(move |c| Ok(organisations::get_by_slug(c, &slug)?))
         .await?;
-    Ok(found.map(|o| {
-        (
-            format!("{} – Veranstaltungen", o.value.name),
-            EventFilter {
-                organisation: Some(o.id),
-                ..EventFilter::default()
-            },
-        )
+    Ok(found.map(|o| EventFeed {
+        name: format!("{} – Veranstaltungen", o.value.name),
+        filter: EventFilter {
+            organisation: Some(o.id),
+            ..EventFilter::default()
+        },
     }))
 }
 
-/// The newest change among a feed's events and how many there are: changes when the
-/// feed does.
-pub async fn fingerprint(hub: &Hub, filter: EventFilter) -> Result<(Option<NaiveDateTime>, i64)> {
-    hub.read(move |c| Ok(events::fingerprint(c, &filter)?))
-        .await
+/// Which version of a feed is current, without writing it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedVersion {
+    /// Changes whenever the feed's content does (an `ETag`'s value).
+    pub tag: String,
+    /// The newest change among its events.
+    pub last_modified: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+fn tag_of(text: &str) -> String {
+    let digest = Sha256::digest(text.as_bytes());
+    hex::encode(&digest[..16])
+}
+
+/// The current version of a feed: from the newest change among its events and how
+/// many there are (one statement, the events are not read).
+pub async fn version(hub: &Hub, feed: &EventFeed) -> Result<FeedVersion> {
+    let filter = feed.filter.clone();
+    let (newest, count) = hub
+        .read(move |c| Ok(events::fingerprint(c, &filter)?))
+        .await?;
+    Ok(FeedVersion {
+        tag: tag_of(&format!(
+            "{}|{:?}|{newest:?}|{count}",
+            feed.name, feed.filter
+        )),
+        last_modified: newest.map(|t| t.and_utc()),
+    })
 }
 
 /// A feed of events as iCalendar text.
-pub async fn events_calendar(hub: &Hub, name: String, filter: EventFilter) -> Result<String> {
+pub async fn events_calendar(hub: &Hub, feed: EventFeed) -> Result<String> {
+    let EventFeed { name, filter } = feed;
     let (list, orgs, locs) = hub
         .read(move |c| {
             let list = events::all(c, &filter, MAX_FEED_EVENTS)?;
@@ -110,8 +162,8 @@ pub async fn events_calendar(hub: &Hub, name: String, filter: EventFilter) -> Re
 }
 
 /// The network meetings (the last 400 days and the next year), or one meeting, as
-/// iCalendar text.
-pub async fn meetings_calendar(hub: &Hub, only: Option<MeetingId>) -> Result<String> {
+/// iCalendar text with its version (which ignores the time stamps of writing).
+pub async fn meetings_calendar(hub: &Hub, only: Option<MeetingId>) -> Result<(String, String)> {
     let infos = hub
         .read(move |c| {
             let list = match only {
@@ -143,8 +195,11 @@ pub async fn meetings_calendar(hub: &Hub, only: Option<MeetingId>) -> Result<Str
             attendees: &[],
         })
         .collect();
-    Ok(write_calendar(
-        "Netzwerk für Integration – Sitzungen",
-        &entries,
-    ))
+    let body = write_calendar("Netzwerk für Integration – Sitzungen", &entries);
+    let content: String = body
+        .lines()
+        .filter(|l| !l.starts_with("DTSTAMP") && !l.starts_with("LAST-MODIFIED"))
+        .collect();
+    let version = tag_of(&content);
+    Ok((body, version))
 }

@@ -7,11 +7,10 @@ use std::collections::HashMap;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use netzwerk_app::calendars_out::{self, EventFilter};
+use netzwerk_app::calendars_out::{self, EventFeed, EventFilter};
 use netzwerk_domain::event::EventCategory;
 use netzwerk_domain::language::LanguageCode;
 use netzwerk_domain::organisation::TargetGroup;
-use sha2::{Digest, Sha256};
 
 use crate::state::AppState;
 
@@ -59,27 +58,15 @@ fn filter_from(query: &HashMap<String, String>, mut f: EventFilter) -> Result<Ev
     Ok(f)
 }
 
-async fn feed(
-    state: &AppState,
-    headers: &HeaderMap,
-    name: String,
-    filter: EventFilter,
-) -> Response {
-    let fingerprint = match calendars_out::fingerprint(state.hub(), filter.clone()).await {
-        Ok(fp) => fp,
+async fn feed(state: &AppState, headers: &HeaderMap, feed: EventFeed) -> Response {
+    let version = match calendars_out::version(state.hub(), &feed).await {
+        Ok(v) => v,
         Err(e) => return internal(e),
     };
-    let etag = {
-        let mut h = Sha256::new();
-        h.update(format!(
-            "{name}|{filter:?}|{:?}|{}",
-            fingerprint.0, fingerprint.1
-        ));
-        format!("\"{}\"", &hex::encode(h.finalize())[..32])
-    };
-    let last_modified = fingerprint
-        .0
-        .map(|t| t.and_utc().format("%a, %d %b %Y %H:%M:%S GMT").to_string());
+    let etag = format!("\"{}\"", version.tag);
+    let last_modified = version
+        .last_modified
+        .map(|t| t.format("%a, %d %b %Y %H:%M:%S GMT").to_string());
     let not_modified = match headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -89,10 +76,10 @@ async fn feed(
             headers
                 .get(header::IF_MODIFIED_SINCE)
                 .and_then(|v| v.to_str().ok()),
-            fingerprint.0,
+            version.last_modified,
         ) {
             (Some(ims), Some(newest)) => chrono::DateTime::parse_from_rfc2822(ims)
-                .map(|t| newest.and_utc().timestamp() <= t.timestamp())
+                .map(|t| newest.timestamp() <= t.timestamp())
                 .unwrap_or(false),
             _ => false,
         },
@@ -100,7 +87,7 @@ async fn feed(
     let mut res = if not_modified {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        let body = match calendars_out::events_calendar(state.hub(), name, filter).await {
+        let body = match calendars_out::events_calendar(state.hub(), feed).await {
             Ok(b) => b,
             Err(e) => return internal(e),
         };
@@ -138,10 +125,7 @@ fn strip_ics(raw: &str) -> Option<&str> {
     raw.strip_suffix(".ics")
 }
 
-async fn org_filter(
-    state: &AppState,
-    slug: &str,
-) -> Result<Option<(String, EventFilter)>, Response> {
+async fn org_feed(state: &AppState, slug: &str) -> Result<Option<EventFeed>, Response> {
     calendars_out::organisation_feed(state.hub(), slug)
         .await
         .map_err(internal)
@@ -153,24 +137,16 @@ pub async fn network(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let mut base = EventFilter::default();
+    let mut network = EventFeed::network();
     if let Some(slug) = q.get("organisation") {
-        match org_filter(&state, slug).await {
-            Ok(Some((_, f))) => base = f,
+        match org_feed(&state, slug).await {
+            Ok(Some(of_org)) => network.filter = of_org.filter,
             Ok(None) => return not_found(format!("no organisation has the slug {slug:?}")),
             Err(r) => return r,
         }
     }
-    match filter_from(&q, base) {
-        Ok(f) => {
-            feed(
-                &state,
-                &headers,
-                "Netzwerk für Integration – Veranstaltungen".into(),
-                f,
-            )
-            .await
-        }
+    match filter_from(&q, network.filter) {
+        Ok(filter) => feed(&state, &headers, EventFeed { filter, ..network }).await,
         Err(msg) => bad_request(msg),
     }
 }
@@ -185,9 +161,9 @@ pub async fn organisation(
     let Some(slug) = strip_ics(&file) else {
         return not_found("feeds end in .ics".into());
     };
-    match org_filter(&state, slug).await {
-        Ok(Some((name, f))) => match filter_from(&q, f) {
-            Ok(f) => feed(&state, &headers, name, f).await,
+    match org_feed(&state, slug).await {
+        Ok(Some(of_org)) => match filter_from(&q, of_org.filter) {
+            Ok(filter) => feed(&state, &headers, EventFeed { filter, ..of_org }).await,
             Err(msg) => bad_request(msg),
         },
         Ok(None) => not_found(format!("no organisation has the slug {slug:?}")),
@@ -215,19 +191,14 @@ pub async fn category(
                 .join(", ")
         ));
     };
-    let base = EventFilter {
-        category: Some(category),
-        ..EventFilter::default()
-    };
-    match filter_from(&q, base) {
-        Ok(f) => {
-            feed(
-                &state,
-                &headers,
-                format!("Netzwerk – {}", category.as_str()),
-                f,
-            )
-            .await
+    let of_category = EventFeed::category(category);
+    match filter_from(&q, of_category.filter) {
+        Ok(filter) => {
+            let feed_of = EventFeed {
+                filter,
+                ..of_category
+            };
+            feed(&state, &headers, feed_of).await
         }
         Err(msg) => bad_request(msg),
     }
@@ -240,20 +211,12 @@ async fn meeting_feed(
     headers: &HeaderMap,
     only: Option<netzwerk_domain::ids::MeetingId>,
 ) -> Response {
-    let body = match calendars_out::meetings_calendar(state.hub(), only).await {
+    let (body, version) = match calendars_out::meetings_calendar(state.hub(), only).await {
         Ok(b) => b,
         Err(netzwerk_app::Error::NotFound(what)) => return not_found(format!("{what} not found")),
         Err(e) => return internal(e),
     };
-    let etag = {
-        let mut h = Sha256::new();
-        h.update(
-            body.lines()
-                .filter(|l| !l.starts_with("DTSTAMP") && !l.starts_with("LAST-MODIFIED"))
-                .collect::<String>(),
-        );
-        format!("\"{}\"", &hex::encode(h.finalize())[..32])
-    };
+    let etag = format!("\"{version}\"");
     if headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
