@@ -84,13 +84,13 @@ pub async fn update(
     hub: &Hub,
     actor: Actor,
     id: EventId,
-    patch: Patch<Event, EventInput>,
+    patch: Patch<EventInput>,
 ) -> Result<EventView> {
     actor.must_be_signed_in()?;
     hub.transact(move |c| {
         let current = load_in(c, id)?;
         actor.may_edit(current.record.organisation_id)?;
-        let mut event = patch(&current.record.value).validate()?;
+        let mut event = patch(EventInput::of(&current.record.value)).validate()?;
         event.provenance = current.record.value.provenance.clone();
         store_in(c, actor, id, event, current.overrides)
     })

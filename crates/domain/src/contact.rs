@@ -86,3 +86,18 @@ impl ContactInput {
         })
     }
 }
+
+impl ContactInput {
+    /// The stored value as unvalidated input: the base an update changes (validating it
+    /// gives the value back).
+    pub fn of(c: &Contact) -> Self {
+        Self {
+            name: c.name.clone(),
+            role: c.role.clone(),
+            email: c.email.as_ref().map(ToString::to_string),
+            phone: c.phone.clone(),
+            visibility: Some(c.visibility),
+            content_language: Some(c.content_language.to_string()),
+        }
+    }
+}

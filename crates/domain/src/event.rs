@@ -95,6 +95,21 @@ impl EventTime {
         }
     }
 
+    /// The local end of the first occurrence.
+    pub fn local_end(&self) -> NaiveDateTime {
+        self.local_start() + self.duration()
+    }
+
+    /// The first occurrence's start as an instant.
+    pub fn first_start(&self) -> DateTime<Utc> {
+        self.instant(self.local_start())
+    }
+
+    /// The first occurrence's end as an instant.
+    pub fn first_end(&self) -> DateTime<Utc> {
+        self.instant(self.local_end())
+    }
+
     /// The zone local times are in (all-day events: Europe/Berlin for ordering).
     pub fn timezone(&self) -> Timezone {
         match self {
@@ -120,6 +135,12 @@ impl Recurrence {
     /// True for a one-off event.
     pub fn is_none(&self) -> bool {
         self.rule.is_none() && self.rdates.is_empty()
+    }
+
+    /// Whether there is anything to show about repetition: a rule, extra dates, or
+    /// removed ones (a one-off event keeps its excluded date when its rule is gone).
+    pub fn is_shown(&self) -> bool {
+        !self.is_none() || !self.exdates.is_empty()
     }
 }
 
@@ -507,6 +528,27 @@ pub fn check_rule(rule: &str) -> Result<String, ValidationError> {
 }
 
 impl EventInput {
+    /// Changes the time as an update asks: a new start (timed or all-day) replaces the
+    /// old kind of time together with its end; without a new start, a new end changes
+    /// the end only.
+    pub fn retime(
+        &mut self,
+        start: Option<NaiveDateTime>,
+        end: Option<NaiveDateTime>,
+        start_date: Option<NaiveDate>,
+        end_date: Option<NaiveDate>,
+    ) {
+        if start.is_some() || start_date.is_some() {
+            (self.start, self.end) = (start, end);
+            (self.start_date, self.end_date) = (start_date, end_date);
+        } else {
+            self.end = end.or(self.end);
+            self.end_date = end_date.or(self.end_date);
+        }
+    }
+}
+
+impl EventInput {
     /// Checks every field and reports every violation at once.
     pub fn validate(&self) -> Result<Event, ValidationError> {
         let mut c = Checker::new();
@@ -685,6 +727,52 @@ impl EventInput {
             co_organisers: set(&co_organisers),
             provenance: Provenance::Manual,
         })
+    }
+}
+
+impl EventInput {
+    /// The stored value as unvalidated input: the base an update changes (validating it
+    /// gives the value back). An all-day end is stored exclusive and given inclusive.
+    pub fn of(e: &Event) -> Self {
+        let (start, end, start_date, end_date, timezone) = match e.time {
+            EventTime::Timed {
+                start,
+                end,
+                timezone,
+            } => (
+                Some(start),
+                Some(end),
+                None,
+                None,
+                Some(timezone.to_string()),
+            ),
+            EventTime::AllDay { start, end } => (None, None, Some(start), end.pred_opt(), None),
+        };
+        Self {
+            title: e.title.clone(),
+            description: e.description.clone(),
+            content_language: Some(e.content_language.to_string()),
+            category: Some(e.category),
+            target_groups: e.target_groups.clone(),
+            languages: e.languages.iter().map(ToString::to_string).collect(),
+            start,
+            end,
+            start_date,
+            end_date,
+            timezone,
+            rule: e.recurrence.rule.clone(),
+            rdates: e.recurrence.rdates.clone(),
+            exdates: e.recurrence.exdates.clone(),
+            status: Some(e.status),
+            location_id: e.location_id.map(|l| l.to_string()),
+            place: e.place.clone(),
+            online_url: e.online_url.clone(),
+            accessibility_note: e.accessibility_note.clone(),
+            interpretation_note: e.interpretation_note.clone(),
+            registration_url: e.registration_url.clone(),
+            image_url: e.image_url.clone(),
+            co_organisers: e.co_organisers.iter().map(ToString::to_string).collect(),
+        }
     }
 }
 
@@ -1034,5 +1122,47 @@ mod tests {
         .validate()
         .expect("valid");
         assert_eq!(e.time.duration(), chrono::Duration::days(2));
+    }
+
+    #[test]
+    fn a_stored_event_as_input_validates_to_itself() {
+        let timed = EventInput {
+            title: "Elterncafé".into(),
+            start: NaiveDate::from_ymd_opt(2027, 10, 19).and_then(|d| d.and_hms_opt(16, 0, 0)),
+            end: NaiveDate::from_ymd_opt(2027, 10, 19).and_then(|d| d.and_hms_opt(18, 0, 0)),
+            timezone: Some("Europe/Istanbul".into()),
+            rule: Some("FREQ=WEEKLY;COUNT=4".into()),
+            languages: vec!["de".into(), "tr".into()],
+            ..Default::default()
+        }
+        .validate()
+        .expect("valid");
+        let all_day = EventInput {
+            title: "Fest".into(),
+            start_date: NaiveDate::from_ymd_opt(2027, 6, 5),
+            end_date: NaiveDate::from_ymd_opt(2027, 6, 6),
+            ..Default::default()
+        }
+        .validate()
+        .expect("valid");
+        for e in [timed, all_day] {
+            assert_eq!(EventInput::of(&e).validate().expect("valid"), e);
+        }
+    }
+
+    #[test]
+    fn a_new_start_replaces_the_kind_of_time() {
+        let day = |d: u32| NaiveDate::from_ymd_opt(2027, 6, d);
+        let at = |h: u32| day(5).and_then(|d| d.and_hms_opt(h, 0, 0));
+        let mut timed = EventInput {
+            start: at(10),
+            end: at(12),
+            ..Default::default()
+        };
+        timed.retime(None, at(13), None, None);
+        assert_eq!((timed.start, timed.end), (at(10), at(13)), "only the end");
+        timed.retime(None, None, day(5), day(6));
+        assert_eq!((timed.start, timed.end), (None, None), "now all day");
+        assert_eq!((timed.start_date, timed.end_date), (day(5), day(6)));
     }
 }

@@ -230,6 +230,26 @@ impl LocationInput {
     }
 }
 
+impl LocationInput {
+    /// The stored value as unvalidated input: the base an update changes (validating it
+    /// gives the value back).
+    pub fn of(l: &Location) -> Self {
+        Self {
+            name: l.name.clone(),
+            address: l.address.clone(),
+            locality: l.locality.clone(),
+            postcode: l.postcode.clone(),
+            latitude: l.coordinates.map(|c| c.latitude),
+            longitude: l.coordinates.map(|c| c.longitude),
+            wheelchair_accessible: l.wheelchair_accessible,
+            accessibility_note: l.accessibility_note.clone(),
+            transport_hint: l.transport_hint.clone(),
+            timezone: Some(l.timezone.to_string()),
+            content_language: Some(l.content_language.to_string()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -362,6 +362,35 @@ impl OrganisationInput {
     }
 }
 
+impl OrganisationInput {
+    /// The stored value as unvalidated input: the base an update changes (validating it
+    /// gives the value back).
+    pub fn of(o: &Organisation) -> Self {
+        Self {
+            slug: Some(o.slug.to_string()),
+            name: o.name.clone(),
+            alternate_name: o.alternate_name.clone(),
+            legal_status: Some(o.legal_status),
+            description: o.description.clone(),
+            content_language: Some(o.content_language.to_string()),
+            website: o.website.clone(),
+            email: o.email.as_ref().map(ToString::to_string),
+            phone: o.phone.clone(),
+            logo_url: o.logo_url.clone(),
+            identifiers: o
+                .identifiers
+                .iter()
+                .map(|i| (i.scheme.clone(), i.value.clone()))
+                .collect(),
+            membership_status: Some(o.membership_status),
+            member_since: o.member_since,
+            fields_of_action: o.fields_of_action.clone(),
+            topics: o.topics.clone(),
+            target_groups: o.target_groups.clone(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -183,3 +183,43 @@ impl ServiceInput {
         Ok((service, links))
     }
 }
+
+impl ServiceInput {
+    /// The stored value as unvalidated input: the base an update changes (validating it
+    /// gives the value back).
+    pub fn of(s: &Service, links: &ServiceLinks) -> Self {
+        Self {
+            name: s.name.clone(),
+            description: s.description.clone(),
+            content_language: Some(s.content_language.to_string()),
+            category: Some(s.category),
+            target_groups: links.target_groups.clone(),
+            languages: links.languages.iter().map(ToString::to_string).collect(),
+            free: Some(s.free),
+            fee_note: s.fee_note.clone(),
+            appointment_required: Some(s.appointment_required),
+            eligibility: s.eligibility.clone(),
+            application_process: s.application_process.clone(),
+            location_ids: links.location_ids.iter().map(ToString::to_string).collect(),
+            opening_hours: links
+                .opening_hours
+                .iter()
+                .map(|h| crate::schedule::OpeningHoursInput {
+                    weekday: i64::from(h.weekday.number()),
+                    opens: h.opens.to_string(),
+                    closes: h.closes.to_string(),
+                })
+                .collect(),
+            exceptions: links
+                .exceptions
+                .iter()
+                .map(|e| crate::schedule::ScheduleExceptionInput {
+                    date: Some(e.date),
+                    opens: e.opens.map(|t| t.to_string()),
+                    closes: e.closes.map(|t| t.to_string()),
+                    note: e.note.clone(),
+                })
+                .collect(),
+        }
+    }
+}

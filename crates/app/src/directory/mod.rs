@@ -5,12 +5,12 @@ pub mod read;
 
 use netzwerk_domain::ValidationError;
 use netzwerk_domain::access::Actor;
-use netzwerk_domain::contact::{Contact, ContactInput};
+use netzwerk_domain::contact::ContactInput;
 use netzwerk_domain::ids::{ContactId, EventId, LocationId, OrganisationId, ServiceId};
 use netzwerk_domain::language::LanguageCode;
-use netzwerk_domain::location::{Location, LocationInput};
-use netzwerk_domain::organisation::{Organisation, OrganisationInput};
-use netzwerk_domain::service::{Service, ServiceInput, ServiceLinks};
+use netzwerk_domain::location::LocationInput;
+use netzwerk_domain::organisation::OrganisationInput;
+use netzwerk_domain::service::ServiceInput;
 use netzwerk_domain::slug::Slug;
 use netzwerk_domain::translation::Translation;
 use netzwerk_storage::{AnyConnection, contacts, locations, organisations, services, translations};
@@ -64,8 +64,9 @@ impl OrganisationKey {
 }
 
 /// How an update changes the stored value: the adapter's patch, applied to the value
-/// as read in the use case's transaction (absent fields keep, cleared ones clear).
-pub type Patch<T, I> = Box<dyn FnOnce(&T) -> I + Send>;
+/// as read in the use case's transaction, given as unvalidated input (`…Input::of`;
+/// absent fields keep, cleared ones clear).
+pub type Patch<I> = Box<dyn FnOnce(I) -> I + Send>;
 
 /// Admits a new organisation (coordinator).
 pub async fn create_organisation(
@@ -89,12 +90,12 @@ pub async fn update_organisation(
     hub: &Hub,
     actor: Actor,
     id: OrganisationId,
-    patch: Patch<Organisation, OrganisationInput>,
+    patch: Patch<OrganisationInput>,
 ) -> Result<OrganisationRecord> {
     actor.may_edit(id)?;
     hub.transact(move |c| {
         let current = organisations::get(c, id)?;
-        let org = patch(&current.value).validate()?;
+        let org = patch(OrganisationInput::of(&current.value)).validate()?;
         if org.membership_status != current.value.membership_status
             || org.member_since != current.value.member_since
         {
@@ -136,13 +137,13 @@ pub async fn update_location(
     hub: &Hub,
     actor: Actor,
     id: LocationId,
-    patch: Patch<Location, LocationInput>,
+    patch: Patch<LocationInput>,
 ) -> Result<LocationRecord> {
     actor.must_be_signed_in()?;
     hub.transact(move |c| {
         let current = locations::get(c, id)?;
         actor.may_edit(current.organisation_id)?;
-        let loc = patch(&current.value).validate()?;
+        let loc = patch(LocationInput::of(&current.value)).validate()?;
         Ok(locations::update(c, &actor.label(), id, &loc)?)
     })
     .await
@@ -185,14 +186,14 @@ pub async fn update_service(
     hub: &Hub,
     actor: Actor,
     id: ServiceId,
-    patch: Patch<(Service, ServiceLinks), ServiceInput>,
+    patch: Patch<ServiceInput>,
 ) -> Result<ServiceRecord> {
     actor.must_be_signed_in()?;
     hub.transact(move |c| {
         let current = services::get(c, id)?;
         actor.may_edit(current.organisation_id)?;
         let links = services::links_of(c, id)?;
-        let (service, links) = patch(&(current.value, links)).validate()?;
+        let (service, links) = patch(ServiceInput::of(&current.value, &links)).validate()?;
         Ok(services::update(c, &actor.label(), id, &service, &links)?)
     })
     .await
@@ -231,14 +232,14 @@ pub async fn update_contact(
     hub: &Hub,
     actor: Actor,
     id: ContactId,
-    patch: Patch<Contact, ContactInput>,
+    patch: Patch<ContactInput>,
 ) -> Result<read::ContactView> {
     actor.must_be_signed_in()?;
     let rec = hub
         .transact(move |c| {
             let current = contacts::get(c, id)?;
             actor.may_edit(current.organisation_id)?;
-            let contact = patch(&current.value).validate()?;
+            let contact = patch(ContactInput::of(&current.value)).validate()?;
             Ok(contacts::update(c, &actor.label(), id, &contact)?)
         })
         .await?;

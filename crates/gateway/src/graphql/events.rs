@@ -11,7 +11,7 @@ use netzwerk_app::directory::OrganisationKey;
 use netzwerk_app::events::EventRecord;
 use netzwerk_app::events::{self as events_app, OccurrenceEdit};
 use netzwerk_domain::event::{
-    Event as DEvent, EventInput as DEventInput, EventTime, OccurrenceOverride, Provenance,
+    EventInput as DEventInput, EventTime, OccurrenceOverride, Provenance,
 };
 use netzwerk_domain::ids::{EventId, OrganisationId};
 use netzwerk_domain::language::LanguagePreference;
@@ -194,26 +194,20 @@ impl Event {
     }
     /// Local end of the first occurrence.
     async fn local_end(&self) -> NaiveDateTime {
-        self.rec.value.time.local_start() + self.rec.value.time.duration()
+        self.rec.value.time.local_end()
     }
     /// Start of the first occurrence.
     async fn start(&self) -> DateTime<Utc> {
-        self.rec
-            .value
-            .time
-            .instant(self.rec.value.time.local_start())
+        self.rec.value.time.first_start()
     }
     /// End of the first occurrence.
     async fn end(&self) -> DateTime<Utc> {
-        self.rec
-            .value
-            .time
-            .instant(self.rec.value.time.local_start() + self.rec.value.time.duration())
+        self.rec.value.time.first_end()
     }
     /// Repetition, or null for a one-off event.
     async fn recurrence(&self) -> Option<Recurrence> {
         let r = &self.rec.value.recurrence;
-        (!r.is_none() || !r.exdates.is_empty()).then(|| Recurrence {
+        r.is_shown().then(|| Recurrence {
             rule: r.rule.clone(),
             rdates: r.rdates.clone(),
             exdates: r.exdates.clone(),
@@ -596,20 +590,7 @@ impl EventInput {
         if let Some(l) = self.languages {
             b.languages = l;
         }
-        if self.start.is_some() || self.start_date.is_some() {
-            // A new start replaces the old kind of time.
-            b.start = self.start;
-            b.end = self.end;
-            b.start_date = self.start_date;
-            b.end_date = self.end_date;
-        } else {
-            if self.end.is_some() {
-                b.end = self.end;
-            }
-            if self.end_date.is_some() {
-                b.end_date = self.end_date;
-            }
-        }
+        b.retime(self.start, self.end, self.start_date, self.end_date);
         if self.timezone.is_some() {
             b.timezone = self.timezone;
         }
@@ -634,48 +615,6 @@ impl EventInput {
             b.co_organisers = c.into_iter().map(|i| i.0).collect();
         }
         b
-    }
-}
-
-fn event_base(e: &DEvent) -> DEventInput {
-    let (start, end, start_date, end_date, timezone) = match e.time {
-        EventTime::Timed {
-            start,
-            end,
-            timezone,
-        } => (
-            Some(start),
-            Some(end),
-            None,
-            None,
-            Some(timezone.to_string()),
-        ),
-        EventTime::AllDay { start, end } => (None, None, Some(start), end.pred_opt(), None),
-    };
-    DEventInput {
-        title: e.title.clone(),
-        description: e.description.clone(),
-        content_language: Some(e.content_language.to_string()),
-        category: Some(e.category),
-        target_groups: e.target_groups.clone(),
-        languages: e.languages.iter().map(ToString::to_string).collect(),
-        start,
-        end,
-        start_date,
-        end_date,
-        timezone,
-        rule: e.recurrence.rule.clone(),
-        rdates: e.recurrence.rdates.clone(),
-        exdates: e.recurrence.exdates.clone(),
-        status: Some(e.status),
-        location_id: e.location_id.map(|l| l.to_string()),
-        place: e.place.clone(),
-        online_url: e.online_url.clone(),
-        accessibility_note: e.accessibility_note.clone(),
-        interpretation_note: e.interpretation_note.clone(),
-        registration_url: e.registration_url.clone(),
-        image_url: e.image_url.clone(),
-        co_organisers: e.co_organisers.iter().map(ToString::to_string).collect(),
     }
 }
 
@@ -712,7 +651,7 @@ impl EventMutation {
     /// Changes an event; changes of a series apply to every occurrence.
     async fn update_event(&self, ctx: &Context<'_>, id: ID, input: EventInput) -> ApiResult<Event> {
         let id = parse_id("id", &id, EventId::parse)?;
-        let patch = Box::new(move |current: &DEvent| input.apply(event_base(current)));
+        let patch = Box::new(move |base| input.apply(base));
         events_app::update(hub(ctx), actor(ctx), id, patch)
             .await
             .map(|v| event_of(ctx, v))

@@ -5,13 +5,13 @@
 
 use async_graphql::{InputObject, MaybeUndefined};
 use chrono::NaiveDate;
-use netzwerk_domain::contact::{Contact, ContactInput as DContactInput};
-use netzwerk_domain::location::{Location, LocationInput as DLocationInput};
-use netzwerk_domain::organisation::{Organisation, OrganisationInput as DOrganisationInput};
+use netzwerk_domain::contact::ContactInput as DContactInput;
+use netzwerk_domain::location::LocationInput as DLocationInput;
+use netzwerk_domain::organisation::OrganisationInput as DOrganisationInput;
 use netzwerk_domain::schedule::{
     OpeningHoursInput as DHours, ScheduleExceptionInput as DException,
 };
-use netzwerk_domain::service::{Service, ServiceInput as DServiceInput, ServiceLinks};
+use netzwerk_domain::service::ServiceInput as DServiceInput;
 
 use super::enums::{
     FieldOfAction, LegalStatus, MembershipStatus, ServiceCategory, TargetGroup, Topic, Visibility,
@@ -120,32 +120,6 @@ impl OrganisationInput {
     }
 }
 
-/// The stored organisation as unvalidated input, the base of an update.
-pub fn organisation_base(o: &Organisation) -> DOrganisationInput {
-    DOrganisationInput {
-        slug: Some(o.slug.to_string()),
-        name: o.name.clone(),
-        alternate_name: o.alternate_name.clone(),
-        legal_status: Some(o.legal_status),
-        description: o.description.clone(),
-        content_language: Some(o.content_language.to_string()),
-        website: o.website.clone(),
-        email: o.email.as_ref().map(ToString::to_string),
-        phone: o.phone.clone(),
-        logo_url: o.logo_url.clone(),
-        identifiers: o
-            .identifiers
-            .iter()
-            .map(|i| (i.scheme.clone(), i.value.clone()))
-            .collect(),
-        membership_status: Some(o.membership_status),
-        member_since: o.member_since,
-        fields_of_action: o.fields_of_action.clone(),
-        topics: o.topics.clone(),
-        target_groups: o.target_groups.clone(),
-    }
-}
-
 /// Fields of a location. On create, `name` is required.
 #[derive(InputObject, Default)]
 pub struct LocationInput {
@@ -194,23 +168,6 @@ impl LocationInput {
             base.content_language = self.content_language;
         }
         base
-    }
-}
-
-/// The stored location as unvalidated input.
-pub fn location_base(l: &Location) -> DLocationInput {
-    DLocationInput {
-        name: l.name.clone(),
-        address: l.address.clone(),
-        locality: l.locality.clone(),
-        postcode: l.postcode.clone(),
-        latitude: l.coordinates.map(|c| c.latitude),
-        longitude: l.coordinates.map(|c| c.longitude),
-        wheelchair_accessible: l.wheelchair_accessible,
-        accessibility_note: l.accessibility_note.clone(),
-        transport_hint: l.transport_hint.clone(),
-        timezone: Some(l.timezone.to_string()),
-        content_language: Some(l.content_language.to_string()),
     }
 }
 
@@ -325,43 +282,6 @@ impl ServiceInput {
     }
 }
 
-/// The stored service as unvalidated input.
-pub fn service_base(s: &Service, links: &ServiceLinks) -> DServiceInput {
-    DServiceInput {
-        name: s.name.clone(),
-        description: s.description.clone(),
-        content_language: Some(s.content_language.to_string()),
-        category: Some(s.category),
-        target_groups: links.target_groups.clone(),
-        languages: links.languages.iter().map(ToString::to_string).collect(),
-        free: Some(s.free),
-        fee_note: s.fee_note.clone(),
-        appointment_required: Some(s.appointment_required),
-        eligibility: s.eligibility.clone(),
-        application_process: s.application_process.clone(),
-        location_ids: links.location_ids.iter().map(ToString::to_string).collect(),
-        opening_hours: links
-            .opening_hours
-            .iter()
-            .map(|h| DHours {
-                weekday: i64::from(h.weekday.number()),
-                opens: h.opens.to_string(),
-                closes: h.closes.to_string(),
-            })
-            .collect(),
-        exceptions: links
-            .exceptions
-            .iter()
-            .map(|e| DException {
-                date: Some(e.date),
-                opens: e.opens.map(|t| t.to_string()),
-                closes: e.closes.map(|t| t.to_string()),
-                note: e.note.clone(),
-            })
-            .collect(),
-    }
-}
-
 /// Fields of a contact person. On create, `name` is required.
 #[derive(InputObject, Default)]
 pub struct ContactInput {
@@ -397,18 +317,6 @@ impl ContactInput {
             base.content_language = self.content_language;
         }
         base
-    }
-}
-
-/// The stored contact as unvalidated input.
-pub fn contact_base(c: &Contact) -> DContactInput {
-    DContactInput {
-        name: c.name.clone(),
-        role: c.role.clone(),
-        email: c.email.as_ref().map(ToString::to_string),
-        phone: c.phone.clone(),
-        visibility: Some(c.visibility),
-        content_language: Some(c.content_language.to_string()),
     }
 }
 

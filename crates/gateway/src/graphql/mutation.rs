@@ -18,8 +18,7 @@ use super::context::{actor, hub, parse_id, prefs, viewer};
 use super::enums::TranslatableEntity;
 use super::error::{ApiResult, app, validation};
 use super::inputs::{
-    ContactInput, LocationInput, OrganisationInput, ServiceInput, TranslationInput, contact_base,
-    location_base, organisation_base, service_base,
+    ContactInput, LocationInput, OrganisationInput, ServiceInput, TranslationInput,
 };
 use super::objects::{Contact, Location, Organisation, Service, TranslationEntry};
 use super::query::Me;
@@ -96,7 +95,7 @@ impl DirectoryMutation {
         input: OrganisationInput,
     ) -> ApiResult<Organisation> {
         let id = parse_id("id", &id, OrganisationId::parse)?;
-        let patch = Box::new(move |current: &_| input.apply(organisation_base(current)));
+        let patch = Box::new(move |base| input.apply(base));
         let rec = directory::update_organisation(hub(ctx), actor(ctx), id, patch)
             .await
             .map_err(app)?;
@@ -135,7 +134,7 @@ impl DirectoryMutation {
         input: LocationInput,
     ) -> ApiResult<Location> {
         let id = parse_id("id", &id, LocationId::parse)?;
-        let patch = Box::new(move |current: &_| input.apply(location_base(current)));
+        let patch = Box::new(move |base| input.apply(base));
         let rec = directory::update_location(hub(ctx), actor(ctx), id, patch)
             .await
             .map_err(app)?;
@@ -174,8 +173,7 @@ impl DirectoryMutation {
         input: ServiceInput,
     ) -> ApiResult<Service> {
         let id = parse_id("id", &id, ServiceId::parse)?;
-        let patch =
-            Box::new(move |(current, links): &(_, _)| input.apply(service_base(current, links)));
+        let patch = Box::new(move |base| input.apply(base));
         let rec = directory::update_service(hub(ctx), actor(ctx), id, patch)
             .await
             .map_err(app)?;
@@ -214,7 +212,7 @@ impl DirectoryMutation {
         input: ContactInput,
     ) -> ApiResult<Contact> {
         let id = parse_id("id", &id, ContactId::parse)?;
-        let patch = Box::new(move |current: &_| input.apply(contact_base(current)));
+        let patch = Box::new(move |base| input.apply(base));
         let rec = directory::update_contact(hub(ctx), actor(ctx), id, patch)
             .await
             .map_err(app)?;
