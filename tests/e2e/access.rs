@@ -222,6 +222,16 @@ async fn api_keys(backend: Backend) {
         .error(UPDATE, json!({ "id": own_id, "d": "x" }), &h)
         .await;
     assert_eq!(code, "UNAUTHENTICATED", "a partner key only reads");
+    // A key sent as a bearer token is no session: there is nothing to sign out of.
+    let bearer = format!("Bearer {key}");
+    let (code, _) = hub
+        .error(
+            "mutation { logout }",
+            json!({}),
+            &[("authorization", bearer.as_str())],
+        )
+        .await;
+    assert_eq!(code, "UNAUTHENTICATED");
 
     cli_ok(&db, &["apikey", "revoke", &id]);
     let (status, _, body) = hub

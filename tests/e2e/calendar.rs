@@ -288,6 +288,22 @@ async fn feeds_out(backend: Backend) {
             .status(),
         404
     );
+    let relabelled = c
+        .get(format!(
+            "{}/ical/categories/counselling_hours.ics?category=intercultural_festival",
+            hub.base
+        ))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(relabelled.status(), 400, "a category feed keeps its category");
+    assert!(
+        relabelled
+            .text()
+            .await
+            .expect("body")
+            .starts_with("category:")
+    );
     assert_eq!(
         c.get(format!("{}/ical/network.ics?language=xx", hub.base))
             .send()

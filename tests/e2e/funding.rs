@@ -664,15 +664,29 @@ async fn digest(backend: Backend) {
         .expect("a member with topics");
     let topic = org["interests"]["topics"][0].clone();
     let soon = (chrono::Utc::now().date_naive() + chrono::Duration::days(12)).to_string();
-    let post =
-        "mutation($i: FundingOpportunityInput!) { postFundingOpportunity(input: $i) { id title } }";
-    hub.data(
+    let post = "mutation($i: FundingOpportunityInput!) { postFundingOpportunity(input: $i) { id title status sources { url title } } }";
+    let posted = hub.data(
         post,
         json!({ "i": { "title": "Kleinprojektefonds Berlin", "funder": "Stiftung Berliner Kiez", "url": "https://kiez.example/kleinprojekte",
                        "deadlines": [soon], "amountMax": 3000, "region": "BERLIN", "applicants": [org["legalStatus"]], "topics": [topic] } }),
         &auth,
     )
     .await;
+    // The answer to posting is the opportunity as every later read shows it.
+    let posted = &posted["postFundingOpportunity"];
+    assert_eq!(posted["status"], "OPEN");
+    let again = hub
+        .data(
+            "query($id: ID!) { fundingOpportunity(id: $id) { id title status sources { url title } } }",
+            json!({ "id": posted["id"] }),
+            &auth,
+        )
+        .await;
+    assert_eq!(&again["fundingOpportunity"], posted);
+    assert!(
+        posted["sources"].as_array().is_some_and(|s| !s.is_empty()),
+        "{posted}"
+    );
     hub.data(
         post,
         json!({ "i": { "title": "Seniorensport bewegt", "funder": "Sportstiftung", "topics": ["SPORT"], "rolling": true } }),

@@ -170,8 +170,9 @@ pub(crate) fn client_key(address: Option<&str>) -> String {
     }
 }
 
+/// The sign-in bucket of a client: a hash of its address, never the address.
 fn client_bucket(client: &str) -> String {
-    format!("login:client:{client}")
+    format!("login:client:{}", secret_hash(client))
 }
 
 /// Counts a sign-in attempt for the account and the client; refused beyond either
@@ -291,6 +292,17 @@ pub enum AuthError {
     /// The database failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
+}
+
+/// The sign-in token an `Authorization: Bearer …` header carries (not an API key sent
+/// that way): the session `logout` ends.
+pub fn session_token(authorization: Option<&str>) -> Option<String> {
+    let (scheme, value) = authorization?.trim().split_once(' ')?;
+    let value = value.trim();
+    (scheme.eq_ignore_ascii_case("bearer")
+        && !value.is_empty()
+        && !value.starts_with(API_KEY_PREFIX))
+    .then(|| value.to_owned())
 }
 
 /// Finds the actor behind `Authorization: Bearer …` (a sign-in token or an API key)

@@ -76,6 +76,19 @@ pub async fn organisation_feed(hub: &Hub, slug: &str) -> Result<Option<EventFeed
     }))
 }
 
+/// The network's feed, narrowed to one organisation's events when `organisation`
+/// (a slug) is given; `None`: no such organisation.
+pub async fn network_feed(hub: &Hub, organisation: Option<&str>) -> Result<Option<EventFeed>> {
+    let network = EventFeed::network();
+    Ok(match organisation {
+        None => Some(network),
+        Some(slug) => organisation_feed(hub, slug).await?.map(|of_org| EventFeed {
+            filter: of_org.filter,
+            ..network
+        }),
+    })
+}
+
 /// Which version of a feed is current, without writing it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeedVersion {

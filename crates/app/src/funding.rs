@@ -106,6 +106,14 @@ impl Found {
     }
 }
 
+/// Today in Berlin: deadlines are the funders' local dates, so a call closes at
+/// midnight there, not at midnight UTC.
+fn today() -> NaiveDate {
+    Utc::now()
+        .with_timezone(&netzwerk_domain::location::Timezone::berlin().tz())
+        .date_naive()
+}
+
 /// How many results have each value of a filter, most first (equal counts in the
 /// order of the values' codes).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -240,7 +248,7 @@ pub async fn search(
     offset: usize,
     limit: usize,
 ) -> Result<Results> {
-    let today = Utc::now().date_naive();
+    let today = today();
     let text = netzwerk_domain::error::search_text(search.text.as_deref())
         .map_err(|e| e.within("filter.text"))?;
     let filter = OpportunityFilter {
@@ -314,7 +322,7 @@ pub async fn get(hub: &Hub, actor: Actor, id: FundingOpportunityId) -> Result<Fo
     hub.read(move |c| {
         let record = funding::get(c, id)?;
         let links = links_in(c, actor, &[id])?.remove(&id).unwrap_or_default();
-        Ok(Found::new(record, links, None, Utc::now().date_naive()))
+        Ok(Found::new(record, links, None, today()))
     })
     .await
 }
@@ -327,15 +335,16 @@ pub async fn post(hub: &Hub, actor: Actor, input: OpportunityInput) -> Result<Fo
         .url
         .as_deref()
         .and_then(netzwerk_funding_news::dedup::url_key);
-    let record = hub
-        .transact(move |c| Ok(funding::post(c, &actor.label(), by, &o, key.as_deref())?))
+    let (record, links) = hub
+        .transact(move |c| {
+            let record = funding::post(c, &actor.label(), by, &o, key.as_deref())?;
+            let links = links_in(c, actor, &[record.id])?
+                .remove(&record.id)
+                .unwrap_or_default();
+            Ok((record, links))
+        })
         .await?;
-    Ok(Found::new(
-        record,
-        Vec::new(),
-        None,
-        Utc::now().date_naive(),
-    ))
+    Ok(Found::new(record, links, None, today()))
 }
 
 /// A request for the weekly digest.

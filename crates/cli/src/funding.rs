@@ -3,7 +3,7 @@
 use crate::output::out;
 use netzwerk_app::funding_sync::{self, Follow};
 use netzwerk_domain::access::Actor;
-use netzwerk_domain::funding::{Deadline, FundingRegion};
+use netzwerk_domain::funding::FundingRegion;
 use netzwerk_domain::organisation::Topic;
 use netzwerk_domain::redact::Redacted;
 
@@ -61,10 +61,7 @@ pub(crate) fn run(ctx: &Ctx, cmd: Command) -> anyhow::Result<()> {
                     "link": raw.link,
                     "published": raw.published.map(|t| t.to_rfc3339()),
                     "updated": raw.updated.map(|t| t.to_rfc3339()),
-                    "deadlines": match &o.deadline {
-                        Deadline::Dates(d) => d.iter().map(ToString::to_string).collect(),
-                        _ => Vec::new(),
-                    },
+                    "deadlines": o.deadline.all_dates().iter().map(ToString::to_string).collect::<Vec<_>>(),
                     "deadlineKind": o.deadline.kind().as_str(),
                     "amountMin": o.amount.as_ref().and_then(|a| a.min),
                     "amountMax": o.amount.as_ref().and_then(|a| a.max),

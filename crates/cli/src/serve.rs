@@ -32,13 +32,8 @@ pub(crate) fn run(mut ctx: Ctx, args: Args) -> anyhow::Result<()> {
         statement_timeout: Some(settings.request_timeout()),
         ..settings.pool_settings()
     })?;
-    // `serve --demo` sets up a fresh embedded database; anything else is migrated by
-    // the operator.
-    if hub.ensure_ready(args.demo && hub.is_embedded())? {
-        tracing::info!("migrated the fresh embedded database");
-    }
-    if args.demo && hub.is_empty()? {
-        crate::demo::print_summary(&netzwerk_app::demo::load(&hub, true)?)?;
+    if let Some(summary) = netzwerk_app::demo::prepare_to_serve(&hub, args.demo)? {
+        crate::demo::print_summary(&summary)?;
     }
     // Background work gets a pool of its own: it never takes connections from
     // requests, and the statement counter (x-sql-statements) sees requests only.

@@ -94,6 +94,14 @@ impl Deadline {
         }
     }
 
+    /// Every date, sorted (none when rolling or not stated).
+    pub fn all_dates(&self) -> &[NaiveDate] {
+        match self {
+            Deadline::Dates(d) => d,
+            _ => &[],
+        }
+    }
+
     /// The last date, if any.
     pub fn last(&self) -> Option<NaiveDate> {
         match self {

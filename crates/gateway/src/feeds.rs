@@ -29,6 +29,12 @@ async fn atom(state: &AppState, organisation: Option<&str>) -> Response {
         Err(e @ (netzwerk_app::Error::NotFound(_) | netzwerk_app::Error::Invalid(_))) => {
             (StatusCode::NOT_FOUND, format!("{e}\n")).into_response()
         }
+        Err(netzwerk_app::Error::Unavailable(_) | netzwerk_app::Error::TimedOut) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, HeaderValue::from_static("5"))],
+            "the feed is not available right now; try again in a few seconds\n",
+        )
+            .into_response(),
         Err(e) => {
             tracing::error!(error = %e, "the funding feed failed");
             (

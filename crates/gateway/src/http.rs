@@ -457,10 +457,7 @@ async fn execute(
     let languages = header_str(headers, header::ACCEPT_LANGUAGE)
         .map(LanguagePreference::from_accept_language)
         .unwrap_or_default();
-    let token = authorization
-        .and_then(|h| h.trim().split_once(' '))
-        .filter(|(s, _)| s.eq_ignore_ascii_case("bearer"))
-        .map(|(_, t)| t.trim().to_owned());
+    let token = auth::session_token(authorization);
     let viewer = Viewer {
         actor,
         languages: Arc::new(languages),

@@ -67,11 +67,8 @@ async fn feed(state: &AppState, headers: &HeaderMap, feed: EventFeed) -> Respons
     let last_modified = version
         .last_modified
         .map(|t| t.format("%a, %d %b %Y %H:%M:%S GMT").to_string());
-    let not_modified = match headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-    {
-        Some(inm) => inm.split(',').any(|t| t.trim() == etag || t.trim() == "*"),
+    let not_modified = match if_none_match(headers, &etag) {
+        Some(matched) => matched,
         None => match (
             headers
                 .get(header::IF_MODIFIED_SINCE)
@@ -111,6 +108,17 @@ async fn feed(state: &AppState, headers: &HeaderMap, feed: EventFeed) -> Respons
     res
 }
 
+/// `If-None-Match` against the current `etag` (`*` matches any); `None` without the
+/// header (then `If-Modified-Since` may decide).
+fn if_none_match(headers: &HeaderMap, etag: &str) -> Option<bool> {
+    let given = headers.get(header::IF_NONE_MATCH)?.to_str().ok()?;
+    Some(
+        given
+            .split(',')
+            .any(|t| t.trim() == etag || t.trim() == "*"),
+    )
+}
+
 fn internal(e: netzwerk_app::Error) -> Response {
     let id = uuid::Uuid::now_v7();
     tracing::error!(error = %e, error_id = %id, "feed failed");
@@ -137,14 +145,15 @@ pub async fn network(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let mut network = EventFeed::network();
-    if let Some(slug) = q.get("organisation") {
-        match org_feed(&state, slug).await {
-            Ok(Some(of_org)) => network.filter = of_org.filter,
-            Ok(None) => return not_found(format!("no organisation has the slug {slug:?}")),
-            Err(r) => return r,
+    let slug = q.get("organisation").map(String::as_str);
+    let network = match calendars_out::network_feed(state.hub(), slug).await {
+        Ok(Some(f)) => f,
+        Ok(None) => {
+            let slug = slug.unwrap_or_default();
+            return not_found(format!("no organisation has the slug {slug:?}"));
         }
-    }
+        Err(e) => return internal(e),
+    };
     match filter_from(&q, network.filter) {
         Ok(filter) => feed(&state, &headers, EventFeed { filter, ..network }).await,
         Err(msg) => bad_request(msg),
@@ -191,6 +200,12 @@ pub async fn category(
                 .join(", ")
         ));
     };
+    if q.contains_key("category") {
+        return bad_request(format!(
+            "category: this feed is the {} category's; use /ical/network.ics?category=… for another",
+            category.as_str()
+        ));
+    }
     let of_category = EventFeed::category(category);
     match filter_from(&q, of_category.filter) {
         Ok(filter) => {
@@ -217,11 +232,7 @@ async fn meeting_feed(
         Err(e) => return internal(e),
     };
     let etag = format!("\"{version}\"");
-    if headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag))
-    {
+    if if_none_match(headers, &etag) == Some(true) {
         let mut res = StatusCode::NOT_MODIFIED.into_response();
         if let Ok(v) = HeaderValue::from_str(&etag) {
             res.headers_mut().insert(header::ETAG, v);

@@ -20,11 +20,10 @@ pub async fn serve(
     let addr = settings.listen_addr()?;
     let schema = build_schema(
         hub,
-        SchemaSettings::of(
-            hub.settings(),
-            settings.server.introspection,
-            settings.server.max_complexity,
-        ),
+        SchemaSettings {
+            introspection: settings.server.introspection,
+            max_complexity: settings.server.max_complexity,
+        },
     );
     let app = router(schema, hub.clone(), settings.http_settings()?);
     let listener = tokio::net::TcpListener::bind(addr)
@@ -46,14 +45,7 @@ pub async fn serve(
 /// digests).
 pub fn own_api(hub: &Hub) -> crate::graphql::OwnApiOf {
     crate::graphql::OwnApiOf {
-        schema: build_schema(
-            hub,
-            SchemaSettings::of(
-                hub.settings(),
-                true,
-                SchemaSettings::default().max_complexity,
-            ),
-        ),
+        schema: build_schema(hub, SchemaSettings::default()),
         hub: hub.clone(),
     }
 }

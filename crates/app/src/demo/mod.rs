@@ -241,6 +241,20 @@ pub struct DemoSummary {
     pub feeds: usize,
 }
 
+/// What `serve` does before it answers. The database must be up to date; with the
+/// demo, a fresh embedded one is set up, and an empty network gets the demo network
+/// with its meeting cycle (its summary is answered). Without the demo nothing is
+/// changed: migrating is the operator's decision (`netzwerk migrate`).
+pub fn prepare_to_serve(hub: &crate::Hub, with_demo: bool) -> Result<Option<DemoSummary>> {
+    if hub.ensure_ready(with_demo && hub.is_embedded())? {
+        tracing::info!("migrated the fresh embedded database");
+    }
+    if with_demo && hub.is_empty()? {
+        return Ok(Some(load(hub, true)?));
+    }
+    Ok(None)
+}
+
 /// Loads the demo network into an empty database, in one transaction: the directory
 /// (organisations, locations, services, contacts, accounts, funding calls) and, with
 /// `meeting_cycle`, what the meeting cycle needs (representatives, the next meeting

@@ -154,11 +154,13 @@ pub fn app(err: netzwerk_app::Error) -> Error {
 }
 
 /// The first error of a request the Hub ran against itself (`OwnApi`), as the
-/// application's: the code says which kind it was, the message is kept.
+/// application's: the code says which kind it was, the message is kept. A broken
+/// rule is the Hub's own fault there (it made the variables): `Internal`.
 pub(crate) fn to_app(e: &async_graphql::ServerError) -> netzwerk_app::Error {
     use netzwerk_app::Error as E;
-    let code = match e.extensions.as_ref().and_then(|x| x.get("code")) {
-        Some(async_graphql::Value::String(c)) => c.clone(),
+    let extension = |name: &str| e.extensions.as_ref().and_then(|x| x.get(name)).cloned();
+    let code = match extension("code") {
+        Some(async_graphql::Value::String(c)) => c,
         _ => String::new(),
     };
     let message = e.message.clone();
@@ -169,17 +171,35 @@ pub(crate) fn to_app(e: &async_graphql::ServerError) -> netzwerk_app::Error {
                 .unwrap_or(&message)
                 .to_owned(),
         ),
+        "UNAUTHENTICATED" => E::Denied(Denied::Unauthenticated),
+        "FORBIDDEN" => E::Denied(Denied::Forbidden),
+        "CONFLICT" => E::Conflict(message),
+        "RATE_LIMITED" => E::RateLimited {
+            message,
+            retry_after_seconds: match extension("retryAfterSeconds") {
+                Some(async_graphql::Value::Number(n)) => n.as_u64().unwrap_or(1),
+                _ => 1,
+            },
+        },
         "UNAVAILABLE" => E::Unavailable(message),
         "TIMEOUT" => E::TimedOut,
         _ => E::Internal(message),
     }
 }
 
-/// A DataLoader failure is a database failure: logged, reported as `INTERNAL`.
+/// A DataLoader failure, shared by every resolver that waited for it, mapped as the
+/// use case's error would be (an outage is `UNAVAILABLE`, a fault `INTERNAL`).
 pub(crate) fn load_error(e: std::sync::Arc<netzwerk_app::Error>) -> Error {
-    match &*e {
-        netzwerk_app::Error::TimedOut => app(netzwerk_app::Error::TimedOut),
-        other => app(netzwerk_app::Error::Unavailable(other.to_string())),
+    use netzwerk_app::Error as E;
+    match std::sync::Arc::try_unwrap(e) {
+        Ok(owned) => app(owned),
+        Err(shared) => match &*shared {
+            E::TimedOut => app(E::TimedOut),
+            E::Unavailable(cause) => app(E::Unavailable(cause.clone())),
+            E::Denied(d) => denied(*d),
+            E::NotFound(what) => app(E::NotFound(what.clone())),
+            other => app(E::Internal(other.to_string())),
+        },
     }
 }
 

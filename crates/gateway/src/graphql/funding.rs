@@ -7,7 +7,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use netzwerk_app::funding::Subscription;
 use netzwerk_app::funding_sync::FundingSource;
-use netzwerk_domain::funding::{Deadline, FundingRegion as DRegion, OpportunityInput};
+use netzwerk_domain::funding::{FundingRegion as DRegion, OpportunityInput};
 use netzwerk_domain::ids::FundingOpportunityId;
 
 use super::connection::{Cursor, window};
@@ -183,10 +183,7 @@ impl FundingOpportunity {
     }
     /// Every deadline date (rounds), sorted.
     async fn deadlines(&self) -> Vec<NaiveDate> {
-        match &self.found.record.value.deadline {
-            Deadline::Dates(d) => d.clone(),
-            _ => Vec::new(),
-        }
+        self.found.record.value.deadline.all_dates().to_vec()
     }
     /// Smallest grant, whole currency units.
     async fn amount_min(&self) -> Option<i64> {

@@ -50,38 +50,20 @@ pub struct Mutation(
     funding::FundingMutation,
 );
 
-/// Settings the schema needs at run time.
+/// The schema's own settings (the use cases take theirs from the `Hub`).
 #[derive(Debug, Clone)]
 pub struct SchemaSettings {
-    /// How long a sign-in token lives.
-    pub token_ttl: chrono::Duration,
     /// Whether `__schema` / `__type` introspection is answered.
     pub introspection: bool,
     /// Most complex query accepted (async-graphql's complexity measure).
     pub max_complexity: usize,
-    /// Meeting e-mails and guest requests.
-    pub meetings: netzwerk_app::invitations::MeetingSettings,
-    /// Sign-in attempts allowed per account and client.
-    pub login_limits: netzwerk_app::auth::LoginLimits,
-    /// Digest subscriptions one client may ask for in an hour.
-    pub subscriptions_per_client_per_hour: u32,
-    /// Poll interval of a calendar feed added without one.
-    pub calendar_poll_default: netzwerk_domain::poll::PollInterval,
-    /// Poll interval of a funding feed added without one.
-    pub funding_poll_default: netzwerk_domain::poll::PollInterval,
 }
 
 impl Default for SchemaSettings {
     fn default() -> Self {
         Self {
-            token_ttl: chrono::Duration::hours(12),
             introspection: true,
             max_complexity: 20_000,
-            meetings: netzwerk_app::invitations::MeetingSettings::default(),
-            login_limits: netzwerk_app::auth::LoginLimits::default(),
-            subscriptions_per_client_per_hour: 10,
-            calendar_poll_default: netzwerk_domain::poll::PollInterval::HOURLY,
-            funding_poll_default: netzwerk_domain::poll::PollInterval::SIX_HOURLY,
         }
     }
 }
@@ -99,27 +81,10 @@ pub struct Viewer {
     pub client: Option<String>,
 }
 
-impl SchemaSettings {
-    /// The schema's settings: the application's, and the two the schema adds.
-    pub fn of(app: &netzwerk_app::Settings, introspection: bool, max_complexity: usize) -> Self {
-        Self {
-            token_ttl: app.token_ttl,
-            introspection,
-            max_complexity,
-            meetings: app.meetings.clone(),
-            login_limits: app.login_limits,
-            subscriptions_per_client_per_hour: app.subscriptions_per_client_per_hour,
-            calendar_poll_default: app.calendar_poll_default,
-            funding_poll_default: app.funding_poll_default,
-        }
-    }
-}
-
 /// Builds the schema over the application.
 pub fn build_schema(hub: &netzwerk_app::Hub, settings: SchemaSettings) -> HubSchema {
     let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(hub.clone())
-        .data(settings.clone())
         // Depth is checked by `guard` before a request runs (introspection's type
         // references excepted, which nest deeper than any query of the Hub's own);
         // the complexity limit stays as a second line.
