@@ -296,7 +296,11 @@ async fn feeds_out(backend: Backend) {
         .send()
         .await
         .expect("get");
-    assert_eq!(relabelled.status(), 400, "a category feed keeps its category");
+    assert_eq!(
+        relabelled.status(),
+        400,
+        "a category feed keeps its category"
+    );
     assert!(
         relabelled
             .text()
