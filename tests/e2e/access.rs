@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use crate::both_backends;
-use crate::support::{Backend, Hub, TestDb, cli_ok};
+use crate::support::{Backend, Hub, TestDb, cli, cli_ok};
 
 const COORDINATOR: (&str, &str) = ("koordination@netzwerk-demo.example", "demo-koordination");
 
@@ -238,6 +238,74 @@ async fn api_keys(backend: Backend) {
         .post("{ services(first: 1) { totalCount } }", json!({}), &h)
         .await;
     assert_eq!(status, 401, "{body}");
+
+    // A key with its own limit: three requests a minute, then 429 with Retry-After.
+    let (ok, _, err) = cli(
+        &db,
+        &["apikey", "add", "--name", "Zu schnell", "--rate-limit", "0"],
+        None,
+    );
+    assert!(!ok && err.contains("--rate-limit"), "{err}");
+    let out = cli_ok(
+        &db,
+        &[
+            "apikey",
+            "add",
+            "--name",
+            "Schulportal",
+            "--rate-limit",
+            "3",
+            "--trusted-only",
+        ],
+    );
+    let limited = out
+        .lines()
+        .find(|l| l.starts_with("nwk_"))
+        .expect("the key is printed")
+        .to_owned();
+    let list = cli_ok(&db, &["apikey", "list"]);
+    assert!(
+        list.contains("3/min") && list.contains("trusted documents only"),
+        "{list}"
+    );
+    let h = [("x-api-key", limited.as_str())];
+    // Trusted documents only: a document of graphql/persisted/ runs, any other is refused.
+    let trusted = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../graphql/persisted/funding.graphql"
+    ))
+    .expect("persisted document");
+    let (status, _, body) = hub
+        .post_op(&trusted, "FundingFeed", json!({ "organisation": null }), &h)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.get("errors").is_none(), "{body}");
+    let (status, _, body) = hub.post("{ localities }", json!({}), &h).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN");
+    // Two of its three requests a minute are used; the third passes, the fourth not.
+    hub.post_op(&trusted, "FundingFeed", json!({ "organisation": null }), &h)
+        .await;
+    let res = hub
+        .client()
+        .post(format!("{}/graphql", hub.base))
+        .header("x-api-key", &limited)
+        .json(&json!({ "query": trusted, "operationName": "FundingFeed" }))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 429);
+    let wait: u64 = res
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After");
+    assert!((1..=60).contains(&wait), "{wait}");
+    let body: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "RATE_LIMITED");
+    // Other callers are not affected.
+    hub.data("{ localities }", json!({}), &[]).await;
 }
 both_backends!(partner_api_keys, api_keys);
 

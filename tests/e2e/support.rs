@@ -219,11 +219,28 @@ impl Hub {
         variables: Value,
         headers: &[(&str, &str)],
     ) -> (u16, u64, Value) {
+        self.send(json!({ "query": query, "variables": variables }), headers)
+            .await
+    }
+
+    /// Like [`Hub::post`] for one named operation of a document.
+    pub async fn post_op(
+        &self,
+        document: &str,
+        operation: &str,
+        variables: Value,
+        headers: &[(&str, &str)],
+    ) -> (u16, u64, Value) {
+        let body = json!({ "query": document, "operationName": operation, "variables": variables });
+        self.send(body, headers).await
+    }
+
+    async fn send(&self, body: Value, headers: &[(&str, &str)]) -> (u16, u64, Value) {
         let mut req = self
             .client
             .post(format!("{}/graphql", self.base))
             .header("content-type", "application/json")
-            .json(&json!({ "query": query, "variables": variables }));
+            .json(&body);
         for (k, v) in headers {
             req = req.header(*k, *v);
         }

@@ -6,7 +6,7 @@ use netzwerk_domain::access::Actor;
 use netzwerk_domain::error::Checker;
 use netzwerk_domain::ids::ApiKeyId;
 use netzwerk_domain::url::HttpUrl;
-use netzwerk_storage::api_keys::{self, ApiKeyInfo};
+use netzwerk_storage::api_keys::{self, ApiKeyInfo, KeyLimits};
 
 use crate::Hub;
 use crate::auth::{API_KEY_PREFIX, new_secret, secret_hash};
@@ -19,7 +19,14 @@ pub struct NewKey {
     pub name: String,
     /// Browser origins allowed to use it (empty: any).
     pub origins: Vec<String>,
+    /// Its own limit, requests per minute (none: the Hub's general limits only).
+    pub rate_limit: Option<i64>,
+    /// Only registered (trusted) documents may run with it.
+    pub trusted_only: bool,
 }
+
+/// The highest rate a key may be given, requests per minute.
+pub const MAX_RATE_LIMIT: i64 = 1_000_000;
 
 /// A key as created: the key itself (shown only now) and what is stored of it.
 #[derive(Debug)]
@@ -39,6 +46,18 @@ pub async fn create(hub: &Hub, actor: Actor, cmd: NewKey) -> Result<Created> {
     for o in &cmd.origins {
         c.take("origin", HttpUrl::parse(o));
     }
+    if let Some(rate) = cmd.rate_limit {
+        c.check(
+            (1..=MAX_RATE_LIMIT).contains(&rate),
+            "rateLimit",
+            "range",
+            format!("must be between 1 and {MAX_RATE_LIMIT} requests per minute, got {rate}"),
+        );
+    }
+    let limits = KeyLimits {
+        rate_limit_per_minute: cmd.rate_limit.and_then(|r| i32::try_from(r).ok()),
+        trusted_only: cmd.trusted_only,
+    };
     let name = c.finish(|| name.unwrap_or_default())?;
     let key = new_secret(API_KEY_PREFIX);
     let prefix: String = key.chars().take(12).collect();
@@ -54,6 +73,7 @@ pub async fn create(hub: &Hub, actor: Actor, cmd: NewKey) -> Result<Created> {
                 &prefix,
                 &hash,
                 &origins,
+                limits,
             )?)
         })
         .await?;

@@ -289,6 +289,9 @@ pub enum AuthError {
     /// The API key may not be used from this browser origin.
     #[error("the API key may not be used from origin {0}")]
     OriginNotAllowed(String),
+    /// The API key has used up its requests for now.
+    #[error("this API key's request limit is used up; try again in {0} s")]
+    RateLimited(u64),
     /// The database failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
@@ -312,8 +315,9 @@ pub async fn resolve(
     authorization: Option<&str>,
     api_key: Option<&str>,
     origin: Option<&str>,
-) -> Result<Actor, AuthError> {
+) -> Result<Caller, AuthError> {
     let db = hub.database();
+    let mut trusted_only = false;
     // A header that is there but not a usable bearer credential is refused, never
     // taken as anonymous: the client meant to sign in.
     let bearer = match authorization {
@@ -369,12 +373,42 @@ pub async fn resolve(
         {
             return Err(AuthError::OriginNotAllowed(origin.to_owned()));
         }
+        if let Some(per_minute) = info.limits.rate_limit_per_minute {
+            let per_minute = u32::try_from(per_minute).unwrap_or(1);
+            hub.limiter()
+                .admit(info.id, per_minute, std::time::Instant::now())
+                .map_err(AuthError::RateLimited)?;
+        }
+        trusted_only = info.limits.trusted_only;
         // A signed-in user acts as themselves; the key then only identifies the site.
         if actor == Actor::Anonymous {
             actor = Actor::Partner { key: info.id };
         }
     }
-    Ok(actor)
+    Ok(Caller {
+        actor,
+        trusted_only,
+    })
+}
+
+/// Who sent a request, and what their key allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caller {
+    /// The acting principal.
+    pub actor: Actor,
+    /// The request came with a key that runs trusted documents only.
+    pub trusted_only: bool,
+}
+
+/// The trusted documents: every file of `graphql/persisted/`, as checked in.
+const TRUSTED_DOCUMENTS: &[&str] = &[crate::digest::FUNDING_QUERIES];
+
+/// Whether `document` is one of the trusted documents (compared by SHA-256 of its
+/// text). A key in trusted-documents-only mode runs these and nothing else.
+pub fn is_trusted_document(document: &str) -> bool {
+    static HASHES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let hashes = HASHES.get_or_init(|| TRUSTED_DOCUMENTS.iter().map(|d| secret_hash(d)).collect());
+    hashes.contains(&secret_hash(document))
 }
 
 /// A new account.

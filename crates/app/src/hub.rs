@@ -72,6 +72,7 @@ pub struct Hub {
     db: Database,
     settings: Arc<Settings>,
     fetcher: Fetcher,
+    limiter: Arc<crate::limits::Limiter>,
 }
 
 impl Hub {
@@ -82,7 +83,13 @@ impl Hub {
             db,
             settings: Arc::new(settings),
             fetcher,
+            limiter: Arc::default(),
         }
+    }
+
+    /// The request limits counted in this process.
+    pub(crate) fn limiter(&self) -> &crate::limits::Limiter {
+        &self.limiter
     }
 
     /// Opens the database at `url` (`sqlite://…` or `postgres://…`); the error names

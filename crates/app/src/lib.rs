@@ -25,6 +25,7 @@ pub mod html;
 mod hub;
 pub mod invitations;
 pub mod jobs;
+pub mod limits;
 pub mod mail;
 pub mod meetings;
 pub mod outbox;

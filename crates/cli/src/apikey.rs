@@ -16,6 +16,12 @@ pub(crate) enum Command {
         /// Browser origin allowed to use it (repeatable; none: any origin).
         #[arg(long = "origin", value_name = "ORIGIN")]
         origins: Vec<String>,
+        /// Its own limit in requests per minute (over it: HTTP 429 with Retry-After).
+        #[arg(long, value_name = "N")]
+        rate_limit: Option<i64>,
+        /// Only registered (trusted) documents may run with it.
+        #[arg(long)]
+        trusted_only: bool,
     },
     /// List keys (never the keys themselves).
     List,
@@ -29,11 +35,21 @@ pub(crate) enum Command {
 pub(crate) fn run(ctx: &Ctx, cmd: Command) -> anyhow::Result<()> {
     let hub = ctx.hub()?;
     match cmd {
-        Command::Add { name, origins } => {
+        Command::Add {
+            name,
+            origins,
+            rate_limit,
+            trusted_only,
+        } => {
             let created = ctx.block_on(api_keys::create(
                 &hub,
                 Actor::Operator,
-                NewKey { name, origins },
+                NewKey {
+                    name,
+                    origins,
+                    rate_limit,
+                    trusted_only,
+                },
             ))??;
             out!(
                 "created API key {} for {}",
@@ -59,8 +75,17 @@ pub(crate) fn run(ctx: &Ctx, cmd: Command) -> anyhow::Result<()> {
                 } else {
                     k.allowed_origins.join(" ")
                 };
+                let rate = k
+                    .limits
+                    .rate_limit_per_minute
+                    .map_or_else(|| "no own limit".to_owned(), |r| format!("{r}/min"));
+                let documents = if k.limits.trusted_only {
+                    ", trusted documents only"
+                } else {
+                    ""
+                };
                 out!(
-                    "{}  {}…  {}  {}  ({})",
+                    "{}  {}…  {}  {}  ({}; {rate}{documents})",
                     k.id,
                     k.prefix,
                     k.name,

@@ -432,7 +432,15 @@ async fn execute(
     let api_key = headers.get("x-api-key").and_then(|v| v.to_str().ok());
     let origin = header_str(headers, header::ORIGIN);
     let actor = match auth::resolve(&state.hub, authorization, api_key, origin).await {
-        Ok(a) => a,
+        Ok(caller) if caller.trusted_only && !auth::is_trusted_document(&params.query) => {
+            return request_error(
+                StatusCode::FORBIDDEN,
+                format,
+                Code::Forbidden,
+                "this API key runs trusted documents only (graphql/persisted/); send one of them",
+            );
+        }
+        Ok(caller) => caller.actor,
         Err(AuthError::Storage(e)) => {
             tracing::warn!(error = %e, "database failed while checking credentials");
             let mut res = request_error(
@@ -443,6 +451,17 @@ async fn execute(
             );
             res.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            return res;
+        }
+        Err(AuthError::RateLimited(retry_after)) => {
+            let mut res = request_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                format,
+                Code::RateLimited,
+                AuthError::RateLimited(retry_after).to_string(),
+            );
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
             return res;
         }
         Err(e) => {

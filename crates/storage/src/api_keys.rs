@@ -25,6 +25,18 @@ pub struct ApiKeyInfo {
     pub created_at: NaiveDateTime,
     /// When it was revoked.
     pub revoked_at: Option<NaiveDateTime>,
+    /// Its own limits.
+    pub limits: KeyLimits,
+}
+
+/// What a key may do beyond reading: its own request rate and whether it runs trusted
+/// documents only.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KeyLimits {
+    /// Requests per minute (token bucket); none: the Hub's general limits only.
+    pub rate_limit_per_minute: Option<i32>,
+    /// Only registered (trusted) documents may run with it.
+    pub trusted_only: bool,
 }
 
 type KeyRow = (
@@ -34,6 +46,8 @@ type KeyRow = (
     String,
     NaiveDateTime,
     Option<NaiveDateTime>,
+    Option<i32>,
+    bool,
 );
 
 const COLUMNS: (
@@ -43,6 +57,8 @@ const COLUMNS: (
     api_keys::allowed_origins,
     api_keys::created_at,
     api_keys::revoked_at,
+    api_keys::rate_limit_per_minute,
+    api_keys::trusted_only,
 ) = (
     api_keys::id,
     api_keys::name,
@@ -50,9 +66,13 @@ const COLUMNS: (
     api_keys::allowed_origins,
     api_keys::created_at,
     api_keys::revoked_at,
+    api_keys::rate_limit_per_minute,
+    api_keys::trusted_only,
 );
 
-fn from_row((id, name, prefix, origins, created_at, revoked_at): KeyRow) -> Result<ApiKeyInfo> {
+fn from_row(
+    (id, name, prefix, origins, created_at, revoked_at, rate_limit_per_minute, trusted_only): KeyRow,
+) -> Result<ApiKeyInfo> {
     Ok(ApiKeyInfo {
         id: stored("api_keys.id", ApiKeyId::parse(&id))?,
         name,
@@ -64,6 +84,10 @@ fn from_row((id, name, prefix, origins, created_at, revoked_at): KeyRow) -> Resu
             .collect(),
         created_at,
         revoked_at,
+        limits: KeyLimits {
+            rate_limit_per_minute,
+            trusted_only,
+        },
     })
 }
 
@@ -75,6 +99,7 @@ pub fn insert(
     prefix: &str,
     key_hash: &str,
     allowed_origins: &[String],
+    limits: KeyLimits,
 ) -> Result<ApiKeyInfo> {
     let id = ApiKeyId::generate();
     conn.transaction(|conn| {
@@ -86,6 +111,8 @@ pub fn insert(
                 api_keys::key_hash.eq(key_hash),
                 api_keys::allowed_origins.eq(allowed_origins.join(" ")),
                 api_keys::created_at.eq(crate::now()),
+                api_keys::rate_limit_per_minute.eq(limits.rate_limit_per_minute),
+                api_keys::trusted_only.eq(limits.trusted_only),
             ))
             .execute(conn)?;
         change_log::record(

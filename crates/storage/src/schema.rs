@@ -25,6 +25,8 @@ diesel::table! {
         allowed_origins -> Text,
         created_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
+        rate_limit_per_minute -> Nullable<Integer>,
+        trusted_only -> Bool,
     }
 }
 
