@@ -5,8 +5,9 @@
 // Usage: node audit.mjs URL        e.g. node audit.mjs http://127.0.0.1:8080/graphql
 //
 // Prints one line per audit, then a summary line:
-//   graphql-http audit: N MUST passed, M MUST failed, K SHOULD/MAY not met
-// Exit code: 1 if any MUST audit failed, 2 on usage errors, 0 otherwise.
+//   graphql-http audit: P of T passed (N MUST), M MUST failed, K SHOULD/MAY not met
+// Exit code: 1 if any audit failed or was not met (MUST, SHOULD or MAY), 2 on usage
+// errors, 0 when every audit passed.
 
 import { serverAudits } from 'graphql-http';
 
@@ -69,6 +70,7 @@ function levelOf(name) {
 
 const audits = serverAudits({ url, fetchFn: fetch });
 
+let passed = 0;
 let mustPassed = 0;
 let mustFailed = 0;
 let optionalNotMet = 0;
@@ -92,6 +94,7 @@ for (const { id, name, fn } of audits) {
   }
 
   if (result.status === 'ok') {
+    passed++;
     if (isMust) mustPassed++;
     console.log(`ok     ${id} ${name}`);
     continue;
@@ -109,6 +112,7 @@ for (const { id, name, fn } of audits) {
 }
 
 console.log(
-  `graphql-http audit: ${mustPassed} MUST passed, ${mustFailed} MUST failed, ${optionalNotMet} SHOULD/MAY not met`,
+  `graphql-http audit: ${passed} of ${audits.length} passed (${mustPassed} MUST), ${mustFailed} MUST failed, ${optionalNotMet} SHOULD/MAY not met`,
 );
-process.exit(mustFailed > 0 ? 1 : 0);
+// Every audit counts: a SHOULD or MAY not met fails the run as a failed MUST does.
+process.exit(mustFailed > 0 || optionalNotMet > 0 || passed !== audits.length ? 1 : 0);
