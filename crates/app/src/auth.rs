@@ -520,6 +520,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_persisted_document_is_trusted() {
+        let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/../../graphql/persisted");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(folder).expect("graphql/persisted") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_some_and(|e| e == "graphql") {
+                let text = std::fs::read_to_string(&path).expect("document");
+                assert!(
+                    is_trusted_document(&text),
+                    "{} is not in TRUSTED_DOCUMENTS",
+                    path.display()
+                );
+                seen += 1;
+            }
+        }
+        assert_eq!(seen, TRUSTED_DOCUMENTS.len(), "one entry per file");
+        assert!(!is_trusted_document("{ localities }"));
+    }
+
+    #[test]
     fn password_round_trip() {
         let h = hash_password("ein langes Passwort").expect("hash");
         assert!(verify_password("ein langes Passwort", &h));

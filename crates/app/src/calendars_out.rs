@@ -1,6 +1,6 @@
 //! The iCalendar feeds the Hub publishes: the network's events (or an organisation's,
 //! a category's, narrowed further by a filter) and the network meetings. Series stay
-//! series; the HTTP layer answers 304 from the fingerprint without writing the feed.
+//! series; the HTTP layer answers 304 from `version` without writing the feed.
 
 use std::collections::HashMap;
 

@@ -453,12 +453,12 @@ async fn execute(
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
             return res;
         }
-        Err(AuthError::RateLimited(retry_after)) => {
+        Err(e @ AuthError::RateLimited(retry_after)) => {
             let mut res = request_error(
                 StatusCode::TOO_MANY_REQUESTS,
                 format,
                 Code::RateLimited,
-                AuthError::RateLimited(retry_after).to_string(),
+                e.to_string(),
             );
             res.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
