@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::both_backends;
-use crate::mail::{SmtpSink, free_port};
+use crate::mail::SmtpSink;
 use crate::support::{Backend, Hub, TestDb, cli, cli_ok};
 
 const COORDINATOR: (&str, &str) = ("koordination@netzwerk-demo.example", "demo-koordination");
@@ -626,8 +626,8 @@ both_backends!(funding_feeds, feeds);
 async fn digest(backend: Backend) {
     let db = TestDb::new(backend);
     cli_ok(&db, &["demo"]);
-    let port = free_port();
-    let sink = SmtpSink::start(port).await;
+    let sink = SmtpSink::start().await;
+    let port = sink.port;
     let port_s = port.to_string();
     let mail_env = [
         ("NETZWERK__MAIL__SMTP_PORT", port_s.as_str()),
@@ -888,8 +888,8 @@ both_backends!(funding_digest, digest);
 async fn serve_sends_digests(backend: Backend) {
     let db = TestDb::new(backend);
     cli_ok(&db, &["demo"]);
-    let port = free_port();
-    let sink = SmtpSink::start(port).await;
+    let sink = SmtpSink::start().await;
+    let port = sink.port;
     let port_s = port.to_string();
     let env = [
         ("NETZWERK__MAIL__SMTP_PORT", port_s.as_str()),

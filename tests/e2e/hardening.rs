@@ -791,11 +791,9 @@ async fn feed_credentials(backend: Backend) {
     let db = TestDb::new(backend);
     cli_ok(&db, &["migrate"]);
     cli_ok(&db, &["demo"]);
-    // Nothing listens there: every poll fails, and the failure is recorded.
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        l.local_addr().expect("addr").port()
-    };
+    // A dead server: every poll fails, and the failure is recorded.
+    let dead = crate::support::DeadServer::start().await;
+    let port = dead.port;
     let secret = "geheim-7f3a";
     let key = "k-91c2";
     let url = format!("http://anna:{secret}@127.0.0.1:{port}/kalender.ics?token={key}");

@@ -13,7 +13,7 @@ use mail_parser::{MessageParser, MimeHeaders, PartType};
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::mail::{SmtpSink, free_port};
+use crate::mail::SmtpSink;
 use crate::support::{Backend, Hub, TestDb, cli_ok};
 
 const COORDINATOR: (&str, &str) = ("koordination@netzwerk-demo.example", "demo-koordination");
@@ -187,12 +187,12 @@ async fn cycle(backend: Backend, mail_server_down_at_first: bool) {
     let db = TestDb::new(backend);
     // The meeting cycle from its start: no representatives, meeting or guests yet.
     cli_ok(&db, &["demo", "--directory-only"]);
-    let port = free_port();
     let sink = if mail_server_down_at_first {
-        None
+        SmtpSink::down().await
     } else {
-        Some(SmtpSink::start(port).await)
+        SmtpSink::start().await
     };
+    let port = sink.port;
     let mut hub = start_hub(&db, port).await;
     let coord = hub.login(COORDINATOR.0, COORDINATOR.1).await;
     let auth = [("authorization", coord.as_str())];
@@ -381,31 +381,28 @@ async fn cycle(backend: Backend, mail_server_down_at_first: bool) {
 
     // The mail server is down: the sender is stopped and started again, and only
     // then does the server come up.
-    let sink = match sink {
-        Some(s) => s,
-        None => {
-            tokio::time::sleep(Duration::from_secs(3)).await;
-            let waiting = hub
-                .data(
-                    "{ outboxMessages { totalCount nodes { state attempts } } }",
-                    json!({}),
-                    &auth,
-                )
-                .await;
-            assert_eq!(waiting["outboxMessages"]["totalCount"], 4, "{waiting}");
-            assert!(
-                waiting["outboxMessages"]["nodes"]
-                    .as_array()
-                    .expect("nodes")
-                    .iter()
-                    .all(|n| n["state"] != "SENT" && n["attempts"].as_i64().unwrap_or(0) >= 1),
-                "every confirmation was tried and none delivered: {waiting}"
-            );
-            drop(hub);
-            hub = start_hub(&db, port).await;
-            SmtpSink::start(port).await
-        }
-    };
+    if mail_server_down_at_first {
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let waiting = hub
+            .data(
+                "{ outboxMessages { totalCount nodes { state attempts } } }",
+                json!({}),
+                &auth,
+            )
+            .await;
+        assert_eq!(waiting["outboxMessages"]["totalCount"], 4, "{waiting}");
+        assert!(
+            waiting["outboxMessages"]["nodes"]
+                .as_array()
+                .expect("nodes")
+                .iter()
+                .all(|n| n["state"] != "SENT" && n["attempts"].as_i64().unwrap_or(0) >= 1),
+            "every confirmation was tried and none delivered: {waiting}"
+        );
+        drop(hub);
+        hub = start_hub(&db, port).await;
+        sink.come_up();
+    }
     let coord = hub.login(COORDINATOR.0, COORDINATOR.1).await;
     let auth = [("authorization", coord.as_str())];
 
@@ -874,8 +871,8 @@ async fn retention(backend: Backend) {
     let db = TestDb::new(backend);
     // The meeting cycle from its start: no representatives, meeting or guests yet.
     cli_ok(&db, &["demo", "--directory-only"]);
-    let port = free_port();
-    let sink = SmtpSink::start(port).await;
+    let sink = SmtpSink::start().await;
+    let port = sink.port;
     let hub = start_hub(&db, port).await;
     let coord = hub.login(COORDINATOR.0, COORDINATOR.1).await;
     let auth = [("authorization", coord.as_str())];

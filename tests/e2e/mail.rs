@@ -1,6 +1,7 @@
 //! The e-mail outbox against a real SMTP server on loopback: nothing is lost while
 //! the server is down, and each message arrives once.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde_json::json;
@@ -9,20 +10,45 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use crate::both_backends;
 use crate::support::{Backend, Hub, TestDb};
 
-/// A minimal SMTP server that keeps every message it accepts.
+/// A minimal SMTP server on its own loopback port that keeps every message it
+/// accepts. It may start down: then it closes every connection before the greeting,
+/// as a dead server would, while keeping its port, so that no other test's server
+/// can take the port in the meantime (a port freed and looked up again can be).
 pub struct SmtpSink {
+    pub port: u16,
     pub messages: Arc<Mutex<Vec<String>>>,
+    up: Arc<AtomicBool>,
 }
 
 impl SmtpSink {
-    pub async fn start(port: u16) -> Self {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+    /// A server that accepts mail at once.
+    pub async fn start() -> Self {
+        Self::bind(true).await
+    }
+
+    /// A server that is down until [`SmtpSink::come_up`].
+    pub async fn down() -> Self {
+        Self::bind(false).await
+    }
+
+    pub fn come_up(&self) {
+        self.up.store(true, Ordering::SeqCst);
+    }
+
+    async fn bind(up: bool) -> Self {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
             .await
             .expect("bind the SMTP sink");
+        let port = listener.local_addr().expect("the sink's address").port();
         let messages = Arc::new(Mutex::new(Vec::new()));
-        let store = messages.clone();
+        let up = Arc::new(AtomicBool::new(up));
+        let (store, serving) = (messages.clone(), up.clone());
         tokio::spawn(async move {
             while let Ok((sock, _)) = listener.accept().await {
+                if !serving.load(Ordering::SeqCst) {
+                    drop(sock);
+                    continue;
+                }
                 let store = store.clone();
                 tokio::spawn(async move {
                     let (read, mut write) = sock.into_split();
@@ -66,20 +92,12 @@ impl SmtpSink {
                 });
             }
         });
-        Self { messages }
+        Self { port, messages, up }
     }
 
     pub fn received(&self) -> Vec<String> {
         self.messages.lock().map(|m| m.clone()).unwrap_or_default()
     }
-}
-
-/// A loopback port that nothing listens on (yet).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
 }
 
 fn mail_cli(db: &TestDb, port: u16, args: &[&str]) -> String {
@@ -105,7 +123,8 @@ fn mail_cli(db: &TestDb, port: u16, args: &[&str]) -> String {
 async fn outbox(backend: Backend) {
     let db = TestDb::new(backend);
     crate::support::cli_ok(&db, &["demo"]);
-    let port = free_port();
+    let sink = SmtpSink::down().await;
+    let port = sink.port;
 
     assert!(
         mail_cli(&db, port, &["mail", "test", "--to", "amira@verein.example"]).contains("queued")
@@ -119,7 +138,7 @@ async fn outbox(backend: Backend) {
         "{listed}"
     );
 
-    let sink = SmtpSink::start(port).await;
+    sink.come_up();
     // Back-off: not due yet.
     assert!(mail_cli(&db, port, &["mail", "send"]).contains("sent 0, retrying 0"));
     let up = mail_cli(&db, port, &["mail", "send", "--all"]);

@@ -377,3 +377,32 @@ macro_rules! both_backends {
         }
     };
 }
+
+/// A loopback port whose server is dead: it closes every connection at once. The
+/// port stays taken for as long as this lives, so no other test's server can be
+/// given it (a port freed and looked up again can be).
+pub struct DeadServer {
+    pub port: u16,
+    accepting: tokio::task::JoinHandle<()>,
+}
+
+impl DeadServer {
+    pub async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        let accepting = tokio::spawn(async move {
+            while let Ok((sock, _)) = listener.accept().await {
+                drop(sock);
+            }
+        });
+        Self { port, accepting }
+    }
+}
+
+impl Drop for DeadServer {
+    fn drop(&mut self) {
+        self.accepting.abort();
+    }
+}
