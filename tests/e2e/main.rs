@@ -15,4 +15,5 @@ mod mail;
 mod matrix;
 mod meetings;
 mod mutations;
+mod partner;
 mod support;

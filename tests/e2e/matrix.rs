@@ -202,6 +202,9 @@ fn mutations(i: &Ids) -> Vec<(&'static str, Who, String)> {
         ("login", Who::Anyone, "mutation { login(email: \"koordination@netzwerk-demo.example\", password: \"demo-koordination\") }".into()),
         ("signIn", Who::Anyone, "mutation { signIn(email: \"koordination@netzwerk-demo.example\", password: \"demo-koordination\") { token } }".into()),
         ("createOrganisation", Who::Coordinator, "mutation { createOrganisation(input: {name: \"Matrixverein\"}) { id } }".into()),
+        ("createApiKey", Who::Coordinator, "mutation { createApiKey(input: {name: \"Matrixseite\", allowedOrigins: [\"https://matrix.example\"]}) { key } }".into()),
+        ("revokeApiKey", Who::Coordinator, format!("mutation {{ revokeApiKey(id: \"{unknown}\") {{ id }} }}")),
+        ("registerPersistedDocument", Who::Coordinator, "mutation { registerPersistedDocument(name: \"Matrix\", document: \"{ localities }\") { sha256Hash } }".into()),
         ("updateOrganisation", Who::Owner, format!("mutation {{ updateOrganisation(id: \"{own}\", input: {{description: \"geprüft\"}}) {{ id }} }}")),
         ("createLocation", Who::Owner, format!("mutation {{ createLocation(organisationId: \"{own}\", input: {{name: \"Matrixort\", locality: \"Adlershof\"}}) {{ id }} }}")),
         ("updateLocation", Who::Owner, format!("mutation {{ updateLocation(id: \"{location}\", input: {{accessibilityNote: \"Rampe\"}}) {{ id }} }}")),
@@ -287,6 +290,8 @@ fn reads(i: &Ids) -> Vec<(&'static str, Who, String, Reader)> {
         ("fundingOpportunity", Who::Anyone, format!("{{ fundingOpportunity(id: \"{unknown}\") {{ id }} }}"), shown),
         ("fundingSources", Who::Coordinator, "{ fundingSources { url } }".into(), shown),
         ("outboxMessages", Who::Coordinator, "{ outboxMessages { totalCount } }".into(), shown),
+        ("apiKeys", Who::Coordinator, "{ apiKeys { id } }".into(), shown),
+        ("persistedDocuments", Who::Coordinator, "{ persistedDocuments { sha256Hash } }".into(), shown),
         // Nested fields that are not public.
         ("Organisation.calendarFeeds", Who::Owner, format!("{{ organisationById(id: \"{own}\") {{ calendarFeeds {{ url }} }} }}"), shown),
         ("Organisation.changes", Who::Owner, format!("{{ organisationById(id: \"{own}\") {{ changes(first: 1) {{ nodes {{ actor }} }} }} }}"), shown),

@@ -6,7 +6,8 @@ use netzwerk_domain::access::Actor;
 use netzwerk_domain::error::Checker;
 use netzwerk_domain::ids::ApiKeyId;
 use netzwerk_domain::url::HttpUrl;
-use netzwerk_storage::api_keys::{self, ApiKeyInfo, KeyLimits};
+use netzwerk_storage::api_keys;
+pub use netzwerk_storage::api_keys::{ApiKeyInfo, KeyLimits};
 
 use crate::Hub;
 use crate::auth::{API_KEY_PREFIX, new_secret, secret_hash};

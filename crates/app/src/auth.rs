@@ -2,6 +2,8 @@
 //! Passwords are hashed with Argon2id; tokens and keys are random and stored only as
 //! SHA-256 hashes, so a copy of the database reveals no credential.
 
+use std::time::Instant;
+
 use argon2::Argon2;
 use argon2::password_hash::{
     PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
@@ -17,6 +19,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::Hub;
+use crate::limits::Subject;
 
 /// Prefix of sign-in tokens.
 pub const TOKEN_PREFIX: &str = "nwt_";
@@ -308,14 +311,28 @@ pub fn session_token(authorization: Option<&str>) -> Option<String> {
     .then(|| value.to_owned())
 }
 
+/// What a request says of its sender.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Credentials<'a> {
+    /// The `Authorization` header.
+    pub authorization: Option<&'a str>,
+    /// The `X-Api-Key` header.
+    pub api_key: Option<&'a str>,
+    /// The `Origin` header (sent by browsers).
+    pub origin: Option<&'a str>,
+    /// The client's address (for the anonymous limit).
+    pub client: Option<&'a str>,
+}
+
 /// Finds the actor behind `Authorization: Bearer …` (a sign-in token or an API key)
-/// or `X-Api-Key`. No credential at all is the anonymous public.
-pub async fn resolve(
-    hub: &Hub,
-    authorization: Option<&str>,
-    api_key: Option<&str>,
-    origin: Option<&str>,
-) -> Result<Caller, AuthError> {
+/// or `X-Api-Key`. No credential at all is the anonymous public, limited per address.
+pub async fn resolve(hub: &Hub, credentials: Credentials<'_>) -> Result<Caller, AuthError> {
+    let Credentials {
+        authorization,
+        api_key,
+        origin,
+        client,
+    } = credentials;
     let db = hub.database();
     let mut trusted_only = false;
     // A header that is there but not a usable bearer credential is refused, never
@@ -376,7 +393,7 @@ pub async fn resolve(
         if let Some(per_minute) = info.limits.rate_limit_per_minute {
             let per_minute = u32::try_from(per_minute).unwrap_or(1);
             hub.limiter()
-                .admit(info.id, per_minute, std::time::Instant::now())
+                .admit(Subject::Key(info.id), per_minute, Instant::now())
                 .map_err(AuthError::RateLimited)?;
         }
         trusted_only = info.limits.trusted_only;
@@ -384,6 +401,18 @@ pub async fn resolve(
         if actor == Actor::Anonymous {
             actor = Actor::Partner { key: info.id };
         }
+    }
+    if actor == Actor::Anonymous
+        && let Some(client) = client
+    {
+        let limiter = hub.limiter();
+        limiter
+            .admit(
+                limiter.address(client),
+                hub.settings().anonymous_per_minute,
+                Instant::now(),
+            )
+            .map_err(AuthError::RateLimited)?;
     }
     Ok(Caller {
         actor,
@@ -400,15 +429,18 @@ pub struct Caller {
     pub trusted_only: bool,
 }
 
-/// The trusted documents: every file of `graphql/persisted/`, as checked in.
-const TRUSTED_DOCUMENTS: &[&str] = &[crate::digest::FUNDING_QUERIES];
+impl Caller {
+    /// Whether the answer to this caller is everybody's answer: it may be kept by
+    /// shared caches and served to other public callers.
+    pub fn shares_answers(&self) -> bool {
+        self.actor.sees_public_only()
+    }
 
-/// Whether `document` is one of the trusted documents (compared by SHA-256 of its
-/// text). A key in trusted-documents-only mode runs these and nothing else.
-pub fn is_trusted_document(document: &str) -> bool {
-    static HASHES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-    let hashes = HASHES.get_or_init(|| TRUSTED_DOCUMENTS.iter().map(|d| secret_hash(d)).collect());
-    hashes.contains(&secret_hash(document))
+    /// Whether the schema is hidden from this caller (production profile, public
+    /// caller): no introspection, no field suggestions.
+    pub fn schema_hidden(&self, hub: &Hub) -> bool {
+        hub.settings().production && self.actor.sees_public_only()
+    }
 }
 
 /// A new account.
@@ -518,26 +550,6 @@ pub async fn logout(hub: &Hub, token: Option<&str>) -> crate::Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_persisted_document_is_trusted() {
-        let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/../../graphql/persisted");
-        let mut seen = 0;
-        for entry in std::fs::read_dir(folder).expect("graphql/persisted") {
-            let path = entry.expect("entry").path();
-            if path.extension().is_some_and(|e| e == "graphql") {
-                let text = std::fs::read_to_string(&path).expect("document");
-                assert!(
-                    is_trusted_document(&text),
-                    "{} is not in TRUSTED_DOCUMENTS",
-                    path.display()
-                );
-                seen += 1;
-            }
-        }
-        assert_eq!(seen, TRUSTED_DOCUMENTS.len(), "one entry per file");
-        assert!(!is_trusted_document("{ localities }"));
-    }
 
     #[test]
     fn password_round_trip() {

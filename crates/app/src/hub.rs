@@ -38,7 +38,16 @@ pub struct Settings {
     pub funding_limits: Limits,
     /// One funding feed read from disk.
     pub funding_file_limits: Limits,
+    /// The production profile (`server.profile = "production"`): clients register no
+    /// persisted documents, and the schema hides itself from anonymous and key callers.
+    pub production: bool,
+    /// Requests per minute one anonymous client address may make (token bucket).
+    pub anonymous_per_minute: u32,
 }
+
+/// Requests per minute of one anonymous address unless configured: a partner page
+/// behind a school's or an office's shared address makes many.
+pub const DEFAULT_ANONYMOUS_PER_MINUTE: u32 = 1200;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -62,6 +71,8 @@ impl Default for Settings {
             },
             funding_file_limits: calendar,
             fetch,
+            production: false,
+            anonymous_per_minute: DEFAULT_ANONYMOUS_PER_MINUTE,
         }
     }
 }
@@ -73,6 +84,7 @@ pub struct Hub {
     settings: Arc<Settings>,
     fetcher: Fetcher,
     limiter: Arc<crate::limits::Limiter>,
+    persisted: Arc<crate::persisted::Known>,
 }
 
 impl Hub {
@@ -84,12 +96,18 @@ impl Hub {
             settings: Arc::new(settings),
             fetcher,
             limiter: Arc::default(),
+            persisted: Arc::default(),
         }
     }
 
     /// The request limits counted in this process.
     pub(crate) fn limiter(&self) -> &crate::limits::Limiter {
         &self.limiter
+    }
+
+    /// The persisted documents known to this process.
+    pub(crate) fn persisted(&self) -> &crate::persisted::Known {
+        &self.persisted
     }
 
     /// Opens the database at `url` (`sqlite://…` or `postgres://…`); the error names

@@ -29,6 +29,7 @@ pub mod limits;
 pub mod mail;
 pub mod meetings;
 pub mod outbox;
+pub mod persisted;
 pub mod retention;
 
 pub use error::{Error, Result};

@@ -90,6 +90,14 @@ impl Actor {
         }
     }
 
+    /// Whether the actor sees only what everybody sees (anonymous callers and partner
+    /// sites): its answers may be shared with every other such caller (HTTP caches,
+    /// the response cache), and under the production profile the schema is not
+    /// described to it (no introspection, no field suggestions).
+    pub fn sees_public_only(self) -> bool {
+        matches!(self, Actor::Anonymous | Actor::Partner { .. })
+    }
+
     /// Whether the actor counts as a member of the network: the coordinator, or an
     /// editor of an organisation whose membership is `MEMBER`. Editors of applicants
     /// and former members are signed in, but not members.
@@ -269,6 +277,21 @@ mod tests {
             Err(Denied::Unauthenticated)
         );
         assert_eq!(editor.may_administer(), Err(Denied::Forbidden));
+    }
+
+    #[test]
+    fn public_only_table() {
+        let c = cast();
+        for (actor, public) in [
+            (Actor::Anonymous, true),
+            (c.partner, true),
+            (c.editor, false),
+            (c.former, false),
+            (c.coordinator, false),
+            (Actor::Operator, false),
+        ] {
+            assert_eq!(actor.sees_public_only(), public, "{actor:?}");
+        }
     }
 
     #[test]

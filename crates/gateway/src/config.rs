@@ -23,6 +23,8 @@ request_timeout_seconds = 30
 statement_header = false
 client_ip_header = ""
 worker_threads = 0
+profile = "development"
+anonymous_rate_limit_per_minute = 1200
 
 [database]
 url = "sqlite://data/netzwerk.db"
@@ -130,6 +132,14 @@ pub struct ServerSettings {
     /// Threads answering requests (0: one per core). Parsing feeds, database work and
     /// password hashing run on a separate blocking pool and never hold these.
     pub worker_threads: usize,
+    /// `development` or `production`: under production, anonymous and key callers
+    /// get no introspection and no field suggestions, and clients register no
+    /// persisted documents (APQ); trusted documents and a federation router's
+    /// `_service` query keep working.
+    pub profile: String,
+    /// Requests per minute one anonymous client address may make (token bucket, in
+    /// each replica's memory); beyond: 429 `RATE_LIMITED` with `Retry-After`.
+    pub anonymous_rate_limit_per_minute: u32,
 }
 
 /// `[database]`
@@ -360,6 +370,15 @@ impl Settings {
         if self.server.max_aliases == 0 {
             bail!("server.max_aliases: must be at least 1");
         }
+        if !["development", "production"].contains(&self.server.profile.as_str()) {
+            bail!(
+                "server.profile: must be \"development\" or \"production\", got {:?}",
+                self.server.profile
+            );
+        }
+        if self.server.anonymous_rate_limit_per_minute == 0 {
+            bail!("server.anonymous_rate_limit_per_minute: must be at least 1");
+        }
         if !self.database.sslmode.is_empty()
             && !netzwerk_app::SSL_MODES.contains(&self.database.sslmode.as_str())
         {
@@ -499,6 +518,11 @@ impl Settings {
         }
     }
 
+    /// Whether the production profile is on.
+    pub fn production(&self) -> bool {
+        self.server.profile == "production"
+    }
+
     /// What the application layer takes from the configuration.
     pub fn app_settings(&self) -> anyhow::Result<netzwerk_app::Settings> {
         let from: lettre::message::Mailbox = self
@@ -536,6 +560,8 @@ impl Settings {
             calendar_file_limits: self.file_limits(),
             funding_limits: self.funding_limits(self.fetch.max_bytes),
             funding_file_limits: self.funding_limits(self.calendar.max_file_bytes),
+            production: self.production(),
+            anonymous_per_minute: self.server.anonymous_rate_limit_per_minute,
         })
     }
 

@@ -75,8 +75,10 @@ fn target() -> Option<&'static Target> {
 pub fn graphql_input(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let _ = crate::http::negotiate(Some(&text));
-    if let Ok(params) = crate::http::params_from_query_string(&text) {
-        let _ = crate::http::is_mutation(&params.query, params.operation_name.as_deref());
+    if let Ok(params) = crate::http::params_from_query_string(&text)
+        && let Some(query) = &params.query
+    {
+        let _ = crate::http::is_mutation(query, params.operation_name.as_deref());
     }
     if let Ok(value) = serde_json::from_slice::<serde_json::Value>(data)
         && let Ok(params) = crate::http::params_from_json(value)
@@ -85,7 +87,9 @@ pub fn graphql_input(data: &[u8]) {
             .variables
             .map(|v| Variables::from_json(serde_json::Value::Object(v)))
             .unwrap_or_default();
-        document(&params.query, variables);
+        if let Some(query) = &params.query {
+            document(query, variables);
+        }
     }
     document(&text, Variables::default());
 }

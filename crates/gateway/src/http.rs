@@ -18,10 +18,11 @@ use tower_http::trace::TraceLayer;
 
 use crate::budget::Budget;
 use crate::graphql::error::Code;
-use crate::graphql::{HubSchema, Viewer, request_data};
+use crate::graphql::{Schemas, Viewer, request_data};
 use crate::pages::{Confirmation, confirm_form, confirm_token, form_pairs};
 use crate::state::AppState;
 use netzwerk_app::auth::{self, AuthError};
+use netzwerk_app::persisted;
 
 pub use crate::state::HttpSettings;
 
@@ -30,10 +31,11 @@ pub const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
 
 /// The Hub's routes.
-pub fn router(schema: HubSchema, hub: netzwerk_app::Hub, settings: HttpSettings) -> Router {
+pub fn router(schemas: Schemas, hub: netzwerk_app::Hub, settings: HttpSettings) -> Router {
     let limit = settings.max_body_bytes;
     let state = AppState {
-        schema,
+        schema: schemas.full,
+        public_schema: schemas.public,
         hub,
         settings: Arc::new(settings),
         documents: Arc::default(),
@@ -220,14 +222,43 @@ fn request_error(
     let mut res = (status, body.to_string()).into_response();
     res.headers_mut()
         .insert(header::CONTENT_TYPE, content_type(format));
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
 }
 
 /// The parameters of a GraphQL request, checked per the specification.
 pub(crate) struct Params {
-    pub(crate) query: String,
+    /// The document's text; none when only its hash is sent (APQ).
+    pub(crate) query: Option<String>,
     pub(crate) operation_name: Option<String>,
     pub(crate) variables: Option<Map<String, Value>>,
+    /// `extensions.persistedQuery`: version and SHA-256 hash.
+    pub(crate) persisted: Option<(i64, String)>,
+}
+
+/// `extensions.persistedQuery` of a request, if any (Apollo's APQ protocol).
+fn persisted_query(extensions: Option<Value>) -> Result<Option<(i64, String)>, String> {
+    let mut ext = match extensions {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Object(m)) => m,
+        Some(_) => return Err("`extensions` must be an object or null".into()),
+    };
+    let mut pq = match ext.remove("persistedQuery") {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Object(m)) => m,
+        Some(_) => return Err("`extensions.persistedQuery` must be an object".into()),
+    };
+    let version = match pq.remove("version") {
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .ok_or("`extensions.persistedQuery.version` must be 1")?,
+        _ => return Err("`extensions.persistedQuery.version` must be 1".into()),
+    };
+    match pq.remove("sha256Hash") {
+        Some(Value::String(h)) => Ok(Some((version, h))),
+        _ => Err("`extensions.persistedQuery.sha256Hash` must be a string".into()),
+    }
 }
 
 pub(crate) fn params_from_json(v: Value) -> Result<Params, String> {
@@ -235,9 +266,9 @@ pub(crate) fn params_from_json(v: Value) -> Result<Params, String> {
         return Err("the request body must be a JSON object".into());
     };
     let query = match m.remove("query") {
-        Some(Value::String(q)) => q,
+        None | Some(Value::Null) => None,
+        Some(Value::String(q)) => Some(q),
         Some(_) => return Err("`query` must be a string".into()),
-        None => return Err("`query` is missing".into()),
     };
     let operation_name = match m.remove("operationName") {
         None | Some(Value::Null) => None,
@@ -249,14 +280,15 @@ pub(crate) fn params_from_json(v: Value) -> Result<Params, String> {
         Some(Value::Object(v)) => Some(v),
         Some(_) => return Err("`variables` must be an object or null".into()),
     };
-    match m.remove("extensions") {
-        None | Some(Value::Null) | Some(Value::Object(_)) => {}
-        Some(_) => return Err("`extensions` must be an object or null".into()),
+    let persisted = persisted_query(m.remove("extensions"))?;
+    if query.is_none() && persisted.is_none() {
+        return Err("`query` is missing".into());
     }
     Ok(Params {
         query,
         operation_name,
         variables,
+        persisted,
     })
 }
 
@@ -264,6 +296,7 @@ pub(crate) fn params_from_query_string(raw: &str) -> Result<Params, String> {
     let mut query = None;
     let mut operation_name = None;
     let mut variables = None;
+    let mut persisted = None;
     for (k, v) in form_pairs(raw) {
         match k.as_str() {
             "query" => query = Some(v),
@@ -274,16 +307,22 @@ pub(crate) fn params_from_query_string(raw: &str) -> Result<Params, String> {
                 _ => return Err("`variables` must be a JSON object".into()),
             },
             "extensions" if !v.is_empty() => match serde_json::from_str::<Value>(&v) {
-                Ok(Value::Object(_) | Value::Null) => {}
+                Ok(ext @ (Value::Object(_) | Value::Null)) => {
+                    persisted = persisted_query(Some(ext))?
+                }
                 _ => return Err("`extensions` must be a JSON object".into()),
             },
             _ => {}
         }
     }
+    if query.is_none() && persisted.is_none() {
+        return Err("`query` is missing".into());
+    }
     Ok(Params {
-        query: query.ok_or("`query` is missing")?,
+        query,
         operation_name,
         variables,
+        persisted,
     })
 }
 
@@ -318,7 +357,11 @@ async fn graphql_get(
 ) -> Response {
     let raw = raw.unwrap_or_default();
     let wants_html = header_str(&headers, header::ACCEPT).is_some_and(|a| a.contains("text/html"));
-    if wants_html && !form_pairs(&raw).iter().any(|(k, _)| k == "query") {
+    if wants_html
+        && !form_pairs(&raw)
+            .iter()
+            .any(|(k, _)| k == "query" || k == "extensions")
+    {
         // GraphiQL from the Hub's own pinned files (no CDN), under a strict policy.
         return (
             [(
@@ -341,18 +384,7 @@ async fn graphql_get(
         Ok(p) => p,
         Err(msg) => return request_error(StatusCode::BAD_REQUEST, format, Code::InvalidQuery, msg),
     };
-    if is_mutation(&params.query, params.operation_name.as_deref()) {
-        let mut res = request_error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            format,
-            Code::InvalidQuery,
-            "mutations must be sent with POST",
-        );
-        res.headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("POST"));
-        return res;
-    }
-    execute(&state, peer, &headers, format, params).await
+    execute(&state, peer, &headers, Method::GET, format, params).await
 }
 
 async fn graphql_post(
@@ -398,7 +430,7 @@ async fn graphql_post(
         }
     };
     match params_from_json(value) {
-        Ok(p) => execute(&state, peer, &headers, format, p).await,
+        Ok(p) => execute(&state, peer, &headers, Method::POST, format, p).await,
         Err(msg) => request_error(StatusCode::BAD_REQUEST, format, Code::InvalidQuery, msg),
     }
 }
@@ -424,34 +456,24 @@ async fn execute(
     state: &AppState,
     peer: Peer,
     headers: &HeaderMap,
+    method: Method,
     format: Format,
     params: Params,
 ) -> Response {
     let before = state.hub.statements_executed();
     let authorization = header_str(headers, header::AUTHORIZATION);
-    let api_key = headers.get("x-api-key").and_then(|v| v.to_str().ok());
-    let origin = header_str(headers, header::ORIGIN);
-    let actor = match auth::resolve(&state.hub, authorization, api_key, origin).await {
-        Ok(caller) if caller.trusted_only && !auth::is_trusted_document(&params.query) => {
-            return request_error(
-                StatusCode::FORBIDDEN,
-                format,
-                Code::Forbidden,
-                "this API key runs trusted documents only (graphql/persisted/); send one of them",
-            );
-        }
-        Ok(caller) => caller.actor,
+    let client = client_address(&state.settings, peer, headers);
+    let credentials = auth::Credentials {
+        authorization,
+        api_key: headers.get("x-api-key").and_then(|v| v.to_str().ok()),
+        origin: header_str(headers, header::ORIGIN),
+        client: client.as_deref(),
+    };
+    let caller = match auth::resolve(&state.hub, credentials).await {
+        Ok(caller) => caller,
         Err(AuthError::Storage(e)) => {
             tracing::warn!(error = %e, "database failed while checking credentials");
-            let mut res = request_error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                format,
-                Code::Unavailable,
-                "the database is not available right now; try again in a few seconds",
-            );
-            res.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-            return res;
+            return unavailable(format);
         }
         Err(e @ AuthError::RateLimited(retry_after)) => {
             let mut res = request_error(
@@ -473,6 +495,30 @@ async fn execute(
             );
         }
     };
+    let sent = persisted::Sent {
+        query: params.query,
+        persisted: params.persisted,
+    };
+    let document = match persisted::document(&state.hub, caller, sent).await {
+        Ok(Ok(document)) => document,
+        Ok(Err(refused)) => return document_refused(format, &refused),
+        Err(e) => {
+            tracing::warn!(error = %e, "database failed while finding a persisted document");
+            return unavailable(format);
+        }
+    };
+    if method == Method::GET && is_mutation(&document.text, params.operation_name.as_deref()) {
+        let mut res = request_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format,
+            Code::InvalidQuery,
+            "mutations must be sent with POST",
+        );
+        res.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return res;
+    }
+    let actor = caller.actor;
     let languages = header_str(headers, header::ACCEPT_LANGUAGE)
         .map(LanguagePreference::from_accept_language)
         .unwrap_or_default();
@@ -481,10 +527,10 @@ async fn execute(
         actor,
         languages: Arc::new(languages),
         token,
-        client: client_address(&state.settings, peer, headers),
+        client,
     };
     let (viewer, loader) = request_data(&state.hub, viewer);
-    let mut request = async_graphql::Request::new(params.query)
+    let mut request = async_graphql::Request::new(String::from(&*document.text))
         .data(viewer)
         .data(loader);
     if let Some(op) = params.operation_name {
@@ -519,11 +565,13 @@ async fn execute(
     // request's work on the blocking pool sees its budget cancelled and stops.
     let _cancel = budget.cancel_on_drop();
     let request = request.data(budget);
-    let Ok(mut response) = tokio::time::timeout(
-        state.settings.request_timeout,
-        state.schema.execute(request),
-    )
-    .await
+    let schema = if caller.schema_hidden(&state.hub) {
+        &state.public_schema
+    } else {
+        &state.schema
+    };
+    let Ok(mut response) =
+        tokio::time::timeout(state.settings.request_timeout, schema.execute(request)).await
     else {
         let mut res = request_error(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -584,12 +632,27 @@ async fn execute(
     });
     let refused = refusal(&response);
     let status = refused.map_or(status, |(s, _)| s);
-    let mut res = (status, body).into_response();
+    let caching = cache_control(&caller, mutation, &response);
+    // A GET answer carries the hash of its body; the same answer again is a 304.
+    let etag = (method == Method::GET && status == StatusCode::OK)
+        .then(|| format!("\"{}\"", &persisted::sha256(&body)[..32]));
+    let not_modified = etag
+        .as_deref()
+        .is_some_and(|tag| crate::ical::if_none_match(headers, tag) == Some(true));
+    let mut res = if not_modified {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        (status, body).into_response()
+    };
     res.headers_mut()
         .insert(header::CONTENT_TYPE, content_type(format));
-    if mutation {
-        res.headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res.headers_mut().insert(header::CACHE_CONTROL, caching);
+    res.headers_mut().insert(
+        header::VARY,
+        HeaderValue::from_static("Accept, Accept-Language, Authorization, X-Api-Key"),
+    );
+    if let Some(tag) = etag.and_then(|t| HeaderValue::from_str(&t).ok()) {
+        res.headers_mut().insert(header::ETAG, tag);
     }
     if let Some((_, retry_after)) = refused
         && let Ok(v) = HeaderValue::from_str(&retry_after.to_string())
@@ -603,6 +666,61 @@ async fn execute(
         }
     }
     res
+}
+
+/// `Cache-Control` of an answer: public data for a public caller as long as the
+/// schema's cache hints allow (`public, max-age=N`; without a hint: `no-cache`, to be
+/// revalidated by its `ETag`); anything personal, signed in, failed or written:
+/// never stored.
+fn cache_control(
+    caller: &auth::Caller,
+    mutation: bool,
+    response: &async_graphql::Response,
+) -> HeaderValue {
+    let hints = response.cache_control;
+    if mutation {
+        HeaderValue::from_static("no-store")
+    } else if !caller.shares_answers()
+        || !response.errors.is_empty()
+        || !hints.public
+        || hints.max_age < 0
+    {
+        HeaderValue::from_static("private, no-store")
+    } else if hints.max_age > 0 {
+        HeaderValue::from_str(&format!("public, max-age={}", hints.max_age))
+            .unwrap_or(HeaderValue::from_static("no-cache"))
+    } else {
+        HeaderValue::from_static("no-cache")
+    }
+}
+
+/// The answer when the database cannot be reached: 503, try again in a few seconds.
+fn unavailable(format: Format) -> Response {
+    let mut res = request_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        format,
+        Code::Unavailable,
+        "the database is not available right now; try again in a few seconds",
+    );
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    res
+}
+
+/// The answer when a request names no document it may run. An unknown hash is 404
+/// `PERSISTED_QUERY_NOT_FOUND` (Apollo clients then send the text with it), never
+/// stored by a cache (no request error is): the document may be registered a moment
+/// later.
+fn document_refused(format: Format, refused: &persisted::DocumentError) -> Response {
+    use persisted::DocumentError as E;
+    let (status, code) = match refused {
+        E::NotFound => (StatusCode::NOT_FOUND, Code::PersistedQueryNotFound),
+        E::NotTrusted => (StatusCode::FORBIDDEN, Code::Forbidden),
+        E::Missing | E::BadHash | E::BadVersion | E::HashMismatch => {
+            (StatusCode::BAD_REQUEST, Code::InvalidQuery)
+        }
+    };
+    request_error(status, format, code, refused.to_string())
 }
 
 /// The longest error message sent (parser errors quote the query).
@@ -686,12 +804,21 @@ mod tests {
     fn query_string_parameters() {
         let p = params_from_query_string("query=%7B+__typename+%7D&variables=%7B%22a%22%3A1%7D")
             .expect("valid");
-        assert_eq!(p.query, "{ __typename }");
+        assert_eq!(p.query.as_deref(), Some("{ __typename }"));
         assert_eq!(
             p.variables.and_then(|v| v.get("a").cloned()),
             Some(json!(1))
         );
         assert!(params_from_query_string("variables=%5B%5D&query=x").is_err());
+        let apq = params_from_query_string(
+            "extensions=%7B%22persistedQuery%22%3A%7B%22version%22%3A1%2C%22sha256Hash%22%3A%22ab%22%7D%7D",
+        )
+        .expect("a hash alone");
+        assert_eq!(apq.persisted, Some((1, "ab".to_owned())));
+        assert!(
+            params_from_query_string("operationName=A").is_err(),
+            "no query"
+        );
     }
 
     #[test]
@@ -700,6 +827,24 @@ mod tests {
         assert!(params_from_json(json!({"query": 1})).is_err());
         assert!(params_from_json(json!({"query": "{a}", "variables": "x"})).is_err());
         assert!(params_from_json(json!(["x"])).is_err());
+        assert!(
+            params_from_json(json!({"variables": {}})).is_err(),
+            "no query"
+        );
+        let hash = "7f56e67dd21ab3f30d1ff8b7bed08893f0a0db86449836189b361dd1e56ddb4b";
+        let apq = params_from_json(
+            json!({"extensions": {"persistedQuery": {"version": 1, "sha256Hash": hash}}}),
+        )
+        .expect("a hash alone");
+        assert_eq!(apq.query, None);
+        assert_eq!(apq.persisted, Some((1, hash.to_owned())));
+        for bad in [
+            json!({"extensions": {"persistedQuery": "x"}}),
+            json!({"extensions": {"persistedQuery": {"sha256Hash": hash}}}),
+            json!({"extensions": {"persistedQuery": {"version": 1, "sha256Hash": 5}}}),
+        ] {
+            assert!(params_from_json(bad.clone()).is_err(), "{bad}");
+        }
     }
 
     #[test]

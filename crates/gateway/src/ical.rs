@@ -108,15 +108,15 @@ async fn feed(state: &AppState, headers: &HeaderMap, feed: EventFeed) -> Respons
     res
 }
 
-/// `If-None-Match` against the current `etag` (`*` matches any); `None` without the
-/// header (then `If-Modified-Since` may decide).
-fn if_none_match(headers: &HeaderMap, etag: &str) -> Option<bool> {
+/// `If-None-Match` against the current `etag` (`*` matches any; compared weakly, as
+/// RFC 9110 asks); `None` without the header (then `If-Modified-Since` may decide).
+pub(crate) fn if_none_match(headers: &HeaderMap, etag: &str) -> Option<bool> {
     let given = headers.get(header::IF_NONE_MATCH)?.to_str().ok()?;
-    Some(
-        given
-            .split(',')
-            .any(|t| t.trim() == etag || t.trim() == "*"),
-    )
+    let etag = etag.trim_start_matches("W/");
+    Some(given.split(',').any(|t| {
+        let t = t.trim();
+        t == "*" || t.trim_start_matches("W/") == etag
+    }))
 }
 
 fn internal(e: netzwerk_app::Error) -> Response {

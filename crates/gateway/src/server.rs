@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use netzwerk_app::Hub;
 
 use crate::config::Settings;
-use crate::graphql::{SchemaSettings, build_schema};
+use crate::graphql::{SchemaSettings, Schemas, build_schema};
 use crate::http::router;
 
 /// Serves the API of `hub` until `shutdown` resolves; finishes the requests in flight.
@@ -18,14 +18,16 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let addr = settings.listen_addr()?;
-    let schema = build_schema(
+    let schemas = Schemas::build(
         hub,
         SchemaSettings {
             introspection: settings.server.introspection,
             max_complexity: settings.server.max_complexity,
+            suggestions: true,
         },
+        settings.production(),
     );
-    let app = router(schema, hub.clone(), settings.http_settings()?);
+    let app = router(schemas, hub.clone(), settings.http_settings()?);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("while binding {addr}"))?;

@@ -42,6 +42,8 @@ impl Default for HttpSettings {
 #[derive(Clone)]
 pub struct AppState {
     pub(crate) schema: HubSchema,
+    /// The schema for anonymous callers and keys (the same one unless production).
+    pub(crate) public_schema: HubSchema,
     pub(crate) hub: netzwerk_app::Hub,
     pub(crate) settings: Arc<HttpSettings>,
     pub(crate) documents: Arc<Documents>,

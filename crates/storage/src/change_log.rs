@@ -24,6 +24,8 @@ pub enum EntityKind {
     User,
     /// An API key.
     ApiKey,
+    /// A trusted GraphQL document registered by the coordinator.
+    PersistedDocument,
     /// An event.
     Event,
     /// A calendar feed.
@@ -46,6 +48,7 @@ impl EntityKind {
             EntityKind::Contact => "contact",
             EntityKind::User => "user",
             EntityKind::ApiKey => "api_key",
+            EntityKind::PersistedDocument => "persisted_document",
             EntityKind::Event => "event",
             EntityKind::CalendarSource => "calendar_source",
             EntityKind::Meeting => "meeting",

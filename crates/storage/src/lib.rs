@@ -22,6 +22,7 @@ pub mod locations;
 pub mod meetings;
 pub mod organisations;
 pub mod outbox;
+pub mod persisted_documents;
 pub mod rate_limits;
 #[expect(
     missing_docs,

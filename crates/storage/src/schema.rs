@@ -413,6 +413,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    persisted_documents (sha256) {
+        sha256 -> Text,
+        name -> Text,
+        document -> Text,
+        registered_by -> Text,
+        registered_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     rate_limits (bucket) {
         bucket -> Text,
         window_start -> Timestamp,
@@ -585,6 +595,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     organisation_identifiers,
     organisations,
     outbox_messages,
+    persisted_documents,
     rate_limits,
     representatives,
     schedule_exceptions,

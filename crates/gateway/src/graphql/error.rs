@@ -28,6 +28,8 @@ pub enum Code {
     Timeout,
     /// Something failed inside the Hub; details are in its log.
     Internal,
+    /// No persisted document has the hash sent (APQ): send the text with the hash.
+    PersistedQueryNotFound,
 }
 
 impl Code {
@@ -43,6 +45,7 @@ impl Code {
         Code::Unavailable,
         Code::Timeout,
         Code::Internal,
+        Code::PersistedQueryNotFound,
     ];
 
     /// The string sent in `extensions.code`.
@@ -58,6 +61,7 @@ impl Code {
             Code::Unavailable => "UNAVAILABLE",
             Code::Timeout => "TIMEOUT",
             Code::Internal => "INTERNAL",
+            Code::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
         }
     }
 }

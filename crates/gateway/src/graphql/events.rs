@@ -406,6 +406,7 @@ pub struct EventQuery;
 )]
 impl EventQuery {
     /// Events (one-off events and whole series), by first start.
+    #[graphql(cache_control(max_age = 60))]
     async fn events(
         &self,
         ctx: &Context<'_>,
@@ -433,6 +434,7 @@ impl EventQuery {
 
     /// Events that ask this organisation to co-organise them and have no answer yet
     /// (its editors and the coordinator).
+    #[graphql(cache_control(private, no_cache))]
     async fn co_organiser_invitations(
         &self,
         ctx: &Context<'_>,
@@ -455,6 +457,7 @@ impl EventQuery {
     }
 
     /// One event by id.
+    #[graphql(cache_control(max_age = 60))]
     async fn event(
         &self,
         ctx: &Context<'_>,
@@ -475,6 +478,7 @@ impl EventQuery {
 
     /// What happens between `from` and `to` (at most 366 days): every occurrence,
     /// recurring events expanded on the server in their own time zone, by start.
+    #[graphql(cache_control(max_age = 60))]
     async fn event_occurrences(
         &self,
         ctx: &Context<'_>,

@@ -377,6 +377,7 @@ pub struct FundingQuery;
 impl FundingQuery {
     /// Funding opportunities by filter, next deadline first (with
     /// `matchingOrganisation`: best match first), with facet counts.
+    #[graphql(cache_control(max_age = 60))]
     async fn funding_opportunities(
         &self,
         ctx: &Context<'_>,
@@ -416,6 +417,7 @@ impl FundingQuery {
     }
 
     /// One opportunity.
+    #[graphql(cache_control(max_age = 60))]
     async fn funding_opportunity(
         &self,
         ctx: &Context<'_>,
@@ -429,6 +431,7 @@ impl FundingQuery {
     }
 
     /// The funding feeds the Hub follows, with their health (coordinator).
+    #[graphql(cache_control(private, no_cache))]
     async fn funding_sources(&self, ctx: &Context<'_>) -> ApiResult<Vec<FundingFeed>> {
         funding_sync::sources(hub(ctx), actor(ctx))
             .await

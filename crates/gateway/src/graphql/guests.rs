@@ -103,6 +103,7 @@ pub struct GuestQuery;
 #[Object]
 impl GuestQuery {
     /// A meeting's guest requests, oldest first (coordinator).
+    #[graphql(cache_control(private, no_cache))]
     async fn guest_requests(
         &self,
         ctx: &Context<'_>,
@@ -116,6 +117,7 @@ impl GuestQuery {
     }
 
     /// The guest's own request, by the token from the confirmation e-mail.
+    #[graphql(cache_control(private, no_cache))]
     async fn guest_request(&self, ctx: &Context<'_>, token: String) -> ApiResult<GuestRequest> {
         guests::by_token(hub(ctx), &token)
             .await
@@ -124,6 +126,7 @@ impl GuestQuery {
     }
 
     /// Everyone the meeting's invitation went to (coordinator).
+    #[graphql(cache_control(private, no_cache))]
     async fn invitations(&self, ctx: &Context<'_>, meeting_id: ID) -> ApiResult<Vec<Invitation>> {
         let id = parse_id("meetingId", &meeting_id, MeetingId::parse)?;
         let list = guests::invitees(hub(ctx), actor(ctx), id)

@@ -261,6 +261,7 @@ pub struct MeetingQuery;
 #[Object]
 impl MeetingQuery {
     /// Meetings starting between two local dates (default: the next year), by start.
+    #[graphql(cache_control(max_age = 60))]
     async fn meetings(
         &self,
         ctx: &Context<'_>,
@@ -286,6 +287,7 @@ impl MeetingQuery {
     }
 
     /// An organisation's representatives (its editors and the coordinator).
+    #[graphql(cache_control(private, no_cache))]
     async fn representatives(
         &self,
         ctx: &Context<'_>,
@@ -300,6 +302,7 @@ impl MeetingQuery {
 
     /// Attendance per member organisation over the last `lastMeetings` held meetings;
     /// `belowThreshold` flags rates under `threshold` (coordinator).
+    #[graphql(cache_control(private, no_cache))]
     async fn participation_report(
         &self,
         ctx: &Context<'_>,

@@ -15,6 +15,7 @@ mod meetings;
 mod mutation;
 mod objects;
 mod outbox;
+mod partners;
 mod query;
 
 use std::sync::Arc;
@@ -38,6 +39,7 @@ pub struct Query(
     guests::GuestQuery,
     funding::FundingQuery,
     outbox::OutboxQuery,
+    partners::PartnerQuery,
 );
 
 /// Root of all mutations, split by area.
@@ -48,6 +50,7 @@ pub struct Mutation(
     meetings::MeetingMutation,
     guests::GuestMutation,
     funding::FundingMutation,
+    partners::PartnerMutation,
 );
 
 /// The schema's own settings (the use cases take theirs from the `Hub`).
@@ -57,6 +60,8 @@ pub struct SchemaSettings {
     pub introspection: bool,
     /// Most complex query accepted (async-graphql's complexity measure).
     pub max_complexity: usize,
+    /// Whether an unknown field's error suggests a similar name.
+    pub suggestions: bool,
 }
 
 impl Default for SchemaSettings {
@@ -64,7 +69,40 @@ impl Default for SchemaSettings {
         Self {
             introspection: true,
             max_complexity: 20_000,
+            suggestions: true,
         }
+    }
+}
+
+/// The schema as signed-in users see it, and as the public sees it: under the
+/// production profile the public one neither answers introspection nor suggests
+/// field names (a federation router's `_service` query is an ordinary field and is
+/// answered by both).
+#[derive(Clone)]
+pub struct Schemas {
+    /// For signed-in users.
+    pub full: HubSchema,
+    /// For anonymous callers and partner keys.
+    pub public: HubSchema,
+}
+
+impl Schemas {
+    /// Both schemas; without `production`, one and the same.
+    pub fn build(hub: &netzwerk_app::Hub, settings: SchemaSettings, production: bool) -> Self {
+        let full = build_schema(hub, settings.clone());
+        let public = if production {
+            build_schema(
+                hub,
+                SchemaSettings {
+                    introspection: false,
+                    suggestions: false,
+                    ..settings
+                },
+            )
+        } else {
+            full.clone()
+        };
+        Self { full, public }
     }
 }
 
@@ -92,6 +130,9 @@ pub fn build_schema(hub: &netzwerk_app::Hub, settings: SchemaSettings) -> HubSch
         .limit_recursive_depth(64);
     if !settings.introspection {
         builder = builder.disable_introspection();
+    }
+    if !settings.suggestions {
+        builder = builder.disable_suggestions();
     }
     builder.finish()
 }

@@ -75,6 +75,7 @@ pub struct OutboxQuery;
 #[Object]
 impl OutboxQuery {
     /// Messages, newest first (coordinator only).
+    #[graphql(cache_control(private, no_cache))]
     async fn outbox_messages(
         &self,
         ctx: &Context<'_>,

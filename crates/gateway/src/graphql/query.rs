@@ -98,6 +98,7 @@ impl From<netzwerk_app::auth::Account> for Me {
 #[Object]
 impl DirectoryQuery {
     /// Member organisations, by name.
+    #[graphql(cache_control(max_age = 60))]
     async fn organisations(
         &self,
         ctx: &Context<'_>,
@@ -134,6 +135,7 @@ impl DirectoryQuery {
     }
 
     /// One organisation by its slug.
+    #[graphql(cache_control(max_age = 60))]
     async fn organisation(
         &self,
         ctx: &Context<'_>,
@@ -154,6 +156,7 @@ impl DirectoryQuery {
     }
 
     /// One organisation by id.
+    #[graphql(cache_control(max_age = 60))]
     async fn organisation_by_id(
         &self,
         ctx: &Context<'_>,
@@ -169,6 +172,7 @@ impl DirectoryQuery {
     }
 
     /// Services (offers), by name.
+    #[graphql(cache_control(max_age = 60))]
     async fn services(
         &self,
         ctx: &Context<'_>,
@@ -214,6 +218,7 @@ impl DirectoryQuery {
     }
 
     /// One service by id.
+    #[graphql(cache_control(max_age = 60))]
     async fn service(
         &self,
         ctx: &Context<'_>,
@@ -229,6 +234,7 @@ impl DirectoryQuery {
     }
 
     /// One location by id.
+    #[graphql(cache_control(max_age = 60))]
     async fn location(
         &self,
         ctx: &Context<'_>,
@@ -244,11 +250,13 @@ impl DirectoryQuery {
     }
 
     /// The localities (Ortsteile) of Treptow-Köpenick, for filters and forms.
+    #[graphql(cache_control(max_age = 60))]
     async fn localities(&self) -> Vec<&'static str> {
         netzwerk_domain::location::LOCALITIES.to_vec()
     }
 
     /// The signed-in account, or null.
+    #[graphql(cache_control(private, no_cache))]
     async fn me(&self, ctx: &Context<'_>) -> Option<Me> {
         netzwerk_app::auth::account(viewer(ctx).actor).map(Into::into)
     }

@@ -1,0 +1,464 @@
+//! What partner websites rely on: persisted queries by hash (Apollo's APQ, over POST
+//! and cacheable GET), trusted documents registered by the coordinator, HTTP caching
+//! (`Cache-Control` from the schema's hints, `ETag` and 304), the anonymous per-address
+//! limit and the production profile.
+
+use reqwest::header::{CACHE_CONTROL, ETAG};
+use serde_json::{Value, json};
+use sha2::Digest;
+
+use crate::both_backends;
+use crate::support::{Backend, Hub, TestDb, cli_ok};
+
+const COORDINATOR: (&str, &str) = ("koordination@netzwerk-demo.example", "demo-koordination");
+
+fn sha256(text: &str) -> String {
+    format!("{:x}", sha2::Sha256::digest(text.as_bytes()))
+}
+
+fn extensions(hash: &str) -> Value {
+    json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } })
+}
+
+/// A GET of a persisted query by hash; returns the response.
+async fn get_by_hash(
+    hub: &Hub,
+    hash: &str,
+    variables: Value,
+    headers: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut req = hub.client().get(format!("{}/graphql", hub.base)).query(&[
+        ("extensions", extensions(hash).to_string()),
+        ("variables", variables.to_string()),
+    ]);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    req.send().await.expect("GET")
+}
+
+/// A GET by hash that revalidates with `If-None-Match: tag`.
+async fn revalidated(hub: &Hub, hash: &str, variables: Value, tag: &str) -> reqwest::Response {
+    get_by_hash(hub, hash, variables, &[("if-none-match", tag)]).await
+}
+
+async fn post_json(hub: &Hub, body: Value, headers: &[(&str, &str)]) -> (u16, String, Value) {
+    let mut req = hub
+        .client()
+        .post(format!("{}/graphql", hub.base))
+        .json(&body);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let res = req.send().await.expect("POST");
+    let status = res.status().as_u16();
+    let caching = res
+        .headers()
+        .get(CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (status, caching, res.json().await.expect("JSON"))
+}
+
+fn header(res: &reqwest::Response, name: reqwest::header::HeaderName) -> String {
+    res.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+const SERVICES: &str =
+    "query Offers($first: Int!) { services(first: $first) { totalCount nodes { name } } }";
+
+async fn persisted_queries(backend: Backend) {
+    let db = TestDb::new(backend);
+    let hub = Hub::demo(&db).await;
+    let hash = sha256(SERVICES);
+    let vars = json!({ "first": 2 });
+
+    // Unknown hash: 404 PERSISTED_QUERY_NOT_FOUND, never cached.
+    let res = get_by_hash(&hub, &hash, vars.clone(), &[]).await;
+    assert_eq!(res.status(), 404);
+    assert_eq!(header(&res, CACHE_CONTROL), "no-store");
+    let body: Value = res.json().await.expect("JSON");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "PERSISTED_QUERY_NOT_FOUND"
+    );
+    // A text with another text's hash is refused, and registers nothing.
+    let (status, _, body) = post_json(
+        &hub,
+        json!({ "query": "{ localities }", "extensions": extensions(&hash) }),
+        &[],
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("sha256Hash")),
+        "{body}"
+    );
+    // Malformed hashes and versions are named.
+    for ext in [
+        json!({ "persistedQuery": { "version": 1, "sha256Hash": "abc" } }),
+        json!({ "persistedQuery": { "version": 2, "sha256Hash": hash } }),
+    ] {
+        let (status, _, body) = post_json(&hub, json!({ "extensions": ext }), &[]).await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(body["errors"][0]["extensions"]["code"], "INVALID_QUERY");
+    }
+
+    // APQ: the text with its hash registers it; then the hash alone runs it, by GET.
+    let (status, caching, sent) = post_json(
+        &hub,
+        json!({ "query": SERVICES, "variables": vars, "extensions": extensions(&hash) }),
+        &[],
+    )
+    .await;
+    assert_eq!(status, 200, "{sent}");
+    assert_eq!(caching, "public, max-age=60", "directory data is public");
+    let res = get_by_hash(&hub, &hash, vars.clone(), &[]).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(header(&res, CACHE_CONTROL), "public, max-age=60");
+    let vary = header(&res, reqwest::header::VARY);
+    assert!(
+        vary.contains("Accept-Language") && vary.contains("Authorization"),
+        "{vary}"
+    );
+    let etag = header(&res, ETAG);
+    assert!(etag.starts_with('"') && etag.len() > 10, "{etag}");
+    let got: Value = res.json().await.expect("JSON");
+    assert_eq!(got, sent, "the same answer by hash");
+    assert_eq!(
+        got["data"]["services"]["nodes"].as_array().map(Vec::len),
+        Some(2)
+    );
+
+    // Revalidation: the same answer is a 304 without a body; another one is not.
+    let res = revalidated(&hub, &hash, vars.clone(), &etag).await;
+    assert_eq!(res.status(), 304);
+    assert_eq!(header(&res, ETAG), etag);
+    assert!(res.bytes().await.expect("body").is_empty());
+    let weak = format!("W/{etag}");
+    let res = revalidated(&hub, &hash, vars.clone(), &weak).await;
+    assert_eq!(res.status(), 304, "compared weakly");
+    let res = revalidated(&hub, &hash, json!({ "first": 3 }), &etag).await;
+    assert_eq!(res.status(), 200, "other variables, other answer");
+    assert_ne!(header(&res, ETAG), etag);
+    // After a write, the stored tag no longer matches.
+    let coord = hub.login(COORDINATOR.0, COORDINATOR.1).await;
+    let auth = [("authorization", coord.as_str())];
+    let id = hub
+        .data("{ services(first: 1) { nodes { id } } }", json!({}), &auth)
+        .await["services"]["nodes"][0]["id"]
+        .clone();
+    hub.data(
+        "mutation($id: ID!) { updateService(id: $id, input: { name: \"Aaa Beratung neu\" }) { name } }",
+        json!({ "id": id }),
+        &auth,
+    )
+    .await;
+    let res = revalidated(&hub, &hash, vars.clone(), &etag).await;
+    assert_eq!(res.status(), 200, "changed data is sent again");
+
+    // Mutations never run by GET, not even by hash.
+    let logout = "mutation { logout }";
+    let lhash = sha256(logout);
+    post_json(
+        &hub,
+        json!({ "query": logout, "extensions": extensions(&lhash) }),
+        &[],
+    )
+    .await;
+    let res = get_by_hash(&hub, &lhash, json!({}), &[]).await;
+    assert_eq!(res.status(), 405);
+
+    // Signed in, personal, or failed: never stored.
+    let (_, caching, _) =
+        post_json(&hub, json!({ "query": SERVICES, "variables": vars }), &auth).await;
+    assert_eq!(caching, "private, no-store", "signed in");
+    let (_, caching, _) = post_json(
+        &hub,
+        json!({ "query": "{ guestRequest(token: \"nwg_0000\") { name } }" }),
+        &[],
+    )
+    .await;
+    assert_eq!(caching, "private, no-store", "personal");
+    let (_, caching, _) = post_json(&hub, json!({ "query": "{ nope }" }), &[]).await;
+    assert_eq!(caching, "private, no-store", "a failed request");
+
+    // Trusted documents: the coordinator registers one; a trusted-only key runs it
+    // (and the built-in ones) by hash, and nothing a client registered.
+    let out = cli_ok(
+        &db,
+        &["apikey", "add", "--name", "Schulportal", "--trusted-only"],
+    );
+    let key = out
+        .lines()
+        .find(|l| l.starts_with("nwk_"))
+        .expect("key")
+        .to_owned();
+    let k = [("x-api-key", key.as_str())];
+    let res = get_by_hash(&hub, &hash, vars.clone(), &k).await;
+    assert_eq!(res.status(), 403, "registered by a client, not trusted");
+    let localities = "query Orte { localities }";
+    let (status, _, _) = post_json(
+        &hub,
+        json!({ "query": localities, "extensions": extensions(&sha256(localities)) }),
+        &k,
+    )
+    .await;
+    assert_eq!(status, 403, "a trusted-only key registers nothing");
+    let res = get_by_hash(&hub, &sha256(localities), json!({}), &[]).await;
+    assert_eq!(res.status(), 404, "and nothing was registered");
+    let (code, _) = hub
+        .error(
+            "mutation($d: String!) { registerPersistedDocument(name: \"Orte\", document: $d) { sha256Hash } }",
+            json!({ "d": localities }),
+            &[],
+        )
+        .await;
+    assert_eq!(code, "UNAUTHENTICATED");
+    let (code, err) = hub
+        .error(
+            "mutation { registerPersistedDocument(name: \"kaputt\", document: \"{ services\") { sha256Hash } }",
+            json!({}),
+            &auth,
+        )
+        .await;
+    assert_eq!(code, "VALIDATION");
+    assert_eq!(
+        err["extensions"]["violations"][0]["rule"],
+        "graphql_document"
+    );
+    let registered = hub
+        .data(
+            "mutation($d: String!) { registerPersistedDocument(name: \"Orte\", document: $d) { sha256Hash name registered } }",
+            json!({ "d": localities }),
+            &auth,
+        )
+        .await;
+    assert_eq!(
+        registered["registerPersistedDocument"]["sha256Hash"],
+        sha256(localities).as_str()
+    );
+    let res = get_by_hash(&hub, &sha256(localities), json!({}), &k).await;
+    assert_eq!(res.status(), 200);
+    let funding = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../graphql/persisted/funding.graphql"
+    ))
+    .expect("persisted document");
+    let res = hub
+        .client()
+        .get(format!("{}/graphql", hub.base))
+        .query(&[
+            ("extensions", extensions(&sha256(&funding)).to_string()),
+            ("operationName", "FundingFeed".to_owned()),
+            ("variables", json!({ "organisation": null }).to_string()),
+        ])
+        .header("x-api-key", &key)
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(res.status(), 200, "a built-in document by hash");
+    let listed = hub
+        .data(
+            "{ persistedDocuments { name registered } }",
+            json!({}),
+            &auth,
+        )
+        .await;
+    let names: Vec<(&str, bool)> = listed["persistedDocuments"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|d| {
+            (
+                d["name"].as_str().unwrap_or_default(),
+                d["registered"].as_bool().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(names, [("funding", false), ("Orte", true)]);
+    // A second replica finds the registered document in the database.
+    let other = Hub::start(&db, &[]).await;
+    let res = get_by_hash(&other, &sha256(localities), json!({}), &k).await;
+    assert_eq!(res.status(), 200);
+}
+both_backends!(persisted_queries_and_http_caching, persisted_queries);
+
+async fn production_profile(backend: Backend) {
+    let db = TestDb::new(backend);
+    cli_ok(&db, &["migrate"]);
+    cli_ok(&db, &["demo"]);
+    let hub = Hub::start(&db, &[("NETZWERK__SERVER__PROFILE", "production")]).await;
+    let introspection = "{ __schema { queryType { name } } }";
+    let (_, _, body) = hub.post(introspection, json!({}), &[]).await;
+    assert_eq!(
+        body["data"]["__schema"],
+        Value::Null,
+        "no introspection for the public: {body}"
+    );
+    let (_, _, body) = hub.post("{ servics { totalCount } }", json!({}), &[]).await;
+    let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(
+        !message.contains("Did you mean"),
+        "no suggestions: {message}"
+    );
+    // Clients register nothing by APQ; the text itself still runs.
+    let hash = sha256(SERVICES);
+    let (status, _, body) = post_json(
+        &hub,
+        json!({ "query": SERVICES, "variables": { "first": 1 }, "extensions": extensions(&hash) }),
+        &[],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let res = get_by_hash(&hub, &hash, json!({ "first": 1 }), &[]).await;
+    assert_eq!(res.status(), 404);
+    // Signed-in users still see the schema and its suggestions.
+    let coord = hub.login(COORDINATOR.0, COORDINATOR.1).await;
+    let auth = [("authorization", coord.as_str())];
+    let d = hub.data(introspection, json!({}), &auth).await;
+    assert_eq!(d["__schema"]["queryType"]["name"], "Query");
+    let (_, _, body) = hub
+        .post("{ servics { totalCount } }", json!({}), &auth)
+        .await;
+    let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("Did you mean"), "{message}");
+    // Without the profile, the public sees both.
+    let dev = Hub::start(&db, &[]).await;
+    dev.data(introspection, json!({}), &[]).await;
+}
+both_backends!(production_profile_hides_the_schema, production_profile);
+
+async fn anonymous_limit(backend: Backend) {
+    let db = TestDb::new(backend);
+    cli_ok(&db, &["migrate"]);
+    cli_ok(&db, &["demo"]);
+    let hub = Hub::start(
+        &db,
+        &[("NETZWERK__SERVER__ANONYMOUS_RATE_LIMIT_PER_MINUTE", "3")],
+    )
+    .await;
+    for _ in 0..3 {
+        hub.data("{ localities }", json!({}), &[]).await;
+    }
+    let res = hub
+        .client()
+        .post(format!("{}/graphql", hub.base))
+        .json(&json!({ "query": "{ localities }" }))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(res.status(), 429);
+    let wait: u64 = header(&res, reqwest::header::RETRY_AFTER)
+        .parse()
+        .expect("Retry-After");
+    assert!((1..=60).contains(&wait), "{wait}");
+    let body: Value = res.json().await.expect("JSON");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "RATE_LIMITED");
+    // A partner key (without a limit of its own) and a signed-in user are not anonymous.
+    let out = cli_ok(&db, &["apikey", "add", "--name", "Jugendclub"]);
+    let key = out
+        .lines()
+        .find(|l| l.starts_with("nwk_"))
+        .expect("key")
+        .to_owned();
+    for _ in 0..4 {
+        hub.data("{ localities }", json!({}), &[("x-api-key", key.as_str())])
+            .await;
+    }
+    let (status, _, body) = hub
+        .post(
+            "mutation($e: String!, $p: String!) { login(email: $e, password: $p) }",
+            json!({ "e": COORDINATOR.0, "p": COORDINATOR.1 }),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 429, "signing in is anonymous too: {body}");
+}
+both_backends!(anonymous_clients_are_limited_per_address, anonymous_limit);
+
+async fn keys_by_graphql(backend: Backend) {
+    let db = TestDb::new(backend);
+    let hub = Hub::demo(&db).await;
+    let coord = hub.login(COORDINATOR.0, COORDINATOR.1).await;
+    let auth = [("authorization", coord.as_str())];
+    let create = "mutation($i: ApiKeyInput!) { createApiKey(input: $i) { key apiKey { id name allowedOrigins rateLimit trustedOnly revokedAt } } }";
+    let (code, err) = hub
+        .error(
+            create,
+            json!({ "i": { "name": "", "allowedOrigins": ["ftp://x"], "rateLimit": 0 } }),
+            &auth,
+        )
+        .await;
+    assert_eq!(code, "VALIDATION");
+    let fields: Vec<&str> = err["extensions"]["violations"]
+        .as_array()
+        .expect("violations")
+        .iter()
+        .filter_map(|v| v["field"].as_str())
+        .collect();
+    assert_eq!(fields, ["name", "origin", "rateLimit"], "{err}");
+    let made = hub
+        .data(
+            create,
+            json!({ "i": { "name": "Jugendclub Kanalufer", "allowedOrigins": ["https://jugendclub.example"], "rateLimit": 120 } }),
+            &auth,
+        )
+        .await;
+    let key = made["createApiKey"]["key"]
+        .as_str()
+        .expect("key")
+        .to_owned();
+    let id = made["createApiKey"]["apiKey"]["id"].clone();
+    assert_eq!(made["createApiKey"]["apiKey"]["rateLimit"], 120);
+    // Used from its own site it works; from another origin it is refused by name.
+    let from = |origin: &'static str| [("x-api-key", key.clone()), ("origin", origin.to_owned())];
+    let own = from("https://jugendclub.example");
+    let own: Vec<(&str, &str)> = own.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    hub.data("{ localities }", json!({}), &own).await;
+    let other = from("https://fremde-seite.example");
+    let other: Vec<(&str, &str)> = other.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, _, body) = hub.post("{ localities }", json!({}), &other).await;
+    assert_eq!(status, 401, "{body}");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("https://fremde-seite.example")),
+        "{body}"
+    );
+    let listed = hub
+        .data("{ apiKeys { name revokedAt } }", json!({}), &auth)
+        .await;
+    assert_eq!(listed["apiKeys"][0]["name"], "Jugendclub Kanalufer");
+    // Revoked: refused at once, also by a second replica.
+    let replica = Hub::start(&db, &[]).await;
+    replica.data("{ localities }", json!({}), &own).await;
+    let revoked = hub
+        .data(
+            "mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }",
+            json!({ "id": id }),
+            &auth,
+        )
+        .await;
+    assert!(revoked["revokeApiKey"]["revokedAt"].is_string());
+    for h in [&hub, &replica] {
+        let (status, _, body) = h.post("{ localities }", json!({}), &own).await;
+        assert_eq!(status, 401, "{body}");
+    }
+    let (code, _) = hub
+        .error(
+            "mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }",
+            json!({ "id": id }),
+            &auth,
+        )
+        .await;
+    assert_eq!(code, "CONFLICT", "revoked already");
+}
+both_backends!(api_keys_through_graphql, keys_by_graphql);
