@@ -462,3 +462,126 @@ async fn keys_by_graphql(backend: Backend) {
     assert_eq!(code, "CONFLICT", "revoked already");
 }
 both_backends!(api_keys_through_graphql, keys_by_graphql);
+
+fn x_cache(res: &reqwest::Response) -> String {
+    header(res, reqwest::header::HeaderName::from_static("x-cache"))
+}
+
+/// GETs by hash until the answer names `wanted` (bounded: the other replica learns of
+/// a change within about 50 ms).
+async fn until_it_shows(hub: &Hub, hash: &str, vars: &Value, wanted: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let res = get_by_hash(hub, hash, vars.clone(), &[]).await;
+        let cached = x_cache(&res);
+        let body = res.text().await.expect("body");
+        if body.contains(wanted) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still {cached} without {wanted:?} after 10 s: {body}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+async fn response_cache(backend: Backend) {
+    let db = TestDb::new(backend);
+    let a = Hub::demo(&db).await;
+    let b = Hub::start(&db, &[]).await;
+    let hash = sha256(SERVICES);
+    let vars = json!({ "first": 3 });
+    for hub in [&a, &b] {
+        let (status, _, _) = post_json(
+            hub,
+            json!({ "query": SERVICES, "variables": vars, "extensions": extensions(&hash) }),
+            &[],
+        )
+        .await;
+        assert_eq!(status, 200);
+    }
+    // Kept after the first answer: the second comes without a statement.
+    let first = get_by_hash(&a, &hash, vars.clone(), &[]).await;
+    assert_eq!(x_cache(&first), "HIT", "the POST above filled it");
+    let statements = header(
+        &first,
+        reqwest::header::HeaderName::from_static("x-sql-statements"),
+    );
+    assert_eq!(statements, "0");
+    let other_vars = get_by_hash(&a, &hash, json!({ "first": 2 }), &[]).await;
+    assert_eq!(
+        x_cache(&other_vars),
+        "MISS",
+        "variables are part of the key"
+    );
+    let english = get_by_hash(&a, &hash, vars.clone(), &[("accept-language", "en")]).await;
+    assert_eq!(x_cache(&english), "MISS", "languages are part of the key");
+    let b_first = get_by_hash(&b, &hash, vars.clone(), &[]).await;
+    assert_eq!(x_cache(&b_first), "HIT");
+    // Signed-in callers are never answered from it.
+    let coord = a.login(COORDINATOR.0, COORDINATOR.1).await;
+    let auth = [("authorization", coord.as_str())];
+    let mine = get_by_hash(&a, &hash, vars.clone(), &auth).await;
+    assert_eq!(x_cache(&mine), "MISS");
+    assert_eq!(header(&mine, CACHE_CONTROL), "private, no-store");
+
+    // A write through replica A: A answers anew at once, B within its watch.
+    let id = a
+        .data("{ services(first: 1) { nodes { id } } }", json!({}), &auth)
+        .await["services"]["nodes"][0]["id"]
+        .clone();
+    a.data(
+        "mutation($id: ID!) { updateService(id: $id, input: { name: \"Aaa Sprechstunde am Kanal\" }) { name } }",
+        json!({ "id": id }),
+        &auth,
+    )
+    .await;
+    let fresh = get_by_hash(&a, &hash, vars.clone(), &[]).await;
+    assert_eq!(x_cache(&fresh), "MISS", "invalidated by the write");
+    assert!(
+        fresh
+            .text()
+            .await
+            .expect("body")
+            .contains("Aaa Sprechstunde am Kanal")
+    );
+    until_it_shows(&b, &hash, &vars, "Aaa Sprechstunde am Kanal").await;
+    // Kept again once fresh (an answer computed while the change arrived is not).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while x_cache(&get_by_hash(&b, &hash, vars.clone(), &[]).await) != "HIT" {
+        assert!(std::time::Instant::now() < deadline, "never kept again");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // A change made by a command beside the servers (a calendar import) reaches
+    // both as well: their kept answers are dropped.
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/fixtures/calendar/gancio.ics"
+    );
+    cli_ok(
+        &db,
+        &[
+            "calendar",
+            "import",
+            "--organisation",
+            "jugendclub-kanalufer",
+            fixture,
+        ],
+    );
+    for hub in [&a, &b] {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let res = get_by_hash(hub, &hash, vars.clone(), &[]).await;
+            if x_cache(&res) == "MISS" {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "still kept after 10 s"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+}
+both_backends!(response_cache_and_its_invalidation, response_cache);

@@ -85,6 +85,7 @@ pub struct Hub {
     fetcher: Fetcher,
     limiter: Arc<crate::limits::Limiter>,
     persisted: Arc<crate::persisted::Known>,
+    changes: Arc<std::sync::OnceLock<netzwerk_storage::changes::ChangeWatch>>,
 }
 
 impl Hub {
@@ -97,6 +98,7 @@ impl Hub {
             fetcher,
             limiter: Arc::default(),
             persisted: Arc::default(),
+            changes: Arc::default(),
         }
     }
 
@@ -108,6 +110,16 @@ impl Hub {
     /// The persisted documents known to this process.
     pub(crate) fn persisted(&self) -> &crate::persisted::Known {
         &self.persisted
+    }
+
+    /// The generation of the data: it moves whenever a change to the data is
+    /// committed, here or by another process on the same database (within
+    /// [`netzwerk_storage::changes::CHANGES_EVERY`]). `None` while that cannot be
+    /// known: nothing kept may be trusted then. The first call starts the watcher.
+    pub fn data_generation(&self) -> Option<u64> {
+        self.changes
+            .get_or_init(|| self.db.watch_changes())
+            .generation()
     }
 
     /// Opens the database at `url` (`sqlite://…` or `postgres://…`); the error names

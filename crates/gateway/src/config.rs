@@ -25,6 +25,8 @@ client_ip_header = ""
 worker_threads = 0
 profile = "development"
 anonymous_rate_limit_per_minute = 1200
+response_cache_entries = 1000
+response_cache_megabytes = 64
 
 [database]
 url = "sqlite://data/netzwerk.db"
@@ -140,6 +142,10 @@ pub struct ServerSettings {
     /// Requests per minute one anonymous client address may make (token bucket, in
     /// each replica's memory); beyond: 429 `RATE_LIMITED` with `Retry-After`.
     pub anonymous_rate_limit_per_minute: u32,
+    /// Answers to public persisted queries kept in memory (0: no response cache).
+    pub response_cache_entries: usize,
+    /// The most memory those answers take, in MiB.
+    pub response_cache_megabytes: usize,
 }
 
 /// `[database]`
@@ -581,6 +587,10 @@ impl Settings {
                 max_aliases: self.server.max_aliases,
             },
             request_timeout: self.request_timeout(),
+            cache: crate::response_cache::CacheLimits {
+                entries: self.server.response_cache_entries,
+                bytes: self.server.response_cache_megabytes.saturating_mul(1 << 20),
+            },
         })
     }
 

@@ -20,6 +20,7 @@ use crate::budget::Budget;
 use crate::graphql::error::Code;
 use crate::graphql::{Schemas, Viewer, request_data};
 use crate::pages::{Confirmation, confirm_form, confirm_token, form_pairs};
+use crate::response_cache::{Entry, Key, ResponseCache};
 use crate::state::AppState;
 use netzwerk_app::auth::{self, AuthError};
 use netzwerk_app::persisted;
@@ -37,6 +38,7 @@ pub fn router(schemas: Schemas, hub: netzwerk_app::Hub, settings: HttpSettings) 
         schema: schemas.full,
         public_schema: schemas.public,
         hub,
+        cache: ResponseCache::new(settings.cache).map(Arc::new),
         settings: Arc::new(settings),
         documents: Arc::default(),
     };
@@ -202,6 +204,16 @@ pub(crate) fn negotiate(accept: Option<&str>) -> Option<Format> {
         }
     }
     best.map(|(_, f)| f)
+}
+
+impl Format {
+    /// The media type answered.
+    pub(crate) fn media_type(self) -> &'static str {
+        match self {
+            Format::GraphqlResponseJson => GRAPHQL_RESPONSE_JSON,
+            Format::Json => JSON,
+        }
+    }
 }
 
 fn content_type(f: Format) -> HeaderValue {
@@ -518,6 +530,47 @@ async fn execute(
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return res;
     }
+    // A public persisted query may be answered from the response cache.
+    let kept_as = match (&state.cache, &document.sha256) {
+        (Some(_), Some(hash)) if caller.shares_answers() => Some(Key {
+            document: hash.clone(),
+            operation: params.operation_name.clone(),
+            variables: params
+                .variables
+                .as_ref()
+                .map(|v| Value::Object(v.clone()).to_string())
+                .unwrap_or_default(),
+            languages: header_str(headers, header::ACCEPT_LANGUAGE)
+                .unwrap_or_default()
+                .trim()
+                .to_owned(),
+            format: format.media_type(),
+        }),
+        _ => None,
+    };
+    // Taken before the answer is computed: a change meanwhile makes it outdated.
+    let generation = kept_as.as_ref().and_then(|_| state.hub.data_generation());
+    if let (Some(cache), Some(key), Some(generation)) = (&state.cache, &kept_as, generation)
+        && let Some(hit) = cache.get(key, generation)
+    {
+        let mut res = answer(
+            headers,
+            Answer {
+                method: &method,
+                status: StatusCode::OK,
+                format,
+                body: hit.body,
+                etag: hit.etag,
+                caching: hit.cache_control,
+                from_cache: Some(true),
+            },
+        );
+        if state.settings.statement_header {
+            res.headers_mut()
+                .insert("x-sql-statements", HeaderValue::from_static("0"));
+        }
+        return res;
+    }
     let actor = caller.actor;
     let languages = header_str(headers, header::ACCEPT_LANGUAGE)
         .map(LanguagePreference::from_accept_language)
@@ -633,27 +686,35 @@ async fn execute(
     let refused = refusal(&response);
     let status = refused.map_or(status, |(s, _)| s);
     let caching = cache_control(&caller, mutation, &response);
-    // A GET answer carries the hash of its body; the same answer again is a 304.
-    let etag = (method == Method::GET && status == StatusCode::OK)
-        .then(|| format!("\"{}\"", &persisted::sha256(&body)[..32]));
-    let not_modified = etag
-        .as_deref()
-        .is_some_and(|tag| crate::ical::if_none_match(headers, tag) == Some(true));
-    let mut res = if not_modified {
-        StatusCode::NOT_MODIFIED.into_response()
-    } else {
-        (status, body).into_response()
-    };
-    res.headers_mut()
-        .insert(header::CONTENT_TYPE, content_type(format));
-    res.headers_mut().insert(header::CACHE_CONTROL, caching);
-    res.headers_mut().insert(
-        header::VARY,
-        HeaderValue::from_static("Accept, Accept-Language, Authorization, X-Api-Key"),
-    );
-    if let Some(tag) = etag.and_then(|t| HeaderValue::from_str(&t).ok()) {
-        res.headers_mut().insert(header::ETAG, tag);
+    let body = Bytes::from(body);
+    let etag = entity_tag(&body);
+    if let (Some(cache), Some(key), Some(generation)) = (&state.cache, kept_as, generation)
+        && status == StatusCode::OK
+        && response.errors.is_empty()
+        && !mutation
+    {
+        cache.put(
+            key,
+            Entry {
+                generation,
+                body: body.clone(),
+                etag: etag.clone(),
+                cache_control: caching.clone(),
+            },
+        );
     }
+    let mut res = answer(
+        headers,
+        Answer {
+            method: &method,
+            status,
+            format,
+            body,
+            etag,
+            caching,
+            from_cache: state.cache.as_ref().map(|_| false),
+        },
+    );
     if let Some((_, retry_after)) = refused
         && let Ok(v) = HeaderValue::from_str(&retry_after.to_string())
     {
@@ -664,6 +725,55 @@ async fn execute(
         if let Ok(v) = HeaderValue::from_str(&n.to_string()) {
             res.headers_mut().insert("x-sql-statements", v);
         }
+    }
+    res
+}
+
+/// The strong entity tag of a body: the start of its SHA-256.
+fn entity_tag(body: &[u8]) -> String {
+    let hash = persisted::sha256(&String::from_utf8_lossy(body));
+    format!("\"{}\"", &hash[..32])
+}
+
+/// An answer ready to send.
+struct Answer<'a> {
+    method: &'a Method,
+    status: StatusCode,
+    format: Format,
+    body: Bytes,
+    etag: String,
+    caching: HeaderValue,
+    /// With the response cache on: whether the answer came from it (`X-Cache`).
+    from_cache: Option<bool>,
+}
+
+/// The response for an answer: a GET answer carries its `ETag`, and the same answer
+/// again (`If-None-Match`) is a 304 without a body.
+fn answer(headers: &HeaderMap, a: Answer<'_>) -> Response {
+    let etag = (*a.method == Method::GET && a.status == StatusCode::OK).then_some(a.etag);
+    let not_modified = etag
+        .as_deref()
+        .is_some_and(|tag| crate::ical::if_none_match(headers, tag) == Some(true));
+    let mut res = if not_modified {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        (a.status, a.body).into_response()
+    };
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, content_type(a.format));
+    h.insert(header::CACHE_CONTROL, a.caching);
+    h.insert(
+        header::VARY,
+        HeaderValue::from_static("Accept, Accept-Language, Authorization, X-Api-Key"),
+    );
+    if let Some(tag) = etag.and_then(|t| HeaderValue::from_str(&t).ok()) {
+        h.insert(header::ETAG, tag);
+    }
+    if let Some(hit) = a.from_cache {
+        h.insert(
+            "x-cache",
+            HeaderValue::from_static(if hit { "HIT" } else { "MISS" }),
+        );
     }
     res
 }

@@ -16,5 +16,6 @@ pub mod guard;
 pub mod http;
 pub mod ical;
 mod pages;
+pub mod response_cache;
 pub mod server;
 mod state;

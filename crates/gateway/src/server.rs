@@ -28,6 +28,10 @@ pub async fn serve(
         settings.production(),
     );
     let app = router(schemas, hub.clone(), settings.http_settings()?);
+    if settings.server.response_cache_entries > 0 {
+        // The change watcher starts now, so that the first answers can be kept.
+        let _ = hub.data_generation();
+    }
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("while binding {addr}"))?;

@@ -8,6 +8,7 @@ use axum::http::header;
 use crate::documents::Documents;
 use crate::graphql::HubSchema;
 use crate::guard::QueryLimits;
+use crate::response_cache::{CacheLimits, ResponseCache};
 
 /// HTTP settings.
 #[derive(Debug, Clone)]
@@ -24,6 +25,8 @@ pub struct HttpSettings {
     /// The longest a GraphQL request may run; then it is stopped and answered
     /// `TIMEOUT`.
     pub request_timeout: std::time::Duration,
+    /// The response cache's limits (no entries: off).
+    pub cache: CacheLimits,
 }
 
 impl Default for HttpSettings {
@@ -34,6 +37,10 @@ impl Default for HttpSettings {
             client_ip_header: None,
             query_limits: QueryLimits::default(),
             request_timeout: std::time::Duration::from_secs(30),
+            cache: CacheLimits {
+                entries: 1000,
+                bytes: 64 << 20,
+            },
         }
     }
 }
@@ -47,6 +54,8 @@ pub struct AppState {
     pub(crate) hub: netzwerk_app::Hub,
     pub(crate) settings: Arc<HttpSettings>,
     pub(crate) documents: Arc<Documents>,
+    /// Answers to public persisted queries (none when switched off).
+    pub(crate) cache: Option<Arc<ResponseCache>>,
 }
 
 impl AppState {

@@ -258,7 +258,7 @@ fn with_param(url: &str, key: &str, value: &str) -> String {
     format!("{url}{sep}{key}={value}")
 }
 
-fn open(url: &str, backend: Backend) -> Result<AnyConnection, StorageError> {
+pub(crate) fn open(url: &str, backend: Backend) -> Result<AnyConnection, StorageError> {
     match backend {
         Backend::Postgres => PgConnection::establish(url)
             .map(AnyConnection::Postgresql)
@@ -332,6 +332,8 @@ pub struct Database {
     backend: Backend,
     url: Arc<str>,
     statements: Arc<AtomicU64>,
+    /// Writes this handle (and its clones) committed, for [`crate::changes`].
+    own_writes: Arc<AtomicU64>,
     health: Arc<Health>,
     acquire_timeout: Duration,
     down_timeout: Duration,
@@ -427,6 +429,7 @@ impl Database {
             backend,
             url: url.into(),
             statements,
+            own_writes: Arc::default(),
             health,
             acquire_timeout: settings.acquire_timeout,
             down_timeout: settings.down_timeout.min(settings.acquire_timeout),
@@ -522,10 +525,20 @@ impl Database {
                 .as_ref()
                 .map(|l| l.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
             let mut conn = db.checkout(None)?;
-            work(&mut conn)
+            let done = work(&mut conn);
+            if done.is_ok() {
+                db.own_writes.fetch_add(1, Ordering::SeqCst);
+            }
+            done
         })
         .await
         .map_err(|e| StorageError::Unavailable(format!("database task failed: {e}")))?
+    }
+
+    /// Starts watching for committed changes to the data (see [`crate::changes`]);
+    /// the watcher stops when the handle is dropped.
+    pub fn watch_changes(&self) -> crate::changes::ChangeWatch {
+        crate::changes::ChangeWatch::start(self.url.clone(), self.backend, self.own_writes.clone())
     }
 
     /// Like [`Database::run`], with the caller's error type (a use case that refuses

@@ -11,6 +11,7 @@ pub mod admin;
 pub mod api_keys;
 pub mod calendar_sources;
 pub mod change_log;
+pub mod changes;
 pub mod contacts;
 mod db;
 mod error;
