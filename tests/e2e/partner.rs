@@ -283,7 +283,10 @@ async fn persisted_queries(backend: Backend) {
             )
         })
         .collect();
-    assert_eq!(names, [("funding", false), ("Orte", true)]);
+    assert_eq!(
+        names,
+        [("funding", false), ("partner", false), ("Orte", true)]
+    );
     // A second replica finds the registered document in the database.
     let other = Hub::start(&db, &[]).await;
     let res = get_by_hash(&other, &sha256(localities), json!({}), &k).await;
@@ -585,3 +588,192 @@ async fn response_cache(backend: Backend) {
     }
 }
 both_backends!(response_cache_and_its_invalidation, response_cache);
+
+/// A CORS request: `method` with `Origin` and extra headers.
+async fn from_origin(
+    hub: &Hub,
+    method: reqwest::Method,
+    origin: &str,
+    headers: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut req = hub
+        .client()
+        .request(method.clone(), format!("{}/graphql", hub.base))
+        .header("origin", origin);
+    if method == reqwest::Method::POST {
+        req = req.json(&json!({ "query": "{ localities }" }));
+    }
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    req.send().await.expect("request")
+}
+
+fn allowed_origin(res: &reqwest::Response) -> String {
+    header(res, reqwest::header::ACCESS_CONTROL_ALLOW_ORIGIN)
+}
+
+async fn cors_and_embed(backend: Backend) {
+    use reqwest::Method;
+    let db = TestDb::new(backend);
+    let hub = Hub::demo(&db).await;
+    let out = cli_ok(
+        &db,
+        &[
+            "apikey",
+            "add",
+            "--name",
+            "Jugendclub",
+            "--origin",
+            "https://jugendclub.example",
+        ],
+    );
+    let key = out
+        .lines()
+        .find(|l| l.starts_with("nwk_"))
+        .expect("key")
+        .to_owned();
+    let asks_key = [
+        ("access-control-request-method", "GET"),
+        ("access-control-request-headers", "x-api-key"),
+    ];
+    // Preflights: a key may be sent only from an origin some key allows.
+    let ok = from_origin(
+        &hub,
+        Method::OPTIONS,
+        "https://jugendclub.example",
+        &asks_key,
+    )
+    .await;
+    assert_eq!(ok.status(), 204);
+    assert_eq!(allowed_origin(&ok), "https://jugendclub.example");
+    assert!(header(&ok, reqwest::header::ACCESS_CONTROL_ALLOW_HEADERS).contains("x-api-key"));
+    let no = from_origin(&hub, Method::OPTIONS, "https://fremd.example", &asks_key).await;
+    assert_eq!(no.status(), 403);
+    assert_eq!(allowed_origin(&no), "");
+    let public = from_origin(
+        &hub,
+        Method::OPTIONS,
+        "https://fremd.example",
+        &[
+            ("access-control-request-method", "POST"),
+            ("access-control-request-headers", "content-type"),
+        ],
+    )
+    .await;
+    assert_eq!(public.status(), 204, "public reads: any origin");
+    // Answers: a keyed one names its origin only; its refusal too, readable.
+    let own = from_origin(
+        &hub,
+        Method::POST,
+        "https://jugendclub.example",
+        &[("x-api-key", key.as_str())],
+    )
+    .await;
+    assert_eq!(own.status(), 200);
+    assert_eq!(allowed_origin(&own), "https://jugendclub.example");
+    assert!(header(&own, reqwest::header::VARY).contains("Origin"));
+    assert!(header(&own, reqwest::header::ACCESS_CONTROL_EXPOSE_HEADERS).contains("retry-after"));
+    assert_eq!(
+        header(&own, reqwest::header::ACCESS_CONTROL_ALLOW_CREDENTIALS),
+        ""
+    );
+    let other = from_origin(
+        &hub,
+        Method::POST,
+        "https://fremd.example",
+        &[("x-api-key", key.as_str())],
+    )
+    .await;
+    assert_eq!(other.status(), 401);
+    assert_eq!(allowed_origin(&other), "https://fremd.example");
+    let body: Value = other.json().await.expect("JSON");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("https://fremd.example")),
+        "{body}"
+    );
+    let anonymous = from_origin(&hub, Method::POST, "https://fremd.example", &[]).await;
+    assert_eq!(allowed_origin(&anonymous), "*");
+    // Public reads for listed origins only.
+    let strict = Hub::start(
+        &db,
+        &[("NETZWERK__SERVER__CORS_ORIGINS", "https://schule.example")],
+    )
+    .await;
+    let listed = from_origin(&strict, Method::POST, "https://schule.example", &[]).await;
+    assert_eq!(allowed_origin(&listed), "https://schule.example");
+    let unlisted = from_origin(&strict, Method::POST, "https://fremd.example", &[]).await;
+    assert_eq!(allowed_origin(&unlisted), "");
+
+    // The web component: bound to the hash of its persisted queries, which run by it.
+    let res = hub
+        .client()
+        .get(format!("{}/embed/netzwerk.js", hub.base))
+        .send()
+        .await
+        .expect("script");
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        header(&res, reqwest::header::CONTENT_TYPE),
+        "text/javascript; charset=utf-8"
+    );
+    let etag = header(&res, ETAG);
+    let script = res.text().await.expect("text");
+    let partner = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../graphql/persisted/partner.graphql"
+    ))
+    .expect("partner.graphql");
+    let hash = sha256(&partner);
+    assert!(script.contains(&hash) && !script.contains("__PARTNER_DOCUMENT_SHA256__"));
+    for element in [
+        "netzwerk-events",
+        "netzwerk-services",
+        "netzwerk-organisations",
+    ] {
+        assert!(script.contains(element), "{element}");
+    }
+    let again = hub
+        .client()
+        .get(format!("{}/embed/netzwerk.js", hub.base))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .expect("script");
+    assert_eq!(again.status(), 304);
+    let now = "2027-03-09T10:00:00Z";
+    for (operation, variables) in [
+        (
+            "PartnerServices",
+            json!({ "now": now, "languages": ["ar"], "first": 5 }),
+        ),
+        (
+            "PartnerOrganisations",
+            json!({ "languages": ["de"], "first": 5 }),
+        ),
+        (
+            "PartnerEvents",
+            json!({ "from": now, "to": "2027-06-01T00:00:00Z", "first": 5 }),
+        ),
+    ] {
+        let res = hub
+            .client()
+            .get(format!("{}/graphql", hub.base))
+            .query(&[
+                ("operationName", operation.to_owned()),
+                ("variables", variables.to_string()),
+                ("extensions", extensions(&hash).to_string()),
+            ])
+            .header("x-api-key", &key)
+            .header("origin", "https://jugendclub.example")
+            .send()
+            .await
+            .expect("GET");
+        assert_eq!(res.status(), 200, "{operation}");
+        let body: Value = res.json().await.expect("JSON");
+        assert!(body.get("errors").is_none(), "{operation}: {body}");
+    }
+}
+both_backends!(cors_per_key_and_the_web_component, cors_and_embed);

@@ -97,3 +97,15 @@ pub async fn revoke(hub: &Hub, actor: Actor, id: &str) -> Result<ApiKeyInfo> {
     })
     .await
 }
+
+/// Whether a browser page from `origin` may be let send a key at all (a CORS
+/// preflight, which carries no key): some active key allows that origin, or allows
+/// any. Each request with a key is then checked against its own origins.
+pub async fn some_key_allows(hub: &Hub, origin: &str) -> Result<bool> {
+    let origin = origin.to_owned();
+    let keys = hub.database().run(api_keys::list).await?;
+    Ok(keys.iter().any(|k| {
+        k.revoked_at.is_none()
+            && (k.allowed_origins.is_empty() || k.allowed_origins.contains(&origin))
+    }))
+}

@@ -21,8 +21,15 @@ use crate::Hub;
 use crate::auth::{Caller, secret_hash};
 use crate::error::Result;
 
+/// The partner web component's queries (`PartnerEvents`, `PartnerServices`,
+/// `PartnerOrganisations`), as checked in.
+pub const PARTNER_QUERIES: &str = include_str!("../../../graphql/persisted/partner.graphql");
+
 /// The documents of `graphql/persisted/`, by file name, as checked in.
-pub const BUILT_IN: &[(&str, &str)] = &[("funding", crate::digest::FUNDING_QUERIES)];
+pub const BUILT_IN: &[(&str, &str)] = &[
+    ("funding", crate::digest::FUNDING_QUERIES),
+    ("partner", PARTNER_QUERIES),
+];
 
 /// Longer documents are neither registered by clients nor by the coordinator.
 pub const MAX_DOCUMENT_BYTES: usize = 64 * 1024;
@@ -57,6 +64,12 @@ impl Default for Known {
 /// The SHA-256 of a document's text, lowercase hex (the APQ hash).
 pub fn sha256(text: &str) -> String {
     secret_hash(text)
+}
+
+/// The SHA-256 of any bytes, lowercase hex (entity tags).
+pub fn sha256_bytes(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
 }
 
 /// The document a request runs.

@@ -27,6 +27,7 @@ profile = "development"
 anonymous_rate_limit_per_minute = 1200
 response_cache_entries = 1000
 response_cache_megabytes = 64
+cors_origins = "*"
 
 [database]
 url = "sqlite://data/netzwerk.db"
@@ -146,6 +147,10 @@ pub struct ServerSettings {
     pub response_cache_entries: usize,
     /// The most memory those answers take, in MiB.
     pub response_cache_megabytes: usize,
+    /// Origins whose pages may read anonymous answers: `*` (any, without
+    /// credentials) or a list separated by spaces. Keyed requests follow their key's
+    /// origins.
+    pub cors_origins: String,
 }
 
 /// `[database]`
@@ -587,6 +592,8 @@ impl Settings {
                 max_aliases: self.server.max_aliases,
             },
             request_timeout: self.request_timeout(),
+            public_origins: crate::cors::PublicOrigins::parse(&self.server.cors_origins)
+                .map_err(|e| anyhow::anyhow!("server.cors_origins: {e}"))?,
             cache: crate::response_cache::CacheLimits {
                 entries: self.server.response_cache_entries,
                 bytes: self.server.response_cache_megabytes.saturating_mul(1 << 20),

@@ -13,7 +13,6 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use netzwerk_domain::language::LanguagePreference;
 use serde_json::{Map, Value, json};
-use tower_http::cors::{Any, CorsLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::budget::Budget;
@@ -42,16 +41,6 @@ pub fn router(schemas: Schemas, hub: netzwerk_app::Hub, settings: HttpSettings) 
         settings: Arc::new(settings),
         documents: Arc::default(),
     };
-    let cors = CorsLayer::new()
-        .allow_origin(Any)
-        .allow_methods([Method::GET, Method::POST])
-        .allow_headers([
-            header::AUTHORIZATION,
-            header::CONTENT_TYPE,
-            header::ACCEPT,
-            header::ACCEPT_LANGUAGE,
-            header::HeaderName::from_static("x-api-key"),
-        ]);
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/graphiql/{file}", get(graphiql_asset))
@@ -74,10 +63,14 @@ pub fn router(schemas: Schemas, hub: netzwerk_app::Hub, settings: HttpSettings) 
             "/digest/unsubscribe",
             get(crate::feeds::unsubscribe_page).post(crate::feeds::unsubscribe),
         )
+        .route("/embed/netzwerk.js", get(embed_script))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .layer(DefaultBodyLimit::max(limit))
-        .layer(cors)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::cors::cors,
+        ))
         .layer(TraceLayer::new_for_http())
         // Outermost, so that every answer gets the headers (CORS preflights too).
         .layer(axum::middleware::map_response(security_headers))
@@ -101,6 +94,45 @@ async fn security_headers(mut res: Response) -> Response {
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
+    res
+}
+
+/// `GET /embed/netzwerk.js`: the partner web component, bound to the hash of its
+/// persisted queries (it sends nothing else).
+async fn embed_script(headers: HeaderMap) -> Response {
+    static SCRIPT: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::new();
+    let (script, etag) = SCRIPT.get_or_init(|| {
+        let script = include_str!("../assets/embed/netzwerk.js").replace(
+            "__PARTNER_DOCUMENT_SHA256__",
+            &persisted::sha256(persisted::PARTNER_QUERIES),
+        );
+        let etag = entity_tag(script.as_bytes());
+        (script, etag)
+    });
+    let caching = HeaderValue::from_static("public, max-age=300");
+    if crate::ical::if_none_match(&headers, etag) == Some(true) {
+        return (
+            StatusCode::NOT_MODIFIED,
+            [
+                (header::ETAG, etag.clone()),
+                (
+                    header::CACHE_CONTROL,
+                    caching.to_str().unwrap_or_default().to_owned(),
+                ),
+            ],
+        )
+            .into_response();
+    }
+    let mut res = script.clone().into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/javascript; charset=utf-8"),
+    );
+    h.insert(header::CACHE_CONTROL, caching);
+    if let Ok(v) = HeaderValue::from_str(etag) {
+        h.insert(header::ETAG, v);
+    }
     res
 }
 
@@ -560,7 +592,7 @@ async fn execute(
                 status: StatusCode::OK,
                 format,
                 body: hit.body,
-                etag: hit.etag,
+                etag: Some(hit.etag),
                 caching: hit.cache_control,
                 from_cache: Some(true),
             },
@@ -687,21 +719,27 @@ async fn execute(
     let status = refused.map_or(status, |(s, _)| s);
     let caching = cache_control(&caller, mutation, &response);
     let body = Bytes::from(body);
-    let etag = entity_tag(&body);
+    // Hashed only where it is used: a GET's ETag, or an answer kept.
+    let mut etag = None;
     if let (Some(cache), Some(key), Some(generation)) = (&state.cache, kept_as, generation)
         && status == StatusCode::OK
         && response.errors.is_empty()
         && !mutation
     {
+        let tag = entity_tag(&body);
         cache.put(
             key,
             Entry {
                 generation,
                 body: body.clone(),
-                etag: etag.clone(),
+                etag: tag.clone(),
                 cache_control: caching.clone(),
             },
         );
+        etag = Some(tag);
+    }
+    if etag.is_none() && method == Method::GET {
+        etag = Some(entity_tag(&body));
     }
     let mut res = answer(
         headers,
@@ -731,7 +769,7 @@ async fn execute(
 
 /// The strong entity tag of a body: the start of its SHA-256.
 fn entity_tag(body: &[u8]) -> String {
-    let hash = persisted::sha256(&String::from_utf8_lossy(body));
+    let hash = persisted::sha256_bytes(body);
     format!("\"{}\"", &hash[..32])
 }
 
@@ -741,7 +779,8 @@ struct Answer<'a> {
     status: StatusCode,
     format: Format,
     body: Bytes,
-    etag: String,
+    /// Sent with a GET answer.
+    etag: Option<String>,
     caching: HeaderValue,
     /// With the response cache on: whether the answer came from it (`X-Cache`).
     from_cache: Option<bool>,
@@ -750,7 +789,9 @@ struct Answer<'a> {
 /// The response for an answer: a GET answer carries its `ETag`, and the same answer
 /// again (`If-None-Match`) is a 304 without a body.
 fn answer(headers: &HeaderMap, a: Answer<'_>) -> Response {
-    let etag = (*a.method == Method::GET && a.status == StatusCode::OK).then_some(a.etag);
+    let etag = a
+        .etag
+        .filter(|_| *a.method == Method::GET && a.status == StatusCode::OK);
     let not_modified = etag
         .as_deref()
         .is_some_and(|tag| crate::ical::if_none_match(headers, tag) == Some(true));

@@ -7,6 +7,7 @@
 
 pub mod budget;
 pub mod config;
+pub mod cors;
 pub mod documents;
 pub mod feeds;
 pub mod fuzzing;

@@ -27,6 +27,8 @@ pub struct HttpSettings {
     pub request_timeout: std::time::Duration,
     /// The response cache's limits (no entries: off).
     pub cache: CacheLimits,
+    /// The origins whose pages may read anonymous answers (`server.cors_origins`).
+    pub public_origins: crate::cors::PublicOrigins,
 }
 
 impl Default for HttpSettings {
@@ -41,6 +43,7 @@ impl Default for HttpSettings {
                 entries: 1000,
                 bytes: 64 << 20,
             },
+            public_origins: crate::cors::PublicOrigins::Any,
         }
     }
 }
