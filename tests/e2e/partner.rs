@@ -777,3 +777,94 @@ async fn cors_and_embed(backend: Backend) {
     }
 }
 both_backends!(cors_per_key_and_the_web_component, cors_and_embed);
+
+async fn key_usage(backend: Backend) {
+    let db = TestDb::new(backend);
+    cli_ok(&db, &["migrate"]);
+    cli_ok(&db, &["demo"]);
+    let quick = [("NETZWERK__SERVER__USAGE_FLUSH_SECONDS", "1")];
+    let a = Hub::start(&db, &quick).await;
+    let b = Hub::start(&db, &quick).await;
+    let out = cli_ok(
+        &db,
+        &[
+            "apikey",
+            "add",
+            "--name",
+            "Schule",
+            "--origin",
+            "https://schule.example",
+            "--rate-limit",
+            "2",
+        ],
+    );
+    let key = out
+        .lines()
+        .find(|l| l.starts_with("nwk_"))
+        .expect("key")
+        .to_owned();
+    let own = [
+        ("x-api-key", key.as_str()),
+        ("origin", "https://schule.example"),
+    ];
+    // Replica A: two let through, one over the limit, one from a foreign origin.
+    for _ in 0..2 {
+        a.data("{ localities }", json!({}), &own).await;
+    }
+    let (status, _, _) = a.post("{ localities }", json!({}), &own).await;
+    assert_eq!(status, 429);
+    let foreign = [
+        ("x-api-key", key.as_str()),
+        ("origin", "https://fremd.example"),
+    ];
+    let (status, _, _) = a.post("{ localities }", json!({}), &foreign).await;
+    assert_eq!(status, 401);
+    // Replica B: one more (its own bucket).
+    b.data("{ localities }", json!({}), &own).await;
+
+    let coord = a.login(COORDINATOR.0, COORDINATOR.1).await;
+    let auth = [("authorization", coord.as_str())];
+    let (code, _) = a
+        .error("{ apiKeys { usage(days: 0) { day } } }", json!({}), &auth)
+        .await;
+    assert_eq!(code, "VALIDATION");
+    // A sees its own counts at once and B's once B stored them; never twice.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let seen = a
+            .data(
+                "{ apiKeys { name usage(days: 7) { day requests rejected } } }",
+                json!({}),
+                &auth,
+            )
+            .await;
+        let usage = seen["apiKeys"][0]["usage"].clone();
+        assert_eq!(seen["apiKeys"][0]["name"], "Schule");
+        let days = usage.as_array().expect("days").len();
+        assert!(days <= 1, "one day of requests: {usage}");
+        let (requests, rejected) = (&usage[0]["requests"], &usage[0]["rejected"]);
+        assert!(requests.as_i64().unwrap_or(0) <= 3, "{usage}");
+        if *requests == 3 {
+            assert_eq!(*rejected, 2, "{usage}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "B's count never arrived: {usage}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    // Stored by both: a third replica reads the same from the database alone.
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let c = Hub::start(&db, &[]).await;
+    let stored = c
+        .data(
+            "{ apiKeys { usage { requests rejected } } }",
+            json!({}),
+            &auth,
+        )
+        .await;
+    assert_eq!(stored["apiKeys"][0]["usage"][0]["requests"], 3);
+    assert_eq!(stored["apiKeys"][0]["usage"][0]["rejected"], 2);
+}
+both_backends!(api_key_usage_per_day, key_usage);

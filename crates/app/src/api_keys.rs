@@ -7,7 +7,7 @@ use netzwerk_domain::error::Checker;
 use netzwerk_domain::ids::ApiKeyId;
 use netzwerk_domain::url::HttpUrl;
 use netzwerk_storage::api_keys;
-pub use netzwerk_storage::api_keys::{ApiKeyInfo, KeyLimits};
+pub use netzwerk_storage::api_keys::{ApiKeyInfo, DayUsage, KeyLimits};
 
 use crate::Hub;
 use crate::auth::{API_KEY_PREFIX, new_secret, secret_hash};
@@ -108,4 +108,74 @@ pub async fn some_key_allows(hub: &Hub, origin: &str) -> Result<bool> {
         k.revoked_at.is_none()
             && (k.allowed_origins.is_empty() || k.allowed_origins.contains(&origin))
     }))
+}
+
+/// The most days of usage one may ask for.
+pub const MAX_USAGE_DAYS: i64 = 366;
+
+/// Stores the requests this replica counted since the last time (a background job,
+/// about once a minute, and once more at shutdown).
+pub async fn flush_usage(hub: &Hub) -> Result<usize> {
+    let counted: Vec<(ApiKeyId, api_keys::DayUsage)> = hub
+        .limiter()
+        .take_usage()
+        .into_iter()
+        .map(|(key, day, requests, rejected)| {
+            (
+                key,
+                api_keys::DayUsage {
+                    day,
+                    requests,
+                    rejected,
+                },
+            )
+        })
+        .collect();
+    let n = counted.len();
+    if n > 0 {
+        hub.database()
+            .write(move |c| api_keys::add_usage(c, &counted))
+            .await?;
+    }
+    Ok(n)
+}
+
+/// A key's requests per day over the last `days` days, today included (coordinator):
+/// what every replica stored, plus what this one counted since.
+pub async fn usage(
+    hub: &Hub,
+    actor: Actor,
+    id: ApiKeyId,
+    days: i64,
+) -> Result<Vec<api_keys::DayUsage>> {
+    actor.may_administer()?;
+    let mut c = Checker::new();
+    c.check(
+        (1..=MAX_USAGE_DAYS).contains(&days),
+        "days",
+        "range",
+        format!("must be between 1 and {MAX_USAGE_DAYS}, got {days}"),
+    );
+    c.finish(|| ())?;
+    let since = crate::funding::today() - chrono::Duration::days(days - 1);
+    let mut by_day: std::collections::BTreeMap<chrono::NaiveDate, api_keys::DayUsage> = hub
+        .database()
+        .run(move |c| api_keys::usage(c, id, since))
+        .await?
+        .into_iter()
+        .map(|u| (u.day, u))
+        .collect();
+    for (day, requests, rejected) in hub.limiter().pending_usage(id) {
+        if day < since {
+            continue;
+        }
+        let u = by_day.entry(day).or_insert(api_keys::DayUsage {
+            day,
+            requests: 0,
+            rejected: 0,
+        });
+        u.requests += requests;
+        u.rejected += rejected;
+    }
+    Ok(by_day.into_values().collect())
 }

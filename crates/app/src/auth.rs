@@ -384,18 +384,23 @@ pub async fn resolve(hub: &Hub, credentials: Credentials<'_>) -> Result<Caller, 
             .run(move |c| api_keys::find_active(c, &hash))
             .await?
             .ok_or(AuthError::BadApiKey)?;
+        let limiter = hub.limiter();
+        let day = crate::funding::today();
         if let Some(origin) = origin
             && !info.allowed_origins.is_empty()
             && !info.allowed_origins.iter().any(|o| o == origin)
         {
+            limiter.count(info.id, day, false);
             return Err(AuthError::OriginNotAllowed(origin.to_owned()));
         }
         if let Some(per_minute) = info.limits.rate_limit_per_minute {
             let per_minute = u32::try_from(per_minute).unwrap_or(1);
-            hub.limiter()
-                .admit(Subject::Key(info.id), per_minute, Instant::now())
-                .map_err(AuthError::RateLimited)?;
+            if let Err(wait) = limiter.admit(Subject::Key(info.id), per_minute, Instant::now()) {
+                limiter.count(info.id, day, false);
+                return Err(AuthError::RateLimited(wait));
+            }
         }
+        limiter.count(info.id, day, true);
         trusted_only = info.limits.trusted_only;
         // A signed-in user acts as themselves; the key then only identifies the site.
         if actor == Actor::Anonymous {

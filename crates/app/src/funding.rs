@@ -108,7 +108,8 @@ impl Found {
 
 /// Today in Berlin: deadlines are the funders' local dates, so a call closes at
 /// midnight there, not at midnight UTC.
-fn today() -> NaiveDate {
+/// Berlin's date today (deadlines and usage are counted in local days).
+pub(crate) fn today() -> NaiveDate {
     Utc::now()
         .with_timezone(&netzwerk_domain::location::Timezone::berlin().tz())
         .date_naive()

@@ -139,6 +139,9 @@ impl Hub {
     pub fn with_pool(&self, url: &str, pool: &PoolSettings) -> Result<Self> {
         let mut other = Self::open(url, pool, (*self.settings).clone())?;
         other.fetcher = self.fetcher.clone();
+        // One process, one count of its requests and one set of known documents.
+        other.limiter = self.limiter.clone();
+        other.persisted = self.persisted.clone();
         Ok(other)
     }
 

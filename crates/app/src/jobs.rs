@@ -24,6 +24,8 @@ pub const FUNDING_EVERY: Duration = Duration::from_secs(60);
 pub const DIGESTS_EVERY: Duration = Duration::from_secs(3600);
 /// How often expired data is deleted.
 pub const RETENTION_EVERY: Duration = Duration::from_secs(3600);
+/// How often the partner keys' counted requests are stored, unless configured.
+pub const USAGE_EVERY: Duration = Duration::from_secs(60);
 
 /// Which jobs the operator switched on.
 pub struct Jobs {
@@ -51,6 +53,8 @@ pub struct Schedule {
     pub digests: Option<(std::sync::Arc<dyn crate::OwnApi>, Duration)>,
     /// Delete expired data, this often.
     pub retention: Duration,
+    /// Store the partner keys' counted requests, this often.
+    pub usage: Duration,
 }
 
 impl Schedule {
@@ -65,6 +69,7 @@ impl Schedule {
                 .map(|(mailer, every)| (mailer, every.max(Duration::from_secs(1)))),
             digests: jobs.digests.map(|api| (api, DIGESTS_EVERY)),
             retention: RETENTION_EVERY,
+            usage: USAGE_EVERY,
         }
     }
 }
@@ -121,6 +126,15 @@ pub fn spawn(hub: &Hub, schedule: Schedule) -> Vec<JoinHandle<()>> {
             }
         }));
     }
+    let counting = hub.clone();
+    handles.push(every_so_often(schedule.usage, move || {
+        let hub = counting.clone();
+        async move {
+            if let Err(e) = crate::api_keys::flush_usage(&hub).await {
+                tracing::warn!(error = %e, "storing the keys' usage failed");
+            }
+        }
+    }));
     let hub = hub.clone();
     handles.push(every_so_often(schedule.retention, move || {
         let hub = hub.clone();

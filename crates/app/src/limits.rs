@@ -29,11 +29,12 @@ const PRUNE_AT: usize = 10_000;
 /// all are dropped: a minute's counting is lost rather than memory.
 const MAX_BUCKETS: usize = 100_000;
 
-/// Token buckets by subject.
+/// Token buckets by subject, and the keys' requests counted since the last flush.
 #[derive(Debug, Default)]
 pub struct Limiter {
     buckets: Mutex<Buckets>,
     hasher: std::hash::RandomState,
+    usage: Mutex<HashMap<(ApiKeyId, chrono::NaiveDate), (i64, i64)>>,
 }
 
 #[derive(Debug, Default)]
@@ -78,6 +79,36 @@ impl Limiter {
             // At most a minute: a whole bucket refills in one.
             Err((wait as u64).clamp(1, 60))
         }
+    }
+
+    /// Counts one request of `key` on `day`: let through, or refused.
+    pub fn count(&self, key: ApiKeyId, day: chrono::NaiveDate, let_through: bool) {
+        let mut usage = self.usage.lock().unwrap_or_else(PoisonError::into_inner);
+        let counts = usage.entry((key, day)).or_default();
+        if let_through {
+            counts.0 += 1;
+        } else {
+            counts.1 += 1;
+        }
+    }
+
+    /// The counts so far, taken away (to be stored).
+    pub fn take_usage(&self) -> Vec<(ApiKeyId, chrono::NaiveDate, i64, i64)> {
+        let mut usage = self.usage.lock().unwrap_or_else(PoisonError::into_inner);
+        usage
+            .drain()
+            .map(|((key, day), (requests, rejected))| (key, day, requests, rejected))
+            .collect()
+    }
+
+    /// One key's counts not stored yet, by day.
+    pub fn pending_usage(&self, key: ApiKeyId) -> Vec<(chrono::NaiveDate, i64, i64)> {
+        let usage = self.usage.lock().unwrap_or_else(PoisonError::into_inner);
+        usage
+            .iter()
+            .filter(|((k, _), _)| *k == key)
+            .map(|((_, day), (requests, rejected))| (*day, *requests, *rejected))
+            .collect()
     }
 
     /// The subject of an anonymous client's address.

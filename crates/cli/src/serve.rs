@@ -44,7 +44,7 @@ pub(crate) fn run(mut ctx: Ctx, args: Args) -> anyhow::Result<()> {
             ..settings.pool_settings()
         },
     )?;
-    let schedule = Schedule::new(Jobs {
+    let mut schedule = Schedule::new(Jobs {
         calendars: settings.calendar.poll,
         funding: settings.funding.poll,
         mail: if settings.mail.send {
@@ -61,6 +61,7 @@ pub(crate) fn run(mut ctx: Ctx, args: Args) -> anyhow::Result<()> {
             api
         }),
     });
+    schedule.usage = Duration::from_secs(settings.server.usage_flush_seconds);
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     if settings.server.worker_threads > 0 {
         runtime.worker_threads(settings.server.worker_threads);
@@ -71,7 +72,12 @@ pub(crate) fn run(mut ctx: Ctx, args: Args) -> anyhow::Result<()> {
         .context("while starting the async runtime")?;
     runtime.block_on(async {
         let _jobs = jobs::spawn(&background, schedule);
-        netzwerk_gateway::server::serve(&hub, settings, shutdown_signal()).await
+        let served = netzwerk_gateway::server::serve(&hub, settings, shutdown_signal()).await;
+        // What the partner keys used since the last round is stored before leaving.
+        if let Err(e) = netzwerk_app::api_keys::flush_usage(&hub).await {
+            tracing::warn!(error = %e, "storing the keys' usage at shutdown failed");
+        }
+        served
     })
 }
 

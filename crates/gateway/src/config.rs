@@ -28,6 +28,7 @@ anonymous_rate_limit_per_minute = 1200
 response_cache_entries = 1000
 response_cache_megabytes = 64
 cors_origins = "*"
+usage_flush_seconds = 60
 
 [database]
 url = "sqlite://data/netzwerk.db"
@@ -151,6 +152,8 @@ pub struct ServerSettings {
     /// credentials) or a list separated by spaces. Keyed requests follow their key's
     /// origins.
     pub cors_origins: String,
+    /// How often each replica stores the partner keys' counted requests (seconds).
+    pub usage_flush_seconds: u64,
 }
 
 /// `[database]`
@@ -385,6 +388,12 @@ impl Settings {
             bail!(
                 "server.profile: must be \"development\" or \"production\", got {:?}",
                 self.server.profile
+            );
+        }
+        if !(1..=3600).contains(&self.server.usage_flush_seconds) {
+            bail!(
+                "server.usage_flush_seconds: must be 1 to 3600, got {}",
+                self.server.usage_flush_seconds
             );
         }
         if self.server.anonymous_rate_limit_per_minute == 0 {

@@ -184,3 +184,74 @@ pub fn find_active(conn: &mut AnyConnection, key_hash: &str) -> Result<Option<Ap
         .optional()?;
     row.map(from_row).transpose()
 }
+
+/// One key's requests on one day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayUsage {
+    /// The day (Berlin).
+    pub day: chrono::NaiveDate,
+    /// Requests let through.
+    pub requests: i64,
+    /// Requests refused (rate limit, origin).
+    pub rejected: i64,
+}
+
+/// Adds counted requests to the stored ones (several replicas add to the same rows).
+pub fn add_usage(conn: &mut AnyConnection, counted: &[(ApiKeyId, DayUsage)]) -> Result<()> {
+    use diesel::sql_types::{BigInt, Date, Text};
+    let sql = match conn {
+        AnyConnection::Postgresql(_) => {
+            "INSERT INTO api_key_usage (api_key_id, day, requests, rejected) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (api_key_id, day) DO UPDATE SET requests = api_key_usage.requests + excluded.requests, \
+             rejected = api_key_usage.rejected + excluded.rejected"
+        }
+        AnyConnection::Sqlite(_) => {
+            "INSERT INTO api_key_usage (api_key_id, day, requests, rejected) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (api_key_id, day) DO UPDATE SET requests = api_key_usage.requests + excluded.requests, \
+             rejected = api_key_usage.rejected + excluded.rejected"
+        }
+    };
+    conn.transaction(|conn| {
+        for (key, u) in counted {
+            // A key deleted meanwhile has nothing to count to.
+            if api_keys::table
+                .find(key.to_string())
+                .count()
+                .get_result::<i64>(conn)?
+                == 0
+            {
+                continue;
+            }
+            diesel::sql_query(sql)
+                .bind::<Text, _>(key.to_string())
+                .bind::<Date, _>(u.day)
+                .bind::<BigInt, _>(u.requests)
+                .bind::<BigInt, _>(u.rejected)
+                .execute(conn)?;
+        }
+        Ok(())
+    })
+}
+
+/// A key's stored usage from `since` on, by day.
+pub fn usage(
+    conn: &mut AnyConnection,
+    key: ApiKeyId,
+    since: chrono::NaiveDate,
+) -> Result<Vec<DayUsage>> {
+    use crate::schema::api_key_usage as u;
+    let rows: Vec<(chrono::NaiveDate, i64, i64)> = u::table
+        .filter(u::api_key_id.eq(key.to_string()))
+        .filter(u::day.ge(since))
+        .order(u::day)
+        .select((u::day, u::requests, u::rejected))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(day, requests, rejected)| DayUsage {
+            day,
+            requests,
+            rejected,
+        })
+        .collect())
+}

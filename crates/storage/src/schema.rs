@@ -17,6 +17,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    api_key_usage (api_key_id, day) {
+        api_key_id -> Text,
+        day -> Date,
+        requests -> BigInt,
+        rejected -> BigInt,
+    }
+}
+
+diesel::table! {
     api_keys (id) {
         id -> Text,
         name -> Text,
@@ -528,6 +537,7 @@ diesel::table! {
 }
 
 diesel::joinable!(agenda_items -> meetings (meeting_id));
+diesel::joinable!(api_key_usage -> api_keys (api_key_id));
 diesel::joinable!(attendance -> meetings (meeting_id));
 diesel::joinable!(attendance -> organisations (organisation_id));
 diesel::joinable!(attendance -> representatives (representative_id));
@@ -569,6 +579,7 @@ diesel::joinable!(users -> organisations (organisation_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     agenda_items,
+    api_key_usage,
     api_keys,
     attendance,
     calendar_sources,

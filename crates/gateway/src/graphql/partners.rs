@@ -11,6 +11,7 @@ use super::error::{ApiResult, app};
 
 /// A partner site's API key (the key itself is shown only when made).
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct ApiKey {
     /// Id (for `revokeApiKey`).
     pub id: ID,
@@ -28,6 +29,43 @@ pub struct ApiKey {
     pub created_at: DateTime<Utc>,
     /// When it was revoked (it stopped working then).
     pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A key's requests on one day (Berlin).
+#[derive(SimpleObject)]
+pub struct ApiKeyUsage {
+    /// The day.
+    pub day: chrono::NaiveDate,
+    /// Requests let through.
+    pub requests: i64,
+    /// Requests refused (over its rate limit, or from an origin it does not allow).
+    pub rejected: i64,
+}
+
+#[async_graphql::ComplexObject]
+impl ApiKey {
+    /// Requests per day over the last `days` days (1 to 366), today included: what
+    /// every replica stored (about once a minute) and what this one counted since.
+    /// Days without requests are left out.
+    async fn usage(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 30)] days: i32,
+    ) -> ApiResult<Vec<ApiKeyUsage>> {
+        let id = netzwerk_domain::ids::ApiKeyId::parse(&self.id)
+            .map_err(|e| app(netzwerk_app::Error::Invalid(e.within("id"))))?;
+        let days = api_keys::usage(hub(ctx), actor(ctx), id, i64::from(days))
+            .await
+            .map_err(app)?;
+        Ok(days
+            .into_iter()
+            .map(|u| ApiKeyUsage {
+                day: u.day,
+                requests: u.requests,
+                rejected: u.rejected,
+            })
+            .collect())
+    }
 }
 
 impl From<ApiKeyInfo> for ApiKey {
