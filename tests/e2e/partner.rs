@@ -285,7 +285,12 @@ async fn persisted_queries(backend: Backend) {
         .collect();
     assert_eq!(
         names,
-        [("funding", false), ("partner", false), ("Orte", true)]
+        [
+            ("funding", false),
+            ("partner", false),
+            ("pages", false),
+            ("Orte", true)
+        ]
     );
     // A second replica finds the registered document in the database.
     let other = Hub::start(&db, &[]).await;
@@ -868,3 +873,99 @@ async fn key_usage(backend: Backend) {
     assert_eq!(stored["apiKeys"][0]["usage"][0]["rejected"], 2);
 }
 both_backends!(api_key_usage_per_day, key_usage);
+
+async fn public_pages(backend: Backend) {
+    let db = TestDb::new(backend);
+    let hub = Hub::demo(&db).await;
+    let coord = hub.login(COORDINATOR.0, COORDINATOR.1).await;
+    let auth = [("authorization", coord.as_str())];
+    let page = |path: String, lang: Option<&'static str>| {
+        let mut req = hub.client().get(format!("{}{path}", hub.base));
+        if let Some(l) = lang {
+            req = req.header("accept-language", l);
+        }
+        req.send()
+    };
+    // An offer: its name, place and hours, in German or Arabic (right to left).
+    let service = hub
+        .data(
+            "{ services(first: 1) { nodes { id name } } }",
+            json!({}),
+            &[],
+        )
+        .await["services"]["nodes"][0]
+        .clone();
+    let id = service["id"].as_str().expect("id");
+    let res = page(format!("/services/{id}"), None).await.expect("page");
+    assert_eq!(res.status(), 200);
+    assert!(header(&res, reqwest::header::CONTENT_TYPE).starts_with("text/html"));
+    let html = res.text().await.expect("html");
+    let name = service["name"].as_str().expect("name");
+    assert!(html.contains("<html lang=\"de\" dir=\"ltr\">"), "{html}");
+    assert!(html.contains(&name.replace('&', "&amp;")), "{html}");
+    let ar = page(format!("/services/{id}"), Some("ar"))
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(ar.contains("<html lang=\"ar\" dir=\"rtl\">"), "{ar}");
+    let tr = page(format!("/services/{id}?lang=tr"), Some("ar"))
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(tr.contains("<html lang=\"tr\""), "?lang= wins");
+    for missing in [
+        "/services/01900000-0000-7000-8000-000000000000",
+        "/services/kein-id",
+        "/events/01900000-0000-7000-8000-000000000000",
+        "/events/01900000-0000-7000-8000-000000000000.ics",
+    ] {
+        let res = page(missing.to_owned(), None).await.expect("page");
+        assert_eq!(res.status(), 404, "{missing}");
+    }
+    // An event: its page, and the file to add it to a calendar.
+    let org = hub
+        .data(
+            "{ organisations(first: 1) { nodes { id } } }",
+            json!({}),
+            &[],
+        )
+        .await["organisations"]["nodes"][0]["id"]
+        .clone();
+    let made = hub
+        .data(
+            "mutation($o: ID!) { createEvent(organisationId: $o, input: {title: \"Sprachcafé <am Kanal>\", start: \"2027-05-04T17:00:00\", end: \"2027-05-04T19:00:00\", place: \"Kanalufer 1\"}) { id } }",
+            json!({ "o": org }),
+            &auth,
+        )
+        .await;
+    let event = made["createEvent"]["id"].as_str().expect("id").to_owned();
+    let html = page(format!("/events/{event}"), None)
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains("Sprachcafé &lt;am Kanal&gt;"),
+        "escaped: {html}"
+    );
+    assert!(html.contains("2027-05-04 17:00 – 19:00"), "{html}");
+    assert!(html.contains(&format!("/events/{event}.ics")), "{html}");
+    let ics = page(format!("/events/{event}.ics"), None)
+        .await
+        .expect("ics");
+    assert_eq!(ics.status(), 200);
+    assert!(header(&ics, reqwest::header::CONTENT_TYPE).starts_with("text/calendar"));
+    let text = ics.text().await.expect("text");
+    assert_eq!(text.matches("BEGIN:VEVENT").count(), 1, "{text}");
+    assert!(text.contains("SUMMARY:Sprachcafé <am Kanal>"), "{text}");
+    assert!(
+        text.contains("DTSTART;TZID=Europe/Berlin:20270504T170000"),
+        "{text}"
+    );
+}
+both_backends!(public_event_and_offer_pages, public_pages);

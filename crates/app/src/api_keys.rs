@@ -157,7 +157,7 @@ pub async fn usage(
         format!("must be between 1 and {MAX_USAGE_DAYS}, got {days}"),
     );
     c.finish(|| ())?;
-    let since = crate::funding::today() - chrono::Duration::days(days - 1);
+    let since = crate::days::today() - chrono::Duration::days(days - 1);
     let mut by_day: std::collections::BTreeMap<chrono::NaiveDate, api_keys::DayUsage> = hub
         .database()
         .run(move |c| api_keys::usage(c, id, since))

@@ -385,7 +385,7 @@ pub async fn resolve(hub: &Hub, credentials: Credentials<'_>) -> Result<Caller, 
             .await?
             .ok_or(AuthError::BadApiKey)?;
         let limiter = hub.limiter();
-        let day = crate::funding::today();
+        let day = crate::days::today();
         if let Some(origin) = origin
             && !info.allowed_origins.is_empty()
             && !info.allowed_origins.iter().any(|o| o == origin)

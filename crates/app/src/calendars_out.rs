@@ -89,6 +89,28 @@ pub async fn network_feed(hub: &Hub, organisation: Option<&str>) -> Result<Optio
     })
 }
 
+/// One event as a calendar of its own (to add it to a calendar from its page); `None`
+/// when there is no such event.
+pub async fn event_feed(hub: &Hub, id: &str) -> Result<Option<EventFeed>> {
+    let Ok(id) = netzwerk_domain::ids::EventId::parse(id) else {
+        return Ok(None);
+    };
+    let found = hub
+        .read(move |c| match events::get(c, id) {
+            Ok(rec) => Ok(Some(rec)),
+            Err(netzwerk_storage::StorageError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        })
+        .await?;
+    Ok(found.map(|rec| EventFeed {
+        name: rec.value.title.clone(),
+        filter: EventFilter {
+            id: Some(id),
+            ..EventFilter::default()
+        },
+    }))
+}
+
 /// Which version of a feed is current, without writing it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeedVersion {

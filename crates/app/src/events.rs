@@ -302,6 +302,7 @@ impl Filter {
             language,
             locality: self.locality.clone(),
             organisation,
+            id: None,
         }))
     }
 }

@@ -20,6 +20,7 @@ pub use netzwerk_storage::funding::{OpportunityRecord, Subscription};
 
 use crate::Hub;
 use crate::auth::{new_secret, secret_hash};
+use crate::days::today;
 use crate::directory::OrganisationKey;
 use crate::error::Result;
 
@@ -104,15 +105,6 @@ impl Found {
             fit,
         }
     }
-}
-
-/// Today in Berlin: deadlines are the funders' local dates, so a call closes at
-/// midnight there, not at midnight UTC.
-/// Berlin's date today (deadlines and usage are counted in local days).
-pub(crate) fn today() -> NaiveDate {
-    Utc::now()
-        .with_timezone(&netzwerk_domain::location::Timezone::berlin().tz())
-        .date_naive()
 }
 
 /// How many results have each value of a filter, most first (equal counts in the

@@ -268,7 +268,8 @@ pub fn place_text(v: &Location) -> String {
     .join(", ")
 }
 
-const WEEKDAYS_DE: [&str; 7] = [
+/// German weekday names, Monday first (e-mails and the public pages).
+pub const WEEKDAYS_DE: [&str; 7] = [
     "Montag",
     "Dienstag",
     "Mittwoch",

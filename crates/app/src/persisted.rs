@@ -29,7 +29,11 @@ pub const PARTNER_QUERIES: &str = include_str!("../../../graphql/persisted/partn
 pub const BUILT_IN: &[(&str, &str)] = &[
     ("funding", crate::digest::FUNDING_QUERIES),
     ("partner", PARTNER_QUERIES),
+    ("pages", PAGE_QUERIES),
 ];
+
+/// The queries behind the public pages `/events/{id}` and `/services/{id}`.
+pub const PAGE_QUERIES: &str = include_str!("../../../graphql/persisted/pages.graphql");
 
 /// Longer documents are neither registered by clients nor by the coordinator.
 pub const MAX_DOCUMENT_BYTES: usize = 64 * 1024;

@@ -601,7 +601,7 @@ impl Settings {
                 max_aliases: self.server.max_aliases,
             },
             request_timeout: self.request_timeout(),
-            public_origins: crate::cors::PublicOrigins::parse(&self.server.cors_origins)
+            public_origins: crate::state::PublicOrigins::parse(&self.server.cors_origins)
                 .map_err(|e| anyhow::anyhow!("server.cors_origins: {e}"))?,
             cache: crate::response_cache::CacheLimits {
                 entries: self.server.response_cache_entries,

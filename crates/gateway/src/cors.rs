@@ -16,50 +16,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::state::AppState;
-
-/// Which origins anonymous callers' pages may read from.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum PublicOrigins {
-    /// Any (`*`).
-    #[default]
-    Any,
-    /// These only.
-    Only(Vec<String>),
-}
-
-impl PublicOrigins {
-    /// From the setting: `*`, or origins separated by spaces or commas.
-    pub fn parse(raw: &str) -> Result<Self, String> {
-        let list: Vec<&str> = raw
-            .split([' ', ','])
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .collect();
-        if list.is_empty() || list == ["*"] {
-            return Ok(Self::Any);
-        }
-        for o in &list {
-            let host = o
-                .strip_prefix("https://")
-                .or_else(|| o.strip_prefix("http://"))
-                .unwrap_or_default();
-            if host.is_empty() || host.contains(['/', '?', '#', '@']) {
-                return Err(format!(
-                    "{o:?} is not an origin (http(s)://host[:port], no path)"
-                ));
-            }
-        }
-        Ok(Self::Only(list.into_iter().map(str::to_owned).collect()))
-    }
-
-    fn allows(&self, origin: &str) -> bool {
-        match self {
-            Self::Any => true,
-            Self::Only(list) => list.iter().any(|o| o == origin),
-        }
-    }
-}
+use crate::state::{AppState, PublicOrigins};
 
 /// The request headers a page may send.
 const ALLOWED_HEADERS: &str = "authorization, content-type, accept, accept-language, x-api-key";

@@ -64,6 +64,8 @@ pub fn router(schemas: Schemas, hub: netzwerk_app::Hub, settings: HttpSettings) 
             get(crate::feeds::unsubscribe_page).post(crate::feeds::unsubscribe),
         )
         .route("/embed/netzwerk.js", get(embed_script))
+        .route("/events/{file}", get(crate::public_pages::event))
+        .route("/services/{id}", get(crate::public_pages::service))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .layer(DefaultBodyLimit::max(limit))

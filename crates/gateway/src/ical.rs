@@ -139,6 +139,15 @@ async fn org_feed(state: &AppState, slug: &str) -> Result<Option<EventFeed>, Res
         .map_err(internal)
 }
 
+/// `GET /events/{id}.ics`: one event, to add it to a calendar.
+pub(crate) async fn single_event(state: &AppState, id: &str, headers: &HeaderMap) -> Response {
+    match calendars_out::event_feed(state.hub(), id).await {
+        Ok(Some(one)) => feed(state, headers, one).await,
+        Ok(None) => not_found(format!("no event has the id {id:?}")),
+        Err(e) => internal(e),
+    }
+}
+
 /// `GET /ical/network.ics`
 pub async fn network(
     State(state): State<AppState>,

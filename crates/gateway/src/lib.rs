@@ -17,6 +17,7 @@ pub mod guard;
 pub mod http;
 pub mod ical;
 mod pages;
+pub mod public_pages;
 pub mod response_cache;
 pub mod server;
 mod state;

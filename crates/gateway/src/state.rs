@@ -28,7 +28,7 @@ pub struct HttpSettings {
     /// The response cache's limits (no entries: off).
     pub cache: CacheLimits,
     /// The origins whose pages may read anonymous answers (`server.cors_origins`).
-    pub public_origins: crate::cors::PublicOrigins,
+    pub public_origins: PublicOrigins,
 }
 
 impl Default for HttpSettings {
@@ -43,7 +43,7 @@ impl Default for HttpSettings {
                 entries: 1000,
                 bytes: 64 << 20,
             },
-            public_origins: crate::cors::PublicOrigins::Any,
+            public_origins: PublicOrigins::Any,
         }
     }
 }
@@ -70,5 +70,49 @@ impl AppState {
     /// The application.
     pub fn hub(&self) -> &netzwerk_app::Hub {
         &self.hub
+    }
+}
+
+/// Which origins anonymous callers' pages may read from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum PublicOrigins {
+    /// Any (`*`).
+    #[default]
+    Any,
+    /// These only.
+    Only(Vec<String>),
+}
+
+impl PublicOrigins {
+    /// From the setting: `*`, or origins separated by spaces or commas.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let list: Vec<&str> = raw
+            .split([' ', ','])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
+        if list.is_empty() || list == ["*"] {
+            return Ok(Self::Any);
+        }
+        for o in &list {
+            let host = o
+                .strip_prefix("https://")
+                .or_else(|| o.strip_prefix("http://"))
+                .unwrap_or_default();
+            if host.is_empty() || host.contains(['/', '?', '#', '@']) {
+                return Err(format!(
+                    "{o:?} is not an origin (http(s)://host[:port], no path)"
+                ));
+            }
+        }
+        Ok(Self::Only(list.into_iter().map(str::to_owned).collect()))
+    }
+
+    /// Whether a page from `origin` may read anonymous answers.
+    pub fn allows(&self, origin: &str) -> bool {
+        match self {
+            Self::Any => true,
+            Self::Only(list) => list.iter().any(|o| o == origin),
+        }
     }
 }

@@ -45,7 +45,7 @@ pub struct ChangeWatch {
 }
 
 impl ChangeWatch {
-    pub(crate) fn start(url: Arc<str>, backend: Backend, own_writes: Arc<AtomicU64>) -> Self {
+    fn start(url: Arc<str>, backend: Backend, own_writes: Arc<AtomicU64>) -> Self {
         let shared = Arc::new(Shared::default());
         let watching = shared.clone();
         let thread = std::thread::Builder::new()
@@ -67,6 +67,14 @@ impl ChangeWatch {
                 .load(Ordering::SeqCst)
                 .wrapping_add(self.own_writes.load(Ordering::SeqCst))
         })
+    }
+}
+
+impl crate::Database {
+    /// Starts watching for committed changes to the data; the watcher stops when the
+    /// handle is dropped.
+    pub fn watch_changes(&self) -> ChangeWatch {
+        ChangeWatch::start(self.url(), self.backend(), self.own_writes())
     }
 }
 

@@ -535,10 +535,14 @@ impl Database {
         .map_err(|e| StorageError::Unavailable(format!("database task failed: {e}")))?
     }
 
-    /// Starts watching for committed changes to the data (see [`crate::changes`]);
-    /// the watcher stops when the handle is dropped.
-    pub fn watch_changes(&self) -> crate::changes::ChangeWatch {
-        crate::changes::ChangeWatch::start(self.url.clone(), self.backend, self.own_writes.clone())
+    /// The URL connections are opened with.
+    pub(crate) fn url(&self) -> Arc<str> {
+        self.url.clone()
+    }
+
+    /// The count of writes this handle and its clones committed.
+    pub(crate) fn own_writes(&self) -> Arc<AtomicU64> {
+        self.own_writes.clone()
     }
 
     /// Like [`Database::run`], with the caller's error type (a use case that refuses

@@ -743,10 +743,15 @@ pub struct EventFilter {
     pub locality: Option<String>,
     /// Of this organisation.
     pub organisation: Option<OrganisationId>,
+    /// This one event only.
+    pub id: Option<EventId>,
 }
 
 fn filtered(f: &EventFilter) -> events::BoxedQuery<'static, MultiBackend> {
     let mut q = events::table.into_boxed();
+    if let Some(id) = f.id {
+        q = q.filter(events::id.eq(id.to_string()));
+    }
     if let Some(t) = &f.text {
         for term in text::search_terms(t) {
             q = q.filter(events::search_text.like(format!("%{term}%")));
