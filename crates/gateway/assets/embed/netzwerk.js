@@ -250,6 +250,9 @@
     return head;
   }
   function more(ctx) { return h('span', { class: 'more', part: 'more', 'aria-hidden': 'true' }, ctx.t.more + ' →'); }
+  // Texts from the Hub that are not the UI's words (names, addresses) go into <bdi> or
+  // dir="auto": in a right-to-left region "… Köpenick e.V." would otherwise be drawn
+  // as ".… Köpenick e.V".
   function placeText(l) {
     return [l.name, l.address, [l.postcode, l.locality].filter(Boolean).join(' ')].filter(Boolean).join(', ');
   }
@@ -360,9 +363,9 @@
         if (cancelled) title = h('del', null, title);
         const head = titleLink(ctx.hub + '/events/' + encodeURIComponent(ev.id), title, prefix, tl, ctx);
         const art = h('article', null, head, dateLine(o, ctx));
-        if (ev.organisation) art.append(h('p', { part: 'meta' }, ev.organisation.name));
+        if (ev.organisation) art.append(h('p', { part: 'meta' }, h('bdi', null, ev.organisation.name)));
         const where = ev.location ? placeText(ev.location) : ev.place;
-        if (where) art.append(h('address', { part: 'address', class: 'x' }, where));
+        if (where) art.append(h('address', { part: 'address', class: 'x' }, h('bdi', null, where)));
         else if (ev.onlineUrl) art.append(h('p', { part: 'meta', class: 'x' }, ctx.t.online));
         art.append(languagesLine(ev.languages, ctx) || '', more(ctx));
         return art;
@@ -385,7 +388,7 @@
         const name = h('span', { lang: nl.language || null, dir: 'auto' }, nl.text);
         const head = titleLink(ctx.hub + '/services/' + encodeURIComponent(s.id), name, null, nl, ctx);
         const art = h('article', null, head);
-        if (s.organisation) art.append(h('p', { part: 'meta' }, s.organisation.name));
+        if (s.organisation) art.append(h('p', { part: 'meta' }, h('bdi', null, s.organisation.name)));
         const hours = hoursLine(s.schedule, ctx);
         if (hours) art.append(hours);
         if (s.descriptionLocalized) {
@@ -398,7 +401,7 @@
         if (s.appointmentRequired) flags.push(ctx.t.appointment);
         if (flags.length) art.append(h('p', { part: 'meta', class: 'x' }, flags.join(' · ')));
         ((s.locations && s.locations.nodes) || []).forEach(function (l) {
-          const ad = h('address', { part: 'address', class: 'x' }, placeText(l));
+          const ad = h('address', { part: 'address', class: 'x' }, h('bdi', null, placeText(l)));
           const acc = l.accessibility || {};
           const bits = h('span');
           if (acc.wheelchairAccessible === true) bits.append(ctx.t.wheelchair);
