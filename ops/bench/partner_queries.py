@@ -173,9 +173,8 @@ ROUNDS = 3
 def wrk(url, body_path, seconds, connections):
     """POSTs the body in `body_path`, or GETs `url` as it is when that is None."""
     env = dict(os.environ, BODY=body_path or "")
-    script = "post.lua" if body_path else "get.lua"
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", os.path.join(HERE, script), url],
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", os.path.join(HERE, "post.lua"), url],
         capture_output=True, text=True, env=env, check=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))

@@ -1,10 +1,14 @@
--- wrk -s post.lua: POSTs the JSON body in the file named by $BODY (a GraphQL request).
+-- wrk -s post.lua: POSTs the JSON body in the file named by $BODY (a GraphQL request);
+-- with $BODY empty, GETs the URL as given (a persisted query by hash).
 -- Check the body's answer with curl first: GraphQL errors come back as HTTP 200.
-local f = assert(io.open(os.getenv("BODY"), "rb"))
-wrk.method = "POST"
-wrk.body = f:read("*a")
-f:close()
-wrk.headers["Content-Type"] = "application/json"
+local path = os.getenv("BODY") or ""
+if path ~= "" then
+  local f = assert(io.open(path, "rb"))
+  wrk.method = "POST"
+  wrk.body = f:read("*a")
+  f:close()
+  wrk.headers["Content-Type"] = "application/json"
+end
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format("requests=%d socket_errors=%d non2xx=%d p50=%.2fms p99=%.2fms\n",

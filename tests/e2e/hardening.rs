@@ -459,12 +459,7 @@ async fn postgres_outage_is_survived() {
 async fn credentials_are_never_ignored(backend: Backend) {
     let db = TestDb::new(backend);
     let hub = Hub::demo(&db).await;
-    let out = cli_ok(&db, &["apikey", "add", "--name", "Partnerseite"]);
-    let key = out
-        .lines()
-        .find(|l| l.starts_with("nwk_"))
-        .expect("the key is printed")
-        .to_owned();
+    let key = crate::support::api_key(&db, &["--name", "Partnerseite"]);
     let token = hub
         .login("koordination@netzwerk-demo.example", "demo-koordination")
         .await;

@@ -302,12 +302,7 @@ async fn matrix(backend: Backend) {
     let db = TestDb::new(backend);
     cli_ok(&db, &["migrate"]);
     cli_ok(&db, &["demo"]);
-    let out = cli_ok(&db, &["apikey", "add", "--name", "Matrix"]);
-    let key = out
-        .lines()
-        .find(|l| l.starts_with("nwk_"))
-        .expect("key")
-        .to_owned();
+    let key = crate::support::api_key(&db, &["--name", "Matrix"]);
     let hub = Hub::start(
         &db,
         &[

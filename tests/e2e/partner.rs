@@ -192,15 +192,7 @@ async fn persisted_queries(backend: Backend) {
 
     // Trusted documents: the coordinator registers one; a trusted-only key runs it
     // (and the built-in ones) by hash, and nothing a client registered.
-    let out = cli_ok(
-        &db,
-        &["apikey", "add", "--name", "Schulportal", "--trusted-only"],
-    );
-    let key = out
-        .lines()
-        .find(|l| l.starts_with("nwk_"))
-        .expect("key")
-        .to_owned();
+    let key = crate::support::api_key(&db, &["--name", "Schulportal", "--trusted-only"]);
     let k = [("x-api-key", key.as_str())];
     let res = get_by_hash(&hub, &hash, vars.clone(), &k).await;
     assert_eq!(res.status(), 403, "registered by a client, not trusted");
@@ -371,12 +363,7 @@ async fn anonymous_limit(backend: Backend) {
     let body: Value = res.json().await.expect("JSON");
     assert_eq!(body["errors"][0]["extensions"]["code"], "RATE_LIMITED");
     // A partner key (without a limit of its own) and a signed-in user are not anonymous.
-    let out = cli_ok(&db, &["apikey", "add", "--name", "Jugendclub"]);
-    let key = out
-        .lines()
-        .find(|l| l.starts_with("nwk_"))
-        .expect("key")
-        .to_owned();
+    let key = crate::support::api_key(&db, &["--name", "Jugendclub"]);
     for _ in 0..4 {
         hub.data("{ localities }", json!({}), &[("x-api-key", key.as_str())])
             .await;
@@ -622,22 +609,15 @@ async fn cors_and_embed(backend: Backend) {
     use reqwest::Method;
     let db = TestDb::new(backend);
     let hub = Hub::demo(&db).await;
-    let out = cli_ok(
+    let key = crate::support::api_key(
         &db,
         &[
-            "apikey",
-            "add",
             "--name",
             "Jugendclub",
             "--origin",
             "https://jugendclub.example",
         ],
     );
-    let key = out
-        .lines()
-        .find(|l| l.starts_with("nwk_"))
-        .expect("key")
-        .to_owned();
     let asks_key = [
         ("access-control-request-method", "GET"),
         ("access-control-request-headers", "x-api-key"),
@@ -790,11 +770,9 @@ async fn key_usage(backend: Backend) {
     let quick = [("NETZWERK__SERVER__USAGE_FLUSH_SECONDS", "1")];
     let a = Hub::start(&db, &quick).await;
     let b = Hub::start(&db, &quick).await;
-    let out = cli_ok(
+    let key = crate::support::api_key(
         &db,
         &[
-            "apikey",
-            "add",
             "--name",
             "Schule",
             "--origin",
@@ -803,11 +781,6 @@ async fn key_usage(backend: Backend) {
             "2",
         ],
     );
-    let key = out
-        .lines()
-        .find(|l| l.starts_with("nwk_"))
-        .expect("key")
-        .to_owned();
     let own = [
         ("x-api-key", key.as_str()),
         ("origin", "https://schule.example"),

@@ -383,6 +383,17 @@ macro_rules! both_backends {
     };
 }
 
+/// Makes an API key with `netzwerk apikey add ARGS…`; returns the key it printed.
+pub fn api_key(db: &TestDb, args: &[&str]) -> String {
+    let mut all = vec!["apikey", "add"];
+    all.extend_from_slice(args);
+    let out = cli_ok(db, &all);
+    out.lines()
+        .find(|l| l.starts_with("nwk_"))
+        .expect("the key is printed")
+        .to_owned()
+}
+
 /// A loopback port whose server is dead: it closes every connection at once. The
 /// port stays taken for as long as this lives, so no other test's server can be
 /// given it (a port freed and looked up again can be).

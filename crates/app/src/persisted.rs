@@ -18,7 +18,7 @@ use netzwerk_storage::persisted_documents;
 pub use netzwerk_storage::persisted_documents::StoredDocument;
 
 use crate::Hub;
-use crate::auth::{Caller, secret_hash};
+use crate::auth::Caller;
 use crate::error::Result;
 
 /// The partner web component's queries (`PartnerEvents`, `PartnerServices`,
@@ -67,7 +67,7 @@ impl Default for Known {
 
 /// The SHA-256 of a document's text, lowercase hex (the APQ hash).
 pub fn sha256(text: &str) -> String {
-    secret_hash(text)
+    sha256_bytes(text.as_bytes())
 }
 
 /// The SHA-256 of any bytes, lowercase hex (entity tags).
@@ -84,9 +84,6 @@ pub struct Document {
     /// Its hash, when it is a persisted document (trusted or registered by a client):
     /// answers to it may be cached by it.
     pub sha256: Option<String>,
-    /// Whether it is a trusted document (looked up only when sent with its hash or
-    /// by a trusted-only key; a plain text is taken as not trusted).
-    pub trusted: bool,
 }
 
 /// Why a request has no document to run.
@@ -164,7 +161,8 @@ impl Known {
     }
 
     /// How many documents clients registered here.
-    pub fn client_documents(&self) -> usize {
+    #[cfg(test)]
+    fn client_documents(&self) -> usize {
         self.clients
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -216,7 +214,6 @@ pub async fn document(
             Ok(Ok(Document {
                 text: Arc::from(text),
                 sha256: None,
-                trusted: false,
             }))
         }
         (Some(text), hash) => {
@@ -240,7 +237,6 @@ pub async fn document(
             Ok(Ok(Document {
                 text,
                 sha256: persisted,
-                trusted,
             }))
         }
         (None, Some(hash)) => {
@@ -248,7 +244,6 @@ pub async fn document(
                 return Ok(Ok(Document {
                     text,
                     sha256: Some(hash),
-                    trusted: true,
                 }));
             }
             match hub.persisted().client(&hash) {
@@ -256,7 +251,6 @@ pub async fn document(
                 Some(text) => Ok(Ok(Document {
                     text,
                     sha256: Some(hash),
-                    trusted: false,
                 })),
                 None => Ok(Err(DocumentError::NotFound)),
             }

@@ -7,7 +7,6 @@
 //! never served. Bounded by entries and bytes.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use axum::body::Bytes;
@@ -61,8 +60,6 @@ struct Kept {
 pub struct ResponseCache {
     kept: Mutex<Kept>,
     limits: CacheLimits,
-    hits: AtomicU64,
-    misses: AtomicU64,
 }
 
 impl ResponseCache {
@@ -71,8 +68,6 @@ impl ResponseCache {
         (limits.entries > 0 && limits.bytes > 0).then(|| Self {
             kept: Mutex::default(),
             limits,
-            hits: AtomicU64::new(0),
-            misses: AtomicU64::new(0),
         })
     }
 
@@ -84,7 +79,7 @@ impl ResponseCache {
     /// dropped.
     pub fn get(&self, key: &Key, generation: u64) -> Option<Entry> {
         let mut kept = self.kept();
-        let found = match kept.entries.get(key) {
+        match kept.entries.get(key) {
             Some(e) if e.generation == generation => Some(e.clone()),
             Some(_) => {
                 if let Some(old) = kept.entries.remove(key) {
@@ -93,15 +88,7 @@ impl ResponseCache {
                 None
             }
             None => None,
-        };
-        drop(kept);
-        let counter = if found.is_some() {
-            &self.hits
-        } else {
-            &self.misses
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
-        found
+        }
     }
 
     /// Keeps an answer; when full, answers of older generations go first, then any.
@@ -131,16 +118,9 @@ impl ResponseCache {
         kept.entries.insert(key, entry);
     }
 
-    /// Answers served from the cache, and looked for in vain, since start.
-    pub fn counts(&self) -> (u64, u64) {
-        (
-            self.hits.load(Ordering::Relaxed),
-            self.misses.load(Ordering::Relaxed),
-        )
-    }
-
     /// Answers kept, and their bytes.
-    pub fn size(&self) -> (usize, usize) {
+    #[cfg(test)]
+    fn size(&self) -> (usize, usize) {
         let kept = self.kept();
         (kept.entries.len(), kept.bytes)
     }
@@ -181,7 +161,6 @@ mod tests {
         assert!(cache.get(&key(1), 8).is_none());
         assert!(cache.get(&key(1), 7).is_none(), "dropped once outdated");
         assert_eq!(cache.size(), (0, 0));
-        assert_eq!(cache.counts(), (1, 2));
     }
 
     #[test]

@@ -196,7 +196,8 @@ pub struct DayUsage {
     pub rejected: i64,
 }
 
-/// Adds counted requests to the stored ones (several replicas add to the same rows).
+/// Adds counted requests to the stored ones (several replicas add to the same rows;
+/// keys are revoked, never deleted, so every counted key is there).
 pub fn add_usage(conn: &mut AnyConnection, counted: &[(ApiKeyId, DayUsage)]) -> Result<()> {
     use diesel::sql_types::{BigInt, Date, Text};
     let sql = match conn {
@@ -213,15 +214,6 @@ pub fn add_usage(conn: &mut AnyConnection, counted: &[(ApiKeyId, DayUsage)]) -> 
     };
     conn.transaction(|conn| {
         for (key, u) in counted {
-            // A key deleted meanwhile has nothing to count to.
-            if api_keys::table
-                .find(key.to_string())
-                .count()
-                .get_result::<i64>(conn)?
-                == 0
-            {
-                continue;
-            }
             diesel::sql_query(sql)
                 .bind::<Text, _>(key.to_string())
                 .bind::<Date, _>(u.day)
