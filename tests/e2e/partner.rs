@@ -940,5 +940,50 @@ async fn public_pages(backend: Backend) {
         text.contains("DTSTART;TZID=Europe/Berlin:20270504T170000"),
         "{text}"
     );
+    // An offer's hours as weekly series, linked from its page; closed days left out.
+    let made = hub
+        .data(
+            "mutation($o: ID!) { createService(organisationId: $o, input: {name: \"Sprechstunde, Kanal\", openingHours: [{weekday: 2, opens: \"10:00\", closes: \"12:30\"}, {weekday: 5, opens: \"16:00\", closes: \"24:00\"}], exceptions: [{date: \"2099-12-29\"}]}) { id } }",
+            json!({ "o": org }),
+            &auth,
+        )
+        .await;
+    let offer = made["createService"]["id"].as_str().expect("id").to_owned();
+    let html = page(format!("/services/{offer}"), None)
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains(&format!("href=\"/services/{offer}.ics\"")), "{html}");
+    let ics = page(format!("/services/{offer}.ics"), None)
+        .await
+        .expect("ics");
+    assert_eq!(ics.status(), 200);
+    assert!(header(&ics, reqwest::header::CONTENT_TYPE).starts_with("text/calendar"));
+    let tag = header(&ics, reqwest::header::ETAG);
+    let text = ics.text().await.expect("text");
+    assert_eq!(text.matches("BEGIN:VEVENT").count(), 2, "{text}");
+    assert!(text.contains("SUMMARY:Sprechstunde\\, Kanal"), "{text}");
+    assert!(text.contains("RRULE:FREQ=WEEKLY;BYDAY=TU"), "{text}");
+    assert!(text.contains("RRULE:FREQ=WEEKLY;BYDAY=FR"), "{text}");
+    assert!(text.contains("EXDATE;TZID=Europe/Berlin:20991229T100000"), "{text}");
+    assert!(text.contains("T100000\r\nDTEND;TZID=Europe/Berlin:"), "{text}");
+    assert!(text.contains(&format!("UID:{offer}-hours-2-600@netzwerk-hub")), "{text}");
+    let again = hub
+        .client()
+        .get(format!("{}/services/{offer}.ics", hub.base))
+        .header("if-none-match", tag)
+        .send()
+        .await
+        .expect("ics");
+    assert_eq!(again.status(), 304);
+    let none = page(
+        "/services/01900000-0000-7000-8000-000000000000.ics".to_owned(),
+        None,
+    )
+    .await
+    .expect("ics");
+    assert_eq!(none.status(), 404);
 }
 both_backends!(public_event_and_offer_pages, public_pages);

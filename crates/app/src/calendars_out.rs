@@ -5,10 +5,16 @@
 use std::collections::HashMap;
 
 use netzwerk_calendar::{CalendarEntry, write_calendar};
-use netzwerk_domain::event::Provenance;
-use netzwerk_domain::ids::MeetingId;
+use chrono::{Datelike, NaiveDate, NaiveTime};
+use netzwerk_domain::event::{
+    Event, EventCategory, EventStatus, EventTime, Provenance, Recurrence,
+};
+use netzwerk_domain::ids::{MeetingId, ServiceId};
+use netzwerk_domain::location::Timezone;
+use netzwerk_domain::schedule::{ScheduleException, TimeOfDay, Weekday};
+use netzwerk_domain::service::{Service, ServiceLinks};
 use netzwerk_domain::slug::Slug;
-use netzwerk_storage::{events, locations, meetings, organisations};
+use netzwerk_storage::{events, locations, meetings, organisations, services};
 use sha2::{Digest, Sha256};
 
 pub use netzwerk_storage::events::EventFilter;
@@ -109,6 +115,144 @@ pub async fn event_feed(hub: &Hub, id: &str) -> Result<Option<EventFeed>> {
             ..EventFilter::default()
         },
     }))
+}
+
+/// An offer's weekly opening hours as a calendar to subscribe to or import (linked
+/// from its public page): one weekly series per opening-hours row from this week on,
+/// in the offer's time zone, with the dates it is closed left out and the dates with
+/// other hours as single events. `None` when there is no such offer.
+pub async fn service_hours(hub: &Hub, id: &str) -> Result<Option<String>> {
+    let Ok(id) = ServiceId::parse(id) else {
+        return Ok(None);
+    };
+    let found = hub
+        .read(move |c| {
+            let rec = match services::get(c, id) {
+                Ok(rec) => rec,
+                Err(netzwerk_storage::StorageError::NotFound(_)) => return Ok(None),
+                Err(e) => return Err(e.into()),
+            };
+            let timezone = services::hours_of(c, &[id])?
+                .remove(&id)
+                .map(|s| s.timezone);
+            let links = services::links_of(c, id)?;
+            let place = match links.location_ids.first() {
+                Some(l) => locations::get_many(c, &[*l])?.into_iter().next(),
+                None => None,
+            };
+            let org = organisations::get_many(c, &[rec.organisation_id])?
+                .into_iter()
+                .next();
+            Ok(Some((rec, timezone, links, place, org)))
+        })
+        .await?;
+    let Some((rec, timezone, links, place, org)) = found else {
+        return Ok(None);
+    };
+    let timezone = timezone.unwrap_or_else(Timezone::berlin);
+    let today = chrono::Utc::now().with_timezone(&timezone.tz()).date_naive();
+    let events = opening_hour_events(&rec.value, &links, timezone, today);
+    let sequence = rec.updated_at.timestamp() - rec.created_at.timestamp();
+    let organiser = org.map(|o| {
+        (
+            o.value.name.clone(),
+            o.value.email.as_ref().map(ToString::to_string),
+        )
+    });
+    let location = place.map(|l| crate::invitations::place_text(&l.value));
+    let entries: Vec<CalendarEntry<'_>> = events
+        .iter()
+        .map(|(key, event)| CalendarEntry {
+            uid: format!("{}-hours-{key}@netzwerk-hub", rec.id),
+            sequence,
+            changed: rec.updated_at,
+            event,
+            overrides: &[],
+            organiser: organiser.clone(),
+            location: location.clone(),
+            url: None,
+            attendees: &[],
+        })
+        .collect();
+    Ok(Some(write_calendar(&rec.value.name, &entries)))
+}
+
+/// The events of a weekly schedule, each with a key unique within the offer: a weekly
+/// series per row starting in the week of `today`, and a single event per date with
+/// other hours. Exceptions before this week are history and left out.
+fn opening_hour_events(
+    service: &Service,
+    links: &ServiceLinks,
+    timezone: Timezone,
+    today: NaiveDate,
+) -> Vec<(String, Event)> {
+    let monday = today - chrono::Duration::days(i64::from(today.weekday().num_days_from_monday()));
+    let at = |day: NaiveDate, t: TimeOfDay| {
+        day.and_time(NaiveTime::MIN) + chrono::Duration::minutes(i64::from(t.minutes()))
+    };
+    let event = |start, end, rule: Option<String>, exdates, note: Option<&str>| Event {
+        title: service.name.clone(),
+        description: match (note, &service.description) {
+            (Some(n), _) => Some(n.to_owned()),
+            (None, d) => d.clone(),
+        },
+        content_language: service.content_language.clone(),
+        category: EventCategory::CounsellingHours,
+        target_groups: links.target_groups.clone(),
+        languages: links.languages.clone(),
+        time: EventTime::Timed {
+            start,
+            end,
+            timezone,
+        },
+        recurrence: Recurrence {
+            rule,
+            rdates: Vec::new(),
+            exdates,
+        },
+        status: EventStatus::Confirmed,
+        location_id: None,
+        place: None,
+        online_url: None,
+        accessibility_note: None,
+        interpretation_note: None,
+        registration_url: None,
+        image_url: None,
+        co_organisers: Vec::new(),
+        provenance: Provenance::Manual,
+    };
+    let upcoming: Vec<&ScheduleException> = links
+        .exceptions
+        .iter().filter(|e| e.date >= monday).collect();
+    let mut out = Vec::new();
+    for h in &links.opening_hours {
+        let day = monday + chrono::Duration::days(i64::from(h.weekday.number()) - 1);
+        let exdates = upcoming
+            .iter()
+            .filter(|e| Weekday::of(e.date) == h.weekday)
+            .map(|e| at(e.date, h.opens))
+            .collect();
+        let byday = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"][usize::from(h.weekday.number()) - 1];
+        out.push((
+            format!("{}-{}", h.weekday.number(), h.opens.minutes()),
+            event(
+                at(day, h.opens),
+                at(day, h.closes),
+                Some(format!("FREQ=WEEKLY;BYDAY={byday}")),
+                exdates,
+                None,
+            ),
+        ));
+    }
+    for e in upcoming {
+        if let (Some(opens), Some(closes)) = (e.opens, e.closes) {
+            out.push((
+                e.date.format("%Y%m%d").to_string(),
+                event(at(e.date, opens), at(e.date, closes), None, Vec::new(), e.note.as_deref()),
+            ));
+        }
+    }
+    out
 }
 
 /// Which version of a feed is current, without writing it.
@@ -237,4 +381,73 @@ pub async fn meetings_calendar(hub: &Hub, only: Option<MeetingId>) -> Result<(St
         .collect();
     let version = tag_of(&content);
     Ok((body, version))
+}
+
+#[cfg(test)]
+mod tests {
+    use netzwerk_domain::language::LanguageCode;
+    use netzwerk_domain::schedule::OpeningHours;
+    use netzwerk_domain::service::ServiceCategory;
+
+    use super::*;
+
+    fn hours(weekday: i64, opens: &str, closes: &str) -> OpeningHours {
+        OpeningHours::new(
+            Weekday::new(weekday).unwrap(),
+            TimeOfDay::parse(opens).unwrap(),
+            TimeOfDay::parse(closes).unwrap(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn opening_hours_become_weekly_series_with_closures_left_out() {
+        let service = Service {
+            name: "Migrationsberatung".into(),
+            description: Some("Beratung".into()),
+            content_language: LanguageCode::parse("de").unwrap(),
+            category: ServiceCategory::Counselling,
+            free: true,
+            fee_note: None,
+            appointment_required: false,
+            eligibility: None,
+            application_process: None,
+        };
+        let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let links = ServiceLinks {
+            opening_hours: vec![hours(2, "10:00", "12:00"), hours(4, "14:00", "24:00")],
+            exceptions: vec![
+                // last month: history, left out
+                ScheduleException { date: date("2026-11-03"), opens: None, closes: None, note: None },
+                // a Tuesday closed
+                ScheduleException { date: date("2026-12-08"), opens: None, closes: None, note: None },
+                // a Wednesday with other hours
+                ScheduleException {
+                    date: date("2026-12-23"),
+                    opens: TimeOfDay::parse("09:00").ok(),
+                    closes: TimeOfDay::parse("11:30").ok(),
+                    note: Some("Sondersprechstunde".into()),
+                },
+            ],
+            ..ServiceLinks::default()
+        };
+        // a Sunday: the series start in the week of Monday 2026-11-30
+        let events = opening_hour_events(&service, &links, Timezone::berlin(), date("2026-12-06"));
+        let at = |s: &str| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
+        let keys: Vec<&str> = events.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["2-600", "4-840", "20261223"]);
+        let (_, tue) = &events[0];
+        assert_eq!(tue.time.local_start(), at("2026-12-01 10:00"));
+        assert_eq!(tue.time.duration(), chrono::Duration::hours(2));
+        assert_eq!(tue.recurrence.rule.as_deref(), Some("FREQ=WEEKLY;BYDAY=TU"));
+        assert_eq!(tue.recurrence.exdates, [at("2026-12-08 10:00")]);
+        let (_, thu) = &events[1];
+        assert_eq!(thu.time.local_start(), at("2026-12-03 14:00"));
+        assert_eq!(thu.time.duration(), chrono::Duration::hours(10), "24:00 is midnight");
+        assert!(thu.recurrence.exdates.is_empty());
+        let (_, special) = &events[2];
+        assert_eq!(special.time.local_start(), at("2026-12-23 09:00"));
+        assert!(special.recurrence.is_none());
+        assert_eq!(special.description.as_deref(), Some("Sondersprechstunde"));
+    }
 }

@@ -240,6 +240,11 @@ async fn meeting_feed(
         Err(netzwerk_app::Error::NotFound(what)) => return not_found(format!("{what} not found")),
         Err(e) => return internal(e),
     };
+    calendar_answer(headers, body, &version)
+}
+
+/// A calendar written whole, with its version as `ETag` (304 when the client has it).
+fn calendar_answer(headers: &HeaderMap, body: String, version: &str) -> Response {
     let etag = format!("\"{version}\"");
     if if_none_match(headers, &etag) == Some(true) {
         let mut res = StatusCode::NOT_MODIFIED.into_response();
@@ -258,6 +263,23 @@ async fn meeting_feed(
         res.headers_mut().insert(header::ETAG, v);
     }
     res
+}
+
+/// `GET /services/{id}.ics`: an offer's opening hours, to add them to a calendar.
+pub(crate) async fn service_hours(state: &AppState, id: &str, headers: &HeaderMap) -> Response {
+    match calendars_out::service_hours(state.hub(), id).await {
+        Ok(Some(body)) => {
+            let version = netzwerk_app::persisted::sha256(&body);
+            let mut res = calendar_answer(headers, body, &version[..32]);
+            res.headers_mut().insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=300"),
+            );
+            res
+        }
+        Ok(None) => not_found(format!("no offer has the id {id:?}")),
+        Err(e) => internal(e),
+    }
 }
 
 /// `GET /ical/meetings.ics`

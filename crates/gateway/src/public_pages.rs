@@ -168,6 +168,26 @@ const WORDS: &[(&str, [&str; 5])] = &[
         ],
     ),
     (
+        "good_to_know",
+        [
+            "Gut zu wissen",
+            "Good to know",
+            "معلومات مفيدة",
+            "خوب است بدانید",
+            "Bilinmesi gerekenler",
+        ],
+    ),
+    (
+        "calendar_hours",
+        [
+            "Öffnungszeiten in den Kalender (.ics)",
+            "Opening hours to your calendar (.ics)",
+            "أضف ساعات العمل إلى التقويم (.ics)",
+            "افزودن ساعات کاری به تقویم (.ics)",
+            "Açılış saatlerini takvime ekle (.ics)",
+        ],
+    ),
+    (
         "network",
         [
             "Netzwerk für Integration Treptow-Köpenick",
@@ -178,6 +198,53 @@ const WORDS: &[(&str, [&str; 5])] = &[
         ],
     ),
 ];
+
+/// Languages by their own names (how a reader finds theirs in a list); other codes
+/// are shown as they are.
+const LANGUAGE_NAMES: &[(&str, &str)] = &[
+    ("ar", "العربية"),
+    ("bg", "Български"),
+    ("bs", "Bosanski"),
+    ("ckb", "کوردیی ناوەندی"),
+    ("de", "Deutsch"),
+    ("dgs", "Deutsche Gebärdensprache"),
+    ("en", "English"),
+    ("es", "Español"),
+    ("fa", "فارسی"),
+    ("fr", "Français"),
+    ("hr", "Hrvatski"),
+    ("it", "Italiano"),
+    ("ku", "Kurdî"),
+    ("pl", "Polski"),
+    ("ps", "پښتو"),
+    ("pt", "Português"),
+    ("ro", "Română"),
+    ("ru", "Русский"),
+    ("so", "Soomaali"),
+    ("sq", "Shqip"),
+    ("sr", "Српски"),
+    ("ti", "ትግርኛ"),
+    ("tr", "Türkçe"),
+    ("uk", "Українська"),
+    ("ur", "اردو"),
+    ("vi", "Tiếng Việt"),
+    ("zh", "中文"),
+];
+
+/// A language's own name, marked with its language so that screen readers say it
+/// right, isolated from the text around it.
+fn language_name(code: &str) -> String {
+    match LANGUAGE_NAMES.iter().find(|(c, _)| *c == code) {
+        Some((c, name)) => format!("<bdi lang=\"{c}\">{name}</bdi>"),
+        None => format!("<bdi>{}</bdi>", escape(code)),
+    }
+}
+
+/// A text of the data (a name, an address, a note), isolated from the page's
+/// direction: a German name keeps its punctuation in place on an Arabic page.
+fn iso(text: &str) -> String {
+    format!("<bdi>{}</bdi>", escape(text))
+}
 
 /// Weekday names, Monday first.
 const WEEKDAYS: [[&str; 7]; 5] = [
@@ -267,8 +334,9 @@ fn localized(lang: usize, text: &Value) -> String {
         body
     } else {
         format!(
-            "<span lang=\"{l}\">{body}</span> <small class=\"note\">({} {l})</small>",
+            "<bdi lang=\"{l}\">{body}</bdi> <small class=\"note\">({} {})</small>",
             word(lang, "in_language"),
+            language_name(in_lang),
             l = escape(in_lang)
         )
     };
@@ -291,7 +359,7 @@ fn address(loc: &Value) -> String {
         .iter()
         .filter_map(|k| str_of(loc, k))
         .collect();
-    escape(&parts.join(", "))
+    iso(&parts.join(", "))
 }
 
 fn accessibility(lang: usize, loc: &Value) -> String {
@@ -313,7 +381,7 @@ fn accessibility(lang: usize, loc: &Value) -> String {
 /// An external link, only when it is http(s).
 fn link(url: &str) -> Option<String> {
     (url.starts_with("https://") || url.starts_with("http://"))
-        .then(|| format!("<a href=\"{0}\" rel=\"noopener\">{0}</a>", escape(url)))
+        .then(|| format!("<a href=\"{0}\" rel=\"noopener\"><bdi>{0}</bdi></a>", escape(url)))
 }
 
 fn page(lang: usize, title: &str, body: &str) -> Response {
@@ -328,6 +396,7 @@ fn page(lang: usize, title: &str, body: &str) -> Response {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>{title} – {network}</title>
 <style>
 :root {{ color-scheme: light dark; }}
@@ -463,7 +532,7 @@ pub async fn event(
         )
     };
     body.push_str(&format!(
-        "<dt>{}</dt><dd><time datetime=\"{}\">{}</time> <small class=\"note\">({})</small></dd>\n",
+        "<dt>{}</dt><dd><time datetime=\"{}\"><bdi>{}</bdi></time> <small class=\"note\">(<bdi>{}</bdi>)</small></dd>\n",
         word(lang, "when"),
         escape(e["start"].as_str().unwrap_or_default()),
         escape(&when),
@@ -474,7 +543,7 @@ pub async fn event(
         where_.push(address(&e["location"]));
     }
     if let Some(p) = str_of(&e, "place") {
-        where_.push(escape(p));
+        where_.push(iso(p));
     }
     if let Some(u) = str_of(&e, "onlineUrl").and_then(link) {
         where_.push(format!("{}: {u}", word(lang, "online")));
@@ -495,7 +564,7 @@ pub async fn event(
     }
     for k in ["accessibilityNote", "interpretationNote"] {
         if let Some(n) = str_of(&e, k) {
-            access.push(escape(n));
+            access.push(iso(n));
         }
     }
     if !access.is_empty() {
@@ -510,7 +579,7 @@ pub async fn event(
     body.push_str(&format!(
         "<dt>{}</dt><dd>{}{}</dd>\n",
         word(lang, "who"),
-        escape(org["name"].as_str().unwrap_or_default()),
+        iso(org["name"].as_str().unwrap_or_default()),
         str_of(org, "website")
             .and_then(link)
             .map(|l| format!(" – {l}"))
@@ -524,7 +593,10 @@ pub async fn event(
     }
     body.push_str("</dl>\n");
     if let Some(d) = str_of(&e, "description") {
-        body.push_str(&format!("<p>{}</p>\n", escape(d).replace('\n', "<br>")));
+        body.push_str(&format!(
+            "<p dir=\"auto\">{}</p>\n",
+            escape(d).replace('\n', "<br>")
+        ));
     }
     body.push_str(&format!(
         "<p><a href=\"/events/{}.ics\" download>{}</a></p>\n</article>",
@@ -535,15 +607,25 @@ pub async fn event(
 }
 
 fn languages_row(lang: usize, v: &Value, body: &mut String) {
-    let codes: Vec<&str> = v["languages"]
+    let names: Vec<String> = v["languages"]
         .as_array()
-        .map(|l| l.iter().filter_map(|x| x["code"].as_str()).collect())
+        .map(|l| {
+            l.iter()
+                .filter_map(|x| x["code"].as_str())
+                .map(language_name)
+                .collect()
+        })
         .unwrap_or_default();
-    if !codes.is_empty() {
+    if !names.is_empty() {
+        let comma = if matches!(LANGS[lang], "ar" | "fa") {
+            "، "
+        } else {
+            ", "
+        };
         body.push_str(&format!(
             "<dt>{}</dt><dd>{}</dd>\n",
             word(lang, "languages"),
-            escape(&codes.join(", "))
+            names.join(comma)
         ));
     }
 }
@@ -555,6 +637,9 @@ pub async fn service(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Response {
+    if let Some(id) = id.strip_suffix(".ics") {
+        return crate::ical::service_hours(&state, id, &headers).await;
+    }
     let lang = language(raw.as_deref(), &headers);
     if netzwerk_domain::ids::ServiceId::parse(&id).is_err() {
         return not_found(lang);
@@ -622,15 +707,18 @@ pub async fn service(
                 .filter(|d| (1..=7).contains(d))
                 .map_or("", |d| WEEKDAYS[lang][d - 1]);
             rows.push_str(&format!(
-                "<li>{day}: {}–{}</li>",
+                "<li>{day}: <bdi>{}–{}</bdi></li>",
                 escape(h["opens"].as_str().unwrap_or_default()),
                 escape(h["closes"].as_str().unwrap_or_default())
             ));
         }
         body.push_str(&format!(
-            "<dt>{}</dt><dd><p class=\"status\">{open}</p><ul>{rows}</ul><small class=\"note\">({})</small></dd>\n",
+            "<dt>{}</dt><dd><p class=\"status\">{open}</p><ul>{rows}</ul><small class=\"note\">(<bdi>{}</bdi>)</small>\
+             <p><a href=\"/services/{}.ics\" download>{}</a></p></dd>\n",
             word(lang, "hours"),
-            escape(schedule["timezone"].as_str().unwrap_or("Europe/Berlin"))
+            escape(schedule["timezone"].as_str().unwrap_or("Europe/Berlin")),
+            escape(s["id"].as_str().unwrap_or_default()),
+            word(lang, "calendar_hours"),
         ));
     }
     languages_row(lang, &s, &mut body);
@@ -643,17 +731,21 @@ pub async fn service(
     }
     for k in ["eligibility", "applicationProcess"] {
         if let Some(t) = str_of(&s, k) {
-            terms.push(escape(t));
+            terms.push(iso(t));
         }
     }
     if !terms.is_empty() {
-        body.push_str(&format!("<dt>i</dt><dd>{}</dd>\n", terms.join("<br>")));
+        body.push_str(&format!(
+            "<dt>{}</dt><dd>{}</dd>\n",
+            word(lang, "good_to_know"),
+            terms.join("<br>")
+        ));
     }
     let org = &s["organisation"];
     body.push_str(&format!(
         "<dt>{}</dt><dd>{}{}</dd>\n</dl>\n</article>",
         word(lang, "who_offers"),
-        escape(org["name"].as_str().unwrap_or_default()),
+        iso(org["name"].as_str().unwrap_or_default()),
         str_of(org, "website")
             .and_then(link)
             .map(|l| format!(" – {l}"))
@@ -692,7 +784,8 @@ mod tests {
         assert_eq!(localized(0, &t), "Beratung &lt;b&gt;");
         let ar = localized(2, &t);
         assert!(
-            ar.contains("lang=\"de\"") && ar.contains("(باللغة de)"),
+            ar.contains("<bdi lang=\"de\">Beratung &lt;b&gt;</bdi>")
+                && ar.contains("(باللغة <bdi lang=\"de\">Deutsch</bdi>)"),
             "{ar}"
         );
         assert_eq!(link("javascript:alert(1)"), None);
