@@ -3,8 +3,8 @@
 # opens the example partner page (ops/examples/partner-page/) served from a second
 # origin with a partner key bound to it, and checks the web component
 # (/embed/netzwerk.js) in German and Arabic, where the page's requests go, axe-core,
-# a key bound to another origin, the public pages /events/{id} and /services/{id} and
-# an event's .ics. Screenshots go to target/browser/.
+# a key bound to another origin, the public pages /events/{id} and /services/{id} with
+# their .ics files, and /embed (a snippet copied from it into a blank page). Screenshots go to target/browser/.
 #
 # usage: bash ops/browser-test/run.sh PATH_TO_NETZWERK_BINARY
 #
@@ -111,6 +111,8 @@ export NETZWERK__DATABASE__URL="sqlite://$work/hub/data/netzwerk.db"
 
 hub_port="$(free_port)"
 hub="http://127.0.0.1:$hub_port"
+# The address /embed writes into the snippets it gives partners.
+export NETZWERK__MEETINGS__PUBLIC_URL="$hub"
 say "starting the Hub (serve --demo) on $hub"
 ( cd "$work/hub" && exec "$bin" serve --demo --listen "127.0.0.1:$hub_port" ) >"$work/hub.log" 2>&1 &
 hub_pid=$!
@@ -153,6 +155,9 @@ if "api-key=" in html:
 for name, key in (("index.html", good), ("wrong-origin.html", wrong)):
     (site / name).write_text(tags.sub(lambda m: f'<{m.group(1)} api-key="{key}"', html), encoding="utf-8")
 PY
+
+# A blank page of the partner's origin, for the snippet copied from /embed.
+printf '<!doctype html>\n<html lang="de"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Leer</title></head><body></body></html>\n' >"$work/site/blank.html"
 
 say "serving the partner page on $page_origin (python3 -m http.server)"
 python3 -m http.server "$page_port" --bind 127.0.0.1 --directory "$work/site" >"$work/page.log" 2>&1 &

@@ -649,6 +649,47 @@ async function run(browser) {
     return `"${de.title}" (de), "${ar.title}" (ar)`;
   });
 
+  await check("offer's opening hours from its page's link: weekly VEVENTs, the next within a week (ical.js)", async () => {
+    // the first offer of the components that has opening hours (its page links a .ics)
+    let found = null;
+    for (const item of [...deServices.items, ...arServices.items]) {
+      await pub.goto(item.href, { waitUntil: "load" });
+      const link = pub.locator('a[href$=".ics"]');
+      if (await link.count()) {
+        found = { item, href: await link.first().evaluate((a) => a.href), h1: (await pageInfo()).h1 };
+        break;
+      }
+    }
+    assert(found, "no offer page of the components links opening hours (.ics)");
+    const id = found.item.href.slice(`${HUB}/services/`.length).split("?")[0];
+    assert(found.href === `${HUB}/services/${id}.ics`, `the calendar link is ${found.href}`);
+    const got = await pub.evaluate(async (u) => {
+      const r = await fetch(u);
+      return { status: r.status, type: r.headers.get("content-type"), text: await r.text() };
+    }, found.href);
+    assert(got.status === 200, `${found.href} answered ${got.status}`);
+    assert(/^text\/calendar/.test(got.type || ""), `Content-Type ${got.type}`);
+    const cal = new ICAL.Component(ICAL.parse(got.text));
+    for (const tz of cal.getAllSubcomponents("vtimezone")) ICAL.TimezoneService.register(new ICAL.Timezone(tz));
+    const series = cal.getAllSubcomponents("vevent").map((v) => new ICAL.Event(v)).filter((e) => e.isRecurring());
+    assert(series.length > 0, "no recurring VEVENT");
+    const now = ICAL.Time.fromJSDate(new Date(), true);
+    const weekAhead = Date.now() + 7 * 864e5;
+    const next = [];
+    for (const ev of series) {
+      const rule = ev.component.getFirstPropertyValue("rrule");
+      assert(rule && rule.freq === "WEEKLY", `${ev.uid}: RRULE ${rule}`);
+      assert(ev.summary === found.item.title || found.h1.startsWith(ev.summary), `SUMMARY "${ev.summary}", page "${found.h1}"`);
+      const it = ev.iterator();
+      let t;
+      for (let i = 0; i < 60 && (t = it.next()); i++) if (t.compare(now) >= 0) break;
+      assert(t && t.compare(now) >= 0, `${ev.uid}: no occurrence from now on`);
+      assert(t.toJSDate().getTime() <= weekAhead, `${ev.uid}: the next occurrence ${t.toString()} is over a week ahead`);
+      next.push(t.toString());
+    }
+    return `"${found.h1}": ${series.length} weekly series, next ${next.join(", ")}`;
+  });
+
   await check("public pages ?lang=ar: German texts keep their punctuation in place (bidi isolation)", async () => {
     const found = [];
     for (const u of [`${HUB}/events/${EVENT_AR.id}?lang=ar`, `${arServices.items[0].href}?lang=ar`]) {
@@ -678,6 +719,62 @@ async function run(browser) {
     return `${urls.length} pages, ${lesser} violations of lesser impact`;
   });
   await hubContext.close();
+
+  // ---- /embed: pick, preview, copy, paste into a blank page ----
+  let snippet = "";
+  await check("/embed: pick services, Arabic, 3 entries and the page's key; the preview renders; the copy button copies the code", async () => {
+    const { context, page: em } = await newPage(browser);
+    try {
+      await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: HUB });
+      const res = await em.goto(`${HUB}/embed`, { waitUntil: "load" });
+      assert(res && res.status() === 200, `/embed answered ${res && res.status()}`);
+      await em.getByLabel("Komponente").selectOption("services");
+      await em.getByLabel("Sprache der Anzeige (lang)").selectOption("ar");
+      await em.getByLabel("Höchstens so viele Einträge (limit)").fill("3");
+      await em.getByLabel("API-Schlüssel Ihrer Seite (api-key, vom Netzwerk)").fill(GOOD_KEY);
+      await Promise.all([em.waitForURL(/\/embed\?/), em.getByRole("button", { name: "Vorschau und Code aktualisieren" }).click()]);
+      await componentsLoaded(em, 1);
+      const [preview] = await readComponents(em);
+      assert(preview.tag === "netzwerk-services" && !preview.alert, `preview: ${preview.tag} ${preview.alert}`);
+      assert(preview.items.length > 0 && preview.items.length <= 3, `the preview shows ${preview.items.length} entries`);
+      assert(preview.direction === "rtl", `the preview is laid out ${preview.direction}`);
+      const { bad } = await axeViolations(em);
+      assert(!bad.length, `axe on /embed: ${bad.map((v) => `${v.id} ${v.targets.join(" ")}`).join("; ")}`);
+      await em.getByRole("button", { name: "Code kopieren" }).click();
+      await em.waitForFunction(() => document.getElementById("copied").textContent.includes("kopiert"), null, { timeout: WAIT });
+      snippet = await em.evaluate(() => navigator.clipboard.readText());
+      const shown = await em.locator("#snippet").inputValue();
+      assert(snippet === shown, `the clipboard holds ${JSON.stringify(snippet)}, the page shows ${JSON.stringify(shown)}`);
+      assert(snippet.includes(`<script src="${HUB}/embed/netzwerk.js"></script>`), `the snippet does not load the script from ${HUB}: ${snippet}`);
+      assert(snippet.includes(`api-key="${GOOD_KEY}"`) && snippet.includes('lang="ar"') && snippet.includes('limit="3"'), snippet);
+      await em.screenshot({ path: path.join(OUT_DIR, "embed.png"), fullPage: true });
+      return `${preview.items.length} entries previewed; copied ${snippet.length} characters`;
+    } finally {
+      await context.close();
+    }
+  });
+
+  await check("the copied snippet, pasted into a blank page of the partner's origin, renders there (with the key, right to left)", async () => {
+    assert(snippet, "nothing was copied (the /embed check failed)");
+    const { context, page: blank } = await newPage(browser);
+    try {
+      const res = await blank.goto(`${PAGE_ORIGIN}/blank.html`, { waitUntil: "load" });
+      assert(res && res.ok(), `blank.html answered ${res && res.status()}`);
+      const before = requests.length;
+      await blank.setContent(`<!doctype html><html lang="de"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Leer</title></head><body><main>${snippet}</main></body></html>`, { waitUntil: "load" });
+      await componentsLoaded(blank, 1);
+      const [c] = await readComponents(blank);
+      assert(!c.alert, `the component shows an error: ${c.alert}`);
+      assert(c.items.length > 0 && c.items.length <= 3, `${c.items.length} entries`);
+      assert(c.direction === "rtl" && c.lang === "ar", `lang=${c.lang} direction=${c.direction}`);
+      const asked = requests.slice(before).filter((r) => r.url.startsWith(`${HUB}/graphql`));
+      assert(asked.length > 0 && asked.every((r) => r.headers["x-api-key"] === GOOD_KEY), "the pasted component did not ask with the page's key");
+      await blank.screenshot({ path: path.join(OUT_DIR, "pasted-snippet.png"), fullPage: true });
+      return `${c.items.length} entries, e.g. "${c.items[0].title}"`;
+    } finally {
+      await context.close();
+    }
+  });
 
   // ---- where the pages went ----
   await check("no request left the Hub and the partner page's origin", async () => {
@@ -718,7 +815,6 @@ try {
   console.log(`FAIL  the run itself — ${e && e.stack ? e.stack : e}`);
 }
 clearTimeout(watchdog);
-console.log("NOTE  the /embed snippet page (copy-and-paste code for partners) does not exist yet: not tested");
 const passed = results.filter((r) => r.ok).length;
 const failed = results.length - passed;
 writeFileSync(path.join(OUT_DIR, "summary.txt"), results.map((r) => `${r.ok ? "PASS" : "FAIL"}  ${r.name}`).join("\n") + "\n");

@@ -955,7 +955,10 @@ async fn public_pages(backend: Backend) {
         .text()
         .await
         .expect("html");
-    assert!(html.contains(&format!("href=\"/services/{offer}.ics\"")), "{html}");
+    assert!(
+        html.contains(&format!("href=\"/services/{offer}.ics\"")),
+        "{html}"
+    );
     let ics = page(format!("/services/{offer}.ics"), None)
         .await
         .expect("ics");
@@ -967,9 +970,18 @@ async fn public_pages(backend: Backend) {
     assert!(text.contains("SUMMARY:Sprechstunde\\, Kanal"), "{text}");
     assert!(text.contains("RRULE:FREQ=WEEKLY;BYDAY=TU"), "{text}");
     assert!(text.contains("RRULE:FREQ=WEEKLY;BYDAY=FR"), "{text}");
-    assert!(text.contains("EXDATE;TZID=Europe/Berlin:20991229T100000"), "{text}");
-    assert!(text.contains("T100000\r\nDTEND;TZID=Europe/Berlin:"), "{text}");
-    assert!(text.contains(&format!("UID:{offer}-hours-2-600@netzwerk-hub")), "{text}");
+    assert!(
+        text.contains("EXDATE;TZID=Europe/Berlin:20991229T100000"),
+        "{text}"
+    );
+    assert!(
+        text.contains("T100000\r\nDTEND;TZID=Europe/Berlin:"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("UID:{offer}-hours-2-600@netzwerk-hub")),
+        "{text}"
+    );
     let again = hub
         .client()
         .get(format!("{}/services/{offer}.ics", hub.base))
@@ -985,5 +997,35 @@ async fn public_pages(backend: Backend) {
     .await
     .expect("ics");
     assert_eq!(none.status(), 404);
+    // The embed-code page: the chosen element as snippet and preview, bad choices named.
+    let res = page(
+        "/embed?component=services&lang=ar&limit=3&api-key=nwk_abc".to_owned(),
+        None,
+    )
+    .await
+    .expect("embed");
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.expect("html");
+    let element = "&lt;netzwerk-services api-key=&quot;nwk_abc&quot; lang=&quot;ar&quot; limit=&quot;3&quot;&gt;&lt;/netzwerk-services&gt;";
+    assert!(
+        html.contains("/embed/netzwerk.js&quot;&gt;&lt;/script&gt;\n"),
+        "{html}"
+    );
+    assert!(html.contains(element), "{html}");
+    assert!(
+        html.contains("<netzwerk-services lang=\"ar\" limit=\"3\"></netzwerk-services>"),
+        "the preview, without the key: {html}"
+    );
+    let res = page(
+        "/embed?component=services&limit=0&category=festival".to_owned(),
+        None,
+    )
+    .await
+    .expect("embed");
+    assert_eq!(res.status(), 400);
+    let html = res.text().await.expect("html");
+    assert!(html.contains("role=\"alert\""), "{html}");
+    assert!(html.contains("category: &quot;festival&quot;"), "{html}");
+    assert!(html.contains("limit: &quot;0&quot;"), "{html}");
 }
 both_backends!(public_event_and_offer_pages, public_pages);

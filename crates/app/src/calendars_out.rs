@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
-use netzwerk_calendar::{CalendarEntry, write_calendar};
 use chrono::{Datelike, NaiveDate, NaiveTime};
+use netzwerk_calendar::{CalendarEntry, write_calendar};
 use netzwerk_domain::event::{
     Event, EventCategory, EventStatus, EventTime, Provenance, Recurrence,
 };
@@ -150,7 +150,9 @@ pub async fn service_hours(hub: &Hub, id: &str) -> Result<Option<String>> {
         return Ok(None);
     };
     let timezone = timezone.unwrap_or_else(Timezone::berlin);
-    let today = chrono::Utc::now().with_timezone(&timezone.tz()).date_naive();
+    let today = chrono::Utc::now()
+        .with_timezone(&timezone.tz())
+        .date_naive();
     let events = opening_hour_events(&rec.value, &links, timezone, today);
     let sequence = rec.updated_at.timestamp() - rec.created_at.timestamp();
     let organiser = org.map(|o| {
@@ -196,7 +198,7 @@ fn opening_hour_events(
             (Some(n), _) => Some(n.to_owned()),
             (None, d) => d.clone(),
         },
-        content_language: service.content_language.clone(),
+        content_language: service.content_language,
         category: EventCategory::CounsellingHours,
         target_groups: links.target_groups.clone(),
         languages: links.languages.clone(),
@@ -223,7 +225,9 @@ fn opening_hour_events(
     };
     let upcoming: Vec<&ScheduleException> = links
         .exceptions
-        .iter().filter(|e| e.date >= monday).collect();
+        .iter()
+        .filter(|e| e.date >= monday)
+        .collect();
     let mut out = Vec::new();
     for h in &links.opening_hours {
         let day = monday + chrono::Duration::days(i64::from(h.weekday.number()) - 1);
@@ -248,7 +252,13 @@ fn opening_hour_events(
         if let (Some(opens), Some(closes)) = (e.opens, e.closes) {
             out.push((
                 e.date.format("%Y%m%d").to_string(),
-                event(at(e.date, opens), at(e.date, closes), None, Vec::new(), e.note.as_deref()),
+                event(
+                    at(e.date, opens),
+                    at(e.date, closes),
+                    None,
+                    Vec::new(),
+                    e.note.as_deref(),
+                ),
             ));
         }
     }
@@ -393,11 +403,11 @@ mod tests {
 
     fn hours(weekday: i64, opens: &str, closes: &str) -> OpeningHours {
         OpeningHours::new(
-            Weekday::new(weekday).unwrap(),
-            TimeOfDay::parse(opens).unwrap(),
-            TimeOfDay::parse(closes).unwrap(),
+            Weekday::new(weekday).expect("weekday"),
+            TimeOfDay::parse(opens).expect("opens"),
+            TimeOfDay::parse(closes).expect("closes"),
         )
-        .unwrap()
+        .expect("hours")
     }
 
     #[test]
@@ -405,7 +415,7 @@ mod tests {
         let service = Service {
             name: "Migrationsberatung".into(),
             description: Some("Beratung".into()),
-            content_language: LanguageCode::parse("de").unwrap(),
+            content_language: LanguageCode::parse("de").expect("de"),
             category: ServiceCategory::Counselling,
             free: true,
             fee_note: None,
@@ -413,14 +423,24 @@ mod tests {
             eligibility: None,
             application_process: None,
         };
-        let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
         let links = ServiceLinks {
             opening_hours: vec![hours(2, "10:00", "12:00"), hours(4, "14:00", "24:00")],
             exceptions: vec![
                 // last month: history, left out
-                ScheduleException { date: date("2026-11-03"), opens: None, closes: None, note: None },
+                ScheduleException {
+                    date: date("2026-11-03"),
+                    opens: None,
+                    closes: None,
+                    note: None,
+                },
                 // a Tuesday closed
-                ScheduleException { date: date("2026-12-08"), opens: None, closes: None, note: None },
+                ScheduleException {
+                    date: date("2026-12-08"),
+                    opens: None,
+                    closes: None,
+                    note: None,
+                },
                 // a Wednesday with other hours
                 ScheduleException {
                     date: date("2026-12-23"),
@@ -433,7 +453,8 @@ mod tests {
         };
         // a Sunday: the series start in the week of Monday 2026-11-30
         let events = opening_hour_events(&service, &links, Timezone::berlin(), date("2026-12-06"));
-        let at = |s: &str| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
+        let at =
+            |s: &str| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("time");
         let keys: Vec<&str> = events.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(keys, ["2-600", "4-840", "20261223"]);
         let (_, tue) = &events[0];
@@ -443,7 +464,11 @@ mod tests {
         assert_eq!(tue.recurrence.exdates, [at("2026-12-08 10:00")]);
         let (_, thu) = &events[1];
         assert_eq!(thu.time.local_start(), at("2026-12-03 14:00"));
-        assert_eq!(thu.time.duration(), chrono::Duration::hours(10), "24:00 is midnight");
+        assert_eq!(
+            thu.time.duration(),
+            chrono::Duration::hours(10),
+            "24:00 is midnight"
+        );
         assert!(thu.recurrence.exdates.is_empty());
         let (_, special) = &events[2];
         assert_eq!(special.time.local_start(), at("2026-12-23 09:00"));

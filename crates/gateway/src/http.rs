@@ -63,6 +63,7 @@ pub fn router(schemas: Schemas, hub: netzwerk_app::Hub, settings: HttpSettings) 
             "/digest/unsubscribe",
             get(crate::feeds::unsubscribe_page).post(crate::feeds::unsubscribe),
         )
+        .route("/embed", get(crate::embed_page::page))
         .route("/embed/netzwerk.js", get(embed_script))
         .route("/events/{file}", get(crate::public_pages::event))
         .route("/services/{id}", get(crate::public_pages::service))

@@ -9,6 +9,7 @@ pub mod budget;
 pub mod config;
 pub mod cors;
 pub mod documents;
+pub mod embed_page;
 pub mod feeds;
 pub mod fuzzing;
 pub mod graphiql;

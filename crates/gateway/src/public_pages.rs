@@ -380,8 +380,12 @@ fn accessibility(lang: usize, loc: &Value) -> String {
 
 /// An external link, only when it is http(s).
 fn link(url: &str) -> Option<String> {
-    (url.starts_with("https://") || url.starts_with("http://"))
-        .then(|| format!("<a href=\"{0}\" rel=\"noopener\"><bdi>{0}</bdi></a>", escape(url)))
+    (url.starts_with("https://") || url.starts_with("http://")).then(|| {
+        format!(
+            "<a href=\"{0}\" rel=\"noopener\"><bdi>{0}</bdi></a>",
+            escape(url)
+        )
+    })
 }
 
 fn page(lang: usize, title: &str, body: &str) -> Response {
