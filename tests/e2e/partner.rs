@@ -458,6 +458,69 @@ async fn keys_by_graphql(backend: Backend) {
 }
 both_backends!(api_keys_through_graphql, keys_by_graphql);
 
+async fn key_budget(backend: Backend) {
+    let db = TestDb::new(backend);
+    let hub = Hub::demo(&db).await;
+    let coord = hub.login(COORDINATOR.0, COORDINATOR.1).await;
+    let auth = [("authorization", coord.as_str())];
+    let (code, err) = hub
+        .error(
+            "mutation { createApiKey(input: {name: \"Schule\", maxCost: 0}) { key } }",
+            json!({}),
+            &auth,
+        )
+        .await;
+    assert_eq!(code, "VALIDATION");
+    assert_eq!(
+        err["extensions"]["violations"][0]["field"], "maxCost",
+        "{err}"
+    );
+    let strict = crate::support::api_key(&db, &["--name", "Schule am Kanal", "--max-cost", "20"]);
+    let listed = cli_ok(&db, &["apikey", "list"]);
+    assert!(listed.contains("cost at most 20"), "{listed}");
+    let shown = hub
+        .data("{ apiKeys { name maxCost } }", json!({}), &auth)
+        .await;
+    assert_eq!(shown["apiKeys"][0]["maxCost"], 20, "{shown}");
+    let with_key = [("x-api-key", strict.as_str())];
+    // Within its budget it reads; over it the query is refused before it runs, naming
+    // the key's budget — while the same query without the key is within the Hub's.
+    hub.data(SERVICES, json!({ "first": 5 }), &with_key).await;
+    let (status, _, body) = hub.post(SERVICES, json!({ "first": 40 }), &with_key).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "INVALID_QUERY",
+        "{body}"
+    );
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("at most 20")),
+        "{body}"
+    );
+    hub.data(SERVICES, json!({ "first": 40 }), &[]).await;
+    // An answer the response cache holds is not handed to the strict key either.
+    let hash = sha256(SERVICES);
+    let (status, _, _) = post_json(
+        &hub,
+        json!({ "query": SERVICES, "variables": { "first": 40 }, "extensions": extensions(&hash) }),
+        &[],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let vars = json!({ "first": 40 });
+    get_by_hash(&hub, &hash, vars.clone(), &[]).await;
+    let hit = get_by_hash(&hub, &hash, vars.clone(), &[]).await;
+    assert_eq!(x_cache(&hit), "HIT");
+    let refused = get_by_hash(&hub, &hash, vars, &with_key).await;
+    assert_eq!(
+        refused.status(),
+        400,
+        "the strict key got the cached answer"
+    );
+}
+both_backends!(key_with_its_own_complexity_budget, key_budget);
+
 fn x_cache(res: &reqwest::Response) -> String {
     header(res, reqwest::header::HeaderName::from_static("x-cache"))
 }

@@ -24,10 +24,16 @@ pub struct NewKey {
     pub rate_limit: Option<i64>,
     /// Only registered (trusted) documents may run with it.
     pub trusted_only: bool,
+    /// Its own complexity budget: the largest cost one of its queries may have (none:
+    /// the Hub's `server.max_complexity`; a higher one than the Hub's changes nothing).
+    pub max_cost: Option<i64>,
 }
 
 /// The highest rate a key may be given, requests per minute.
 pub const MAX_RATE_LIMIT: i64 = 1_000_000;
+
+/// The highest complexity budget a key may be given.
+pub const MAX_KEY_COST: i64 = 1_000_000;
 
 /// A key as created: the key itself (shown only now) and what is stored of it.
 #[derive(Debug)]
@@ -55,9 +61,18 @@ pub async fn create(hub: &Hub, actor: Actor, cmd: NewKey) -> Result<Created> {
             format!("must be between 1 and {MAX_RATE_LIMIT} requests per minute, got {rate}"),
         );
     }
+    if let Some(cost) = cmd.max_cost {
+        c.check(
+            (1..=MAX_KEY_COST).contains(&cost),
+            "maxCost",
+            "range",
+            format!("must be between 1 and {MAX_KEY_COST} (the cost of one query), got {cost}"),
+        );
+    }
     let limits = KeyLimits {
         rate_limit_per_minute: cmd.rate_limit.and_then(|r| i32::try_from(r).ok()),
         trusted_only: cmd.trusted_only,
+        max_cost: cmd.max_cost.and_then(|m| i32::try_from(m).ok()),
     };
     let name = c.finish(|| name.unwrap_or_default())?;
     let key = new_secret(API_KEY_PREFIX);

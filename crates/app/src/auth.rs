@@ -13,6 +13,7 @@ use netzwerk_domain::access::{Actor, Denied, Role};
 use netzwerk_domain::email::EmailAddress;
 use netzwerk_domain::ids::{OrganisationId, UserId};
 use netzwerk_domain::organisation::MembershipStatus;
+use netzwerk_storage::api_keys::KeyLimits;
 use netzwerk_storage::users::UserAccount;
 use netzwerk_storage::{Database, StorageError, api_keys, organisations, rate_limits, users};
 use rand::RngCore;
@@ -334,7 +335,7 @@ pub async fn resolve(hub: &Hub, credentials: Credentials<'_>) -> Result<Caller, 
         client,
     } = credentials;
     let db = hub.database();
-    let mut trusted_only = false;
+    let mut key_limits = KeyLimits::default();
     // A header that is there but not a usable bearer credential is refused, never
     // taken as anonymous: the client meant to sign in.
     let bearer = match authorization {
@@ -401,7 +402,7 @@ pub async fn resolve(hub: &Hub, credentials: Credentials<'_>) -> Result<Caller, 
             }
         }
         limiter.count(info.id, day, true);
-        trusted_only = info.limits.trusted_only;
+        key_limits = info.limits;
         // A signed-in user acts as themselves; the key then only identifies the site.
         if actor == Actor::Anonymous {
             actor = Actor::Partner { key: info.id };
@@ -421,7 +422,8 @@ pub async fn resolve(hub: &Hub, credentials: Credentials<'_>) -> Result<Caller, 
     }
     Ok(Caller {
         actor,
-        trusted_only,
+        trusted_only: key_limits.trusted_only,
+        max_cost: key_limits.max_cost.and_then(|m| u64::try_from(m).ok()),
     })
 }
 
@@ -432,6 +434,8 @@ pub struct Caller {
     pub actor: Actor,
     /// The request came with a key that runs trusted documents only.
     pub trusted_only: bool,
+    /// The key's own complexity budget, if it has one.
+    pub max_cost: Option<u64>,
 }
 
 impl Caller {

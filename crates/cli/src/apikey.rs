@@ -22,6 +22,10 @@ pub(crate) enum Command {
         /// Only registered (trusted) documents may run with it.
         #[arg(long)]
         trusted_only: bool,
+        /// Its own complexity budget: the largest cost (fields, list sizes multiplied
+        /// in) one query may have; only stricter than server.max_complexity counts.
+        #[arg(long, value_name = "N")]
+        max_cost: Option<i64>,
     },
     /// List keys (never the keys themselves).
     List,
@@ -40,6 +44,7 @@ pub(crate) fn run(ctx: &Ctx, cmd: Command) -> anyhow::Result<()> {
             origins,
             rate_limit,
             trusted_only,
+            max_cost,
         } => {
             let created = ctx.block_on(api_keys::create(
                 &hub,
@@ -49,6 +54,7 @@ pub(crate) fn run(ctx: &Ctx, cmd: Command) -> anyhow::Result<()> {
                     origins,
                     rate_limit,
                     trusted_only,
+                    max_cost,
                 },
             ))??;
             out!(
@@ -84,8 +90,13 @@ pub(crate) fn run(ctx: &Ctx, cmd: Command) -> anyhow::Result<()> {
                 } else {
                     ""
                 };
+                let cost = k
+                    .limits
+                    .max_cost
+                    .map(|c| format!(", cost at most {c}"))
+                    .unwrap_or_default();
                 out!(
-                    "{}  {}…  {}  {}  ({}; {rate}{documents})",
+                    "{}  {}…  {}  {}  ({}; {rate}{documents}{cost})",
                     k.id,
                     k.prefix,
                     k.name,

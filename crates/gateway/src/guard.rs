@@ -55,6 +55,17 @@ pub struct QueryLimits {
     pub max_aliases: u64,
 }
 
+impl QueryLimits {
+    /// The limits for a caller whose key has its own complexity budget: the smaller
+    /// of the two costs (a key is never allowed more than the Hub).
+    pub fn for_key(&self, max_cost: Option<u64>) -> Self {
+        Self {
+            max_cost: max_cost.map_or(self.max_cost, |m| m.min(self.max_cost)),
+            ..*self
+        }
+    }
+}
+
 impl Default for QueryLimits {
     fn default() -> Self {
         Self {

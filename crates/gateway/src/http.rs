@@ -585,7 +585,10 @@ async fn execute(
     };
     // Taken before the answer is computed: a change meanwhile makes it outdated.
     let generation = kept_as.as_ref().and_then(|_| state.hub.data_generation());
+    // A key with its own complexity budget has every document measured against it,
+    // so it is not answered from the cache (its answers may still be kept there).
     if let (Some(cache), Some(key), Some(generation)) = (&state.cache, &kept_as, generation)
+        && caller.max_cost.is_none()
         && let Some(hit) = cache.get(key, generation)
     {
         let mut res = answer(
@@ -629,10 +632,11 @@ async fn execute(
     }
     state.documents.prepare(&mut request);
     let variables = std::mem::take(&mut request.variables);
+    let limits = state.settings.query_limits.for_key(caller.max_cost);
     let refused = request
         .parsed_query()
         .ok()
-        .and_then(|doc| crate::guard::check(doc, &variables, &state.settings.query_limits).err());
+        .and_then(|doc| crate::guard::check(doc, &variables, &limits).err());
     request.variables = variables;
     if let Some(refused) = refused {
         return request_error(

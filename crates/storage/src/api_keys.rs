@@ -29,14 +29,16 @@ pub struct ApiKeyInfo {
     pub limits: KeyLimits,
 }
 
-/// What a key may do beyond reading: its own request rate and whether it runs trusted
-/// documents only.
+/// What a key may do beyond reading: its own request rate, whether it runs trusted
+/// documents only, and its own complexity budget.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct KeyLimits {
     /// Requests per minute (token bucket); none: the Hub's general limits only.
     pub rate_limit_per_minute: Option<i32>,
     /// Only registered (trusted) documents may run with it.
     pub trusted_only: bool,
+    /// The largest cost one of its queries may have; none: the Hub's limit only.
+    pub max_cost: Option<i32>,
 }
 
 type KeyRow = (
@@ -48,6 +50,7 @@ type KeyRow = (
     Option<NaiveDateTime>,
     Option<i32>,
     bool,
+    Option<i32>,
 );
 
 const COLUMNS: (
@@ -59,6 +62,7 @@ const COLUMNS: (
     api_keys::revoked_at,
     api_keys::rate_limit_per_minute,
     api_keys::trusted_only,
+    api_keys::max_cost,
 ) = (
     api_keys::id,
     api_keys::name,
@@ -68,10 +72,21 @@ const COLUMNS: (
     api_keys::revoked_at,
     api_keys::rate_limit_per_minute,
     api_keys::trusted_only,
+    api_keys::max_cost,
 );
 
 fn from_row(
-    (id, name, prefix, origins, created_at, revoked_at, rate_limit_per_minute, trusted_only): KeyRow,
+    (
+        id,
+        name,
+        prefix,
+        origins,
+        created_at,
+        revoked_at,
+        rate_limit_per_minute,
+        trusted_only,
+        max_cost,
+    ): KeyRow,
 ) -> Result<ApiKeyInfo> {
     Ok(ApiKeyInfo {
         id: stored("api_keys.id", ApiKeyId::parse(&id))?,
@@ -87,6 +102,7 @@ fn from_row(
         limits: KeyLimits {
             rate_limit_per_minute,
             trusted_only,
+            max_cost,
         },
     })
 }
@@ -113,6 +129,7 @@ pub fn insert(
                 api_keys::created_at.eq(crate::now()),
                 api_keys::rate_limit_per_minute.eq(limits.rate_limit_per_minute),
                 api_keys::trusted_only.eq(limits.trusted_only),
+                api_keys::max_cost.eq(limits.max_cost),
             ))
             .execute(conn)?;
         change_log::record(

@@ -36,6 +36,7 @@ diesel::table! {
         revoked_at -> Nullable<Timestamp>,
         rate_limit_per_minute -> Nullable<Integer>,
         trusted_only -> Bool,
+        max_cost -> Nullable<Integer>,
     }
 }
 

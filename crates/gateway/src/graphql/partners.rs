@@ -25,6 +25,9 @@ pub struct ApiKey {
     pub rate_limit: Option<i32>,
     /// Runs trusted documents only.
     pub trusted_only: bool,
+    /// Its own complexity budget: the largest cost one of its queries may have (none:
+    /// the Hub's limit; the smaller of the two applies).
+    pub max_cost: Option<i32>,
     /// When it was made.
     pub created_at: DateTime<Utc>,
     /// When it was revoked (it stopped working then).
@@ -77,6 +80,7 @@ impl From<ApiKeyInfo> for ApiKey {
             allowed_origins: k.allowed_origins,
             rate_limit: k.limits.rate_limit_per_minute,
             trusted_only: k.limits.trusted_only,
+            max_cost: k.limits.max_cost,
             created_at: k.created_at.and_utc(),
             revoked_at: k.revoked_at.map(|t| t.and_utc()),
         }
@@ -97,6 +101,10 @@ pub struct ApiKeyInput {
     /// Run trusted documents only.
     #[graphql(default)]
     pub trusted_only: bool,
+    /// Its own complexity budget (1 to 1,000,000): queries sent with it that may
+    /// produce more fields are refused before they run, as `INVALID_QUERY`. Only
+    /// stricter than the Hub's `server.max_complexity` has an effect.
+    pub max_cost: Option<i32>,
 }
 
 /// A key as made: the key itself, shown only now.
@@ -176,6 +184,7 @@ impl PartnerMutation {
             origins: input.allowed_origins,
             rate_limit: input.rate_limit.map(i64::from),
             trusted_only: input.trusted_only,
+            max_cost: input.max_cost.map(i64::from),
         };
         let created = api_keys::create(hub(ctx), actor(ctx), cmd)
             .await
