@@ -232,14 +232,7 @@ async fn feeds(backend: Backend) {
         "the item without a link is named: {polled}"
     );
 
-    let hub = Hub::start(
-        &db,
-        &[
-            ("NETZWERK__CALENDAR__POLL", "false"),
-            ("NETZWERK__MAIL__SEND", "false"),
-        ],
-    )
-    .await;
+    let hub = quiet_hub(&db).await;
     let coord = hub.login(COORDINATOR.0, COORDINATOR.1).await;
     let auth = [("authorization", coord.as_str())];
     let all = hub.data(LIST, json!({}), &auth).await;
@@ -251,8 +244,8 @@ async fn feeds(backend: Backend) {
     );
     let fed_nodes = fed(&all);
     let nodes = &fed_nodes;
-    // RSS 2 + Atom 2 (one the same call) + JSON 2 (one another funder's note) = 5.
-    assert_eq!(nodes.len(), 5, "{list}");
+    // RSS 2 + Atom 2 (one the same call) + JSON 2 (one relaying the same call) = 4.
+    assert_eq!(nodes.len(), 4, "{list}");
     let kiez: Vec<&Value> = nodes
         .iter()
         .filter(|n| {
@@ -264,16 +257,16 @@ async fn feeds(backend: Backend) {
         .collect();
     assert_eq!(
         kiez.len(),
-        2,
-        "the same call from one funder is one; another funder's stays apart"
+        1,
+        "the same call from one funder is one, and the district's feed relaying it (same page, same title) adds a source only"
     );
     let stiftung = kiez
         .iter()
         .find(|n| n["funder"] == "Stiftung Kiezleben")
-        .expect("the foundation's call");
+        .expect("the foundation's call, its funder kept");
     assert_eq!(
         stiftung["sources"].as_array().map(Vec::len),
-        Some(2),
+        Some(3),
         "{stiftung}"
     );
     assert_eq!(stiftung["deadline"], d[0].to_string());
@@ -345,7 +338,7 @@ async fn feeds(backend: Backend) {
             &auth,
         )
         .await;
-    assert_eq!(fed(&youth).len(), 2, "{youth}");
+    assert_eq!(fed(&youth).len(), 1, "the Kiezfonds, once: {youth}");
     let soon = hub.data(LIST,
             json!({ "f": { "deadlineBefore": (chrono::Utc::now().date_naive() + chrono::Duration::days(30)).to_string() } }), &auth)
         .await;
@@ -442,7 +435,7 @@ async fn feeds(backend: Backend) {
             fed(&after).len(),
             after["fundingOpportunities"]["totalCount"].clone()
         ),
-        (5, list["totalCount"].clone()),
+        (4, list["totalCount"].clone()),
         "nothing duplicated, nothing lost"
     );
     let stiftung = after["fundingOpportunities"]["nodes"]
@@ -473,7 +466,8 @@ async fn feeds(backend: Backend) {
         one["fundingOpportunity"]["sources"]
             .as_array()
             .map(Vec::len),
-        Some(2)
+        Some(3),
+        "the foundation's RSS and Atom feeds, and the district's relaying JSON feed"
     );
     let add_source = "mutation($u: String!) { addFundingSource(url: $u, funder: \"Stiftung API\", intervalMinutes: 120) { url funder intervalMinutes lastError } }";
     let added = hub
@@ -514,7 +508,7 @@ async fn feeds(backend: Backend) {
         "the broken feed, the two bad ones, the unreachable one: {polled}"
     );
     let kept = hub.data(LIST, json!({}), &auth).await;
-    assert_eq!(fed(&kept).len(), 5, "nothing lost: {kept}");
+    assert_eq!(fed(&kept).len(), 4, "nothing lost: {kept}");
 
     // Matching a demo organisation gives reasons.
     let youth_org = hub
@@ -622,6 +616,155 @@ async fn feeds(backend: Backend) {
     assert_eq!(missing.status(), 404);
 }
 both_backends!(funding_feeds, feeds);
+
+/// A JSON feed of `items` (id, url, title, date).
+fn json_feed(items: &[(&str, &str, &str, &str)]) -> String {
+    let items: Vec<Value> = items
+        .iter()
+        .map(|(id, url, title, date)| {
+            json!({ "id": id, "url": url, "title": title, "date_published": date,
+                    "content_text": format!("{title}: Anträge bis Ende des Jahres.") })
+        })
+        .collect();
+    json!({ "version": "https://jsonfeed.org/version/1.1", "title": "Förderung", "items": items })
+        .to_string()
+}
+
+async fn relayed(backend: Backend) {
+    let db = TestDb::new(backend);
+    cli_ok(&db, &["demo"]);
+    let server = FeedServer::start().await;
+    let relay = FeedServer::start().await;
+    // The call lives on the district's host (where its own feed is); a foundation's
+    // feed on another host (another port) relays it with tracking parameters and
+    // other spelling, and announces its own call on the same landing page as one of
+    // the district's.
+    let call = format!("{}/foerderung/nachbarschaftsfonds-2027", server.base);
+    let landing = format!("{}/foerderung", server.base);
+    let relay_host = relay.base.clone();
+    relay.serve(
+        "/relais.json",
+        "application/feed+json",
+        "\"r1\"",
+        &json_feed(&[
+            (
+                "r-1",
+                &format!("{call}/?utm_source=newsletter&utm_medium=feed"),
+                "Nachbarschaftsfonds 2027!",
+                "2026-11-20T10:00:00+01:00",
+            ),
+            (
+                "r-2",
+                &landing,
+                "Kulturfonds der Stiftung Relais",
+                "2026-11-20T10:00:00+01:00",
+            ),
+        ]),
+    );
+    server.serve(
+        "/bezirk.json",
+        "application/feed+json",
+        "\"b1\"",
+        &json_feed(&[
+            (
+                "b-1",
+                &call,
+                "NACHBARSCHAFTSFONDS  2027",
+                "2026-11-02T09:00:00+01:00",
+            ),
+            (
+                "b-2",
+                &landing,
+                "Jugendfonds des Bezirks",
+                "2026-11-02T09:00:00+01:00",
+            ),
+        ]),
+    );
+    let allow = [("NETZWERK__FETCH__ALLOW_PRIVATE_ADDRESSES", "true")];
+    let add = |url: String, funder: &str| {
+        let out = crate::support::cli_env(
+            &db,
+            &["funding", "add-source", &url, "--funder", funder],
+            &allow,
+        );
+        assert!(out.contains("following"), "{out}");
+        let polled = crate::support::cli_env(&db, &["funding", "poll"], &allow);
+        assert!(polled.contains("0 failed"), "{polled}");
+    };
+    let read = || async {
+        let hub = quiet_hub(&db).await;
+        let coord = hub.login(COORDINATOR.0, COORDINATOR.1).await;
+        fed(&hub
+            .data(LIST, json!({}), &[("authorization", coord.as_str())])
+            .await)
+    };
+    // The relaying feed first: the call is the foundation's until its own feed shows.
+    add(format!("{relay_host}/relais.json"), "Stiftung Relais");
+    let first = read().await;
+    assert_eq!(first.len(), 2, "{first:?}");
+    add(
+        format!("{}/bezirk.json", server.base),
+        "Bezirksamt Treptow-Köpenick",
+    );
+    let nodes = read().await;
+    let titled = |t: &str| -> Vec<&Value> { nodes.iter().filter(|n| fold_title(n) == t).collect() };
+    let call_nodes = titled("nachbarschaftsfonds 2027");
+    assert_eq!(
+        call_nodes.len(),
+        1,
+        "one call relayed by two feeds is one: {nodes:?}"
+    );
+    let one = call_nodes[0];
+    let mut feeds: Vec<&str> = one["sources"]
+        .as_array()
+        .expect("sources")
+        .iter()
+        .filter_map(|s| s["feedUrl"].as_str())
+        .collect();
+    feeds.sort_unstable();
+    let mut want = [
+        format!("{}/bezirk.json", server.base),
+        format!("{relay_host}/relais.json"),
+    ];
+    want.sort_unstable();
+    assert_eq!(feeds, want, "both feeds are its sources");
+    assert_eq!(
+        one["funder"], "Bezirksamt Treptow-Köpenick",
+        "the funder is that of the feed on the call's own host"
+    );
+    assert_eq!(one["url"], call.as_str(), "{one}");
+    // Different calls of different funders that share a landing page stay apart.
+    assert_eq!(
+        titled("kulturfonds der stiftung relais").len(),
+        1,
+        "{nodes:?}"
+    );
+    assert_eq!(titled("jugendfonds des bezirks").len(), 1, "{nodes:?}");
+    assert_eq!(nodes.len(), 3, "{nodes:?}");
+    // Polled again, nothing changes: the relaying feed only keeps its source.
+    let polled = crate::support::cli_env(&db, &["funding", "poll", "--all"], &allow);
+    assert!(polled.contains("0 failed"), "{polled}");
+    let again = read().await;
+    assert_eq!(again.len(), 3, "{again:?}");
+}
+both_backends!(a_call_relayed_by_another_funder_is_one, relayed);
+
+/// A Hub that polls no calendars and sends no mail.
+async fn quiet_hub(db: &TestDb) -> Hub {
+    Hub::start(
+        db,
+        &[
+            ("NETZWERK__CALENDAR__POLL", "false"),
+            ("NETZWERK__MAIL__SEND", "false"),
+        ],
+    )
+    .await
+}
+
+/// A node's title, lower case, punctuation and repeated spaces gone.
+fn fold_title(n: &Value) -> String {
+    netzwerk_domain::text::fold(n["title"].as_str().unwrap_or_default())
+}
 
 async fn digest(backend: Backend) {
     let db = TestDb::new(backend);

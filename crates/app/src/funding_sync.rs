@@ -300,7 +300,14 @@ impl FeedKind for FundingFeeds {
         validators: &Validators,
     ) -> Result<FundingReport, StorageError> {
         netzwerk_storage::transaction(conn, |c| {
-            let ingest = funding::ingest(c, source.id, &incoming, dedup::same_title)?;
+            let feed_key = dedup::url_key(&source.url);
+            let ingest = funding::ingest(
+                c,
+                source.id,
+                feed_key.as_deref(),
+                &incoming,
+                dedup::same_title,
+            )?;
             funding::record_source_success(
                 c,
                 source.id,

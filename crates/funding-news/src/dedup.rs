@@ -1,6 +1,8 @@
-//! When two items are the same call: the same normalised URL, or — from the same
-//! funder only — titles that share nearly all their words and the same numbers
-//! (years, rounds). Different funders are never merged.
+//! When two items are the same call: from the same funder, the same normalised URL or
+//! titles that share nearly all their words and the same numbers (years, rounds);
+//! from different funders, only the same normalised URL *and* the same folded title
+//! (a call relayed by another funder's feed — storage's `funding::ingest` applies
+//! that rule). Different calls that share a landing page stay apart.
 
 use std::collections::BTreeSet;
 

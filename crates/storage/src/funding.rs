@@ -3,8 +3,12 @@
 //!
 //! One call announced by several feeds is one opportunity: an item is attached to the
 //! opportunity its (source, guid) was attached to before, else to one of the same
-//! funder with the same normalised URL or a title naming the same call, else it
-//! becomes a new one. A later item (newer date) updates the opportunity.
+//! funder with the same normalised URL or a title naming the same call, else to one
+//! of another funder with the same normalised URL and the same folded title (a call
+//! relayed by another funder's feed), else it becomes a new one. A later item (newer
+//! date) updates the opportunity. An item of another funder than the opportunity's
+//! only adds its feed as a source — unless its feed is on the call's own host: then
+//! that feed's funder becomes the opportunity's, and its items update it.
 
 use std::collections::HashMap;
 
@@ -746,11 +750,19 @@ impl std::fmt::Display for IngestReport {
     }
 }
 
+/// The host (with port) of a URL comparison key.
+fn host_of(url_key: &str) -> &str {
+    url_key.split(['/', '?']).next().unwrap_or_default()
+}
+
 /// Takes a feed's items, in one transaction (see the module documentation).
-/// `same_title` decides whether two titles of one funder name the same call.
+/// `same_title` decides whether two titles of one funder name the same call;
+/// `feed_key` is the feed's own URL as comparison key (its host tells whether the feed
+/// is the call's own or relays it).
 pub fn ingest(
     conn: &mut AnyConnection,
     source: FundingSourceId,
+    feed_key: Option<&str>,
     items: &[IncomingItem],
     same_title: fn(&str, &str) -> bool,
 ) -> Result<IngestReport> {
@@ -789,6 +801,23 @@ pub fn ingest(
                                 .map(|(id, _)| id)
                         }
                     };
+                    let found = match found {
+                        Some(id) => Some(id),
+                        None => {
+                            // Relayed by another funder: the same page and the same
+                            // title; a shared landing page alone is not the same call.
+                            let relayed: Vec<(String, String)> = fo::table
+                                .filter(fo::url_key.eq(&item.url_key))
+                                .filter(fo::funder_key.ne(&funder_key))
+                                .select((fo::id, fo::title))
+                                .load(conn)?;
+                            let title = fold(&o.title);
+                            relayed
+                                .into_iter()
+                                .find(|(_, t)| fold(t) == title)
+                                .map(|(id, _)| id)
+                        }
+                    };
                     (found, true)
                 }
             };
@@ -799,6 +828,9 @@ pub fn ingest(
                     report.created += 1;
                 }
                 Some(id) => {
+                    let owner: String = fo::table.find(&id).select(fo::funder_key).first(conn)?;
+                    let own_feed = feed_key.is_some_and(|f| host_of(f) == host_of(&item.url_key));
+                    let relay = owner != funder_key && !own_feed;
                     if is_new_link {
                         add_link(conn, &id, source, item, now)?;
                         report.merged += 1;
@@ -815,6 +847,24 @@ pub fn ingest(
                         ))
                         .execute(conn)?;
                     }
+                    if relay {
+                        // Another funder's feed relaying the call: a source, no more.
+                        if !is_new_link {
+                            report.unchanged += 1;
+                        }
+                        diesel::update(fo::table.find(&id))
+                            .set(fo::last_seen_at.eq(now))
+                            .execute(conn)?;
+                        continue;
+                    }
+                    // The call's own feed taking it over from a relaying one: its
+                    // funder is the call's, and its item is the call's text.
+                    let takeover = owner != funder_key;
+                    if takeover {
+                        diesel::update(fo::table.find(&id))
+                            .set((fo::funder.eq(&o.funder), fo::funder_key.eq(&funder_key)))
+                            .execute(conn)?;
+                    }
                     let current = get(
                         conn,
                         stored("funding_opportunities.id", FundingOpportunityId::parse(&id))?,
@@ -824,12 +874,13 @@ pub fn ingest(
                     // The same feed item re-seen with other content is an edit (feeds
                     // often keep pubDate when editing); another source's item wins
                     // only with a later date.
-                    let newer = match (item.changed, stored_changed) {
-                        (Some(c), Some(s)) if is_new_link => c.naive_utc() > s,
-                        (Some(c), Some(s)) => c.naive_utc() >= s,
-                        (Some(_), None) => true,
-                        (None, _) => !is_new_link,
-                    };
+                    let newer = takeover
+                        || match (item.changed, stored_changed) {
+                            (Some(c), Some(s)) if is_new_link => c.naive_utc() > s,
+                            (Some(c), Some(s)) => c.naive_utc() >= s,
+                            (Some(_), None) => true,
+                            (None, _) => !is_new_link,
+                        };
                     let merged = merge(&current.value, o, newer);
                     if merged != current.value {
                         let key: Option<String> = if newer {
