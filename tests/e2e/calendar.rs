@@ -735,12 +735,7 @@ async fn editing(backend: Backend) {
         .error("mutation($o: ID!) { createEvent(organisationId: $o, input: {title: \"x\", start: \"2027-10-19T16:00:00\", end: \"2027-10-19T15:00:00\", rrule: \"FREQ=SOMETIMES\", timezone: \"Mond/Basis\"}) { id } }", json!({ "o": org }), &auth)
         .await;
     assert_eq!(code, "VALIDATION");
-    let fields: Vec<_> = err["extensions"]["violations"]
-        .as_array()
-        .expect("v")
-        .iter()
-        .map(|v| v["field"].as_str().unwrap_or_default().to_owned())
-        .collect();
+    let fields = crate::support::violation_fields(&err);
     assert_eq!(fields, ["timezone", "end", "rrule"]);
     let (code, _) = hub.error("mutation($o: ID!) { createEvent(organisationId: $o, input: {title: \"x\", start: \"2027-10-19T16:00:00\"}) { id } }", json!({ "o": other }), &auth).await;
     assert_eq!(code, "FORBIDDEN");

@@ -15,5 +15,6 @@ mod mail;
 mod matrix;
 mod meetings;
 mod mutations;
+mod news;
 mod partner;
 mod support;

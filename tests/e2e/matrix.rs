@@ -95,6 +95,8 @@ struct Ids {
     meeting: String,
     agenda_item: String,
     representative: String,
+    /// A news item of the owner.
+    news: String,
     /// An event of another organisation that asks the owner to co-organise it.
     asking_event: String,
     /// An organisation made for deleting.
@@ -112,7 +114,7 @@ async fn fixture(hub: &Hub, coordinator: &[(&str, &str)], owner: &[(&str, &str)]
     let made = hub
         .data(
             &format!(
-                "mutation {{ s: createService(organisationId: \"{own}\", input: {{name: \"Matrixprobe\"}}) {{ id }} c: createContact(organisationId: \"{own}\", input: {{name: \"Matrix Kontakt\"}}) {{ id }} e: createEvent(organisationId: \"{own}\", input: {{title: \"Matrixtreff\", start: \"2027-03-02T10:00:00\", end: \"2027-03-02T11:00:00\", rrule: \"FREQ=WEEKLY;COUNT=5\"}}) {{ id }} }}"
+                "mutation {{ s: createService(organisationId: \"{own}\", input: {{name: \"Matrixprobe\"}}) {{ id }} c: createContact(organisationId: \"{own}\", input: {{name: \"Matrix Kontakt\"}}) {{ id }} e: createEvent(organisationId: \"{own}\", input: {{title: \"Matrixtreff\", start: \"2027-03-02T10:00:00\", end: \"2027-03-02T11:00:00\", rrule: \"FREQ=WEEKLY;COUNT=5\"}}) {{ id }} n: postNews(organisationId: \"{own}\", input: {{title: \"Matrixnachricht\", body: \"Text\"}}) {{ id }} }}"
             ),
             json!({}),
             owner,
@@ -176,6 +178,7 @@ async fn fixture(hub: &Hub, coordinator: &[(&str, &str)], owner: &[(&str, &str)]
         meeting,
         agenda_item: id(&item["proposeAgendaItem"]["id"]),
         representative: id(&rep["addRepresentative"]["id"]),
+        news: id(&made["n"]["id"]),
         unknown: "01900000-0000-7000-8000-000000000000",
     }
 }
@@ -195,6 +198,7 @@ fn mutations(i: &Ids) -> Vec<(&'static str, Who, String)> {
         representative,
         unknown,
         asking_event,
+        news,
         ..
     } = i;
     let occurrence = "recurrenceId: \"2027-03-09T10:00:00\"";
@@ -244,8 +248,13 @@ fn mutations(i: &Ids) -> Vec<(&'static str, Who, String)> {
         ("addFundingSource", Who::Coordinator, "mutation { addFundingSource(url: \"https://foerderung.example/matrix.xml\", funder: \"Matrix\") { id } }".into()),
         ("acceptCoOrganiser", Who::Owner, format!("mutation {{ acceptCoOrganiser(eventId: \"{asking_event}\", organisationId: \"{own}\") {{ id }} }}")),
         ("withdrawCoOrganiser", Who::Owner, format!("mutation {{ withdrawCoOrganiser(eventId: \"{asking_event}\", organisationId: \"{own}\") {{ id }} }}")),
+        ("postNews", Who::Owner, format!("mutation {{ postNews(organisationId: \"{own}\", input: {{title: \"Matrixneuigkeit\", body: \"Mehr\"}}) {{ id }} }}")),
+        ("updateNews", Who::Owner, format!("mutation {{ updateNews(id: \"{news}\", input: {{title: \"geändert\"}}) {{ id }} }}")),
+        ("rejectNews", Who::Coordinator, format!("mutation {{ rejectNews(id: \"{news}\", note: \"Bitte kürzer\") {{ id }} }}")),
+        ("publishNews", Who::Coordinator, format!("mutation {{ publishNews(id: \"{news}\") {{ id }} }}")),
         ("cancelEvent", Who::Owner, format!("mutation {{ cancelEvent(id: \"{event}\") {{ id }} }}")),
         ("deleteEvent", Who::Owner, format!("mutation {{ deleteEvent(id: \"{event}\") {{ id }} }}")),
+        ("deleteNews", Who::Owner, format!("mutation {{ deleteNews(id: \"{news}\") {{ id }} }}")),
         ("deleteContact", Who::Owner, format!("mutation {{ deleteContact(id: \"{contact}\") {{ id }} }}")),
         ("deleteService", Who::Owner, format!("mutation {{ deleteService(id: \"{service}\") {{ id }} }}")),
         ("deleteLocation", Who::Owner, format!("mutation {{ deleteLocation(id: \"{location}\") {{ id }} }}")),
@@ -292,6 +301,9 @@ fn reads(i: &Ids) -> Vec<(&'static str, Who, String, Reader)> {
         ("outboxMessages", Who::Coordinator, "{ outboxMessages { totalCount } }".into(), shown),
         ("apiKeys", Who::Coordinator, "{ apiKeys { id } }".into(), shown),
         ("persistedDocuments", Who::Coordinator, "{ persistedDocuments { sha256Hash } }".into(), shown),
+        ("news", Who::Anyone, "{ news(first: 1) { totalCount } }".into(), shown),
+        ("newsItem", Who::Anyone, format!("{{ newsItem(id: \"{unknown}\") {{ id }} }}"), shown),
+        ("news(filter.status)", Who::SignedIn, "{ news(filter: {status: PENDING}) { totalCount } }".into(), shown),
         // Nested fields that are not public.
         ("Organisation.calendarFeeds", Who::Owner, format!("{{ organisationById(id: \"{own}\") {{ calendarFeeds {{ url }} }} }}"), shown),
         ("Organisation.changes", Who::Owner, format!("{{ organisationById(id: \"{own}\") {{ changes(first: 1) {{ nodes {{ actor }} }} }} }}"), shown),

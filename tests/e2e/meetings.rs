@@ -138,12 +138,7 @@ async fn schedule_and_rotation(backend: Backend) {
         .error("mutation { scheduleMeetings(name: \"x\", from: \"2027-01-01\", cadence: {weekday: 9, start: \"9 Uhr\"}) { id } }", json!({}), &auth)
         .await;
     assert_eq!(code, "VALIDATION");
-    let fields: Vec<_> = err["extensions"]["violations"]
-        .as_array()
-        .expect("v")
-        .iter()
-        .map(|v| v["field"].as_str().unwrap_or_default().to_owned())
-        .collect();
+    let fields = crate::support::violation_fields(&err);
     assert_eq!(fields, ["cadence.weekday", "cadence.start"]);
 
     let listed = hub

@@ -393,12 +393,7 @@ async fn keys_by_graphql(backend: Backend) {
         )
         .await;
     assert_eq!(code, "VALIDATION");
-    let fields: Vec<&str> = err["extensions"]["violations"]
-        .as_array()
-        .expect("violations")
-        .iter()
-        .filter_map(|v| v["field"].as_str())
-        .collect();
+    let fields = crate::support::violation_fields(&err);
     assert_eq!(fields, ["name", "origin", "rateLimit"], "{err}");
     let made = hub
         .data(

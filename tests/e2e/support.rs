@@ -422,3 +422,11 @@ impl Drop for DeadServer {
         self.accepting.abort();
     }
 }
+
+/// The fields a `VALIDATION` error names, in order.
+pub fn violation_fields(err: &Value) -> Vec<&str> {
+    err["extensions"]["violations"]
+        .as_array()
+        .map(|v| v.iter().filter_map(|v| v["field"].as_str()).collect())
+        .unwrap_or_default()
+}

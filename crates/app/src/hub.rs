@@ -43,6 +43,8 @@ pub struct Settings {
     pub production: bool,
     /// Requests per minute one anonymous client address may make (token bucket).
     pub anonymous_per_minute: u32,
+    /// Member news is published without the coordinator's review (`news.publish_at_once`).
+    pub news_at_once: bool,
 }
 
 /// Requests per minute of one anonymous address unless configured: a partner page
@@ -73,6 +75,7 @@ impl Default for Settings {
             fetch,
             production: false,
             anonymous_per_minute: DEFAULT_ANONYMOUS_PER_MINUTE,
+            news_at_once: false,
         }
     }
 }

@@ -29,6 +29,7 @@ pub mod jobs;
 pub mod limits;
 pub mod mail;
 pub mod meetings;
+pub mod news;
 pub mod outbox;
 pub mod persisted;
 pub mod retention;

@@ -54,13 +54,14 @@ pub(crate) fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<()> {
 /// What the demo loaded and how to sign in.
 pub(crate) fn print_summary(sum: &DemoSummary) -> anyhow::Result<()> {
     out!(
-        "loaded the demo network: {} organisations, {} locations, {} services, {} contact persons, {} accounts, {} funding calls",
+        "loaded the demo network: {} organisations, {} locations, {} services, {} contact persons, {} accounts, {} funding calls, {} news items",
         sum.organisations,
         sum.locations,
         sum.services,
         sum.contacts,
         sum.users,
-        sum.funding
+        sum.funding,
+        sum.news
     );
     out!(
         "and the meeting cycle: {} representatives, {} meetings (the next with a host, {} agenda items and {} guest requests), {} followed feeds",

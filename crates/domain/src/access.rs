@@ -5,6 +5,7 @@ use crate::code_enum;
 use crate::contact::Visibility;
 use crate::ids::{ApiKeyId, OrganisationId, UserId};
 use crate::meeting::AgendaItemStatus;
+use crate::news::NewsStatus;
 use crate::organisation::MembershipStatus;
 
 code_enum!(
@@ -206,6 +207,49 @@ impl Actor {
         self.may_administer().is_ok()
     }
 
+    /// Posting member news for an organisation, or changing it: the coordinator, or
+    /// that organisation's editor. The answer is the status the item gets: the
+    /// coordinator's news is published at once (a change keeps its status as it is,
+    /// `current`); an editor's waits for review again — unless the network publishes
+    /// at once (`publish_at_once`).
+    pub fn may_write_news(
+        self,
+        organisation: OrganisationId,
+        current: Option<NewsStatus>,
+        publish_at_once: bool,
+    ) -> Result<NewsStatus, Denied> {
+        self.may_edit(organisation)?;
+        Ok(match (self.may_administer().is_ok(), current) {
+            (true, Some(status)) => status,
+            (true, None) => NewsStatus::Published,
+            (false, _) if publish_at_once => NewsStatus::Published,
+            (false, _) => NewsStatus::Pending,
+        })
+    }
+
+    /// Publishing or turning down member news: the coordinator only.
+    pub fn may_review_news(self) -> Result<(), Denied> {
+        self.may_administer()
+    }
+
+    /// Listing news beyond the public ones (waiting, turned down, not yet due): the
+    /// coordinator all of them (`Ok(None)`), an editor their own organisation's
+    /// (`Ok(Some(own))`).
+    pub fn may_list_unpublished_news(self) -> Result<Option<OrganisationId>, Denied> {
+        match self {
+            Actor::Coordinator { .. } | Actor::Operator => Ok(None),
+            Actor::Editor { organisation, .. } => Ok(Some(organisation)),
+            Actor::Anonymous | Actor::Partner { .. } => Err(Denied::Unauthenticated),
+        }
+    }
+
+    /// Reading a news item: everyone once it is public (published and its day has
+    /// come); before that, and when turned down, its organisation's editors and the
+    /// coordinator.
+    pub fn may_read_news(self, public: bool, organisation: OrganisationId) -> bool {
+        public || self.may_edit(organisation).is_ok()
+    }
+
     /// Whether a contact person's e-mail and phone may be shown.
     pub fn may_see_contact_details(
         self,
@@ -277,6 +321,74 @@ mod tests {
             Err(Denied::Unauthenticated)
         );
         assert_eq!(editor.may_administer(), Err(Denied::Forbidden));
+    }
+
+    #[test]
+    fn news_table() {
+        use NewsStatus::{Pending, Published, Rejected};
+        let c = cast();
+        let (u, f) = (Err(Denied::Unauthenticated), Err(Denied::Forbidden));
+        // (who, actor, new for own, new for other, own edited when published, at once)
+        for (who, actor, own, other, edited, at_once) in [
+            ("anonymous", Actor::Anonymous, u, u, u, u),
+            ("partner", c.partner, u, u, u, u),
+            (
+                "editor",
+                c.editor,
+                Ok(Pending),
+                f,
+                Ok(Pending),
+                Ok(Published),
+            ),
+            (
+                "coordinator",
+                c.coordinator,
+                Ok(Published),
+                Ok(Published),
+                Ok(Published),
+                Ok(Published),
+            ),
+            (
+                "operator",
+                Actor::Operator,
+                Ok(Published),
+                Ok(Published),
+                Ok(Published),
+                Ok(Published),
+            ),
+        ] {
+            assert_eq!(actor.may_write_news(c.own, None, false), own, "{who}");
+            assert_eq!(actor.may_write_news(c.other, None, false), other, "{who}");
+            assert_eq!(
+                actor.may_write_news(c.own, Some(Published), false),
+                edited,
+                "{who}"
+            );
+            assert_eq!(actor.may_write_news(c.own, None, true), at_once, "{who}");
+        }
+        assert_eq!(
+            c.coordinator.may_write_news(c.own, Some(Rejected), false),
+            Ok(Rejected),
+            "the coordinator's change keeps a turned-down item turned down"
+        );
+        let (u, f) = (Err(Denied::Unauthenticated), Err(Denied::Forbidden));
+        for (who, actor, review, draft_own, draft_other) in [
+            ("anonymous", Actor::Anonymous, u, false, false),
+            ("partner", c.partner, u, false, false),
+            ("editor", c.editor, f, true, false),
+            ("coordinator", c.coordinator, Ok(()), true, true),
+        ] {
+            assert_eq!(actor.may_review_news(), review, "{who}");
+            let listing = match who {
+                "anonymous" | "partner" => Err(Denied::Unauthenticated),
+                "editor" => Ok(Some(c.own)),
+                _ => Ok(None),
+            };
+            assert_eq!(actor.may_list_unpublished_news(), listing, "{who}");
+            assert!(actor.may_read_news(true, c.other), "{who}: public news");
+            assert_eq!(actor.may_read_news(false, c.own), draft_own, "{who}");
+            assert_eq!(actor.may_read_news(false, c.other), draft_other, "{who}");
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@ use crate::code_enum;
 use crate::email::EmailAddress;
 use crate::error::{Checker, required_text};
 use crate::language::LanguageCode;
-use crate::organisation::{NAME_MAX, opt, opt_with};
+use crate::organisation::{NAME_MAX, content_language, opt, opt_with};
 
 code_enum!(
     /// Who may see a contact person's e-mail address and phone number.
@@ -61,13 +61,7 @@ impl ContactInput {
         let role = opt(&mut c, "role", self.role.as_ref(), NAME_MAX);
         let email = opt_with(&mut c, "email", self.email.as_ref(), EmailAddress::parse);
         let phone = opt_with(&mut c, "phone", self.phone.as_ref(), crate::error::phone);
-        let content_language = opt_with(
-            &mut c,
-            "contentLanguage",
-            self.content_language.as_ref(),
-            LanguageCode::parse,
-        )
-        .unwrap_or_else(LanguageCode::german);
+        let content_language = content_language(&mut c, self.content_language.as_ref());
         c.finish(|| ())?;
         let Some(name) = name else {
             return Err(ValidationError::new(

@@ -98,3 +98,7 @@ id_type!(
     /// Identifies a representative of a member organisation.
     RepresentativeId
 );
+id_type!(
+    /// Identifies a member news item.
+    NewsId
+);

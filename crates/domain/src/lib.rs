@@ -17,6 +17,7 @@ pub mod ids;
 pub mod language;
 pub mod location;
 pub mod meeting;
+pub mod news;
 pub mod organisation;
 pub mod poll;
 pub mod record;

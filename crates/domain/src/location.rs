@@ -5,7 +5,7 @@ use std::fmt;
 use crate::ValidationError;
 use crate::error::{Checker, required_text};
 use crate::language::LanguageCode;
-use crate::organisation::{NAME_MAX, TEXT_MAX, opt, opt_with};
+use crate::organisation::{NAME_MAX, TEXT_MAX, content_language, opt, opt_with};
 
 /// The localities (Ortsteile) of Treptow-Köpenick; other text is accepted too.
 pub const LOCALITIES: &[&str] = &[
@@ -200,13 +200,7 @@ impl LocationInput {
         let transport_hint = opt(&mut c, "transportHint", self.transport_hint.as_ref(), 1000);
         let timezone = opt_with(&mut c, "timezone", self.timezone.as_ref(), Timezone::parse)
             .unwrap_or_else(Timezone::berlin);
-        let content_language = opt_with(
-            &mut c,
-            "contentLanguage",
-            self.content_language.as_ref(),
-            LanguageCode::parse,
-        )
-        .unwrap_or_else(LanguageCode::german);
+        let content_language = content_language(&mut c, self.content_language.as_ref());
         c.finish(|| ())?;
         let Some(name) = name else {
             return Err(ValidationError::new(

@@ -254,6 +254,11 @@ pub(crate) fn opt(
 }
 
 /// Parses an optional value with `parse` after trimming; empty is `None`.
+/// The language of an input's texts (`contentLanguage`): German when not given.
+pub(crate) fn content_language(c: &mut Checker, raw: Option<&String>) -> LanguageCode {
+    opt_with(c, "contentLanguage", raw, LanguageCode::parse).unwrap_or_else(LanguageCode::german)
+}
+
 pub(crate) fn opt_with<T>(
     c: &mut Checker,
     field: &str,
@@ -298,13 +303,7 @@ impl OrganisationInput {
             NAME_MAX,
         );
         let description = opt(&mut c, "description", self.description.as_ref(), TEXT_MAX);
-        let content_language = opt_with(
-            &mut c,
-            "contentLanguage",
-            self.content_language.as_ref(),
-            LanguageCode::parse,
-        )
-        .unwrap_or_else(LanguageCode::german);
+        let content_language = content_language(&mut c, self.content_language.as_ref());
         let website = opt_with(&mut c, "website", self.website.as_ref(), crate::error::url);
         let email = opt_with(&mut c, "email", self.email.as_ref(), EmailAddress::parse);
         let phone = opt_with(&mut c, "phone", self.phone.as_ref(), crate::error::phone);

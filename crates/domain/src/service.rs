@@ -5,7 +5,7 @@ use crate::code_enum;
 use crate::error::{Checker, required_text};
 use crate::ids::LocationId;
 use crate::language::LanguageCode;
-use crate::organisation::{NAME_MAX, TEXT_MAX, TargetGroup, opt, opt_with, set};
+use crate::organisation::{NAME_MAX, TEXT_MAX, TargetGroup, content_language, opt, set};
 use crate::schedule::{
     self, OpeningHours, OpeningHoursInput, ScheduleException, ScheduleExceptionInput,
 };
@@ -117,13 +117,7 @@ impl ServiceInput {
         let mut c = Checker::new();
         let name = c.take("name", required_text(&self.name, NAME_MAX));
         let description = opt(&mut c, "description", self.description.as_ref(), TEXT_MAX);
-        let content_language = opt_with(
-            &mut c,
-            "contentLanguage",
-            self.content_language.as_ref(),
-            LanguageCode::parse,
-        )
-        .unwrap_or_else(LanguageCode::german);
+        let content_language = content_language(&mut c, self.content_language.as_ref());
         let mut languages = Vec::new();
         for (i, l) in self.languages.iter().enumerate() {
             if let Some(code) = c.take(&format!("languages[{i}]"), LanguageCode::parse(l)) {

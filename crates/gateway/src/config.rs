@@ -80,6 +80,9 @@ guest_retention_days = 30
 guest_requests_per_address_per_day = 3
 guest_requests_per_client_per_hour = 10
 
+[news]
+publish_at_once = false
+
 [log]
 level = "info"
 format = "text"
@@ -105,6 +108,8 @@ pub struct Settings {
     pub mail: netzwerk_app::mail::MailConfig,
     /// Network meetings: invitations and guests.
     pub meetings: MeetingsConfig,
+    /// Member news.
+    pub news: NewsConfig,
     /// Logging.
     pub log: LogSettings,
 }
@@ -240,6 +245,14 @@ pub struct FundingConfig {
     pub max_items_per_feed: usize,
     /// Digest subscriptions one client (network address) may ask for in an hour.
     pub subscriptions_per_client_per_hour: u32,
+}
+
+/// `[news]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewsConfig {
+    /// Publish member news without the coordinator's review.
+    pub publish_at_once: bool,
 }
 
 /// `[meetings]`
@@ -582,6 +595,7 @@ impl Settings {
             funding_file_limits: self.funding_limits(self.calendar.max_file_bytes),
             production: self.production(),
             anonymous_per_minute: self.server.anonymous_rate_limit_per_minute,
+            news_at_once: self.news.publish_at_once,
         })
     }
 

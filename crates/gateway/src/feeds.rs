@@ -1,5 +1,6 @@
-//! Funding out over HTTP: Atom feeds of open opportunities (all, or an organisation's
-//! matches), produced by the persisted feed query against the Hub's own schema; and
+//! Funding and news out over HTTP: Atom feeds of open opportunities (all, or an
+//! organisation's matches), produced by the persisted feed query against the Hub's own
+//! schema; the members' public news (`/feeds/news.xml`); and
 //! the pages behind the digest's confirmation and unsubscribe links (a button, so
 //! link scanners change nothing; `List-Unsubscribe-Post` one-click POST works too).
 
@@ -17,7 +18,20 @@ async fn atom(state: &AppState, organisation: Option<&str>) -> Response {
         schema: state.schema().clone(),
         hub: state.hub().clone(),
     };
-    match netzwerk_app::digest::funding_atom(&api, organisation).await {
+    atom_answer(
+        "the funding feed",
+        netzwerk_app::digest::funding_atom(&api, organisation).await,
+    )
+}
+
+/// `GET /feeds/news.xml`: the members' public news, newest first.
+pub async fn news(State(state): State<AppState>) -> Response {
+    atom_answer("the news feed", netzwerk_app::news::atom(state.hub()).await)
+}
+
+/// An Atom document, or why there is none.
+fn atom_answer(what: &str, made: netzwerk_app::Result<String>) -> Response {
+    match made {
         Ok(body) => (
             [(
                 header::CONTENT_TYPE,
@@ -36,7 +50,7 @@ async fn atom(state: &AppState, organisation: Option<&str>) -> Response {
         )
             .into_response(),
         Err(e) => {
-            tracing::error!(error = %e, "the funding feed failed");
+            tracing::error!(error = %e, "{what} failed");
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "the feed is not available\n",

@@ -54,6 +54,7 @@ pub fn router(schemas: Schemas, hub: netzwerk_app::Hub, settings: HttpSettings) 
             get(guest_confirm_page).post(guest_confirm),
         )
         .route("/feeds/funding.xml", get(crate::feeds::all))
+        .route("/feeds/news.xml", get(crate::feeds::news))
         .route("/feeds/funding/{file}", get(crate::feeds::organisation))
         .route(
             "/digest/confirm",

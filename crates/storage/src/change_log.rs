@@ -36,6 +36,8 @@ pub enum EntityKind {
     FundingSource,
     /// A funding opportunity.
     FundingOpportunity,
+    /// A member news item.
+    News,
 }
 
 impl EntityKind {
@@ -54,6 +56,7 @@ impl EntityKind {
             EntityKind::Meeting => "meeting",
             EntityKind::FundingSource => "funding_source",
             EntityKind::FundingOpportunity => "funding_opportunity",
+            EntityKind::News => "news",
         }
     }
 }

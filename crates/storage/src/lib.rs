@@ -21,6 +21,7 @@ pub mod funding;
 pub mod guests;
 pub mod locations;
 pub mod meetings;
+pub mod news;
 pub mod organisations;
 pub mod outbox;
 pub mod persisted_documents;

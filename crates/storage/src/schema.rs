@@ -367,6 +367,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    news (id) {
+        id -> Text,
+        organisation_id -> Text,
+        title -> Text,
+        body -> Text,
+        content_language -> Text,
+        image_url -> Nullable<Text>,
+        link_url -> Nullable<Text>,
+        publish_on -> Date,
+        status -> Text,
+        review_note -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     organisation_identifiers (organisation_id, position) {
         organisation_id -> Text,
         position -> Integer,
@@ -557,6 +574,7 @@ diesel::joinable!(meeting_host_declines -> organisations (organisation_id));
 diesel::joinable!(meetings -> locations (location_id));
 diesel::joinable!(meetings -> meeting_series (series_id));
 diesel::joinable!(meetings -> organisations (host_organisation_id));
+diesel::joinable!(news -> organisations (organisation_id));
 diesel::joinable!(opening_hours -> services (service_id));
 diesel::joinable!(organisation_identifiers -> organisations (organisation_id));
 diesel::joinable!(funding_deadlines -> funding_opportunities (opportunity_id));
@@ -603,6 +621,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     meeting_invitations,
     meeting_series,
     meetings,
+    news,
     opening_hours,
     organisation_identifiers,
     organisations,

@@ -239,6 +239,8 @@ pub struct DemoSummary {
     pub guest_requests: usize,
     /// Calendar feeds followed.
     pub feeds: usize,
+    /// Member news items (one of them waiting for review).
+    pub news: usize,
 }
 
 /// What `serve` does before it answers. The database must be up to date; with the
@@ -492,6 +494,7 @@ fn load_into(
     )?;
     sum.users += 1;
     sum.funding = load_funding(conn)?;
+    sum.news = load_news(conn)?;
     Ok(sum)
 }
 
@@ -678,6 +681,91 @@ fn load_meeting_cycle(
 
 /// Fictional funding calls with deadlines counted from the day the demo is loaded, so
 /// the demo always has open calls, rounds, a rolling one and one that has closed.
+/// A few member news items: three published (one with an Arabic translation), one
+/// waiting for the coordinator's review.
+fn load_news(conn: &mut AnyConnection) -> Result<usize> {
+    use netzwerk_domain::news::{NewsInput, NewsStatus};
+
+    let today = chrono::Utc::now().date_naive();
+    /// organisation, title, body, link, days ago, status
+    type Item<'a> = (&'a str, &'a str, &'a str, Option<&'a str>, i64, NewsStatus);
+    let items: [Item<'_>; 4] = [
+        (
+            "sprachbruecke-treptow",
+            "Neuer Alphabetisierungskurs ab Februar",
+            "Ab Februar beginnt ein **neuer Alphabetisierungskurs** für Erwachsene, \
+             dienstags und donnerstags von 9 bis 12 Uhr.\n\n\
+             - kostenlos\n- mit Kinderbetreuung\n\n\
+             Anmeldung in der Beratung oder telefonisch.",
+            None,
+            3,
+            NewsStatus::Published,
+        ),
+        (
+            "kiezwerkstatt-spreebogen",
+            "Reparaturcafé sucht Ehrenamtliche",
+            "Unser Reparaturcafé wächst: Wer gern *Fahrräder, Toaster oder Kleidung* \
+             repariert, ist jeden ersten Samstag im Monat willkommen.",
+            Some("https://kiezwerkstatt.demo.example/reparaturcafe"),
+            8,
+            NewsStatus::Published,
+        ),
+        (
+            "frauenraum-hasselwerder",
+            "Frauenfrühstück jetzt auch samstags",
+            "Das Frauenfrühstück findet ab sofort auch **samstags von 10 bis 12 Uhr** statt. \
+             Kinder sind willkommen.",
+            None,
+            15,
+            NewsStatus::Published,
+        ),
+        (
+            "familienwerkstatt-plaenterwald",
+            "Fotos vom Laternenfest",
+            "Danke an alle, die beim Laternenfest dabei waren! Die Fotos hängen ab nächster Woche im Flur.",
+            None,
+            1,
+            NewsStatus::Pending,
+        ),
+    ];
+    let mut count = 0;
+    for (slug, title, body, link, days_ago, status) in items {
+        let slug =
+            netzwerk_domain::slug::Slug::parse(slug).map_err(|e| demo_fault(format!("{e}")))?;
+        let Some(org) = organisations::get_by_slug(conn, &slug)? else {
+            continue;
+        };
+        let item = NewsInput {
+            title: title.into(),
+            body: body.into(),
+            link: link.map(Into::into),
+            publish_on: Some(today - chrono::Duration::days(days_ago)),
+            ..NewsInput::default()
+        }
+        .validate(today, status)
+        .map_err(|e| demo_fault(format!("{e}")))?;
+        let rec = netzwerk_storage::news::insert(conn, ACTOR, org.id, &item)?;
+        if title.starts_with("Neuer Alphabetisierungskurs") {
+            for (field, text) in [
+                ("title", "دورة جديدة لمحو الأمية ابتداءً من فبراير"),
+                (
+                    "body",
+                    "تبدأ في فبراير **دورة جديدة لمحو الأمية** للبالغين، أيام الثلاثاء والخميس من الساعة 9 حتى 12.\n\n- مجانية\n- مع رعاية الأطفال",
+                ),
+            ] {
+                let t = Translation {
+                    language: LanguageCode::parse("ar").map_err(|e| demo_fault(format!("{e}")))?,
+                    text: text.into(),
+                    machine_translated: false,
+                };
+                translations::set(conn, &org.id.to_string(), &rec.id.to_string(), field, &t)?;
+            }
+        }
+        count += 1;
+    }
+    Ok(count)
+}
+
 fn load_funding(conn: &mut AnyConnection) -> Result<usize> {
     use netzwerk_domain::funding::OpportunityInput;
 

@@ -6,7 +6,7 @@ pub mod read;
 use netzwerk_domain::ValidationError;
 use netzwerk_domain::access::Actor;
 use netzwerk_domain::contact::ContactInput;
-use netzwerk_domain::ids::{ContactId, EventId, LocationId, OrganisationId, ServiceId};
+use netzwerk_domain::ids::{ContactId, EventId, LocationId, NewsId, OrganisationId, ServiceId};
 use netzwerk_domain::language::LanguageCode;
 use netzwerk_domain::location::LocationInput;
 use netzwerk_domain::organisation::OrganisationInput;
@@ -269,6 +269,8 @@ pub enum Translatable {
     Contact,
     /// `title`, `description`.
     Event,
+    /// `title`, `body`.
+    News,
 }
 
 impl Translatable {
@@ -286,6 +288,7 @@ impl Translatable {
             ],
             Translatable::Contact => &["role"],
             Translatable::Event => &["title", "description"],
+            Translatable::News => &["title", "body"],
         }
     }
 }
@@ -314,6 +317,7 @@ impl TranslationTarget {
             Translatable::Service => ServiceId::parse(&self.entity).map(|i| i.to_string()),
             Translatable::Contact => ContactId::parse(&self.entity).map(|i| i.to_string()),
             Translatable::Event => EventId::parse(&self.entity).map(|i| i.to_string()),
+            Translatable::News => NewsId::parse(&self.entity).map(|i| i.to_string()),
         }
         .map_err(|e| e.within("entityId"))?;
         if !self.kind.fields().contains(&self.field.as_str()) {
@@ -352,6 +356,10 @@ impl TranslationTarget {
             }
             Translatable::Event => {
                 netzwerk_storage::events::get(conn, EventId::parse(entity).map_err(bad)?)?
+                    .organisation_id
+            }
+            Translatable::News => {
+                netzwerk_storage::news::get(conn, NewsId::parse(entity).map_err(bad)?)?
                     .organisation_id
             }
         })

@@ -98,6 +98,8 @@ pub enum TranslatableEntity {
     Contact,
     /// Fields: `title`, `description`.
     Event,
+    /// Fields: `title`, `body`.
+    News,
 }
 
 impl From<TranslatableEntity> for netzwerk_app::directory::Translatable {
@@ -108,9 +110,15 @@ impl From<TranslatableEntity> for netzwerk_app::directory::Translatable {
             TranslatableEntity::Service => Self::Service,
             TranslatableEntity::Contact => Self::Contact,
             TranslatableEntity::Event => Self::Event,
+            TranslatableEntity::News => Self::News,
         }
     }
 }
+
+mirror_enum!(
+    /// Where a member news item stands.
+    NewsStatus => netzwerk_domain::news::NewsStatus { Pending, Published, Rejected }
+);
 
 mirror_enum!(
     /// Where a guest's request stands.

@@ -13,6 +13,7 @@ mod inputs;
 mod loaders;
 mod meetings;
 mod mutation;
+mod news;
 mod objects;
 mod outbox;
 mod partners;
@@ -40,6 +41,7 @@ pub struct Query(
     funding::FundingQuery,
     outbox::OutboxQuery,
     partners::PartnerQuery,
+    news::NewsQuery,
 );
 
 /// Root of all mutations, split by area.
@@ -51,6 +53,7 @@ pub struct Mutation(
     guests::GuestMutation,
     funding::FundingMutation,
     partners::PartnerMutation,
+    news::NewsMutation,
 );
 
 /// The schema's own settings (the use cases take theirs from the `Hub`).

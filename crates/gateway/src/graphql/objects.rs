@@ -11,12 +11,12 @@ use netzwerk_domain::ids::ServiceId;
 use netzwerk_domain::language::{LanguageCode, LanguagePreference};
 use netzwerk_domain::translation::{self, Translation};
 
-use super::connection::{Page, page_of_all, window};
-use super::context::loader;
+use super::connection::{Page, page, page_of_all, window};
+use super::context::{actor, hub, loader};
 use super::enums::{
     FieldOfAction, LegalStatus, MembershipStatus, ServiceCategory, TargetGroup, Topic, Visibility,
 };
-use super::error::{ApiResult, Code, coded, load_error};
+use super::error::{ApiResult, Code, app, coded, load_error};
 use super::loaders::{
     ContactsOfOrganisation, DirectoryLoader, ExceptionsOfService, LanguagesOfService, LoadError,
     LocationsOfOrganisation, LocationsOfService, ScheduleOfService, ServicesOfOrganisation,
@@ -348,6 +348,19 @@ impl Organisation {
                 .map(|c| Contact::new(c, self.prefs.clone()))
                 .collect(),
         ))
+    }
+    /// Its public news, newest first.
+    async fn news(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Page<NewsItem>> {
+        let query = netzwerk_app::news::NewsQuery {
+            organisations: Some(vec![self.rec.id]),
+            ..netzwerk_app::news::NewsQuery::default()
+        };
+        news_page(ctx, first, after, query, self.prefs.clone()).await
     }
     /// Every stored translation of its fields.
     async fn translations(&self, ctx: &Context<'_>) -> ApiResult<Vec<TranslationEntry>> {
@@ -940,4 +953,131 @@ impl Contact {
     async fn details_hidden(&self) -> bool {
         self.details_hidden
     }
+}
+
+/// A member organisation's news item.
+pub struct NewsItem {
+    rec: netzwerk_app::news::NewsRecord,
+    prefs: Arc<LanguagePreference>,
+}
+
+impl NewsItem {
+    pub(crate) fn new(rec: netzwerk_app::news::NewsRecord, prefs: Arc<LanguagePreference>) -> Self {
+        Self { rec, prefs }
+    }
+
+    async fn served(
+        &self,
+        ctx: &Context<'_>,
+        field: &str,
+        original: &str,
+    ) -> ApiResult<LocalizedText> {
+        let v = &self.rec.value;
+        Ok(served(
+            ctx,
+            self.rec.id.to_string(),
+            field,
+            Some(original),
+            v.content_language,
+            &self.prefs,
+        )
+        .await?
+        .unwrap_or(LocalizedText {
+            text: original.to_owned(),
+            language: v.content_language.to_string(),
+            machine_translated: false,
+        }))
+    }
+}
+
+#[Object]
+impl NewsItem {
+    /// Stable id.
+    async fn id(&self) -> ID {
+        ID(self.rec.id.to_string())
+    }
+    /// The organisation it is from.
+    async fn organisation(&self, ctx: &Context<'_>) -> ApiResult<Organisation> {
+        organisation_of(ctx, self.rec.organisation_id, &self.prefs).await
+    }
+    /// Headline, in the reader's preferred language.
+    async fn title(&self, ctx: &Context<'_>) -> ApiResult<String> {
+        Ok(self.served(ctx, "title", &self.rec.value.title).await?.text)
+    }
+    /// `title` with the language it was served in.
+    async fn title_localized(&self, ctx: &Context<'_>) -> ApiResult<LocalizedText> {
+        self.served(ctx, "title", &self.rec.value.title).await
+    }
+    /// The text as written (Markdown), in the reader's preferred language.
+    async fn body(&self, ctx: &Context<'_>) -> ApiResult<String> {
+        Ok(self.served(ctx, "body", &self.rec.value.body).await?.text)
+    }
+    /// `body` with the language it was served in.
+    async fn body_localized(&self, ctx: &Context<'_>) -> ApiResult<LocalizedText> {
+        self.served(ctx, "body", &self.rec.value.body).await
+    }
+    /// `body` as HTML, safe to put into a page: Markdown rendered, raw HTML, scripts,
+    /// event handlers and links other than http(s) and mailto removed.
+    async fn body_html(&self, ctx: &Context<'_>) -> ApiResult<String> {
+        Ok(netzwerk_app::html::markdown(
+            &self.served(ctx, "body", &self.rec.value.body).await?.text,
+        ))
+    }
+    /// ISO 639-1 code of the text as written.
+    async fn content_language(&self) -> String {
+        self.rec.value.content_language.to_string()
+    }
+    /// A picture to show with it.
+    async fn image_url(&self) -> Option<String> {
+        self.rec
+            .value
+            .image_url
+            .as_ref()
+            .map(|u| u.as_str().to_owned())
+    }
+    /// Where to read more.
+    async fn link(&self) -> Option<String> {
+        self.rec.value.link.as_ref().map(|u| u.as_str().to_owned())
+    }
+    /// The day it is public from (once published).
+    async fn publish_on(&self) -> NaiveDate {
+        self.rec.value.publish_on
+    }
+    /// Where it stands: pending review, published, or turned down.
+    async fn status(&self) -> super::enums::NewsStatus {
+        self.rec.value.status.into()
+    }
+    /// Why the coordinator turned it down (its organisation's editors and the
+    /// coordinator only).
+    async fn review_note(&self) -> Option<&str> {
+        self.rec.value.review_note.as_deref()
+    }
+    /// When it was written.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.rec.created_at
+    }
+    /// When it last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.rec.updated_at
+    }
+}
+
+/// A page of news, newest first, for `news` and `Organisation.news`.
+pub(crate) async fn news_page(
+    ctx: &Context<'_>,
+    first: Option<i32>,
+    after: Option<String>,
+    query: netzwerk_app::news::NewsQuery,
+    prefs: Arc<LanguagePreference>,
+) -> ApiResult<Page<NewsItem>> {
+    let w = window(first, after)?;
+    let (items, total) =
+        netzwerk_app::news::list(hub(ctx), actor(ctx), query, w.offset as i64, w.limit as i64)
+            .await
+            .map_err(app)?;
+    let nodes = items
+        .into_iter()
+        .map(|r| NewsItem::new(r, prefs.clone()))
+        .collect();
+    Ok(page(w, total, nodes))
 }
