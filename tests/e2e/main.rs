@@ -16,5 +16,6 @@ mod matrix;
 mod meetings;
 mod mutations;
 mod news;
+mod newsletter;
 mod partner;
 mod support;

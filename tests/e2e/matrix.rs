@@ -248,6 +248,9 @@ fn mutations(i: &Ids) -> Vec<(&'static str, Who, String)> {
         ("addFundingSource", Who::Coordinator, "mutation { addFundingSource(url: \"https://foerderung.example/matrix.xml\", funder: \"Matrix\") { id } }".into()),
         ("acceptCoOrganiser", Who::Owner, format!("mutation {{ acceptCoOrganiser(eventId: \"{asking_event}\", organisationId: \"{own}\") {{ id }} }}")),
         ("withdrawCoOrganiser", Who::Owner, format!("mutation {{ withdrawCoOrganiser(eventId: \"{asking_event}\", organisationId: \"{own}\") {{ id }} }}")),
+        ("draftNewsletter", Who::Coordinator, "mutation { draftNewsletter(input: {periodFrom: \"2027-01-01\", periodTo: \"2027-02-28\"}) { id } }".into()),
+        ("updateNewsletter", Who::Coordinator, format!("mutation {{ updateNewsletter(id: \"{unknown}\", input: {{editorial: \"Hallo\"}}) {{ id }} }}")),
+        ("deleteNewsletter", Who::Coordinator, format!("mutation {{ deleteNewsletter(id: \"{unknown}\") {{ id }} }}")),
         ("postNews", Who::Owner, format!("mutation {{ postNews(organisationId: \"{own}\", input: {{title: \"Matrixneuigkeit\", body: \"Mehr\"}}) {{ id }} }}")),
         ("updateNews", Who::Owner, format!("mutation {{ updateNews(id: \"{news}\", input: {{title: \"geändert\"}}) {{ id }} }}")),
         ("rejectNews", Who::Coordinator, format!("mutation {{ rejectNews(id: \"{news}\", note: \"Bitte kürzer\") {{ id }} }}")),
@@ -302,6 +305,8 @@ fn reads(i: &Ids) -> Vec<(&'static str, Who, String, Reader)> {
         ("apiKeys", Who::Coordinator, "{ apiKeys { id } }".into(), shown),
         ("persistedDocuments", Who::Coordinator, "{ persistedDocuments { sha256Hash } }".into(), shown),
         ("news", Who::Anyone, "{ news(first: 1) { totalCount } }".into(), shown),
+        ("newsletterIssues", Who::Anyone, "{ newsletterIssues { id } }".into(), shown),
+        ("newsletterIssue", Who::Anyone, format!("{{ newsletterIssue(id: \"{unknown}\") {{ id }} }}"), shown),
         ("newsItem", Who::Anyone, format!("{{ newsItem(id: \"{unknown}\") {{ id }} }}"), shown),
         ("news(filter.status)", Who::SignedIn, "{ news(filter: {status: PENDING}) { totalCount } }".into(), shown),
         // Nested fields that are not public.

@@ -281,6 +281,7 @@ async fn persisted_queries(backend: Backend) {
             ("funding", false),
             ("partner", false),
             ("pages", false),
+            ("newsletter/sections", false),
             ("Orte", true)
         ]
     );

@@ -30,6 +30,7 @@ pub mod limits;
 pub mod mail;
 pub mod meetings;
 pub mod news;
+pub mod newsletter;
 pub mod outbox;
 pub mod persisted;
 pub mod retention;

@@ -30,6 +30,7 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("funding", crate::digest::FUNDING_QUERIES),
     ("partner", PARTNER_QUERIES),
     ("pages", PAGE_QUERIES),
+    ("newsletter/sections", crate::newsletter::NEWSLETTER_QUERIES),
 ];
 
 /// The queries behind the public pages `/events/{id}` and `/services/{id}`.
@@ -373,8 +374,19 @@ mod tests {
         let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/../../graphql/persisted");
         let mut seen = 0;
         let known = Known::default();
-        for entry in std::fs::read_dir(folder).expect("graphql/persisted") {
-            let path = entry.expect("entry").path();
+        let mut paths: Vec<std::path::PathBuf> = Vec::new();
+        let mut folders = vec![std::path::PathBuf::from(folder)];
+        while let Some(dir) = folders.pop() {
+            for entry in std::fs::read_dir(&dir).expect("graphql/persisted") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    folders.push(path);
+                } else {
+                    paths.push(path);
+                }
+            }
+        }
+        for path in paths {
             if path.extension().is_some_and(|e| e == "graphql") {
                 let text = std::fs::read_to_string(&path).expect("document");
                 assert!(

@@ -11,6 +11,7 @@ mod funding;
 mod mail;
 mod meetings;
 mod migrate;
+mod newsletter;
 mod output;
 mod serve;
 mod user;
@@ -49,6 +50,9 @@ enum Command {
     /// Manage partner websites' API keys.
     #[command(subcommand)]
     Apikey(apikey::Command),
+    /// The network's newsletter: draft an issue, preview it, list the issues.
+    #[command(subcommand)]
+    Newsletter(newsletter::Command),
     /// Members' calendars: import a file or URL, follow feeds, poll them.
     #[command(subcommand)]
     Calendar(calendar::Command),
@@ -96,6 +100,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(args) => demo::run(&ctx, &args),
         Command::User(cmd) => user::run(&ctx, cmd),
         Command::Apikey(cmd) => apikey::run(&ctx, cmd),
+        Command::Newsletter(cmd) => newsletter::run(&ctx, cmd),
         Command::Calendar(cmd) => calendar::run(&ctx, cmd),
         Command::Mail(cmd) => mail::run(&ctx, cmd),
         Command::Meetings(cmd) => meetings::run(&ctx, cmd),

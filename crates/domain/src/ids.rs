@@ -102,3 +102,7 @@ id_type!(
     /// Identifies a member news item.
     NewsId
 );
+id_type!(
+    /// Identifies a newsletter issue.
+    NewsletterIssueId
+);

@@ -18,6 +18,7 @@ pub mod language;
 pub mod location;
 pub mod meeting;
 pub mod news;
+pub mod newsletter;
 pub mod organisation;
 pub mod poll;
 pub mod record;

@@ -68,6 +68,7 @@ pub fn router(schemas: Schemas, hub: netzwerk_app::Hub, settings: HttpSettings) 
         .route("/embed/netzwerk.js", get(embed_script))
         .route("/events/{file}", get(crate::public_pages::event))
         .route("/services/{id}", get(crate::public_pages::service))
+        .route("/newsletter/{id}", get(crate::public_pages::newsletter))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .layer(DefaultBodyLimit::max(limit))
@@ -622,9 +623,15 @@ async fn execute(
         client,
     };
     let (viewer, loader) = request_data(&state.hub, viewer);
+    // The Hub's own API, for fields composed from persisted queries (the newsletter).
+    let own_api = crate::graphql::OwnApiOf {
+        schema: state.schema.clone(),
+        hub: state.hub.clone(),
+    };
     let mut request = async_graphql::Request::new(String::from(&*document.text))
         .data(viewer)
-        .data(loader);
+        .data(loader)
+        .data(own_api);
     if let Some(op) = params.operation_name {
         request = request.operation_name(op);
     }

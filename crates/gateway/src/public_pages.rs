@@ -758,6 +758,53 @@ pub async fn service(
     page(lang, &title, &body)
 }
 
+/// `GET /newsletter/{id}?lang=xx`: a sent issue's web view in the reader's language
+/// (a draft is not public: 404).
+pub async fn newsletter(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let lang = language(raw.as_deref(), &headers);
+    let Ok(id) = netzwerk_domain::ids::NewsletterIssueId::parse(&id) else {
+        return not_found(lang);
+    };
+    let api = OwnApiOf {
+        schema: state.schema.clone(),
+        hub: state.hub.clone(),
+    };
+    let actor = netzwerk_domain::access::Actor::Anonymous;
+    match netzwerk_app::newsletter::preview(&api, &state.hub, actor, id, LANGS[lang]).await {
+        Ok(Some((_, rendered))) => {
+            let mut res = Html(rendered.html).into_response();
+            res.headers_mut().insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=300"),
+            );
+            res.headers_mut()
+                .insert(header::VARY, HeaderValue::from_static("Accept-Language"));
+            res
+        }
+        Ok(None) => not_found(lang),
+        Err(netzwerk_app::Error::Unavailable(_)) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "5")],
+            "the database is not available right now; try again in a few seconds",
+        )
+            .into_response(),
+        Err(e) => {
+            let id = uuid::Uuid::now_v7();
+            tracing::error!(error = %e, error_id = %id, "newsletter web view failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("internal error {id}"),
+            )
+                .into_response()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -38,6 +38,8 @@ pub enum EntityKind {
     FundingOpportunity,
     /// A member news item.
     News,
+    /// A newsletter issue.
+    NewsletterIssue,
 }
 
 impl EntityKind {
@@ -57,6 +59,7 @@ impl EntityKind {
             EntityKind::FundingSource => "funding_source",
             EntityKind::FundingOpportunity => "funding_opportunity",
             EntityKind::News => "news",
+            EntityKind::NewsletterIssue => "newsletter_issue",
         }
     }
 }

@@ -22,6 +22,7 @@ pub mod guests;
 pub mod locations;
 pub mod meetings;
 pub mod news;
+pub mod newsletters;
 pub mod organisations;
 pub mod outbox;
 pub mod persisted_documents;

@@ -384,6 +384,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    newsletter_issues (id) {
+        id -> Text,
+        period_from -> Date,
+        period_to -> Date,
+        editorial -> Nullable<Text>,
+        content_language -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     organisation_identifiers (organisation_id, position) {
         organisation_id -> Text,
         position -> Integer,
@@ -622,6 +636,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     meeting_series,
     meetings,
     news,
+    newsletter_issues,
     opening_hours,
     organisation_identifiers,
     organisations,

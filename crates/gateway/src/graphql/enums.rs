@@ -116,6 +116,19 @@ impl From<TranslatableEntity> for netzwerk_app::directory::Translatable {
 }
 
 mirror_enum!(
+    /// What a newsletter section shows: the next network meeting, the period's events,
+    /// new members, new and changed offers, member news, funding deadlines.
+    NewsletterSectionKind => netzwerk_app::newsletter::SectionKind {
+        Meeting, Events, NewMembers, Services, News, Funding
+    }
+);
+
+mirror_enum!(
+    /// Where a newsletter issue stands: a draft (the coordinator's) or sent (public).
+    NewsletterStatus => netzwerk_domain::newsletter::IssueStatus { Draft, Sent }
+);
+
+mirror_enum!(
     /// Where a member news item stands.
     NewsStatus => netzwerk_domain::news::NewsStatus { Pending, Published, Rejected }
 );

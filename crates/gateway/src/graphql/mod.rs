@@ -14,6 +14,7 @@ mod loaders;
 mod meetings;
 mod mutation;
 mod news;
+mod newsletter;
 mod objects;
 mod outbox;
 mod partners;
@@ -42,6 +43,7 @@ pub struct Query(
     outbox::OutboxQuery,
     partners::PartnerQuery,
     news::NewsQuery,
+    newsletter::NewsletterQuery,
 );
 
 /// Root of all mutations, split by area.
@@ -54,6 +56,7 @@ pub struct Mutation(
     funding::FundingMutation,
     partners::PartnerMutation,
     news::NewsMutation,
+    newsletter::NewsletterMutation,
 );
 
 /// The schema's own settings (the use cases take theirs from the `Hub`).

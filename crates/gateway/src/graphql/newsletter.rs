@@ -1,0 +1,269 @@
+//! The newsletter: `newsletterIssues`, `newsletterIssue(id) { sections … html text }`,
+//! `draftNewsletter`, `updateNewsletter`, `deleteNewsletter`. The sections are
+//! composed by `netzwerk_app::newsletter` through the Hub's own API.
+
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+use netzwerk_app::newsletter::{self as app_newsletter, IssueRecord};
+use netzwerk_domain::ids::NewsletterIssueId;
+use netzwerk_domain::newsletter::IssueInput;
+
+use super::OwnApiOf;
+use super::context::{actor, hub, parse_id};
+use super::enums::{NewsletterSectionKind, NewsletterStatus};
+use super::error::{ApiResult, Code, app, coded};
+use super::inputs::patch;
+use super::mutation::DeletePayload;
+
+/// One entry of a section.
+#[derive(SimpleObject)]
+pub struct NewsletterEntry {
+    /// Words before the title, in the asked-for language ("Network meeting at").
+    pub prefix: Option<String>,
+    /// Its title.
+    pub title: String,
+    /// The language of title and text (another than asked for when untranslated).
+    pub language: String,
+    /// When, local time as readable text.
+    pub when: Option<String>,
+    /// Who or where.
+    pub meta: Option<String>,
+    /// More text, plain.
+    pub text: Option<String>,
+    /// More text as clean HTML (member news).
+    pub html: Option<String>,
+    /// Where to read more.
+    pub url: Option<String>,
+    /// A list (a meeting's agenda), in the network's language.
+    pub list: Vec<String>,
+    /// The list's label.
+    pub list_label: Option<String>,
+}
+
+/// One section of an issue; sections with nothing in them are left out.
+#[derive(SimpleObject)]
+pub struct NewsletterSection {
+    /// What it shows.
+    pub kind: NewsletterSectionKind,
+    /// Its heading in the asked-for language.
+    pub heading: String,
+    /// Some entry is not in the asked-for language.
+    pub untranslated: bool,
+    /// Its entries.
+    pub entries: Vec<NewsletterEntry>,
+}
+
+/// A newsletter issue.
+pub struct NewsletterIssue(IssueRecord);
+
+impl NewsletterIssue {
+    async fn composed(
+        &self,
+        ctx: &Context<'_>,
+        language: &str,
+    ) -> ApiResult<(app_newsletter::Composition, app_newsletter::Rendered)> {
+        let api = ctx
+            .data::<OwnApiOf>()
+            .map_err(|_| coded(Code::Internal, "the newsletter cannot be composed here"))?;
+        netzwerk_domain::language::LanguageCode::parse(language)
+            .map_err(|e| super::error::validation(&e.within("language")))?;
+        let composition = app_newsletter::compose(api, hub(ctx), &self.0, language)
+            .await
+            .map_err(app)?;
+        let rendered = app_newsletter::render(&composition).map_err(app)?;
+        Ok((composition, rendered))
+    }
+}
+
+#[Object]
+impl NewsletterIssue {
+    /// Stable id.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// First day it covers.
+    async fn period_from(&self) -> NaiveDate {
+        self.0.value.period_from
+    }
+    /// Last day it covers.
+    async fn period_to(&self) -> NaiveDate {
+        self.0.value.period_to
+    }
+    /// Draft or sent.
+    async fn status(&self) -> NewsletterStatus {
+        self.0.value.status.into()
+    }
+    /// The coordinator's words at the top (Markdown), as written.
+    async fn editorial(&self) -> Option<&str> {
+        self.0.value.editorial.as_deref()
+    }
+    /// ISO 639-1 code of the editorial.
+    async fn content_language(&self) -> String {
+        self.0.value.content_language.to_string()
+    }
+    /// When it was drafted.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When it was sent.
+    async fn sent_at(&self) -> Option<DateTime<Utc>> {
+        self.0.sent_at
+    }
+    /// The sections composed now from the Hub's data, in `language` (texts not
+    /// translated into it stay in their own, and the section says so).
+    async fn sections(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = "de")] language: String,
+    ) -> ApiResult<Vec<NewsletterSection>> {
+        let (c, _) = self.composed(ctx, &language).await?;
+        Ok(c.sections
+            .into_iter()
+            .map(|s| NewsletterSection {
+                kind: s.kind.into(),
+                heading: s.heading,
+                untranslated: s.untranslated,
+                entries: s
+                    .entries
+                    .into_iter()
+                    .map(|e| NewsletterEntry {
+                        prefix: e.prefix,
+                        title: e.title,
+                        language: e.language,
+                        when: e.when,
+                        meta: e.meta,
+                        text: e.text,
+                        html: e.html,
+                        url: e.url,
+                        list: e.list,
+                        list_label: e.list_label,
+                    })
+                    .collect(),
+            })
+            .collect())
+    }
+    /// The subject line in `language`.
+    async fn subject(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = "de")] language: String,
+    ) -> ApiResult<String> {
+        Ok(self.composed(ctx, &language).await?.1.subject)
+    }
+    /// The issue as HTML (web view and e-mail) in `language`.
+    async fn html(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = "de")] language: String,
+    ) -> ApiResult<String> {
+        Ok(self.composed(ctx, &language).await?.1.html)
+    }
+    /// The issue as plain text in `language`.
+    async fn text(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = "de")] language: String,
+    ) -> ApiResult<String> {
+        Ok(self.composed(ctx, &language).await?.1.text)
+    }
+}
+
+/// An issue's fields. On drafting, the period is required.
+#[derive(InputObject, Default)]
+pub struct NewsletterInput {
+    /// First day it covers.
+    pub period_from: Option<NaiveDate>,
+    /// Last day it covers (at most 120 days in all).
+    pub period_to: Option<NaiveDate>,
+    /// The coordinator's words at the top (Markdown).
+    pub editorial: MaybeUndefined<String>,
+    /// ISO 639-1 code of the editorial (default `de`).
+    pub content_language: Option<String>,
+}
+
+impl NewsletterInput {
+    fn apply(self, mut base: IssueInput) -> IssueInput {
+        if self.period_from.is_some() {
+            base.period_from = self.period_from;
+        }
+        if self.period_to.is_some() {
+            base.period_to = self.period_to;
+        }
+        patch(self.editorial, &mut base.editorial);
+        if self.content_language.is_some() {
+            base.content_language = self.content_language;
+        }
+        base
+    }
+}
+
+/// Reading newsletter issues.
+#[derive(Default)]
+pub struct NewsletterQuery;
+
+#[Object]
+impl NewsletterQuery {
+    /// Issues, newest period first: the sent ones (the archive); the coordinator
+    /// sees the drafts too.
+    async fn newsletter_issues(&self, ctx: &Context<'_>) -> ApiResult<Vec<NewsletterIssue>> {
+        let all = app_newsletter::list(hub(ctx), actor(ctx), 100)
+            .await
+            .map_err(app)?;
+        Ok(all.into_iter().map(NewsletterIssue).collect())
+    }
+
+    /// One issue: a sent one for everyone, a draft for the coordinator.
+    async fn newsletter_issue(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> ApiResult<Option<NewsletterIssue>> {
+        let id = parse_id("id", &id, NewsletterIssueId::parse)?;
+        Ok(app_newsletter::get(hub(ctx), actor(ctx), id)
+            .await
+            .map_err(app)?
+            .map(NewsletterIssue))
+    }
+}
+
+/// Preparing newsletter issues (the coordinator).
+#[derive(Default)]
+pub struct NewsletterMutation;
+
+#[Object]
+impl NewsletterMutation {
+    /// Drafts an issue for a period.
+    async fn draft_newsletter(
+        &self,
+        ctx: &Context<'_>,
+        input: NewsletterInput,
+    ) -> ApiResult<NewsletterIssue> {
+        let rec = app_newsletter::draft(hub(ctx), actor(ctx), input.apply(IssueInput::default()))
+            .await
+            .map_err(app)?;
+        Ok(NewsletterIssue(rec))
+    }
+
+    /// Changes a draft.
+    async fn update_newsletter(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: NewsletterInput,
+    ) -> ApiResult<NewsletterIssue> {
+        let id = parse_id("id", &id, NewsletterIssueId::parse)?;
+        let rec = app_newsletter::update(hub(ctx), actor(ctx), id, move |base| input.apply(base))
+            .await
+            .map_err(app)?;
+        Ok(NewsletterIssue(rec))
+    }
+
+    /// Deletes a draft.
+    async fn delete_newsletter(&self, ctx: &Context<'_>, id: ID) -> ApiResult<DeletePayload> {
+        let nid = parse_id("id", &id, NewsletterIssueId::parse)?;
+        app_newsletter::delete(hub(ctx), actor(ctx), nid)
+            .await
+            .map_err(app)?;
+        Ok(DeletePayload { id })
+    }
+}

@@ -1,0 +1,219 @@
+//! The newsletter end to end: drafted with `netzwerk newsletter draft`, composed from
+//! the demo network's own data by the persisted queries of
+//! `graphql/persisted/newsletter/`, previewed as HTML and text in German and Arabic
+//! (right to left, untranslated sections marked), read as structured content through
+//! GraphQL by the coordinator — and not public while it is a draft.
+
+use serde_json::{Value, json};
+
+use crate::both_backends;
+use crate::support::{Backend, Hub, TestDb, cli, cli_ok};
+
+const COORDINATOR: (&str, &str) = ("koordination@netzwerk-demo.example", "demo-koordination");
+const ISSUE: &str = "query($id: ID!, $l: String!) { newsletterIssue(id: $id) { status periodFrom editorial sections(language: $l) { kind heading untranslated entries { title language url } } } }";
+
+fn kinds(issue: &Value) -> Vec<&str> {
+    issue["newsletterIssue"]["sections"]
+        .as_array()
+        .expect("sections")
+        .iter()
+        .filter_map(|s| s["kind"].as_str())
+        .collect()
+}
+
+async fn newsletter_flow(backend: Backend) {
+    let db = TestDb::new(backend);
+    let hub = Hub::demo(&db).await;
+    let coord = hub.login(COORDINATOR.0, COORDINATOR.1).await;
+    let coord = [("authorization", coord.as_str())];
+    let today = chrono::Utc::now().date_naive();
+    let (from, to) = (
+        today.to_string(),
+        (today + chrono::Duration::days(59)).to_string(),
+    );
+
+    let drafted = cli_ok(
+        &db,
+        &[
+            "newsletter",
+            "draft",
+            "--period-from",
+            &from,
+            "--period-to",
+            &to,
+            "--editorial",
+            "Liebe Mitglieder, **willkommen** im neuen Jahr!",
+        ],
+    );
+    let id = drafted.lines().last().expect("id").trim().to_owned();
+    assert!(drafted.contains("drafted newsletter issue"), "{drafted}");
+    let listed = cli_ok(&db, &["newsletter", "list"]);
+    assert!(listed.contains(&id) && listed.contains("draft"), "{listed}");
+
+    // German: every section of the demo network, the editorial rendered.
+    let out = tempfile::tempdir().expect("dir");
+    let dir = out.path().to_str().expect("path");
+    let said = cli_ok(
+        &db,
+        &["newsletter", "preview", &id, "--lang", "de", "--out", dir],
+    );
+    assert!(said.contains("Nächstes Netzwerktreffen"), "{said}");
+    let html =
+        std::fs::read_to_string(out.path().join(format!("newsletter-{id}-de.html"))).expect("html");
+    let text =
+        std::fs::read_to_string(out.path().join(format!("newsletter-{id}-de.txt"))).expect("text");
+    assert!(html.contains("<html lang=\"de\" dir=\"ltr\">"), "{html}");
+    for heading in [
+        "Nächstes Netzwerktreffen",
+        "Neuigkeiten aus dem Netzwerk",
+        "Förderfristen in den nächsten 30 Tagen",
+    ] {
+        assert!(
+            html.contains(&format!(">{heading}</h2>")),
+            "{heading}: {html}"
+        );
+        assert!(
+            text.contains(&format!("== {heading} ==")),
+            "{heading}: {text}"
+        );
+    }
+    assert!(html.contains("<strong>willkommen</strong>"), "{html}");
+    assert!(
+        html.contains("Neuer Alphabetisierungskurs ab Februar"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("Fotos vom Laternenfest"),
+        "news waiting for review is not in the newsletter"
+    );
+    assert!(
+        !html.contains("{{") && !text.contains("{%"),
+        "templates fully rendered"
+    );
+    assert!(
+        text.contains("Neuer Alphabetisierungskurs ab Februar"),
+        "{text}"
+    );
+
+    // Arabic: right to left, the translated news in Arabic, the rest marked.
+    cli_ok(
+        &db,
+        &["newsletter", "preview", &id, "--lang", "ar", "--out", dir],
+    );
+    let ar =
+        std::fs::read_to_string(out.path().join(format!("newsletter-{id}-ar.html"))).expect("html");
+    assert!(ar.contains("<html lang=\"ar\" dir=\"rtl\">"), "{ar}");
+    assert!(ar.contains(">أخبار من الشبكة</h2>"), "{ar}");
+    assert!(
+        ar.contains("دورة جديدة لمحو الأمية ابتداءً من فبراير"),
+        "{ar}"
+    );
+    assert!(
+        ar.contains("ليس كل ما في هذا القسم مترجمًا"),
+        "a section with German texts says so: {ar}"
+    );
+    let (ok, _, err) = cli(
+        &db,
+        &[
+            "newsletter",
+            "preview",
+            "01900000-0000-7000-8000-000000000000",
+            "--out",
+            dir,
+        ],
+        None,
+    );
+    assert!(!ok && err.contains("no newsletter issue"), "{err}");
+
+    // The structured content, for the coordinator; a draft is nobody else's.
+    let issue = hub
+        .data(ISSUE, json!({ "id": id, "l": "de" }), &coord)
+        .await;
+    assert_eq!(issue["newsletterIssue"]["status"], "DRAFT");
+    let k = kinds(&issue);
+    for want in ["MEETING", "NEWS", "FUNDING"] {
+        assert!(k.contains(&want), "{want} missing in {k:?}");
+    }
+    let news = issue["newsletterIssue"]["sections"]
+        .as_array()
+        .expect("sections")
+        .iter()
+        .find(|s| s["kind"] == "NEWS")
+        .expect("news");
+    assert_eq!(news["heading"], "Neuigkeiten aus dem Netzwerk");
+    assert!(
+        hub.data(ISSUE, json!({ "id": id, "l": "de" }), &[]).await["newsletterIssue"].is_null()
+    );
+    let archive = hub
+        .data("{ newsletterIssues { id } }", json!({}), &[])
+        .await;
+    assert_eq!(
+        archive["newsletterIssues"],
+        json!([]),
+        "no draft in the public archive"
+    );
+    let web = hub
+        .client()
+        .get(format!("{}/newsletter/{id}?lang=de", hub.base))
+        .send()
+        .await
+        .expect("web view");
+    assert_eq!(web.status(), 404, "a draft has no public web view");
+
+    // An empty period leaves its sections out; bad input is named; editors may not.
+    let (code, err) = hub
+        .error(
+            "mutation { draftNewsletter(input: {periodFrom: \"2027-03-01\", periodTo: \"2027-02-01\"}) { id } }",
+            json!({}),
+            &coord,
+        )
+        .await;
+    assert_eq!(code, "VALIDATION");
+    assert_eq!(
+        crate::support::violation_fields(&err),
+        ["periodTo"],
+        "{err}"
+    );
+    let past = hub
+        .data(
+            "mutation { draftNewsletter(input: {periodFrom: \"2001-01-01\", periodTo: \"2001-01-31\"}) { id } }",
+            json!({}),
+            &coord,
+        )
+        .await;
+    let past_id = past["draftNewsletter"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let old = hub
+        .data(ISSUE, json!({ "id": past_id, "l": "de" }), &coord)
+        .await;
+    let k = kinds(&old);
+    assert!(!k.contains(&"EVENTS") && !k.contains(&"NEWS"), "{k:?}");
+    let updated = hub
+        .data(
+            "mutation($id: ID!) { updateNewsletter(id: $id, input: {editorial: \"Rückblick\"}) { editorial } }",
+            json!({ "id": past_id }),
+            &coord,
+        )
+        .await;
+    assert_eq!(updated["updateNewsletter"]["editorial"], "Rückblick");
+    hub.data(
+        "mutation($id: ID!) { deleteNewsletter(id: $id) { id } }",
+        json!({ "id": past_id }),
+        &coord,
+    )
+    .await;
+    let editor = hub
+        .login("redaktion@jugendclub-kanalufer.example", "demo-redaktion")
+        .await;
+    let (code, _) = hub
+        .error(
+            "mutation { draftNewsletter(input: {periodFrom: \"2027-01-01\", periodTo: \"2027-01-31\"}) { id } }",
+            json!({}),
+            &[("authorization", editor.as_str())],
+        )
+        .await;
+    assert_eq!(code, "FORBIDDEN");
+}
+both_backends!(newsletter_draft_and_preview, newsletter_flow);
