@@ -250,6 +250,7 @@ fn mutations(i: &Ids) -> Vec<(&'static str, Who, String)> {
         ("withdrawCoOrganiser", Who::Owner, format!("mutation {{ withdrawCoOrganiser(eventId: \"{asking_event}\", organisationId: \"{own}\") {{ id }} }}")),
         ("draftNewsletter", Who::Coordinator, "mutation { draftNewsletter(input: {periodFrom: \"2027-01-01\", periodTo: \"2027-02-28\"}) { id } }".into()),
         ("updateNewsletter", Who::Coordinator, format!("mutation {{ updateNewsletter(id: \"{unknown}\", input: {{editorial: \"Hallo\"}}) {{ id }} }}")),
+        ("sendNewsletterTest", Who::Coordinator, format!("mutation {{ sendNewsletterTest(id: \"{unknown}\", email: \"test@matrix.example\") }}")),
         ("deleteNewsletter", Who::Coordinator, format!("mutation {{ deleteNewsletter(id: \"{unknown}\") {{ id }} }}")),
         ("postNews", Who::Owner, format!("mutation {{ postNews(organisationId: \"{own}\", input: {{title: \"Matrixneuigkeit\", body: \"Mehr\"}}) {{ id }} }}")),
         ("updateNews", Who::Owner, format!("mutation {{ updateNews(id: \"{news}\", input: {{title: \"geändert\"}}) {{ id }} }}")),

@@ -217,3 +217,96 @@ async fn newsletter_flow(backend: Backend) {
     assert_eq!(code, "FORBIDDEN");
 }
 both_backends!(newsletter_draft_and_preview, newsletter_flow);
+
+async fn test_send(backend: Backend) {
+    use mail_parser::MessageParser;
+
+    let db = TestDb::new(backend);
+    cli_ok(&db, &["migrate"]);
+    cli_ok(&db, &["demo"]);
+    let sink = crate::mail::SmtpSink::start().await;
+    let port = sink.port.to_string();
+    let env = [
+        ("NETZWERK__MAIL__SMTP_PORT", port.as_str()),
+        ("NETZWERK__MAIL__POLL_SECONDS", "1"),
+        (
+            "NETZWERK__MEETINGS__PUBLIC_URL",
+            "https://hub.bezirk.example",
+        ),
+        ("NETZWERK__CALENDAR__POLL", "false"),
+        ("NETZWERK__FUNDING__POLL", "false"),
+    ];
+    let hub = Hub::start(&db, &env).await;
+    let coord = hub.login(COORDINATOR.0, COORDINATOR.1).await;
+    let coord = [("authorization", coord.as_str())];
+    let today = chrono::Utc::now().date_naive();
+    let drafted = hub
+        .data(
+            "mutation($f: NaiveDate!, $t: NaiveDate!) { draftNewsletter(input: {periodFrom: $f, periodTo: $t, editorial: \"Hallo\"}) { id } }",
+            json!({ "f": today.to_string(), "t": (today + chrono::Duration::days(30)).to_string() }),
+            &coord,
+        )
+        .await;
+    let id = drafted["draftNewsletter"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let send = "mutation($id: ID!, $e: String!, $l: String!) { sendNewsletterTest(id: $id, email: $e, language: $l) }";
+    let (code, err) = hub
+        .error(send, json!({ "id": id, "e": "kein-at", "l": "ar" }), &coord)
+        .await;
+    assert_eq!(code, "VALIDATION");
+    assert_eq!(crate::support::violation_fields(&err), ["email"], "{err}");
+    let editor = hub
+        .login("redaktion@jugendclub-kanalufer.example", "demo-redaktion")
+        .await;
+    let (code, _) = hub
+        .error(
+            send,
+            json!({ "id": id, "e": "test@verein.example", "l": "ar" }),
+            &[("authorization", editor.as_str())],
+        )
+        .await;
+    assert_eq!(code, "FORBIDDEN");
+    hub.data(
+        send,
+        json!({ "id": id, "e": "test@verein.example", "l": "ar" }),
+        &coord,
+    )
+    .await;
+
+    // Delivered by serve's outbox round to the SMTP server on loopback.
+    let mut got = None;
+    for _ in 0..120 {
+        if let Some(m) = sink.received().first() {
+            got = Some(m.clone());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    let raw = got.expect("the test e-mail arrives");
+    let mail = MessageParser::default()
+        .parse(raw.as_bytes())
+        .expect("mail");
+    assert!(
+        mail.subject().is_some_and(|s| s.starts_with("[Test] ")),
+        "{:?}",
+        mail.subject()
+    );
+    assert!(
+        raw.to_ascii_lowercase().contains("multipart/alternative"),
+        "HTML with a text alternative: {raw}"
+    );
+    let text = mail.body_text(0).expect("text").into_owned();
+    let html = mail.body_html(0).expect("html").into_owned();
+    assert!(text.contains("== أخبار من الشبكة =="), "{text}");
+    assert!(html.contains("<html lang=\"ar\" dir=\"rtl\">"), "{html}");
+    // (minijinja writes `/` in attributes as `&#x2f;`, which every reader decodes)
+    let link = format!("href=\"https://hub.bezirk.example/newsletter/{id}?lang=ar\"");
+    assert!(
+        html.replace("&#x2f;", "/").contains(&link),
+        "the web view link: {html}"
+    );
+    assert_eq!(sink.received().len(), 1, "one test e-mail");
+}
+both_backends!(newsletter_test_send_reaches_the_mail_server, test_send);

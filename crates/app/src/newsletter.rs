@@ -658,3 +658,39 @@ pub async fn preview(
     let rendered = render(&composition)?;
     Ok(Some((composition, rendered)))
 }
+
+/// Sends an issue in one language to one address, as a test before the real sending
+/// (the coordinator): through the outbox, HTML with a plain-text alternative, the
+/// subject marked as a test. Answers the queued message's id.
+pub async fn send_test(
+    api: &dyn OwnApi,
+    hub: &Hub,
+    actor: Actor,
+    id: NewsletterIssueId,
+    email: &str,
+    language: &str,
+) -> Result<String> {
+    actor.may_administer()?;
+    let address =
+        netzwerk_domain::email::EmailAddress::parse(email).map_err(|e| e.within("email"))?;
+    let (composition, rendered) = preview(api, hub, actor, id, language)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("newsletter issue {id}")))?;
+    let message = netzwerk_storage::outbox::NewMessage {
+        purpose: "newsletter_test".into(),
+        recipient: address.to_string(),
+        recipient_name: None,
+        subject: format!("[Test] {}", rendered.subject),
+        body_text: rendered.text,
+        body_html: Some(rendered.html),
+        attachment: None,
+        list_unsubscribe: None,
+    };
+    let domain = hub.settings().meetings.domain.clone();
+    tracing::info!(issue = %id, language = %composition.language, "newsletter test queued");
+    hub.transact(move |c| {
+        actor.may_administer()?;
+        Ok(netzwerk_storage::outbox::enqueue(c, &message, &domain)?)
+    })
+    .await
+}

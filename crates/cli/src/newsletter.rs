@@ -1,4 +1,5 @@
-//! `netzwerk newsletter`: draft an issue, preview it in a language, list the issues.
+//! `netzwerk newsletter`: draft an issue, preview it in a language, send it to one
+//! address as a test, list the issues.
 
 use std::path::PathBuf;
 
@@ -37,6 +38,18 @@ pub(crate) enum Command {
         /// The folder to write to (made when missing).
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+    },
+    /// Send an issue in one language to one address as a test (through the outbox;
+    /// `serve` or `netzwerk mail send` delivers it).
+    Test {
+        /// The issue's id.
+        id: String,
+        /// Where to send it.
+        #[arg(long, value_name = "ADDRESS")]
+        to: String,
+        /// The reader's language.
+        #[arg(long, value_name = "CODE", default_value = "de")]
+        lang: String,
     },
     /// List the issues, newest period first.
     List,
@@ -96,6 +109,19 @@ pub(crate) fn run(ctx: &Ctx, cmd: Command) -> anyhow::Result<()> {
                 }
             );
             out!("wrote {} and {}", html.display(), text.display());
+        }
+        Command::Test { id, to, lang } => {
+            let id = NewsletterIssueId::parse(&id).map_err(|e| anyhow::anyhow!("ID: {e}"))?;
+            let api = netzwerk_gateway::server::own_api(&hub);
+            let queued = ctx.block_on(newsletter::send_test(
+                &api,
+                &hub,
+                Actor::Operator,
+                id,
+                &to,
+                &lang,
+            ))??;
+            out!("queued the test of newsletter issue {id} ({lang}) to {to}: message {queued}");
         }
         Command::List => {
             let all = ctx.block_on(newsletter::list(&hub, Actor::Operator, 100))??;

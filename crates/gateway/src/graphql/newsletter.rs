@@ -258,6 +258,26 @@ impl NewsletterMutation {
         Ok(NewsletterIssue(rec))
     }
 
+    /// Sends the issue in one language to one address as a test, through the outbox
+    /// (HTML with a plain-text alternative, "[Test]" in the subject). Answers the
+    /// queued message's id (see `outboxMessages`).
+    async fn send_newsletter_test(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        email: String,
+        #[graphql(default = "de")] language: String,
+    ) -> ApiResult<ID> {
+        let id = parse_id("id", &id, NewsletterIssueId::parse)?;
+        let api = ctx
+            .data::<OwnApiOf>()
+            .map_err(|_| coded(Code::Internal, "the newsletter cannot be composed here"))?;
+        let queued = app_newsletter::send_test(api, hub(ctx), actor(ctx), id, &email, &language)
+            .await
+            .map_err(app)?;
+        Ok(ID(queued))
+    }
+
     /// Deletes a draft.
     async fn delete_newsletter(&self, ctx: &Context<'_>, id: ID) -> ApiResult<DeletePayload> {
         let nid = parse_id("id", &id, NewsletterIssueId::parse)?;
