@@ -741,11 +741,39 @@ async fn relayed(backend: Backend) {
     );
     assert_eq!(titled("jugendfonds des bezirks").len(), 1, "{nodes:?}");
     assert_eq!(nodes.len(), 3, "{nodes:?}");
-    // Polled again, nothing changes: the relaying feed only keeps its source.
-    let polled = crate::support::cli_env(&db, &["funding", "poll", "--all"], &allow);
-    assert!(polled.contains("0 failed"), "{polled}");
-    let again = read().await;
-    assert_eq!(again.len(), 3, "{again:?}");
+    // A third funder whose feed is on the same host relays it too: the call's own
+    // feed is among its sources already, so it only adds a source — on every poll.
+    server.serve(
+        "/senat.json",
+        "application/feed+json",
+        "\"s1\"",
+        &json_feed(&[(
+            "s-1",
+            &call,
+            "Nachbarschaftsfonds 2027",
+            "2026-11-25T09:00:00+01:00",
+        )]),
+    );
+    add(format!("{}/senat.json", server.base), "Senatsverwaltung");
+    for _ in 0..2 {
+        let polled = crate::support::cli_env(&db, &["funding", "poll", "--all"], &allow);
+        assert!(polled.contains("0 failed"), "{polled}");
+        let again = read().await;
+        assert_eq!(again.len(), 3, "{again:?}");
+        let call_node = again
+            .iter()
+            .find(|n| fold_title(n) == "nachbarschaftsfonds 2027")
+            .expect("the call");
+        assert_eq!(
+            call_node["funder"], "Bezirksamt Treptow-Köpenick",
+            "{call_node}"
+        );
+        assert_eq!(
+            call_node["sources"].as_array().map(Vec::len),
+            Some(3),
+            "{call_node}"
+        );
+    }
 }
 both_backends!(a_call_relayed_by_another_funder_is_one, relayed);
 

@@ -192,13 +192,18 @@ async fn news_flow(backend: Backend) {
     );
     assert!(xml.contains("<link rel=\"alternate\" href=\"https://jugendclub.example/hilfe\"/>"));
 
-    // Translated, its title is served in the reader's language.
+    // An editor's translation is new text: back to review, not public meanwhile;
+    // published again, its title is served in the reader's language.
     hub.data(
         "mutation($id: ID!) { setTranslation(input: {entityType: NEWS, entityId: $id, field: \"title\", language: \"ar\", text: \"مساعدة جديدة في الواجبات\"}) { language } }",
         json!({ "id": id }),
         &own,
     )
     .await;
+    let seen = hub.data(ITEM, json!({ "id": id }), &own).await;
+    assert_eq!(seen["newsItem"]["status"], "PENDING", "{seen}");
+    assert!(hub.data(ITEM, json!({ "id": id }), &[]).await["newsItem"].is_null());
+    hub.data(publish, json!({ "id": id }), &coord).await;
     let ar = hub
         .data(
             "query($id: ID!) { newsItem(id: $id, languages: [\"ar\"]) { title titleLocalized { language } } }",

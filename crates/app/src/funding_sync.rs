@@ -300,14 +300,8 @@ impl FeedKind for FundingFeeds {
         validators: &Validators,
     ) -> Result<FundingReport, StorageError> {
         netzwerk_storage::transaction(conn, |c| {
-            let feed_key = dedup::url_key(&source.url);
-            let ingest = funding::ingest(
-                c,
-                source.id,
-                feed_key.as_deref(),
-                &incoming,
-                dedup::same_title,
-            )?;
+            let ingest =
+                funding::ingest(c, source.id, &incoming, dedup::same_title, dedup::url_key)?;
             funding::record_source_success(
                 c,
                 source.id,

@@ -19,9 +19,10 @@ pub fn escape(text: &str) -> String {
 
 /// Markdown (CommonMark with tables and strikethrough) as HTML that is safe to show
 /// on any page and in e-mails: rendered, then cleaned by ammonia — raw HTML the text
-/// carried is removed with scripts and styles, event handlers and links other than
-/// `http(s)` and `mailto`; links open nothing of the page (`rel="noopener noreferrer
-/// nofollow"`).
+/// carried is removed with scripts and styles, event handlers, images (a remote
+/// picture in a newsletter tells its sender who opened it) and links other than
+/// absolute `http(s)` and `mailto`; links open nothing of the page (`rel="noopener
+/// noreferrer nofollow"`).
 pub fn markdown(text: &str) -> String {
     use pulldown_cmark::{Event, Options, Parser};
     let mut options = Options::empty();
@@ -35,6 +36,8 @@ pub fn markdown(text: &str) -> String {
     pulldown_cmark::html::push_html(&mut html, events);
     ammonia::Builder::default()
         .url_schemes(["http", "https", "mailto"].into_iter().collect())
+        .url_relative(ammonia::UrlRelative::Deny)
+        .rm_tags(["img"])
         .link_rel(Some("noopener noreferrer nofollow"))
         .clean(&html)
         .to_string()
@@ -64,6 +67,8 @@ mod tests {
             "<a href=\"https://x.example\" onclick=\"alert(1)\">x</a>",
             "<style>body{display:none}</style>",
             "![bild](data:text/html;base64,PHNjcmlwdD4=)",
+            "![pixel](https://tracker.example/p.gif)",
+            "[relativ](/graphql?query=x) und [ohne Schema](//evil.example/x)",
         ] {
             let html = markdown(hostile);
             for bad in [
@@ -74,6 +79,9 @@ mod tests {
                 "onclick",
                 "<style",
                 "data:",
+                "<img",
+                "href=\"/",
+                "tracker.example",
             ] {
                 assert!(!html.contains(bad), "{hostile:?} gave {html:?}");
             }

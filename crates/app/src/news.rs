@@ -60,6 +60,28 @@ pub async fn update(
     .await
 }
 
+/// After a change to an item's text other than through [`update`] (a translation):
+/// the status [`netzwerk_domain::access::Actor::may_write_news`] gives an edited item,
+/// the review note gone when the status changes.
+pub(crate) fn after_change(
+    c: &mut netzwerk_storage::AnyConnection,
+    actor: Actor,
+    entity: &str,
+    at_once: bool,
+) -> Result<()> {
+    let id = NewsId::parse(entity).map_err(|e| Error::Invalid(e.within("entityId")))?;
+    let current = news::get(c, id)?;
+    let status =
+        actor.may_write_news(current.organisation_id, Some(current.value.status), at_once)?;
+    if status != current.value.status {
+        let mut item = current.value;
+        item.status = status;
+        item.review_note = None;
+        news::update(c, &actor.label(), id, &item)?;
+    }
+    Ok(())
+}
+
 /// The coordinator's decision on a news item.
 #[derive(Debug, Clone)]
 pub enum Review {
@@ -213,14 +235,10 @@ pub async fn atom(hub: &Hub) -> Result<String> {
     );
     for item in &items {
         let n = &item.value;
-        let published = n
-            .publish_on
-            .and_hms_opt(0, 0, 0)
-            .map(|t| {
-                t.and_utc()
-                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-            })
-            .unwrap_or_default();
+        // The day begins in Berlin.
+        let published = netzwerk_domain::location::Timezone::berlin()
+            .instant(n.publish_on.and_time(chrono::NaiveTime::MIN))
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         out.push_str(&format!(
             "<entry xml:lang=\"{lang}\">\n<id>urn:uuid:{id}</id>\n<title>{title}</title>\n\
              <published>{published}</published>\n<updated>{updated}</updated>\n\

@@ -392,17 +392,19 @@ pub async fn compose(
     let code = LANGUAGES[lang];
     let i = &issue.value;
     let today = crate::days::today();
+    // New is what came after the previous sent issue's period (drafts do not count),
+    // else the two months before this one.
     let since = {
         let before = i.period_from;
         let id = issue.id;
         let earlier = hub
-            .read(move |c| Ok(newsletters::list(c, None, 200)?))
+            .read(move |c| Ok(newsletters::list(c, Some(IssueStatus::Sent), 200)?))
             .await?
             .into_iter()
             .filter(|o| o.id != id && o.value.period_from < before)
-            .map(|o| o.value.period_from)
+            .map(|o| o.value.period_to + Duration::days(1))
             .max();
-        earlier.unwrap_or(before - Duration::days(60))
+        earlier.unwrap_or(before - Duration::days(60)).min(before)
     };
     let berlin = |d: NaiveDate| {
         netzwerk_domain::location::Timezone::berlin()

@@ -582,6 +582,9 @@ async fn execute(
                 .trim()
                 .to_owned(),
             format: format.media_type(),
+            day: chrono::Utc::now()
+                .with_timezone(&netzwerk_domain::location::Timezone::berlin().tz())
+                .date_naive(),
         }),
         _ => None,
     };

@@ -25,6 +25,9 @@ pub struct Key {
     pub languages: String,
     /// The response's media type.
     pub format: &'static str,
+    /// Berlin's date when it was asked: answers that depend on the day (news public
+    /// from their day on, open funding calls) are not served the next day.
+    pub day: chrono::NaiveDate,
 }
 
 /// A kept answer.
@@ -137,6 +140,7 @@ mod tests {
             variables: format!("{{\"i\":{i}}}"),
             languages: String::new(),
             format: "application/json",
+            day: chrono::NaiveDate::MIN,
         }
     }
 

@@ -757,15 +757,21 @@ fn host_of(url_key: &str) -> &str {
 
 /// Takes a feed's items, in one transaction (see the module documentation).
 /// `same_title` decides whether two titles of one funder name the same call;
-/// `feed_key` is the feed's own URL as comparison key (its host tells whether the feed
-/// is the call's own or relays it).
+/// `url_key` makes a URL a comparison key (`host[:port]/path?query`): a feed whose host
+/// is the call's is the call's own, unless the call has such a feed among its sources
+/// already (two funders publishing on one host take nothing from each other).
 pub fn ingest(
     conn: &mut AnyConnection,
     source: FundingSourceId,
-    feed_key: Option<&str>,
     items: &[IncomingItem],
     same_title: fn(&str, &str) -> bool,
+    url_key: fn(&str) -> Option<String>,
 ) -> Result<IngestReport> {
+    let feed_url: String = fs::table
+        .find(source.to_string())
+        .select(fs::url)
+        .first(conn)?;
+    let feed_key = url_key(&feed_url);
     conn.transaction(|conn| {
         let mut report = IngestReport::default();
         let now = crate::now();
@@ -829,8 +835,19 @@ pub fn ingest(
                 }
                 Some(id) => {
                     let owner: String = fo::table.find(&id).select(fo::funder_key).first(conn)?;
-                    let own_feed = feed_key.is_some_and(|f| host_of(f) == host_of(&item.url_key));
-                    let relay = owner != funder_key && !own_feed;
+                    let call_host = host_of(&item.url_key);
+                    let on_call_host =
+                        |url: &str| url_key(url).is_some_and(|k| host_of(&k) == call_host);
+                    let relay = owner != funder_key && {
+                        let own_feed = feed_key.as_deref().is_some_and(|f| host_of(f) == call_host);
+                        let others: Vec<String> = fl::table
+                            .inner_join(fs::table)
+                            .filter(fl::opportunity_id.eq(&id))
+                            .filter(fs::id.ne(source.to_string()))
+                            .select(fs::url)
+                            .load(conn)?;
+                        !own_feed || others.iter().any(|u| on_call_host(u))
+                    };
                     if is_new_link {
                         add_link(conn, &id, source, item, now)?;
                         report.merged += 1;

@@ -385,9 +385,15 @@ pub async fn set_translation(
         machine_translated,
     };
     let stored = t.clone();
+    let news_at_once = hub.settings().news_at_once;
     hub.transact(move |c| {
         let org = target.owner(c, &entity)?;
         actor.may_edit(org)?;
+        if target.kind == Translatable::News {
+            // A translation is new text: like any change by an editor, it sends the
+            // item back to review (the coordinator's keeps its status).
+            crate::news::after_change(c, actor, &entity, news_at_once)?;
+        }
         if target.kind == Translatable::Service {
             services::set_translation(c, &org.to_string(), &entity, &target.field, &t)?;
         } else {
