@@ -2,6 +2,9 @@
 //! `draftNewsletter`, `updateNewsletter`, `deleteNewsletter`. The sections are
 //! composed by `netzwerk_app::newsletter` through the Hub's own API.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use netzwerk_app::newsletter::{self as app_newsletter, IssueRecord};
@@ -54,24 +57,43 @@ pub struct NewsletterSection {
 }
 
 /// A newsletter issue.
-pub struct NewsletterIssue(IssueRecord);
+pub struct NewsletterIssue {
+    rec: IssueRecord,
+    /// Compositions made for this object, by language: `sections`, `html`, `text` and
+    /// `subject` of one issue compose it once per language, not once per field.
+    made: tokio::sync::Mutex<HashMap<String, Composed>>,
+}
+
+/// One composition with its rendering.
+type Composed = Arc<(app_newsletter::Composition, app_newsletter::Rendered)>;
+
+impl From<IssueRecord> for NewsletterIssue {
+    fn from(rec: IssueRecord) -> Self {
+        Self {
+            rec,
+            made: tokio::sync::Mutex::default(),
+        }
+    }
+}
 
 impl NewsletterIssue {
-    async fn composed(
-        &self,
-        ctx: &Context<'_>,
-        language: &str,
-    ) -> ApiResult<(app_newsletter::Composition, app_newsletter::Rendered)> {
+    async fn composed(&self, ctx: &Context<'_>, language: &str) -> ApiResult<Composed> {
+        let mut made = self.made.lock().await;
+        if let Some(c) = made.get(language) {
+            return Ok(c.clone());
+        }
         let api = ctx
             .data::<OwnApiOf>()
             .map_err(|_| coded(Code::Internal, "the newsletter cannot be composed here"))?;
         netzwerk_domain::language::LanguageCode::parse(language)
             .map_err(|e| super::error::validation(&e.within("language")))?;
-        let composition = app_newsletter::compose(api, hub(ctx), &self.0, language)
+        let composition = app_newsletter::compose(api, hub(ctx), &self.rec, language)
             .await
             .map_err(app)?;
         let rendered = app_newsletter::render(&composition).map_err(app)?;
-        Ok((composition, rendered))
+        let both: Composed = Arc::new((composition, rendered));
+        made.insert(language.to_owned(), both.clone());
+        Ok(both)
     }
 }
 
@@ -79,35 +101,35 @@ impl NewsletterIssue {
 impl NewsletterIssue {
     /// Stable id.
     async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+        ID(self.rec.id.to_string())
     }
     /// First day it covers.
     async fn period_from(&self) -> NaiveDate {
-        self.0.value.period_from
+        self.rec.value.period_from
     }
     /// Last day it covers.
     async fn period_to(&self) -> NaiveDate {
-        self.0.value.period_to
+        self.rec.value.period_to
     }
     /// Draft or sent.
     async fn status(&self) -> NewsletterStatus {
-        self.0.value.status.into()
+        self.rec.value.status.into()
     }
     /// The coordinator's words at the top (Markdown), as written.
     async fn editorial(&self) -> Option<&str> {
-        self.0.value.editorial.as_deref()
+        self.rec.value.editorial.as_deref()
     }
     /// ISO 639-1 code of the editorial.
     async fn content_language(&self) -> String {
-        self.0.value.content_language.to_string()
+        self.rec.value.content_language.to_string()
     }
     /// When it was drafted.
     async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+        self.rec.created_at
     }
     /// When it was sent.
     async fn sent_at(&self) -> Option<DateTime<Utc>> {
-        self.0.sent_at
+        self.rec.sent_at
     }
     /// The sections composed now from the Hub's data, in `language` (texts not
     /// translated into it stay in their own, and the section says so).
@@ -116,9 +138,12 @@ impl NewsletterIssue {
         ctx: &Context<'_>,
         #[graphql(default = "de")] language: String,
     ) -> ApiResult<Vec<NewsletterSection>> {
-        let (c, _) = self.composed(ctx, &language).await?;
-        Ok(c.sections
-            .into_iter()
+        let both = self.composed(ctx, &language).await?;
+        Ok(both
+            .0
+            .sections
+            .iter()
+            .cloned()
             .map(|s| NewsletterSection {
                 kind: s.kind.into(),
                 heading: s.heading,
@@ -148,7 +173,7 @@ impl NewsletterIssue {
         ctx: &Context<'_>,
         #[graphql(default = "de")] language: String,
     ) -> ApiResult<String> {
-        Ok(self.composed(ctx, &language).await?.1.subject)
+        Ok(self.composed(ctx, &language).await?.1.subject.clone())
     }
     /// The issue as HTML (web view and e-mail) in `language`.
     async fn html(
@@ -156,7 +181,7 @@ impl NewsletterIssue {
         ctx: &Context<'_>,
         #[graphql(default = "de")] language: String,
     ) -> ApiResult<String> {
-        Ok(self.composed(ctx, &language).await?.1.html)
+        Ok(self.composed(ctx, &language).await?.1.html.clone())
     }
     /// The issue as plain text in `language`.
     async fn text(
@@ -164,7 +189,7 @@ impl NewsletterIssue {
         ctx: &Context<'_>,
         #[graphql(default = "de")] language: String,
     ) -> ApiResult<String> {
-        Ok(self.composed(ctx, &language).await?.1.text)
+        Ok(self.composed(ctx, &language).await?.1.text.clone())
     }
 }
 
@@ -209,7 +234,7 @@ impl NewsletterQuery {
         let all = app_newsletter::list(hub(ctx), actor(ctx), 100)
             .await
             .map_err(app)?;
-        Ok(all.into_iter().map(NewsletterIssue).collect())
+        Ok(all.into_iter().map(NewsletterIssue::from).collect())
     }
 
     /// One issue: a sent one for everyone, a draft for the coordinator.
@@ -222,7 +247,7 @@ impl NewsletterQuery {
         Ok(app_newsletter::get(hub(ctx), actor(ctx), id)
             .await
             .map_err(app)?
-            .map(NewsletterIssue))
+            .map(NewsletterIssue::from))
     }
 }
 
@@ -241,7 +266,7 @@ impl NewsletterMutation {
         let rec = app_newsletter::draft(hub(ctx), actor(ctx), input.apply(IssueInput::default()))
             .await
             .map_err(app)?;
-        Ok(NewsletterIssue(rec))
+        Ok(rec.into())
     }
 
     /// Changes a draft.
@@ -255,7 +280,7 @@ impl NewsletterMutation {
         let rec = app_newsletter::update(hub(ctx), actor(ctx), id, move |base| input.apply(base))
             .await
             .map_err(app)?;
-        Ok(NewsletterIssue(rec))
+        Ok(rec.into())
     }
 
     /// Sends the issue in one language to one address as a test, through the outbox
