@@ -906,6 +906,18 @@ async fn key_usage(backend: Backend) {
 }
 both_backends!(api_key_usage_per_day, key_usage);
 
+/// The text of a page of the Hub.
+async fn html_at(hub: &Hub, path: String) -> String {
+    hub.client()
+        .get(format!("{}{path}", hub.base))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html")
+}
+
 async fn public_pages(backend: Backend) {
     let db = TestDb::new(backend);
     let hub = Hub::demo(&db).await;
@@ -975,12 +987,7 @@ async fn public_pages(backend: Backend) {
         )
         .await;
     let event = made["createEvent"]["id"].as_str().expect("id").to_owned();
-    let html = page(format!("/events/{event}"), None)
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let html = html_at(&hub, format!("/events/{event}")).await;
     assert!(
         html.contains("Sprachcafé &lt;am Kanal&gt;"),
         "escaped: {html}"
@@ -1008,12 +1015,7 @@ async fn public_pages(backend: Backend) {
         )
         .await;
     let offer = made["createService"]["id"].as_str().expect("id").to_owned();
-    let html = page(format!("/services/{offer}"), None)
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let html = html_at(&hub, format!("/services/{offer}")).await;
     assert!(
         html.contains(&format!("href=\"/services/{offer}.ics\"")),
         "{html}"

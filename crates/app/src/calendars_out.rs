@@ -6,9 +6,7 @@ use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate, NaiveTime};
 use netzwerk_calendar::{CalendarEntry, write_calendar};
-use netzwerk_domain::event::{
-    Event, EventCategory, EventStatus, EventTime, Provenance, Recurrence,
-};
+use netzwerk_domain::event::{Event, EventCategory, EventTime, Provenance, Recurrence};
 use netzwerk_domain::ids::{MeetingId, ServiceId};
 use netzwerk_domain::location::Timezone;
 use netzwerk_domain::schedule::{ScheduleException, TimeOfDay, Weekday};
@@ -193,35 +191,27 @@ fn opening_hour_events(
         day.and_time(NaiveTime::MIN) + chrono::Duration::minutes(i64::from(t.minutes()))
     };
     let event = |start, end, rule: Option<String>, exdates, note: Option<&str>| Event {
-        title: service.name.clone(),
         description: match (note, &service.description) {
             (Some(n), _) => Some(n.to_owned()),
             (None, d) => d.clone(),
         },
-        content_language: service.content_language,
-        category: EventCategory::CounsellingHours,
         target_groups: links.target_groups.clone(),
         languages: links.languages.clone(),
-        time: EventTime::Timed {
-            start,
-            end,
-            timezone,
-        },
         recurrence: Recurrence {
             rule,
             rdates: Vec::new(),
             exdates,
         },
-        status: EventStatus::Confirmed,
-        location_id: None,
-        place: None,
-        online_url: None,
-        accessibility_note: None,
-        interpretation_note: None,
-        registration_url: None,
-        image_url: None,
-        co_organisers: Vec::new(),
-        provenance: Provenance::Manual,
+        ..Event::new(
+            service.name.clone(),
+            service.content_language,
+            EventCategory::CounsellingHours,
+            EventTime::Timed {
+                start,
+                end,
+                timezone,
+            },
+        )
     };
     let upcoming: Vec<&ScheduleException> = links
         .exceptions

@@ -11,9 +11,7 @@ use std::fmt::Write as _;
 
 use chrono::{Datelike, NaiveDateTime};
 use netzwerk_calendar::{Attendee, CalendarEntry, Method, write_calendar_as};
-use netzwerk_domain::event::{
-    Event, EventCategory, EventStatus, EventTime, Provenance, Recurrence,
-};
+use netzwerk_domain::event::{Event, EventCategory, EventStatus, EventTime};
 use netzwerk_domain::ids::{GuestRequestId, MeetingId};
 use netzwerk_domain::location::Location;
 use netzwerk_domain::meeting::{AgendaItemStatus, GuestRequestStatus, MeetingStatus};
@@ -220,33 +218,24 @@ impl MeetingInfo {
             );
         }
         Event {
-            title: self.title(lang),
             description: Some(description),
-            content_language: netzwerk_domain::language::LanguageCode::parse(lang.code())
-                .unwrap_or_else(|_| netzwerk_domain::language::LanguageCode::german()),
-            category: EventCategory::NetworkMeeting,
-            target_groups: Vec::new(),
-            languages: Vec::new(),
-            time: EventTime::Timed {
-                start: m.start,
-                end: m.end,
-                timezone: m.timezone,
-            },
-            recurrence: Recurrence::default(),
             status: if m.status == MeetingStatus::Cancelled {
                 EventStatus::Cancelled
             } else {
                 EventStatus::Confirmed
             },
-            location_id: None,
             place: self.place(),
-            online_url: None,
-            accessibility_note: None,
-            interpretation_note: None,
-            registration_url: None,
-            image_url: None,
-            co_organisers: Vec::new(),
-            provenance: Provenance::Manual,
+            ..Event::new(
+                self.title(lang),
+                netzwerk_domain::language::LanguageCode::parse(lang.code())
+                    .unwrap_or_else(|_| netzwerk_domain::language::LanguageCode::german()),
+                EventCategory::NetworkMeeting,
+                EventTime::Timed {
+                    start: m.start,
+                    end: m.end,
+                    timezone: m.timezone,
+                },
+            )
         }
     }
 }

@@ -11,7 +11,7 @@ pub mod api_keys;
 pub mod auth;
 pub mod calendar_sync;
 pub mod calendars_out;
-mod days;
+pub mod days;
 pub mod demo;
 pub mod digest;
 pub mod directory;

@@ -52,16 +52,22 @@ pub async fn update(
     actor.may_administer()?;
     hub.transact(move |c| {
         actor.may_administer()?;
-        let current = newsletters::get(c, id)?;
-        if current.value.status != IssueStatus::Draft {
-            return Err(Error::Conflict(format!(
-                "newsletter issue {id} is sent already; it stays as it was sent"
-            )));
-        }
+        let current = draft_of(c, id)?;
         let issue = patch(IssueInput::of(&current.value)).validate()?;
         Ok(newsletters::update(c, &actor.label(), id, &issue)?)
     })
     .await
+}
+
+/// An issue that is still a draft; a sent one stays as it was sent.
+fn draft_of(c: &mut netzwerk_storage::AnyConnection, id: NewsletterIssueId) -> Result<IssueRecord> {
+    let current = newsletters::get(c, id)?;
+    if current.value.status != IssueStatus::Draft {
+        return Err(Error::Conflict(format!(
+            "newsletter issue {id} is sent already; it stays as it was sent"
+        )));
+    }
+    Ok(current)
 }
 
 /// Deletes a draft (the coordinator).
@@ -69,12 +75,7 @@ pub async fn delete(hub: &Hub, actor: Actor, id: NewsletterIssueId) -> Result<Is
     actor.may_administer()?;
     hub.transact(move |c| {
         actor.may_administer()?;
-        let current = newsletters::get(c, id)?;
-        if current.value.status != IssueStatus::Draft {
-            return Err(Error::Conflict(format!(
-                "newsletter issue {id} is sent already and stays in the archive"
-            )));
-        }
+        let current = draft_of(c, id)?;
         newsletters::delete(c, &actor.label(), id)?;
         Ok(current)
     })
@@ -396,15 +397,12 @@ pub async fn compose(
     // else the two months before this one.
     let since = {
         let before = i.period_from;
-        let id = issue.id;
         let earlier = hub
-            .read(move |c| Ok(newsletters::list(c, Some(IssueStatus::Sent), 200)?))
-            .await?
-            .into_iter()
-            .filter(|o| o.id != id && o.value.period_from < before)
-            .map(|o| o.value.period_to + Duration::days(1))
-            .max();
-        earlier.unwrap_or(before - Duration::days(60)).min(before)
+            .read(move |c| Ok(newsletters::previous_sent_end(c, before)?))
+            .await?;
+        earlier
+            .map_or(before - Duration::days(60), |end| end + Duration::days(1))
+            .min(before)
     };
     let berlin = |d: NaiveDate| {
         netzwerk_domain::location::Timezone::berlin()
@@ -644,6 +642,19 @@ pub fn render(c: &Composition) -> Result<Rendered> {
     })
 }
 
+/// Composes and renders an issue already read, in `language` (an ISO 639 code).
+pub async fn compose_and_render(
+    api: &dyn OwnApi,
+    hub: &Hub,
+    issue: &IssueRecord,
+    language: &str,
+) -> Result<(Composition, Rendered)> {
+    LanguageCode::parse(language).map_err(|e| e.within("language"))?;
+    let composition = compose(api, hub, issue, language).await?;
+    let rendered = render(&composition)?;
+    Ok((composition, rendered))
+}
+
 /// Composes and renders an issue the actor may read, in `language`.
 pub async fn preview(
     api: &dyn OwnApi,
@@ -653,12 +664,10 @@ pub async fn preview(
     language: &str,
 ) -> Result<Option<(Composition, Rendered)>> {
     LanguageCode::parse(language).map_err(|e| e.within("language"))?;
-    let Some(issue) = get(hub, actor, id).await? else {
-        return Ok(None);
-    };
-    let composition = compose(api, hub, &issue, language).await?;
-    let rendered = render(&composition)?;
-    Ok(Some((composition, rendered)))
+    match get(hub, actor, id).await? {
+        Some(issue) => Ok(Some(compose_and_render(api, hub, &issue, language).await?)),
+        None => Ok(None),
+    }
 }
 
 /// Sends an issue in one language to one address, as a test before the real sending

@@ -218,6 +218,38 @@ pub struct Event {
     pub provenance: Provenance,
 }
 
+impl Event {
+    /// A confirmed, one-off event the Hub makes itself (a meeting, an offer's opening
+    /// hours): only what every event has; the rest empty, to be set with `..`.
+    pub fn new(
+        title: String,
+        content_language: LanguageCode,
+        category: EventCategory,
+        time: EventTime,
+    ) -> Self {
+        Self {
+            title,
+            description: None,
+            content_language,
+            category,
+            target_groups: Vec::new(),
+            languages: Vec::new(),
+            time,
+            recurrence: Recurrence::default(),
+            status: EventStatus::Confirmed,
+            location_id: None,
+            place: None,
+            online_url: None,
+            accessibility_note: None,
+            interpretation_note: None,
+            registration_url: None,
+            image_url: None,
+            co_organisers: Vec::new(),
+            provenance: Provenance::Manual,
+        }
+    }
+}
+
 /// The most occurrences one expansion produces; an endless rule expands lazily up to this.
 pub const MAX_OCCURRENCES: usize = 5_000;
 

@@ -582,9 +582,7 @@ async fn execute(
                 .trim()
                 .to_owned(),
             format: format.media_type(),
-            day: chrono::Utc::now()
-                .with_timezone(&netzwerk_domain::location::Timezone::berlin().tz())
-                .date_naive(),
+            day: netzwerk_app::days::today(),
         }),
         _ => None,
     };

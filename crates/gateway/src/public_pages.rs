@@ -459,22 +459,28 @@ async fn data(
     match api.query(PAGE_QUERIES, operation, variables).await {
         Ok(v) => Ok(Some(v)),
         Err(netzwerk_app::Error::NotFound(_) | netzwerk_app::Error::Invalid(_)) => Ok(None),
-        Err(netzwerk_app::Error::Unavailable(_)) => Err((
+        Err(e) => Err(failed(e, "page")),
+    }
+}
+
+/// A page that could not be made: 503 while the database is away, else 500 with the
+/// id of the logged cause.
+fn failed(e: netzwerk_app::Error, what: &str) -> Response {
+    if let netzwerk_app::Error::Unavailable(_) = e {
+        return (
             StatusCode::SERVICE_UNAVAILABLE,
             [(header::RETRY_AFTER, "5")],
             "the database is not available right now; try again in a few seconds",
         )
-            .into_response()),
-        Err(e) => {
-            let id = uuid::Uuid::now_v7();
-            tracing::error!(error = %e, error_id = %id, "page failed");
-            Err((
-                StatusCode::INTERNAL_SERVER_ERROR,
-                format!("internal error {id}"),
-            )
-                .into_response())
-        }
+            .into_response();
     }
+    let id = uuid::Uuid::now_v7();
+    tracing::error!(error = %e, error_id = %id, "{what} failed");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        format!("internal error {id}"),
+    )
+        .into_response()
 }
 
 /// `GET /events/{id}` and `/events/{id}.ics`.
@@ -787,21 +793,7 @@ pub async fn newsletter(
             res
         }
         Ok(None) => not_found(lang),
-        Err(netzwerk_app::Error::Unavailable(_)) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            [(header::RETRY_AFTER, "5")],
-            "the database is not available right now; try again in a few seconds",
-        )
-            .into_response(),
-        Err(e) => {
-            let id = uuid::Uuid::now_v7();
-            tracing::error!(error = %e, error_id = %id, "newsletter web view failed");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                format!("internal error {id}"),
-            )
-                .into_response()
-        }
+        Err(e) => failed(e, "newsletter web view"),
     }
 }
 

@@ -172,3 +172,12 @@ pub fn list(
         .load(conn)?;
     rows.into_iter().map(from_row).collect()
 }
+
+/// The last day of the latest sent issue that began before `before`, if any.
+pub fn previous_sent_end(conn: &mut AnyConnection, before: NaiveDate) -> Result<Option<NaiveDate>> {
+    Ok(ni::table
+        .filter(ni::status.eq(IssueStatus::Sent.as_str()))
+        .filter(ni::period_from.lt(before))
+        .select(diesel::dsl::max(ni::period_to))
+        .first(conn)?)
+}

@@ -85,13 +85,11 @@ impl NewsletterIssue {
         let api = ctx
             .data::<OwnApiOf>()
             .map_err(|_| coded(Code::Internal, "the newsletter cannot be composed here"))?;
-        netzwerk_domain::language::LanguageCode::parse(language)
-            .map_err(|e| super::error::validation(&e.within("language")))?;
-        let composition = app_newsletter::compose(api, hub(ctx), &self.rec, language)
-            .await
-            .map_err(app)?;
-        let rendered = app_newsletter::render(&composition).map_err(app)?;
-        let both: Composed = Arc::new((composition, rendered));
+        let both: Composed = Arc::new(
+            app_newsletter::compose_and_render(api, hub(ctx), &self.rec, language)
+                .await
+                .map_err(app)?,
+        );
         made.insert(language.to_owned(), both.clone());
         Ok(both)
     }
