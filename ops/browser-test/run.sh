@@ -4,7 +4,9 @@
 # origin with a partner key bound to it, and checks the web component
 # (/embed/netzwerk.js) in German and Arabic, where the page's requests go, axe-core,
 # a key bound to another origin, the public pages /events/{id} and /services/{id} with
-# their .ics files, and /embed (a snippet copied from it into a blank page). Screenshots go to target/browser/.
+# their .ics files, /embed (a snippet copied from it into a blank page) and the web view
+# of a sent newsletter issue (German and Arabic, 375 and 1200 px). Screenshots go to
+# target/browser/.
 #
 # usage: bash ops/browser-test/run.sh PATH_TO_NETZWERK_BINARY
 #

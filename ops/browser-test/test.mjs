@@ -121,6 +121,8 @@ const EVENT_AR = {
   end: "18:00",
 };
 
+const NEWSLETTER = { id: null };
+
 async function setUp() {
   const token = (
     await gql("mutation($e: String!, $p: String!) { login(email: $e, password: $p) }", {
@@ -181,7 +183,18 @@ async function setUp() {
     { input: { entityType: "EVENT", entityId: EVENT_AR.id, field: "title", language: "ar", text: EVENT_AR.titleAr } },
     token,
   );
-  return `logged in as the coordinator; events ${EVENT_DE.id} (${EVENT_DE.date}) and ${EVENT_AR.id} (${EVENT_AR.date}, Arabic title set) of ${org.name}`;
+  // A newsletter issue sent to the demo's subscribers (the Hub runs with mail.send off:
+  // the messages stay in its outbox), so that its web view is public.
+  const day = (d) => d.toISOString().slice(0, 10);
+  const drafted = await gql(
+    `mutation($f: NaiveDate!, $t: NaiveDate!) { draftNewsletter(input: {periodFrom: $f, periodTo: $t, editorial: "Liebe Mitglieder, willkommen im **neuen Jahr**!"}) { id } }`,
+    { f: day(new Date()), t: day(new Date(Date.now() + 30 * 86400e3)) },
+    token,
+  );
+  NEWSLETTER.id = drafted.draftNewsletter.id;
+  const sent = await gql(`mutation($id: ID!) { sendNewsletter(id: $id) { status recipients } }`, { id: NEWSLETTER.id }, token);
+  assert(sent.sendNewsletter.status === "SENT", `the newsletter is ${sent.sendNewsletter.status}`);
+  return `logged in as the coordinator; events ${EVENT_DE.id} (${EVENT_DE.date}) and ${EVENT_AR.id} (${EVENT_AR.date}, Arabic title set) of ${org.name}; newsletter ${NEWSLETTER.id} sent to ${sent.sendNewsletter.recipients}`;
 }
 
 // ---- every request the browser sends, at the network: a recording proxy -------------------------
@@ -720,6 +733,46 @@ async function run(browser) {
     return `${urls.length} pages, ${lesser} violations of lesser impact`;
   });
   await hubContext.close();
+
+  // ---- the newsletter's web view ----
+  await check("newsletter web view /newsletter/{id}, German and Arabic at 375 and 1200 px: fits the width, right to left in Arabic, no serious axe violation", async () => {
+    const found = [];
+    const shots = [];
+    for (const lang of ["de", "ar"]) {
+      for (const width of [375, 1200]) {
+        const { context, page: nl } = await newPage(browser, { viewport: { width, height: 900 } });
+        try {
+          const url = `${HUB}/newsletter/${NEWSLETTER.id}?lang=${lang}`;
+          const res = await nl.goto(url, { waitUntil: "load" });
+          assert(res && res.status() === 200, `${url} answered ${res && res.status()}`);
+          const m = await nl.evaluate(() => ({
+            lang: document.documentElement.getAttribute("lang"),
+            dir: document.documentElement.getAttribute("dir"),
+            direction: getComputedStyle(document.body).direction,
+            scroll: document.documentElement.scrollWidth,
+            inner: window.innerWidth,
+            headings: [...document.querySelectorAll("h2")].map((h) => h.textContent.trim()),
+            images: document.images.length,
+          }));
+          const rtl = lang === "ar";
+          assert(m.lang === lang && m.dir === (rtl ? "rtl" : "ltr") && m.direction === m.dir, `${lang}: lang=${m.lang} dir=${m.dir} direction=${m.direction}`);
+          assert(m.scroll <= m.inner, `${lang} at ${width} px: the page is ${m.scroll} px wide (scrolls sideways)`);
+          assert(m.headings.length >= 2, `${lang}: sections ${JSON.stringify(m.headings)}`);
+          assert(!rtl || m.headings.every((h) => ARABIC.test(h)), `Arabic headings: ${JSON.stringify(m.headings)}`);
+          assert(m.images === 0, `${m.images} images (no pictures, no pixels)`);
+          const { bad } = await axeViolations(nl);
+          for (const v of bad) found.push(`${lang} ${width}: ${v.id} ${v.targets.join(" ")}`);
+          const shot = `newsletter-${lang}-${width}.png`;
+          await nl.screenshot({ path: path.join(OUT_DIR, shot), fullPage: true });
+          shots.push(shot);
+        } finally {
+          await context.close();
+        }
+      }
+    }
+    assert(!found.length, found.join("; "));
+    return shots.join(", ");
+  });
 
   // ---- /embed: pick, preview, copy, paste into a blank page ----
   let snippet = "";

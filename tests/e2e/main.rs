@@ -17,5 +17,6 @@ mod meetings;
 mod mutations;
 mod news;
 mod newsletter;
+mod newsletter_sending;
 mod partner;
 mod support;

@@ -79,6 +79,7 @@ pub fn confirmation(s: &Subscription, token: &str, settings: &MeetingSettings) -
         body_text: text,
         attachment: None,
         list_unsubscribe: None,
+        batch: None,
     }
 }
 
@@ -201,6 +202,7 @@ pub async fn send_due(
                 body_html: Some(prepared.rendered.html.clone()),
                 attachment: None,
                 list_unsubscribe: Some(prepared.unsubscribe_url.clone()),
+                batch: None,
             };
             let (sub, domain) = (s.clone(), settings.domain.clone());
             let claimed = db

@@ -17,6 +17,27 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// A plain e-mail's HTML part: its text as paragraphs (blank lines between them, line
+/// breaks kept), escaped, in `language` (right to left for Arabic and Farsi).
+pub fn mail_page(language: &str, paragraphs: &str) -> String {
+    let dir = if matches!(language, "ar" | "fa") {
+        "rtl"
+    } else {
+        "ltr"
+    };
+    let mut out = format!(
+        "<!DOCTYPE html><html lang=\"{}\" dir=\"{dir}\"><head><meta charset=\"utf-8\"></head><body>",
+        escape(language)
+    );
+    for p in paragraphs.split("\n\n").filter(|p| !p.trim().is_empty()) {
+        out.push_str("<p>");
+        out.push_str(&escape(p.trim_end()).replace('\n', "<br>\n"));
+        out.push_str("</p>\n");
+    }
+    out.push_str("</body></html>\n");
+    out
+}
+
 /// Markdown (CommonMark with tables and strikethrough) as HTML that is safe to show
 /// on any page and in e-mails: rendered, then cleaned by ammonia — raw HTML the text
 /// carried is removed with scripts and styles, event handlers, images (a remote

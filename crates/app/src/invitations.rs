@@ -300,17 +300,7 @@ pub fn date_words(t: NaiveDateTime, lang: Lang) -> String {
 
 /// Plain text paragraphs (blank-line separated; single newlines kept) as HTML.
 pub(crate) fn html_of(lang: Lang, paragraphs: &str) -> String {
-    let mut out = format!(
-        "<!DOCTYPE html><html lang=\"{}\"><head><meta charset=\"utf-8\"></head><body>",
-        lang.code()
-    );
-    for p in paragraphs.split("\n\n").filter(|p| !p.trim().is_empty()) {
-        out.push_str("<p>");
-        out.push_str(&crate::html::escape(p.trim_end()).replace('\n', "<br>\n"));
-        out.push_str("</p>\n");
-    }
-    out.push_str("</body></html>\n");
-    out
+    crate::html::mail_page(lang.code(), paragraphs)
 }
 
 /// What a meeting e-mail announces.
@@ -457,6 +447,7 @@ pub fn meeting_message(
             ics,
         )),
         list_unsubscribe: None,
+        batch: None,
     }
 }
 
@@ -608,6 +599,7 @@ pub fn guest_confirmation(
         body_text: text,
         attachment: None,
         list_unsubscribe: None,
+        batch: None,
     }
 }
 
@@ -641,6 +633,7 @@ pub fn guest_declined(
         body_text: text,
         attachment: None,
         list_unsubscribe: None,
+        batch: None,
     }
 }
 

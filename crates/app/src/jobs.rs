@@ -1,6 +1,6 @@
 //! The background jobs `serve` runs beside the API, each the same function the command
 //! line runs once: calendar and funding feed polling, outbox delivery, weekly digests,
-//! retention. Every
+//! scheduled newsletter issues, retention. Every
 //! job claims its work through the database (feeds and messages by lease), so several
 //! replicas share it without doing anything twice; a failed round is logged and the
 //! next one comes at its time.
@@ -22,6 +22,8 @@ pub const CALENDARS_EVERY: Duration = Duration::from_secs(30);
 pub const FUNDING_EVERY: Duration = Duration::from_secs(60);
 /// How often due weekly digests are looked for.
 pub const DIGESTS_EVERY: Duration = Duration::from_secs(3600);
+/// How often scheduled newsletter issues are looked for.
+pub const NEWSLETTERS_EVERY: Duration = Duration::from_secs(30);
 /// How often expired data is deleted.
 pub const RETENTION_EVERY: Duration = Duration::from_secs(3600);
 /// How often the partner keys' counted requests are stored, unless configured.
@@ -37,6 +39,9 @@ pub struct Jobs {
     pub mail: Option<(Mailer, Duration)>,
     /// Queue the weekly digests, rendered through the Hub's own API.
     pub digests: Option<std::sync::Arc<dyn crate::OwnApi>>,
+    /// Send the scheduled newsletter issues whose time has come, composed through the
+    /// Hub's own API.
+    pub newsletters: Option<std::sync::Arc<dyn crate::OwnApi>>,
 }
 
 /// Which jobs run, and how often.
@@ -51,6 +56,8 @@ pub struct Schedule {
     /// Queue the weekly digests that are due, rendered through the Hub's own API,
     /// this often.
     pub digests: Option<(std::sync::Arc<dyn crate::OwnApi>, Duration)>,
+    /// Send the scheduled newsletter issues that are due, this often.
+    pub newsletters: Option<(std::sync::Arc<dyn crate::OwnApi>, Duration)>,
     /// Delete expired data, this often.
     pub retention: Duration,
     /// Store the partner keys' counted requests, this often.
@@ -68,6 +75,7 @@ impl Schedule {
                 .mail
                 .map(|(mailer, every)| (mailer, every.max(Duration::from_secs(1)))),
             digests: jobs.digests.map(|api| (api, DIGESTS_EVERY)),
+            newsletters: jobs.newsletters.map(|api| (api, NEWSLETTERS_EVERY)),
             retention: RETENTION_EVERY,
             usage: USAGE_EVERY,
         }
@@ -122,6 +130,17 @@ pub fn spawn(hub: &Hub, schedule: Schedule) -> Vec<JoinHandle<()>> {
                     }
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "sending digests failed"),
+                }
+            }
+        }));
+    }
+    if let Some((api, every)) = schedule.newsletters {
+        let hub = hub.clone();
+        handles.push(every_so_often(every, move || {
+            let (hub, api) = (hub.clone(), api.clone());
+            async move {
+                if let Err(e) = crate::newsletter::sending::dispatch_due(api.as_ref(), &hub).await {
+                    tracing::warn!(error = %e, "sending scheduled newsletter issues failed");
                 }
             }
         }));

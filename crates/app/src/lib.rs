@@ -34,6 +34,7 @@ pub mod newsletter;
 pub mod outbox;
 pub mod persisted;
 pub mod retention;
+pub mod templates;
 
 pub use error::{Error, Result};
 pub use hub::{Hub, Settings};

@@ -37,12 +37,20 @@ pub struct MailConfig {
     pub poll_seconds: u64,
     /// Wait before the first retry; it doubles with every failed attempt (at most 64 times).
     pub retry_base_seconds: u64,
+    /// Seconds one SMTP conversation may take (1 to 600); a claimed message's lease is
+    /// this plus 5 seconds.
+    pub smtp_timeout_seconds: u64,
+    /// Newsletter messages handed to the mail server per minute, over every replica.
+    pub newsletter_per_minute: u32,
 }
 
-/// Messages claimed per round.
-const BATCH: i64 = 10;
-/// Seconds one SMTP conversation may take.
-const SMTP_TIMEOUT_SECONDS: i64 = 30;
+/// Messages claimed at once: each is claimed just before it is sent, so a sender that
+/// dies holds one message, and another sender takes it over when its lease (the SMTP
+/// timeout plus 5 seconds) ends.
+const BATCH: i64 = 1;
+/// Messages a round tries in a row before it looks back: a group with a failure ends
+/// the round.
+const GROUP: usize = 10;
 
 /// The SMTP side of the outbox.
 #[derive(Clone)]
@@ -51,6 +59,8 @@ pub struct Mailer {
     from: Mailbox,
     give_up_after: Duration,
     retry_base: Duration,
+    lease: Duration,
+    throttle: outbox::Throttle,
 }
 
 /// What one delivery round did.
@@ -97,12 +107,11 @@ impl Mailer {
                 }
             }
         };
+        let timeout = cfg.smtp_timeout_seconds.clamp(1, 600);
         let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&cfg.smtp_host)
             .port(cfg.smtp_port)
             .tls(tls)
-            .timeout(Some(std::time::Duration::from_secs(
-                SMTP_TIMEOUT_SECONDS.unsigned_abs(),
-            )));
+            .timeout(Some(std::time::Duration::from_secs(timeout)));
         if !cfg.username.is_empty() {
             builder =
                 builder.credentials(lettre::transport::smtp::authentication::Credentials::new(
@@ -117,6 +126,11 @@ impl Mailer {
             retry_base: Duration::seconds(
                 i64::try_from(cfg.retry_base_seconds.clamp(1, 86_400)).unwrap_or(60),
             ),
+            lease: Duration::seconds(i64::try_from(timeout).unwrap_or(30) + 5),
+            throttle: outbox::Throttle {
+                purpose: outbox::NEWSLETTER,
+                per_minute: cfg.newsletter_per_minute.max(1),
+            },
         })
     }
 
@@ -175,17 +189,24 @@ impl Mailer {
             .map_err(|e| format!("cannot build the message: {e}"))
     }
 
-    /// Delivers every message that is due, once, in batches; a batch with a failure
-    /// ends the round (the server is likely down; back-off decides when to try again).
+    /// Delivers every message that is due, once, in groups of ten; a group with a
+    /// failure ends the round (the server is likely down; back-off decides when to try
+    /// again).
     pub async fn deliver_due(&self, db: &Database) -> Result<DeliverySummary, StorageError> {
         let mut summary = DeliverySummary::default();
+        let mut tried = 0;
+        let mut failures_before = 0;
         loop {
-            let before = summary.retrying + summary.failed;
-            let claimed = self.deliver_batch(db, &mut summary).await?;
-            if claimed < usize::try_from(BATCH).unwrap_or(1)
-                || summary.retrying + summary.failed > before
-            {
+            if self.deliver_batch(db, &mut summary).await? == 0 {
                 return Ok(summary);
+            }
+            tried += 1;
+            if tried % GROUP == 0 {
+                let failures = summary.retrying + summary.failed;
+                if failures > failures_before {
+                    return Ok(summary);
+                }
+                failures_before = failures;
             }
         }
     }
@@ -198,15 +219,12 @@ impl Mailer {
     ) -> Result<usize, StorageError> {
         // The lease covers the whole batch even if every message takes the full SMTP
         // timeout, so no other sender takes one over while this one still works on it.
+        let (lease, throttle) = (
+            self.lease * i32::try_from(BATCH).unwrap_or(1),
+            self.throttle,
+        );
         let claimed = db
-            .write(|c| {
-                outbox::claim_due(
-                    c,
-                    Utc::now(),
-                    BATCH,
-                    Duration::seconds(BATCH * (SMTP_TIMEOUT_SECONDS + 5)),
-                )
-            })
+            .write(move |c| outbox::claim_due(c, Utc::now(), BATCH, lease, Some(throttle)))
             .await?;
         let count = claimed.len();
         for m in claimed {

@@ -63,6 +63,7 @@ pub async fn queue_test(
         body_html: Some("<p>Diese Nachricht prüft die E-Mail-Einstellungen des Netzwerk Hub.</p><p lang=\"en\">This message checks the Netzwerk Hub's e-mail settings.</p>".into()),
         attachment: None,
         list_unsubscribe: None,
+        batch: None,
     };
     let domain = mailer.domain();
     let id = hub

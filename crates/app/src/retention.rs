@@ -1,6 +1,6 @@
 //! Deleting what the Hub must not keep: guests' personal data once their meeting is
-//! long enough past, digest subscriptions never confirmed, rate-limit windows that
-//! ended. One job, run hourly by `serve`; guests' data also on demand.
+//! long enough past, digest and newsletter subscriptions never confirmed, rate-limit
+//! windows that ended. One job, run hourly by `serve`; guests' data also on demand.
 
 use chrono::Utc;
 use netzwerk_domain::access::Actor;
@@ -34,6 +34,18 @@ pub async fn run(hub: &Hub) {
         .await
     {
         tracing::warn!(error = %e, "deleting unconfirmed subscriptions failed");
+    }
+    if let Err(e) = db
+        .write(|c| {
+            netzwerk_storage::subscribers::purge_unconfirmed(
+                c,
+                Utc::now(),
+                crate::newsletter::subscribers::UNCONFIRMED_HOURS,
+            )
+        })
+        .await
+    {
+        tracing::warn!(error = %e, "deleting unconfirmed newsletter subscriptions failed");
     }
     // Rate-limit windows (sign-in attempts and the like) that ended a day ago or more.
     if let Err(e) = db

@@ -54,14 +54,15 @@ pub(crate) fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<()> {
 /// What the demo loaded and how to sign in.
 pub(crate) fn print_summary(sum: &DemoSummary) -> anyhow::Result<()> {
     out!(
-        "loaded the demo network: {} organisations, {} locations, {} services, {} contact persons, {} accounts, {} funding calls, {} news items",
+        "loaded the demo network: {} organisations, {} locations, {} services, {} contact persons, {} accounts, {} funding calls, {} news items, {} newsletter subscribers",
         sum.organisations,
         sum.locations,
         sum.services,
         sum.contacts,
         sum.users,
         sum.funding,
-        sum.news
+        sum.news,
+        sum.subscribers
     );
     out!(
         "and the meeting cycle: {} representatives, {} meetings (the next with a host, {} agenda items and {} guest requests), {} followed feeds",

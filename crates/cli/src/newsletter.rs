@@ -1,5 +1,6 @@
 //! `netzwerk newsletter`: draft an issue, preview it in a language, send it to one
-//! address as a test, list the issues.
+//! address as a test, send it to every subscriber (now or at a time), follow its
+//! delivery, list the issues; import subscribers with their consent and count them.
 
 use std::path::PathBuf;
 
@@ -51,8 +52,73 @@ pub(crate) enum Command {
         #[arg(long, value_name = "CODE", default_value = "de")]
         lang: String,
     },
+    /// Send an issue to every confirmed subscriber, now or at a time (`serve` sends
+    /// scheduled issues when their time comes; its outbox delivers the messages at
+    /// `mail.newsletter_per_minute`).
+    Send {
+        /// The issue's id.
+        id: String,
+        /// When: RFC 3339 (2027-01-15T09:00:00+01:00), or YYYY-MM-DDTHH:MM in Berlin.
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+    },
+    /// Take a scheduled issue back to a draft.
+    Unschedule {
+        /// The issue's id.
+        id: String,
+    },
+    /// Send the scheduled issues whose time has come (what `serve` does every 30 s).
+    Dispatch,
+    /// Where an issue's sending stands: recipients, queued, sent, failed.
+    Status {
+        /// The issue's id.
+        id: String,
+    },
+    /// Import subscribers from a CSV file with a header row: email, consent_source,
+    /// consent_at (YYYY-MM-DD), and optionally name, language, sections (codes
+    /// separated by ";"). Rows without proof of consent are refused and listed.
+    Import {
+        /// The CSV file (UTF-8).
+        file: PathBuf,
+    },
+    /// How many subscriptions are pending, confirmed, ended.
+    Subscribers,
     /// List the issues, newest period first.
     List,
+}
+
+/// A time as the operator types it: RFC 3339, or a local time in Berlin.
+fn parse_time(raw: &str) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(raw.trim()) {
+        return Ok(t.with_timezone(&chrono::Utc));
+    }
+    let local = chrono::NaiveDateTime::parse_from_str(raw.trim(), "%Y-%m-%dT%H:%M")
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(raw.trim(), "%Y-%m-%d %H:%M"))
+        .map_err(|_| {
+            anyhow::anyhow!(
+                "--at: must be RFC 3339 (2027-01-15T09:00:00+01:00) or YYYY-MM-DDTHH:MM in Berlin, got {raw:?}"
+            )
+        })?;
+    Ok(netzwerk_domain::location::Timezone::berlin().instant(local))
+}
+
+fn print_sending(s: &newsletter::sending::Sending) -> anyhow::Result<()> {
+    let i = &s.issue;
+    match (i.value.status.as_str(), i.send_at) {
+        ("scheduled", Some(at)) => out!(
+            "newsletter issue {} is scheduled for {}",
+            i.id,
+            at.to_rfc3339()
+        ),
+        _ => out!(
+            "newsletter issue {}: {}, {} recipients",
+            i.id,
+            i.value.status.as_str(),
+            i.recipients.unwrap_or(0)
+        ),
+    }
+    out!("queued {}, sent {}, failed {}", s.queued, s.sent, s.failed);
+    Ok(())
 }
 
 pub(crate) fn run(ctx: &Ctx, cmd: Command) -> anyhow::Result<()> {
@@ -122,6 +188,77 @@ pub(crate) fn run(ctx: &Ctx, cmd: Command) -> anyhow::Result<()> {
                 &lang,
             ))??;
             out!("queued the test of newsletter issue {id} ({lang}) to {to}: message {queued}");
+        }
+        Command::Send { id, at } => {
+            let id = NewsletterIssueId::parse(&id).map_err(|e| anyhow::anyhow!("ID: {e}"))?;
+            let at = at.as_deref().map(parse_time).transpose()?;
+            let api = netzwerk_gateway::server::own_api(&hub);
+            let sending = ctx.block_on(newsletter::sending::send(
+                &api,
+                &hub,
+                Actor::Operator,
+                id,
+                at,
+            ))??;
+            print_sending(&sending)?;
+        }
+        Command::Unschedule { id } => {
+            let id = NewsletterIssueId::parse(&id).map_err(|e| anyhow::anyhow!("ID: {e}"))?;
+            ctx.block_on(newsletter::sending::unschedule(&hub, Actor::Operator, id))??;
+            out!("newsletter issue {id} is a draft again");
+        }
+        Command::Dispatch => {
+            let api = netzwerk_gateway::server::own_api(&hub);
+            let sent = ctx.block_on(newsletter::sending::dispatch_due(&api, &hub))??;
+            if sent.is_empty() {
+                out!("no scheduled newsletter issue is due");
+            }
+            for (id, n) in sent {
+                out!("sent newsletter issue {id} to {n} subscribers");
+            }
+        }
+        Command::Status { id } => {
+            let id = NewsletterIssueId::parse(&id).map_err(|e| anyhow::anyhow!("ID: {e}"))?;
+            let sending =
+                ctx.block_on(newsletter::sending::progress(&hub, Actor::Operator, id))??;
+            print_sending(&sending)?;
+        }
+        Command::Import { file } => {
+            let text =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            if text.len() > newsletter::subscribers::IMPORT_MAX_BYTES {
+                anyhow::bail!(
+                    "{}: an import holds at most {} MB",
+                    file.display(),
+                    newsletter::subscribers::IMPORT_MAX_BYTES / (1024 * 1024)
+                );
+            }
+            let text = String::from_utf8(text)
+                .map_err(|e| anyhow::anyhow!("{}: is not UTF-8: {e}", file.display()))?;
+            let report = ctx.block_on(newsletter::subscribers::import_csv(
+                &hub,
+                Actor::Operator,
+                &text,
+            ))??;
+            out!(
+                "imported: {} added, {} confirmed, {} unchanged, {} refused",
+                report.added,
+                report.confirmed,
+                report.unchanged,
+                report.refused.len()
+            );
+            for (line, why) in &report.refused {
+                out!("line {line}: {why}");
+            }
+        }
+        Command::Subscribers => {
+            let c = ctx.block_on(newsletter::subscribers::counts(&hub, Actor::Operator))??;
+            out!(
+                "newsletter subscriptions: {} confirmed, {} pending, {} unsubscribed",
+                c.confirmed,
+                c.pending,
+                c.unsubscribed
+            );
         }
         Command::List => {
             let all = ctx.block_on(newsletter::list(&hub, Actor::Operator, 100))??;

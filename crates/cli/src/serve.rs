@@ -44,6 +44,11 @@ pub(crate) fn run(mut ctx: Ctx, args: Args) -> anyhow::Result<()> {
             ..settings.pool_settings()
         },
     )?;
+    let own_api = || {
+        let api: std::sync::Arc<dyn netzwerk_app::OwnApi> =
+            std::sync::Arc::new(netzwerk_gateway::server::own_api(&background));
+        api
+    };
     let mut schedule = Schedule::new(Jobs {
         calendars: settings.calendar.poll,
         funding: settings.funding.poll,
@@ -55,11 +60,8 @@ pub(crate) fn run(mut ctx: Ctx, args: Args) -> anyhow::Result<()> {
         } else {
             None
         },
-        digests: settings.funding.send_digests.then(|| {
-            let api: std::sync::Arc<dyn netzwerk_app::OwnApi> =
-                std::sync::Arc::new(netzwerk_gateway::server::own_api(&background));
-            api
-        }),
+        digests: settings.funding.send_digests.then(own_api),
+        newsletters: Some(own_api()),
     });
     schedule.usage = Duration::from_secs(settings.server.usage_flush_seconds);
     let mut runtime = tokio::runtime::Builder::new_multi_thread();

@@ -1,7 +1,8 @@
 //! Newsletter issues: a period of the network's life, an editorial text, and sections
-//! the Hub composes from its own data when the issue is shown or sent.
+//! the Hub composes from its own data when the issue is shown or sent; and the people
+//! who receive it, with their language, the sections they care for and their consent.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::ValidationError;
 use crate::code_enum;
@@ -14,8 +15,28 @@ code_enum!(
     IssueStatus {
         /// Being prepared: the coordinator's only.
         Draft = "draft",
+        /// To be sent at its `send_at`: still the coordinator's only, no longer changed.
+        Scheduled = "scheduled",
         /// Sent: public, with its web view and its content.
         Sent = "sent",
+    }
+);
+
+code_enum!(
+    /// A section of an issue; subscribers choose the ones they care for.
+    SectionKind {
+        /// The next network meeting.
+        Meeting = "meeting",
+        /// Events in the period.
+        Events = "events",
+        /// Organisations that became members.
+        NewMembers = "new_members",
+        /// New and changed offers.
+        Services = "services",
+        /// Member news.
+        News = "news",
+        /// Funding deadlines in the next 30 days.
+        Funding = "funding",
     }
 );
 
@@ -120,6 +141,122 @@ impl IssueInput {
     }
 }
 
+/// Longest name of a subscriber, and of a consent's source.
+pub const NAME_MAX: usize = 200;
+
+/// A subscriber's choices, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Subscription {
+    /// The address.
+    pub email: crate::email::EmailAddress,
+    /// The name to greet, if given.
+    pub name: Option<String>,
+    /// The language to read the newsletter in.
+    pub language: LanguageCode,
+    /// The sections to receive; empty: all of them.
+    pub sections: Vec<SectionKind>,
+}
+
+/// Unvalidated subscription, from the form, the API or one row of an import.
+#[derive(Debug, Clone, Default)]
+pub struct SubscriptionInput {
+    /// See [`Subscription::email`].
+    pub email: String,
+    /// See [`Subscription::name`].
+    pub name: Option<String>,
+    /// See [`Subscription::language`]; German when not given.
+    pub language: Option<String>,
+    /// See [`Subscription::sections`], as codes.
+    pub sections: Vec<String>,
+}
+
+impl SubscriptionInput {
+    /// Checks every field, reporting every violation at once.
+    pub fn validate(&self) -> Result<Subscription, ValidationError> {
+        let mut c = Checker::new();
+        let email = c.take("email", crate::email::EmailAddress::parse(&self.email));
+        let name = match self.name.as_deref().map(str::trim) {
+            Some(n) if !n.is_empty() => c.take("name", crate::error::single_line(n, NAME_MAX)),
+            _ => None,
+        };
+        let language = c.take(
+            "language",
+            LanguageCode::parse(self.language.as_deref().unwrap_or("de")),
+        );
+        let mut sections = Vec::new();
+        for (i, raw) in self.sections.iter().enumerate() {
+            if let Some(s) = c.take(&format!("sections[{i}]"), SectionKind::parse(raw))
+                && !sections.contains(&s)
+            {
+                sections.push(s);
+            }
+        }
+        sections.sort();
+        c.finish(|| ())?;
+        match (email, language) {
+            (Some(email), Some(language)) => Ok(Subscription {
+                email,
+                name,
+                language,
+                sections,
+            }),
+            _ => Err(ValidationError::new("email", "required", "must be given")),
+        }
+    }
+}
+
+/// Proof that a person agreed to receive the newsletter, kept with an imported address.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Consent {
+    /// Where they agreed, e.g. "Anmeldeliste Netzwerktreffen März 2026".
+    pub source: String,
+    /// When they agreed (not in the future).
+    pub at: NaiveDateTime,
+}
+
+impl Consent {
+    /// Checks a consent as an import gives it: a source, and a date (`YYYY-MM-DD`, or
+    /// with a time) not after `now`.
+    pub fn parse(source: &str, at: &str, now: NaiveDateTime) -> Result<Self, ValidationError> {
+        let mut c = Checker::new();
+        let source = c.take(
+            "consent_source",
+            crate::error::single_line(source, NAME_MAX),
+        );
+        let raw = at.trim();
+        let at = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S")
+            .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%d %H:%M:%S"))
+            .or_else(|_| {
+                NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+                    .map(|d| d.and_time(chrono::NaiveTime::MIN))
+            })
+            .ok();
+        c.check(
+            at.is_some(),
+            "consent_at",
+            "date",
+            format!("must be a date (YYYY-MM-DD, optionally with THH:MM:SS), got {raw:?}"),
+        );
+        if let Some(t) = at {
+            c.check(
+                t <= now,
+                "consent_at",
+                "not_in_future",
+                format!("must not be in the future, got {raw}"),
+            );
+        }
+        c.finish(|| ())?;
+        match (source, at) {
+            (Some(source), Some(at)) => Ok(Self { source, at }),
+            _ => Err(ValidationError::new(
+                "consent_at",
+                "required",
+                "must be given",
+            )),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,5 +297,43 @@ mod tests {
         assert_eq!(long.violations[0].rule, "range");
         let missing = IssueInput::default().validate().expect_err("missing");
         assert_eq!(missing.violations.len(), 2);
+    }
+
+    #[test]
+    fn a_subscription_is_checked() {
+        let ok = SubscriptionInput {
+            email: " Leyla@Example.org ".into(),
+            name: Some("  ".into()),
+            language: Some("ar".into()),
+            sections: vec!["news".into(), "meeting".into(), "news".into()],
+        }
+        .validate()
+        .expect("valid");
+        assert_eq!(ok.email.to_string(), "Leyla@Example.org");
+        assert_eq!(ok.name, None);
+        assert_eq!(ok.sections, [SectionKind::Meeting, SectionKind::News]);
+        let err = SubscriptionInput {
+            email: "nobody".into(),
+            name: Some("a\nb".into()),
+            language: Some("xx-yy-zz".into()),
+            sections: vec!["gossip".into()],
+        }
+        .validate()
+        .expect_err("invalid");
+        let fields: Vec<&str> = err.violations.iter().map(|v| v.field.as_str()).collect();
+        assert_eq!(fields, ["email", "name", "language", "sections[0]"]);
+    }
+
+    #[test]
+    fn a_consent_needs_a_source_and_a_past_date() {
+        let now = day("2026-12-01").and_hms_opt(12, 0, 0).expect("time");
+        let ok = Consent::parse("Anmeldeliste", "2025-03-12", now).expect("valid");
+        assert_eq!(ok.at, day("2025-03-12").and_hms_opt(0, 0, 0).expect("time"));
+        assert!(Consent::parse("Liste", "2025-03-12T18:30:00", now).is_ok());
+        let err = Consent::parse(" ", "12.03.2025", now).expect_err("invalid");
+        let rules: Vec<&str> = err.violations.iter().map(|v| v.rule).collect();
+        assert_eq!(rules, ["required", "date"]);
+        let future = Consent::parse("Liste", "2027-01-01", now).expect_err("future");
+        assert_eq!(future.violations[0].rule, "not_in_future");
     }
 }

@@ -72,6 +72,8 @@ send = true
 give_up_after_hours = 48
 poll_seconds = 15
 retry_base_seconds = 60
+smtp_timeout_seconds = 30
+newsletter_per_minute = 600
 
 [meetings]
 organiser = ""
@@ -367,6 +369,15 @@ impl Settings {
             })?;
         if self.mail.poll_seconds == 0 || self.mail.retry_base_seconds == 0 {
             bail!("mail.poll_seconds and mail.retry_base_seconds: must be at least 1");
+        }
+        if !(1..=600).contains(&self.mail.smtp_timeout_seconds) {
+            bail!(
+                "mail.smtp_timeout_seconds: must be 1 to 600, got {}",
+                self.mail.smtp_timeout_seconds
+            );
+        }
+        if self.mail.newsletter_per_minute == 0 {
+            bail!("mail.newsletter_per_minute: must be at least 1");
         }
         self.organiser()?;
         let url = self.meetings.public_url.trim_end_matches('/');
@@ -729,6 +740,16 @@ mod tests {
                 "NETZWERK__MAIL__RETRY_BASE_SECONDS",
                 "0",
                 "mail.retry_base_seconds",
+            ),
+            (
+                "NETZWERK__MAIL__SMTP_TIMEOUT_SECONDS",
+                "0",
+                "mail.smtp_timeout_seconds",
+            ),
+            (
+                "NETZWERK__MAIL__NEWSLETTER_PER_MINUTE",
+                "0",
+                "mail.newsletter_per_minute",
             ),
         ] {
             let err = Settings::load_from(None, env(&[(key, value)])).expect_err(key);

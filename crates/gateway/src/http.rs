@@ -55,6 +55,7 @@ pub fn router(schemas: Schemas, hub: netzwerk_app::Hub, settings: HttpSettings) 
         )
         .route("/feeds/funding.xml", get(crate::feeds::all))
         .route("/feeds/news.xml", get(crate::feeds::news))
+        .route("/feeds/newsletter.xml", get(crate::feeds::newsletter))
         .route("/feeds/funding/{file}", get(crate::feeds::organisation))
         .route(
             "/digest/confirm",
@@ -68,6 +69,15 @@ pub fn router(schemas: Schemas, hub: netzwerk_app::Hub, settings: HttpSettings) 
         .route("/embed/netzwerk.js", get(embed_script))
         .route("/events/{file}", get(crate::public_pages::event))
         .route("/services/{id}", get(crate::public_pages::service))
+        .route(
+            "/newsletter/confirm",
+            get(crate::feeds::newsletter_confirm_page).post(crate::feeds::newsletter_confirm),
+        )
+        .route(
+            "/newsletter/unsubscribe",
+            get(crate::feeds::newsletter_unsubscribe_page)
+                .post(crate::feeds::newsletter_unsubscribe),
+        )
         .route("/newsletter/{id}", get(crate::public_pages::newsletter))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))

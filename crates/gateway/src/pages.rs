@@ -72,6 +72,8 @@ pub(crate) enum Confirmation {
     Guest,
     /// A digest subscription (`app::funding::confirm`).
     Digest,
+    /// A newsletter subscription (`app::newsletter::subscribers::confirm`).
+    Newsletter,
 }
 
 /// The POST behind [`confirm_form`]: confirms with the token and shows `done`,
@@ -93,6 +95,11 @@ pub(crate) async fn confirm_token(
         Confirmation::Digest => netzwerk_app::funding::confirm(state.hub(), &token)
             .await
             .map(|_| ()),
+        Confirmation::Newsletter => {
+            netzwerk_app::newsletter::subscribers::confirm(state.hub(), &token)
+                .await
+                .map(|_| ())
+        }
     };
     match confirmed {
         Ok(()) => page(StatusCode::OK, done),

@@ -34,6 +34,7 @@ pub mod rate_limits;
 pub mod schema;
 pub mod services;
 mod sets;
+pub mod subscribers;
 pub mod translations;
 pub mod users;
 

@@ -24,6 +24,10 @@ pub struct IssueRecord {
     pub updated_at: DateTime<Utc>,
     /// When it was sent.
     pub sent_at: Option<DateTime<Utc>>,
+    /// When it is to be sent (scheduled), or was meant to be.
+    pub send_at: Option<DateTime<Utc>>,
+    /// How many subscribers it went to (sent).
+    pub recipients: Option<i32>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -38,6 +42,8 @@ struct IssueRow {
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     sent_at: Option<NaiveDateTime>,
+    send_at: Option<NaiveDateTime>,
+    recipients: Option<i32>,
 }
 
 fn from_row(r: IssueRow) -> Result<IssueRecord> {
@@ -56,6 +62,8 @@ fn from_row(r: IssueRow) -> Result<IssueRecord> {
         created_at: r.created_at.and_utc(),
         updated_at: r.updated_at.and_utc(),
         sent_at: r.sent_at.map(|t| t.and_utc()),
+        send_at: r.send_at.map(|t| t.and_utc()),
+        recipients: r.recipients,
     })
 }
 
@@ -77,6 +85,8 @@ pub fn insert(conn: &mut AnyConnection, actor: &str, issue: &Issue) -> Result<Is
         created_at: now,
         updated_at: now,
         sent_at: None,
+        send_at: None,
+        recipients: None,
     };
     conn.transaction(|conn| {
         diesel::insert_into(ni::table).values(&row).execute(conn)?;
@@ -180,4 +190,158 @@ pub fn previous_sent_end(conn: &mut AnyConnection, before: NaiveDate) -> Result<
         .filter(ni::period_from.lt(before))
         .select(diesel::dsl::max(ni::period_to))
         .first(conn)?)
+}
+
+/// Schedules a draft (or a scheduled issue anew) to be sent at `at`, or takes a
+/// scheduled issue back to a draft (`None`). Refused for a sent issue.
+pub fn schedule(
+    conn: &mut AnyConnection,
+    actor: &str,
+    id: NewsletterIssueId,
+    at: Option<DateTime<Utc>>,
+) -> Result<IssueRecord> {
+    conn.transaction(|conn| {
+        let current = get(conn, id)?;
+        if current.value.status == IssueStatus::Sent {
+            return Err(StorageError::Conflict(format!(
+                "newsletter issue {id} is sent already"
+            )));
+        }
+        let status = if at.is_some() {
+            IssueStatus::Scheduled
+        } else {
+            IssueStatus::Draft
+        };
+        diesel::update(ni::table.find(id.to_string()))
+            .set((
+                ni::status.eq(status.as_str()),
+                ni::send_at.eq(at.map(|t| t.naive_utc())),
+                ni::updated_at.eq(crate::now()),
+            ))
+            .execute(conn)?;
+        change_log::record(
+            conn,
+            actor,
+            EntityKind::NewsletterIssue,
+            &id.to_string(),
+            None,
+            Action::Updated,
+            &match at {
+                Some(t) => format!("{} scheduled for {t}", what(&current.value)),
+                None => format!("{} back to draft", what(&current.value)),
+            },
+        )?;
+        get(conn, id)
+    })
+}
+
+/// Scheduled issues whose time has come, earliest first.
+pub fn due(conn: &mut AnyConnection, now: DateTime<Utc>) -> Result<Vec<IssueRecord>> {
+    let rows: Vec<IssueRow> = ni::table
+        .filter(ni::status.eq(IssueStatus::Scheduled.as_str()))
+        .filter(ni::send_at.le(now.naive_utc()))
+        .order((ni::send_at, ni::id))
+        .select(IssueRow::as_select())
+        .load(conn)?;
+    rows.into_iter().map(from_row).collect()
+}
+
+/// What a sent issue said in one language, frozen when it was sent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Edition {
+    /// The reader's language.
+    pub language: String,
+    /// The composed sections (JSON, the application's own shape).
+    pub composition: String,
+    /// Subject line.
+    pub subject: String,
+    /// The web view.
+    pub html: String,
+    /// The plain text.
+    pub text: String,
+}
+
+/// Records a scheduled issue as sent to `recipients` subscribers with its editions,
+/// if it is still scheduled and due: `false` when another sender got there first
+/// (then the caller's messages must not be queued: call it in their transaction).
+pub fn mark_sent(
+    conn: &mut AnyConnection,
+    id: NewsletterIssueId,
+    now: DateTime<Utc>,
+    recipients: i32,
+    editions: &[Edition],
+) -> Result<bool> {
+    use crate::schema::newsletter_editions as ne;
+    conn.transaction(|conn| {
+        let sid = id.to_string();
+        let n = diesel::update(
+            ni::table
+                .find(&sid)
+                .filter(ni::status.eq(IssueStatus::Scheduled.as_str()))
+                .filter(ni::send_at.le(now.naive_utc())),
+        )
+        .set((
+            ni::status.eq(IssueStatus::Sent.as_str()),
+            ni::sent_at.eq(Some(crate::now())),
+            ni::recipients.eq(Some(recipients)),
+        ))
+        .execute(conn)?;
+        if n == 0 {
+            return Ok(false);
+        }
+        for e in editions {
+            diesel::insert_into(ne::table)
+                .values((
+                    ne::issue_id.eq(&sid),
+                    ne::language.eq(&e.language),
+                    ne::composition.eq(&e.composition),
+                    ne::subject.eq(&e.subject),
+                    ne::html.eq(&e.html),
+                    ne::text.eq(&e.text),
+                ))
+                .execute(conn)?;
+        }
+        Ok(true)
+    })
+}
+
+/// The subject lines of several sent issues in one language, by issue id.
+pub fn subjects(
+    conn: &mut AnyConnection,
+    ids: &[NewsletterIssueId],
+    language: &str,
+) -> Result<Vec<(String, String)>> {
+    use crate::schema::newsletter_editions as ne;
+    let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    Ok(ne::table
+        .filter(ne::issue_id.eq_any(ids))
+        .filter(ne::language.eq(language))
+        .select((ne::issue_id, ne::subject))
+        .load(conn)?)
+}
+
+/// The frozen editions of a sent issue.
+pub fn editions(conn: &mut AnyConnection, id: NewsletterIssueId) -> Result<Vec<Edition>> {
+    use crate::schema::newsletter_editions as ne;
+    let rows: Vec<(String, String, String, String, String)> = ne::table
+        .filter(ne::issue_id.eq(id.to_string()))
+        .order(ne::language)
+        .select((
+            ne::language,
+            ne::composition,
+            ne::subject,
+            ne::html,
+            ne::text,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(language, composition, subject, html, text)| Edition {
+            language,
+            composition,
+            subject,
+            html,
+            text,
+        })
+        .collect())
 }

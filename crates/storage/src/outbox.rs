@@ -8,6 +8,20 @@ use diesel::prelude::*;
 use crate::schema::outbox_messages as ob;
 use crate::{AnyConnection, Page, Result, StorageError};
 
+/// The purpose of newsletter messages: sent at the configured rate, withdrawn while
+/// queued when their recipient unsubscribes.
+pub const NEWSLETTER: &str = "newsletter";
+
+/// A limit on the messages of one purpose: at most `per_minute` handed to the mail
+/// server in any minute, counted over every sender (replica).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Throttle {
+    /// The purpose it holds for.
+    pub purpose: &'static str,
+    /// Messages per minute.
+    pub per_minute: u32,
+}
+
 /// Where a message stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum State {
@@ -66,6 +80,8 @@ pub struct NewMessage {
     pub attachment: Option<(String, String, String)>,
     /// `List-Unsubscribe` URL (digests and newsletters).
     pub list_unsubscribe: Option<String>,
+    /// The sending it belongs to (a newsletter issue's id), counted together.
+    pub batch: Option<String>,
 }
 
 /// A stored message.
@@ -112,6 +128,7 @@ struct Row {
     created_at: NaiveDateTime,
     sent_at: Option<NaiveDateTime>,
     list_unsubscribe: Option<String>,
+    batch: Option<String>,
 }
 
 fn from_row(r: Row) -> Result<Message> {
@@ -131,6 +148,7 @@ fn from_row(r: Row) -> Result<Message> {
             body_html: r.body_html,
             attachment,
             list_unsubscribe: r.list_unsubscribe,
+            batch: r.batch,
         },
         state: State::parse(&r.state)?,
         attempts: r.attempts,
@@ -168,6 +186,7 @@ pub fn enqueue(conn: &mut AnyConnection, msg: &NewMessage, domain: &str) -> Resu
             ob::next_attempt_at.eq(now),
             ob::created_at.eq(now),
             ob::list_unsubscribe.eq(msg.list_unsubscribe.as_deref()),
+            ob::batch.eq(msg.batch.as_deref()),
         ))
         .execute(conn)?;
     Ok(id)
@@ -175,23 +194,59 @@ pub fn enqueue(conn: &mut AnyConnection, msg: &NewMessage, domain: &str) -> Resu
 
 /// Claims up to `limit` messages that are due at `now` (queued, or sending with an
 /// expired lease), each with a compare-and-set so two senders never get the same one.
+/// Messages of a throttled purpose come after the others, and only as many as its
+/// rate leaves in the last minute (those sent, and those claimed and not yet
+/// recorded).
 pub fn claim_due(
     conn: &mut AnyConnection,
     now: DateTime<Utc>,
     limit: i64,
     lease: Duration,
+    throttle: Option<Throttle>,
 ) -> Result<Vec<Message>> {
-    let candidates: Vec<Row> = ob::table
-        .filter(
-            ob::state
-                .eq(State::Queued.as_str())
-                .or(ob::state.eq(State::Sending.as_str())),
-        )
-        .filter(ob::next_attempt_at.le(now.naive_utc()))
-        .order(ob::next_attempt_at)
-        .limit(limit)
-        .select(Row::as_select())
-        .load(conn)?;
+    let due = || {
+        ob::table
+            .filter(
+                ob::state
+                    .eq(State::Queued.as_str())
+                    .or(ob::state.eq(State::Sending.as_str())),
+            )
+            .filter(ob::next_attempt_at.le(now.naive_utc()))
+            .into_boxed::<crate::db::MultiBackend>()
+    };
+    let mut candidates: Vec<Row> = match throttle {
+        Some(t) => due().filter(ob::purpose.ne(t.purpose)),
+        None => due(),
+    }
+    .order(ob::next_attempt_at)
+    .limit(limit)
+    .select(Row::as_select())
+    .load(conn)?;
+    if let Some(t) = throttle {
+        let room = limit - i64::try_from(candidates.len()).unwrap_or(limit);
+        let recent: i64 = ob::table
+            .filter(ob::purpose.eq(t.purpose))
+            .filter(
+                ob::sent_at
+                    .gt((now - Duration::minutes(1)).naive_utc())
+                    .or(ob::state
+                        .eq(State::Sending.as_str())
+                        .and(ob::next_attempt_at.gt(now.naive_utc()))),
+            )
+            .count()
+            .get_result(conn)?;
+        let allowed = (i64::from(t.per_minute) - recent).min(room);
+        if allowed > 0 {
+            candidates.extend(
+                due()
+                    .filter(ob::purpose.eq(t.purpose))
+                    .order((ob::next_attempt_at, ob::id))
+                    .limit(allowed)
+                    .select(Row::as_select())
+                    .load::<Row>(conn)?,
+            );
+        }
+    }
     let until = (now + lease).naive_utc();
     let mut claimed = Vec::new();
     for r in candidates {
@@ -216,6 +271,39 @@ pub fn claim_due(
         }
     }
     Ok(claimed)
+}
+
+/// Withdraws the queued messages of one purpose to one recipient (never one a sender
+/// holds already). Returns how many.
+pub fn withdraw_queued(conn: &mut AnyConnection, purpose: &str, recipient: &str) -> Result<usize> {
+    Ok(diesel::delete(
+        ob::table
+            .filter(ob::purpose.eq(purpose))
+            .filter(ob::recipient.eq(recipient))
+            .filter(ob::state.eq(State::Queued.as_str())),
+    )
+    .execute(conn)?)
+}
+
+/// How many messages of a sending stand where: queued (with those being sent), sent,
+/// failed.
+pub fn batch_counts(conn: &mut AnyConnection, batch: &str) -> Result<(i64, i64, i64)> {
+    let rows: Vec<(String, i64)> = ob::table
+        .filter(ob::batch.eq(batch))
+        .group_by(ob::state)
+        .select((ob::state, diesel::dsl::count_star()))
+        .load(conn)?;
+    let of = |s: State| {
+        rows.iter()
+            .filter(|(state, _)| state == s.as_str())
+            .map(|(_, n)| *n)
+            .sum::<i64>()
+    };
+    Ok((
+        of(State::Queued) + of(State::Sending),
+        of(State::Sent),
+        of(State::Failed),
+    ))
 }
 
 /// Records that the mail server accepted a message.

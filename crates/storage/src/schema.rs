@@ -394,6 +394,36 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        send_at -> Nullable<Timestamp>,
+        recipients -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    newsletter_editions (issue_id, language) {
+        issue_id -> Text,
+        language -> Text,
+        composition -> Text,
+        subject -> Text,
+        html -> Text,
+        text -> Text,
+    }
+}
+
+diesel::table! {
+    newsletter_subscribers (id) {
+        id -> Text,
+        email -> Text,
+        name -> Nullable<Text>,
+        language -> Text,
+        sections -> Text,
+        confirm_hash -> Nullable<Text>,
+        unsubscribe_token -> Text,
+        consent_source -> Text,
+        consent_at -> Nullable<Timestamp>,
+        confirmed_at -> Nullable<Timestamp>,
+        unsubscribed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
     }
 }
 
@@ -450,6 +480,7 @@ diesel::table! {
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
         list_unsubscribe -> Nullable<Text>,
+        batch -> Nullable<Text>,
     }
 }
 
@@ -599,6 +630,7 @@ diesel::joinable!(funding_subscriptions -> organisations (organisation_id));
 diesel::joinable!(funding_topics -> funding_opportunities (opportunity_id));
 diesel::joinable!(guest_requests -> meetings (meeting_id));
 diesel::joinable!(meeting_invitations -> meetings (meeting_id));
+diesel::joinable!(newsletter_editions -> newsletter_issues (issue_id));
 diesel::joinable!(representatives -> organisations (organisation_id));
 diesel::joinable!(schedule_exceptions -> services (service_id));
 diesel::joinable!(service_languages -> services (service_id));
@@ -636,7 +668,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     meeting_series,
     meetings,
     news,
+    newsletter_editions,
     newsletter_issues,
+    newsletter_subscribers,
     opening_hours,
     organisation_identifiers,
     organisations,

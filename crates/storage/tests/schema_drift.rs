@@ -140,6 +140,7 @@ const QUIET: &[&str] = &[
     "api_key_usage",
     "api_keys",
     "change_log",
+    "newsletter_subscribers",
     "outbox_messages",
     "persisted_documents",
     "rate_limits",

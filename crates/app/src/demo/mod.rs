@@ -241,6 +241,8 @@ pub struct DemoSummary {
     pub feeds: usize,
     /// Member news items (one of them waiting for review).
     pub news: usize,
+    /// Confirmed newsletter subscribers.
+    pub subscribers: usize,
 }
 
 /// What `serve` does before it answers. The database must be up to date; with the
@@ -495,6 +497,7 @@ fn load_into(
     sum.users += 1;
     sum.funding = load_funding(conn)?;
     sum.news = load_news(conn)?;
+    sum.subscribers = load_subscribers(conn)?;
     Ok(sum)
 }
 
@@ -764,6 +767,48 @@ fn load_news(conn: &mut AnyConnection) -> Result<usize> {
         count += 1;
     }
     Ok(count)
+}
+
+/// A few confirmed newsletter subscribers in several languages (fictional addresses on
+/// `example.org`; the demo's consent is its own loading).
+fn load_subscribers(conn: &mut AnyConnection) -> Result<usize> {
+    use netzwerk_domain::newsletter::{Consent, SubscriptionInput};
+    let consent = Consent::parse(
+        "Demo-Daten",
+        &netzwerk_storage::now().format("%Y-%m-%d").to_string(),
+        netzwerk_storage::now(),
+    )
+    .map_err(|e| demo_fault(format!("{e}")))?;
+    let people: [(&str, &str, &str, &[&str]); 5] = [
+        ("leserin.de@example.org", "Katrin Demo", "de", &[]),
+        ("reader.en@example.org", "Sam Demo", "en", &[]),
+        (
+            "qari.ar@example.org",
+            "ليلى تجريبية",
+            "ar",
+            &["meeting", "events", "news"],
+        ),
+        ("khanande.fa@example.org", "سارا نمونه", "fa", &[]),
+        (
+            "okur.tr@example.org",
+            "Ayşe Demo",
+            "tr",
+            &["events", "funding"],
+        ),
+    ];
+    for (email, name, language, sections) in people {
+        let wanted = SubscriptionInput {
+            email: email.into(),
+            name: Some(name.into()),
+            language: Some(language.into()),
+            sections: sections.iter().map(|s| (*s).to_owned()).collect(),
+        }
+        .validate()
+        .map_err(|e| demo_fault(format!("{e}")))?;
+        let token = crate::auth::new_secret("nwo_");
+        netzwerk_storage::subscribers::import(conn, &wanted, &consent, &token)?;
+    }
+    Ok(people.len())
 }
 
 fn load_funding(conn: &mut AnyConnection) -> Result<usize> {

@@ -124,8 +124,9 @@ mirror_enum!(
 );
 
 mirror_enum!(
-    /// Where a newsletter issue stands: a draft (the coordinator's) or sent (public).
-    NewsletterStatus => netzwerk_domain::newsletter::IssueStatus { Draft, Sent }
+    /// Where a newsletter issue stands: a draft or scheduled (the coordinator's), or sent
+    /// (public).
+    NewsletterStatus => netzwerk_domain::newsletter::IssueStatus { Draft, Scheduled, Sent }
 );
 
 mirror_enum!(

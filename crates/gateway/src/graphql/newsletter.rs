@@ -1,6 +1,9 @@
-//! The newsletter: `newsletterIssues`, `newsletterIssue(id) { sections … html text }`,
-//! `draftNewsletter`, `updateNewsletter`, `deleteNewsletter`. The sections are
-//! composed by `netzwerk_app::newsletter` through the Hub's own API.
+//! The newsletter: `newsletterIssues`, `newsletterIssue(id) { sections … html text
+//! delivery }`, `draftNewsletter`, `updateNewsletter`, `deleteNewsletter`,
+//! `sendNewsletter`, `unscheduleNewsletter`; subscribing (`subscribeNewsletter`,
+//! `confirmNewsletterSubscription`, `unsubscribeNewsletter`) and the coordinator's
+//! `newsletterSubscriberCounts`. The sections are composed by
+//! `netzwerk_app::newsletter` through the Hub's own API.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -12,8 +15,8 @@ use netzwerk_domain::ids::NewsletterIssueId;
 use netzwerk_domain::newsletter::IssueInput;
 
 use super::OwnApiOf;
-use super::context::{actor, hub, parse_id};
-use super::enums::{NewsletterSectionKind, NewsletterStatus};
+use super::context::{actor, hub, parse_id, viewer};
+use super::enums::{NewsletterSectionKind, NewsletterStatus, into_domain};
 use super::error::{ApiResult, Code, app, coded};
 use super::inputs::patch;
 use super::mutation::DeletePayload;
@@ -54,6 +57,41 @@ pub struct NewsletterSection {
     pub untranslated: bool,
     /// Its entries.
     pub entries: Vec<NewsletterEntry>,
+}
+
+/// Where the delivery of an issue's messages stands.
+#[derive(SimpleObject)]
+pub struct NewsletterDelivery {
+    /// Waiting, or being handed to the mail server.
+    pub queued: i64,
+    /// Accepted by the mail server.
+    pub sent: i64,
+    /// Given up.
+    pub failed: i64,
+}
+
+/// How many newsletter subscriptions stand where.
+#[derive(SimpleObject)]
+pub struct NewsletterSubscriberCounts {
+    /// Waiting for their confirmation (deleted after 48 hours).
+    pub pending: i64,
+    /// Receiving the newsletter.
+    pub confirmed: i64,
+    /// Ended by their owners.
+    pub unsubscribed: i64,
+}
+
+/// A request for the newsletter.
+#[derive(InputObject)]
+pub struct NewsletterSubscriptionInput {
+    /// The address; a confirmation link goes there first.
+    pub email: String,
+    /// The name to greet.
+    pub name: Option<String>,
+    /// Language to read it in, ISO 639-1 (default de).
+    pub language: Option<String>,
+    /// The sections to receive (none: all).
+    pub sections: Option<Vec<NewsletterSectionKind>>,
 }
 
 /// A newsletter issue.
@@ -128,6 +166,25 @@ impl NewsletterIssue {
     /// When it was sent.
     async fn sent_at(&self) -> Option<DateTime<Utc>> {
         self.rec.sent_at
+    }
+    /// When it is to be sent (scheduled) or was.
+    async fn send_at(&self) -> Option<DateTime<Utc>> {
+        self.rec.send_at
+    }
+    /// How many subscribers it went to (once sent).
+    async fn recipients(&self) -> Option<i32> {
+        self.rec.recipients
+    }
+    /// Where the delivery of its messages stands (the coordinator).
+    async fn delivery(&self, ctx: &Context<'_>) -> ApiResult<NewsletterDelivery> {
+        let p = app_newsletter::sending::progress(hub(ctx), actor(ctx), self.rec.id)
+            .await
+            .map_err(app)?;
+        Ok(NewsletterDelivery {
+            queued: p.queued,
+            sent: p.sent,
+            failed: p.failed,
+        })
     }
     /// The sections composed now from the Hub's data, in `language` (texts not
     /// translated into it stay in their own, and the section says so).
@@ -235,6 +292,21 @@ impl NewsletterQuery {
         Ok(all.into_iter().map(NewsletterIssue::from).collect())
     }
 
+    /// How many newsletter subscriptions stand where (the coordinator).
+    async fn newsletter_subscriber_counts(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<NewsletterSubscriberCounts> {
+        let c = app_newsletter::subscribers::counts(hub(ctx), actor(ctx))
+            .await
+            .map_err(app)?;
+        Ok(NewsletterSubscriberCounts {
+            pending: c.pending,
+            confirmed: c.confirmed,
+            unsubscribed: c.unsubscribed,
+        })
+    }
+
     /// One issue: a sent one for everyone, a draft for the coordinator.
     async fn newsletter_issue(
         &self,
@@ -299,6 +371,83 @@ impl NewsletterMutation {
             .await
             .map_err(app)?;
         Ok(ID(queued))
+    }
+
+    /// Sends an issue to every confirmed subscriber: now, or at `at`. Its content is
+    /// frozen then, and its messages go through the outbox at `mail.newsletter_per_minute`
+    /// (see `delivery`).
+    async fn send_newsletter(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(desc = "When to send it (default: now); not in the past.")] at: Option<
+            DateTime<Utc>,
+        >,
+    ) -> ApiResult<NewsletterIssue> {
+        let id = parse_id("id", &id, NewsletterIssueId::parse)?;
+        let api = ctx
+            .data::<OwnApiOf>()
+            .map_err(|_| coded(Code::Internal, "the newsletter cannot be composed here"))?;
+        let sending = app_newsletter::sending::send(api, hub(ctx), actor(ctx), id, at)
+            .await
+            .map_err(app)?;
+        Ok(sending.issue.into())
+    }
+
+    /// Takes a scheduled issue back to a draft.
+    async fn unschedule_newsletter(&self, ctx: &Context<'_>, id: ID) -> ApiResult<NewsletterIssue> {
+        let id = parse_id("id", &id, NewsletterIssueId::parse)?;
+        let rec = app_newsletter::sending::unschedule(hub(ctx), actor(ctx), id)
+            .await
+            .map_err(app)?;
+        Ok(rec.into())
+    }
+
+    /// Asks for the newsletter (anyone): a confirmation link goes to the address. The
+    /// answer is `true` whether or not the address is known.
+    async fn subscribe_newsletter(
+        &self,
+        ctx: &Context<'_>,
+        input: NewsletterSubscriptionInput,
+    ) -> ApiResult<bool> {
+        let wanted = netzwerk_domain::newsletter::SubscriptionInput {
+            email: input.email,
+            name: input.name,
+            language: input.language,
+            sections: input
+                .sections
+                .as_deref()
+                .map(into_domain::<_, app_newsletter::SectionKind>)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|s| s.as_str().to_owned())
+                .collect(),
+        };
+        app_newsletter::subscribers::subscribe(hub(ctx), wanted, viewer(ctx).client.clone())
+            .await
+            .map_err(app)?;
+        Ok(true)
+    }
+
+    /// Confirms a newsletter subscription with the token from the e-mail (double
+    /// opt-in). `true` when it is confirmed.
+    async fn confirm_newsletter_subscription(
+        &self,
+        ctx: &Context<'_>,
+        token: String,
+    ) -> ApiResult<bool> {
+        app_newsletter::subscribers::confirm(hub(ctx), &token)
+            .await
+            .map_err(app)?;
+        Ok(true)
+    }
+
+    /// Ends a newsletter subscription with the token from an issue's unsubscribe link.
+    /// `false`: it was ended already.
+    async fn unsubscribe_newsletter(&self, ctx: &Context<'_>, token: String) -> ApiResult<bool> {
+        app_newsletter::subscribers::unsubscribe(hub(ctx), &token)
+            .await
+            .map_err(app)
     }
 
     /// Deletes a draft.

@@ -14,7 +14,7 @@ use netzwerk_domain::ids::NewsletterIssueId;
 use netzwerk_domain::language::LanguageCode;
 use netzwerk_domain::newsletter::{IssueInput, IssueStatus};
 use netzwerk_storage::newsletters;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 pub use netzwerk_storage::newsletters::IssueRecord;
@@ -23,9 +23,12 @@ use crate::error::{Error, Result};
 use crate::html::markdown;
 use crate::{Hub, OwnApi};
 
+pub mod sending;
+pub mod subscribers;
+
 /// The sections' queries, as checked in.
 pub const NEWSLETTER_QUERIES: &str =
-    include_str!("../../../graphql/persisted/newsletter/sections.graphql");
+    include_str!("../../../../graphql/persisted/newsletter/sections.graphql");
 
 /// Languages the newsletter's own words are in (a reader's other language gets German
 /// words, and the texts in their language where there are translations).
@@ -62,10 +65,18 @@ pub async fn update(
 /// An issue that is still a draft; a sent one stays as it was sent.
 fn draft_of(c: &mut netzwerk_storage::AnyConnection, id: NewsletterIssueId) -> Result<IssueRecord> {
     let current = newsletters::get(c, id)?;
-    if current.value.status != IssueStatus::Draft {
-        return Err(Error::Conflict(format!(
-            "newsletter issue {id} is sent already; it stays as it was sent"
-        )));
+    match current.value.status {
+        IssueStatus::Draft => {}
+        IssueStatus::Scheduled => {
+            return Err(Error::Conflict(format!(
+                "newsletter issue {id} is scheduled to be sent; take it back to a draft first (unscheduleNewsletter)"
+            )));
+        }
+        IssueStatus::Sent => {
+            return Err(Error::Conflict(format!(
+                "newsletter issue {id} is sent already; it stays as it was sent"
+            )));
+        }
     }
     Ok(current)
 }
@@ -95,6 +106,52 @@ pub async fn get(hub: &Hub, actor: Actor, id: NewsletterIssueId) -> Result<Optio
     )
 }
 
+/// The archive as an Atom feed (`/feeds/newsletter.xml`): the latest sent issues,
+/// each with its German subject and a link to its web view.
+pub async fn archive_atom(hub: &Hub) -> Result<String> {
+    let (issues, subjects) = hub
+        .read(|c| {
+            let issues = newsletters::list(c, Some(IssueStatus::Sent), 20)?;
+            let ids: Vec<NewsletterIssueId> = issues.iter().map(|i| i.id).collect();
+            let subjects = newsletters::subjects(c, &ids, "de")?;
+            Ok((issues, subjects))
+        })
+        .await?;
+    let stamp =
+        |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let title = words(0).title;
+    let entries: Vec<Value> = issues
+        .iter()
+        .map(|i| {
+            let id = i.id.to_string();
+            let subject = subjects
+                .iter()
+                .find(|(issue, _)| *issue == id)
+                .map_or_else(|| title.clone(), |(_, s)| s.clone());
+            json!({
+                "id": id,
+                "subject": subject,
+                "sent": stamp(i.sent_at.unwrap_or(i.updated_at)),
+                "period": format!("{} – {}", i.value.period_from.format("%d.%m.%Y"), i.value.period_to.format("%d.%m.%Y")),
+            })
+        })
+        .collect();
+    let updated = issues
+        .iter()
+        .filter_map(|i| i.sent_at)
+        .max()
+        .unwrap_or(chrono::DateTime::UNIX_EPOCH);
+    crate::templates::render(
+        "newsletter-archive.atom.xml",
+        json!({
+            "title": title,
+            "base": hub.settings().meetings.public_url,
+            "updated": stamp(updated),
+            "entries": entries,
+        }),
+    )
+}
+
 /// Issues, newest first: the sent ones (the archive), and for the coordinator the
 /// drafts too.
 pub async fn list(hub: &Hub, actor: Actor, limit: i64) -> Result<Vec<IssueRecord>> {
@@ -103,26 +160,25 @@ pub async fn list(hub: &Hub, actor: Actor, limit: i64) -> Result<Vec<IssueRecord
         .await
 }
 
-/// What a section shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SectionKind {
-    /// The next network meeting.
-    Meeting,
-    /// Events in the period.
-    Events,
-    /// Organisations that became members.
-    NewMembers,
-    /// New and changed offers.
-    Services,
-    /// Member news.
-    News,
-    /// Funding deadlines in the next 30 days.
-    Funding,
+pub use netzwerk_domain::newsletter::SectionKind;
+
+/// A section's kind as its code (`new_members`) in a composition.
+mod section_code {
+    use netzwerk_domain::newsletter::SectionKind;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(kind: &SectionKind, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(kind.as_str())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SectionKind, D::Error> {
+        let code = String::deserialize(d)?;
+        SectionKind::parse(&code).map_err(serde::de::Error::custom)
+    }
 }
 
 /// One entry of a section.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
     /// Words before the title, in the reader's language ("Network meeting at").
     pub prefix: Option<String>,
@@ -131,7 +187,7 @@ pub struct Entry {
     /// The language the title and text are in.
     pub language: String,
     /// `rtl` when that language is Arabic or Farsi, else `ltr`.
-    pub dir: &'static str,
+    pub dir: String,
     /// When (local, readable), if it has a time.
     pub when: Option<String>,
     /// Who or where, one line.
@@ -149,9 +205,10 @@ pub struct Entry {
 }
 
 /// One section of an issue.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Section {
     /// What it shows.
+    #[serde(with = "section_code")]
     pub kind: SectionKind,
     /// Its heading, in the reader's language.
     pub heading: String,
@@ -162,14 +219,14 @@ pub struct Section {
 }
 
 /// An issue composed for one reader's language.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Composition {
     /// The issue.
     pub id: String,
     /// The reader's language (one of [`LANGUAGES`]).
     pub language: String,
     /// `rtl` for Arabic and Farsi, else `ltr`.
-    pub dir: &'static str,
+    pub dir: String,
     /// The period, readable.
     pub period: String,
     /// The editorial as HTML (as written).
@@ -180,6 +237,9 @@ pub struct Composition {
     pub sections: Vec<Section>,
     /// The web view.
     pub web_url: String,
+    /// The reader's unsubscribe link (in e-mails only).
+    #[serde(default)]
+    pub unsubscribe_url: Option<String>,
     /// The subject line.
     pub subject: String,
     /// The newsletter's own words, in the reader's language.
@@ -187,28 +247,30 @@ pub struct Composition {
 }
 
 /// The newsletter's own words in one language.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Words {
     /// The title of the newsletter.
-    pub title: &'static str,
+    pub title: String,
     /// "Not everything here is translated …"
-    pub untranslated: &'static str,
+    pub untranslated: String,
     /// "Read more"
-    pub more: &'static str,
+    pub more: String,
     /// "Guests are welcome …"
-    pub guests: &'static str,
+    pub guests: String,
     /// "In your browser"
-    pub web_view: &'static str,
+    pub web_view: String,
     /// "wheelchair accessible"
-    pub wheelchair: &'static str,
+    pub wheelchair: String,
     /// "Agenda"
-    pub agenda: &'static str,
+    pub agenda: String,
     /// "Deadline"
-    pub deadline: &'static str,
+    pub deadline: String,
     /// "cancelled"
-    pub cancelled: &'static str,
+    pub cancelled: String,
     /// "Network meeting at" (the host follows)
-    pub meeting_at: &'static str,
+    pub meeting_at: String,
+    /// "Unsubscribe"
+    pub unsubscribe: String,
 }
 
 /// (de, en, ar, fa, tr)
@@ -278,7 +340,7 @@ const HEADINGS: [(SectionKind, Five); 6] = [
 ];
 
 fn words(lang: usize) -> Words {
-    let pick = |w: Five| w[lang];
+    let pick = |w: Five| w[lang].to_owned();
     Words {
         title: pick([
             "Newsletter des Netzwerks für Integration Treptow-Köpenick",
@@ -338,6 +400,13 @@ fn words(lang: usize) -> Words {
             "جلسهٔ شبکه در",
             "Ağ toplantısı, ev sahibi:",
         ]),
+        unsubscribe: pick([
+            "Newsletter abbestellen",
+            "Unsubscribe from the newsletter",
+            "إلغاء الاشتراك في النشرة",
+            "لغو اشتراک خبرنامه",
+            "Bülten aboneliğini iptal et",
+        ]),
     }
 }
 
@@ -362,12 +431,13 @@ fn date_of(v: &Value) -> Option<NaiveDate> {
 }
 
 /// The writing direction of a language.
-fn direction(language: &str) -> &'static str {
+fn direction(language: &str) -> String {
     if matches!(language, "ar" | "fa") {
         "rtl"
     } else {
         "ltr"
     }
+    .to_owned()
 }
 
 /// `2027-01-14T18:00:00` as `14.01.2027 18:00` (a local time as it stands).
@@ -597,6 +667,7 @@ pub async fn compose(
         editorial_text: editorial,
         sections,
         web_url: format!("{base}/newsletter/{}?lang={code}", issue.id),
+        unsubscribe_url: None,
         words: w,
     })
 }
@@ -614,35 +685,15 @@ pub struct Rendered {
 
 /// Renders a composition with the templates of `templates/newsletter.*`.
 pub fn render(c: &Composition) -> Result<Rendered> {
-    let mut env = minijinja::Environment::new();
-    let add =
-        |env: &mut minijinja::Environment<'static>, name: &'static str, source: &'static str| {
-            env.add_template(name, source)
-                .map_err(|e| Error::Internal(format!("template {name}: {e}")))
-        };
-    add(
-        &mut env,
-        "newsletter.html",
-        include_str!("../templates/newsletter.html"),
-    )?;
-    add(
-        &mut env,
-        "newsletter.txt",
-        include_str!("../templates/newsletter.txt"),
-    )?;
-    let go = |name: &str| {
-        env.get_template(name)
-            .and_then(|t| t.render(c))
-            .map_err(|e| Error::Internal(format!("rendering {name}: {e}")))
-    };
     Ok(Rendered {
         subject: c.subject.clone(),
-        html: go("newsletter.html")?,
-        text: go("newsletter.txt")?,
+        html: crate::templates::render("newsletter.html", c)?,
+        text: crate::templates::render("newsletter.txt", c)?,
     })
 }
 
-/// Composes and renders an issue already read, in `language` (an ISO 639 code).
+/// An issue already read, in `language` (an ISO 639 code): a sent issue as it was
+/// sent (its frozen edition), a draft composed and rendered now.
 pub async fn compose_and_render(
     api: &dyn OwnApi,
     hub: &Hub,
@@ -650,9 +701,44 @@ pub async fn compose_and_render(
     language: &str,
 ) -> Result<(Composition, Rendered)> {
     LanguageCode::parse(language).map_err(|e| e.within("language"))?;
+    if issue.value.status == IssueStatus::Sent
+        && let Some(edition) = frozen(hub, issue.id, language).await?
+    {
+        return Ok(edition);
+    }
     let composition = compose(api, hub, issue, language).await?;
     let rendered = render(&composition)?;
     Ok((composition, rendered))
+}
+
+/// The frozen edition of a sent issue in `language`: that language's, else the
+/// edition of the newsletter's language it falls back to.
+async fn frozen(
+    hub: &Hub,
+    id: NewsletterIssueId,
+    language: &str,
+) -> Result<Option<(Composition, Rendered)>> {
+    let editions = hub.read(move |c| Ok(newsletters::editions(c, id)?)).await?;
+    let fallback = LANGUAGES[lang_index(language)];
+    let edition = editions
+        .iter()
+        .find(|e| e.language == language)
+        .or_else(|| editions.iter().find(|e| e.language == fallback));
+    edition
+        .map(|e| {
+            let composition: Composition = serde_json::from_str(&e.composition).map_err(|err| {
+                Error::Internal(format!("newsletter edition {id} {}: {err}", e.language))
+            })?;
+            Ok((
+                composition,
+                Rendered {
+                    subject: e.subject.clone(),
+                    html: e.html.clone(),
+                    text: e.text.clone(),
+                },
+            ))
+        })
+        .transpose()
 }
 
 /// Composes and renders an issue the actor may read, in `language`.
@@ -696,6 +782,7 @@ pub async fn send_test(
         body_html: Some(rendered.html),
         attachment: None,
         list_unsubscribe: None,
+        batch: None,
     };
     let domain = hub.settings().meetings.domain.clone();
     tracing::info!(issue = %id, language = %composition.language, "newsletter test queued");

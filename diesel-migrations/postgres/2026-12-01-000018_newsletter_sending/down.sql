@@ -1,0 +1,6 @@
+DROP INDEX outbox_messages_batch;
+ALTER TABLE outbox_messages DROP COLUMN batch;
+ALTER TABLE newsletter_issues DROP COLUMN recipients;
+ALTER TABLE newsletter_issues DROP COLUMN send_at;
+DROP TABLE newsletter_editions;
+DROP TABLE newsletter_subscribers;
