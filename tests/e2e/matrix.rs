@@ -253,6 +253,8 @@ fn mutations(i: &Ids) -> Vec<(&'static str, Who, String)> {
         ("sendNewsletterTest", Who::Coordinator, format!("mutation {{ sendNewsletterTest(id: \"{unknown}\", email: \"test@matrix.example\") }}")),
         ("deleteNewsletter", Who::Coordinator, format!("mutation {{ deleteNewsletter(id: \"{unknown}\") {{ id }} }}")),
         ("sendNewsletter", Who::Coordinator, format!("mutation {{ sendNewsletter(id: \"{unknown}\") {{ id }} }}")),
+        ("setNewsletterEditorial", Who::Coordinator, format!("mutation {{ setNewsletterEditorial(id: \"{unknown}\", language: \"ar\", text: \"مرحبا\") {{ id }} }}")),
+        ("removeNewsletterEditorial", Who::Coordinator, format!("mutation {{ removeNewsletterEditorial(id: \"{unknown}\", language: \"ar\") }}")),
         ("unscheduleNewsletter", Who::Coordinator, format!("mutation {{ unscheduleNewsletter(id: \"{unknown}\") {{ id }} }}")),
         ("subscribeNewsletter", Who::Anyone, "mutation { subscribeNewsletter(input: {email: \"leser@matrix.example\"}) }".into()),
         ("confirmNewsletterSubscription", Who::Anyone, "mutation { confirmNewsletterSubscription(token: \"nwn_unbekannt\") }".into()),

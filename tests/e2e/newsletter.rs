@@ -112,6 +112,75 @@ async fn newsletter_flow(backend: Backend) {
         ar.contains("ليس كل ما في هذا القسم مترجمًا"),
         "a section with German texts says so: {ar}"
     );
+    assert!(
+        ar.contains(
+            "<section class=\"editorial\" aria-label=\"Editorial\" lang=\"de\" dir=\"ltr\">"
+        ) && ar.contains("هذه المقدمة غير مترجمة"),
+        "the untranslated editorial is marked German, with a note: {ar}"
+    );
+
+    // The editorial translated into Arabic: Arabic readers get it, Farsi readers the
+    // original with the note.
+    let set = cli_ok(
+        &db,
+        &[
+            "newsletter",
+            "editorial",
+            &id,
+            "--lang",
+            "ar",
+            "--text",
+            "أعزائي الأعضاء، **مرحبًا** بكم في العام الجديد!",
+        ],
+    );
+    assert!(set.contains("set the editorial"), "{set}");
+    let (ok, _, err) = cli(
+        &db,
+        &[
+            "newsletter",
+            "editorial",
+            &id,
+            "--lang",
+            "xx-yy-zz",
+            "--text",
+            "x",
+        ],
+        None,
+    );
+    assert!(!ok && err.contains("language"), "{err}");
+    cli_ok(
+        &db,
+        &["newsletter", "preview", &id, "--lang", "ar", "--out", dir],
+    );
+    let ar =
+        std::fs::read_to_string(out.path().join(format!("newsletter-{id}-ar.html"))).expect("html");
+    assert!(
+        ar.contains("lang=\"ar\" dir=\"rtl\"><p>أعزائي الأعضاء، <strong>مرحبًا</strong>")
+            && !ar.contains("هذه المقدمة غير مترجمة")
+            && !ar.contains("<strong>willkommen</strong>"),
+        "{ar}"
+    );
+    cli_ok(
+        &db,
+        &["newsletter", "preview", &id, "--lang", "fa", "--out", dir],
+    );
+    let fa =
+        std::fs::read_to_string(out.path().join(format!("newsletter-{id}-fa.html"))).expect("html");
+    assert!(
+        fa.contains("<strong>willkommen</strong>") && fa.contains("این مقدمه ترجمه نشده است"),
+        "{fa}"
+    );
+    let listed = hub
+        .data(
+            "query($id: ID!) { newsletterIssue(id: $id) { editorialTranslations { language text } } }",
+            json!({ "id": id }),
+            &coord,
+        )
+        .await;
+    assert_eq!(
+        listed["newsletterIssue"]["editorialTranslations"][0]["language"],
+        "ar"
+    );
     let (ok, _, err) = cli(
         &db,
         &[
@@ -124,6 +193,48 @@ async fn newsletter_flow(backend: Backend) {
         None,
     );
     assert!(!ok && err.contains("no newsletter issue"), "{err}");
+
+    // New members are found by the day they joined, exactly (the section's filter).
+    let members = hub
+        .data(
+            "{ organisations(first: 100, filter: {membershipStatus: MEMBER}) { nodes { id membership { since } } } }",
+            json!({}),
+            &[],
+        )
+        .await;
+    let nodes = members["organisations"]["nodes"].as_array().expect("nodes");
+    let day = nodes
+        .iter()
+        .find_map(|o| o["membership"]["since"].as_str())
+        .expect("a member with a date")
+        .to_owned();
+    let same_day: Vec<&str> = nodes
+        .iter()
+        .filter(|o| o["membership"]["since"] == day.as_str())
+        .filter_map(|o| o["id"].as_str())
+        .collect();
+    let joined = hub
+        .data(
+            "query($d: NaiveDate!) { organisations(first: 100, filter: {memberSinceFrom: $d, memberSinceTo: $d}) { totalCount nodes { id membership { since } } } }",
+            json!({ "d": day }),
+            &[],
+        )
+        .await;
+    let found: Vec<&str> = joined["organisations"]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .filter_map(|o| o["id"].as_str())
+        .collect();
+    assert_eq!(found, same_day, "joined on {day}");
+    let later = hub
+        .data(
+            "{ organisations(filter: {memberSinceFrom: \"2100-01-01\"}) { totalCount } }",
+            json!({}),
+            &[],
+        )
+        .await;
+    assert_eq!(later["organisations"]["totalCount"], 0);
 
     // The structured content, for the coordinator; a draft is nobody else's.
     let issue = hub

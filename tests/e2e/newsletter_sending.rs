@@ -557,6 +557,39 @@ async fn thousand_with_a_kill(backend: Backend) {
     assert_eq!(got.len(), 1005, "nobody is missed");
     let mut twice = 0;
     for (to, mails) in &got {
+        // Each in its reader's language (a language the newsletter's own words are not
+        // in gets German words), multipart with the one-click unsubscribe headers.
+        let expected = match to
+            .strip_prefix("leser")
+            .and_then(|r| r.get(..4))
+            .and_then(|n| n.parse::<usize>().ok())
+        {
+            Some(n) => match languages[n % languages.len()] {
+                "uk" => "de",
+                l => l,
+            },
+            None => continue, // the demo's own five, checked in the test above
+        };
+        for raw in mails {
+            let mail = MessageParser::default()
+                .parse(raw.as_bytes())
+                .expect("mail");
+            let html = mail.body_html(0).expect("html");
+            assert!(
+                html.contains(&format!("<html lang=\"{expected}\"")),
+                "{to}: in {expected}"
+            );
+            assert!(
+                raw.to_ascii_lowercase().contains("multipart/alternative"),
+                "{to}"
+            );
+            assert!(header(raw, "List-Unsubscribe").is_some(), "{to}");
+            assert_eq!(
+                header(raw, "List-Unsubscribe-Post").as_deref(),
+                Some("List-Unsubscribe=One-Click"),
+                "{to}"
+            );
+        }
         if mails.len() > 1 {
             twice += 1;
             let ids: Vec<_> = mails.iter().map(|m| header(m, "Message-ID")).collect();

@@ -53,34 +53,81 @@ fn items(data: &Value, field: &str) -> crate::Result<Vec<Item>> {
         .collect()
 }
 
-/// The double opt-in e-mail of a subscription.
-pub fn confirmation(s: &Subscription, token: &str, settings: &MeetingSettings) -> NewMessage {
+/// The double opt-in e-mail of a subscription (templates `digest-confirmation.*`).
+pub fn confirmation(
+    s: &Subscription,
+    token: &str,
+    settings: &MeetingSettings,
+) -> crate::Result<NewMessage> {
     let lang = Lang::of(&s.language);
-    let link = format!("{}/digest/confirm?token={token}", settings.public_url);
-    let text = match lang {
-        Lang::De => format!(
-            "Guten Tag {},\n\nbitte bestätigen Sie Ihr Abonnement der wöchentlichen Fördermittel-Übersicht:\n\n{link}\n\nWenn Sie das nicht angefordert haben, ignorieren Sie diese E-Mail.\n\n{}\n",
-            s.name, settings.organiser_name
-        ),
-        Lang::En => format!(
-            "Dear {},\n\nplease confirm your subscription to the weekly funding digest:\n\n{link}\n\nIf you did not ask for it, ignore this e-mail.\n\n{}\n",
-            s.name, settings.organiser_name
-        ),
-    };
-    NewMessage {
+    let context = json!({
+        "lang": lang.code(),
+        "name": s.name,
+        "link": format!("{}/digest/confirm?token={token}", settings.public_url),
+        "organiser": settings.organiser_name,
+    });
+    let text = crate::templates::render("digest-confirmation.txt", &context)?;
+    Ok(NewMessage {
         purpose: "digest_confirmation".into(),
         recipient: s.email.clone(),
         recipient_name: Some(s.name.clone()),
-        subject: match lang {
-            Lang::De => "Bitte bestätigen: Fördermittel-Übersicht".into(),
-            Lang::En => "Please confirm: funding digest".into(),
-        },
+        subject: crate::templates::render("digest-confirmation.subject.txt", &context)?
+            .trim()
+            .to_owned(),
         body_html: Some(crate::invitations::html_of(lang, &text)),
         body_text: text,
-        attachment: None,
-        list_unsubscribe: None,
-        batch: None,
-    }
+        ..NewMessage::default()
+    })
+}
+
+/// Renders a digest as subject, text and HTML (templates `digest.*`).
+pub fn render(d: &Digest) -> crate::Result<Rendered> {
+    let lang = d.lang;
+    let section = |heading: &str, items: &[Item]| {
+        json!({
+            "heading": heading,
+            "underline": "=".repeat(heading.chars().count()),
+            "items": items.iter().map(|i| {
+                let mut facts = vec![i.funder.clone(), render::deadline_text(i, lang)];
+                facts.extend(render::amount_text(i, lang));
+                json!({
+                    "title": i.title,
+                    "url": i.url,
+                    "facts": facts.join(" · "),
+                    "reasons": i.reasons.join(", "),
+                })
+            }).collect::<Vec<_>>(),
+        })
+    };
+    let mut context = json!({
+        "lang": lang.code(),
+        "organisation": d.organisation,
+        "new": d.new_matches.len(),
+        "upcoming": d.upcoming.len(),
+        "greeting": format!("{} {},", lang.pick("Guten Tag", "Dear"), d.recipient_name),
+        "sections": [
+            section(lang.pick("Neue passende Förderungen", "New matching funding"), &d.new_matches),
+            section(
+                lang.pick("Fristen in den nächsten 30 Tagen", "Deadlines in the next 30 days"),
+                &d.upcoming,
+            ),
+        ],
+        "unsubscribe_url": d.unsubscribe_url,
+        "words": {
+            "none": lang.pick("(keine)", "(none)"),
+            "matches": lang.pick("Passt wegen", "Matches"),
+            "unsubscribe": lang.pick("Abbestellen", "Unsubscribe"),
+        },
+    });
+    let subject = crate::templates::render("digest.subject.txt", &context)?
+        .trim()
+        .to_owned();
+    context["subject"] = json!(subject);
+    Ok(Rendered {
+        text: crate::templates::render("digest.txt", &context)?,
+        html: crate::templates::render("digest.html", &context)?,
+        subject,
+    })
 }
 
 /// One digest, ready to queue.
@@ -139,14 +186,14 @@ pub async fn prepare(
         settings.public_url, s.unsubscribe_token
     );
     let counts = (new_matches.len(), upcoming.len());
-    let rendered = render::render_digest(&Digest {
+    let rendered = render(&Digest {
         recipient_name: s.name.clone(),
         organisation,
         new_matches,
         upcoming,
         unsubscribe_url: unsubscribe_url.clone(),
         lang: Lang::of(&s.language),
-    });
+    })?;
     Ok(Prepared {
         subscription: s.clone(),
         rendered,
@@ -284,4 +331,71 @@ pub async fn funding_atom(api: &dyn OwnApi, organisation: Option<&str>) -> crate
         &path,
         &list,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item() -> Item {
+        Item {
+            id: "0190".into(),
+            title: "Kiezfonds <2027>".into(),
+            url: Some("https://stiftung.example/kiez?a=1&b=2".into()),
+            funder: "Stiftung Kiez".into(),
+            summary: Some("Für Vereine".into()),
+            deadline: chrono::NaiveDate::from_ymd_opt(2027, 3, 15),
+            deadline_kind: "DATE".into(),
+            amount_min: Some(10_000),
+            amount_max: Some(50_000),
+            currency: Some("EUR".into()),
+            reasons: vec!["topic youth".into()],
+            published_at: None,
+        }
+    }
+
+    #[test]
+    fn digest_in_both_languages() {
+        let d = Digest {
+            recipient_name: "Petra Schulz".into(),
+            organisation: Some("Kiezwerkstatt".into()),
+            new_matches: vec![item()],
+            upcoming: vec![],
+            unsubscribe_url: "https://hub.example/digest/unsubscribe?token=t".into(),
+            lang: Lang::De,
+        };
+        let r = render(&d).expect("render");
+        assert_eq!(
+            r.subject,
+            "Fördermittel der Woche für Kiezwerkstatt: 1 neu, 0 Fristen"
+        );
+        assert_eq!(
+            r.text,
+            "Guten Tag Petra Schulz,\n\nNeue passende Förderungen\n=========================\n\n\
+             * Kiezfonds <2027>\n  Stiftung Kiez · Frist: 15.03.2027 · 10.000–50.000 EUR\n\
+             \x20 Passt wegen: topic youth\n  https://stiftung.example/kiez?a=1&b=2\n\n\
+             Fristen in den nächsten 30 Tagen\n================================\n(keine)\n\n\
+             --\nAbbestellen: https://hub.example/digest/unsubscribe?token=t\n"
+        );
+        assert!(
+            r.html.contains("Kiezfonds &lt;2027&gt;")
+                && r.html
+                    .contains("href=\"https://stiftung.example/kiez?a=1&amp;b=2\""),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains("<li>(keine)</li>"));
+        let en = render(&Digest {
+            lang: Lang::En,
+            ..d
+        })
+        .expect("render");
+        assert!(
+            en.text
+                .contains("Deadline: 15 March 2027 · 10,000–50,000 EUR"),
+            "{}",
+            en.text
+        );
+        assert!(en.text.contains("Unsubscribe: https://hub.example/"));
+    }
 }

@@ -417,7 +417,7 @@ pub async fn subscribe(hub: &Hub, cmd: Subscribe) -> Result<Subscription> {
             &unsubscribe,
         )?;
         if s.stored {
-            let msg = crate::digest::confirmation(&s.subscription, &token, &settings);
+            let msg = crate::digest::confirmation(&s.subscription, &token, &settings)?;
             outbox::enqueue(c, &msg, &settings.domain)?;
         }
         let mut answer = s.subscription;

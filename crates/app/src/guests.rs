@@ -61,7 +61,7 @@ pub async fn request(hub: &Hub, cmd: Request) -> Result<GuestRecord> {
         let r = guests::request(c, id, &guest, &client, &token_hash, s.limits)?;
         if r.stored {
             let info = MeetingInfo::load(c, id)?;
-            let msg = invitations::guest_confirmation(&info, &r.record, &token, &s);
+            let msg = invitations::guest_confirmation(&info, &r.record, &token, &s)?;
             outbox::enqueue(c, &msg, &s.domain)?;
         }
         Ok(r.record)
@@ -109,13 +109,7 @@ pub async fn decide(
     let s = hub.settings().meetings.clone();
     hub.transact(move |c| {
         actor.may_administer()?;
-        Ok(invitations::decide_guest(
-            c,
-            &actor.label(),
-            id,
-            approve,
-            &s,
-        )?)
+        invitations::decide_guest(c, &actor.label(), id, approve, &s)
     })
     .await
 }

@@ -314,13 +314,27 @@ pub enum Kind {
     Cancellation,
 }
 
-/// The e-mail with calendar attachment for one invitee.
+/// A text e-mail from the templates `{name}.subject.txt` and `{name}.txt`: the subject
+/// on one line, the text with its HTML part (paragraphs, escaped, in `lang`).
+fn templated(
+    name: &str,
+    lang: Lang,
+    context: &serde_json::Value,
+) -> crate::Result<(String, String, String)> {
+    let subject = crate::templates::render(&format!("{name}.subject.txt"), context)?
+        .trim()
+        .to_owned();
+    let text = crate::templates::render(&format!("{name}.txt"), context)?;
+    Ok((subject, html_of(lang, &text), text))
+}
+
+/// The e-mail with calendar attachment for one invitee (templates `meeting.*`).
 pub fn meeting_message(
     info: &MeetingInfo,
     kind: Kind,
     to: &Invitee,
     settings: &MeetingSettings,
-) -> NewMessage {
+) -> crate::Result<NewMessage> {
     let lang = Lang::of(&to.language);
     let m = &info.meeting;
     let date = date_words(m.start, lang);
@@ -330,68 +344,28 @@ pub fn meeting_message(
         m.end.format("%H:%M"),
         lang.pick("Uhr", "")
     );
-    let when = when.trim_end().to_owned();
-    let host = info.host.clone().unwrap_or_default();
-    let subject = match (kind, lang) {
-        (Kind::Invitation, Lang::De) => format!("Einladung: Netzwerksitzung am {date} bei {host}"),
-        (Kind::Invitation, Lang::En) => format!("Invitation: network meeting on {date} at {host}"),
-        (Kind::Update, Lang::De) => format!("Geändert: Netzwerksitzung am {date} bei {host}"),
-        (Kind::Update, Lang::En) => format!("Changed: network meeting on {date} at {host}"),
-        (Kind::Cancellation, Lang::De) => format!("Abgesagt: Netzwerksitzung am {date}"),
-        (Kind::Cancellation, Lang::En) => format!("Cancelled: network meeting on {date}"),
-    };
-    let mut text = format!("{} {},\n\n", lang.pick("Guten Tag", "Dear"), to.name);
-    text.push_str(match (kind, lang) {
-        (Kind::Invitation, Lang::De) => {
-            "hiermit laden wir Sie herzlich zur nächsten Sitzung des Netzwerks ein."
-        }
-        (Kind::Invitation, Lang::En) => "we warmly invite you to the next meeting of the network.",
-        (Kind::Update, Lang::De) => {
-            "Zeit oder Ort der Netzwerksitzung haben sich geändert. Es gilt jetzt:"
-        }
-        (Kind::Update, Lang::En) => {
-            "the time or place of the network meeting has changed. It is now:"
-        }
-        (Kind::Cancellation, Lang::De) => "die folgende Netzwerksitzung ist abgesagt.",
-        (Kind::Cancellation, Lang::En) => "the following network meeting is cancelled.",
-    });
-    text.push_str("\n\n");
-    let _ = writeln!(text, "{}: {when}", lang.pick("Wann", "When"));
-    if let Some(place) = info.place() {
-        let _ = writeln!(text, "{}: {host}, {place}", lang.pick("Wo", "Where"));
-    }
-    if kind != Kind::Cancellation {
-        if let Some(a) = info.accessibility(lang) {
-            let _ = writeln!(
-                text,
-                "{}: {a}",
-                lang.pick("Barrierefreiheit", "Accessibility")
-            );
-        }
-        if let Some(t) = info
-            .location
-            .as_ref()
-            .and_then(|l| l.transport_hint.as_ref())
-        {
-            let _ = writeln!(text, "{}: {t}", lang.pick("Anfahrt", "Getting there"));
-        }
-        text.push('\n');
-        text.push_str(&info.agenda_text(lang));
-        text.push('\n');
-        text.push_str(lang.pick(
-            "Der Termin liegt als Kalendereintrag (einladung.ics) bei.",
-            "The meeting is attached as a calendar entry (invitation.ics).",
-        ));
-    } else if let Some(r) = &info.cancellation_reason {
-        let _ = write!(text, "\n{}: {r}", lang.pick("Grund", "Reason"));
-    }
-    let _ = write!(
-        text,
-        "\n\n{}\n{}\n",
-        lang.pick("Mit freundlichen Grüßen", "Kind regards"),
-        settings.organiser_name
-    );
-
+    let (subject, html, text) = templated(
+        "meeting",
+        lang,
+        &serde_json::json!({
+            "lang": lang.code(),
+            "kind": match kind {
+                Kind::Invitation => "invitation",
+                Kind::Update => "update",
+                Kind::Cancellation => "cancellation",
+            },
+            "name": to.name,
+            "date": date,
+            "when": when.trim_end(),
+            "host": info.host.clone().unwrap_or_default(),
+            "place": info.place(),
+            "accessibility": info.accessibility(lang),
+            "transport": info.location.as_ref().and_then(|l| l.transport_hint.clone()),
+            "agenda": info.agenda_text(lang),
+            "reason": info.cancellation_reason,
+            "organiser": settings.organiser_name,
+        }),
+    )?;
     let method = if kind == Kind::Cancellation {
         Method::Cancel
     } else {
@@ -422,7 +396,7 @@ pub fn meeting_message(
         }],
     );
     let file = lang.pick("einladung.ics", "invitation.ics");
-    NewMessage {
+    Ok(NewMessage {
         purpose: match kind {
             Kind::Invitation => "meeting_invitation",
             Kind::Update => "meeting_update",
@@ -432,7 +406,7 @@ pub fn meeting_message(
         recipient: to.email.clone(),
         recipient_name: Some(to.name.clone()),
         subject,
-        body_html: Some(html_of(lang, &text)),
+        body_html: Some(html),
         body_text: text,
         attachment: Some((
             file.into(),
@@ -446,9 +420,69 @@ pub fn meeting_message(
             ),
             ics,
         )),
-        list_unsubscribe: None,
-        batch: None,
-    }
+        ..NewMessage::default()
+    })
+}
+
+/// The double opt-in e-mail: the link (and the token for the API) to confirm
+/// (templates `guest-confirmation.*`).
+pub fn guest_confirmation(
+    info: &MeetingInfo,
+    guest: &GuestRecord,
+    token: &str,
+    settings: &MeetingSettings,
+) -> crate::Result<NewMessage> {
+    guest_mail(
+        "guest-confirmation",
+        info,
+        guest,
+        settings,
+        serde_json::json!({
+            "link": format!("{}/guests/confirm?token={token}", settings.public_url),
+            "days": settings.retention_days,
+        }),
+    )
+}
+
+/// Tells a guest the request was declined (templates `guest-declined.*`).
+pub fn guest_declined(
+    info: &MeetingInfo,
+    guest: &GuestRecord,
+    settings: &MeetingSettings,
+) -> crate::Result<NewMessage> {
+    guest_mail(
+        "guest-declined",
+        info,
+        guest,
+        settings,
+        serde_json::json!({}),
+    )
+}
+
+/// An e-mail to a guest about their request, from the templates `{template}.*`: their
+/// name, the meeting's date in their language, the organiser, and `more`.
+fn guest_mail(
+    template: &str,
+    info: &MeetingInfo,
+    guest: &GuestRecord,
+    settings: &MeetingSettings,
+    mut more: serde_json::Value,
+) -> crate::Result<NewMessage> {
+    let lang = Lang::of(&guest.language);
+    more["lang"] = lang.code().into();
+    more["name"] = guest.name.clone().into();
+    more["date"] = date_words(info.meeting.start, lang).into();
+    more["organiser"] = settings.organiser_name.clone().into();
+    let (subject, html, text) = templated(template, lang, &more)?;
+    Ok(NewMessage {
+        purpose: template.replace('-', "_"),
+        recipient: guest.email.clone(),
+        recipient_name: Some(guest.name.clone()),
+        subject,
+        body_html: Some(html),
+        body_text: text,
+        ..NewMessage::default()
+    })
 }
 
 fn guest_invitee(g: &GuestRecord, sequence: i32) -> Invitee {
@@ -470,8 +504,8 @@ pub fn issue(
     actor: &str,
     id: MeetingId,
     settings: &MeetingSettings,
-) -> Result<usize, StorageError> {
-    netzwerk_storage::transaction(conn, |conn| {
+) -> crate::Result<usize> {
+    netzwerk_storage::atomically(conn, |conn| {
         let info = MeetingInfo::load(conn, id)?;
         let m = &info.meeting;
         let invited = m
@@ -512,7 +546,7 @@ pub fn issue(
             if !seen.insert(r.email.to_lowercase()) {
                 continue;
             }
-            let msg = meeting_message(&info, Kind::Invitation, &r, settings);
+            let msg = meeting_message(&info, Kind::Invitation, &r, settings)?;
             outbox::enqueue(conn, &msg, &settings.domain)?;
             meetings::record_invitation(conn, id, &r)?;
             sent += 1;
@@ -531,7 +565,7 @@ pub fn send_updates(
     conn: &mut AnyConnection,
     id: MeetingId,
     settings: &MeetingSettings,
-) -> Result<usize, StorageError> {
+) -> crate::Result<usize> {
     let info = MeetingInfo::load(conn, id)?;
     let m = &info.meeting;
     let kind = match m.status {
@@ -545,96 +579,12 @@ pub fn send_updates(
             continue;
         }
         who.sequence = m.sequence;
-        let msg = meeting_message(&info, kind, &who, settings);
+        let msg = meeting_message(&info, kind, &who, settings)?;
         outbox::enqueue(conn, &msg, &settings.domain)?;
         meetings::record_invitation(conn, id, &who)?;
         sent += 1;
     }
     Ok(sent)
-}
-
-/// The double opt-in e-mail: the link (and the token for the API) to confirm.
-pub fn guest_confirmation(
-    info: &MeetingInfo,
-    guest: &GuestRecord,
-    token: &str,
-    settings: &MeetingSettings,
-) -> NewMessage {
-    let lang = Lang::of(&guest.language);
-    let date = date_words(info.meeting.start, lang);
-    let link = format!("{}/guests/confirm?token={token}", settings.public_url);
-    let text = match lang {
-        Lang::De => format!(
-            "Guten Tag {name},\n\nSie möchten als Gast an der Netzwerksitzung am {date} teilnehmen. \
-             Bitte bestätigen Sie Ihre E-Mail-Adresse über diesen Link:\n\n{link}\n\n\
-             Danach entscheidet die Koordination über Ihre Anfrage; mit der Zusage erhalten Sie die Einladung.\n\n\
-             Wenn Sie diese Anfrage nicht gestellt haben, ignorieren Sie diese E-Mail. \
-             Ihre Angaben werden {days} Tage nach der Sitzung gelöscht.\n\n\
-             Mit freundlichen Grüßen\n{org}\n",
-            name = guest.name,
-            days = settings.retention_days,
-            org = settings.organiser_name
-        ),
-        Lang::En => format!(
-            "Dear {name},\n\nyou asked to attend the network meeting on {date} as a guest. \
-             Please confirm your e-mail address with this link:\n\n{link}\n\n\
-             The coordinator then decides on your request; if it is approved, you receive the invitation.\n\n\
-             If you did not make this request, ignore this e-mail. \
-             Your details are deleted {days} days after the meeting.\n\n\
-             Kind regards\n{org}\n",
-            name = guest.name,
-            days = settings.retention_days,
-            org = settings.organiser_name
-        ),
-    };
-    NewMessage {
-        purpose: "guest_confirmation".into(),
-        recipient: guest.email.clone(),
-        recipient_name: Some(guest.name.clone()),
-        subject: match lang {
-            Lang::De => format!("Bitte bestätigen: Ihre Anfrage zur Netzwerksitzung am {date}"),
-            Lang::En => format!("Please confirm: your request for the network meeting on {date}"),
-        },
-        body_html: Some(html_of(lang, &text)),
-        body_text: text,
-        attachment: None,
-        list_unsubscribe: None,
-        batch: None,
-    }
-}
-
-/// Tells a guest the request was declined.
-pub fn guest_declined(
-    info: &MeetingInfo,
-    guest: &GuestRecord,
-    settings: &MeetingSettings,
-) -> NewMessage {
-    let lang = Lang::of(&guest.language);
-    let date = date_words(info.meeting.start, lang);
-    let text = match lang {
-        Lang::De => format!(
-            "Guten Tag {},\n\nvielen Dank für Ihr Interesse. Leider können wir Sie zur Netzwerksitzung am {date} nicht als Gast einladen.\n\nMit freundlichen Grüßen\n{}\n",
-            guest.name, settings.organiser_name
-        ),
-        Lang::En => format!(
-            "Dear {},\n\nthank you for your interest. Unfortunately we cannot invite you as a guest to the network meeting on {date}.\n\nKind regards\n{}\n",
-            guest.name, settings.organiser_name
-        ),
-    };
-    NewMessage {
-        purpose: "guest_declined".into(),
-        recipient: guest.email.clone(),
-        recipient_name: Some(guest.name.clone()),
-        subject: match lang {
-            Lang::De => format!("Ihre Anfrage zur Netzwerksitzung am {date}"),
-            Lang::En => format!("Your request for the network meeting on {date}"),
-        },
-        body_html: Some(html_of(lang, &text)),
-        body_text: text,
-        attachment: None,
-        list_unsubscribe: None,
-        batch: None,
-    }
 }
 
 /// The coordinator's decision on a guest: approval invites the guest at once when the
@@ -645,19 +595,23 @@ pub fn decide_guest(
     id: GuestRequestId,
     approve: bool,
     settings: &MeetingSettings,
-) -> Result<GuestRecord, StorageError> {
-    netzwerk_storage::transaction(conn, |conn| {
+) -> crate::Result<GuestRecord> {
+    netzwerk_storage::atomically(conn, |conn| {
         let g = guests::decide(conn, actor, id, approve)?;
         let info = MeetingInfo::load(conn, g.meeting_id)?;
         if !approve {
-            outbox::enqueue(conn, &guest_declined(&info, &g, settings), &settings.domain)?;
+            outbox::enqueue(
+                conn,
+                &guest_declined(&info, &g, settings)?,
+                &settings.domain,
+            )?;
         } else if info.meeting.status == MeetingStatus::Invited {
             let already = meetings::invitees(conn, g.meeting_id)?
                 .iter()
                 .any(|i| i.email.eq_ignore_ascii_case(&g.email));
             if !already {
                 let who = guest_invitee(&g, info.meeting.sequence);
-                let msg = meeting_message(&info, Kind::Invitation, &who, settings);
+                let msg = meeting_message(&info, Kind::Invitation, &who, settings)?;
                 outbox::enqueue(conn, &msg, &settings.domain)?;
                 meetings::record_invitation(conn, g.meeting_id, &who)?;
             }

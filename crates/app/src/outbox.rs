@@ -54,16 +54,16 @@ pub async fn queue_test(
 ) -> Result<(String, EmailAddress)> {
     actor.may_administer()?;
     let to = EmailAddress::parse(to).map_err(|e| e.within("to"))?;
+    let none = serde_json::json!({});
     let msg = NewMessage {
         purpose: "test".into(),
         recipient: to.to_string(),
-        recipient_name: None,
-        subject: "Netzwerk Hub: Testnachricht / test message".into(),
-        body_text: "Diese Nachricht prüft die E-Mail-Einstellungen des Netzwerk Hub.\n\nThis message checks the Netzwerk Hub's e-mail settings.\n".into(),
-        body_html: Some("<p>Diese Nachricht prüft die E-Mail-Einstellungen des Netzwerk Hub.</p><p lang=\"en\">This message checks the Netzwerk Hub's e-mail settings.</p>".into()),
-        attachment: None,
-        list_unsubscribe: None,
-        batch: None,
+        subject: crate::templates::render("mail-test.subject.txt", &none)?
+            .trim()
+            .to_owned(),
+        body_text: crate::templates::render("mail-test.txt", &none)?,
+        body_html: Some(crate::templates::render("mail-test.html", &none)?),
+        ..NewMessage::default()
     };
     let domain = mailer.domain();
     let id = hub

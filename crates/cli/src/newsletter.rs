@@ -40,6 +40,21 @@ pub(crate) enum Command {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },
+    /// Set the editorial of a draft in one language (readers of that language get it
+    /// instead of the original), or remove it.
+    Editorial {
+        /// The issue's id.
+        id: String,
+        /// The language (ISO 639-1).
+        #[arg(long, value_name = "CODE")]
+        lang: String,
+        /// The translated editorial (Markdown).
+        #[arg(long, value_name = "TEXT", required_unless_present = "remove")]
+        text: Option<String>,
+        /// Remove the editorial in this language.
+        #[arg(long, conflicts_with = "text")]
+        remove: bool,
+    },
     /// Send an issue in one language to one address as a test (through the outbox;
     /// `serve` or `netzwerk mail send` delivers it).
     Test {
@@ -188,6 +203,43 @@ pub(crate) fn run(ctx: &Ctx, cmd: Command) -> anyhow::Result<()> {
                 &lang,
             ))??;
             out!("queued the test of newsletter issue {id} ({lang}) to {to}: message {queued}");
+        }
+        Command::Editorial {
+            id,
+            lang,
+            text,
+            remove,
+        } => {
+            let id = NewsletterIssueId::parse(&id).map_err(|e| anyhow::anyhow!("ID: {e}"))?;
+            match (remove, text) {
+                (true, _) => {
+                    let gone = ctx.block_on(newsletter::remove_editorial(
+                        &hub,
+                        Actor::Operator,
+                        id,
+                        &lang,
+                    ))??;
+                    out!(
+                        "{}",
+                        if gone {
+                            format!("removed the editorial in {lang}")
+                        } else {
+                            format!("newsletter issue {id} has no editorial in {lang}")
+                        }
+                    );
+                }
+                (false, Some(text)) => {
+                    ctx.block_on(newsletter::set_editorial(
+                        &hub,
+                        Actor::Operator,
+                        id,
+                        &lang,
+                        &text,
+                    ))??;
+                    out!("set the editorial of newsletter issue {id} in {lang}");
+                }
+                (false, None) => anyhow::bail!("--text: give the editorial, or --remove"),
+            }
         }
         Command::Send { id, at } => {
             let id = NewsletterIssueId::parse(&id).map_err(|e| anyhow::anyhow!("ID: {e}"))?;

@@ -1,6 +1,6 @@
-//! Out: the weekly digest (text and HTML, German or English) and Atom feeds of
-//! opportunities. Both take plain data, so the gateway can fill them from a GraphQL
-//! query's result.
+//! Out: the weekly digest's data (the application renders it with its e-mail
+//! templates) with the texts of amounts and deadlines, and Atom feeds of
+//! opportunities. Both take plain data, filled from a GraphQL query's result.
 
 use std::fmt::Write as _;
 
@@ -129,118 +129,6 @@ fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn section(text: &mut String, html: &mut String, heading: &str, items: &[Item], lang: Lang) {
-    let _ = write!(
-        text,
-        "\n{heading}\n{}\n",
-        "=".repeat(heading.chars().count())
-    );
-    let _ = write!(html, "<h2>{}</h2>\n<ul>\n", escape(heading));
-    if items.is_empty() {
-        let none = lang.pick("(keine)", "(none)");
-        let _ = writeln!(text, "{none}");
-        let _ = writeln!(html, "<li>{none}</li>");
-    }
-    for i in items {
-        let mut facts = vec![i.funder.clone(), deadline_text(i, lang)];
-        facts.extend(amount_text(i, lang));
-        let _ = write!(text, "\n* {}\n  {}\n", i.title, facts.join(" · "));
-        if !i.reasons.is_empty() {
-            let _ = writeln!(
-                text,
-                "  {}: {}",
-                lang.pick("Passt wegen", "Matches"),
-                i.reasons.join(", ")
-            );
-        }
-        if let Some(u) = &i.url {
-            let _ = writeln!(text, "  {u}");
-        }
-        html.push_str("<li>");
-        match &i.url {
-            Some(u) => {
-                let _ = write!(html, "<a href=\"{}\">{}</a>", escape(u), escape(&i.title));
-            }
-            None => html.push_str(&escape(&i.title)),
-        }
-        let _ = write!(html, "<br>{}", escape(&facts.join(" · ")));
-        if !i.reasons.is_empty() {
-            let _ = write!(
-                html,
-                "<br><small>{}: {}</small>",
-                lang.pick("Passt wegen", "Matches"),
-                escape(&i.reasons.join(", "))
-            );
-        }
-        html.push_str("</li>\n");
-    }
-    html.push_str("</ul>\n");
-}
-
-/// Renders a digest as subject, text and HTML.
-pub fn render_digest(d: &Digest) -> Rendered {
-    let lang = d.lang;
-    let subject = match (&d.organisation, lang) {
-        (Some(o), Lang::De) => format!(
-            "Fördermittel der Woche für {o}: {} neu, {} Fristen",
-            d.new_matches.len(),
-            d.upcoming.len()
-        ),
-        (Some(o), Lang::En) => format!(
-            "Funding this week for {o}: {} new, {} deadlines",
-            d.new_matches.len(),
-            d.upcoming.len()
-        ),
-        (None, Lang::De) => format!(
-            "Fördermittel der Woche: {} neu, {} Fristen",
-            d.new_matches.len(),
-            d.upcoming.len()
-        ),
-        (None, Lang::En) => format!(
-            "Funding this week: {} new, {} deadlines",
-            d.new_matches.len(),
-            d.upcoming.len()
-        ),
-    };
-    let greeting = format!("{} {},", lang.pick("Guten Tag", "Dear"), d.recipient_name);
-    let mut text = format!("{greeting}\n");
-    let mut html = format!(
-        "<!DOCTYPE html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{}</title></head><body>\n<p>{}</p>\n",
-        lang.code(),
-        escape(&subject),
-        escape(&greeting)
-    );
-    section(
-        &mut text,
-        &mut html,
-        lang.pick("Neue passende Förderungen", "New matching funding"),
-        &d.new_matches,
-        lang,
-    );
-    section(
-        &mut text,
-        &mut html,
-        lang.pick(
-            "Fristen in den nächsten 30 Tagen",
-            "Deadlines in the next 30 days",
-        ),
-        &d.upcoming,
-        lang,
-    );
-    let unsubscribe = lang.pick("Abbestellen", "Unsubscribe");
-    let _ = write!(text, "\n--\n{unsubscribe}: {}\n", d.unsubscribe_url);
-    let _ = write!(
-        html,
-        "<hr><p><a href=\"{}\">{unsubscribe}</a></p>\n</body></html>\n",
-        escape(&d.unsubscribe_url)
-    );
-    Rendered {
-        subject,
-        text,
-        html,
-    }
-}
-
 /// Writes an Atom 1.0 feed of opportunities.
 pub fn write_atom(id: &str, title: &str, self_url: &str, items: &[Item]) -> String {
     let updated = items
@@ -303,40 +191,6 @@ mod tests {
             reasons: vec!["topic youth".into()],
             published_at: None,
         }
-    }
-
-    #[test]
-    fn digest_in_both_languages() {
-        let d = Digest {
-            recipient_name: "Petra Schulz".into(),
-            organisation: Some("Kiezwerkstatt".into()),
-            new_matches: vec![item()],
-            upcoming: vec![],
-            unsubscribe_url: "https://hub.example/digest/unsubscribe?token=t".into(),
-            lang: Lang::De,
-        };
-        let r = render_digest(&d);
-        assert!(
-            r.subject
-                .starts_with("Fördermittel der Woche für Kiezwerkstatt: 1 neu")
-        );
-        assert!(
-            r.text.contains("Frist: 15.03.2027 · 10.000–50.000 EUR"),
-            "{}",
-            r.text
-        );
-        assert!(r.html.contains("Kiezfonds &lt;2027&gt;") && r.html.contains("a=1&amp;b=2"));
-        let en = render_digest(&Digest {
-            lang: Lang::En,
-            ..d
-        });
-        assert!(
-            en.text
-                .contains("Deadline: 15 March 2027 · 10,000–50,000 EUR"),
-            "{}",
-            en.text
-        );
-        assert!(en.text.contains("Unsubscribe: https://hub.example/"));
     }
 
     #[test]

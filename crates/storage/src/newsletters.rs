@@ -140,8 +140,12 @@ pub fn delete(conn: &mut AnyConnection, actor: &str, id: NewsletterIssueId) -> R
     conn.transaction(|conn| {
         let current = get(conn, id)?;
         let sid = id.to_string();
+        diesel::delete(
+            crate::schema::newsletter_editorials::table
+                .filter(crate::schema::newsletter_editorials::issue_id.eq(&sid)),
+        )
+        .execute(conn)?;
         diesel::delete(ni::table.find(&sid)).execute(conn)?;
-        crate::translations::remove_all(conn, &sid)?;
         change_log::record(
             conn,
             actor,
@@ -344,4 +348,60 @@ pub fn editions(conn: &mut AnyConnection, id: NewsletterIssueId) -> Result<Vec<E
             text,
         })
         .collect())
+}
+
+/// Sets the editorial of an issue in one language (replacing an earlier one).
+pub fn set_editorial(
+    conn: &mut AnyConnection,
+    id: NewsletterIssueId,
+    language: &LanguageCode,
+    text: &str,
+) -> Result<()> {
+    use crate::schema::newsletter_editorials as ne;
+    conn.transaction(|conn| {
+        let (sid, lang) = (id.to_string(), language.to_string());
+        diesel::delete(
+            ne::table
+                .filter(ne::issue_id.eq(&sid))
+                .filter(ne::language.eq(&lang)),
+        )
+        .execute(conn)?;
+        diesel::insert_into(ne::table)
+            .values((
+                ne::issue_id.eq(&sid),
+                ne::language.eq(&lang),
+                ne::text.eq(text),
+            ))
+            .execute(conn)?;
+        Ok(())
+    })
+}
+
+/// Removes the editorial of an issue in one language; `false` when there was none.
+pub fn remove_editorial(
+    conn: &mut AnyConnection,
+    id: NewsletterIssueId,
+    language: &LanguageCode,
+) -> Result<bool> {
+    use crate::schema::newsletter_editorials as ne;
+    Ok(diesel::delete(
+        ne::table
+            .filter(ne::issue_id.eq(id.to_string()))
+            .filter(ne::language.eq(language.to_string())),
+    )
+    .execute(conn)?
+        > 0)
+}
+
+/// The editorial's translations of an issue: (language, text), by language.
+pub fn editorials(
+    conn: &mut AnyConnection,
+    id: NewsletterIssueId,
+) -> Result<Vec<(String, String)>> {
+    use crate::schema::newsletter_editorials as ne;
+    Ok(ne::table
+        .filter(ne::issue_id.eq(id.to_string()))
+        .order(ne::language)
+        .select((ne::language, ne::text))
+        .load(conn)?)
 }

@@ -395,6 +395,10 @@ pub struct OrganisationFilter {
     pub locality: Option<String>,
     /// Changed after this instant (from the change log).
     pub modified_after: Option<NaiveDateTime>,
+    /// Became a member on this day or later.
+    pub member_since_from: Option<chrono::NaiveDate>,
+    /// Became a member on this day or earlier.
+    pub member_since_to: Option<chrono::NaiveDate>,
 }
 
 type BoxedOrganisations<'a> = organisations::BoxedQuery<'a, crate::db::MultiBackend>;
@@ -424,6 +428,12 @@ fn filtered(f: &OrganisationFilter) -> BoxedOrganisations<'static> {
                     .select(locations::organisation_id),
             ),
         );
+    }
+    if let Some(from) = f.member_since_from {
+        q = q.filter(organisations::member_since.ge(from));
+    }
+    if let Some(to) = f.member_since_to {
+        q = q.filter(organisations::member_since.le(to));
     }
     if let Some(after) = f.modified_after {
         q = q.filter(

@@ -400,6 +400,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    newsletter_editorials (issue_id, language) {
+        issue_id -> Text,
+        language -> Text,
+        text -> Text,
+    }
+}
+
+diesel::table! {
     newsletter_editions (issue_id, language) {
         issue_id -> Text,
         language -> Text,
@@ -631,6 +639,7 @@ diesel::joinable!(funding_topics -> funding_opportunities (opportunity_id));
 diesel::joinable!(guest_requests -> meetings (meeting_id));
 diesel::joinable!(meeting_invitations -> meetings (meeting_id));
 diesel::joinable!(newsletter_editions -> newsletter_issues (issue_id));
+diesel::joinable!(newsletter_editorials -> newsletter_issues (issue_id));
 diesel::joinable!(representatives -> organisations (organisation_id));
 diesel::joinable!(schedule_exceptions -> services (service_id));
 diesel::joinable!(service_languages -> services (service_id));
@@ -669,6 +678,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     meetings,
     news,
     newsletter_editions,
+    newsletter_editorials,
     newsletter_issues,
     newsletter_subscribers,
     opening_hours,

@@ -30,6 +30,14 @@ CREATE TABLE newsletter_editions (
     PRIMARY KEY (issue_id, language)
 );
 
+-- The editorial in other languages than it was written in.
+CREATE TABLE newsletter_editorials (
+    issue_id TEXT NOT NULL REFERENCES newsletter_issues (id) ON DELETE CASCADE,
+    language TEXT NOT NULL,
+    text TEXT NOT NULL,
+    PRIMARY KEY (issue_id, language)
+);
+
 -- Sending at a time, and how many it went to.
 ALTER TABLE newsletter_issues ADD COLUMN send_at TIMESTAMP;
 ALTER TABLE newsletter_issues ADD COLUMN recipients INTEGER;
@@ -38,7 +46,9 @@ ALTER TABLE newsletter_issues ADD COLUMN recipients INTEGER;
 ALTER TABLE outbox_messages ADD COLUMN batch TEXT;
 CREATE INDEX outbox_messages_batch ON outbox_messages (batch, state);
 
--- Editions are public once their issue is sent: announced to the replicas' response
+-- Editions and editorials are public once their issue is sent: announced to the replicas' response
 -- caches (see 000013). Subscribers are personal data and stay quiet.
 CREATE TRIGGER newsletter_editions_announce AFTER INSERT OR UPDATE OR DELETE ON newsletter_editions FOR EACH ROW EXECUTE FUNCTION netzwerk_announce_change();
 CREATE TRIGGER newsletter_editions_announce_truncate AFTER TRUNCATE ON newsletter_editions FOR EACH STATEMENT EXECUTE FUNCTION netzwerk_announce_change();
+CREATE TRIGGER newsletter_editorials_announce AFTER INSERT OR UPDATE OR DELETE ON newsletter_editorials FOR EACH ROW EXECUTE FUNCTION netzwerk_announce_change();
+CREATE TRIGGER newsletter_editorials_announce_truncate AFTER TRUNCATE ON newsletter_editorials FOR EACH STATEMENT EXECUTE FUNCTION netzwerk_announce_change();

@@ -30,6 +30,14 @@ CREATE TABLE newsletter_editions (
     PRIMARY KEY (issue_id, language)
 );
 
+-- The editorial in other languages than it was written in.
+CREATE TABLE newsletter_editorials (
+    issue_id TEXT NOT NULL REFERENCES newsletter_issues (id) ON DELETE CASCADE,
+    language TEXT NOT NULL,
+    text TEXT NOT NULL,
+    PRIMARY KEY (issue_id, language)
+);
+
 -- Sending at a time, and how many it went to.
 ALTER TABLE newsletter_issues ADD COLUMN send_at TIMESTAMP;
 ALTER TABLE newsletter_issues ADD COLUMN recipients INTEGER;

@@ -81,6 +81,63 @@ fn draft_of(c: &mut netzwerk_storage::AnyConnection, id: NewsletterIssueId) -> R
     Ok(current)
 }
 
+/// Sets the editorial of a draft in one language (the coordinator): readers of that
+/// language get it instead of the original.
+pub async fn set_editorial(
+    hub: &Hub,
+    actor: Actor,
+    id: NewsletterIssueId,
+    language: &str,
+    text: &str,
+) -> Result<IssueRecord> {
+    actor.may_administer()?;
+    let language = LanguageCode::parse(language).map_err(|e| e.within("language"))?;
+    let text = netzwerk_domain::error::required_text(text, netzwerk_domain::organisation::TEXT_MAX)
+        .map_err(|e| e.within("text"))?;
+    hub.transact(move |c| {
+        actor.may_administer()?;
+        let current = draft_of(c, id)?;
+        if current.value.editorial.is_none() {
+            return Err(Error::Conflict(format!(
+                "newsletter issue {id} has no editorial to translate; write it first (updateNewsletter)"
+            )));
+        }
+        newsletters::set_editorial(c, id, &language, &text)?;
+        Ok(current)
+    })
+    .await
+}
+
+/// Removes the editorial of a draft in one language (the coordinator); `false` when
+/// there was none.
+pub async fn remove_editorial(
+    hub: &Hub,
+    actor: Actor,
+    id: NewsletterIssueId,
+    language: &str,
+) -> Result<bool> {
+    actor.may_administer()?;
+    let language = LanguageCode::parse(language).map_err(|e| e.within("language"))?;
+    hub.transact(move |c| {
+        actor.may_administer()?;
+        draft_of(c, id)?;
+        Ok(newsletters::remove_editorial(c, id, &language)?)
+    })
+    .await
+}
+
+/// The editorial's translations of an issue the actor may read: (language, text).
+pub async fn editorials(
+    hub: &Hub,
+    actor: Actor,
+    id: NewsletterIssueId,
+) -> Result<Vec<(String, String)>> {
+    if get(hub, actor, id).await?.is_none() {
+        return Ok(Vec::new());
+    }
+    hub.read(move |c| Ok(newsletters::editorials(c, id)?)).await
+}
+
 /// Deletes a draft (the coordinator).
 pub async fn delete(hub: &Hub, actor: Actor, id: NewsletterIssueId) -> Result<IssueRecord> {
     actor.may_administer()?;
@@ -229,10 +286,19 @@ pub struct Composition {
     pub dir: String,
     /// The period, readable.
     pub period: String,
-    /// The editorial as HTML (as written).
+    /// The editorial as HTML, in the reader's language where it is translated.
     pub editorial_html: Option<String>,
     /// The editorial as text.
     pub editorial_text: Option<String>,
+    /// The language the editorial is in.
+    #[serde(default)]
+    pub editorial_language: String,
+    /// `rtl` when that language is Arabic or Farsi, else `ltr`.
+    #[serde(default)]
+    pub editorial_dir: String,
+    /// The editorial is not in the reader's language (the note says so).
+    #[serde(default)]
+    pub editorial_untranslated: bool,
     /// The sections with something in them, in their fixed order.
     pub sections: Vec<Section>,
     /// The web view.
@@ -253,6 +319,8 @@ pub struct Words {
     pub title: String,
     /// "Not everything here is translated …"
     pub untranslated: String,
+    /// "This introduction is not translated …"
+    pub untranslated_editorial: String,
     /// "Read more"
     pub more: String,
     /// "Guests are welcome …"
@@ -355,6 +423,13 @@ fn words(lang: usize) -> Words {
             "ليس كل ما في هذا القسم مترجمًا؛ يظهر باللغة التي كُتب بها.",
             "همهٔ مطالب این بخش ترجمه نشده است؛ به زبانی که نوشته شده نمایش داده می‌شود.",
             "Bu bölümdeki her şey çevrilmedi; yazıldığı dilde gösteriliyor.",
+        ]),
+        untranslated_editorial: pick([
+            "Dieses Vorwort ist nicht übersetzt; es steht in der Sprache, in der es geschrieben wurde.",
+            "This introduction is not translated; it is shown in the language it was written in.",
+            "هذه المقدمة غير مترجمة؛ تظهر باللغة التي كُتبت بها.",
+            "این مقدمه ترجمه نشده است؛ به زبانی که نوشته شده نمایش داده می‌شود.",
+            "Bu giriş çevrilmedi; yazıldığı dilde gösteriliyor.",
         ]),
         more: pick([
             "Mehr lesen",
@@ -486,9 +561,11 @@ pub async fn compose(
         "from": berlin(i.period_from),
         "to": berlin(i.period_to + Duration::days(1)),
         "since": berlin(since),
+        "membersFrom": since.to_string(),
+        "membersTo": i.period_to.to_string(),
         "newsSince": since.to_string(),
         "deadlineBefore": (deadline_from + Duration::days(30)).to_string(),
-        "languages": [code],
+        "languages": [language],
     });
     let data = api
         .query(NEWSLETTER_QUERIES, "NewsletterSections", vars)
@@ -589,9 +666,6 @@ pub async fn compose(
 
     let members = nodes(&data["newMembers"])
         .iter()
-        .filter(|o| {
-            date_of(&o["membership"]["since"]).is_some_and(|d| d >= since && d <= i.period_to)
-        })
         .map(|o| Entry {
             title: str_of(o, "name").unwrap_or_default(),
             language: str_of(&o["descriptionLocalized"], "language")
@@ -650,8 +724,27 @@ pub async fn compose(
         .collect();
     add(SectionKind::Funding, funding);
 
-    // The editorial is shown as written (translating it comes with sending).
-    let editorial = i.editorial.clone();
+    // The editorial in the reader's language where the coordinator translated it, else
+    // as written (with the note).
+    let id = issue.id;
+    let translations = hub
+        .read(move |c| Ok(newsletters::editorials(c, id)?))
+        .await?;
+    let primary = |l: &str| l.split('-').next().unwrap_or_default().to_ascii_lowercase();
+    let translated = translations
+        .iter()
+        .find(|(l, _)| l.eq_ignore_ascii_case(language))
+        .or_else(|| {
+            translations
+                .iter()
+                .find(|(l, _)| primary(l) == primary(language))
+        });
+    let (editorial, editorial_language) = match (translated, &i.editorial) {
+        (Some((l, t)), Some(_)) => (Some(t.clone()), l.clone()),
+        _ => (i.editorial.clone(), i.content_language.to_string()),
+    };
+    let editorial_untranslated =
+        editorial.is_some() && primary(&editorial_language) != primary(language);
     let period = format!(
         "{} – {}",
         i.period_from.format("%d.%m.%Y"),
@@ -665,6 +758,9 @@ pub async fn compose(
         period,
         editorial_html: editorial.as_deref().map(markdown),
         editorial_text: editorial,
+        editorial_dir: direction(&primary(&editorial_language)),
+        editorial_language,
+        editorial_untranslated,
         sections,
         web_url: format!("{base}/newsletter/{}?lang={code}", issue.id),
         unsubscribe_url: None,

@@ -59,6 +59,15 @@ pub struct NewsletterSection {
     pub entries: Vec<NewsletterEntry>,
 }
 
+/// The editorial in one language.
+#[derive(SimpleObject)]
+pub struct NewsletterEditorial {
+    /// ISO 639-1 code.
+    pub language: String,
+    /// The text (Markdown).
+    pub text: String,
+}
+
 /// Where the delivery of an issue's messages stands.
 #[derive(SimpleObject)]
 pub struct NewsletterDelivery {
@@ -158,6 +167,20 @@ impl NewsletterIssue {
     /// ISO 639-1 code of the editorial.
     async fn content_language(&self) -> String {
         self.rec.value.content_language.to_string()
+    }
+    /// The editorial's translations (readers of these languages get them).
+    async fn editorial_translations(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Vec<NewsletterEditorial>> {
+        Ok(
+            app_newsletter::editorials(hub(ctx), actor(ctx), self.rec.id)
+                .await
+                .map_err(app)?
+                .into_iter()
+                .map(|(language, text)| NewsletterEditorial { language, text })
+                .collect(),
+        )
     }
     /// When it was drafted.
     async fn created_at(&self) -> DateTime<Utc> {
@@ -392,6 +415,34 @@ impl NewsletterMutation {
             .await
             .map_err(app)?;
         Ok(sending.issue.into())
+    }
+
+    /// Sets the editorial of a draft in one language (replacing an earlier one).
+    async fn set_newsletter_editorial(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(desc = "ISO 639-1 code.")] language: String,
+        #[graphql(desc = "Markdown, as the editorial.")] text: String,
+    ) -> ApiResult<NewsletterIssue> {
+        let id = parse_id("id", &id, NewsletterIssueId::parse)?;
+        let rec = app_newsletter::set_editorial(hub(ctx), actor(ctx), id, &language, &text)
+            .await
+            .map_err(app)?;
+        Ok(rec.into())
+    }
+
+    /// Removes the editorial of a draft in one language; `false` when there was none.
+    async fn remove_newsletter_editorial(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        language: String,
+    ) -> ApiResult<bool> {
+        let id = parse_id("id", &id, NewsletterIssueId::parse)?;
+        app_newsletter::remove_editorial(hub(ctx), actor(ctx), id, &language)
+            .await
+            .map_err(app)
     }
 
     /// Takes a scheduled issue back to a draft.

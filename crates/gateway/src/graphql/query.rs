@@ -72,6 +72,10 @@ pub struct OrganisationFilter {
     pub locality: Option<String>,
     /// Changed after this instant.
     pub modified_after: Option<DateTime<Utc>>,
+    /// Became a member on this day or later.
+    pub member_since_from: Option<chrono::NaiveDate>,
+    /// Became a member on this day or earlier.
+    pub member_since_to: Option<chrono::NaiveDate>,
 }
 
 /// The signed-in account.
@@ -118,6 +122,8 @@ impl DirectoryQuery {
             topic: f.topic.map(Into::into),
             locality: f.locality,
             modified_after: f.modified_after.map(|t| t.naive_utc()),
+            member_since_from: f.member_since_from,
+            member_since_to: f.member_since_to,
         };
         let (offset, limit) = (w.offset as i64, w.limit as i64);
         let wants = organisation_wants(&node_selections(ctx));
