@@ -184,3 +184,52 @@ async fn outbox(backend: Backend) {
     assert_eq!(code, "UNAUTHENTICATED");
 }
 both_backends!(outbox_survives_a_dead_mail_server, outbox);
+
+/// A mail server that accepts the connection and then says nothing (a tarpit): the
+/// conversation ends at `mail.smtp_timeout_seconds`, the message waits for a retry,
+/// and the round ends instead of hanging (lettre's own time-out covers connecting
+/// only).
+async fn stalled_server(backend: Backend) {
+    let db = TestDb::new(backend);
+    crate::support::cli_ok(&db, &["migrate"]);
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((sock, _)) = listener.accept().await {
+            held.push(sock);
+        }
+    });
+    assert!(
+        mail_cli(&db, port, &["mail", "test", "--to", "amira@verein.example"]).contains("queued")
+    );
+    let started = std::time::Instant::now();
+    let out = tokio::task::spawn_blocking({
+        let url = db.url.clone();
+        move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_netzwerk"))
+                .args(["mail", "send"])
+                .env("NETZWERK__DATABASE__URL", url)
+                .env("NETZWERK__MAIL__SMTP_PORT", port.to_string())
+                .env("NETZWERK__MAIL__SMTP_TIMEOUT_SECONDS", "1")
+                .env("NETZWERK__LOG__LEVEL", "error")
+                .output()
+                .expect("runs")
+        }
+    });
+    let out = tokio::time::timeout(std::time::Duration::from_secs(60), out)
+        .await
+        .expect("mail send ends within 60 s")
+        .expect("joined");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(said.contains("sent 0, retrying 1, failed 0"), "{said}");
+    assert!(said.contains("did not finish within 1 s"), "{said}");
+}
+both_backends!(a_stalled_mail_server_is_given_up_on_in_time, stalled_server);

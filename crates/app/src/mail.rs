@@ -60,6 +60,8 @@ pub struct Mailer {
     give_up_after: Duration,
     retry_base: Duration,
     lease: Duration,
+    /// One SMTP conversation at most (lettre's own time-out covers connecting only).
+    conversation: std::time::Duration,
     throttle: outbox::Throttle,
 }
 
@@ -127,6 +129,7 @@ impl Mailer {
                 i64::try_from(cfg.retry_base_seconds.clamp(1, 86_400)).unwrap_or(60),
             ),
             lease: Duration::seconds(i64::try_from(timeout).unwrap_or(30) + 5),
+            conversation: std::time::Duration::from_secs(timeout),
             throttle: outbox::Throttle {
                 purpose: outbox::NEWSLETTER,
                 per_minute: cfg.newsletter_per_minute.max(1),
@@ -229,10 +232,24 @@ impl Mailer {
         let count = claimed.len();
         for m in claimed {
             let outcome = match self.build(&m) {
-                Ok(email) => self.transport.send(email).await.map(|_| ()).map_err(|e| {
-                    let permanent = e.is_permanent();
-                    (e.to_string(), permanent)
-                }),
+                // The whole conversation ends within the time-out, so the message is
+                // recorded before its lease ends and no other sender takes it over.
+                Ok(email) => {
+                    match tokio::time::timeout(self.conversation, self.transport.send(email)).await
+                    {
+                        Ok(sent) => sent.map(|_| ()).map_err(|e| {
+                            let permanent = e.is_permanent();
+                            (e.to_string(), permanent)
+                        }),
+                        Err(_) => Err((
+                            format!(
+                                "the mail server did not finish within {} s (mail.smtp_timeout_seconds)",
+                                self.conversation.as_secs()
+                            ),
+                            false,
+                        )),
+                    }
+                }
                 // A message that cannot be built will not get better by waiting.
                 Err(e) => Err((e, true)),
             };

@@ -161,9 +161,8 @@ pub async fn newsletter_unsubscribe(
         &state,
         posted_token(raw, &body),
         Unsubscribe::Newsletter,
-        "<h1>Abbestellt / Unsubscribed</h1><p>Sie erhalten den Newsletter nicht mehr; \
-         Ihr Name ist gelöscht. / You will not receive the newsletter any more; your name \
-         is deleted.</p>",
+        "<h1>Abbestellt / Unsubscribed</h1><p>Sie erhalten den Newsletter nicht mehr. / \
+         You will not receive the newsletter any more.</p>",
     )
     .await
 }

@@ -266,12 +266,15 @@ pub struct Edition {
 }
 
 /// Records a scheduled issue as sent to `recipients` subscribers with its editions,
-/// if it is still scheduled and due: `false` when another sender got there first
-/// (then the caller's messages must not be queued: call it in their transaction).
+/// if it is still scheduled, due, and unchanged since `composed_from` (its
+/// `updated_at` when it was read to be composed): `false` when another sender got there
+/// first, or the issue changed meanwhile (then the caller's messages must not be
+/// queued: call it in their transaction).
 pub fn mark_sent(
     conn: &mut AnyConnection,
     id: NewsletterIssueId,
     now: DateTime<Utc>,
+    composed_from: DateTime<Utc>,
     recipients: i32,
     editions: &[Edition],
 ) -> Result<bool> {
@@ -282,7 +285,8 @@ pub fn mark_sent(
             ni::table
                 .find(&sid)
                 .filter(ni::status.eq(IssueStatus::Scheduled.as_str()))
-                .filter(ni::send_at.le(now.naive_utc())),
+                .filter(ni::send_at.le(now.naive_utc()))
+                .filter(ni::updated_at.eq(composed_from.naive_utc())),
         )
         .set((
             ni::status.eq(IssueStatus::Sent.as_str()),
@@ -384,13 +388,23 @@ pub fn remove_editorial(
     language: &LanguageCode,
 ) -> Result<bool> {
     use crate::schema::newsletter_editorials as ne;
-    Ok(diesel::delete(
+    let gone = diesel::delete(
         ne::table
             .filter(ne::issue_id.eq(id.to_string()))
             .filter(ne::language.eq(language.to_string())),
     )
     .execute(conn)?
-        > 0)
+        > 0;
+    touch(conn, &id.to_string())?;
+    Ok(gone)
+}
+
+/// Marks an issue changed now.
+fn touch(conn: &mut AnyConnection, id: &str) -> Result<()> {
+    diesel::update(ni::table.find(id))
+        .set(ni::updated_at.eq(crate::now()))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// The editorial's translations of an issue: (language, text), by language.

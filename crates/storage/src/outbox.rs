@@ -237,14 +237,16 @@ pub fn claim_due(
             .get_result(conn)?;
         let allowed = (i64::from(t.per_minute) - recent).min(room);
         if allowed > 0 {
-            candidates.extend(
-                due()
-                    .filter(ob::purpose.eq(t.purpose))
-                    .order((ob::next_attempt_at, ob::id))
-                    .limit(allowed)
-                    .select(Row::as_select())
-                    .load::<Row>(conn)?,
-            );
+            let mut throttled = due()
+                .filter(ob::purpose.eq(t.purpose))
+                .order((ob::next_attempt_at, ob::id))
+                .limit(allowed)
+                .select(Row::as_select())
+                .load::<Row>(conn)?;
+            if t.purpose == NEWSLETTER {
+                throttled = without_unsubscribed(conn, throttled)?;
+            }
+            candidates.extend(throttled);
         }
     }
     let until = (now + lease).naive_utc();
@@ -273,16 +275,42 @@ pub fn claim_due(
     Ok(claimed)
 }
 
-/// Withdraws the queued messages of one purpose to one recipient (never one a sender
-/// holds already). Returns how many.
+/// Withdraws the messages of one purpose to one recipient that no sender holds: queued
+/// ones, and those whose sender's lease ended (it died). Returns how many.
 pub fn withdraw_queued(conn: &mut AnyConnection, purpose: &str, recipient: &str) -> Result<usize> {
     Ok(diesel::delete(
         ob::table
             .filter(ob::purpose.eq(purpose))
             .filter(ob::recipient.eq(recipient))
-            .filter(ob::state.eq(State::Queued.as_str())),
+            .filter(
+                ob::state.eq(State::Queued.as_str()).or(ob::state
+                    .eq(State::Sending.as_str())
+                    .and(ob::next_attempt_at.le(crate::now()))),
+            ),
     )
     .execute(conn)?)
+}
+
+/// Newsletter messages whose recipients still receive the newsletter; the others are
+/// withdrawn. A dispatch that read its recipients while one of them unsubscribed
+/// (PostgreSQL reads committed rows only) queued one message too many: it goes here,
+/// before anything is sent.
+fn without_unsubscribed(conn: &mut AnyConnection, rows: Vec<Row>) -> Result<Vec<Row>> {
+    use crate::schema::newsletter_subscribers as ns;
+    let recipients: Vec<&str> = rows.iter().map(|r| r.recipient.as_str()).collect();
+    let ended: Vec<String> = ns::table
+        .filter(ns::email.eq_any(&recipients))
+        .filter(ns::unsubscribed_at.is_not_null())
+        .select(ns::email)
+        .load(conn)?;
+    if ended.is_empty() {
+        return Ok(rows);
+    }
+    let (gone, kept): (Vec<Row>, Vec<Row>) =
+        rows.into_iter().partition(|r| ended.contains(&r.recipient));
+    let ids: Vec<&str> = gone.iter().map(|r| r.id.as_str()).collect();
+    diesel::delete(ob::table.filter(ob::id.eq_any(&ids))).execute(conn)?;
+    Ok(kept)
 }
 
 /// How many messages of a sending stand where: queued (with those being sent), sent,
@@ -318,7 +346,9 @@ pub fn mark_sent(conn: &mut AnyConnection, id: &str) -> Result<()> {
     Ok(())
 }
 
-/// Records a failed attempt: another try at `retry_at`, or given up when `None`.
+/// Records a failed attempt: another try at `retry_at`, or given up when `None` —
+/// only while the message is still being sent (a sender that took it over after an
+/// expired lease may have delivered it meanwhile; that stays recorded).
 pub fn mark_failed(
     conn: &mut AnyConnection,
     id: &str,
@@ -326,15 +356,18 @@ pub fn mark_failed(
     retry_at: Option<DateTime<Utc>>,
 ) -> Result<()> {
     let error: String = error.chars().take(2000).collect();
+    let ours = ob::table
+        .find(id)
+        .filter(ob::state.eq(State::Sending.as_str()));
     match retry_at {
-        Some(t) => diesel::update(ob::table.find(id))
+        Some(t) => diesel::update(ours)
             .set((
                 ob::state.eq(State::Queued.as_str()),
                 ob::next_attempt_at.eq(t.naive_utc()),
                 ob::last_error.eq(Some(error)),
             ))
             .execute(conn)?,
-        None => diesel::update(ob::table.find(id))
+        None => diesel::update(ours)
             .set((
                 ob::state.eq(State::Failed.as_str()),
                 ob::last_error.eq(Some(error)),

@@ -103,8 +103,8 @@ fn by_email(conn: &mut AnyConnection, email: &str) -> Result<Option<Subscriber>>
 
 /// Stores a subscription asked for by the form, unconfirmed, with a new confirmation
 /// link. Returns `false` when nothing changed: the address receives the newsletter
-/// already, or a link went to it less than 15 minutes ago. Asking again later sends a
-/// new link (a lost e-mail locks nobody out; the old link stops working). The caller
+/// already. Asking again sends a new link (a lost e-mail locks nobody out; the old
+/// link stops working); the caller limits how often one address is asked for. It
 /// answers alike either way, so nobody learns whether an address is known.
 pub fn subscribe(
     conn: &mut AnyConnection,
@@ -132,7 +132,6 @@ pub fn subscribe(
             .optional()?;
         match asked {
             Some((_, Some(_), None, _)) => Ok(false),
-            Some((_, _, _, created)) if created > now - Duration::minutes(15) => Ok(false),
             Some((id, ..)) => {
                 // Pending, or ended earlier: a new link; an ended subscription stays
                 // ended until the link is followed.
@@ -149,20 +148,29 @@ pub fn subscribe(
                 Ok(true)
             }
             None => {
-                diesel::insert_into(ns::table)
-                    .values((
-                        ns::id.eq(uuid::Uuid::now_v7().to_string()),
-                        ns::email.eq(&email),
-                        ns::name.eq(s.name.as_deref()),
-                        ns::language.eq(s.language.to_string()),
-                        ns::sections.eq(codes(&s.sections)),
-                        ns::confirm_hash.eq(Some(confirm_hash)),
-                        ns::unsubscribe_token.eq(unsubscribe_token),
-                        ns::consent_source.eq("double opt-in"),
-                        ns::created_at.eq(now),
-                    ))
-                    .execute(conn)?;
-                Ok(true)
+                // Two first asks for one address at once: one stores it, the other
+                // changes nothing (and is answered alike).
+                let inserted = conn.transaction(|conn| {
+                    diesel::insert_into(ns::table)
+                        .values((
+                            ns::id.eq(uuid::Uuid::now_v7().to_string()),
+                            ns::email.eq(&email),
+                            ns::name.eq(s.name.as_deref()),
+                            ns::language.eq(s.language.to_string()),
+                            ns::sections.eq(codes(&s.sections)),
+                            ns::confirm_hash.eq(Some(confirm_hash)),
+                            ns::unsubscribe_token.eq(unsubscribe_token),
+                            ns::consent_source.eq("double opt-in"),
+                            ns::created_at.eq(now),
+                        ))
+                        .execute(conn)
+                        .map_err(StorageError::from)
+                });
+                match inserted {
+                    Ok(_) => Ok(true),
+                    Err(StorageError::Conflict(_)) => Ok(false),
+                    Err(e) => Err(e),
+                }
             }
         }
     })
@@ -313,17 +321,30 @@ pub fn counts(conn: &mut AnyConnection) -> Result<(i64, i64, i64)> {
 }
 
 /// Deletes subscriptions nobody confirmed within `hours` hours (the address may not
-/// even be the asker's); an ended one stays. Returns how many.
+/// even be the asker's); an ended one that was asked for again and not confirmed keeps
+/// its address only. Returns how many were deleted.
 pub fn purge_unconfirmed(
     conn: &mut AnyConnection,
     now: DateTime<Utc>,
     hours: i64,
 ) -> Result<usize> {
+    let before = (now - Duration::hours(hours)).naive_utc();
+    diesel::update(
+        ns::table
+            .filter(ns::unsubscribed_at.is_not_null())
+            .filter(ns::confirm_hash.is_not_null())
+            .filter(ns::created_at.lt(before)),
+    )
+    .set((
+        ns::name.eq(None::<String>),
+        ns::confirm_hash.eq(None::<String>),
+    ))
+    .execute(conn)?;
     Ok(diesel::delete(
         ns::table
             .filter(ns::confirmed_at.is_null())
             .filter(ns::unsubscribed_at.is_null())
-            .filter(ns::created_at.lt((now - Duration::hours(hours)).naive_utc())),
+            .filter(ns::created_at.lt(before)),
     )
     .execute(conn)?)
 }

@@ -22,9 +22,6 @@ use super::{Composition, IssueRecord, LANGUAGES, Rendered, compose, lang_index, 
 use crate::error::{Error, Result};
 use crate::{Hub, OwnApi};
 
-/// Stands for a subscriber's unsubscribe token in an issue rendered for many.
-const TOKEN_SLOT: &str = "NWO-TOKEN-SLOT";
-
 /// An issue's sending as the coordinator follows it.
 #[derive(Debug, Clone)]
 pub struct Sending {
@@ -146,7 +143,11 @@ async fn dispatch(api: &dyn OwnApi, hub: &Hub, issue: &IssueRecord) -> Result<Op
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    let (id, now) = (issue.id, Utc::now());
+    let (id, now, composed_from) = (issue.id, Utc::now(), issue.updated_at);
+    // Stands for each subscriber's unsubscribe token in a rendering shared by many; new
+    // for every sending, so that no text of the issue can carry it (a member's link
+    // with the slot in it would otherwise collect every reader's token).
+    let slot = crate::auth::new_secret("nwo-slot-");
     let base = hub.settings().meetings.public_url.clone();
     let domain = hub.settings().meetings.domain.clone();
     hub.transact(move |c| {
@@ -154,7 +155,7 @@ async fn dispatch(api: &dyn OwnApi, hub: &Hub, issue: &IssueRecord) -> Result<Op
         // gets nothing, whoever confirmed gets it.
         let recipients = subscribers::recipients(c)?;
         let count = i32::try_from(recipients.len()).unwrap_or(i32::MAX);
-        if !newsletters::mark_sent(c, id, now, count, &editions)? {
+        if !newsletters::mark_sent(c, id, now, composed_from, count, &editions)? {
             return Ok(None);
         }
         let mut rendered: HashMap<(String, String), Rendered> = HashMap::new();
@@ -175,7 +176,7 @@ async fn dispatch(api: &dyn OwnApi, hub: &Hub, issue: &IssueRecord) -> Result<Op
                 let composition = compositions
                     .get(&key.0)
                     .ok_or_else(|| Error::Internal(format!("no composition in {}", key.0)))?;
-                let personal = for_reader(composition, &s.sections, &base);
+                let personal = for_reader(composition, &s.sections, &base, &slot);
                 rendered.insert(key.clone(), render(&personal)?);
             }
             let r = &rendered[&key];
@@ -185,8 +186,8 @@ async fn dispatch(api: &dyn OwnApi, hub: &Hub, issue: &IssueRecord) -> Result<Op
                 recipient: s.email.clone(),
                 recipient_name: s.name.clone(),
                 subject: r.subject.clone(),
-                body_text: r.text.replace(TOKEN_SLOT, token),
-                body_html: Some(r.html.replace(TOKEN_SLOT, token)),
+                body_text: r.text.replace(&slot, token),
+                body_html: Some(r.html.replace(&slot, token)),
                 attachment: None,
                 list_unsubscribe: Some(unsubscribe_url(&base, token)),
                 batch: Some(id.to_string()),
@@ -209,11 +210,12 @@ fn for_reader(
     composition: &Composition,
     sections: &[netzwerk_domain::newsletter::SectionKind],
     base: &str,
+    slot: &str,
 ) -> Composition {
     let mut personal = composition.clone();
     if !sections.is_empty() {
         personal.sections.retain(|s| sections.contains(&s.kind));
     }
-    personal.unsubscribe_url = Some(unsubscribe_url(base, TOKEN_SLOT));
+    personal.unsubscribe_url = Some(unsubscribe_url(base, slot));
     personal
 }

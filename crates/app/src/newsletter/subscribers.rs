@@ -19,8 +19,12 @@ use crate::error::{Error, Result};
 
 /// Hours an unconfirmed subscription is kept.
 pub const UNCONFIRMED_HOURS: i64 = 48;
+/// Confirmation e-mails one address may be sent in a day.
+pub const ASKS_PER_ADDRESS_PER_DAY: u32 = 3;
 /// Rows one import may hold.
 pub const IMPORT_MAX_ROWS: usize = 50_000;
+/// Rows stored in one transaction of an import.
+const IMPORT_CHUNK: usize = 500;
 /// Bytes one import may hold.
 pub const IMPORT_MAX_BYTES: usize = 10 * 1024 * 1024;
 
@@ -46,7 +50,19 @@ pub async fn subscribe(hub: &Hub, input: SubscriptionInput, client: Option<Strin
                 "too many subscriptions from this network address in the last hour (at most {per_client})"
             ),
         )?;
-        if subscribers::subscribe(c, &wanted, &hash, &unsubscribe)? {
+        // One address gets at most three confirmation e-mails a day, whoever asks;
+        // more asks are answered alike and change nothing.
+        let address = secret_hash(&wanted.email.to_string().to_lowercase());
+        let per_address = rate_limits::hit(
+            c,
+            &format!("newsletter:address:{address}"),
+            rate_limits::Limit {
+                max_hits: ASKS_PER_ADDRESS_PER_DAY,
+                window: chrono::Duration::hours(24),
+            },
+            netzwerk_storage::now(),
+        )?;
+        if per_address.is_ok() && subscribers::subscribe(c, &wanted, &hash, &unsubscribe)? {
             let link = format!("{}/newsletter/confirm?token={token}", settings.public_url);
             let context = json!({
                 "lang": super::LANGUAGES[super::lang_index(wanted.language.as_str())],
@@ -120,8 +136,8 @@ pub const IMPORT_COLUMNS: [&str; 6] = [
 /// Imports an existing list (the coordinator) from CSV with a header row naming
 /// [`IMPORT_COLUMNS`]: each row needs its proof of consent (source and date); rows
 /// without one, with a bad field, or whose address unsubscribed are refused and
-/// reported by line, and the others are stored together. `sections` are codes
-/// separated by `;` (empty: all).
+/// reported by line, and the others are stored (500 rows a transaction). `sections`
+/// are codes separated by `;` (empty: all).
 pub async fn import_csv(hub: &Hub, actor: Actor, csv_text: &str) -> Result<ImportReport> {
     actor.may_administer()?;
     if csv_text.len() > IMPORT_MAX_BYTES {
@@ -216,17 +232,25 @@ pub async fn import_csv(hub: &Hub, actor: Actor, csv_text: &str) -> Result<Impor
             }
         }
     }
-    let tokens: Vec<String> = rows.iter().map(|_| new_secret("nwo_")).collect();
-    let outcomes = hub
-        .transact(move |c| {
-            actor.may_administer()?;
-            let mut out = Vec::with_capacity(rows.len());
-            for ((line, s, consent), token) in rows.iter().zip(&tokens) {
-                out.push((*line, subscribers::import(c, s, consent, token)?));
-            }
-            Ok(out)
-        })
-        .await?;
+    // In transactions of IMPORT_CHUNK rows, so that a long list does not hold the
+    // database's writer for long (confirmations and deliveries go on meanwhile).
+    let mut outcomes = Vec::with_capacity(rows.len());
+    let mut rest = rows;
+    while !rest.is_empty() {
+        let chunk: Vec<_> = rest.drain(..rest.len().min(IMPORT_CHUNK)).collect();
+        let tokens: Vec<String> = chunk.iter().map(|_| new_secret("nwo_")).collect();
+        outcomes.extend(
+            hub.transact(move |c| {
+                actor.may_administer()?;
+                let mut out = Vec::with_capacity(chunk.len());
+                for ((line, s, consent), token) in chunk.iter().zip(&tokens) {
+                    out.push((*line, subscribers::import(c, s, consent, token)?));
+                }
+                Ok(out)
+            })
+            .await?,
+        );
+    }
     for (line, outcome) in outcomes {
         match outcome {
             Imported::Added => report.added += 1,

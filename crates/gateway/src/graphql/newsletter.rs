@@ -209,8 +209,9 @@ impl NewsletterIssue {
             failed: p.failed,
         })
     }
-    /// The sections composed now from the Hub's data, in `language` (texts not
-    /// translated into it stay in their own, and the section says so).
+    /// The sections in `language`: a draft's composed now from the Hub's data, a sent
+    /// issue's as they were sent (texts not translated into it stay in their own, and
+    /// the section says so).
     async fn sections(
         &self,
         ctx: &Context<'_>,
