@@ -42,6 +42,8 @@ pub struct MailConfig {
     pub smtp_timeout_seconds: u64,
     /// Newsletter messages handed to the mail server per minute, over every replica.
     pub newsletter_per_minute: u32,
+    /// SMTP conversations one sender holds at once (1 to 16).
+    pub connections: u32,
 }
 
 /// Messages claimed at once: each is claimed just before it is sent, so a sender that
@@ -63,6 +65,7 @@ pub struct Mailer {
     /// One SMTP conversation at most (lettre's own time-out covers connecting only).
     conversation: std::time::Duration,
     throttle: outbox::Throttle,
+    connections: usize,
 }
 
 /// What one delivery round did.
@@ -134,6 +137,7 @@ impl Mailer {
                 purpose: outbox::NEWSLETTER,
                 per_minute: cfg.newsletter_per_minute.max(1),
             },
+            connections: usize::try_from(cfg.connections.clamp(1, 16)).unwrap_or(1),
         })
     }
 
@@ -192,10 +196,33 @@ impl Mailer {
             .map_err(|e| format!("cannot build the message: {e}"))
     }
 
-    /// Delivers every message that is due, once, in groups of ten; a group with a
-    /// failure ends the round (the server is likely down; back-off decides when to try
-    /// again).
+    /// Delivers every message that is due, once, over `mail.connections` conversations
+    /// at a time (each claims, sends and records one message after another); in each,
+    /// a group of ten with a failure ends its part of the round (the server is likely
+    /// down; back-off decides when to try again).
     pub async fn deliver_due(&self, db: &Database) -> Result<DeliverySummary, StorageError> {
+        let lanes = (0..self.connections).map(|_| self.deliver_lane(db));
+        let mut summary = DeliverySummary::default();
+        let mut failed = None;
+        for lane in futures_util::future::join_all(lanes).await {
+            match lane {
+                Ok(s) => {
+                    summary.sent += s.sent;
+                    summary.retrying += s.retrying;
+                    summary.failed += s.failed;
+                    summary.errors.extend(s.errors);
+                }
+                Err(e) => failed = Some(e),
+            }
+        }
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(summary),
+        }
+    }
+
+    /// One conversation's part of a round.
+    async fn deliver_lane(&self, db: &Database) -> Result<DeliverySummary, StorageError> {
         let mut summary = DeliverySummary::default();
         let mut tried = 0;
         let mut failures_before = 0;

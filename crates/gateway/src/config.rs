@@ -74,6 +74,7 @@ poll_seconds = 15
 retry_base_seconds = 60
 smtp_timeout_seconds = 30
 newsletter_per_minute = 600
+connections = 4
 
 [meetings]
 organiser = ""
@@ -374,6 +375,12 @@ impl Settings {
             bail!(
                 "mail.smtp_timeout_seconds: must be 1 to 600, got {}",
                 self.mail.smtp_timeout_seconds
+            );
+        }
+        if !(1..=16).contains(&self.mail.connections) {
+            bail!(
+                "mail.connections: must be 1 to 16, got {}",
+                self.mail.connections
             );
         }
         if self.mail.newsletter_per_minute == 0 {
@@ -751,6 +758,7 @@ mod tests {
                 "0",
                 "mail.newsletter_per_minute",
             ),
+            ("NETZWERK__MAIL__CONNECTIONS", "17", "mail.connections"),
         ] {
             let err = Settings::load_from(None, env(&[(key, value)])).expect_err(key);
             assert!(format!("{err:#}").contains(named), "{key}: {err:#}");

@@ -204,6 +204,24 @@ pub fn claim_due(
     lease: Duration,
     throttle: Option<Throttle>,
 ) -> Result<Vec<Message>> {
+    conn.transaction(|conn| {
+        // Throttled claims one at a time over every replica: on PostgreSQL a lock held
+        // to the end of this transaction (SQLite has one writer anyway), so that the
+        // count of the last minute is never read by two claims at once.
+        if throttle.is_some() && matches!(conn, AnyConnection::Postgresql(_)) {
+            diesel::sql_query("SELECT pg_advisory_xact_lock(7162026)").execute(conn)?;
+        }
+        claim_due_in(conn, now, limit, lease, throttle)
+    })
+}
+
+fn claim_due_in(
+    conn: &mut AnyConnection,
+    now: DateTime<Utc>,
+    limit: i64,
+    lease: Duration,
+    throttle: Option<Throttle>,
+) -> Result<Vec<Message>> {
     let due = || {
         ob::table
             .filter(
