@@ -125,9 +125,10 @@ Sending the same issue to $recipients subscribers (imported, six languages):
 \`netzwerk newsletter send\` (compose every language, freeze, queue one message each in
 one transaction) took **$queue_ms ms**; \`netzwerk mail send\` delivered them to an SMTP
 sink on loopback in **$deliver_ms ms, $hub_rate messages/s** (one SMTP conversation each,
-each claimed and recorded in the database; outbox after: $status). Peer in the same run:
-Python's smtplib sending $recipients messages of the same size to the same sink, one
-conversation each, without any database: **$peer_rate messages/s**. In production the
+\`mail.connections\` = 4 at once, each message claimed and recorded in the database;
+outbox after: $status). Peer in the same run: Python's smtplib sending $recipients
+messages of the same size to the same sink, one conversation after another, without any
+database: **$peer_rate messages/s**. In production the
 rate is \`mail.newsletter_per_minute\` (default 600), far below either.
 <!-- newsletter:end -->"
 python3 - "$table" <<'PY'
