@@ -1,3 +1,4 @@
+DROP INDEX outbox_messages_purpose_sent;
 DROP INDEX outbox_messages_batch;
 ALTER TABLE outbox_messages DROP COLUMN batch;
 ALTER TABLE newsletter_issues DROP COLUMN recipients;

@@ -45,3 +45,5 @@ ALTER TABLE newsletter_issues ADD COLUMN recipients INTEGER;
 -- The messages of one sending (a newsletter issue), counted by state.
 ALTER TABLE outbox_messages ADD COLUMN batch TEXT;
 CREATE INDEX outbox_messages_batch ON outbox_messages (batch, state);
+-- The newsletter's rate: what one purpose handed to the mail server in the last minute.
+CREATE INDEX outbox_messages_purpose_sent ON outbox_messages (purpose, sent_at);
