@@ -6,6 +6,7 @@ mod access;
 mod calendar;
 mod cli;
 mod directory;
+mod federation;
 mod feeds;
 mod funding;
 mod hardening;

@@ -315,6 +315,8 @@ fn reads(i: &Ids) -> Vec<(&'static str, Who, String, Reader)> {
         ("news", Who::Anyone, "{ news(first: 1) { totalCount } }".into(), shown),
         ("newsletterIssues", Who::Anyone, "{ newsletterIssues { id } }".into(), shown),
         ("newsletterIssue", Who::Anyone, format!("{{ newsletterIssue(id: \"{unknown}\") {{ id }} }}"), shown),
+        ("_service", Who::Anyone, "{ _service { sdl } }".into(), shown),
+        ("_entities", Who::Anyone, format!("{{ _entities(representations: [{{__typename: \"Organisation\", id: \"{own}\"}}]) {{ __typename }} }}"), shown),
         ("newsletterSubscriberCounts", Who::Coordinator, "{ newsletterSubscriberCounts { confirmed } }".into(), shown),
         ("newsItem", Who::Anyone, format!("{{ newsItem(id: \"{unknown}\") {{ id }} }}"), shown),
         ("news(filter.status)", Who::SignedIn, "{ news(filter: {status: PENDING}) { totalCount } }".into(), shown),

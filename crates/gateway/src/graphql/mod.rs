@@ -7,6 +7,7 @@ mod context;
 mod enums;
 pub mod error;
 mod events;
+mod federation;
 mod funding;
 mod guests;
 mod inputs;
@@ -44,6 +45,7 @@ pub struct Query(
     partners::PartnerQuery,
     news::NewsQuery,
     newsletter::NewsletterQuery,
+    federation::FederationQuery,
 );
 
 /// Root of all mutations, split by area.
