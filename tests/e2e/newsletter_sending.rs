@@ -646,3 +646,45 @@ both_backends!(
     newsletter_thousand_subscribers_survive_a_kill,
     thousand_with_a_kill
 );
+
+/// An import's limits, with the hostile inputs they are for: a file over 10 MB is
+/// refused before it is read, a list over 50,000 rows before anything is stored.
+async fn import_limits(backend: Backend) {
+    let db = TestDb::new(backend);
+    cli_ok(&db, &["migrate"]);
+    let big = db.dir().join("gross.csv");
+    let mut text = String::from("email,consent_source,consent_at\n");
+    let row = "leser@verteiler.example,Liste,2025-01-01\n";
+    while text.len() <= 10 * 1024 * 1024 {
+        text.push_str(row);
+    }
+    std::fs::write(&big, &text).expect("csv");
+    let (ok, _, err) = run(
+        &db,
+        &["newsletter", "import", big.to_str().expect("path")],
+        &[],
+    );
+    assert!(
+        !ok && err.contains("an import holds at most 10 MB"),
+        "{err}"
+    );
+
+    let long = db.dir().join("lang.csv");
+    let mut text = String::from("email,consent_source,consent_at\n");
+    for i in 0..50_001 {
+        text.push_str(&format!("leser{i}@verteiler.example,Liste,2025-01-01\n"));
+    }
+    std::fs::write(&long, &text).expect("csv");
+    let (ok, _, err) = run(
+        &db,
+        &["newsletter", "import", long.to_str().expect("path")],
+        &[],
+    );
+    assert!(!ok && err.contains("at most 50000 rows"), "{err}");
+    let counts = cli_ok(&db, &["newsletter", "subscribers"]);
+    assert!(
+        counts.contains("0 confirmed, 0 pending"),
+        "nothing stored: {counts}"
+    );
+}
+both_backends!(newsletter_import_limits, import_limits);

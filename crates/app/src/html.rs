@@ -20,11 +20,7 @@ pub fn escape(text: &str) -> String {
 /// A plain e-mail's HTML part: its text as paragraphs (blank lines between them, line
 /// breaks kept), escaped, in `language` (right to left for Arabic and Farsi).
 pub fn mail_page(language: &str, paragraphs: &str) -> String {
-    let dir = if matches!(language, "ar" | "fa") {
-        "rtl"
-    } else {
-        "ltr"
-    };
+    let dir = netzwerk_domain::language::direction(language);
     let mut out = format!(
         "<!DOCTYPE html><html lang=\"{}\" dir=\"{dir}\"><head><meta charset=\"utf-8\"></head><body>",
         escape(language)

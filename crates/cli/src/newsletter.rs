@@ -276,15 +276,21 @@ pub(crate) fn run(ctx: &Ctx, cmd: Command) -> anyhow::Result<()> {
             print_sending(&sending)?;
         }
         Command::Import { file } => {
-            let text =
-                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            if text.len() > newsletter::subscribers::IMPORT_MAX_BYTES {
+            // The size first: a huge file is refused before it is read.
+            let size = std::fs::metadata(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?
+                .len();
+            if usize::try_from(size).unwrap_or(usize::MAX)
+                > newsletter::subscribers::IMPORT_MAX_BYTES
+            {
                 anyhow::bail!(
                     "{}: an import holds at most {} MB",
                     file.display(),
                     newsletter::subscribers::IMPORT_MAX_BYTES / (1024 * 1024)
                 );
             }
+            let text =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let text = String::from_utf8(text)
                 .map_err(|e| anyhow::anyhow!("{}: is not UTF-8: {e}", file.display()))?;
             let report = ctx.block_on(newsletter::subscribers::import_csv(

@@ -126,9 +126,35 @@ impl LanguagePreference {
     }
 }
 
+/// The writing direction of a language code (`rtl` for Arabic and Farsi, the
+/// right-to-left languages the network's readers write; `ltr` for every other),
+/// as HTML's `dir` takes it. A region or script subtag is ignored (`ar-EG`).
+pub fn direction(code: &str) -> &'static str {
+    let primary = code.split(['-', '_']).next().unwrap_or_default();
+    if primary.eq_ignore_ascii_case("ar") || primary.eq_ignore_ascii_case("fa") {
+        "rtl"
+    } else {
+        "ltr"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn right_to_left_for_arabic_and_farsi_only() {
+        for (code, dir) in [
+            ("ar", "rtl"),
+            ("fa-IR", "rtl"),
+            ("AR", "rtl"),
+            ("de", "ltr"),
+            ("tr", "ltr"),
+            ("", "ltr"),
+        ] {
+            assert_eq!(direction(code), dir, "{code}");
+        }
+    }
 
     #[test]
     fn table_is_sorted() {

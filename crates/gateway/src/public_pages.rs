@@ -389,11 +389,7 @@ fn link(url: &str) -> Option<String> {
 }
 
 fn page(lang: usize, title: &str, body: &str) -> Response {
-    let dir = if matches!(LANGS[lang], "ar" | "fa") {
-        "rtl"
-    } else {
-        "ltr"
-    };
+    let dir = netzwerk_domain::language::direction(LANGS[lang]);
     let html = format!(
         r#"<!doctype html>
 <html lang="{code}" dir="{dir}">
@@ -627,7 +623,7 @@ fn languages_row(lang: usize, v: &Value, body: &mut String) {
         })
         .unwrap_or_default();
     if !names.is_empty() {
-        let comma = if matches!(LANGS[lang], "ar" | "fa") {
+        let comma = if netzwerk_domain::language::direction(LANGS[lang]) == "rtl" {
             "، "
         } else {
             ", "

@@ -84,6 +84,41 @@ fn from_row(r: Row) -> Result<Subscriber> {
     })
 }
 
+/// A new subscriber's row: unconfirmed, by the form, unless the caller says otherwise.
+#[derive(Insertable)]
+#[diesel(table_name = ns)]
+struct NewRow<'a> {
+    id: String,
+    email: &'a str,
+    name: Option<&'a str>,
+    language: String,
+    sections: String,
+    confirm_hash: Option<&'a str>,
+    unsubscribe_token: &'a str,
+    consent_source: &'a str,
+    consent_at: Option<NaiveDateTime>,
+    confirmed_at: Option<NaiveDateTime>,
+    created_at: NaiveDateTime,
+}
+
+impl<'a> NewRow<'a> {
+    fn of(s: &'a Subscription, email: &'a str, token: &'a str, now: NaiveDateTime) -> Self {
+        Self {
+            id: uuid::Uuid::now_v7().to_string(),
+            email,
+            name: s.name.as_deref(),
+            language: s.language.to_string(),
+            sections: codes(&s.sections),
+            confirm_hash: None,
+            unsubscribe_token: token,
+            consent_source: "double opt-in",
+            consent_at: None,
+            confirmed_at: None,
+            created_at: now,
+        }
+    }
+}
+
 fn codes(sections: &[SectionKind]) -> String {
     sections
         .iter()
@@ -150,19 +185,13 @@ pub fn subscribe(
             None => {
                 // Two first asks for one address at once: one stores it, the other
                 // changes nothing (and is answered alike).
+                let row = NewRow {
+                    confirm_hash: Some(confirm_hash),
+                    ..NewRow::of(s, &email, unsubscribe_token, now)
+                };
                 let inserted = conn.transaction(|conn| {
                     diesel::insert_into(ns::table)
-                        .values((
-                            ns::id.eq(uuid::Uuid::now_v7().to_string()),
-                            ns::email.eq(&email),
-                            ns::name.eq(s.name.as_deref()),
-                            ns::language.eq(s.language.to_string()),
-                            ns::sections.eq(codes(&s.sections)),
-                            ns::confirm_hash.eq(Some(confirm_hash)),
-                            ns::unsubscribe_token.eq(unsubscribe_token),
-                            ns::consent_source.eq("double opt-in"),
-                            ns::created_at.eq(now),
-                        ))
+                        .values(&row)
                         .execute(conn)
                         .map_err(StorageError::from)
                 });
@@ -274,20 +303,13 @@ pub fn import(
                 Ok(Imported::Confirmed)
             }
             None => {
-                diesel::insert_into(ns::table)
-                    .values((
-                        ns::id.eq(uuid::Uuid::now_v7().to_string()),
-                        ns::email.eq(&email),
-                        ns::name.eq(s.name.as_deref()),
-                        ns::language.eq(s.language.to_string()),
-                        ns::sections.eq(codes(&s.sections)),
-                        ns::unsubscribe_token.eq(unsubscribe_token),
-                        ns::consent_source.eq(&consent.source),
-                        ns::consent_at.eq(Some(consent.at)),
-                        ns::confirmed_at.eq(Some(now)),
-                        ns::created_at.eq(now),
-                    ))
-                    .execute(conn)?;
+                let row = NewRow {
+                    consent_source: &consent.source,
+                    consent_at: Some(consent.at),
+                    confirmed_at: Some(now),
+                    ..NewRow::of(s, &email, unsubscribe_token, now)
+                };
+                diesel::insert_into(ns::table).values(&row).execute(conn)?;
                 Ok(Imported::Added)
             }
         }

@@ -505,14 +505,15 @@ fn date_of(v: &Value) -> Option<NaiveDate> {
         .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
 }
 
-/// The writing direction of a language.
+/// The writing direction of a language, as a composition carries it.
 fn direction(language: &str) -> String {
-    if matches!(language, "ar" | "fa") {
-        "rtl"
-    } else {
-        "ltr"
-    }
-    .to_owned()
+    netzwerk_domain::language::direction(language).to_owned()
+}
+
+/// The one of [`LANGUAGES`] whose words a reader of `language` gets (German for any
+/// other).
+fn words_language(language: &str) -> &'static str {
+    LANGUAGES[lang_index(language)]
 }
 
 /// `2027-01-14T18:00:00` as `14.01.2027 18:00` (a local time as it stands).
@@ -758,7 +759,7 @@ pub async fn compose(
         period,
         editorial_html: editorial.as_deref().map(markdown),
         editorial_text: editorial,
-        editorial_dir: direction(&primary(&editorial_language)),
+        editorial_dir: direction(&editorial_language),
         editorial_language,
         editorial_untranslated,
         sections,
@@ -815,7 +816,7 @@ async fn frozen(
     language: &str,
 ) -> Result<Option<(Composition, Rendered)>> {
     let editions = hub.read(move |c| Ok(newsletters::editions(c, id)?)).await?;
-    let fallback = LANGUAGES[lang_index(language)];
+    let fallback = words_language(language);
     let edition = editions
         .iter()
         .find(|e| e.language == language)

@@ -18,7 +18,7 @@ use netzwerk_storage::newsletters::{self, Edition};
 use netzwerk_storage::outbox::{self, NewMessage};
 use netzwerk_storage::subscribers;
 
-use super::{Composition, IssueRecord, LANGUAGES, Rendered, compose, lang_index, render};
+use super::{Composition, IssueRecord, LANGUAGES, Rendered, compose, render, words_language};
 use crate::error::{Error, Result};
 use crate::{Hub, OwnApi};
 
@@ -163,7 +163,7 @@ async fn dispatch(api: &dyn OwnApi, hub: &Hub, issue: &IssueRecord) -> Result<Op
             let language = if compositions.contains_key(&s.language) {
                 s.language.clone()
             } else {
-                LANGUAGES[lang_index(&s.language)].to_owned()
+                words_language(&s.language).to_owned()
             };
             let chosen = s
                 .sections

@@ -65,7 +65,7 @@ pub async fn subscribe(hub: &Hub, input: SubscriptionInput, client: Option<Strin
         if per_address.is_ok() && subscribers::subscribe(c, &wanted, &hash, &unsubscribe)? {
             let link = format!("{}/newsletter/confirm?token={token}", settings.public_url);
             let context = json!({
-                "lang": super::LANGUAGES[super::lang_index(wanted.language.as_str())],
+                "lang": super::words_language(wanted.language.as_str()),
                 "name": wanted.name,
                 "link": link,
                 "organiser": settings.organiser_name,
