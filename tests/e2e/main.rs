@@ -10,6 +10,7 @@ mod federation;
 mod feeds;
 mod funding;
 mod hardening;
+mod hsds;
 mod http;
 mod invitations;
 mod mail;

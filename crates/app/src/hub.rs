@@ -45,6 +45,8 @@ pub struct Settings {
     pub anonymous_per_minute: u32,
     /// Member news is published without the coordinator's review (`news.publish_at_once`).
     pub news_at_once: bool,
+    /// Where the directory is, for HSDS addresses (`hsds.city`, …).
+    pub hsds: crate::hsds::Place,
 }
 
 /// Requests per minute of one anonymous address unless configured: a partner page
@@ -76,6 +78,7 @@ impl Default for Settings {
             production: false,
             anonymous_per_minute: DEFAULT_ANONYMOUS_PER_MINUTE,
             news_at_once: false,
+            hsds: crate::hsds::Place::default(),
         }
     }
 }

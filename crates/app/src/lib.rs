@@ -22,6 +22,7 @@ pub mod fetch;
 pub mod funding;
 pub mod funding_sync;
 pub mod guests;
+pub mod hsds;
 pub mod html;
 mod hub;
 pub mod invitations;

@@ -126,6 +126,55 @@ impl LanguagePreference {
     }
 }
 
+/// English names of the languages the network's services are offered in most (ISO
+/// 639-1), for data exchanged with other directories; others have none here.
+const NAMES: &[(&str, &str)] = &[
+    ("am", "Amharic"),
+    ("ar", "Arabic"),
+    ("bg", "Bulgarian"),
+    ("bs", "Bosnian"),
+    ("cs", "Czech"),
+    ("de", "German"),
+    ("el", "Greek"),
+    ("en", "English"),
+    ("es", "Spanish"),
+    ("fa", "Persian"),
+    ("fr", "French"),
+    ("hi", "Hindi"),
+    ("hr", "Croatian"),
+    ("hu", "Hungarian"),
+    ("it", "Italian"),
+    ("ku", "Kurdish"),
+    ("pl", "Polish"),
+    ("ps", "Pashto"),
+    ("pt", "Portuguese"),
+    ("ro", "Romanian"),
+    ("ru", "Russian"),
+    ("so", "Somali"),
+    ("sq", "Albanian"),
+    ("sr", "Serbian"),
+    ("ti", "Tigrinya"),
+    ("tr", "Turkish"),
+    ("uk", "Ukrainian"),
+    ("ur", "Urdu"),
+    ("vi", "Vietnamese"),
+    ("zh", "Chinese"),
+];
+
+/// The English name of a language code, where the table above has one.
+pub fn english_name(code: &str) -> Option<&'static str> {
+    NAMES.iter().find(|(c, _)| *c == code).map(|(_, n)| *n)
+}
+
+/// The code of a language named in English (any case), where the table has it.
+pub fn code_of_english_name(name: &str) -> Option<&'static str> {
+    let name = name.trim();
+    NAMES
+        .iter()
+        .find(|(_, n)| n.eq_ignore_ascii_case(name))
+        .map(|(c, _)| *c)
+}
+
 /// The writing direction of a language code (`rtl` for Arabic and Farsi, the
 /// right-to-left languages the network's readers write; `ltr` for every other),
 /// as HTML's `dir` takes it. A region or script subtag is ignored (`ar-EG`).

@@ -14,6 +14,7 @@ pub mod error;
 pub mod event;
 pub mod funding;
 pub mod ids;
+pub mod labels;
 pub mod language;
 pub mod location;
 pub mod meeting;

@@ -103,7 +103,50 @@ impl Coordinates {
             longitude,
         })
     }
+
+    /// The great-circle distance to `other` in metres (haversine, mean earth radius).
+    pub fn distance_metres(self, other: Coordinates) -> f64 {
+        let (p1, p2) = (self.latitude.to_radians(), other.latitude.to_radians());
+        let dp = p2 - p1;
+        let dl = (other.longitude - self.longitude).to_radians();
+        let h = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+        2.0 * EARTH_RADIUS_METRES * h.sqrt().min(1.0).asin()
+    }
+
+    /// The mean of several points (a centroid good for a district, not for a
+    /// hemisphere); `None` for none.
+    pub fn mean(points: &[Coordinates]) -> Option<Coordinates> {
+        if points.is_empty() {
+            return None;
+        }
+        let n = points.len() as f64;
+        Some(Coordinates {
+            latitude: points.iter().map(|p| p.latitude).sum::<f64>() / n,
+            longitude: points.iter().map(|p| p.longitude).sum::<f64>() / n,
+        })
+    }
+
+    /// The corners (south-west, north-east) of a box holding every point within
+    /// `metres` of this one, for a first cut by index before [`Self::distance_metres`].
+    pub fn box_around(self, metres: f64) -> (Coordinates, Coordinates) {
+        let dlat = (metres / EARTH_RADIUS_METRES).to_degrees();
+        let cos = self.latitude.to_radians().cos().abs().max(1e-6);
+        let dlon = (dlat / cos).min(180.0);
+        (
+            Coordinates {
+                latitude: (self.latitude - dlat).max(-90.0),
+                longitude: (self.longitude - dlon).max(-180.0),
+            },
+            Coordinates {
+                latitude: (self.latitude + dlat).min(90.0),
+                longitude: (self.longitude + dlon).min(180.0),
+            },
+        )
+    }
 }
+
+/// The mean earth radius in metres.
+const EARTH_RADIUS_METRES: f64 = 6_371_008.8;
 
 /// A place of an organisation.
 #[derive(Debug, Clone, PartialEq)]
@@ -246,6 +289,26 @@ impl LocationInput {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn distances_and_boxes() {
+        let at = |latitude, longitude| Coordinates {
+            latitude,
+            longitude,
+        };
+        // Brandenburger Tor to Alexanderplatz: about 2.5 km as the crow flies.
+        let tor = at(52.5163, 13.3777);
+        let alex = at(52.5219, 13.4132);
+        let d = tor.distance_metres(alex);
+        assert!((2_400.0..2_600.0).contains(&d), "{d}");
+        assert_eq!(tor.distance_metres(tor), 0.0);
+        let (sw, ne) = tor.box_around(d);
+        assert!(sw.latitude <= alex.latitude && alex.latitude <= ne.latitude);
+        assert!(sw.longitude <= alex.longitude && alex.longitude <= ne.longitude);
+        let mid = Coordinates::mean(&[tor, alex]).expect("two points");
+        assert!((mid.distance_metres(tor) - d / 2.0).abs() < 50.0);
+        assert_eq!(Coordinates::mean(&[]), None);
+    }
+
     use super::*;
 
     #[test]

@@ -45,6 +45,8 @@ impl fmt::Display for TimeOfDay {
     }
 }
 
+const ICAL_DAYS: [&str; 7] = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
+
 /// ISO weekday, 1 = Monday … 7 = Sunday.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Weekday(u8);
@@ -68,6 +70,19 @@ impl Weekday {
     /// The ISO number.
     pub fn number(self) -> u8 {
         self.0
+    }
+
+    /// The iCalendar name (`MO` … `SU`), as RRULE's BYDAY and HSDS schedules write it.
+    pub fn ical(self) -> &'static str {
+        ICAL_DAYS[usize::from(self.0.clamp(1, 7) - 1)]
+    }
+
+    /// From an iCalendar name (`MO` … `SU`, any case).
+    pub fn from_ical(raw: &str) -> Option<Self> {
+        let raw = raw.trim();
+        (1u8..=7)
+            .map(Self)
+            .find(|d| d.ical().eq_ignore_ascii_case(raw))
     }
 
     /// The weekday of a date.
@@ -269,6 +284,16 @@ pub fn is_open_at_instant(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn weekdays_by_their_ical_names() {
+        for n in 1..=7 {
+            let d = Weekday::new(n).expect("1-7");
+            assert_eq!(Weekday::from_ical(&d.ical().to_lowercase()), Some(d));
+        }
+        assert_eq!(Weekday::new(3).expect("3").ical(), "WE");
+        assert_eq!(Weekday::from_ical("XX"), None);
+    }
+
     use super::*;
 
     fn t(s: &str) -> TimeOfDay {

@@ -86,6 +86,11 @@ guest_requests_per_client_per_hour = 10
 [news]
 publish_at_once = false
 
+[hsds]
+city = "Berlin"
+state_province = "Berlin"
+country = "DE"
+
 [log]
 level = "info"
 format = "text"
@@ -113,6 +118,8 @@ pub struct Settings {
     pub meetings: MeetingsConfig,
     /// Member news.
     pub news: NewsConfig,
+    /// The directory exchanged through HSDS.
+    pub hsds: HsdsConfig,
     /// Logging.
     pub log: LogSettings,
 }
@@ -258,6 +265,19 @@ pub struct NewsConfig {
     pub publish_at_once: bool,
 }
 
+/// `[hsds]`: where the directory is (HSDS addresses name a city, a state or province
+/// and a country; the Hub's locations keep street, postcode and district).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HsdsConfig {
+    /// The city of every location.
+    pub city: String,
+    /// Its state or province.
+    pub state_province: String,
+    /// Its country, ISO 3166-1 alpha-2.
+    pub country: String,
+}
+
 /// `[meetings]`
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -329,6 +349,20 @@ impl Settings {
             bail!(
                 "server.max_body_bytes: must be at least 1024, got {}",
                 self.server.max_body_bytes
+            );
+        }
+        for (key, value) in [
+            ("hsds.city", &self.hsds.city),
+            ("hsds.state_province", &self.hsds.state_province),
+        ] {
+            if value.trim().is_empty() {
+                bail!("{key}: must not be empty");
+            }
+        }
+        let country = self.hsds.country.trim();
+        if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
+            bail!(
+                "hsds.country: must be an ISO 3166-1 code of two capital letters, got {country:?}"
             );
         }
         if self.auth.token_ttl_hours == 0 {
@@ -614,6 +648,11 @@ impl Settings {
             production: self.production(),
             anonymous_per_minute: self.server.anonymous_rate_limit_per_minute,
             news_at_once: self.news.publish_at_once,
+            hsds: netzwerk_app::hsds::Place {
+                city: self.hsds.city.trim().to_owned(),
+                state_province: self.hsds.state_province.trim().to_owned(),
+                country: self.hsds.country.trim().to_owned(),
+            },
         })
     }
 
@@ -717,6 +756,8 @@ mod tests {
                 "not an address",
                 "meetings.organiser",
             ),
+            ("NETZWERK__HSDS__COUNTRY", "Germany", "hsds.country"),
+            ("NETZWERK__HSDS__CITY", " ", "hsds.city"),
             (
                 "NETZWERK__MEETINGS__CLIENT_IP_HEADER",
                 "X Forwarded",

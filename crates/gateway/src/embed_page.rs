@@ -41,55 +41,8 @@ const LAYOUTS: [(&str, &str); 3] = [
 /// The most entries a component shows.
 const MAX_LIMIT: u32 = 100;
 
-/// German names of the codes a partner picks from (event and service categories,
-/// topics, target groups); a code without one is shown as it is.
-const LABELS: &[(&str, &str)] = &[
-    ("intercultural_festival", "Interkulturelles Fest"),
-    ("education", "Bildung"),
-    ("discussion", "Diskussion"),
-    ("presentation", "Vortrag"),
-    ("culture_tradition", "Kultur und Tradition"),
-    (
-        "against_discrimination",
-        "Gegen Rassismus und Diskriminierung",
-    ),
-    ("counselling_hours", "Sprechstunde"),
-    ("network_meeting", "Netzwerktreffen"),
-    ("other", "Sonstiges"),
-    ("counselling", "Beratung"),
-    ("language_course", "Sprachkurs"),
-    ("childcare_youth", "Kinder und Jugend"),
-    ("legal_advice", "Rechtsberatung"),
-    ("health", "Gesundheit"),
-    ("employment", "Arbeit"),
-    ("housing", "Wohnen"),
-    ("culture", "Kultur"),
-    ("leisure", "Freizeit"),
-    ("integration", "Integration"),
-    ("migration", "Migration"),
-    ("children", "Kinder"),
-    ("youth", "Jugendliche"),
-    ("language", "Sprache"),
-    ("anti_discrimination", "Antidiskriminierung"),
-    ("democracy", "Demokratie"),
-    ("participation", "Teilhabe"),
-    ("volunteering", "Ehrenamt"),
-    ("women", "Frauen"),
-    ("seniors", "Ältere Menschen"),
-    ("sport", "Sport"),
-    ("everyone", "Alle"),
-    ("refugees", "Geflüchtete"),
-    ("newcomers", "Neu Angekommene"),
-    ("families", "Familien"),
-    ("students", "Schüler:innen und Studierende"),
-    ("workers", "Arbeitnehmende und Arbeitsuchende"),
-];
-
 fn label(code: &str) -> &str {
-    LABELS
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map_or(code, |(_, l)| l)
+    netzwerk_domain::labels::german(code)
 }
 
 /// The category codes of a component (topics for organisations).
@@ -436,19 +389,6 @@ textarea {{ width: 100%; box-sizing: border-box; font-family: ui-monospace, mono
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_code_has_a_german_name() {
-        let codes = EventCategory::ALL
-            .iter()
-            .map(|c| c.as_str())
-            .chain(ServiceCategory::ALL.iter().map(|c| c.as_str()))
-            .chain(Topic::ALL.iter().map(|c| c.as_str()))
-            .chain(TargetGroup::ALL.iter().map(|c| c.as_str()));
-        for code in codes {
-            assert_ne!(label(code), code, "{code} has no German name");
-        }
-    }
 
     #[test]
     fn choices_become_attributes_and_bad_ones_are_named() {

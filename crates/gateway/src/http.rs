@@ -20,7 +20,7 @@ use crate::graphql::error::Code;
 use crate::graphql::{Schemas, Viewer, request_data};
 use crate::pages::{Confirmation, confirm_form, confirm_token, form_pairs};
 use crate::response_cache::{Entry, Key, ResponseCache};
-use crate::state::AppState;
+use crate::state::{AppState, Peer, client_address};
 use netzwerk_app::auth::{self, AuthError};
 use netzwerk_app::persisted;
 
@@ -79,6 +79,25 @@ pub fn router(schemas: Schemas, hub: netzwerk_app::Hub, settings: HttpSettings) 
                 .post(crate::feeds::newsletter_unsubscribe),
         )
         .route("/newsletter/{id}", get(crate::public_pages::newsletter))
+        .route("/hsds", get(crate::hsds::meta))
+        .route("/hsds/", get(crate::hsds::meta))
+        .route("/hsds/openapi.json", get(crate::hsds::openapi))
+        .route("/hsds/organizations", get(crate::hsds::organizations))
+        .route("/hsds/organizations/{id}", get(crate::hsds::organization))
+        .route("/hsds/services", get(crate::hsds::services))
+        .route("/hsds/services/{id}", get(crate::hsds::service))
+        .route(
+            "/hsds/service_at_locations",
+            get(crate::hsds::service_at_locations),
+        )
+        .route(
+            "/hsds/service_at_locations/{id}",
+            get(crate::hsds::service_at_location),
+        )
+        .route("/hsds/taxonomies", get(crate::hsds::taxonomies))
+        .route("/hsds/taxonomies/{id}", get(crate::hsds::taxonomy))
+        .route("/hsds/taxonomy_terms", get(crate::hsds::taxonomy_terms))
+        .route("/hsds/taxonomy_terms/{id}", get(crate::hsds::taxonomy_term))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .layer(DefaultBodyLimit::max(limit))
@@ -405,9 +424,6 @@ fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-/// The connection's peer address, when served with connect info.
-type Peer = Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>;
-
 async fn graphql_get(
     State(state): State<AppState>,
     peer: Peer,
@@ -492,23 +508,6 @@ async fn graphql_post(
         Ok(p) => execute(&state, peer, &headers, Method::POST, format, p).await,
         Err(msg) => request_error(StatusCode::BAD_REQUEST, format, Code::InvalidQuery, msg),
     }
-}
-
-/// The client's address: the last entry of the configured proxy header, else the peer.
-fn client_address(settings: &HttpSettings, peer: Peer, headers: &HeaderMap) -> Option<String> {
-    if let Some(name) = &settings.client_ip_header {
-        let forwarded = headers
-            .get_all(name)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
-            .rfind(|v| !v.is_empty());
-        if let Some(f) = forwarded {
-            return Some(f.to_owned());
-        }
-    }
-    peer.map(|axum::Extension(axum::extract::ConnectInfo(addr))| addr.ip().to_string())
 }
 
 async fn execute(

@@ -15,6 +15,7 @@ pub mod fuzzing;
 pub mod graphiql;
 pub mod graphql;
 pub mod guard;
+mod hsds;
 pub mod http;
 pub mod ical;
 mod pages;

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use axum::http::header;
+use axum::http::{HeaderMap, header};
 
 use crate::documents::Documents;
 use crate::graphql::HubSchema;
@@ -115,4 +115,28 @@ impl PublicOrigins {
             Self::Only(list) => list.iter().any(|o| o == origin),
         }
     }
+}
+
+/// The connection's peer address, when served with connect info.
+pub(crate) type Peer = Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>;
+
+/// The client's address: the last entry of the configured proxy header, else the peer.
+pub(crate) fn client_address(
+    settings: &HttpSettings,
+    peer: Peer,
+    headers: &HeaderMap,
+) -> Option<String> {
+    if let Some(name) = &settings.client_ip_header {
+        let forwarded = headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .rfind(|v| !v.is_empty());
+        if let Some(f) = forwarded {
+            return Some(f.to_owned());
+        }
+    }
+    peer.map(|axum::Extension(axum::extract::ConnectInfo(addr))| addr.ip().to_string())
 }

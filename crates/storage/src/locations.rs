@@ -216,6 +216,47 @@ pub fn get_many(conn: &mut AnyConnection, ids: &[LocationId]) -> Result<Vec<Loca
     rows.into_iter().map(from_row).collect()
 }
 
+/// The locations with `postcode` (as written, surrounding space ignored): their ids
+/// and coordinates where known.
+pub fn with_postcode(
+    conn: &mut AnyConnection,
+    postcode: &str,
+) -> Result<Vec<(LocationId, Option<Coordinates>)>> {
+    let rows: Vec<(String, Option<f64>, Option<f64>)> = locations::table
+        .filter(locations::postcode.eq(postcode.trim()))
+        .select((locations::id, locations::latitude, locations::longitude))
+        .load(conn)?;
+    rows.into_iter().map(place).collect()
+}
+
+/// The locations whose coordinates lie in the box from `south_west` to `north_east`.
+pub fn in_box(
+    conn: &mut AnyConnection,
+    south_west: Coordinates,
+    north_east: Coordinates,
+) -> Result<Vec<(LocationId, Option<Coordinates>)>> {
+    let rows: Vec<(String, Option<f64>, Option<f64>)> = locations::table
+        .filter(locations::latitude.between(south_west.latitude, north_east.latitude))
+        .filter(locations::longitude.between(south_west.longitude, north_east.longitude))
+        .select((locations::id, locations::latitude, locations::longitude))
+        .load(conn)?;
+    rows.into_iter().map(place).collect()
+}
+
+fn place(
+    (id, latitude, longitude): (String, Option<f64>, Option<f64>),
+) -> Result<(LocationId, Option<Coordinates>)> {
+    let id = stored("locations.id", LocationId::parse(&id))?;
+    let at = match (latitude, longitude) {
+        (Some(latitude), Some(longitude)) => Some(Coordinates {
+            latitude,
+            longitude,
+        }),
+        _ => None,
+    };
+    Ok((id, at))
+}
+
 /// The locations of many organisations, by organisation, ordered by name.
 pub fn of_organisations(
     conn: &mut AnyConnection,

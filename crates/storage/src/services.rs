@@ -991,6 +991,9 @@ pub struct ServiceFilter {
     pub organisation: Option<OrganisationId>,
     /// Changed after this instant (from the change log).
     pub modified_after: Option<NaiveDateTime>,
+    /// Only services for at least one target group (HSDS: "any term of the target
+    /// group taxonomy").
+    pub any_target_group: bool,
 }
 
 type BoxedServices<'a> = services::BoxedQuery<'a, MultiBackend>;
@@ -1077,6 +1080,11 @@ fn filtered(f: &ServiceFilter, zones: &[String], facet_index: bool) -> BoxedServ
     if !wanted.is_empty() {
         q = q.filter(FacetsContain(wanted.join(" ")));
     }
+    if f.any_target_group {
+        q = q.filter(exists(
+            service_target_groups::table.filter(service_target_groups::service_id.eq(services::id)),
+        ));
+    }
     if let Some(free) = f.free {
         q = q.filter(services::free.eq(free));
     }
@@ -1112,6 +1120,83 @@ fn filtered(f: &ServiceFilter, zones: &[String], facet_index: bool) -> BoxedServ
     q
 }
 
+/// The time zones an "open at" filter must look at (none without one).
+fn zones_for(conn: &mut AnyConnection, filter: &ServiceFilter) -> Result<Vec<String>> {
+    Ok(if filter.open_at.is_some() {
+        services::table
+            .select(services::timezone)
+            .distinct()
+            .load(conn)?
+    } else {
+        Vec::new()
+    })
+}
+
+/// A service offered at one of its locations (HSDS `service_at_location`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AtLocation {
+    /// The service.
+    pub service: ServiceId,
+    /// The location.
+    pub location: LocationId,
+}
+
+fn at_location(sid: &str, lid: &str) -> Result<AtLocation> {
+    Ok(AtLocation {
+        service: stored("service_locations.service_id", ServiceId::parse(sid))?,
+        location: stored("service_locations.location_id", LocationId::parse(lid))?,
+    })
+}
+
+/// A page of the services of `filter` at their locations — only at `places` when
+/// given — ordered by service name, then the service's own order of its locations;
+/// with the number of all such pairs.
+pub fn at_locations(
+    conn: &mut AnyConnection,
+    filter: &ServiceFilter,
+    places: Option<&[LocationId]>,
+    offset: i64,
+    limit: i64,
+) -> Result<Page<AtLocation>> {
+    let zones = zones_for(conn, filter)?;
+    let facet_index = matches!(conn, AnyConnection::Postgresql(_));
+    // The matching services with their locations in one statement (MultiBackend cannot
+    // nest a boxed filter as a subselect); the pairs are counted and cut here.
+    let rows: Vec<(String, Option<String>)> = filtered(filter, &zones, facet_index)
+        .order((services::name, services::id))
+        .select((services::id, LocationIdsOfService))
+        .load(conn)?;
+    let wanted: Option<std::collections::HashSet<LocationId>> =
+        places.map(|p| p.iter().copied().collect());
+    let mut all = Vec::new();
+    for (sid, lids) in &rows {
+        for lid in lids.as_deref().unwrap_or_default().split_whitespace() {
+            let pair = at_location(sid, lid)?;
+            if wanted.as_ref().is_none_or(|w| w.contains(&pair.location)) {
+                all.push(pair);
+            }
+        }
+    }
+    let total = i64::try_from(all.len()).unwrap_or(i64::MAX);
+    let start = usize::try_from(offset.max(0)).unwrap_or(usize::MAX);
+    let take = usize::try_from(limit.max(0)).unwrap_or(0);
+    Ok(Page {
+        items: all.into_iter().skip(start).take(take).collect(),
+        total,
+    })
+}
+
+/// Every service–location pair (to find one by an id derived from both).
+pub fn all_at_locations(conn: &mut AnyConnection) -> Result<Vec<AtLocation>> {
+    let rows: Vec<(String, String)> = service_locations::table
+        .select((
+            service_locations::service_id,
+            service_locations::location_id,
+        ))
+        .load(conn)?;
+    rows.iter().map(|(s, l)| at_location(s, l)).collect()
+}
+
 /// A page of services ordered by name.
 pub fn list(
     conn: &mut AnyConnection,
@@ -1119,14 +1204,7 @@ pub fn list(
     offset: i64,
     limit: i64,
 ) -> Result<Page<ListedService>> {
-    let zones: Vec<String> = if filter.open_at.is_some() {
-        services::table
-            .select(services::timezone)
-            .distinct()
-            .load(conn)?
-    } else {
-        Vec::new()
-    };
+    let zones = zones_for(conn, filter)?;
     let facet_index = matches!(conn, AnyConnection::Postgresql(_));
     let count = |conn: &mut AnyConnection| -> Result<i64> {
         Ok(filtered(filter, &zones, facet_index)

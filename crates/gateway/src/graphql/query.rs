@@ -209,6 +209,7 @@ impl DirectoryQuery {
             open_at: f.open_at,
             organisation: None,
             modified_after: f.modified_after.map(|t| t.naive_utc()),
+            any_target_group: false,
         };
         let (offset, limit) = (w.offset as i64, w.limit as i64);
         let (p, relations) = read::services(hub(ctx), filter, org_slug, offset, limit, wants)
