@@ -371,3 +371,341 @@ async fn out(backend: Backend) {
     }
 }
 both_backends!(hsds_out, out);
+
+/// What a mirror of the first Hub's `/hsds` answers.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Mirror {
+    /// The first Hub's answers, as they are.
+    Live,
+    /// 500 to everything.
+    Broken,
+    /// A body that is not JSON.
+    Garbage,
+    /// The organisations as they are, then half of the first page of services.
+    Half,
+}
+
+/// A loopback server in front of a Hub's `/hsds` whose answers the test spoils.
+struct MirrorServer {
+    mode: std::sync::Arc<std::sync::Mutex<Mirror>>,
+    url: String,
+}
+
+impl MirrorServer {
+    async fn start(upstream: String) -> Self {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}/hsds", listener.local_addr().expect("addr"));
+        let mode = std::sync::Arc::new(std::sync::Mutex::new(Mirror::Live));
+        let shared = mode.clone();
+        let client = reqwest::Client::new();
+        tokio::spawn(async move {
+            while let Ok((mut sock, _)) = listener.accept().await {
+                let (shared, client, upstream) = (shared.clone(), client.clone(), upstream.clone());
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 8192];
+                    let n = sock.read(&mut buf).await.unwrap_or(0);
+                    let req = String::from_utf8_lossy(&buf[..n]).into_owned();
+                    let target = req.split_whitespace().nth(1).unwrap_or("/").to_owned();
+                    let mode = *shared.lock().expect("mode");
+                    let live = || async {
+                        client
+                            .get(format!("{upstream}{target}"))
+                            .send()
+                            .await
+                            .expect("upstream")
+                            .text()
+                            .await
+                            .expect("upstream body")
+                    };
+                    let (status, body) = match mode {
+                        Mirror::Live => (200, live().await),
+                        Mirror::Broken => (500, "{\"error\": \"down\"}".to_owned()),
+                        Mirror::Garbage => (200, "<html>Wartungsarbeiten</html>".to_owned()),
+                        Mirror::Half if target.starts_with("/hsds/services") => {
+                            let full = live().await;
+                            (200, full[..full.len() / 2].to_owned())
+                        }
+                        Mirror::Half => (200, live().await),
+                    };
+                    let head = format!(
+                        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                        body.len()
+                    );
+                    let _ = sock.write_all(head.as_bytes()).await;
+                    let _ = sock.write_all(body.as_bytes()).await;
+                    let _ = sock.shutdown().await;
+                });
+            }
+        });
+        Self { mode, url }
+    }
+
+    fn set(&self, m: Mirror) {
+        *self.mode.lock().expect("mode") = m;
+    }
+}
+
+/// Everything the round trip must keep, by organisation and service name.
+fn digest(orgs: &Value, services: &Value) -> (Vec<Value>, Vec<Value>) {
+    let set = |v: &Value, f: &dyn Fn(&Value) -> Value| -> Value {
+        let mut items: Vec<String> = v
+            .as_array()
+            .map(|a| a.iter().map(|x| f(x).to_string()).collect())
+            .unwrap_or_default();
+        items.sort();
+        json!(items)
+    };
+    let place = |l: &Value| {
+        json!([
+            l["name"],
+            l["addresses"][0]["address_1"],
+            l["addresses"][0]["postal_code"],
+            l["addresses"][0]["region"],
+            l["latitude"],
+            l["longitude"],
+            l["transportation"],
+            l["accessibility"][0]["details"],
+            l["accessibility"][0]["description"]
+        ])
+    };
+    let mut o: Vec<Value> = orgs["contents"]
+        .as_array()
+        .expect("organizations")
+        .iter()
+        .map(|o| {
+            json!([
+                o["name"],
+                o["alternate_name"],
+                o["description"],
+                o["legal_status"],
+                o["website"],
+                o["email"],
+                set(&o["organization_identifiers"], &|i| json!([
+                    i["identifier_scheme"],
+                    i["identifier"]
+                ])),
+                set(&o["phones"], &|p| p["number"].clone()),
+                set(&o["locations"], &place)
+            ])
+        })
+        .collect();
+    let org_name = |id: &Value| {
+        orgs["contents"]
+            .as_array()
+            .and_then(|a| a.iter().find(|o| o["id"] == *id))
+            .map(|o| o["name"].clone())
+            .unwrap_or(Value::Null)
+    };
+    let mut s: Vec<Value> = services["contents"]
+        .as_array()
+        .expect("services")
+        .iter()
+        .map(|s| {
+            json!([
+                org_name(&s["organization_id"]),
+                s["name"],
+                s["description"],
+                s["fees_description"],
+                s["eligibility_description"],
+                s["application_process"],
+                s["cost_options"].as_array().map(Vec::len),
+                set(&s["languages"], &|l| l["code"].clone()),
+                set(&s["attributes"], &|a| json!([
+                    a["link_type"],
+                    a["taxonomy_term"]["code"],
+                    a["value"]
+                ])),
+                set(&s["schedules"], &|h| json!([
+                    h["byday"],
+                    h["opens_at"],
+                    h["closes_at"]
+                ])),
+                set(&s["service_at_locations"], &|sal| place(&sal["location"]))
+            ])
+        })
+        .collect();
+    o.sort_by_key(ToString::to_string);
+    s.sort_by_key(ToString::to_string);
+    (o, s)
+}
+
+async fn everything(hub: &Hub) -> (Vec<Value>, Vec<Value>) {
+    let orgs = ok(hub, "/hsds/organizations?full=true&per_page=1000").await;
+    let services = ok(hub, "/hsds/services?full=true&per_page=1000").await;
+    digest(&orgs, &services)
+}
+
+fn hsds_cli(db: &TestDb, args: &[&str]) -> String {
+    crate::support::cli_env(
+        db,
+        args,
+        &[("NETZWERK__FETCH__ALLOW_PRIVATE_ADDRESSES", "true")],
+    )
+}
+
+async fn round_trip(backend: Backend) {
+    let first_db = TestDb::new(Backend::Sqlite);
+    let first = Hub::demo(&first_db).await;
+    let mirror = MirrorServer::start(first.base.clone()).await;
+    let db = TestDb::new(backend);
+    crate::support::cli_ok(&db, &["migrate"]);
+    crate::support::cli_ok(
+        &db,
+        &[
+            "user",
+            "add",
+            "--email",
+            "koordination@zweiter.example",
+            "--password",
+            "zweiter-hub-geheim",
+            "--role",
+            "coordinator",
+        ],
+    );
+    let added = hsds_cli(&db, &["hsds", "add-source", &mirror.url]);
+    assert!(added.contains("following"), "{added}");
+    let polled = hsds_cli(&db, &["hsds", "poll"]);
+    assert!(polled.contains("1 synced, 0 failed"), "{polled}");
+    assert!(polled.contains("left out 0"), "{polled}");
+
+    // The same organisations, services and locations.
+    let second = Hub::start(&db, &[]).await;
+    let (orgs, services) = everything(&first).await;
+    let (orgs2, services2) = everything(&second).await;
+    assert_eq!(orgs.len(), 28);
+    assert_eq!(orgs, orgs2, "organisations and their locations");
+    assert_eq!(services, services2, "services");
+    // Listed, never members.
+    let members = second
+        .data("{ organisations(filter: { membershipStatus: MEMBER }) { totalCount } listed: organisations(filter: { membershipStatus: LISTED }) { totalCount } }", json!({}), &[])
+        .await;
+    assert_eq!(members["organisations"]["totalCount"], 0);
+    assert_eq!(members["listed"]["totalCount"], 28);
+
+    // Again: nothing to do.
+    let again = hsds_cli(&db, &["hsds", "poll", "--all"]);
+    assert!(
+        again.contains("added: none; updated 0, removed 0"),
+        "{again}"
+    );
+
+    // A member's edit here stands; a change there comes; a service gone there goes.
+    let coordinator = second
+        .login("koordination@zweiter.example", "zweiter-hub-geheim")
+        .await;
+    let theirs = first
+        .login("koordination@netzwerk-demo.example", "demo-koordination")
+        .await;
+    let list = first
+        .data("{ organisations(first: 2) { nodes { id name } } services(first: 1) { nodes { id name } } }", json!({}), &[])
+        .await;
+    let (edited_there, edited_both) = (
+        &list["organisations"]["nodes"][0],
+        &list["organisations"]["nodes"][1],
+    );
+    let gone = &list["services"]["nodes"][0];
+    let ids_here = second
+        .data(
+            "{ organisations(first: 100) { nodes { id name } } }",
+            json!({}),
+            &[],
+        )
+        .await;
+    let here = |name: &Value| {
+        ids_here["organisations"]["nodes"]
+            .as_array()
+            .and_then(|a| a.iter().find(|o| o["name"] == *name))
+            .map(|o| o["id"].clone())
+            .expect("imported")
+    };
+    let update = "mutation($id: ID!, $d: String!) { updateOrganisation(id: $id, input: { description: $d }) { id } }";
+    let auth = |h: &str| [("authorization", h.to_owned())];
+    for (hub, id, text, who) in [
+        (
+            &first,
+            edited_there["id"].clone(),
+            "Neu beim ersten Hub.",
+            &theirs,
+        ),
+        (&first, edited_both["id"].clone(), "Dort geändert.", &theirs),
+        (
+            &second,
+            here(&edited_both["name"]),
+            "Hier von Hand gepflegt.",
+            &coordinator,
+        ),
+    ] {
+        let h = auth(who);
+        let headers: Vec<(&str, &str)> = h.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        hub.data(update, json!({ "id": id, "d": text }), &headers)
+            .await;
+    }
+    let h = auth(&theirs);
+    let headers: Vec<(&str, &str)> = h.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    first
+        .data(
+            "mutation($id: ID!) { deleteService(id: $id) { id } }",
+            json!({ "id": gone["id"] }),
+            &headers,
+        )
+        .await;
+    let changed = hsds_cli(&db, &["hsds", "poll", "--all"]);
+    assert!(
+        changed.contains("updated 1, removed 1, kept as edited here 1"),
+        "{changed}"
+    );
+    let description = |name: &Value| {
+        let name = name.clone();
+        let second = &second;
+        async move {
+            second
+                .data(
+                    "query($id: ID!) { organisationById(id: $id) { description } }",
+                    json!({ "id": here(&name) }),
+                    &[],
+                )
+                .await["organisationById"]["description"]
+                .clone()
+        }
+    };
+    assert_eq!(
+        description(&edited_there["name"]).await,
+        "Neu beim ersten Hub."
+    );
+    assert_eq!(
+        description(&edited_both["name"]).await,
+        "Hier von Hand gepflegt."
+    );
+    let (_, services3) = everything(&second).await;
+    assert_eq!(
+        services3.len(),
+        services.len() - 1,
+        "the service gone there is gone here"
+    );
+
+    // A source answering a 500, garbage or half a page changes nothing stored.
+    let before = everything(&second).await;
+    for mode in [Mirror::Broken, Mirror::Garbage, Mirror::Half] {
+        mirror.set(mode);
+        let failed = hsds_cli(&db, &["hsds", "poll", "--all"]);
+        assert!(
+            failed.contains("0 synced, 1 failed") && failed.contains("nothing changed"),
+            "{mode:?}: {failed}"
+        );
+        assert_eq!(
+            everything(&second).await,
+            before,
+            "{mode:?} changed nothing"
+        );
+    }
+    let sources = hsds_cli(&db, &["hsds", "sources"]);
+    assert!(sources.contains("failing (3 in a row)"), "{sources}");
+    mirror.set(Mirror::Live);
+    let healed = hsds_cli(&db, &["hsds", "poll", "--all"]);
+    assert!(healed.contains("1 synced, 0 failed"), "{healed}");
+    assert!(hsds_cli(&db, &["hsds", "sources"]).contains("ok"));
+}
+both_backends!(hsds_round_trip, round_trip);

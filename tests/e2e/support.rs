@@ -186,6 +186,7 @@ impl Hub {
             // loopback, and digest tests run their rounds themselves.
             .env("NETZWERK__CALENDAR__POLL", "false")
             .env("NETZWERK__FUNDING__POLL", "false")
+            .env("NETZWERK__HSDS__POLL", "false")
             .env("NETZWERK__FUNDING__SEND_DIGESTS", "false");
         for (k, v) in env {
             cmd.env(k, v);

@@ -49,6 +49,23 @@ pub trait FeedKind: Clone + Send + Sync + 'static {
         source: &Self::Source,
         lease_until: DateTime<Utc>,
     ) -> Result<bool, StorageError>;
+    /// Reads the feed: one conditional GET of its URL through the guarded client,
+    /// unless a kind's data spans several documents (an HSDS API's pages) and reads
+    /// them all here — then any document that fails fails the whole read.
+    fn download(
+        &self,
+        hub: &Hub,
+        source: &Self::Source,
+    ) -> impl std::future::Future<Output = Result<Fetched, String>> + Send {
+        let fetcher = hub.fetcher().clone();
+        let (url, validators) = (Self::url(source).to_owned(), Self::validators(source));
+        async move {
+            fetcher
+                .get(&url, &validators)
+                .await
+                .map_err(|e| e.to_string())
+        }
+    }
     /// Parses a download. CPU-bound: runs on the blocking pool.
     fn parse(
         &self,
@@ -141,11 +158,7 @@ async fn poll_one<K: FeedKind>(
     source: K::Source,
 ) -> Result<Option<K::Report>, String> {
     let db = hub.database();
-    let outcome = match hub
-        .fetcher()
-        .get(K::url(&source), &K::validators(&source))
-        .await
-    {
+    let outcome = match kind.download(hub, &source).await {
         Ok(Fetched::NotModified) => Ok(None),
         Ok(Fetched::Body {
             bytes,
@@ -168,7 +181,7 @@ async fn poll_one<K: FeedKind>(
                 Err(e) => Err(e),
             }
         }
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(e),
     };
     match &outcome {
         Ok(None) => {

@@ -28,6 +28,8 @@ pub struct Settings {
     pub calendar_poll_default: PollInterval,
     /// The poll interval of a funding feed followed without one.
     pub funding_poll_default: PollInterval,
+    /// The poll interval of an HSDS source followed without one.
+    pub hsds_poll_default: PollInterval,
     /// The guarded HTTP client.
     pub fetch: FetchSettings,
     /// One downloaded calendar.
@@ -64,6 +66,7 @@ impl Default for Settings {
             subscriptions_per_client_per_hour: 5,
             calendar_poll_default: PollInterval::HOURLY,
             funding_poll_default: PollInterval::SIX_HOURLY,
+            hsds_poll_default: PollInterval::SIX_HOURLY,
             calendar_limits: Limits {
                 max_bytes: fetch.max_bytes,
                 ..calendar.clone()

@@ -1,5 +1,5 @@
 //! The background jobs `serve` runs beside the API, each the same function the command
-//! line runs once: calendar and funding feed polling, outbox delivery, weekly digests,
+//! line runs once: calendar, funding feed and HSDS source polling, outbox delivery, weekly digests,
 //! scheduled newsletter issues, retention. Every
 //! job claims its work through the database (feeds and messages by lease), so several
 //! replicas share it without doing anything twice; a failed round is logged and the
@@ -20,6 +20,8 @@ pub const CONNECTIONS: u32 = 2;
 pub const CALENDARS_EVERY: Duration = Duration::from_secs(30);
 /// How often due funding feeds are looked for.
 pub const FUNDING_EVERY: Duration = Duration::from_secs(60);
+/// How often due HSDS sources are looked for.
+pub const HSDS_EVERY: Duration = Duration::from_secs(60);
 /// How often due weekly digests are looked for.
 pub const DIGESTS_EVERY: Duration = Duration::from_secs(3600);
 /// How often scheduled newsletter issues are looked for.
@@ -35,6 +37,8 @@ pub struct Jobs {
     pub calendars: bool,
     /// Poll funding feeds.
     pub funding: bool,
+    /// Poll the directories followed through HSDS.
+    pub hsds: bool,
     /// Deliver the outbox through this mailer, this often (at least every second).
     pub mail: Option<(Mailer, Duration)>,
     /// Queue the weekly digests, rendered through the Hub's own API.
@@ -51,6 +55,8 @@ pub struct Schedule {
     pub calendars: Option<Duration>,
     /// Poll funding feeds that are due, this often.
     pub funding: Option<Duration>,
+    /// Poll HSDS sources that are due, this often.
+    pub hsds: Option<Duration>,
     /// Deliver the outbox through this mailer, this often.
     pub mail: Option<(Mailer, Duration)>,
     /// Queue the weekly digests that are due, rendered through the Hub's own API,
@@ -71,6 +77,7 @@ impl Schedule {
         Self {
             calendars: jobs.calendars.then_some(CALENDARS_EVERY),
             funding: jobs.funding.then_some(FUNDING_EVERY),
+            hsds: jobs.hsds.then_some(HSDS_EVERY),
             mail: jobs
                 .mail
                 .map(|(mailer, every)| (mailer, every.max(Duration::from_secs(1)))),
@@ -103,6 +110,17 @@ pub fn spawn(hub: &Hub, schedule: Schedule) -> Vec<JoinHandle<()>> {
             async move {
                 if let Err(e) = crate::funding_sync::poll_due(&hub, false).await {
                     tracing::warn!(error = %e, "funding polling failed");
+                }
+            }
+        }));
+    }
+    if let Some(every) = schedule.hsds {
+        let hub = hub.clone();
+        handles.push(every_so_often(every, move || {
+            let hub = hub.clone();
+            async move {
+                if let Err(e) = crate::hsds::sync::poll_due(&hub, false).await {
+                    tracing::warn!(error = %e, "HSDS polling failed");
                 }
             }
         }));

@@ -8,6 +8,7 @@ mod calendar;
 mod demo;
 mod digest;
 mod funding;
+mod hsds;
 mod mail;
 mod meetings;
 mod migrate;
@@ -68,6 +69,9 @@ enum Command {
     /// Weekly funding digests.
     #[command(subcommand)]
     Digest(digest::Command),
+    /// Other directories followed through HSDS 3.0: follow, poll, list.
+    #[command(subcommand)]
+    Hsds(hsds::Command),
     /// Print the GraphQL schema (SDL), as checked in at graphql/schema.graphql.
     Schema,
 }
@@ -106,6 +110,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Meetings(cmd) => meetings::run(&ctx, cmd),
         Command::Funding(cmd) => funding::run(&ctx, cmd),
         Command::Digest(cmd) => digest::run(&ctx, cmd),
+        Command::Hsds(cmd) => hsds::run(&ctx, cmd),
     }
 }
 

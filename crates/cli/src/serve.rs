@@ -52,6 +52,7 @@ pub(crate) fn run(mut ctx: Ctx, args: Args) -> anyhow::Result<()> {
     let mut schedule = Schedule::new(Jobs {
         calendars: settings.calendar.poll,
         funding: settings.funding.poll,
+        hsds: settings.hsds.poll,
         mail: if settings.mail.send {
             Some((
                 netzwerk_app::mail::Mailer::new(&settings.mail)?,

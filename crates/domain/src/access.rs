@@ -412,6 +412,7 @@ mod tests {
             (MembershipStatus::Member, true),
             (MembershipStatus::Applicant, false),
             (MembershipStatus::Former, false),
+            (MembershipStatus::Listed, false),
         ] {
             assert_eq!(may_be_asked_to_co_organise(status), may, "{status:?}");
         }

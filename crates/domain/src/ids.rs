@@ -106,3 +106,7 @@ id_type!(
     /// Identifies a newsletter issue.
     NewsletterIssueId
 );
+id_type!(
+    /// Identifies another directory followed through HSDS.
+    HsdsSourceId
+);

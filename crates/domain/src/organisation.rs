@@ -76,6 +76,9 @@ code_enum!(
         Member = "member",
         /// Left the network.
         Former = "former",
+        /// Listed in the directory only, never a member: taken from another
+        /// directory followed through HSDS.
+        Listed = "listed",
     }
 );
 

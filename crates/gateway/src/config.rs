@@ -87,6 +87,8 @@ guest_requests_per_client_per_hour = 10
 publish_at_once = false
 
 [hsds]
+poll = true
+default_interval_minutes = 360
 city = "Berlin"
 state_province = "Berlin"
 country = "DE"
@@ -270,6 +272,10 @@ pub struct NewsConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HsdsConfig {
+    /// Poll the directories followed through HSDS in the background (`serve`).
+    pub poll: bool,
+    /// Minutes between polls of a source followed without an interval.
+    pub default_interval_minutes: u32,
     /// The city of every location.
     pub city: String,
     /// Its state or province.
@@ -378,6 +384,8 @@ impl Settings {
             .map_err(|e| anyhow::anyhow!("{}", e.within("funding.default_interval_minutes")))?;
         PollInterval::parse(i64::from(self.calendar.default_interval_minutes))
             .map_err(|e| anyhow::anyhow!("{}", e.within("calendar.default_interval_minutes")))?;
+        PollInterval::parse(i64::from(self.hsds.default_interval_minutes))
+            .map_err(|e| anyhow::anyhow!("{}", e.within("hsds.default_interval_minutes")))?;
         if self.funding.subscriptions_per_client_per_hour == 0 {
             bail!("funding.subscriptions_per_client_per_hour: must be at least 1");
         }
@@ -547,6 +555,12 @@ impl Settings {
             .unwrap_or(PollInterval::SIX_HOURLY)
     }
 
+    /// The poll interval of an HSDS source followed without one (checked at load).
+    pub fn hsds_poll_default(&self) -> PollInterval {
+        PollInterval::parse(i64::from(self.hsds.default_interval_minutes))
+            .unwrap_or(PollInterval::SIX_HOURLY)
+    }
+
     /// Sign-in limits.
     pub fn login_limits(&self) -> netzwerk_app::auth::LoginLimits {
         netzwerk_app::auth::LoginLimits {
@@ -640,6 +654,7 @@ impl Settings {
             subscriptions_per_client_per_hour: self.funding.subscriptions_per_client_per_hour,
             calendar_poll_default: self.calendar_poll_default(),
             funding_poll_default: self.funding_poll_default(),
+            hsds_poll_default: self.hsds_poll_default(),
             fetch: self.fetch_settings(),
             calendar_limits: self.calendar_limits(),
             calendar_file_limits: self.file_limits(),

@@ -19,6 +19,7 @@ pub mod events;
 mod fragments;
 pub mod funding;
 pub mod guests;
+pub mod hsds;
 pub mod locations;
 pub mod meetings;
 pub mod news;

@@ -282,6 +282,35 @@ diesel::table! {
 }
 
 diesel::table! {
+    hsds_records (source_id, kind, remote_id) {
+        source_id -> Text,
+        kind -> Text,
+        remote_id -> Text,
+        local_id -> Text,
+        synced_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    hsds_sources (id) {
+        id -> Text,
+        url -> Text,
+        interval_minutes -> Integer,
+        next_fetch_at -> Timestamp,
+        last_fetched_at -> Nullable<Timestamp>,
+        last_success_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        consecutive_failures -> Integer,
+        organisation_count -> Integer,
+        location_count -> Integer,
+        service_count -> Integer,
+        rejected_count -> Integer,
+        issues -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     locations (id) {
         id -> Text,
         organisation_id -> Text,
@@ -609,6 +638,7 @@ diesel::table! {
 
 diesel::joinable!(agenda_items -> meetings (meeting_id));
 diesel::joinable!(api_key_usage -> api_keys (api_key_id));
+diesel::joinable!(hsds_records -> hsds_sources (source_id));
 diesel::joinable!(attendance -> meetings (meeting_id));
 diesel::joinable!(attendance -> organisations (organisation_id));
 diesel::joinable!(attendance -> representatives (representative_id));
@@ -671,6 +701,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     funding_subscriptions,
     funding_topics,
     guest_requests,
+    hsds_records,
+    hsds_sources,
     locations,
     meeting_host_declines,
     meeting_invitations,

@@ -140,6 +140,8 @@ const QUIET: &[&str] = &[
     "api_key_usage",
     "api_keys",
     "change_log",
+    "hsds_records",
+    "hsds_sources",
     "newsletter_subscribers",
     "outbox_messages",
     "persisted_documents",

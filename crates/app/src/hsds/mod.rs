@@ -10,6 +10,7 @@
 //! same ids.
 
 pub mod out;
+pub mod sync;
 
 pub use out::{
     Detail, Listing, ServiceQuery, TaxonomyTermQuery, api_meta, openapi, organization,

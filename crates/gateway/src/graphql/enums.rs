@@ -38,7 +38,7 @@ mirror_enum!(
 );
 mirror_enum!(
     /// Standing in the network.
-    MembershipStatus => organisation::MembershipStatus { Applicant, Member, Former }
+    MembershipStatus => organisation::MembershipStatus { Applicant, Member, Former, Listed }
 );
 mirror_enum!(
     /// The network's fields of action.

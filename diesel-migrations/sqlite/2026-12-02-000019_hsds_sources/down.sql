@@ -1,0 +1,2 @@
+DROP TABLE hsds_records;
+DROP TABLE hsds_sources;
