@@ -703,6 +703,24 @@ async fn round_trip(backend: Backend) {
     }
     let sources = hsds_cli(&db, &["hsds", "sources"]);
     assert!(sources.contains("failing (3 in a row)"), "{sources}");
+    let h = auth(&coordinator);
+    let headers: Vec<(&str, &str)> = h.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let health = second
+        .data(
+            "{ hsdsSources { consecutiveFailures lastError organisationCount serviceCount } }",
+            json!({}),
+            &headers,
+        )
+        .await;
+    let source = &health["hsdsSources"][0];
+    assert_eq!(source["consecutiveFailures"], 3, "{health}");
+    assert!(
+        source["lastError"]
+            .as_str()
+            .is_some_and(|e| e.contains("services")),
+        "the half page is named: {health}"
+    );
+    assert_eq!(source["organisationCount"], 28);
     mirror.set(Mirror::Live);
     let healed = hsds_cli(&db, &["hsds", "poll", "--all"]);
     assert!(healed.contains("1 synced, 0 failed"), "{healed}");

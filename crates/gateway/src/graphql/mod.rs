@@ -10,6 +10,7 @@ mod events;
 mod federation;
 mod funding;
 mod guests;
+mod hsds;
 mod inputs;
 mod loaders;
 mod meetings;
@@ -41,6 +42,7 @@ pub struct Query(
     meetings::MeetingQuery,
     guests::GuestQuery,
     funding::FundingQuery,
+    hsds::HsdsQuery,
     outbox::OutboxQuery,
     partners::PartnerQuery,
     news::NewsQuery,
@@ -56,6 +58,7 @@ pub struct Mutation(
     meetings::MeetingMutation,
     guests::GuestMutation,
     funding::FundingMutation,
+    hsds::HsdsMutation,
     partners::PartnerMutation,
     news::NewsMutation,
     newsletter::NewsletterMutation,
