@@ -20,6 +20,9 @@ async fn subgraph(backend: Backend) {
     for entity in [
         "type Organisation @key(fields: \"id\")",
         "type Location @key(fields: \"id\")",
+        "type Service @key(fields: \"id\")",
+        "type Event @key(fields: \"id\")",
+        "type FundingOpportunity @key(fields: \"id\")",
     ] {
         assert!(sdl.contains(entity), "{entity} in the SDL");
     }
@@ -67,5 +70,93 @@ async fn subgraph(backend: Backend) {
         .as_str()
         .unwrap_or_default();
     assert_eq!(code, "UNAUTHENTICATED", "{body}");
+
+    // Services, events and funding calls by key, as by id anywhere else.
+    let coordinator = hub
+        .login("koordination@netzwerk-demo.example", "demo-koordination")
+        .await;
+    for title in ["Elterncafé", "Sprachcafé am Abend"] {
+        hub.data(
+            "mutation($o: ID!, $t: String!) { createEvent(organisationId: $o, input: {title: $t, category: EDUCATION, start: \"2026-12-19T16:00:00\", end: \"2026-12-19T18:00:00\"}) { id } }",
+            json!({ "o": ids[0], "t": title }),
+            &[("authorization", coordinator.as_str())],
+        )
+        .await;
+    }
+    let some = hub
+        .data(
+            "{ services(first: 2) { nodes { id name } } eventOccurrences(from: \"2026-01-01T00:00:00Z\", to: \"2027-01-01T00:00:00Z\", first: 2) { nodes { event { id title } } } fundingOpportunities(first: 2) { nodes { id title } } }",
+            json!({}),
+            &[],
+        )
+        .await;
+    let mut representations = Vec::new();
+    let mut expected = Vec::new();
+    for (list, typename, field) in [
+        ("services", "Service", "name"),
+        ("eventOccurrences", "Event", "title"),
+        ("fundingOpportunities", "FundingOpportunity", "title"),
+    ] {
+        let nodes = some[list]["nodes"].as_array().expect("nodes");
+        assert_eq!(nodes.len(), 2, "the demo has {list}");
+        for n in nodes {
+            let n = if list == "eventOccurrences" {
+                &n["event"]
+            } else {
+                n
+            };
+            representations.push(json!({ "__typename": typename, "id": n["id"] }));
+            expected.push(n[field].clone());
+        }
+    }
+    let query = "query($r: [_Any!]!) { _entities(representations: $r) { __typename ... on Service { name } ... on Event { title } ... on FundingOpportunity { title } } }";
+    let (status, statements, body) = hub.post(query, json!({ "r": representations }), &[]).await;
+    assert_eq!(status, 200, "{body}");
+    let got: Vec<Value> = body["data"]["_entities"]
+        .as_array()
+        .expect("entities")
+        .iter()
+        .map(|e| {
+            e.get("name")
+                .or_else(|| e.get("title"))
+                .cloned()
+                .unwrap_or(Value::Null)
+        })
+        .collect();
+    assert_eq!(got, expected, "{body}");
+    // One of each kind costs as many statements as two of each: batched per kind.
+    let one_each: Vec<Value> = representations.iter().step_by(2).cloned().collect();
+    let (_, fewer, _) = hub.post(query, json!({ "r": one_each }), &[]).await;
+    assert_eq!(
+        statements, fewer,
+        "six entities as three: {statements} vs {fewer} statements"
+    );
+
+    // A router's batch counts against the cost limit like any list.
+    let many: Vec<Value> = (0..300)
+        .map(|_| json!({ "__typename": "Organisation", "id": ids[0] }))
+        .collect();
+    let costly = "query($r: [_Any!]!) { _entities(representations: $r) { ... on Organisation { services(first: 100) { nodes { name } } } } }";
+    let (status, _, body) = hub.post(costly, json!({ "r": many }), &[]).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.to_string().contains("too costly"), "{body}");
 }
 both_backends!(federation_subgraph, subgraph);
+
+/// `server.federation = false`: neither `_service` nor `_entities` is answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn federation_can_be_turned_off() {
+    let db = TestDb::new(Backend::Sqlite);
+    crate::support::cli_ok(&db, &["migrate"]);
+    crate::support::cli_ok(&db, &["demo", "--directory-only"]);
+    let hub = Hub::start(&db, &[("NETZWERK__SERVER__FEDERATION", "false")]).await;
+    for query in [
+        "{ _service { sdl } }",
+        "{ _entities(representations: []) { __typename } }",
+    ] {
+        let (status, _, body) = hub.post(query, json!({}), &[]).await;
+        assert_eq!(status, 400, "{body}");
+        assert!(body.to_string().contains("server.federation"), "{body}");
+    }
+    hub.data("{ localities }", json!({}), &[]).await;
+}

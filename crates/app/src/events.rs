@@ -343,6 +343,28 @@ pub async fn find(hub: &Hub, id: EventId) -> Result<Option<EventView>> {
     }
 }
 
+/// Events with their overrides, read in one statement.
+fn with_overrides(conn: &mut AnyConnection, records: Vec<EventRecord>) -> Result<Vec<EventView>> {
+    let ids: Vec<EventId> = records.iter().map(|r| r.id).collect();
+    let mut ovs = events::overrides_of(conn, &ids)?;
+    Ok(records
+        .into_iter()
+        .map(|record| EventView {
+            overrides: ovs.remove(&record.id).unwrap_or_default(),
+            record,
+        })
+        .collect())
+}
+
+/// Events by id with their overrides, in two statements (missing ones left out).
+pub async fn find_many(hub: &Hub, ids: Vec<EventId>) -> Result<Vec<EventView>> {
+    hub.read(move |c| {
+        let records = events::get_many(c, &ids)?;
+        with_overrides(c, records)
+    })
+    .await
+}
+
 /// Events that ask an organisation to co-organise them and have no answer yet (its
 /// editors, the coordinator).
 pub async fn co_organiser_invitations(
@@ -354,15 +376,7 @@ pub async fn co_organiser_invitations(
     actor.may_answer_co_organiser_invitation(organisation)?;
     hub.read(move |c| {
         let list = events::co_organiser_invitations(c, organisation)?;
-        let ids: Vec<EventId> = list.iter().map(|r| r.id).collect();
-        let mut ovs = events::overrides_of(c, &ids)?;
-        Ok(list
-            .into_iter()
-            .map(|record| EventView {
-                overrides: ovs.remove(&record.id).unwrap_or_default(),
-                record,
-            })
-            .collect())
+        with_overrides(c, list)
     })
     .await
 }

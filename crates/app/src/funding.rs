@@ -320,6 +320,29 @@ pub async fn get(hub: &Hub, actor: Actor, id: FundingOpportunityId) -> Result<Fo
     .await
 }
 
+/// Opportunities by id, each with the items and postings behind it as `actor` may
+/// see them (missing ones left out).
+pub async fn get_many(
+    hub: &Hub,
+    actor: Actor,
+    ids: Vec<FundingOpportunityId>,
+) -> Result<Vec<Found>> {
+    hub.read(move |c| {
+        let records = funding::by_ids(c, &ids)?;
+        let found: Vec<FundingOpportunityId> = records.iter().map(|r| r.id).collect();
+        let mut links = links_in(c, actor, &found)?;
+        let day = today();
+        Ok(records
+            .into_iter()
+            .map(|r| {
+                let l = links.remove(&r.id).unwrap_or_default();
+                Found::new(r, l, None, day)
+            })
+            .collect())
+    })
+    .await
+}
+
 /// Posts a call by hand (editors for their organisation, the coordinator).
 pub async fn post(hub: &Hub, actor: Actor, input: OpportunityInput) -> Result<Found> {
     let by = actor.may_post_funding()?;

@@ -29,6 +29,7 @@ response_cache_entries = 1000
 response_cache_megabytes = 64
 cors_origins = "*"
 usage_flush_seconds = 60
+federation = true
 
 [database]
 url = "sqlite://data/netzwerk.db"
@@ -171,6 +172,9 @@ pub struct ServerSettings {
     pub cors_origins: String,
     /// How often each replica stores the partner keys' counted requests (seconds).
     pub usage_flush_seconds: u64,
+    /// Answer Apollo Federation's `_service` and `_entities`, so that a router can
+    /// compose the Hub with other GraphQL services.
+    pub federation: bool,
 }
 
 /// `[database]`
@@ -685,6 +689,7 @@ impl Settings {
                 max_cost: self.server.max_complexity as u64,
                 max_depth: self.server.max_depth as u64,
                 max_aliases: self.server.max_aliases,
+                federation: self.server.federation,
             },
             request_timeout: self.request_timeout(),
             public_origins: crate::state::PublicOrigins::parse(&self.server.cors_origins)

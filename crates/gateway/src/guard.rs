@@ -53,6 +53,9 @@ pub struct QueryLimits {
     pub max_depth: u64,
     /// Most aliased fields, counted as the document expands.
     pub max_aliases: u64,
+    /// Whether `_service` and `_entities` (Apollo Federation) are answered
+    /// (`server.federation`).
+    pub federation: bool,
 }
 
 impl QueryLimits {
@@ -72,6 +75,7 @@ impl Default for QueryLimits {
             max_cost: 20_000,
             max_depth: 12,
             max_aliases: 100,
+            federation: true,
         }
     }
 }
@@ -121,6 +125,11 @@ pub enum Refusal {
     /// More than one `login`/`signIn` in one request.
     #[error("one sign-in (login or signIn) per request")]
     SignIns,
+    /// `_service` or `_entities` asked of a Hub whose federation is turned off.
+    #[error(
+        "{0} is not answered: this Hub's Apollo Federation support is turned off (server.federation = false)"
+    )]
+    FederationOff(String),
 }
 
 /// What a selection set adds up to.
@@ -232,6 +241,18 @@ impl<'a> Measurer<'a> {
     /// largest page when its value cannot be known here), the default page for a
     /// connection (a field selecting `nodes` or `edges`), else 1.
     fn page_size(&self, f: &async_graphql::parser::types::Field) -> u64 {
+        if f.name.node == "_entities" {
+            // A router's batch: as many entities as representations.
+            let given = f.get_argument("representations").map(|v| {
+                v.node
+                    .clone()
+                    .into_const_with(|var| self.variables.get(&var).cloned().ok_or(()))
+            });
+            return match given {
+                Some(Ok(Value::List(list))) => (list.len() as u64).max(1),
+                _ => MAX_PAGE as u64,
+            };
+        }
         let given = ["first", "last"].iter().find_map(|arg| {
             let v = f.get_argument(arg)?;
             let value = v
@@ -295,10 +316,38 @@ pub fn check(
         measurer.fragment(name.as_str())?;
     }
     for (_, op) in doc.operations.iter() {
+        if !limits.federation
+            && let Some(field) = federation_field(doc, &op.node.selection_set.node, 0)
+        {
+            return Err(Refusal::FederationOff(field));
+        }
         let m = measurer.selection_set(&op.node.selection_set.node)?;
         within(m, limits)?;
     }
     Ok(())
+}
+
+/// The first root field of a selection that belongs to Apollo Federation (`_service`,
+/// `_entities`), looking through fragments at the root.
+fn federation_field(
+    doc: &ExecutableDocument,
+    set: &async_graphql::parser::types::SelectionSet,
+    hops: usize,
+) -> Option<String> {
+    // Fragment cycles are refused by the measure; this only bounds the walk (each
+    // fragment once, inline fragments as deep as the depth limit allows).
+    if hops > doc.fragments.len() + 64 {
+        return None;
+    }
+    set.items.iter().find_map(|s| match &s.node {
+        Selection::Field(f) => matches!(f.node.name.node.as_str(), "_service" | "_entities")
+            .then(|| f.node.name.node.to_string()),
+        Selection::InlineFragment(i) => federation_field(doc, &i.node.selection_set.node, hops + 1),
+        Selection::FragmentSpread(spread) => doc
+            .fragments
+            .get(&spread.node.fragment_name.node)
+            .and_then(|d| federation_field(doc, &d.node.selection_set.node, hops + 1)),
+    })
 }
 
 /// Whether one operation's measure is within the limits.
@@ -359,6 +408,53 @@ mod tests {
             ));
         }
         q
+    }
+
+    #[test]
+    fn entities_cost_one_per_representation_and_can_be_turned_off() {
+        let reps = |n: usize| {
+            let list: Vec<String> = (0..n)
+                .map(|i| format!("{{__typename: \"Organisation\", id: \"{i}\"}}"))
+                .collect();
+            format!(
+                "{{ _entities(representations: [{}]) {{ ... on Organisation {{ services(first: 100) {{ nodes {{ name }} }} }} }} }}",
+                list.join(", ")
+            )
+        };
+        assert_eq!(checked(&reps(10)), Ok(()), "10 x 100 services");
+        assert!(
+            matches!(checked(&reps(300)), Err(Refusal::TooCostly { .. })),
+            "300 representations of 100 services each are 30,000 fields"
+        );
+        let by_variable = "query($r: [_Any!]!) { _entities(representations: $r) { ... on Organisation { services(first: 100) { nodes { name } } } } }";
+        let many: Vec<serde_json::Value> = (0..300)
+            .map(|i| serde_json::json!({ "__typename": "Organisation", "id": i.to_string() }))
+            .collect();
+        let vars = Variables::from_json(serde_json::json!({ "r": many }));
+        assert!(matches!(
+            checked_with(by_variable, vars),
+            Err(Refusal::TooCostly { .. })
+        ));
+        let off = QueryLimits {
+            federation: false,
+            ..QueryLimits::default()
+        };
+        for q in [
+            "{ _service { sdl } }",
+            "{ localities ... on Query { _entities(representations: []) { __typename } } }",
+            "query { ...F } fragment F on Query { _service { sdl } }",
+        ] {
+            let doc = async_graphql::parser::parse_query(q).expect("parses");
+            assert!(
+                matches!(
+                    check(&doc, &Variables::default(), &off),
+                    Err(Refusal::FederationOff(_))
+                ),
+                "{q}"
+            );
+        }
+        let doc = async_graphql::parser::parse_query("{ localities }").expect("parses");
+        assert_eq!(check(&doc, &Variables::default(), &off), Ok(()));
     }
 
     #[test]

@@ -334,6 +334,11 @@ pub async fn organisations_by_ids(
         .await
 }
 
+/// Services by id (missing ones left out).
+pub async fn services_by_ids(hub: &Hub, ids: Vec<ServiceId>) -> Result<Vec<ServiceRecord>> {
+    hub.read(move |c| Ok(services::get_many(c, &ids)?)).await
+}
+
 /// Locations by id (missing ones left out).
 pub async fn locations_by_ids(hub: &Hub, ids: Vec<LocationId>) -> Result<Vec<LocationRecord>> {
     hub.read(move |c| Ok(locations::get_many(c, &ids)?)).await

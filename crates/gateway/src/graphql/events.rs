@@ -78,6 +78,15 @@ pub struct Event {
 }
 
 impl Event {
+    /// An event as read with its overrides.
+    pub(crate) fn of_view(v: events_app::EventView, prefs: Arc<LanguagePreference>) -> Self {
+        Self {
+            rec: Arc::new(v.record),
+            overrides: Arc::new(v.overrides),
+            prefs,
+        }
+    }
+
     async fn served_title(&self, ctx: &Context<'_>) -> ApiResult<LocalizedText> {
         let v = &self.rec.value;
         Ok(served(

@@ -354,7 +354,7 @@ impl From<funding_app::Link> for FundingSourceLink {
 }
 
 impl FundingOpportunity {
-    fn of(mut found: funding_app::Found) -> Self {
+    pub(crate) fn of(mut found: funding_app::Found) -> Self {
         Self {
             links: std::mem::take(&mut found.links)
                 .into_iter()
@@ -431,7 +431,7 @@ impl FundingQuery {
     }
 
     /// The funding feeds the Hub follows, with their health (coordinator).
-    #[graphql(cache_control(private, no_cache))]
+    #[graphql(cache_control(private, no_cache), inaccessible)]
     async fn funding_sources(&self, ctx: &Context<'_>) -> ApiResult<Vec<FundingFeed>> {
         funding_sync::sources(hub(ctx), actor(ctx))
             .await
@@ -627,6 +627,7 @@ impl FundingMutation {
     }
 
     /// Follows a funding feed (coordinator).
+    #[graphql(inaccessible)]
     async fn add_funding_source(
         &self,
         ctx: &Context<'_>,

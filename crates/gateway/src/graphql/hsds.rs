@@ -17,7 +17,7 @@ pub struct HsdsQuery;
 #[Object]
 impl HsdsQuery {
     /// The directories the Hub follows through HSDS, with their health (coordinator).
-    #[graphql(cache_control(private, no_cache))]
+    #[graphql(cache_control(private, no_cache), inaccessible)]
     async fn hsds_sources(&self, ctx: &Context<'_>) -> ApiResult<Vec<HsdsFeed>> {
         sync::sources(hub(ctx), actor(ctx))
             .await
@@ -34,6 +34,7 @@ pub struct HsdsMutation;
 impl HsdsMutation {
     /// Follows another directory's HSDS 3.0 API (coordinator): its organisations,
     /// services and locations are listed in the directory, never as members.
+    #[graphql(inaccessible)]
     async fn add_hsds_source(
         &self,
         ctx: &Context<'_>,

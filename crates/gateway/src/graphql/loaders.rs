@@ -190,6 +190,58 @@ impl Loader<OrganisationId> for DirectoryLoader {
     }
 }
 
+impl Loader<ServiceId> for DirectoryLoader {
+    type Value = netzwerk_app::directory::ServiceRecord;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[ServiceId],
+    ) -> Result<HashMap<ServiceId, Self::Value>, Self::Error> {
+        let records = read::services_by_ids(&self.hub, keys.to_vec())
+            .await
+            .map_err(Arc::new)?;
+        Ok(records.into_iter().map(|r| (r.id, r)).collect())
+    }
+}
+
+impl Loader<netzwerk_domain::ids::EventId> for DirectoryLoader {
+    type Value = Arc<netzwerk_app::events::EventView>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[netzwerk_domain::ids::EventId],
+    ) -> Result<HashMap<netzwerk_domain::ids::EventId, Self::Value>, Self::Error> {
+        let views = netzwerk_app::events::find_many(&self.hub, keys.to_vec())
+            .await
+            .map_err(Arc::new)?;
+        Ok(views
+            .into_iter()
+            .map(|v| (v.record.id, Arc::new(v)))
+            .collect())
+    }
+}
+
+impl Loader<netzwerk_domain::ids::FundingOpportunityId> for DirectoryLoader {
+    type Value = Arc<netzwerk_app::funding::Found>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[netzwerk_domain::ids::FundingOpportunityId],
+    ) -> Result<HashMap<netzwerk_domain::ids::FundingOpportunityId, Self::Value>, Self::Error> {
+        // What links of a call the reader sees depends on who asks.
+        let found = netzwerk_app::funding::get_many(&self.hub, self.actor, keys.to_vec())
+            .await
+            .map_err(Arc::new)?;
+        Ok(found
+            .into_iter()
+            .map(|f| (f.record.id, Arc::new(f)))
+            .collect())
+    }
+}
+
 impl Loader<LocationId> for DirectoryLoader {
     type Value = LocationRecord;
     type Error = LoadError;

@@ -75,7 +75,7 @@ pub struct OutboxQuery;
 #[Object]
 impl OutboxQuery {
     /// Messages, newest first (coordinator only).
-    #[graphql(cache_control(private, no_cache))]
+    #[graphql(cache_control(private, no_cache), inaccessible)]
     async fn outbox_messages(
         &self,
         ctx: &Context<'_>,

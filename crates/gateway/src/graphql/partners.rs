@@ -151,7 +151,7 @@ pub struct PartnerQuery;
 #[Object]
 impl PartnerQuery {
     /// Every API key, newest first (coordinator only).
-    #[graphql(cache_control(private, no_cache))]
+    #[graphql(cache_control(private, no_cache), inaccessible)]
     async fn api_keys(&self, ctx: &Context<'_>) -> ApiResult<Vec<ApiKey>> {
         let keys = api_keys::list(hub(ctx), actor(ctx)).await.map_err(app)?;
         Ok(keys.into_iter().map(Into::into).collect())
@@ -159,7 +159,7 @@ impl PartnerQuery {
 
     /// Every trusted document: those of `graphql/persisted/`, then the registered
     /// ones, newest first (coordinator only).
-    #[graphql(cache_control(private, no_cache))]
+    #[graphql(cache_control(private, no_cache), inaccessible)]
     async fn persisted_documents(&self, ctx: &Context<'_>) -> ApiResult<Vec<PersistedDocument>> {
         let docs = persisted::list(hub(ctx), actor(ctx)).await.map_err(app)?;
         Ok(docs.into_iter().map(Into::into).collect())
@@ -174,6 +174,7 @@ pub struct PartnerMutation;
 impl PartnerMutation {
     /// Makes an API key for a partner site (coordinator only). The key is in the
     /// answer and nowhere else: only its hash is stored.
+    #[graphql(inaccessible)]
     async fn create_api_key(
         &self,
         ctx: &Context<'_>,
@@ -196,6 +197,7 @@ impl PartnerMutation {
     }
 
     /// Revokes a key (coordinator only): it stops working at once, on every replica.
+    #[graphql(inaccessible)]
     async fn revoke_api_key(&self, ctx: &Context<'_>, id: ID) -> ApiResult<ApiKey> {
         let key = api_keys::revoke(hub(ctx), actor(ctx), &id)
             .await
@@ -205,6 +207,7 @@ impl PartnerMutation {
 
     /// Registers a trusted document (coordinator only): every replica then runs it by
     /// its hash, trusted-only keys included. The same text again is the same document.
+    #[graphql(inaccessible)]
     async fn register_persisted_document(
         &self,
         ctx: &Context<'_>,
