@@ -727,3 +727,143 @@ async fn round_trip(backend: Backend) {
     assert!(hsds_cli(&db, &["hsds", "sources"]).contains("ok"));
 }
 both_backends!(hsds_round_trip, round_trip);
+
+/// Serves the files of a directory on loopback (a published data package).
+async fn serve_dir(dir: &'static str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}/nachbar", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 8192];
+                let n = sock.read(&mut buf).await.unwrap_or(0);
+                let req = String::from_utf8_lossy(&buf[..n]).into_owned();
+                let path = req.split_whitespace().nth(1).unwrap_or("/");
+                let file = path.trim_start_matches("/nachbar/");
+                let found = (!file.contains(".."))
+                    .then(|| std::fs::read(format!("{dir}/{file}")).ok())
+                    .flatten();
+                let (status, body) = match found {
+                    Some(b) => (200, b),
+                    None => (404, b"not found".to_vec()),
+                };
+                let head = format!(
+                    "HTTP/1.1 {status} X\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = sock.write_all(head.as_bytes()).await;
+                let _ = sock.write_all(&body).await;
+                let _ = sock.shutdown().await;
+            });
+        }
+    });
+    base
+}
+
+async fn data_package(backend: Backend) {
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/fixtures/hsds-package"
+    );
+    let base = serve_dir(dir).await;
+    let db = TestDb::new(backend);
+    crate::support::cli_ok(&db, &["migrate"]);
+    hsds_cli(
+        &db,
+        &["hsds", "add-source", &format!("{base}/datapackage.json")],
+    );
+    let polled = hsds_cli(&db, &["hsds", "poll"]);
+    assert!(
+        polled.contains("2 organisations, 2 locations, 2 services"),
+        "{polled}"
+    );
+    assert!(polled.contains("left out 2"), "{polled}");
+    let nameless = polled
+        .lines()
+        .find(|l| l.contains("service 6c1c5d3e-0a51-4a8e-9a57-1f0f2a000603:"))
+        .unwrap_or_default();
+    assert!(
+        nameless.contains("name"),
+        "the nameless service is named, with why: {polled}"
+    );
+    assert!(
+        polled.contains("its organization 6c1c5d3e-0a51-4a8e-9a57-1f0f2a000099 was not taken"),
+        "{polled}"
+    );
+
+    let hub = Hub::start(&db, &[]).await;
+    let orgs = hub
+        .data(
+            "{ organisations(filter: { membershipStatus: LISTED }) { totalCount nodes { name legalStatus website phone identifiers { scheme value } locations { nodes { name address postcode locality latitude accessibility { wheelchairAccessible note } transportHint } } services { nodes { name category free fees { note } eligibility applicationProcess targetGroups languages { code } schedule { openingHours { weekday opens closes } } } } } } }",
+            json!({}),
+            &[],
+        )
+        .await;
+    assert_eq!(orgs["organisations"]["totalCount"], 2, "{orgs}");
+    let nodes = orgs["organisations"]["nodes"].as_array().expect("nodes");
+    let heim = nodes
+        .iter()
+        .find(|o| o["name"] == "Nachbarschaftsheim Rixdorf e.V.")
+        .expect("the first organisation");
+    assert_eq!(heim["legalStatus"], "REGISTERED_ASSOCIATION");
+    assert_eq!(heim["phone"], "+49 30 5555 0901");
+    assert_eq!(
+        heim["identifiers"],
+        json!([{ "scheme": "vereinsregister", "value": "VR 12345 B" }])
+    );
+    let place = &heim["locations"]["nodes"][0];
+    assert_eq!(
+        (
+            place["address"].clone(),
+            place["postcode"].clone(),
+            place["locality"].clone(),
+            place["latitude"].clone()
+        ),
+        (
+            json!("Richardplatz 1"),
+            json!("12055"),
+            json!("Rixdorf"),
+            json!(52.4741)
+        )
+    );
+    assert_eq!(place["accessibility"]["wheelchairAccessible"], true);
+    let counselling = &heim["services"]["nodes"][0];
+    assert_eq!(
+        counselling["category"], "COUNSELLING",
+        "matched by the term's name"
+    );
+    assert_eq!(counselling["free"], true);
+    assert_eq!(
+        counselling["languages"],
+        json!([{ "code": "ar" }, { "code": "de" }])
+    );
+    assert_eq!(
+        counselling["schedule"]["openingHours"],
+        json!([
+            { "weekday": 2, "opens": "10:00", "closes": "13:00" },
+            { "weekday": 4, "opens": "10:00", "closes": "13:00" }
+        ])
+    );
+    let other = nodes
+        .iter()
+        .find(|o| o["name"] == "Beratungsstelle Sonnenallee")
+        .expect("the second organisation");
+    assert_eq!(
+        other["legalStatus"], "OTHER",
+        "a legal status the Hub does not know"
+    );
+    let course = &other["services"]["nodes"][0];
+    assert_eq!(course["category"], "LANGUAGE_COURSE");
+    assert_eq!(course["targetGroups"], json!(["WOMEN"]));
+    assert_eq!(course["free"], false);
+    assert_eq!(course["fees"]["note"], "5 € pro Termin");
+    assert_eq!(course["languages"], json!([{ "code": "tr" }]), "named only");
+    assert_eq!(
+        course["schedule"]["openingHours"],
+        json!([{ "weekday": 1, "opens": "09:00", "closes": "11:30" }])
+    );
+}
+both_backends!(hsds_data_package, data_package);

@@ -9,10 +9,11 @@ use crate::output::out;
 
 #[derive(Debug, clap::Subcommand)]
 pub(crate) enum Command {
-    /// Follow another directory's HSDS 3.0 API: its organisations, services and
-    /// locations are listed in the Hub (never as members) and kept in step.
+    /// Follow another directory's HSDS 3.0 API or data package: its organisations,
+    /// services and locations are listed in the Hub (never as members) and kept in step.
     AddSource {
-        /// The API's base URL, where /organizations and /services are.
+        /// The API's base URL, where /organizations and /services are, or the data
+        /// package's datapackage.json.
         url: String,
         /// Minutes between polls (default: hsds.default_interval_minutes).
         #[arg(long, value_name = "MINUTES")]

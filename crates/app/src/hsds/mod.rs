@@ -10,6 +10,7 @@
 //! same ids.
 
 pub mod out;
+pub mod package;
 pub mod sync;
 
 pub use out::{

@@ -1,5 +1,6 @@
-//! HSDS in: the coordinator follows another directory's HSDS 3.0 API like a calendar
-//! feed. Each poll reads every page of its fully nested organisations and services
+//! HSDS in: the coordinator follows another directory's HSDS 3.0 API (or its data
+//! package, `package`) like a calendar feed. Each poll reads every page of its fully
+//! nested organisations and services
 //! (any page that fails — an error status, garbage, half a document — fails the whole
 //! read, which then changes nothing), checks each record as the Hub's own forms do,
 //! and reconciles by the source's ids in one transaction: new records are added,
@@ -45,8 +46,8 @@ const MAX_PAGES: i64 = 1000;
 /// The change log's name for the import.
 const ACTOR: &str = "hsds";
 
-/// Follows another directory's HSDS API (coordinator). `url` is its base, where
-/// `/organizations` and `/services` are.
+/// Follows another directory (coordinator): `url` is its HSDS API's base, where
+/// `/organizations` and `/services` are, or its data package's `datapackage.json`.
 pub async fn follow(
     hub: &Hub,
     actor: Actor,
@@ -824,8 +825,14 @@ impl FeedKind for HsdsSources {
     ) -> impl std::future::Future<Output = std::result::Result<Fetched, String>> + Send {
         let (hub, base) = (hub.clone(), source.url.trim_end_matches('/').to_owned());
         async move {
-            let organisations = read_list(&hub, &base, "organizations").await?;
-            let services = read_list(&hub, &base, "services").await?;
+            let (organisations, services) = if super::package::is_package(&base) {
+                super::package::read(&hub, &base).await?
+            } else {
+                (
+                    read_list(&hub, &base, "organizations").await?,
+                    read_list(&hub, &base, "services").await?,
+                )
+            };
             // The pages, joined into one document for the parser.
             let joined =
                 serde_json::json!({ "organizations": organisations, "services": services });

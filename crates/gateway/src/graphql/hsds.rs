@@ -32,13 +32,15 @@ pub struct HsdsMutation;
 
 #[Object]
 impl HsdsMutation {
-    /// Follows another directory's HSDS 3.0 API (coordinator): its organisations,
+    /// Follows another directory's HSDS 3.0 API or data package (coordinator): its organisations,
     /// services and locations are listed in the directory, never as members.
     #[graphql(inaccessible)]
     async fn add_hsds_source(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The API's base URL, where /organizations and /services are.")]
+        #[graphql(
+            desc = "The API's base URL, where /organizations and /services are, or a data package's datapackage.json."
+        )]
         url: String,
         #[graphql(
             desc = "Minutes between polls, 5 to 10080 (default: hsds.default_interval_minutes, 360)."
