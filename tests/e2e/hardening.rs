@@ -424,6 +424,18 @@ async fn postgres_outage_is_survived() {
         "{body}"
     );
     assert!(started.elapsed() < Duration::from_secs(3));
+    // The HSDS API says the same, a stream included (its first batch is read before
+    // the status is sent).
+    for path in ["/hsds/services", "/hsds/services?format=ndjson"] {
+        let res = hub
+            .client()
+            .get(format!("{}{path}", hub.base))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(res.status(), 503, "{path}");
+        assert!(res.headers().contains_key("retry-after"), "{path}");
+    }
 
     proxy.restore();
     let up_after = wait_ready(&hub, 200, Duration::from_secs(10)).await;
@@ -443,6 +455,13 @@ async fn postgres_outage_is_survived() {
         assert_eq!(status, 200, "request {i} after the restore: {body}");
         assert!(body.get("errors").is_none(), "request {i}: {body}");
     }
+    let hsds = hub
+        .client()
+        .get(format!("{}/hsds/services", hub.base))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(hsds.status(), 200, "/hsds after the restore");
     // The write acknowledged before the outage is there, and writing works again.
     let found = hub
         .data(
