@@ -345,6 +345,33 @@ async fn out(backend: Backend) {
         services
     );
 
+    // An unchanged page is a 304 to a client holding its entity tag.
+    let res = hub
+        .client()
+        .get(format!("{}/hsds/services?per_page=5", hub.base))
+        .send()
+        .await
+        .expect("request");
+    let tag = res
+        .headers()
+        .get("etag")
+        .and_then(|v| v.to_str().ok())
+        .expect("an entity tag")
+        .to_owned();
+    for (path, want) in [
+        ("/hsds/services?per_page=5", 304),
+        ("/hsds/services?per_page=6", 200),
+    ] {
+        let res = hub
+            .client()
+            .get(format!("{}{path}", hub.base))
+            .header("if-none-match", &tag)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(res.status(), want, "{path}");
+    }
+
     // Unknown records are 404, unusable parameters a 400 naming them.
     let (status, body) = get(
         &hub,

@@ -254,6 +254,40 @@ fn json_response(status: StatusCode, body: &Value) -> Response {
         .into_response()
 }
 
+/// A 200 with an entity tag of the body, or a 304 when the client holds that tag
+/// already (directories that poll each other read unchanged pages cheaply).
+fn ok(held: Option<&str>, body: &Value) -> Response {
+    let text = body.to_string();
+    let tag = format!(
+        "\"{}\"",
+        &netzwerk_app::persisted::sha256_bytes(text.as_bytes())[..32]
+    );
+    let matches = held.is_some_and(|h| {
+        h.split(',')
+            .any(|t| t.trim() == "*" || t.trim().trim_start_matches("W/") == tag)
+    });
+    let mut res = if matches {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            text,
+        )
+            .into_response()
+    };
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=60"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&tag) {
+        res.headers_mut().insert(header::ETAG, v);
+    }
+    res
+}
+
 fn error(status: StatusCode, message: String, parameter: Option<&str>) -> Response {
     let mut body = json!({ "error": message });
     if let Some(p) = parameter {
@@ -336,6 +370,8 @@ fn prefs(headers: &HeaderMap) -> LanguagePreference {
 pub struct Asked {
     params: Params,
     prefs: LanguagePreference,
+    /// The validator the client holds (`If-None-Match`), for a 304.
+    held: Option<String>,
 }
 
 impl FromRequestParts<AppState> for Asked {
@@ -353,6 +389,11 @@ impl FromRequestParts<AppState> for Asked {
         Ok(Asked {
             params,
             prefs: prefs(&parts.headers),
+            held: parts
+                .headers
+                .get(header::IF_NONE_MATCH)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
         })
     }
 }
@@ -365,7 +406,7 @@ where
 {
     if !asked.params.ndjson {
         return match read(asked.prefs, asked.params.listing()).await {
-            Ok(page) => json_response(StatusCode::OK, &page),
+            Ok(page) => ok(asked.held.as_deref(), &page),
             Err(e) => failed(e),
         };
     }
@@ -457,12 +498,17 @@ fn fixed_list(asked: &Asked, all: Vec<Value>) -> Response {
     let skip = usize::try_from((listing.page - 1) * listing.per_page).unwrap_or(usize::MAX);
     let take = usize::try_from(listing.per_page).unwrap_or(0);
     let page = all.into_iter().skip(skip).take(take).collect();
-    json_response(StatusCode::OK, &listing.wrap(total, page))
+    ok(asked.held.as_deref(), &listing.wrap(total, page))
 }
 
-fn one(found: netzwerk_app::Result<Option<Value>>, what: &str, id: &str) -> Response {
+fn one(
+    held: Option<String>,
+    found: netzwerk_app::Result<Option<Value>>,
+    what: &str,
+    id: &str,
+) -> Response {
     match found {
-        Ok(Some(v)) => json_response(StatusCode::OK, &v),
+        Ok(Some(v)) => ok(held.as_deref(), &v),
         Ok(None) => error(
             StatusCode::NOT_FOUND,
             format!("there is no {what} with the id {id:?}"),
@@ -473,13 +519,13 @@ fn one(found: netzwerk_app::Result<Option<Value>>, what: &str, id: &str) -> Resp
 }
 
 /// `GET /hsds/`: the API's version, profile and OpenAPI description.
-pub async fn meta(State(state): State<AppState>, _: Asked) -> Response {
-    json_response(StatusCode::OK, &hsds::api_meta(&state.hub))
+pub async fn meta(State(state): State<AppState>, a: Asked) -> Response {
+    ok(a.held.as_deref(), &hsds::api_meta(&state.hub))
 }
 
 /// `GET /hsds/openapi.json`: the OpenAPI description this API implements.
-pub async fn openapi(State(state): State<AppState>, _: Asked) -> Response {
-    json_response(StatusCode::OK, &hsds::openapi(&state.hub))
+pub async fn openapi(State(state): State<AppState>, a: Asked) -> Response {
+    ok(a.held.as_deref(), &hsds::openapi(&state.hub))
 }
 
 /// `GET /hsds/organizations`.
@@ -504,7 +550,7 @@ pub async fn organization(
     Path(id): Path<String>,
 ) -> Response {
     let found = hsds::organization(&state.hub, a.prefs, &id, a.params.full_service).await;
-    one(found, "organization", &id)
+    one(a.held.clone(), found, "organization", &id)
 }
 
 /// `GET /hsds/services`.
@@ -528,6 +574,7 @@ pub async fn services(State(state): State<AppState>, a: Asked) -> Response {
 /// `GET /hsds/services/{id}`.
 pub async fn service(State(state): State<AppState>, a: Asked, Path(id): Path<String>) -> Response {
     one(
+        a.held.clone(),
         hsds::service(&state.hub, a.prefs, &id).await,
         "service",
         &id,
@@ -553,7 +600,7 @@ pub async fn service_at_location(
     Path(id): Path<String>,
 ) -> Response {
     let found = hsds::service_at_location(&state.hub, a.prefs, &id).await;
-    one(found, "service_at_location", &id)
+    one(a.held.clone(), found, "service_at_location", &id)
 }
 
 /// `GET /hsds/taxonomies`.
@@ -565,6 +612,7 @@ pub async fn taxonomies(State(state): State<AppState>, a: Asked) -> Response {
 /// `GET /hsds/taxonomies/{id}`.
 pub async fn taxonomy(State(state): State<AppState>, a: Asked, Path(id): Path<String>) -> Response {
     one(
+        a.held.clone(),
         Ok(hsds::taxonomy(&state.hub, a.prefs, &id)),
         "taxonomy",
         &id,
@@ -590,7 +638,7 @@ pub async fn taxonomy_term(
     Path(id): Path<String>,
 ) -> Response {
     let found = hsds::taxonomy_term(&state.hub, a.prefs, &id);
-    one(Ok(found), "taxonomy_term", &id)
+    one(a.held.clone(), Ok(found), "taxonomy_term", &id)
 }
 
 #[cfg(test)]
