@@ -410,6 +410,8 @@ enum Mirror {
     Garbage,
     /// The organisations as they are, then half of the first page of services.
     Half,
+    /// The first Hub's answers, three seconds late.
+    Slow,
 }
 
 /// A loopback server in front of a Hub's `/hsds` whose answers the test spoils.
@@ -456,6 +458,10 @@ impl MirrorServer {
                             (200, full[..full.len() / 2].to_owned())
                         }
                         Mirror::Half => (200, live().await),
+                        Mirror::Slow => {
+                            tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+                            (200, live().await)
+                        }
                     };
                     let head = format!(
                         "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
@@ -713,6 +719,56 @@ async fn round_trip(backend: Backend) {
         "the service gone there is gone here"
     );
 
+    // Organisations gone there go here, unless something was added to them here.
+    let two = first
+        .data(
+            "{ organisations(first: 4) { nodes { id name } } }",
+            json!({}),
+            &[],
+        )
+        .await;
+    let (with_contact, plain) = (
+        &two["organisations"]["nodes"][2],
+        &two["organisations"]["nodes"][3],
+    );
+    let h = auth(&coordinator);
+    let mine: Vec<(&str, &str)> = h.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    second
+        .data(
+            "mutation($o: ID!) { createContact(organisationId: $o, input: { name: \"Erika Muster\" }) { id } }",
+            json!({ "o": here(&with_contact["name"]) }),
+            &mine,
+        )
+        .await;
+    for gone in [with_contact, plain] {
+        first
+            .data(
+                "mutation($id: ID!) { deleteOrganisation(id: $id) { id } }",
+                json!({ "id": gone["id"] }),
+                &headers,
+            )
+            .await;
+    }
+    let removed = hsds_cli(&db, &["hsds", "poll", "--all"]);
+    // Kept: that organisation, and the one whose description was edited here before.
+    assert!(removed.contains("kept as edited here 2"), "{removed}");
+    let left = second
+        .data("{ organisations(first: 100) { nodes { name contacts { totalCount } services { totalCount } } } }", json!({}), &mine)
+        .await;
+    let named = |n: &Value| {
+        left["organisations"]["nodes"]
+            .as_array()
+            .and_then(|a| a.iter().find(|o| o["name"] == *n).cloned())
+    };
+    let kept =
+        named(&with_contact["name"]).expect("the organisation with a contact added here stays");
+    assert_eq!(kept["contacts"]["totalCount"], 1, "{kept}");
+    assert_eq!(
+        kept["services"]["totalCount"], 0,
+        "its services went with the source: {kept}"
+    );
+    assert!(named(&plain["name"]).is_none(), "the other went: {left}");
+
     // A source answering a 500, garbage or half a page changes nothing stored.
     let before = everything(&second).await;
     for mode in [Mirror::Broken, Mirror::Garbage, Mirror::Half] {
@@ -728,8 +784,27 @@ async fn round_trip(backend: Backend) {
             "{mode:?} changed nothing"
         );
     }
+    // A source slower than hsds.read_timeout_seconds: the read ends, nothing changes.
+    mirror.set(Mirror::Slow);
+    let slow = crate::support::cli_env(
+        &db,
+        &["hsds", "poll", "--all"],
+        &[
+            ("NETZWERK__FETCH__ALLOW_PRIVATE_ADDRESSES", "true"),
+            ("NETZWERK__HSDS__READ_TIMEOUT_SECONDS", "1"),
+        ],
+    );
+    assert!(
+        slow.contains("longer than hsds.read_timeout_seconds (1 s)"),
+        "{slow}"
+    );
+    assert_eq!(
+        everything(&second).await,
+        before,
+        "a slow read changed nothing"
+    );
     let sources = hsds_cli(&db, &["hsds", "sources"]);
-    assert!(sources.contains("failing (3 in a row)"), "{sources}");
+    assert!(sources.contains("failing (4 in a row)"), "{sources}");
     let h = auth(&coordinator);
     let headers: Vec<(&str, &str)> = h.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let health = second
@@ -740,14 +815,15 @@ async fn round_trip(backend: Backend) {
         )
         .await;
     let source = &health["hsdsSources"][0];
-    assert_eq!(source["consecutiveFailures"], 3, "{health}");
+    assert_eq!(source["consecutiveFailures"], 4, "{health}");
     assert!(
         source["lastError"]
             .as_str()
-            .is_some_and(|e| e.contains("services")),
-        "the half page is named: {health}"
+            .is_some_and(|e| e.contains("read_timeout_seconds")),
+        "the last failure is named: {health}"
     );
-    assert_eq!(source["organisationCount"], 28);
+    // 28 less the two gone there (the one kept here stands alone now).
+    assert_eq!(source["organisationCount"], 26);
     mirror.set(Mirror::Live);
     let healed = hsds_cli(&db, &["hsds", "poll", "--all"]);
     assert!(healed.contains("1 synced, 0 failed"), "{healed}");
@@ -820,6 +896,23 @@ async fn data_package(backend: Backend) {
         polled.contains("its organization 6c1c5d3e-0a51-4a8e-9a57-1f0f2a000099 was not taken"),
         "{polled}"
     );
+
+    // A source larger than hsds.max_bytes fails the read as a whole: nothing changes.
+    let capped = crate::support::cli_env(
+        &db,
+        &["hsds", "poll", "--all"],
+        &[
+            ("NETZWERK__FETCH__ALLOW_PRIVATE_ADDRESSES", "true"),
+            ("NETZWERK__HSDS__MAX_BYTES", "2000"),
+        ],
+    );
+    assert!(
+        capped.contains("0 synced, 1 failed")
+            && capped.contains("larger than hsds.max_bytes (2000 bytes)"),
+        "{capped}"
+    );
+    let sources = hsds_cli(&db, &["hsds", "sources"]);
+    assert!(sources.contains("failing (1 in a row)"), "{sources}");
 
     let hub = Hub::start(&db, &[]).await;
     let orgs = hub

@@ -30,6 +30,11 @@ pub struct Settings {
     pub funding_poll_default: PollInterval,
     /// The poll interval of an HSDS source followed without one.
     pub hsds_poll_default: PollInterval,
+    /// Bytes one read of an HSDS source may take in all (`hsds.max_bytes`).
+    pub hsds_max_bytes: u64,
+    /// How long one read of an HSDS source may take (`hsds.read_timeout_seconds`),
+    /// well inside the feeds' lease.
+    pub hsds_read_timeout: std::time::Duration,
     /// The guarded HTTP client.
     pub fetch: FetchSettings,
     /// One downloaded calendar.
@@ -67,6 +72,8 @@ impl Default for Settings {
             calendar_poll_default: PollInterval::HOURLY,
             funding_poll_default: PollInterval::SIX_HOURLY,
             hsds_poll_default: PollInterval::SIX_HOURLY,
+            hsds_max_bytes: 256 << 20,
+            hsds_read_timeout: std::time::Duration::from_secs(300),
             calendar_limits: Limits {
                 max_bytes: fetch.max_bytes,
                 ..calendar.clone()

@@ -90,6 +90,8 @@ publish_at_once = false
 [hsds]
 poll = true
 default_interval_minutes = 360
+max_bytes = 268435456
+read_timeout_seconds = 300
 city = "Berlin"
 state_province = "Berlin"
 country = "DE"
@@ -280,6 +282,12 @@ pub struct HsdsConfig {
     pub poll: bool,
     /// Minutes between polls of a source followed without an interval.
     pub default_interval_minutes: u32,
+    /// Bytes one read of a source may take in all (every page or table); a larger
+    /// source fails the read and nothing is taken.
+    pub max_bytes: u64,
+    /// Seconds one read of a source may take in all (1 to 480: inside the 10-minute
+    /// lease of a polled feed); a slower read fails and nothing is taken.
+    pub read_timeout_seconds: u64,
     /// The city of every location.
     pub city: String,
     /// Its state or province.
@@ -368,6 +376,18 @@ impl Settings {
             if value.trim().is_empty() {
                 bail!("{key}: must not be empty");
             }
+        }
+        if !(1..=480).contains(&self.hsds.read_timeout_seconds) {
+            bail!(
+                "hsds.read_timeout_seconds: must be 1 to 480 (inside the 10-minute lease), got {}",
+                self.hsds.read_timeout_seconds
+            );
+        }
+        if self.hsds.max_bytes < 1024 {
+            bail!(
+                "hsds.max_bytes: must be at least 1024, got {}",
+                self.hsds.max_bytes
+            );
         }
         let country = self.hsds.country.trim();
         if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
@@ -659,6 +679,8 @@ impl Settings {
             calendar_poll_default: self.calendar_poll_default(),
             funding_poll_default: self.funding_poll_default(),
             hsds_poll_default: self.hsds_poll_default(),
+            hsds_max_bytes: self.hsds.max_bytes,
+            hsds_read_timeout: std::time::Duration::from_secs(self.hsds.read_timeout_seconds),
             fetch: self.fetch_settings(),
             calendar_limits: self.calendar_limits(),
             calendar_file_limits: self.file_limits(),

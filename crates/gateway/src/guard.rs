@@ -317,7 +317,11 @@ pub fn check(
     }
     for (_, op) in doc.operations.iter() {
         if !limits.federation
-            && let Some(field) = federation_field(doc, &op.node.selection_set.node, 0)
+            && let Some(field) = federation_field(
+                doc,
+                &op.node.selection_set.node,
+                &mut std::collections::HashSet::new(),
+            )
         {
             return Err(Refusal::FederationOff(field));
         }
@@ -328,25 +332,26 @@ pub fn check(
 }
 
 /// The first root field of a selection that belongs to Apollo Federation (`_service`,
-/// `_entities`), looking through fragments at the root.
-fn federation_field(
-    doc: &ExecutableDocument,
-    set: &async_graphql::parser::types::SelectionSet,
-    hops: usize,
+/// `_entities`), looking through fragments at the root — each named fragment once, so
+/// a document of fragments that spread each other twice is walked in linear time.
+fn federation_field<'d>(
+    doc: &'d ExecutableDocument,
+    set: &'d async_graphql::parser::types::SelectionSet,
+    seen: &mut std::collections::HashSet<&'d str>,
 ) -> Option<String> {
-    // Fragment cycles are refused by the measure; this only bounds the walk (each
-    // fragment once, inline fragments as deep as the depth limit allows).
-    if hops > doc.fragments.len() + 64 {
-        return None;
-    }
     set.items.iter().find_map(|s| match &s.node {
         Selection::Field(f) => matches!(f.node.name.node.as_str(), "_service" | "_entities")
             .then(|| f.node.name.node.to_string()),
-        Selection::InlineFragment(i) => federation_field(doc, &i.node.selection_set.node, hops + 1),
-        Selection::FragmentSpread(spread) => doc
-            .fragments
-            .get(&spread.node.fragment_name.node)
-            .and_then(|d| federation_field(doc, &d.node.selection_set.node, hops + 1)),
+        Selection::InlineFragment(i) => federation_field(doc, &i.node.selection_set.node, seen),
+        Selection::FragmentSpread(spread) => {
+            let name = spread.node.fragment_name.node.as_str();
+            if !seen.insert(name) {
+                return None;
+            }
+            doc.fragments
+                .get(&spread.node.fragment_name.node)
+                .and_then(|d| federation_field(doc, &d.node.selection_set.node, seen))
+        }
     })
 }
 
@@ -455,6 +460,14 @@ mod tests {
         }
         let doc = async_graphql::parser::parse_query("{ localities }").expect("parses");
         assert_eq!(check(&doc, &Variables::default(), &off), Ok(()));
+        // Fragments spreading each other twice: walked once each, then refused by cost.
+        let started = Instant::now();
+        let doc = async_graphql::parser::parse_query(doubling(40)).expect("parses");
+        assert!(matches!(
+            check(&doc, &Variables::default(), &off),
+            Err(Refusal::TooCostly { .. })
+        ));
+        assert!(started.elapsed() < Duration::from_secs(1));
     }
 
     #[test]

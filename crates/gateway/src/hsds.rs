@@ -278,9 +278,15 @@ fn ok(held: Option<&str>, body: &Value) -> Response {
         )
             .into_response()
     };
-    res.headers_mut().insert(
+    let h = res.headers_mut();
+    h.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=60"),
+    );
+    // The texts depend on the reader's languages, the limits on the key.
+    h.insert(
+        header::VARY,
+        HeaderValue::from_static("accept-language, x-api-key"),
     );
     if let Ok(v) = HeaderValue::from_str(&tag) {
         res.headers_mut().insert(header::ETAG, v);

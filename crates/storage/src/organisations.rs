@@ -280,6 +280,52 @@ pub fn delete(conn: &mut AnyConnection, actor: &str, id: OrganisationId) -> Resu
     })
 }
 
+/// Whether nothing but its own fields belongs to an organisation: no locations,
+/// services, contacts, events, news, representatives, calendar feeds or accounts
+/// (an import removes an organisation gone from its source only then; a cascade
+/// would take what members added with it).
+pub fn is_bare(conn: &mut AnyConnection, id: OrganisationId) -> Result<bool> {
+    use crate::schema::{
+        calendar_sources, contacts, events, locations, news, representatives, users,
+    };
+    let id = id.to_string();
+    let counts: [i64; 8] = [
+        locations::table
+            .filter(locations::organisation_id.eq(&id))
+            .count()
+            .get_result(conn)?,
+        services::table
+            .filter(services::organisation_id.eq(&id))
+            .count()
+            .get_result(conn)?,
+        contacts::table
+            .filter(contacts::organisation_id.eq(&id))
+            .count()
+            .get_result(conn)?,
+        events::table
+            .filter(events::organisation_id.eq(&id))
+            .count()
+            .get_result(conn)?,
+        news::table
+            .filter(news::organisation_id.eq(&id))
+            .count()
+            .get_result(conn)?,
+        representatives::table
+            .filter(representatives::organisation_id.eq(&id))
+            .count()
+            .get_result(conn)?,
+        calendar_sources::table
+            .filter(calendar_sources::organisation_id.eq(&id))
+            .count()
+            .get_result(conn)?,
+        users::table
+            .filter(users::organisation_id.eq(Some(&id)))
+            .count()
+            .get_result(conn)?,
+    ];
+    Ok(counts.iter().all(|n| *n == 0))
+}
+
 /// An organisation's membership status alone (for deciding who counts as a member on
 /// every signed-in request).
 pub fn membership_status(

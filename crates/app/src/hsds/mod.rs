@@ -53,3 +53,29 @@ impl Default for Place {
         }
     }
 }
+
+/// What one read of a source may still take (`hsds.max_bytes` for all its pages or
+/// tables together).
+pub(crate) struct ReadBudget {
+    left: u64,
+    max: u64,
+}
+
+impl ReadBudget {
+    pub(crate) fn new(max: u64) -> Self {
+        Self { left: max, max }
+    }
+
+    /// Counts a document read; past the budget the read fails.
+    pub(crate) fn take(&mut self, bytes: usize) -> std::result::Result<(), String> {
+        let n = u64::try_from(bytes).unwrap_or(u64::MAX);
+        if n > self.left {
+            return Err(format!(
+                "the source is larger than hsds.max_bytes ({} bytes); nothing was taken",
+                self.max
+            ));
+        }
+        self.left -= n;
+        Ok(())
+    }
+}

@@ -956,7 +956,10 @@ fn service_filter(q: &ServiceQuery) -> Option<ServiceFilter> {
     let mut f = ServiceFilter {
         text: q.search.clone(),
         organisation: q.organization_id,
-        modified_after: q.modified_after.map(|t| t.naive_utc()),
+        // HSDS: "on or after"; the directory's filter is strictly after.
+        modified_after: q
+            .modified_after
+            .map(|t| (t - chrono::Duration::microseconds(1)).naive_utc()),
         ..Default::default()
     };
     if let Some(term) = &q.taxonomy_term_id {

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
+use super::ReadBudget;
 use crate::Hub;
 use crate::fetch::{Fetched, Validators};
 
@@ -22,9 +23,12 @@ pub fn is_package(url: &str) -> bool {
         .is_some_and(|p| p.ends_with("datapackage.json"))
 }
 
-async fn get(hub: &Hub, url: &str) -> Result<Vec<u8>, String> {
+async fn get(hub: &Hub, url: &str, budget: &mut ReadBudget) -> Result<Vec<u8>, String> {
     match hub.fetcher().get(url, &Validators::default()).await {
-        Ok(Fetched::Body { bytes, .. }) => Ok(bytes),
+        Ok(Fetched::Body { bytes, .. }) => {
+            budget.take(bytes.len())?;
+            Ok(bytes)
+        }
         Ok(Fetched::NotModified) => Err(format!("{url}: 304 to a request without validators")),
         Err(e) => Err(e.to_string()),
     }
@@ -83,8 +87,12 @@ fn rows_of(table: &str, body: &[u8]) -> Result<Rows, String> {
 }
 
 /// The package's tables that the Hub reads, by table name (`organization`, …).
-async fn tables(hub: &Hub, url: &str) -> Result<HashMap<String, Rows>, String> {
-    let body = get(hub, url).await?;
+async fn tables(
+    hub: &Hub,
+    url: &str,
+    budget: &mut ReadBudget,
+) -> Result<HashMap<&'static str, Rows>, String> {
+    let body = get(hub, url, budget).await?;
     let doc: Value =
         serde_json::from_slice(&body).map_err(|e| format!("datapackage.json is not JSON: {e}"))?;
     let resources = doc
@@ -97,55 +105,79 @@ async fn tables(hub: &Hub, url: &str) -> Result<HashMap<String, Rows>, String> {
         let Some(path) = r.get("path").and_then(Value::as_str) else {
             continue;
         };
-        // `organization` or, from the file name, `organizations.csv` → `organization`.
-        let table = r
-            .get("name")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-            .unwrap_or_else(|| {
-                let file = path.rsplit('/').next().unwrap_or(path);
-                let stem = file.trim_end_matches(".csv");
-                stem.strip_suffix('s').unwrap_or(stem).to_owned()
-            });
-        if !WANTED.contains(&table.as_str()) || !path.ends_with(".csv") {
+        let file = path.split(['?', '#']).next().unwrap_or(path);
+        let stem = file.rsplit('/').next().unwrap_or(file);
+        let Some(stem) = stem
+            .len()
+            .checked_sub(4)
+            .filter(|&i| stem.is_char_boundary(i) && stem[i..].eq_ignore_ascii_case(".csv"))
+            .map(|i| &stem[..i])
+        else {
             continue;
-        }
-        if path.contains("..") {
-            return Err(format!("{table}: the path {path:?} leaves the package"));
+        };
+        // The resource's name (`organization`), else its file's (`organizations.csv`).
+        let named = r.get("name").and_then(Value::as_str).unwrap_or(stem);
+        let Some(table) = table_of(named) else {
+            continue;
+        };
+        if out.contains_key(table) {
+            return Err(format!("the data package lists the {table} table twice"));
         }
         let file_url = if path.starts_with("http://") || path.starts_with("https://") {
             path.to_owned()
         } else {
             format!("{base}{}", path.trim_start_matches("./"))
         };
-        let body = get(hub, &file_url).await?;
-        out.insert(table.clone(), rows_of(&table, &body)?);
+        let body = get(hub, &file_url, budget).await?;
+        out.insert(table, rows_of(table, &body)?);
     }
-    if !out.contains_key("organization") {
-        return Err("the data package has no organizations table".into());
+    // Without one of these a read is partial: what is absent would look gone.
+    for needed in ["organization", "location", "service"] {
+        if !out.contains_key(needed) {
+            return Err(format!(
+                "the data package has no {needed} table; nothing was taken"
+            ));
+        }
     }
     Ok(out)
 }
 
-/// The tables read.
-const WANTED: &[&str] = &[
-    "organization",
-    "organization_identifier",
-    "phone",
-    "location",
-    "address",
-    "accessibility",
-    "service",
-    "service_at_location",
-    "schedule",
-    "language",
-    "cost_option",
-    "attribute",
-    "taxonomy_term",
+/// The tables read, by their HSDS name and the plural their files are named by.
+const TABLES: &[(&str, &str)] = &[
+    ("organization", "organizations"),
+    ("organization_identifier", "organization_identifiers"),
+    ("phone", "phones"),
+    ("location", "locations"),
+    ("address", "addresses"),
+    ("accessibility", "accessibility"),
+    ("service", "services"),
+    ("service_at_location", "service_at_locations"),
+    ("schedule", "schedules"),
+    ("language", "languages"),
+    ("cost_option", "cost_options"),
+    ("attribute", "attributes"),
+    ("taxonomy_term", "taxonomy_terms"),
 ];
 
+/// The table a resource or file name stands for (either form, any case).
+fn table_of(name: &str) -> Option<&'static str> {
+    let name = name.trim().to_ascii_lowercase();
+    TABLES
+        .iter()
+        .find(|(one, many)| name == *one || name == *many)
+        .map(|(one, _)| *one)
+}
+
+/// The longest taxonomy term code or name copied into an attribute (the Hub matches
+/// short codes and names; a huge one copied per attribute would multiply memory).
+const TERM_TEXT_MAX: usize = 200;
+
 /// Rows of `table` grouped by the value of `key`.
-fn grouped(tables: &HashMap<String, Rows>, table: &str, key: &str) -> HashMap<String, Vec<Value>> {
+fn grouped(
+    tables: &HashMap<&'static str, Rows>,
+    table: &str,
+    key: &str,
+) -> HashMap<String, Vec<Value>> {
     let mut out: HashMap<String, Vec<Value>> = HashMap::new();
     for row in tables.get(table).into_iter().flatten() {
         if let Some(k) = row.get(key).and_then(Value::as_str) {
@@ -166,11 +198,15 @@ fn id(row: &Map<String, Value>) -> String {
 
 /// Reads a data package into the API's nested form: fully nested organisations and
 /// services, as `sync` reads them from an API.
-pub async fn read(hub: &Hub, url: &str) -> Result<(Vec<Value>, Vec<Value>), String> {
-    let t = tables(hub, url).await?;
+pub(super) async fn read(
+    hub: &Hub,
+    url: &str,
+    budget: &mut ReadBudget,
+) -> Result<(Vec<Value>, Vec<Value>), String> {
+    let t = tables(hub, url, budget).await?;
     let addresses = grouped(&t, "address", "location_id");
     let access = grouped(&t, "accessibility", "location_id");
-    let mut locations: HashMap<String, Value> = HashMap::new();
+    let mut orphans: HashMap<String, Value> = HashMap::new();
     let mut locations_of: HashMap<String, Vec<Value>> = HashMap::new();
     for row in t.get("location").into_iter().flatten() {
         let mut l = row.clone();
@@ -183,13 +219,15 @@ pub async fn read(hub: &Hub, url: &str) -> Result<(Vec<Value>, Vec<Value>), Stri
             "accessibility".into(),
             Value::Array(access.get(&lid).cloned().unwrap_or_default()),
         );
-        if let Some(org) = row.get("organization_id").and_then(Value::as_str) {
-            locations_of
+        match row.get("organization_id").and_then(Value::as_str) {
+            Some(org) => locations_of
                 .entry(org.to_owned())
                 .or_default()
-                .push(Value::Object(l.clone()));
+                .push(Value::Object(l)),
+            None => {
+                orphans.insert(lid, Value::Object(l));
+            }
         }
-        locations.insert(lid, Value::Object(l));
     }
     let phones = grouped(&t, "phone", "organization_id");
     let identifiers = grouped(&t, "organization_identifier", "organization_id");
@@ -217,13 +255,23 @@ pub async fn read(hub: &Hub, url: &str) -> Result<(Vec<Value>, Vec<Value>), Stri
         .get("taxonomy_term")
         .into_iter()
         .flatten()
-        .map(|row| (id(row), Value::Object(row.clone())))
+        .map(|row| {
+            let mut term = Map::new();
+            for key in ["code", "name"] {
+                if let Some(v) = row.get(key).and_then(Value::as_str) {
+                    let short: String = v.chars().take(TERM_TEXT_MAX).collect();
+                    term.insert(key.into(), Value::String(short));
+                }
+            }
+            (id(row), Value::Object(term))
+        })
         .collect();
     let languages = grouped(&t, "language", "service_id");
     let schedules = grouped(&t, "schedule", "service_id");
     let costs = grouped(&t, "cost_option", "service_id");
     let attributes = grouped(&t, "attribute", "link_id");
     let at = grouped(&t, "service_at_location", "service_id");
+    let mut orphans = orphans;
     let services: Vec<Value> = t
         .get("service")
         .into_iter()
@@ -265,11 +313,12 @@ pub async fn read(hub: &Hub, url: &str) -> Result<(Vec<Value>, Vec<Value>), Stri
                 .flatten()
                 .map(|sal| {
                     let mut sal = sal.clone();
+                    // A location is nested once: under its organisation, or — when it
+                    // names none — under the first service at it.
                     let place = sal
                         .get("location_id")
                         .and_then(Value::as_str)
-                        .and_then(|l| locations.get(l))
-                        .cloned();
+                        .and_then(|l| orphans.remove(l));
                     if let (Some(place), Some(obj)) = (place, sal.as_object_mut()) {
                         obj.insert("location".into(), place);
                     }
@@ -308,5 +357,9 @@ mod tests {
         );
         assert!(is_package("https://bezirk.example/hsds/datapackage.json"));
         assert!(!is_package("https://bezirk.example/hsds"));
+        assert_eq!(table_of("addresses"), Some("address"));
+        assert_eq!(table_of("Accessibility"), Some("accessibility"));
+        assert_eq!(table_of("service_at_location"), Some("service_at_location"));
+        assert_eq!(table_of("fundings"), None);
     }
 }

@@ -33,6 +33,7 @@ use serde_json::Value;
 
 pub use netzwerk_storage::hsds::HsdsSource;
 
+use super::ReadBudget;
 use super::out::{APPOINTMENT_ATTRIBUTE, FREE_OPTION, WHEELCHAIR_NO, WHEELCHAIR_YES};
 use crate::Hub;
 use crate::error::{Error, Result};
@@ -126,10 +127,18 @@ impl fmt::Display for SyncReport {
 // --- reading ------------------------------------------------------------------------
 
 /// Reads every page of `list` (`organizations`, `services`), fully nested.
-async fn read_list(hub: &Hub, base: &str, list: &str) -> std::result::Result<Vec<Value>, String> {
+async fn read_list(
+    hub: &Hub,
+    base: &str,
+    list: &str,
+    budget: &mut ReadBudget,
+) -> std::result::Result<Vec<Value>, String> {
     let mut out = Vec::new();
     for page in 1..=MAX_PAGES {
-        let url = format!("{base}/{list}?full=true&page={page}&per_page={PER_PAGE}");
+        // A base with a query (an access key) keeps it on every page.
+        let (path, query) = base.split_once('?').unwrap_or((base, ""));
+        let sep = if query.is_empty() { "" } else { "&" };
+        let url = format!("{path}/{list}?{query}{sep}full=true&page={page}&per_page={PER_PAGE}");
         let body = match hub.fetcher().get(&url, &Validators::default()).await {
             Ok(Fetched::Body { bytes, .. }) => bytes,
             Ok(Fetched::NotModified) => {
@@ -139,6 +148,7 @@ async fn read_list(hub: &Hub, base: &str, list: &str) -> std::result::Result<Vec
             }
             Err(e) => return Err(format!("page {page} of {list}: {e}")),
         };
+        budget.take(body.len())?;
         let doc: Value = serde_json::from_slice(&body)
             .map_err(|e| format!("page {page} of {list} is not JSON: {e}"))?;
         let Some(contents) = doc.get("contents").and_then(Value::as_array) else {
@@ -772,10 +782,19 @@ fn store_records(
         for (kind, remote, imported) in gone {
             let updated = changed_at(conn, kind, &imported.local_id);
             store::forget(conn, ledger.source, kind, &remote)?;
+            // An organisation goes only when nothing else belongs to it: its gone
+            // services and locations went first, and what members added (or kept)
+            // under it would go with it.
+            let bare = kind != Kind::Organization
+                || OrganisationId::parse(&imported.local_id)
+                    .ok()
+                    .map(|id| organisations::is_bare(conn, id))
+                    .transpose()?
+                    .unwrap_or(true);
             match updated {
                 // Removed here already.
                 None => {}
-                Some(at) if at > imported.synced_at => ledger.report.kept += 1,
+                Some(at) if at > imported.synced_at || !bare => ledger.report.kept += 1,
                 Some(_) => {
                     ledger.report.removed += 1;
                     remove(conn, kind, &imported.local_id)?;
@@ -825,14 +844,28 @@ impl FeedKind for HsdsSources {
     ) -> impl std::future::Future<Output = std::result::Result<Fetched, String>> + Send {
         let (hub, base) = (hub.clone(), source.url.trim_end_matches('/').to_owned());
         async move {
-            let (organisations, services) = if super::package::is_package(&base) {
-                super::package::read(&hub, &base).await?
-            } else {
-                (
-                    read_list(&hub, &base, "organizations").await?,
-                    read_list(&hub, &base, "services").await?,
-                )
+            let mut budget = ReadBudget::new(hub.settings().hsds_max_bytes);
+            let limit = hub.settings().hsds_read_timeout;
+            let read = async {
+                if super::package::is_package(&base) {
+                    super::package::read(&hub, &base, &mut budget).await
+                } else {
+                    Ok((
+                        read_list(&hub, &base, "organizations", &mut budget).await?,
+                        read_list(&hub, &base, "services", &mut budget).await?,
+                    ))
+                }
             };
+            // A read ends well inside its lease: a slow source is never read twice at
+            // once by another replica that took over.
+            let (organisations, services) = tokio::time::timeout(limit, read)
+                .await
+                .map_err(|_| {
+                    format!(
+                        "reading the source took longer than hsds.read_timeout_seconds ({} s); nothing was taken",
+                        limit.as_secs()
+                    )
+                })??;
             // The pages, joined into one document for the parser.
             let joined =
                 serde_json::json!({ "organizations": organisations, "services": services });
