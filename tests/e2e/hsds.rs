@@ -980,7 +980,11 @@ async fn data_package(backend: Backend) {
     assert_eq!(course["targetGroups"], json!(["WOMEN"]));
     assert_eq!(course["free"], false);
     assert_eq!(course["fees"]["note"], "5 € pro Termin");
-    assert_eq!(course["languages"], json!([{ "code": "tr" }]), "named only");
+    assert_eq!(
+        course["languages"],
+        json!([{ "code": "de" }, { "code": "tr" }]),
+        "one by its ISO 639-3 code, one named only"
+    );
     assert_eq!(
         course["schedule"]["openingHours"],
         json!([{ "weekday": 1, "opens": "09:00", "closes": "11:30" }])

@@ -126,44 +126,45 @@ impl LanguagePreference {
     }
 }
 
-/// English names of the languages the network's services are offered in most (ISO
-/// 639-1), for data exchanged with other directories; others have none here.
-const NAMES: &[(&str, &str)] = &[
-    ("am", "Amharic"),
-    ("ar", "Arabic"),
-    ("bg", "Bulgarian"),
-    ("bs", "Bosnian"),
-    ("cs", "Czech"),
-    ("de", "German"),
-    ("el", "Greek"),
-    ("en", "English"),
-    ("es", "Spanish"),
-    ("fa", "Persian"),
-    ("fr", "French"),
-    ("hi", "Hindi"),
-    ("hr", "Croatian"),
-    ("hu", "Hungarian"),
-    ("it", "Italian"),
-    ("ku", "Kurdish"),
-    ("pl", "Polish"),
-    ("ps", "Pashto"),
-    ("pt", "Portuguese"),
-    ("ro", "Romanian"),
-    ("ru", "Russian"),
-    ("so", "Somali"),
-    ("sq", "Albanian"),
-    ("sr", "Serbian"),
-    ("ti", "Tigrinya"),
-    ("tr", "Turkish"),
-    ("uk", "Ukrainian"),
-    ("ur", "Urdu"),
-    ("vi", "Vietnamese"),
-    ("zh", "Chinese"),
+/// The languages the network's services are offered in most, for data exchanged with
+/// other directories: ISO 639-1 (what the Hub stores), ISO 639-3, the ISO 639-2
+/// bibliographic code where it differs (empty otherwise), and the English name.
+const NAMES: &[(&str, &str, &str, &str)] = &[
+    ("am", "amh", "", "Amharic"),
+    ("ar", "ara", "", "Arabic"),
+    ("bg", "bul", "", "Bulgarian"),
+    ("bs", "bos", "", "Bosnian"),
+    ("cs", "ces", "cze", "Czech"),
+    ("de", "deu", "ger", "German"),
+    ("el", "ell", "gre", "Greek"),
+    ("en", "eng", "", "English"),
+    ("es", "spa", "", "Spanish"),
+    ("fa", "fas", "per", "Persian"),
+    ("fr", "fra", "fre", "French"),
+    ("hi", "hin", "", "Hindi"),
+    ("hr", "hrv", "", "Croatian"),
+    ("hu", "hun", "", "Hungarian"),
+    ("it", "ita", "", "Italian"),
+    ("ku", "kur", "", "Kurdish"),
+    ("pl", "pol", "", "Polish"),
+    ("ps", "pus", "", "Pashto"),
+    ("pt", "por", "", "Portuguese"),
+    ("ro", "ron", "rum", "Romanian"),
+    ("ru", "rus", "", "Russian"),
+    ("so", "som", "", "Somali"),
+    ("sq", "sqi", "alb", "Albanian"),
+    ("sr", "srp", "", "Serbian"),
+    ("ti", "tir", "", "Tigrinya"),
+    ("tr", "tur", "", "Turkish"),
+    ("uk", "ukr", "", "Ukrainian"),
+    ("ur", "urd", "", "Urdu"),
+    ("vi", "vie", "", "Vietnamese"),
+    ("zh", "zho", "chi", "Chinese"),
 ];
 
 /// The English name of a language code, where the table above has one.
 pub fn english_name(code: &str) -> Option<&'static str> {
-    NAMES.iter().find(|(c, _)| *c == code).map(|(_, n)| *n)
+    NAMES.iter().find(|(c, ..)| *c == code).map(|(.., n)| *n)
 }
 
 /// The code of a language named in English (any case), where the table has it.
@@ -171,8 +172,26 @@ pub fn code_of_english_name(name: &str) -> Option<&'static str> {
     let name = name.trim();
     NAMES
         .iter()
-        .find(|(_, n)| n.eq_ignore_ascii_case(name))
-        .map(|(c, _)| *c)
+        .find(|(.., n)| n.eq_ignore_ascii_case(name))
+        .map(|(c, ..)| *c)
+}
+
+/// The two-letter code of a language code as other data writes it: ISO 639-1 as it
+/// is, a tag with a region (`de-DE`, `pt_BR`), or ISO 639-3 / 639-2 (`deu`, `ger`)
+/// where the table has it. `None`: not a code the Hub can store.
+pub fn two_letter_code(raw: &str) -> Option<String> {
+    let lower = raw.trim().to_ascii_lowercase();
+    let primary = lower.split(['-', '_']).next().unwrap_or_default();
+    match primary.len() {
+        2 => LanguageCode::parse(primary)
+            .ok()
+            .map(|c| c.as_str().to_owned()),
+        3 => NAMES
+            .iter()
+            .find(|(_, t, b, _)| *t == primary || (!b.is_empty() && *b == primary))
+            .map(|(c, ..)| (*c).to_owned()),
+        _ => None,
+    }
 }
 
 /// The writing direction of a language code (`rtl` for Arabic and Farsi, the
@@ -189,6 +208,28 @@ pub fn direction(code: &str) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn codes_from_other_directories() {
+        for (raw, want) in [
+            ("de", Some("de")),
+            ("de-DE", Some("de")),
+            ("pt_BR", Some("pt")),
+            ("deu", Some("de")),
+            ("GER", Some("de")),
+            ("ara", Some("ar")),
+            ("fas", Some("fa")),
+            ("per", Some("fa")),
+            ("tur", Some("tr")),
+            ("xyz", None),
+            ("", None),
+            ("deutsch", None),
+        ] {
+            assert_eq!(two_letter_code(raw).as_deref(), want, "{raw}");
+        }
+        assert_eq!(code_of_english_name("turkish"), Some("tr"));
+        assert_eq!(english_name("uk"), Some("Ukrainian"));
+    }
+
     use super::*;
 
     #[test]

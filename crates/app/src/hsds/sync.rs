@@ -352,10 +352,12 @@ fn service_of(s: &Value) -> std::result::Result<(Service, ServiceLinks, Vec<Stri
         .map(|list| {
             list.iter()
                 .filter_map(|l| {
-                    text(l, "code").filter(|c| c.len() == 2).or_else(|| {
-                        text(l, "name")
-                            .and_then(|n| language::code_of_english_name(&n).map(str::to_owned))
-                    })
+                    text(l, "code")
+                        .and_then(|c| language::two_letter_code(&c))
+                        .or_else(|| {
+                            text(l, "name")
+                                .and_then(|n| language::code_of_english_name(&n).map(str::to_owned))
+                        })
                 })
                 .collect()
         })
