@@ -5,7 +5,7 @@
 //! Every list reads its page and the relations the detail asks for in one database
 //! task, a fixed number of statements whatever the page size.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use netzwerk_domain::access::Actor;
@@ -1191,12 +1191,13 @@ pub async fn service_at_location(
     let ctx = Ctx::of(hub, prefs);
     hub.read(move |c| {
         let pairs = services::all_at_locations(c)?;
-        let found: HashSet<AtLocation> = pairs
+        let Some(pair) = pairs
             .into_iter()
-            .filter(|p| at_location_id(&p.service.to_string(), p.location) == wanted)
-            .collect();
-        let found: Vec<AtLocation> = found.into_iter().collect();
-        Ok(at_locations_full(c, &ctx, &found)?.into_iter().next())
+            .find(|p| at_location_id(&p.service.to_string(), p.location) == wanted)
+        else {
+            return Ok(None);
+        };
+        Ok(at_locations_full(c, &ctx, &[pair])?.into_iter().next())
     })
     .await
 }

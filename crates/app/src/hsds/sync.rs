@@ -487,25 +487,23 @@ struct Ledger {
 }
 
 impl Ledger {
-    /// The Hub's id of a record the import may write (`None`: new), given when the
-    /// Hub's record last changed; `Err(())`: leave it — a member edited it or removed
-    /// it here.
-    fn writable(
+    /// Whether the import may write a record, given when the Hub's record it became
+    /// last changed (`None`: there is none): a new record, or one unchanged here since
+    /// the import wrote it. A record a member edited or removed here is kept (counted).
+    fn may_write(
         &mut self,
         kind: Kind,
         remote: &str,
         updated_at: Option<chrono::DateTime<Utc>>,
-    ) -> std::result::Result<Option<String>, ()> {
+    ) -> bool {
         let Some(known) = self.known.get(&(kind, remote.to_owned())) else {
-            return Ok(None);
+            return true;
         };
-        match updated_at {
-            Some(at) if at <= known.synced_at => Ok(Some(known.local_id.clone())),
-            _ => {
-                self.report.kept += 1;
-                Err(())
-            }
+        let unchanged = updated_at.is_some_and(|at| at <= known.synced_at);
+        if !unchanged {
+            self.report.kept += 1;
         }
+        unchanged
     }
 
     fn local(&self, kind: Kind, remote: &str) -> Option<&str> {
@@ -611,22 +609,19 @@ fn store_records(
         };
         // Organisations.
         for (remote, mut org) in parsed.organisations {
-            let known = ledger.local(Kind::Organization, &remote).map(str::to_owned);
-            let at = match &known {
-                Some(id) => OrganisationId::parse(id)
-                    .ok()
-                    .and_then(|id| organisations::get(conn, id).ok()),
-                None => None,
-            };
-            let Ok(local) = ledger.writable(
+            let at = ledger
+                .local(Kind::Organization, &remote)
+                .and_then(|id| OrganisationId::parse(id).ok())
+                .and_then(|id| organisations::get(conn, id).ok());
+            if !ledger.may_write(
                 Kind::Organization,
                 &remote,
                 at.as_ref().map(|r| r.updated_at),
-            ) else {
+            ) {
                 continue;
-            };
-            let written = match (local, at) {
-                (Some(_), Some(rec)) => {
+            }
+            let written = match at {
+                Some(rec) => {
                     // The Hub's own slug stays; a listed organisation stays listed.
                     org.slug = rec.value.slug.clone();
                     org.membership_status = rec.value.membership_status;
@@ -674,13 +669,11 @@ fn store_records(
                 .local(Kind::Location, &remote)
                 .and_then(|id| LocationId::parse(id).ok())
                 .and_then(|id| locations::get(conn, id).ok());
-            let Ok(local) =
-                ledger.writable(Kind::Location, &remote, at.as_ref().map(|r| r.updated_at))
-            else {
+            if !ledger.may_write(Kind::Location, &remote, at.as_ref().map(|r| r.updated_at)) {
                 continue;
-            };
-            let written = match (local, at) {
-                (Some(_), Some(rec)) => {
+            }
+            let written = match at {
+                Some(rec) => {
                     if rec.value == loc {
                         continue;
                     }
@@ -708,7 +701,9 @@ fn store_records(
                 },
             );
         }
-        // Services, at the locations the import took of their own organisation.
+        // Services, at the locations the import took of their own organisation (read
+        // once per organisation).
+        let mut own_places: HashMap<OrganisationId, HashSet<LocationId>> = HashMap::new();
         for mut s in parsed.services {
             let Some(org) = ledger
                 .local(Kind::Organization, &s.organisation)
@@ -720,12 +715,17 @@ fn store_records(
                 ));
                 continue;
             };
-            let own: HashSet<LocationId> = locations::of_organisations(conn, &[org])?
-                .remove(&org)
-                .unwrap_or_default()
-                .into_iter()
-                .map(|l| l.id)
-                .collect();
+            if let std::collections::hash_map::Entry::Vacant(slot) = own_places.entry(org) {
+                slot.insert(
+                    locations::of_organisations(conn, &[org])?
+                        .remove(&org)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|l| l.id)
+                        .collect(),
+                );
+            }
+            let own = &own_places[&org];
             s.links.location_ids = s
                 .locations
                 .iter()
@@ -737,13 +737,11 @@ fn store_records(
                 .local(Kind::Service, &s.id)
                 .and_then(|id| ServiceId::parse(id).ok())
                 .and_then(|id| services::get(conn, id).ok());
-            let Ok(local) =
-                ledger.writable(Kind::Service, &s.id, at.as_ref().map(|r| r.updated_at))
-            else {
+            if !ledger.may_write(Kind::Service, &s.id, at.as_ref().map(|r| r.updated_at)) {
                 continue;
-            };
-            let written = match (local, at) {
-                (Some(_), Some(rec)) => {
+            }
+            let written = match at {
+                Some(rec) => {
                     let links = services::links_of(conn, rec.id)?;
                     if rec.value == s.service && same_links(&links, &s.links) {
                         continue;
