@@ -12,6 +12,7 @@ use netzwerk_storage::events::{self, EventSpan};
 use netzwerk_storage::{AnyConnection, organisations};
 
 pub use netzwerk_storage::events::EventRecord;
+pub use netzwerk_storage::occurrences::{Horizon, Maintained};
 
 use crate::Hub;
 use crate::directory::Patch;
@@ -392,6 +393,22 @@ pub async fn accepted_co_organisers(
         .await
 }
 
+/// Keeps the occurrence index over the configured days around today: builds it the
+/// first time (or when its length was changed), then moves it on by the days that
+/// passed. What `serve` runs at start and hourly; two replicas do it once.
+pub async fn maintain_occurrence_index(hub: &Hub) -> Result<Maintained> {
+    let index = hub.settings().occurrence_index;
+    hub.transact(move |c| {
+        Ok(netzwerk_storage::occurrences::maintain(
+            c,
+            chrono::Utc::now(),
+            index.back,
+            index.ahead,
+        )?)
+    })
+    .await
+}
+
 /// The longest window of occurrences asked at once, in days.
 pub const MAX_WINDOW_DAYS: i64 = 366;
 /// The deepest position a window of occurrences pages to.
@@ -479,6 +496,40 @@ pub async fn occurrences(
             ),
         )
         .into());
+    }
+    // Within the occurrence index's horizon a window is an index range; outside it
+    // (or before the index is built) every series in the window is expanded.
+    let indexed = {
+        let (filter, from, to) = (window.filter.clone(), window.from, window.to);
+        let (include_cancelled, offset, limit) =
+            (window.include_cancelled, window.offset, window.limit);
+        hub.read(move |c| {
+            match netzwerk_storage::occurrences::horizon(c)? {
+                Some(h) if h.covers(from, to) => {}
+                _ => return Ok(None),
+            }
+            let Some(f) = filter.resolve(c)? else {
+                return Ok(Some(Occurrences::default()));
+            };
+            let f = (!f.is_empty()).then_some(f);
+            let (total, page) = netzwerk_storage::occurrences::window(
+                c,
+                f.as_ref(),
+                from,
+                to,
+                include_cancelled,
+                offset,
+                limit,
+            )?;
+            Ok(Some(Occurrences {
+                total,
+                items: with_events(c, page)?,
+            }))
+        })
+        .await?
+    };
+    if let Some(found) = indexed {
+        return Ok(found);
     }
     // Expansion is CPU work: more of it at once than there are cores only adds memory
     // and latency, so requests take turns beyond that. The turn is held by the
@@ -575,6 +626,60 @@ pub async fn occurrences(
         Ok(Occurrences { total, items })
     })
     .await
+}
+
+/// A page of indexed occurrences with their events and the overrides that give
+/// changed occurrences their own title and description (two reads for the page).
+fn with_events(
+    conn: &mut AnyConnection,
+    page: Vec<netzwerk_storage::occurrences::IndexedOccurrence>,
+) -> Result<Vec<OccurrenceOf>> {
+    use std::collections::HashMap;
+    use std::sync::Arc;
+    let mut ids: Vec<EventId> = page.iter().map(|o| o.event_id).collect();
+    ids.sort();
+    ids.dedup();
+    let records: HashMap<EventId, Arc<EventRecord>> = events::get_many(conn, &ids)?
+        .into_iter()
+        .map(|r| (r.id, Arc::new(r)))
+        .collect();
+    let mut overrides: HashMap<EventId, Arc<Vec<OccurrenceOverride>>> =
+        events::overrides_of(conn, &ids)?
+            .into_iter()
+            .map(|(id, o)| (id, Arc::new(o)))
+            .collect();
+    let mut items = Vec::with_capacity(page.len());
+    for o in page {
+        // An event deleted between the two reads is left out of the page.
+        let Some(event) = records.get(&o.event_id) else {
+            continue;
+        };
+        let ovs = overrides.entry(o.event_id).or_default().clone();
+        let own = o
+            .overridden
+            .then(|| ovs.iter().find(|v| v.recurrence_id == o.recurrence_id))
+            .flatten();
+        items.push(OccurrenceOf {
+            occurrence: netzwerk_calendar::Occurrence {
+                start: o.start,
+                end: o.end,
+                local_start: o.local_start,
+                local_end: o.local_end,
+                recurrence_id: o.recurrence_id,
+                status: o.status,
+                title: own.and_then(|v| v.title.clone()),
+                description: own.and_then(|v| v.description.clone()),
+                all_day: matches!(
+                    event.value.time,
+                    netzwerk_domain::event::EventTime::AllDay { .. }
+                ),
+                overridden: o.overridden,
+            },
+            event: event.clone(),
+            overrides: ovs,
+        });
+    }
+    Ok(items)
 }
 
 /// Turns for expanding windows of occurrences: one per core, at most four, so that

@@ -35,6 +35,8 @@ pub struct Settings {
     /// How long one read of an HSDS source may take (`hsds.read_timeout_seconds`),
     /// well inside the feeds' lease.
     pub hsds_read_timeout: std::time::Duration,
+    /// The occurrence index's horizon around today.
+    pub occurrence_index: OccurrenceIndex,
     /// The guarded HTTP client.
     pub fetch: FetchSettings,
     /// One downloaded calendar.
@@ -56,6 +58,24 @@ pub struct Settings {
     pub hsds: crate::hsds::Place,
 }
 
+/// How far the occurrence index reaches around today (`calendar.occurrence_index_*`).
+#[derive(Debug, Clone, Copy)]
+pub struct OccurrenceIndex {
+    /// Days back.
+    pub back: chrono::Duration,
+    /// Days ahead.
+    pub ahead: chrono::Duration,
+}
+
+impl Default for OccurrenceIndex {
+    fn default() -> Self {
+        Self {
+            back: chrono::Duration::days(31),
+            ahead: chrono::Duration::days(400),
+        }
+    }
+}
+
 /// Requests per minute of one anonymous address unless configured: a partner page
 /// behind a school's or an office's shared address makes many.
 pub const DEFAULT_ANONYMOUS_PER_MINUTE: u32 = 1200;
@@ -74,6 +94,7 @@ impl Default for Settings {
             hsds_poll_default: PollInterval::SIX_HOURLY,
             hsds_max_bytes: 256 << 20,
             hsds_read_timeout: std::time::Duration::from_secs(300),
+            occurrence_index: OccurrenceIndex::default(),
             calendar_limits: Limits {
                 max_bytes: fetch.max_bytes,
                 ..calendar.clone()

@@ -1,6 +1,6 @@
 //! The background jobs `serve` runs beside the API, each the same function the command
 //! line runs once: calendar, funding feed and HSDS source polling, outbox delivery, weekly digests,
-//! scheduled newsletter issues, retention. Every
+//! scheduled newsletter issues, the occurrence index, retention. Every
 //! job claims its work through the database (feeds and messages by lease), so several
 //! replicas share it without doing anything twice; a failed round is logged and the
 //! next one comes at its time.
@@ -26,6 +26,9 @@ pub const HSDS_EVERY: Duration = Duration::from_secs(60);
 pub const DIGESTS_EVERY: Duration = Duration::from_secs(3600);
 /// How often scheduled newsletter issues are looked for.
 pub const NEWSLETTERS_EVERY: Duration = Duration::from_secs(30);
+/// How often the occurrence index is moved on (it moves once a day; an hour keeps it
+/// at most an hour late after midnight UTC).
+pub const OCCURRENCES_EVERY: Duration = Duration::from_secs(3600);
 /// How often expired data is deleted.
 pub const RETENTION_EVERY: Duration = Duration::from_secs(3600);
 /// How often the partner keys' counted requests are stored, unless configured.
@@ -169,6 +172,17 @@ pub fn spawn(hub: &Hub, schedule: Schedule) -> Vec<JoinHandle<()>> {
         async move {
             if let Err(e) = crate::api_keys::flush_usage(&hub).await {
                 tracing::warn!(error = %e, "storing the keys' usage failed");
+            }
+        }
+    }));
+    let indexing = hub.clone();
+    handles.push(every_so_often(OCCURRENCES_EVERY, move || {
+        let hub = indexing.clone();
+        async move {
+            match crate::events::maintain_occurrence_index(&hub).await {
+                Ok(netzwerk_storage::occurrences::Maintained::Current(_)) => {}
+                Ok(done) => tracing::info!(?done, "occurrence index maintained"),
+                Err(e) => tracing::warn!(error = %e, "maintaining the occurrence index failed"),
             }
         }
     }));

@@ -38,7 +38,7 @@ pub mod retention;
 pub mod templates;
 
 pub use error::{Error, Result};
-pub use hub::{Hub, Settings};
+pub use hub::{Hub, OccurrenceIndex, Settings};
 pub use netzwerk_storage::{PoolSettings, SSL_MODES};
 
 /// Whether `url` names a database the Hub can use (`sqlite://…`, `postgres://…`);

@@ -45,6 +45,9 @@ pub(crate) enum Command {
         #[arg(long)]
         all: bool,
     },
+    /// Build the occurrence index, or move it on to the configured days around today
+    /// (`serve` does this at start and hourly); prints what it did.
+    Index,
     /// List an organisation's feeds with their health.
     Sources {
         /// The organisation's slug.
@@ -114,6 +117,10 @@ pub(crate) fn run(ctx: &Ctx, cmd: Command) -> anyhow::Result<()> {
                 s.id
             );
         }
+        Command::Index => {
+            let done = ctx.block_on(netzwerk_app::events::maintain_occurrence_index(&hub))??;
+            out!("{}", index_report(&done));
+        }
         Command::Poll { all } => {
             let round = ctx.block_on(calendar_sync::poll_due(&hub, all))??;
             out!(
@@ -161,4 +168,31 @@ pub(crate) fn run(ctx: &Ctx, cmd: Command) -> anyhow::Result<()> {
         Command::Check { .. } => {}
     }
     Ok(())
+}
+
+/// One line on what maintaining the occurrence index did.
+pub(crate) fn index_report(done: &netzwerk_app::events::Maintained) -> String {
+    use netzwerk_app::events::Maintained;
+    let span = |h: &netzwerk_app::events::Horizon| {
+        format!(
+            "{} to {}",
+            h.from.format("%Y-%m-%d"),
+            h.until.format("%Y-%m-%d")
+        )
+    };
+    match done {
+        Maintained::Current(h) => format!("occurrence index current: {}", span(h)),
+        Maintained::Moved { horizon, added } => {
+            format!(
+                "occurrence index moved on to {}: {added} occurrences added",
+                span(horizon)
+            )
+        }
+        Maintained::Built { horizon, stored } => {
+            format!(
+                "occurrence index built over {}: {stored} occurrences",
+                span(horizon)
+            )
+        }
+    }
 }

@@ -31,6 +31,7 @@ pub(crate) fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<()> {
     hub.ensure_ready(true)?;
     let Some(n) = args.scale else {
         print_summary(&demo::load(&hub, !args.directory_only)?)?;
+        index(ctx, &hub)?;
         return Ok(());
     };
     let started = std::time::Instant::now();
@@ -48,6 +49,13 @@ pub(crate) fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<()> {
         made * args.events_per_organisation,
         started.elapsed().as_secs_f64()
     );
+    index(ctx, &hub)
+}
+
+/// Builds the occurrence index over what was loaded, as `serve` would at start.
+fn index(ctx: &Ctx, hub: &netzwerk_app::Hub) -> anyhow::Result<()> {
+    let done = ctx.block_on(netzwerk_app::events::maintain_occurrence_index(hub))??;
+    out!("{}", crate::calendar::index_report(&done));
     Ok(())
 }
 

@@ -74,6 +74,12 @@ pub(crate) fn run(mut ctx: Ctx, args: Args) -> anyhow::Result<()> {
         .build()
         .context("while starting the async runtime")?;
     runtime.block_on(async {
+        // The occurrence index is built (or moved on) before the first request, so
+        // windows near today are index reads from the start.
+        match netzwerk_app::events::maintain_occurrence_index(&background).await {
+            Ok(done) => tracing::info!("{}", crate::calendar::index_report(&done)),
+            Err(e) => tracing::warn!(error = %e, "maintaining the occurrence index failed"),
+        }
         let _jobs = jobs::spawn(&background, schedule);
         let served = netzwerk_gateway::server::serve(&hub, settings, shutdown_signal()).await;
         // What the partner keys used since the last round is stored before leaving.

@@ -54,6 +54,8 @@ poll = true
 default_interval_minutes = 60
 max_events_per_feed = 100000
 max_file_bytes = 268435456
+occurrence_index_days_back = 31
+occurrence_index_days_ahead = 400
 
 [funding]
 poll = true
@@ -246,6 +248,10 @@ pub struct CalendarConfig {
     pub max_events_per_feed: usize,
     /// Largest file `calendar import` reads from disk (downloads are capped by fetch.max_bytes).
     pub max_file_bytes: usize,
+    /// Days before today the occurrence index reaches back.
+    pub occurrence_index_days_back: u32,
+    /// Days after today the occurrence index reaches ahead.
+    pub occurrence_index_days_ahead: u32,
 }
 
 /// `[funding]`
@@ -393,6 +399,15 @@ impl Settings {
         if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
             bail!(
                 "hsds.country: must be an ISO 3166-1 code of two capital letters, got {country:?}"
+            );
+        }
+        let (back, ahead) = (
+            self.calendar.occurrence_index_days_back,
+            self.calendar.occurrence_index_days_ahead,
+        );
+        if back > 3660 || !(31..=3660).contains(&ahead) || back + ahead > 3660 {
+            bail!(
+                "calendar.occurrence_index_days_back and occurrence_index_days_ahead: at most 3660 days together (the densest series, daily, has 5000 occurrences at most), ahead at least 31 (a month of upcoming events), got {back} and {ahead}"
             );
         }
         if self.auth.token_ttl_hours == 0 {
@@ -681,6 +696,10 @@ impl Settings {
             hsds_poll_default: self.hsds_poll_default(),
             hsds_max_bytes: self.hsds.max_bytes,
             hsds_read_timeout: std::time::Duration::from_secs(self.hsds.read_timeout_seconds),
+            occurrence_index: netzwerk_app::OccurrenceIndex {
+                back: chrono::Duration::days(i64::from(self.calendar.occurrence_index_days_back)),
+                ahead: chrono::Duration::days(i64::from(self.calendar.occurrence_index_days_ahead)),
+            },
             fetch: self.fetch_settings(),
             calendar_limits: self.calendar_limits(),
             calendar_file_limits: self.file_limits(),

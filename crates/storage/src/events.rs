@@ -19,6 +19,7 @@ use netzwerk_domain::text;
 use crate::change_log::{self, Action, EntityKind};
 use crate::db::{MultiBackend, insert_all};
 use crate::error::stored;
+use crate::occurrences;
 use crate::schema::{
     event_co_organisers, event_languages, event_overrides, event_target_groups, events, locations,
 };
@@ -539,6 +540,7 @@ pub fn insert(
             .values(&row)
             .execute(conn)?;
         write_links(conn, &row.id, event, overrides)?;
+        occurrences::reindex(conn, &[(&row.id, event, overrides)], false)?;
         change_log::record(
             conn,
             actor,
@@ -576,6 +578,7 @@ pub fn update(
             .set(&row)
             .execute(conn)?;
         write_links(conn, &sid, event, overrides)?;
+        occurrences::reindex(conn, &[(&sid, event, overrides)], true)?;
         change_log::record(
             conn,
             actor,
@@ -747,6 +750,28 @@ pub struct EventFilter {
     pub id: Option<EventId>,
 }
 
+impl EventFilter {
+    /// Whether nothing narrows the list.
+    pub fn is_empty(&self) -> bool {
+        let Self {
+            text,
+            category,
+            target_group,
+            language,
+            locality,
+            organisation,
+            id,
+        } = self;
+        text.is_none()
+            && category.is_none()
+            && target_group.is_none()
+            && language.is_none()
+            && locality.is_none()
+            && organisation.is_none()
+            && id.is_none()
+    }
+}
+
 fn filtered(f: &EventFilter) -> events::BoxedQuery<'static, MultiBackend> {
     let mut q = events::table.into_boxed();
     if let Some(id) = f.id {
@@ -834,6 +859,102 @@ pub struct EventTiming {
     pub status: EventStatus,
 }
 
+type TimingRow = (
+    String,
+    bool,
+    NaiveDateTime,
+    NaiveDateTime,
+    String,
+    Option<String>,
+    String,
+    String,
+    String,
+);
+
+const TIMING_COLUMNS: (
+    events::id,
+    events::all_day,
+    events::start_local,
+    events::end_local,
+    events::timezone,
+    events::rrule,
+    events::rdates,
+    events::exdates,
+    events::status,
+) = (
+    events::id,
+    events::all_day,
+    events::start_local,
+    events::end_local,
+    events::timezone,
+    events::rrule,
+    events::rdates,
+    events::exdates,
+    events::status,
+);
+
+fn timing_of(row: TimingRow) -> Result<EventTiming> {
+    let (id, all_day, start, end, tz, rule, rdates, exdates, status) = row;
+    Ok(EventTiming {
+        id: stored("events.id", EventId::parse(&id))?,
+        time: if all_day {
+            EventTime::AllDay {
+                start: start.date(),
+                end: end.date(),
+            }
+        } else {
+            EventTime::Timed {
+                start,
+                end,
+                timezone: stored("events.timezone", Timezone::parse(&tz))?,
+            }
+        },
+        recurrence: Recurrence {
+            rule,
+            rdates: decode_times("events.rdates", &rdates)?,
+            exdates: decode_times("events.exdates", &exdates)?,
+        },
+        status: stored("events.status", EventStatus::parse(&status))?,
+    })
+}
+
+/// Up to `limit` events after the id `after` (by id) that may have an occurrence
+/// overlapping `[from, to)`, read narrowly, with their overrides (for the occurrence
+/// index). Two statements.
+pub(crate) fn timings_after(
+    conn: &mut AnyConnection,
+    after: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<(EventTiming, Vec<OccurrenceOverride>)>> {
+    let rows: Vec<TimingRow> = events::table
+        .filter(events::id.gt(after))
+        .filter(events::first_start_utc.lt(to.naive_utc()))
+        .filter(
+            events::last_end_utc
+                .is_null()
+                .or(events::last_end_utc.gt(from.naive_utc())),
+        )
+        .order(events::id)
+        .limit(limit)
+        .select(TIMING_COLUMNS)
+        .load(conn)?;
+    let timings = rows
+        .into_iter()
+        .map(timing_of)
+        .collect::<Result<Vec<_>>>()?;
+    let ids: Vec<EventId> = timings.iter().map(|t| t.id).collect();
+    let mut overrides = overrides_of(conn, &ids)?;
+    Ok(timings
+        .into_iter()
+        .map(|t| {
+            let o = overrides.remove(&t.id).unwrap_or_default();
+            (t, o)
+        })
+        .collect())
+}
+
 /// Visits every event that may have an occurrence overlapping `[from, to)`, read
 /// narrowly (only the columns expansion needs) and converted one row at a time, with
 /// its overrides; returns the overrides read, by event, for the events the caller
@@ -848,17 +969,6 @@ pub fn for_each_in_window(
     to: DateTime<Utc>,
     mut visit: impl FnMut(&EventTiming, &[OccurrenceOverride]),
 ) -> Result<HashMap<EventId, Vec<OccurrenceOverride>>> {
-    type Row = (
-        String,
-        bool,
-        NaiveDateTime,
-        NaiveDateTime,
-        String,
-        Option<String>,
-        String,
-        String,
-        String,
-    );
     // Overrides of every event in the time window (a superset of the filtered ones).
     let overrides = override_rows(
         event_overrides::table
@@ -888,41 +998,10 @@ pub fn for_each_in_window(
                 .is_null()
                 .or(events::last_end_utc.gt(from.naive_utc())),
         )
-        .select((
-            events::id,
-            events::all_day,
-            events::start_local,
-            events::end_local,
-            events::timezone,
-            events::rrule,
-            events::rdates,
-            events::exdates,
-            events::status,
-        ))
-        .load_iter::<Row, diesel::connection::DefaultLoadingMode>(conn)?;
+        .select(TIMING_COLUMNS)
+        .load_iter::<TimingRow, diesel::connection::DefaultLoadingMode>(conn)?;
     for row in rows {
-        let (id, all_day, start, end, tz, rule, rdates, exdates, status) = row?;
-        let timing = EventTiming {
-            id: stored("events.id", EventId::parse(&id))?,
-            time: if all_day {
-                EventTime::AllDay {
-                    start: start.date(),
-                    end: end.date(),
-                }
-            } else {
-                EventTime::Timed {
-                    start,
-                    end,
-                    timezone: stored("events.timezone", Timezone::parse(&tz))?,
-                }
-            },
-            recurrence: Recurrence {
-                rule,
-                rdates: decode_times("events.rdates", &rdates)?,
-                exdates: decode_times("events.exdates", &exdates)?,
-            },
-            status: stored("events.status", EventStatus::parse(&status))?,
-        };
+        let timing = timing_of(row?)?;
         let ovs = overrides.get(&timing.id).map_or(&[][..], Vec::as_slice);
         visit(&timing, ovs);
     }
@@ -1078,6 +1157,12 @@ pub fn insert_many(
         insert_all!(conn, events::table, chunk)?;
     }
     links.insert(conn)?;
+    let written: Vec<(&str, &Event, &[OccurrenceOverride])> = rows
+        .iter()
+        .zip(items)
+        .map(|(row, item)| (row.id.as_str(), item.event, item.overrides))
+        .collect();
+    occurrences::reindex(conn, &written, false)?;
     change_log::record_many(conn, &log)?;
     Ok(rows.len())
 }

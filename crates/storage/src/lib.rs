@@ -24,6 +24,7 @@ pub mod locations;
 pub mod meetings;
 pub mod news;
 pub mod newsletters;
+pub mod occurrences;
 pub mod organisations;
 pub mod outbox;
 pub mod persisted_documents;

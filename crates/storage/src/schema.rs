@@ -114,6 +114,36 @@ diesel::table! {
 }
 
 diesel::table! {
+    event_occurrences (event_id, recurrence_id) {
+        event_id -> Text,
+        recurrence_id -> Timestamp,
+        start_utc -> Timestamp,
+        end_utc -> Timestamp,
+        local_start -> Timestamp,
+        local_end -> Timestamp,
+        status -> Text,
+        overridden -> Bool,
+        span_class -> Integer,
+    }
+}
+
+diesel::table! {
+    occurrence_horizon (id) {
+        id -> Integer,
+        from_utc -> Timestamp,
+        until_utc -> Timestamp,
+        built_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    occurrence_hours (hour_utc) {
+        hour_utc -> Timestamp,
+        live -> BigInt,
+    }
+}
+
+diesel::table! {
     event_overrides (event_id, recurrence_id) {
         event_id -> Text,
         recurrence_id -> Timestamp,
@@ -647,6 +677,7 @@ diesel::joinable!(contacts -> organisations (organisation_id));
 diesel::joinable!(event_co_organisers -> events (event_id));
 diesel::joinable!(event_co_organisers -> organisations (organisation_id));
 diesel::joinable!(event_languages -> events (event_id));
+diesel::joinable!(event_occurrences -> events (event_id));
 diesel::joinable!(event_overrides -> events (event_id));
 diesel::joinable!(event_target_groups -> events (event_id));
 diesel::joinable!(events -> locations (location_id));
@@ -691,6 +722,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     contacts,
     event_co_organisers,
     event_languages,
+    event_occurrences,
     event_overrides,
     event_target_groups,
     events,
@@ -713,6 +745,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     newsletter_editorials,
     newsletter_issues,
     newsletter_subscribers,
+    occurrence_horizon,
+    occurrence_hours,
     opening_hours,
     organisation_identifiers,
     organisations,

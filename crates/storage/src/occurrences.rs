@@ -1,0 +1,657 @@
+//! The occurrence index: every occurrence of every event that overlaps a rolling
+//! horizon, materialised and kept exact by the same statements that write events, so
+//! that a window of occurrences is an index range and its total a sum of hourly
+//! counts. The events stay the truth: a window outside the horizon is expanded as
+//! before, and until the horizon is built ([`maintain`]) every window is.
+//!
+//! Writers read the horizon with a share lock (PostgreSQL) and [`maintain`] moves it
+//! under an exclusive one, so an event written while the horizon moves is indexed over
+//! the new horizon or was already indexed over the old one before it moved.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Duration, DurationRound, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use diesel::upsert::excluded;
+use netzwerk_domain::event::{Event, EventStatus, MAX_OCCURRENCES, OccurrenceOverride};
+use netzwerk_domain::ids::EventId;
+
+use crate::db::insert_all;
+use crate::error::stored;
+use crate::events::{self, EventFilter};
+use crate::schema::{
+    event_occurrences, events as events_table, occurrence_horizon, occurrence_hours,
+};
+use crate::{AnyConnection, Result};
+
+/// The span of time the index covers: every occurrence overlapping `[from, until)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Horizon {
+    /// Start of the horizon.
+    pub from: DateTime<Utc>,
+    /// End of the horizon (exclusive).
+    pub until: DateTime<Utc>,
+}
+
+impl Horizon {
+    /// Whether every occurrence overlapping `[from, to)` is in the index.
+    pub fn covers(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> bool {
+        self.from <= from && to <= self.until
+    }
+}
+
+/// How long an occurrence of each span class may last: a window's running
+/// occurrences of class `i` started at most this long before it (the last class has
+/// no bound).
+const CLASS_LIMITS: [Duration; 2] = [Duration::hours(4), Duration::hours(26)];
+
+fn span_class(start: DateTime<Utc>, end: DateTime<Utc>) -> i32 {
+    let length = end - start;
+    if length <= CLASS_LIMITS[0] {
+        0
+    } else if length <= CLASS_LIMITS[1] {
+        1
+    } else {
+        2
+    }
+}
+
+/// One indexed occurrence (titles and descriptions of overridden ones are the
+/// override's, read with the event).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexedOccurrence {
+    /// The event.
+    pub event_id: EventId,
+    /// The original local start (RECURRENCE-ID).
+    pub recurrence_id: NaiveDateTime,
+    /// Start instant.
+    pub start: DateTime<Utc>,
+    /// End instant.
+    pub end: DateTime<Utc>,
+    /// Start in the event's zone.
+    pub local_start: NaiveDateTime,
+    /// End in the event's zone.
+    pub local_end: NaiveDateTime,
+    /// This occurrence's status.
+    pub status: EventStatus,
+    /// Whether an override changed it.
+    pub overridden: bool,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = event_occurrences)]
+struct OccurrenceRow {
+    event_id: String,
+    recurrence_id: NaiveDateTime,
+    start_utc: NaiveDateTime,
+    end_utc: NaiveDateTime,
+    local_start: NaiveDateTime,
+    local_end: NaiveDateTime,
+    status: String,
+    overridden: bool,
+    span_class: i32,
+}
+
+impl OccurrenceRow {
+    fn read(self) -> Result<IndexedOccurrence> {
+        Ok(IndexedOccurrence {
+            event_id: stored("event_occurrences.event_id", EventId::parse(&self.event_id))?,
+            recurrence_id: self.recurrence_id,
+            start: self.start_utc.and_utc(),
+            end: self.end_utc.and_utc(),
+            local_start: self.local_start,
+            local_end: self.local_end,
+            status: stored("event_occurrences.status", EventStatus::parse(&self.status))?,
+            overridden: self.overridden,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = occurrence_hours)]
+struct HourRow {
+    hour_utc: NaiveDateTime,
+    live: i64,
+}
+
+/// The horizon the index covers, or `None` while it is not built.
+pub fn horizon(conn: &mut AnyConnection) -> Result<Option<Horizon>> {
+    let row: Option<(NaiveDateTime, NaiveDateTime)> = occurrence_horizon::table
+        .find(1)
+        .select((occurrence_horizon::from_utc, occurrence_horizon::until_utc))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|(from, until)| Horizon {
+        from: from.and_utc(),
+        until: until.and_utc(),
+    }))
+}
+
+/// The horizon, locked against [`maintain`] until the caller's transaction ends:
+/// shared by writers of events, exclusive for the one that moves it.
+fn locked_horizon(conn: &mut AnyConnection, exclusive: bool) -> Result<Option<Horizon>> {
+    if let AnyConnection::Postgresql(c) = conn {
+        let lock = if exclusive { "UPDATE" } else { "SHARE" };
+        diesel::sql_query(format!(
+            "SELECT id FROM occurrence_horizon WHERE id = 1 FOR {lock}"
+        ))
+        .execute(c)?;
+    }
+    horizon(conn)
+}
+
+/// The occurrences of one event over `[from, until)`, as rows; an event that cannot
+/// be expanded (a rule stored before a check existed) has none and is logged.
+fn expand(
+    id: &str,
+    event: netzwerk_calendar::Timing<'_>,
+    overrides: &[OccurrenceOverride],
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Vec<OccurrenceRow> {
+    match netzwerk_calendar::occurrences_of(event, overrides, from, until, MAX_OCCURRENCES) {
+        Ok(list) => list
+            .into_iter()
+            .map(|o| OccurrenceRow {
+                event_id: id.to_owned(),
+                recurrence_id: o.recurrence_id,
+                start_utc: o.start.naive_utc(),
+                end_utc: o.end.naive_utc(),
+                local_start: o.local_start,
+                local_end: o.local_end,
+                status: o.status.as_str().to_owned(),
+                overridden: o.overridden,
+                span_class: span_class(o.start, o.end),
+            })
+            .collect(),
+        Err(e) => {
+            tracing::warn!(event = %id, error = %e, "cannot expand a stored event for the occurrence index");
+            Vec::new()
+        }
+    }
+}
+
+fn hour_of(t: NaiveDateTime) -> NaiveDateTime {
+    t.duration_trunc(Duration::hours(1)).unwrap_or(t)
+}
+
+/// Rows per multi-row insert (9 columns: under both backends' parameter limits).
+const CHUNK: usize = 3000;
+
+/// Stores rows and adds them to the hourly counts (one upsert per hour touched).
+fn insert_rows(conn: &mut AnyConnection, rows: &[OccurrenceRow]) -> Result<()> {
+    let mut hours: BTreeMap<NaiveDateTime, i64> = BTreeMap::new();
+    for r in rows {
+        if r.status != EventStatus::Cancelled.as_str() {
+            *hours.entry(hour_of(r.start_utc)).or_default() += 1;
+        }
+    }
+    for chunk in rows.chunks(CHUNK) {
+        insert_all!(conn, event_occurrences::table, chunk)?;
+    }
+    let hours: Vec<HourRow> = hours
+        .into_iter()
+        .map(|(hour_utc, live)| HourRow { hour_utc, live })
+        .collect();
+    for chunk in hours.chunks(CHUNK) {
+        macro_rules! upsert {
+            ($c:expr, $values:expr) => {
+                diesel::insert_into(occurrence_hours::table)
+                    .values($values)
+                    .on_conflict(occurrence_hours::hour_utc)
+                    .do_update()
+                    .set(
+                        occurrence_hours::live
+                            .eq(occurrence_hours::live + excluded(occurrence_hours::live)),
+                    )
+                    .execute($c)
+            };
+        }
+        match conn {
+            AnyConnection::Postgresql(c) => {
+                upsert!(c, chunk)?;
+            }
+            // SQLite's dialect in diesel takes no multi-row upsert: one per hour.
+            AnyConnection::Sqlite(c) => {
+                for row in chunk {
+                    upsert!(c, row)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Indexes events just written (inside the caller's transaction): their old
+/// occurrences go, their occurrences over the horizon come in. Nothing while the
+/// index is not built.
+pub(crate) fn reindex(
+    conn: &mut AnyConnection,
+    written: &[(&str, &Event, &[OccurrenceOverride])],
+    replace: bool,
+) -> Result<()> {
+    let Some(h) = locked_horizon(conn, false)? else {
+        return Ok(());
+    };
+    if replace {
+        let ids: Vec<&str> = written.iter().map(|(id, _, _)| *id).collect();
+        for chunk in ids.chunks(CHUNK) {
+            diesel::delete(
+                event_occurrences::table.filter(event_occurrences::event_id.eq_any(chunk)),
+            )
+            .execute(conn)?;
+        }
+    }
+    let mut rows = Vec::new();
+    for (id, event, overrides) in written {
+        rows.extend(expand(id, (*event).into(), overrides, h.from, h.until));
+        if rows.len() >= CHUNK * 4 {
+            insert_rows(conn, &rows)?;
+            rows.clear();
+        }
+    }
+    insert_rows(conn, &rows)
+}
+
+/// What [`maintain`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Maintained {
+    /// The horizon was already where it belongs.
+    Current(Horizon),
+    /// The horizon moved on: occurrences added at its end, dropped at its start.
+    Moved {
+        /// The new horizon.
+        horizon: Horizon,
+        /// Occurrences added.
+        added: usize,
+    },
+    /// The index was built (first time, or over a horizon that changed its length).
+    Built {
+        /// The new horizon.
+        horizon: Horizon,
+        /// Occurrences stored.
+        stored: usize,
+    },
+}
+
+/// Events expanded per read while building or moving the index.
+const EVENTS_PER_READ: i64 = 2000;
+
+/// Keeps the index over `[today − back, today + ahead + 1 day)` (whole UTC days, so it
+/// moves once a day): builds it when there is none or its length changed, otherwise
+/// adds what the new days bring and drops what fell out. One transaction; two
+/// replicas doing this at once do it once.
+pub fn maintain(
+    conn: &mut AnyConnection,
+    now: DateTime<Utc>,
+    back: Duration,
+    ahead: Duration,
+) -> Result<Maintained> {
+    let today = now.duration_trunc(Duration::days(1)).unwrap_or(now);
+    let want = Horizon {
+        from: today - back,
+        until: today + ahead + Duration::days(1),
+    };
+    crate::transaction(conn, |conn| {
+        let current = locked_horizon(conn, true)?;
+        let result = match current {
+            Some(h) if h == want => return Ok(Maintained::Current(h)),
+            Some(h) if want.from >= h.from && want.until >= h.until && want.from < h.until => {
+                let added = expand_all(conn, h.until, want.until, Some(h.until))?;
+                diesel::delete(
+                    event_occurrences::table
+                        .filter(event_occurrences::start_utc.lt(want.from.naive_utc()))
+                        .filter(event_occurrences::end_utc.le(want.from.naive_utc())),
+                )
+                .execute(conn)?;
+                Maintained::Moved {
+                    horizon: want,
+                    added,
+                }
+            }
+            _ => {
+                match conn {
+                    AnyConnection::Postgresql(c) => {
+                        diesel::sql_query("TRUNCATE event_occurrences").execute(c)?;
+                    }
+                    AnyConnection::Sqlite(_) => {
+                        diesel::delete(event_occurrences::table).execute(conn)?;
+                    }
+                }
+                let stored = expand_all(conn, want.from, want.until, None)?;
+                Maintained::Built {
+                    horizon: want,
+                    stored,
+                }
+            }
+        };
+        if matches!(result, Maintained::Built { .. }) {
+            diesel::delete(occurrence_hours::table).execute(conn)?;
+            // The counts of what was just stored (the table was emptied after).
+            recount(conn)?;
+        } else {
+            diesel::delete(occurrence_hours::table.filter(occurrence_hours::live.le(0)))
+                .execute(conn)?;
+        }
+        let now = crate::now();
+        let updated = diesel::update(occurrence_horizon::table.find(1))
+            .set((
+                occurrence_horizon::from_utc.eq(want.from.naive_utc()),
+                occurrence_horizon::until_utc.eq(want.until.naive_utc()),
+                occurrence_horizon::built_at.eq(now),
+            ))
+            .execute(conn)?;
+        if updated == 0 {
+            diesel::insert_into(occurrence_horizon::table)
+                .values((
+                    occurrence_horizon::id.eq(1),
+                    occurrence_horizon::from_utc.eq(want.from.naive_utc()),
+                    occurrence_horizon::until_utc.eq(want.until.naive_utc()),
+                    occurrence_horizon::built_at.eq(now),
+                ))
+                .execute(conn)?;
+        }
+        Ok(result)
+    })
+}
+
+/// Counts the stored occurrences by hour again (after a build).
+fn recount(conn: &mut AnyConnection) -> Result<()> {
+    let starts: Vec<NaiveDateTime> = event_occurrences::table
+        .filter(event_occurrences::status.ne(EventStatus::Cancelled.as_str()))
+        .select(event_occurrences::start_utc)
+        .load(conn)?;
+    let mut hours: BTreeMap<NaiveDateTime, i64> = BTreeMap::new();
+    for s in starts {
+        *hours.entry(hour_of(s)).or_default() += 1;
+    }
+    let rows: Vec<HourRow> = hours
+        .into_iter()
+        .map(|(hour_utc, live)| HourRow { hour_utc, live })
+        .collect();
+    for chunk in rows.chunks(CHUNK) {
+        insert_all!(conn, occurrence_hours::table, chunk)?;
+    }
+    Ok(())
+}
+
+/// Expands every event overlapping `[from, until)` over that span and stores the
+/// occurrences (only those starting at or after `starting` when given: the others are
+/// in the index already). Reads events a page at a time; the counts are not touched
+/// when `starting` is `None` (the caller counts after).
+fn expand_all(
+    conn: &mut AnyConnection,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+    starting: Option<DateTime<Utc>>,
+) -> Result<usize> {
+    let mut after = String::new();
+    let mut total = 0;
+    loop {
+        let page = events::timings_after(conn, &after, from, until, EVENTS_PER_READ)?;
+        let Some(last) = page.last() else {
+            break;
+        };
+        after = last.0.id.to_string();
+        let mut rows = Vec::new();
+        for (t, overrides) in &page {
+            let id = t.id.to_string();
+            let timing = netzwerk_calendar::Timing {
+                time: &t.time,
+                recurrence: &t.recurrence,
+                status: t.status,
+            };
+            rows.extend(
+                expand(&id, timing, overrides, from, until)
+                    .into_iter()
+                    .filter(|r| starting.is_none_or(|s| r.start_utc >= s.naive_utc())),
+            );
+        }
+        total += rows.len();
+        if starting.is_some() {
+            insert_rows(conn, &rows)?;
+        } else {
+            for chunk in rows.chunks(CHUNK) {
+                insert_all!(conn, event_occurrences::table, chunk)?;
+            }
+        }
+        if page.len() < usize::try_from(EVENTS_PER_READ).unwrap_or(usize::MAX) {
+            break;
+        }
+    }
+    Ok(total)
+}
+
+/// A page of a window's occurrences from the index, by start, event and recurrence
+/// id, and how many the window holds. The caller checks that the horizon covers the
+/// window. Unfiltered windows of live occurrences are counted from the hourly counts
+/// plus the window's two partial hours; filtered ones are counted in the index.
+pub fn window(
+    conn: &mut AnyConnection,
+    filter: Option<&EventFilter>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    include_cancelled: bool,
+    offset: usize,
+    limit: usize,
+) -> Result<(i64, Vec<IndexedOccurrence>)> {
+    let (f, t) = (from.naive_utc(), to.naive_utc());
+    let cancelled = EventStatus::Cancelled.as_str();
+    let narrowed = |q: event_occurrences::BoxedQuery<'static, crate::db::MultiBackend>| {
+        let mut q = q;
+        if !include_cancelled {
+            q = q.filter(event_occurrences::status.ne(cancelled));
+        }
+        if let Some(filter) = filter {
+            for condition in of_events_where(filter) {
+                q = q.filter(condition);
+            }
+        }
+        q
+    };
+    // Occurrences that began before the window and run into it, by span class.
+    let running = narrowed(event_occurrences::table.into_boxed())
+        .filter(event_occurrences::start_utc.lt(f))
+        .filter(event_occurrences::end_utc.gt(f))
+        .filter(
+            event_occurrences::span_class
+                .eq(0)
+                .and(event_occurrences::start_utc.ge(f - CLASS_LIMITS[0]))
+                .or(event_occurrences::span_class
+                    .eq(1)
+                    .and(event_occurrences::start_utc.ge(f - CLASS_LIMITS[1])))
+                .or(event_occurrences::span_class.eq(2)),
+        )
+        .select(OccurrenceRow::as_select());
+    let mut running: Vec<OccurrenceRow> = running.load(conn)?;
+    running.sort_by(|a, b| {
+        (a.start_utc, &a.event_id, a.recurrence_id).cmp(&(
+            b.start_utc,
+            &b.event_id,
+            b.recurrence_id,
+        ))
+    });
+    let before = running.len();
+    let mut page: Vec<OccurrenceRow> = running.into_iter().skip(offset).take(limit).collect();
+    let rest = limit - page.len();
+    if rest > 0 {
+        let skip = offset.saturating_sub(before);
+        page.extend(
+            narrowed(event_occurrences::table.into_boxed())
+                .filter(event_occurrences::start_utc.ge(f))
+                .filter(event_occurrences::start_utc.lt(t))
+                .order((
+                    event_occurrences::start_utc,
+                    event_occurrences::event_id,
+                    event_occurrences::recurrence_id,
+                ))
+                .offset(i64::try_from(skip).unwrap_or(i64::MAX))
+                .limit(i64::try_from(rest).unwrap_or(i64::MAX))
+                .select(OccurrenceRow::as_select())
+                .load::<OccurrenceRow>(conn)?,
+        );
+    }
+    let starting = if filter.is_none() && !include_cancelled {
+        starting_live(conn, f, t)?
+    } else {
+        narrowed(event_occurrences::table.into_boxed())
+            .filter(event_occurrences::start_utc.ge(f))
+            .filter(event_occurrences::start_utc.lt(t))
+            .count()
+            .get_result(conn)?
+    };
+    let total = i64::try_from(before).unwrap_or(i64::MAX) + starting;
+    let items = page
+        .into_iter()
+        .map(OccurrenceRow::read)
+        .collect::<Result<_>>()?;
+    Ok((total, items))
+}
+
+type Condition = Box<
+    dyn BoxableExpression<
+            event_occurrences::table,
+            crate::db::MultiBackend,
+            SqlType = diesel::sql_types::Bool,
+        >,
+>;
+
+/// The filter of events as conditions on their occurrences, each a subselect of
+/// events (the same rules as the events' own list).
+fn of_events_where(f: &EventFilter) -> Vec<Condition> {
+    use crate::schema::{event_co_organisers, event_languages, event_target_groups, locations};
+    use diesel::dsl::exists;
+    use netzwerk_domain::text;
+    let id = event_occurrences::event_id;
+    let mut out: Vec<Condition> = Vec::new();
+    if let Some(e) = f.id {
+        out.push(Box::new(id.eq(e.to_string())));
+    }
+    if let Some(t) = &f.text {
+        for term in text::search_terms(t) {
+            out.push(Box::new(
+                id.eq_any(
+                    events_table::table
+                        .filter(events_table::search_text.like(format!("%{term}%")))
+                        .select(events_table::id),
+                ),
+            ));
+        }
+    }
+    if let Some(c) = f.category {
+        out.push(Box::new(
+            id.eq_any(
+                events_table::table
+                    .filter(events_table::category.eq(c.as_str()))
+                    .select(events_table::id),
+            ),
+        ));
+    }
+    if let Some(g) = f.target_group {
+        out.push(Box::new(exists(
+            event_target_groups::table
+                .filter(event_target_groups::event_id.eq(id))
+                .filter(event_target_groups::target_group.eq(g.as_str())),
+        )));
+    }
+    if let Some(l) = f.language {
+        out.push(Box::new(exists(
+            event_languages::table
+                .filter(event_languages::event_id.eq(id))
+                .filter(event_languages::language.eq(l.as_str().to_owned())),
+        )));
+    }
+    if let Some(l) = &f.locality {
+        out.push(Box::new(
+            id.eq_any(
+                events_table::table
+                    .filter(
+                        events_table::location_id.eq_any(
+                            locations::table
+                                .filter(locations::locality_key.eq(text::fold(l)))
+                                .select(locations::id.nullable()),
+                        ),
+                    )
+                    .select(events_table::id),
+            ),
+        ));
+    }
+    if let Some(o) = f.organisation {
+        let o = o.to_string();
+        out.push(Box::new(
+            id.eq_any(
+                events_table::table
+                    .filter(events_table::organisation_id.eq(o.clone()))
+                    .select(events_table::id),
+            )
+            .or(exists(
+                event_co_organisers::table
+                    .filter(event_co_organisers::event_id.eq(id))
+                    .filter(event_co_organisers::organisation_id.eq(o))
+                    .filter(event_co_organisers::accepted_at.is_not_null()),
+            )),
+        ));
+    }
+    out
+}
+
+/// Live occurrences starting in `[from, to)`: whole hours from the counts, the partial
+/// hours at both ends from the index.
+fn starting_live(conn: &mut AnyConnection, from: NaiveDateTime, to: NaiveDateTime) -> Result<i64> {
+    let cancelled = EventStatus::Cancelled.as_str();
+    let first_whole = {
+        let h = hour_of(from);
+        if h == from { h } else { h + Duration::hours(1) }
+    };
+    let last_whole = hour_of(to);
+    let count_in = |conn: &mut AnyConnection, a: NaiveDateTime, b: NaiveDateTime| -> Result<i64> {
+        Ok(event_occurrences::table
+            .filter(event_occurrences::status.ne(cancelled))
+            .filter(event_occurrences::start_utc.ge(a))
+            .filter(event_occurrences::start_utc.lt(b))
+            .count()
+            .get_result(conn)?)
+    };
+    if first_whole >= last_whole {
+        return count_in(conn, from, to);
+    }
+    let whole: i64 = occurrence_hours::table
+        .filter(occurrence_hours::hour_utc.ge(first_whole))
+        .filter(occurrence_hours::hour_utc.lt(last_whole))
+        .select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+            "CAST(COALESCE(SUM(live), 0) AS BIGINT)",
+        ))
+        .first(conn)?;
+    let edges: i64 = event_occurrences::table
+        .filter(event_occurrences::status.ne(cancelled))
+        .filter(
+            event_occurrences::start_utc
+                .ge(from)
+                .and(event_occurrences::start_utc.lt(first_whole))
+                .or(event_occurrences::start_utc
+                    .ge(last_whole)
+                    .and(event_occurrences::start_utc.lt(to))),
+        )
+        .count()
+        .get_result(conn)?;
+    Ok(whole + edges)
+}
+
+/// The occurrences stored for some events (for tests and checks), by event.
+pub fn of_events(
+    conn: &mut AnyConnection,
+    ids: &[EventId],
+) -> Result<HashMap<EventId, Vec<IndexedOccurrence>>> {
+    let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    let rows: Vec<OccurrenceRow> = event_occurrences::table
+        .filter(event_occurrences::event_id.eq_any(&ids))
+        .order((event_occurrences::event_id, event_occurrences::start_utc))
+        .select(OccurrenceRow::as_select())
+        .load(conn)?;
+    let mut out: HashMap<EventId, Vec<IndexedOccurrence>> = HashMap::new();
+    for r in rows {
+        let o = r.read()?;
+        out.entry(o.event_id).or_default().push(o);
+    }
+    Ok(out)
+}
