@@ -504,15 +504,11 @@ pub async fn occurrences(
         let (include_cancelled, offset, limit) =
             (window.include_cancelled, window.offset, window.limit);
         hub.read(move |c| {
-            match netzwerk_storage::occurrences::horizon(c)? {
-                Some(h) if h.covers(from, to) => {}
-                _ => return Ok(None),
-            }
             let Some(f) = filter.resolve(c)? else {
                 return Ok(Some(Occurrences::default()));
             };
             let f = (!f.is_empty()).then_some(f);
-            let (total, page) = netzwerk_storage::occurrences::window(
+            let Some((total, page)) = netzwerk_storage::occurrences::window(
                 c,
                 f.as_ref(),
                 from,
@@ -520,7 +516,10 @@ pub async fn occurrences(
                 include_cancelled,
                 offset,
                 limit,
-            )?;
+            )?
+            else {
+                return Ok(None);
+            };
             Ok(Some(Occurrences {
                 total,
                 items: with_events(c, page)?,

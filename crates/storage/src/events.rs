@@ -17,7 +17,7 @@ use netzwerk_domain::record::Record;
 use netzwerk_domain::text;
 
 use crate::change_log::{self, Action, EntityKind};
-use crate::db::{MultiBackend, insert_all};
+use crate::db::{MultiBackend, insert_all, load_direct};
 use crate::error::stored;
 use crate::occurrences;
 use crate::schema::{
@@ -623,37 +623,51 @@ fn with_links(conn: &mut AnyConnection, rows: Vec<EventRow>) -> Result<Vec<Event
     let mut langs: HashMap<String, Vec<LanguageCode>> = HashMap::new();
     let mut groups: HashMap<String, Vec<TargetGroup>> = HashMap::new();
     let mut co: HashMap<String, Vec<OrganisationId>> = HashMap::new();
+    // The three link tables in one statement: (event, which table, value).
     for chunk in ids.chunks(5000) {
-        let c: Vec<(String, String)> = event_co_organisers::table
-            .filter(event_co_organisers::event_id.eq_any(chunk))
-            .select((
-                event_co_organisers::event_id,
-                event_co_organisers::organisation_id,
-            ))
-            .load(conn)?;
-        for (e, o) in c {
-            co.entry(e).or_default().push(stored(
-                "event_co_organisers.organisation_id",
-                OrganisationId::parse(&o),
-            )?);
-        }
-        let l: Vec<(String, String)> = event_languages::table
-            .filter(event_languages::event_id.eq_any(chunk))
-            .load(conn)?;
-        for (e, code) in l {
-            langs.entry(e).or_default().push(stored(
-                "event_languages.language",
-                LanguageCode::parse(&code),
-            )?);
-        }
-        let g: Vec<(String, String)> = event_target_groups::table
-            .filter(event_target_groups::event_id.eq_any(chunk))
-            .load(conn)?;
-        for (e, code) in g {
-            groups.entry(e).or_default().push(stored(
-                "event_target_groups.target_group",
-                TargetGroup::parse(&code),
-            )?);
+        let links: Vec<(String, String, String)> = load_direct!(
+            conn,
+            event_co_organisers::table
+                .filter(event_co_organisers::event_id.eq_any(chunk))
+                .select((
+                    event_co_organisers::event_id,
+                    "c".into_sql::<diesel::sql_types::Text>(),
+                    event_co_organisers::organisation_id,
+                ))
+                .union_all(
+                    event_languages::table
+                        .filter(event_languages::event_id.eq_any(chunk))
+                        .select((
+                            event_languages::event_id,
+                            "l".into_sql::<diesel::sql_types::Text>(),
+                            event_languages::language,
+                        )),
+                )
+                .union_all(
+                    event_target_groups::table
+                        .filter(event_target_groups::event_id.eq_any(chunk))
+                        .select((
+                            event_target_groups::event_id,
+                            "g".into_sql::<diesel::sql_types::Text>(),
+                            event_target_groups::target_group,
+                        )),
+                )
+        )?;
+        for (e, kind, value) in links {
+            match kind.as_str() {
+                "c" => co.entry(e).or_default().push(stored(
+                    "event_co_organisers.organisation_id",
+                    OrganisationId::parse(&value),
+                )?),
+                "l" => langs.entry(e).or_default().push(stored(
+                    "event_languages.language",
+                    LanguageCode::parse(&value),
+                )?),
+                _ => groups.entry(e).or_default().push(stored(
+                    "event_target_groups.target_group",
+                    TargetGroup::parse(&value),
+                )?),
+            }
         }
     }
     rows.into_iter()

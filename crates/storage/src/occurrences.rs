@@ -16,7 +16,7 @@ use diesel::upsert::excluded;
 use netzwerk_domain::event::{Event, EventStatus, MAX_OCCURRENCES, OccurrenceOverride};
 use netzwerk_domain::ids::EventId;
 
-use crate::db::insert_all;
+use crate::db::{insert_all, load_direct};
 use crate::error::stored;
 use crate::events::{self, EventFilter};
 use crate::schema::{
@@ -423,9 +423,16 @@ fn expand_all(
 }
 
 /// A page of a window's occurrences from the index, by start, event and recurrence
-/// id, and how many the window holds. The caller checks that the horizon covers the
-/// window. Unfiltered windows of live occurrences are counted from the hourly counts
-/// plus the window's two partial hours; filtered ones are counted in the index.
+/// id, and how many the window holds; `None` when the horizon does not cover the
+/// window. The horizon is asked after the reads: a horizon that moved while they ran
+/// is seen, and one that still covers the window kept every occurrence they read.
+///
+/// Three statements. Occurrences of more than four hours that began before the window
+/// are few and read apart; the others come from one ordered scan that starts four
+/// hours before the window, and on PostgreSQL the index holds every column, so the
+/// scan and the counts never visit the table. Unfiltered windows of live occurrences
+/// are counted from the hourly counts plus the two partial hours; filtered ones in the
+/// index.
 pub fn window(
     conn: &mut AnyConnection,
     filter: Option<&EventFilter>,
@@ -434,11 +441,12 @@ pub fn window(
     include_cancelled: bool,
     offset: usize,
     limit: usize,
-) -> Result<(i64, Vec<IndexedOccurrence>)> {
+) -> Result<Option<(i64, Vec<IndexedOccurrence>)>> {
     let (f, t) = (from.naive_utc(), to.naive_utc());
+    let keep = offset.saturating_add(limit);
     let cancelled = EventStatus::Cancelled.as_str();
-    let narrowed = |q: event_occurrences::BoxedQuery<'static, crate::db::MultiBackend>| {
-        let mut q = q;
+    let narrowed = || {
+        let mut q = event_occurrences::table.into_boxed();
         if !include_cancelled {
             q = q.filter(event_occurrences::status.ne(cancelled));
         }
@@ -449,63 +457,75 @@ pub fn window(
         }
         q
     };
-    // Occurrences that began before the window and run into it, by span class.
-    let running = narrowed(event_occurrences::table.into_boxed())
+    let short_start = f - CLASS_LIMITS[0];
+    let long_running: Vec<OccurrenceRow> = narrowed()
+        .filter(event_occurrences::span_class.gt(0))
         .filter(event_occurrences::start_utc.lt(f))
         .filter(event_occurrences::end_utc.gt(f))
         .filter(
             event_occurrences::span_class
-                .eq(0)
-                .and(event_occurrences::start_utc.ge(f - CLASS_LIMITS[0]))
-                .or(event_occurrences::span_class
-                    .eq(1)
-                    .and(event_occurrences::start_utc.ge(f - CLASS_LIMITS[1])))
-                .or(event_occurrences::span_class.eq(2)),
+                .eq(2)
+                .or(event_occurrences::start_utc.ge(f - CLASS_LIMITS[1])),
         )
-        .select(OccurrenceRow::as_select());
-    let mut running: Vec<OccurrenceRow> = running.load(conn)?;
-    running.sort_by(|a, b| {
-        (a.start_utc, &a.event_id, a.recurrence_id).cmp(&(
-            b.start_utc,
-            &b.event_id,
-            b.recurrence_id,
-        ))
-    });
-    let before = running.len();
-    let mut page: Vec<OccurrenceRow> = running.into_iter().skip(offset).take(limit).collect();
-    let rest = limit - page.len();
-    if rest > 0 {
-        let skip = offset.saturating_sub(before);
-        page.extend(
-            narrowed(event_occurrences::table.into_boxed())
-                .filter(event_occurrences::start_utc.ge(f))
-                .filter(event_occurrences::start_utc.lt(t))
-                .order((
-                    event_occurrences::start_utc,
-                    event_occurrences::event_id,
-                    event_occurrences::recurrence_id,
-                ))
-                .offset(i64::try_from(skip).unwrap_or(i64::MAX))
-                .limit(i64::try_from(rest).unwrap_or(i64::MAX))
-                .select(OccurrenceRow::as_select())
-                .load::<OccurrenceRow>(conn)?,
-        );
-    }
-    let starting = if filter.is_none() && !include_cancelled {
-        starting_live(conn, f, t)?
-    } else {
-        narrowed(event_occurrences::table.into_boxed())
-            .filter(event_occurrences::start_utc.ge(f))
+        .select(OccurrenceRow::as_select())
+        .load(conn)?;
+    // Short ones running into the window, then those starting in it.
+    let in_stream = |q: event_occurrences::BoxedQuery<'static, crate::db::MultiBackend>| {
+        q.filter(event_occurrences::start_utc.ge(short_start))
             .filter(event_occurrences::start_utc.lt(t))
-            .count()
-            .get_result(conn)?
+            .filter(
+                event_occurrences::start_utc
+                    .ge(f)
+                    .or(event_occurrences::span_class
+                        .eq(0)
+                        .and(event_occurrences::end_utc.gt(f))),
+            )
     };
-    let total = i64::try_from(before).unwrap_or(i64::MAX) + starting;
-    let items = page
+    let stream: Vec<OccurrenceRow> = in_stream(narrowed())
+        .order((
+            event_occurrences::start_utc,
+            event_occurrences::event_id,
+            event_occurrences::recurrence_id,
+        ))
+        .limit(i64::try_from(keep).unwrap_or(i64::MAX))
+        .select(OccurrenceRow::as_select())
+        .load(conn)?;
+    let (counted, covered) = if filter.is_none() && !include_cancelled {
+        live_total(conn, f, t)?
+    } else {
+        let n: i64 = in_stream(narrowed()).count().get_result(conn)?;
+        let covered: i64 = occurrence_horizon::table
+            .filter(occurrence_horizon::from_utc.le(f))
+            .filter(occurrence_horizon::until_utc.ge(t))
+            .count()
+            .get_result(conn)?;
+        (n, covered > 0)
+    };
+    if !covered {
+        return Ok(None);
+    }
+    let total = i64::try_from(long_running.len()).unwrap_or(i64::MAX) + counted;
+    let key = |r: &OccurrenceRow| (r.start_utc, r.event_id.clone(), r.recurrence_id);
+    let mut page = long_running;
+    page.sort_by_key(key);
+    let mut merged = Vec::with_capacity(keep.min(page.len() + stream.len()));
+    let (mut a, mut b) = (page.into_iter().peekable(), stream.into_iter().peekable());
+    while merged.len() < keep {
+        let next = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) if key(x) <= key(y) => a.next(),
+            (Some(_), Some(_)) | (None, Some(_)) => b.next(),
+            (Some(_), None) => a.next(),
+            (None, None) => None,
+        };
+        let Some(row) = next else { break };
+        merged.push(row);
+    }
+    let items = merged
         .into_iter()
+        .skip(offset)
         .map(OccurrenceRow::read)
         .collect::<Result<_>>()?;
-    Ok((total, items))
+    Ok(Some((total, items)))
 }
 
 type Condition = Box<
@@ -595,46 +615,62 @@ fn of_events_where(f: &EventFilter) -> Vec<Condition> {
     out
 }
 
-/// Live occurrences starting in `[from, to)`: whole hours from the counts, the partial
-/// hours at both ends from the index.
-fn starting_live(conn: &mut AnyConnection, from: NaiveDateTime, to: NaiveDateTime) -> Result<i64> {
+/// Live occurrences of a window, less the long ones that began before it, and
+/// whether the horizon covers the window, in one statement: short ones running into
+/// the window and those starting in its two partial hours from the index, those
+/// starting in its whole hours from the counts.
+fn live_total(
+    conn: &mut AnyConnection,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> Result<(i64, bool)> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::BigInt;
     let cancelled = EventStatus::Cancelled.as_str();
     let first_whole = {
         let h = hour_of(from);
         if h == from { h } else { h + Duration::hours(1) }
     };
-    let last_whole = hour_of(to);
-    let count_in = |conn: &mut AnyConnection, a: NaiveDateTime, b: NaiveDateTime| -> Result<i64> {
-        Ok(event_occurrences::table
-            .filter(event_occurrences::status.ne(cancelled))
-            .filter(event_occurrences::start_utc.ge(a))
-            .filter(event_occurrences::start_utc.lt(b))
-            .count()
-            .get_result(conn)?)
-    };
-    if first_whole >= last_whole {
-        return count_in(conn, from, to);
-    }
-    let whole: i64 = occurrence_hours::table
-        .filter(occurrence_hours::hour_utc.ge(first_whole))
-        .filter(occurrence_hours::hour_utc.lt(last_whole))
-        .select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
-            "CAST(COALESCE(SUM(live), 0) AS BIGINT)",
-        ))
-        .first(conn)?;
-    let edges: i64 = event_occurrences::table
+    // Within one hour there are no whole hours: everything is counted in the index.
+    let last_whole = hour_of(to).max(first_whole);
+    let short_running = event_occurrences::table
+        .filter(event_occurrences::status.ne(cancelled))
+        .filter(event_occurrences::span_class.eq(0))
+        .filter(event_occurrences::start_utc.ge(from - CLASS_LIMITS[0]))
+        .filter(event_occurrences::start_utc.lt(from))
+        .filter(event_occurrences::end_utc.gt(from))
+        .count()
+        .single_value();
+    let edges = event_occurrences::table
         .filter(event_occurrences::status.ne(cancelled))
         .filter(
             event_occurrences::start_utc
                 .ge(from)
-                .and(event_occurrences::start_utc.lt(first_whole))
+                .and(event_occurrences::start_utc.lt(first_whole.min(to)))
                 .or(event_occurrences::start_utc
-                    .ge(last_whole)
+                    .ge(last_whole.max(from))
                     .and(event_occurrences::start_utc.lt(to))),
         )
         .count()
-        .get_result(conn)?;
-    Ok(whole + edges)
+        .single_value();
+    let whole = occurrence_hours::table
+        .filter(occurrence_hours::hour_utc.ge(first_whole))
+        .filter(occurrence_hours::hour_utc.lt(last_whole))
+        .select(sql::<BigInt>("CAST(COALESCE(SUM(live), 0) AS BIGINT)"))
+        .single_value();
+    let covered = occurrence_horizon::table
+        .filter(occurrence_horizon::from_utc.le(from))
+        .filter(occurrence_horizon::until_utc.ge(to))
+        .count()
+        .single_value();
+    let (r, e, w, c): (Option<i64>, Option<i64>, Option<i64>, Option<i64>) =
+        load_direct!(conn, diesel::select((short_running, edges, whole, covered)))?
+            .pop()
+            .unwrap_or_default();
+    Ok((
+        r.unwrap_or(0) + e.unwrap_or(0) + w.unwrap_or(0),
+        c.unwrap_or(0) > 0,
+    ))
 }
 
 /// The occurrences stored for some events (for tests and checks), by event.

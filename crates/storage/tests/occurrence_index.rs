@@ -219,7 +219,8 @@ fn indexed(
         offset,
         limit,
     )
-    .expect("window");
+    .expect("window")
+    .expect("inside the horizon");
     let rows = page
         .into_iter()
         .map(|o| {
@@ -287,6 +288,24 @@ fn compare(
         from += Duration::hours(47) + Duration::minutes(13);
     }
     assert!(windows > 1000, "{step}: only {windows} windows compared");
+    // Outside the horizon the index does not answer.
+    for (from, to) in [
+        (h.from - Duration::minutes(1), h.from + Duration::hours(1)),
+        (h.until - Duration::hours(1), h.until + Duration::minutes(1)),
+    ] {
+        for org in [None, Some(orgs[0])] {
+            let filter = org.map(|o| EventFilter {
+                organisation: Some(o),
+                ..Default::default()
+            });
+            assert!(
+                occurrences::window(conn, filter.as_ref(), from, to, false, 0, 10)
+                    .expect("window")
+                    .is_none(),
+                "{step}: {from} – {to} is outside the horizon"
+            );
+        }
+    }
     // The hourly counts count exactly the live rows.
     let live: i64 = event_occurrences::table
         .filter(event_occurrences::status.ne("cancelled"))
