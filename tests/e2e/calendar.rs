@@ -113,6 +113,27 @@ async fn import(backend: Backend) {
     assert_eq!(nodes[0]["event"]["organisation"]["slug"], ORG);
     assert_eq!(nodes[0]["end"], "2027-03-02T11:00:00+00:00");
     assert_eq!(nodes[0]["allDay"], false);
+    // Every change of the series shows on an occurrence that is not changed itself
+    // (the page reads all overrides only when they are asked for).
+    let changes = hub
+        .data(
+            "query($from: DateTime!, $to: DateTime!, $f: EventFilter) { eventOccurrences(from: $from, to: $to, filter: $f, first: 1) { nodes { changed event { changedOccurrences { recurrenceId status } } } } }",
+            vars(json!({ "text": "Sprachcafé" })),
+            &[],
+        )
+        .await;
+    let first = &changes["eventOccurrences"]["nodes"][0];
+    assert_eq!(first["changed"], false, "{changes}");
+    let listed: Vec<&str> = first["event"]["changedOccurrences"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .filter_map(|c| c["recurrenceId"].as_str())
+        .collect();
+    assert!(
+        listed.contains(&"2027-03-16T10:00:00") && listed.contains(&"2027-03-23T10:00:00"),
+        "{changes}"
+    );
 
     // Pages of two, walked with their cursors, give the same occurrences in the same
     // order and the same total as the whole list (the server keeps only what a page

@@ -429,6 +429,12 @@ pub struct Window {
     pub offset: usize,
     /// Occurrences on the page.
     pub limit: usize,
+    /// Read the organisers of the page's events too (in the same database task).
+    pub with_organisations: bool,
+    /// Every page event's overrides are needed (its changed occurrences are asked);
+    /// otherwise, when the index answers, only those of events with a changed
+    /// occurrence on the page are read (for its title and description).
+    pub with_overrides: bool,
 }
 
 /// One occurrence on a page, with its event.
@@ -449,6 +455,9 @@ pub struct Occurrences {
     pub total: i64,
     /// The page, by start, event, recurrence id.
     pub items: Vec<OccurrenceOf>,
+    /// The organisers of the page's events, when asked for
+    /// ([`Window::with_organisations`]).
+    pub organisations: Vec<crate::directory::OrganisationRecord>,
 }
 
 /// Every occurrence in a window, recurring events expanded in their own time zone, by
@@ -501,8 +510,13 @@ pub async fn occurrences(
     // (or before the index is built) every series in the window is expanded.
     let indexed = {
         let (filter, from, to) = (window.filter.clone(), window.from, window.to);
-        let (include_cancelled, offset, limit) =
-            (window.include_cancelled, window.offset, window.limit);
+        let (include_cancelled, offset, limit, with_organisations, with_overrides) = (
+            window.include_cancelled,
+            window.offset,
+            window.limit,
+            window.with_organisations,
+            window.with_overrides,
+        );
         hub.read(move |c| {
             let Some(f) = filter.resolve(c)? else {
                 return Ok(Some(Occurrences::default()));
@@ -520,9 +534,16 @@ pub async fn occurrences(
             else {
                 return Ok(None);
             };
+            let items = with_events(c, page, with_overrides)?;
+            let organisations = if with_organisations {
+                organisers_of(c, &items)?
+            } else {
+                Vec::new()
+            };
             Ok(Some(Occurrences {
                 total,
-                items: with_events(c, page)?,
+                items,
+                organisations,
             }))
         })
         .await?
@@ -544,6 +565,8 @@ pub async fn occurrences(
         include_cancelled,
         offset,
         limit,
+        with_organisations,
+        with_overrides: _,
     } = window;
     let keep = offset.saturating_add(limit);
     hub.read(move |c| {
@@ -622,9 +645,29 @@ pub async fn occurrences(
                 occurrence: r.occ,
             });
         }
-        Ok(Occurrences { total, items })
+        let organisations = if with_organisations {
+            organisers_of(c, &items)?
+        } else {
+            Vec::new()
+        };
+        Ok(Occurrences {
+            total,
+            items,
+            organisations,
+        })
     })
     .await
+}
+
+/// The organisers of a page's events, one read.
+fn organisers_of(
+    conn: &mut AnyConnection,
+    items: &[OccurrenceOf],
+) -> Result<Vec<crate::directory::OrganisationRecord>> {
+    let mut ids: Vec<OrganisationId> = items.iter().map(|o| o.event.organisation_id).collect();
+    ids.sort();
+    ids.dedup();
+    Ok(organisations::get_many(conn, &ids)?)
 }
 
 /// A page of indexed occurrences with their events and the overrides that give
@@ -632,6 +675,7 @@ pub async fn occurrences(
 fn with_events(
     conn: &mut AnyConnection,
     page: Vec<netzwerk_storage::occurrences::IndexedOccurrence>,
+    every_override: bool,
 ) -> Result<Vec<OccurrenceOf>> {
     use std::collections::HashMap;
     use std::sync::Arc;
@@ -642,11 +686,24 @@ fn with_events(
         .into_iter()
         .map(|r| (r.id, Arc::new(r)))
         .collect();
-    let mut overrides: HashMap<EventId, Arc<Vec<OccurrenceOverride>>> =
-        events::overrides_of(conn, &ids)?
+    let mut changed: Vec<EventId> = if every_override {
+        ids.clone()
+    } else {
+        page.iter()
+            .filter(|o| o.overridden)
+            .map(|o| o.event_id)
+            .collect()
+    };
+    changed.sort();
+    changed.dedup();
+    let mut overrides: HashMap<EventId, Arc<Vec<OccurrenceOverride>>> = if changed.is_empty() {
+        HashMap::new()
+    } else {
+        events::overrides_of(conn, &changed)?
             .into_iter()
             .map(|(id, o)| (id, Arc::new(o)))
-            .collect();
+            .collect()
+    };
     let mut items = Vec::with_capacity(page.len());
     for o in page {
         // An event deleted between the two reads is left out of the page.

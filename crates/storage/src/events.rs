@@ -618,14 +618,63 @@ pub fn get(conn: &mut AnyConnection, id: EventId) -> Result<EventRecord> {
         .ok_or_else(|| StorageError::NotFound(format!("event {id}")))
 }
 
+/// An event's links as read: co-organisers, languages, target groups.
+#[derive(Default)]
+struct Links {
+    co: HashMap<String, Vec<OrganisationId>>,
+    langs: HashMap<String, Vec<LanguageCode>>,
+    groups: HashMap<String, Vec<TargetGroup>>,
+}
+
+impl Links {
+    fn add(&mut self, event: &str, kind: &str, value: &str) -> Result<()> {
+        match kind {
+            "c" => self.co.entry(event.to_owned()).or_default().push(stored(
+                "event_co_organisers.organisation_id",
+                OrganisationId::parse(value),
+            )?),
+            "l" => self.langs.entry(event.to_owned()).or_default().push(stored(
+                "event_languages.language",
+                LanguageCode::parse(value),
+            )?),
+            _ => self
+                .groups
+                .entry(event.to_owned())
+                .or_default()
+                .push(stored(
+                    "event_target_groups.target_group",
+                    TargetGroup::parse(value),
+                )?),
+        }
+        Ok(())
+    }
+
+    fn attach(mut self, rows: Vec<EventRow>) -> Result<Vec<EventRecord>> {
+        rows.into_iter()
+            .map(|r| {
+                let (l, g) = (
+                    self.langs.remove(&r.id).unwrap_or_default(),
+                    self.groups.remove(&r.id).unwrap_or_default(),
+                );
+                let mut rec = from_row(r)?;
+                rec.value.languages = l;
+                rec.value.languages.sort();
+                rec.value.target_groups = g;
+                rec.value.target_groups.sort();
+                rec.value.co_organisers = self.co.remove(&rec.id.to_string()).unwrap_or_default();
+                rec.value.co_organisers.sort();
+                Ok(rec)
+            })
+            .collect()
+    }
+}
+
 fn with_links(conn: &mut AnyConnection, rows: Vec<EventRow>) -> Result<Vec<EventRecord>> {
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-    let mut langs: HashMap<String, Vec<LanguageCode>> = HashMap::new();
-    let mut groups: HashMap<String, Vec<TargetGroup>> = HashMap::new();
-    let mut co: HashMap<String, Vec<OrganisationId>> = HashMap::new();
+    let mut links = Links::default();
     // The three link tables in one statement: (event, which table, value).
     for chunk in ids.chunks(5000) {
-        let links: Vec<(String, String, String)> = load_direct!(
+        let found: Vec<(String, String, String)> = load_direct!(
             conn,
             event_co_organisers::table
                 .filter(event_co_organisers::event_id.eq_any(chunk))
@@ -653,39 +702,11 @@ fn with_links(conn: &mut AnyConnection, rows: Vec<EventRow>) -> Result<Vec<Event
                         )),
                 )
         )?;
-        for (e, kind, value) in links {
-            match kind.as_str() {
-                "c" => co.entry(e).or_default().push(stored(
-                    "event_co_organisers.organisation_id",
-                    OrganisationId::parse(&value),
-                )?),
-                "l" => langs.entry(e).or_default().push(stored(
-                    "event_languages.language",
-                    LanguageCode::parse(&value),
-                )?),
-                _ => groups.entry(e).or_default().push(stored(
-                    "event_target_groups.target_group",
-                    TargetGroup::parse(&value),
-                )?),
-            }
+        for (e, kind, value) in found {
+            links.add(&e, &kind, &value)?;
         }
     }
-    rows.into_iter()
-        .map(|r| {
-            let (l, g) = (
-                langs.remove(&r.id).unwrap_or_default(),
-                groups.remove(&r.id).unwrap_or_default(),
-            );
-            let mut rec = from_row(r)?;
-            rec.value.languages = l;
-            rec.value.languages.sort();
-            rec.value.target_groups = g;
-            rec.value.target_groups.sort();
-            rec.value.co_organisers = co.remove(&rec.id.to_string()).unwrap_or_default();
-            rec.value.co_organisers.sort();
-            Ok(rec)
-        })
-        .collect()
+    links.attach(rows)
 }
 
 /// Many events by id; missing ids are left out.

@@ -458,42 +458,71 @@ pub fn window(
         q
     };
     let short_start = f - CLASS_LIMITS[0];
-    let long_running: Vec<OccurrenceRow> = narrowed()
-        .filter(event_occurrences::span_class.gt(0))
-        .filter(event_occurrences::start_utc.lt(f))
-        .filter(event_occurrences::end_utc.gt(f))
-        .filter(
+    let long_condition = event_occurrences::span_class
+        .gt(0)
+        .and(event_occurrences::start_utc.lt(f))
+        .and(event_occurrences::end_utc.gt(f))
+        .and(
             event_occurrences::span_class
                 .eq(2)
                 .or(event_occurrences::start_utc.ge(f - CLASS_LIMITS[1])),
-        )
-        .select(OccurrenceRow::as_select())
-        .load(conn)?;
+        );
     // Short ones running into the window, then those starting in it.
-    let in_stream = |q: event_occurrences::BoxedQuery<'static, crate::db::MultiBackend>| {
-        q.filter(event_occurrences::start_utc.ge(short_start))
-            .filter(event_occurrences::start_utc.lt(t))
-            .filter(
-                event_occurrences::start_utc
-                    .ge(f)
-                    .or(event_occurrences::span_class
-                        .eq(0)
-                        .and(event_occurrences::end_utc.gt(f))),
-            )
+    let stream_condition = event_occurrences::start_utc
+        .ge(short_start)
+        .and(event_occurrences::start_utc.lt(t))
+        .and(
+            event_occurrences::start_utc
+                .ge(f)
+                .or(event_occurrences::span_class
+                    .eq(0)
+                    .and(event_occurrences::end_utc.gt(f))),
+        );
+    let order = (
+        event_occurrences::start_utc,
+        event_occurrences::event_id,
+        event_occurrences::recurrence_id,
+    );
+    let keep_rows = i64::try_from(keep).unwrap_or(i64::MAX);
+    let (long_running, stream): (Vec<OccurrenceRow>, Vec<OccurrenceRow>) = match conn {
+        // The partner pages' window (no filter, live occurrences) in one statement on
+        // PostgreSQL, where each statement is a round trip.
+        AnyConnection::Postgresql(c) if filter.is_none() && !include_cancelled => {
+            let live = event_occurrences::status.ne(cancelled);
+            let rows: Vec<OccurrenceRow> = event_occurrences::table
+                .filter(live.and(long_condition))
+                .select(OccurrenceRow::as_select())
+                .union_all(
+                    event_occurrences::table
+                        .filter(live.and(stream_condition))
+                        .order(order)
+                        .limit(keep_rows)
+                        .select(OccurrenceRow::as_select()),
+                )
+                .load(c)?;
+            rows.into_iter()
+                .partition(|r| r.span_class > 0 && r.start_utc < f)
+        }
+        _ => (
+            narrowed()
+                .filter(long_condition)
+                .select(OccurrenceRow::as_select())
+                .load(conn)?,
+            narrowed()
+                .filter(stream_condition)
+                .order(order)
+                .limit(keep_rows)
+                .select(OccurrenceRow::as_select())
+                .load(conn)?,
+        ),
     };
-    let stream: Vec<OccurrenceRow> = in_stream(narrowed())
-        .order((
-            event_occurrences::start_utc,
-            event_occurrences::event_id,
-            event_occurrences::recurrence_id,
-        ))
-        .limit(i64::try_from(keep).unwrap_or(i64::MAX))
-        .select(OccurrenceRow::as_select())
-        .load(conn)?;
     let (counted, covered) = if filter.is_none() && !include_cancelled {
         live_total(conn, f, t)?
     } else {
-        let n: i64 = in_stream(narrowed()).count().get_result(conn)?;
+        let n: i64 = narrowed()
+            .filter(stream_condition)
+            .count()
+            .get_result(conn)?;
         let covered: i64 = occurrence_horizon::table
             .filter(occurrence_horizon::from_utc.le(f))
             .filter(occurrence_horizon::until_utc.ge(t))
@@ -641,18 +670,17 @@ fn live_total(
         .filter(event_occurrences::end_utc.gt(from))
         .count()
         .single_value();
-    let edges = event_occurrences::table
-        .filter(event_occurrences::status.ne(cancelled))
-        .filter(
-            event_occurrences::start_utc
-                .ge(from)
-                .and(event_occurrences::start_utc.lt(first_whole.min(to)))
-                .or(event_occurrences::start_utc
-                    .ge(last_whole.max(from))
-                    .and(event_occurrences::start_utc.lt(to))),
-        )
-        .count()
-        .single_value();
+    // The two partial hours apart: each a plain range, read from the index alone.
+    let edge = |a: NaiveDateTime, b: NaiveDateTime| {
+        event_occurrences::table
+            .filter(event_occurrences::status.ne(cancelled))
+            .filter(event_occurrences::start_utc.ge(a))
+            .filter(event_occurrences::start_utc.lt(b))
+            .count()
+            .single_value()
+    };
+    let first_edge = edge(from, first_whole.min(to));
+    let last_edge = edge(last_whole.max(from), to);
     let whole = occurrence_hours::table
         .filter(occurrence_hours::hour_utc.ge(first_whole))
         .filter(occurrence_hours::hour_utc.lt(last_whole))
@@ -663,14 +691,21 @@ fn live_total(
         .filter(occurrence_horizon::until_utc.ge(to))
         .count()
         .single_value();
-    let (r, e, w, c): (Option<i64>, Option<i64>, Option<i64>, Option<i64>) =
-        load_direct!(conn, diesel::select((short_running, edges, whole, covered)))?
-            .pop()
-            .unwrap_or_default();
-    Ok((
-        r.unwrap_or(0) + e.unwrap_or(0) + w.unwrap_or(0),
-        c.unwrap_or(0) > 0,
-    ))
+    type Counts = (
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+    );
+    let (r, e1, e2, w, c): Counts = load_direct!(
+        conn,
+        diesel::select((short_running, first_edge, last_edge, whole, covered))
+    )?
+    .pop()
+    .unwrap_or_default();
+    let n = |x: Option<i64>| x.unwrap_or(0);
+    Ok((n(r) + n(e1) + n(e2) + n(w), n(c) > 0))
 }
 
 /// The occurrences stored for some events (for tests and checks), by event.

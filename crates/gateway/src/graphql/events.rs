@@ -501,7 +501,12 @@ impl EventQuery {
         let prefs = preference(ctx, languages)?;
         let w = window(first, after)?;
         let filter = filter.unwrap_or_default();
+        // The organisers are read in the same database task when the nodes ask for them.
+        let nodes = super::objects::node_selections(ctx);
+        let wants = |field: &str| nodes.iter().any(|n| n.field("event").field(field).exists());
         let window = events_app::Window {
+            with_organisations: wants("organisation"),
+            with_overrides: wants("changedOccurrences"),
             include_cancelled: filter.include_cancelled,
             filter: filter.into(),
             from,
@@ -519,6 +524,11 @@ impl EventQuery {
         let found = events_app::occurrences(hub(ctx), window, stop)
             .await
             .map_err(app)?;
+        if !found.organisations.is_empty() {
+            super::context::loader(ctx)
+                .feed_many(found.organisations.into_iter().map(|r| (r.id, Arc::new(r))))
+                .await;
+        }
         let nodes = found
             .items
             .into_iter()
