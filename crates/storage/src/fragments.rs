@@ -53,6 +53,12 @@ fixed_sql! {
 }
 
 fixed_sql! {
+    /// The sum of the hourly counts of live occurrences selected (0 for none); alone
+    /// in its select.
+    LiveOccurrences: BigInt = "CAST(COALESCE(SUM(live), 0) AS BIGINT)"
+}
+
+fixed_sql! {
     /// A service's weekly hours in order, as `weekday/opens/closes` separated by
     /// spaces (minutes of the day); null without hours. Valid on both backends
     /// (SQLite has `string_agg` with `ORDER BY` since 3.44).

@@ -653,8 +653,6 @@ fn live_total(
     from: NaiveDateTime,
     to: NaiveDateTime,
 ) -> Result<(i64, bool)> {
-    use diesel::dsl::sql;
-    use diesel::sql_types::BigInt;
     let cancelled = EventStatus::Cancelled.as_str();
     let first_whole = {
         let h = hour_of(from);
@@ -684,7 +682,7 @@ fn live_total(
     let whole = occurrence_hours::table
         .filter(occurrence_hours::hour_utc.ge(first_whole))
         .filter(occurrence_hours::hour_utc.lt(last_whole))
-        .select(sql::<BigInt>("CAST(COALESCE(SUM(live), 0) AS BIGINT)"))
+        .select(crate::fragments::LiveOccurrences)
         .single_value();
     let covered = occurrence_horizon::table
         .filter(occurrence_horizon::from_utc.le(from))
