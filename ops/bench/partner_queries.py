@@ -264,6 +264,12 @@ def main():
 
     hub_rss, peer_rss = vm_hwm(hub_pid), vm_hwm(peer_pid)
 
+    def d_target():
+        d = best("hub", "D")
+        if d["rps"] >= 1000 and d["p99"] < 50 and d["errors"] == 0:
+            return f"met ({d['rps']:.0f} req/s, p99 {d['p99']:.1f} ms)"
+        return f"NOT met ({d['rps']:.0f} req/s, p99 {d['p99']:.1f} ms)"
+
     def best(side, name):
         rs = runs[(side, name)]
         return {
@@ -354,6 +360,12 @@ Targets: A–C at least 3x PostGraphile's throughput with p99 under 10 ms at
 concurrency 8 — {'; '.join(speed_target(n) for n in 'ABC')}; at most 6
 statements for A — {'met' if hub_st['A'] is not None and hub_st['A'] <= 6 else 'NOT met'}; Hub
 peak RSS under 150 MB — {'met' if hub_rss and hub_rss < 150 else 'NOT met'}.
+
+Occurrence target (issue 18): D at least 1,000 req/s with p99 under 50 ms at
+concurrency 8, with an exact `totalCount` and the response cache off — {d_target()}.
+D reads the occurrence index (31 days back, 400 ahead); its statements: the
+running and starting occurrences (one `UNION ALL`), the total with the horizon
+check, the page's events, their links, their organisers.
 <!-- partner-queries:end -->"""
     results = os.path.join(HERE, "RESULTS.md")
     with open(results, encoding="utf-8") as f:

@@ -818,6 +818,24 @@ mod tests {
                 "meetings.organiser",
             ),
             ("NETZWERK__HSDS__COUNTRY", "Germany", "hsds.country"),
+            // Daily series over more than ten years would pass the 5,000 occurrences
+            // an event may have in the index; a horizon under a month misses the
+            // partner pages' window.
+            (
+                "NETZWERK__CALENDAR__OCCURRENCE_INDEX_DAYS_AHEAD",
+                "3661",
+                "occurrence_index_days_ahead",
+            ),
+            (
+                "NETZWERK__CALENDAR__OCCURRENCE_INDEX_DAYS_AHEAD",
+                "30",
+                "occurrence_index_days_ahead",
+            ),
+            (
+                "NETZWERK__CALENDAR__OCCURRENCE_INDEX_DAYS_BACK",
+                "3500",
+                "occurrence_index_days_back",
+            ),
             ("NETZWERK__HSDS__CITY", " ", "hsds.city"),
             (
                 "NETZWERK__MEETINGS__CLIENT_IP_HEADER",
