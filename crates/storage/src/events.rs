@@ -19,7 +19,7 @@ use netzwerk_domain::text;
 use crate::change_log::{self, Action, EntityKind};
 use crate::db::{MultiBackend, insert_all, load_direct};
 use crate::error::stored;
-use crate::occurrences;
+use crate::occurrence_rows;
 use crate::schema::{
     event_co_organisers, event_languages, event_overrides, event_target_groups, events, locations,
 };
@@ -540,7 +540,7 @@ pub fn insert(
             .values(&row)
             .execute(conn)?;
         write_links(conn, &row.id, event, overrides)?;
-        occurrences::reindex(conn, &[(&row.id, event, overrides)], false)?;
+        occurrence_rows::reindex(conn, &[(&row.id, event, overrides)], false)?;
         change_log::record(
             conn,
             actor,
@@ -578,7 +578,7 @@ pub fn update(
             .set(&row)
             .execute(conn)?;
         write_links(conn, &sid, event, overrides)?;
-        occurrences::reindex(conn, &[(&sid, event, overrides)], true)?;
+        occurrence_rows::reindex(conn, &[(&sid, event, overrides)], true)?;
         change_log::record(
             conn,
             actor,
@@ -1197,7 +1197,7 @@ pub fn insert_many(
         .zip(items)
         .map(|(row, item)| (row.id.as_str(), item.event, item.overrides))
         .collect();
-    occurrences::reindex(conn, &written, false)?;
+    occurrence_rows::reindex(conn, &written, false)?;
     change_log::record_many(conn, &log)?;
     Ok(rows.len())
 }

@@ -24,6 +24,7 @@ pub mod locations;
 pub mod meetings;
 pub mod news;
 pub mod newsletters;
+mod occurrence_rows;
 pub mod occurrences;
 pub mod organisations;
 pub mod outbox;

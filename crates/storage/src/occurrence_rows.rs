@@ -1,0 +1,207 @@
+//! The occurrence index's rows as the event writes keep them: the horizon, the
+//! expansion of a written event into rows, and their hourly counts. Apart from
+//! [`crate::occurrences`] (which reads events to build and move the index) so that
+//! `events` can call it without a circle.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, DurationRound, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use diesel::upsert::excluded;
+use netzwerk_domain::event::{Event, EventStatus, MAX_OCCURRENCES, OccurrenceOverride};
+
+use crate::db::insert_all;
+use crate::schema::{event_occurrences, occurrence_horizon, occurrence_hours};
+use crate::{AnyConnection, Result};
+
+/// The span of time the index covers: every occurrence overlapping `[from, until)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Horizon {
+    /// Start of the horizon.
+    pub from: DateTime<Utc>,
+    /// End of the horizon (exclusive).
+    pub until: DateTime<Utc>,
+}
+
+impl Horizon {
+    /// Whether every occurrence overlapping `[from, to)` is in the index.
+    pub fn covers(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> bool {
+        self.from <= from && to <= self.until
+    }
+}
+
+/// How long an occurrence of each span class may last: a window's running
+/// occurrences of class `i` started at most this long before it (the last class has
+/// no bound).
+pub(crate) const CLASS_LIMITS: [Duration; 2] = [Duration::hours(4), Duration::hours(26)];
+
+fn span_class(start: DateTime<Utc>, end: DateTime<Utc>) -> i32 {
+    let length = end - start;
+    if length <= CLASS_LIMITS[0] {
+        0
+    } else if length <= CLASS_LIMITS[1] {
+        1
+    } else {
+        2
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = event_occurrences)]
+pub(crate) struct OccurrenceRow {
+    pub(crate) event_id: String,
+    pub(crate) recurrence_id: NaiveDateTime,
+    pub(crate) start_utc: NaiveDateTime,
+    pub(crate) end_utc: NaiveDateTime,
+    pub(crate) local_start: NaiveDateTime,
+    pub(crate) local_end: NaiveDateTime,
+    pub(crate) status: String,
+    pub(crate) overridden: bool,
+    pub(crate) span_class: i32,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = occurrence_hours)]
+pub(crate) struct HourRow {
+    pub(crate) hour_utc: NaiveDateTime,
+    pub(crate) live: i64,
+}
+
+/// The horizon the index covers, or `None` while it is not built.
+pub fn horizon(conn: &mut AnyConnection) -> Result<Option<Horizon>> {
+    let row: Option<(NaiveDateTime, NaiveDateTime)> = occurrence_horizon::table
+        .find(1)
+        .select((occurrence_horizon::from_utc, occurrence_horizon::until_utc))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|(from, until)| Horizon {
+        from: from.and_utc(),
+        until: until.and_utc(),
+    }))
+}
+
+/// The horizon, locked against [`crate::occurrences::maintain`] until the caller's transaction ends:
+/// shared by writers of events, exclusive for the one that moves it.
+pub(crate) fn locked_horizon(conn: &mut AnyConnection, exclusive: bool) -> Result<Option<Horizon>> {
+    if let AnyConnection::Postgresql(c) = conn {
+        let lock = if exclusive { "UPDATE" } else { "SHARE" };
+        diesel::sql_query(format!(
+            "SELECT id FROM occurrence_horizon WHERE id = 1 FOR {lock}"
+        ))
+        .execute(c)?;
+    }
+    horizon(conn)
+}
+
+/// The occurrences of one event over `[from, until)`, as rows; an event that cannot
+/// be expanded (a rule stored before a check existed) has none and is logged.
+pub(crate) fn expand(
+    id: &str,
+    event: netzwerk_calendar::Timing<'_>,
+    overrides: &[OccurrenceOverride],
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Vec<OccurrenceRow> {
+    match netzwerk_calendar::occurrences_of(event, overrides, from, until, MAX_OCCURRENCES) {
+        Ok(list) => list
+            .into_iter()
+            .map(|o| OccurrenceRow {
+                event_id: id.to_owned(),
+                recurrence_id: o.recurrence_id,
+                start_utc: o.start.naive_utc(),
+                end_utc: o.end.naive_utc(),
+                local_start: o.local_start,
+                local_end: o.local_end,
+                status: o.status.as_str().to_owned(),
+                overridden: o.overridden,
+                span_class: span_class(o.start, o.end),
+            })
+            .collect(),
+        Err(e) => {
+            tracing::warn!(event = %id, error = %e, "cannot expand a stored event for the occurrence index");
+            Vec::new()
+        }
+    }
+}
+
+pub(crate) fn hour_of(t: NaiveDateTime) -> NaiveDateTime {
+    t.duration_trunc(Duration::hours(1)).unwrap_or(t)
+}
+
+/// Rows per multi-row insert (9 columns: under both backends' parameter limits).
+pub(crate) const CHUNK: usize = 3000;
+
+/// Stores rows and adds them to the hourly counts (one upsert per hour touched).
+pub(crate) fn insert_rows(conn: &mut AnyConnection, rows: &[OccurrenceRow]) -> Result<()> {
+    let mut hours: BTreeMap<NaiveDateTime, i64> = BTreeMap::new();
+    for r in rows {
+        if r.status != EventStatus::Cancelled.as_str() {
+            *hours.entry(hour_of(r.start_utc)).or_default() += 1;
+        }
+    }
+    for chunk in rows.chunks(CHUNK) {
+        insert_all!(conn, event_occurrences::table, chunk)?;
+    }
+    let hours: Vec<HourRow> = hours
+        .into_iter()
+        .map(|(hour_utc, live)| HourRow { hour_utc, live })
+        .collect();
+    for chunk in hours.chunks(CHUNK) {
+        macro_rules! upsert {
+            ($c:expr, $values:expr) => {
+                diesel::insert_into(occurrence_hours::table)
+                    .values($values)
+                    .on_conflict(occurrence_hours::hour_utc)
+                    .do_update()
+                    .set(
+                        occurrence_hours::live
+                            .eq(occurrence_hours::live + excluded(occurrence_hours::live)),
+                    )
+                    .execute($c)
+            };
+        }
+        match conn {
+            AnyConnection::Postgresql(c) => {
+                upsert!(c, chunk)?;
+            }
+            // SQLite's dialect in diesel takes no multi-row upsert: one per hour.
+            AnyConnection::Sqlite(c) => {
+                for row in chunk {
+                    upsert!(c, row)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Indexes events just written (inside the caller's transaction): their old
+/// occurrences go, their occurrences over the horizon come in. Nothing while the
+/// index is not built.
+pub(crate) fn reindex(
+    conn: &mut AnyConnection,
+    written: &[(&str, &Event, &[OccurrenceOverride])],
+    replace: bool,
+) -> Result<()> {
+    let Some(h) = locked_horizon(conn, false)? else {
+        return Ok(());
+    };
+    if replace {
+        let ids: Vec<&str> = written.iter().map(|(id, _, _)| *id).collect();
+        for chunk in ids.chunks(CHUNK) {
+            diesel::delete(
+                event_occurrences::table.filter(event_occurrences::event_id.eq_any(chunk)),
+            )
+            .execute(conn)?;
+        }
+    }
+    let mut rows = Vec::new();
+    for (id, event, overrides) in written {
+        rows.extend(expand(id, (*event).into(), overrides, h.from, h.until));
+        if rows.len() >= CHUNK * 4 {
+            insert_rows(conn, &rows)?;
+            rows.clear();
+        }
+    }
+    insert_rows(conn, &rows)
+}
