@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::both_backends;
-use crate::support::{Backend, Hub, TestDb, cli, cli_ok};
+use crate::support::{Backend, Hub, TestDb, cli, cli_env, cli_ok};
 
 const FIXTURE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -812,3 +812,41 @@ async fn background_polling(backend: Backend) {
     );
 }
 both_backends!(serve_polls_feeds_in_the_background, background_polling);
+
+/// `demo` builds the occurrence index, imports keep it, `calendar index` says it is
+/// current, and a horizon of another length builds it again with every occurrence.
+async fn occurrence_index_cli(backend: Backend) {
+    let db = TestDb::new(backend);
+    let demo = cli_ok(&db, &["demo"]);
+    assert!(demo.contains("occurrence index built over"), "{demo}");
+    cli_ok(&db, &["calendar", "import", "--organisation", ORG, FIXTURE]);
+    let current = cli_ok(&db, &["calendar", "index"]);
+    assert!(
+        current.starts_with("occurrence index current: "),
+        "{current}"
+    );
+    let rebuilt = cli_env(
+        &db,
+        &["calendar", "index"],
+        &[("NETZWERK__CALENDAR__OCCURRENCE_INDEX_DAYS_BACK", "40")],
+    );
+    let stored: usize = rebuilt
+        .trim()
+        .rsplit(": ")
+        .next()
+        .and_then(|n| n.strip_suffix(" occurrences"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{rebuilt}"));
+    assert!(
+        rebuilt.starts_with("occurrence index built over") && stored > 0,
+        "{rebuilt}"
+    );
+    // Back to 31 days: the start moves later, nothing is built again.
+    let shorter = cli_ok(&db, &["calendar", "index"]);
+    assert!(
+        shorter.starts_with("occurrence index moved on to ")
+            && shorter.contains(": 0 occurrences added"),
+        "{shorter}"
+    );
+}
+both_backends!(occurrence_index_is_built_and_kept, occurrence_index_cli);
