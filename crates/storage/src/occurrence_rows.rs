@@ -23,13 +23,6 @@ pub struct Horizon {
     pub until: DateTime<Utc>,
 }
 
-impl Horizon {
-    /// Whether every occurrence overlapping `[from, to)` is in the index.
-    pub fn covers(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> bool {
-        self.from <= from && to <= self.until
-    }
-}
-
 /// How long an occurrence of each span class may last: a window's running
 /// occurrences of class `i` started at most this long before it (the last class has
 /// no bound).
@@ -131,46 +124,63 @@ pub(crate) fn hour_of(t: NaiveDateTime) -> NaiveDateTime {
 /// Rows per multi-row insert (9 columns: under both backends' parameter limits).
 pub(crate) const CHUNK: usize = 3000;
 
-/// Stores rows and adds them to the hourly counts (one upsert per hour touched).
-pub(crate) fn insert_rows(conn: &mut AnyConnection, rows: &[OccurrenceRow]) -> Result<()> {
-    let mut hours: BTreeMap<NaiveDateTime, i64> = BTreeMap::new();
+/// Live occurrences by start hour, gathered over one write and added to
+/// `occurrence_hours` once at its end (one upsert per hour touched, however many
+/// batches the write stored).
+#[derive(Default)]
+pub(crate) struct HourCounts(BTreeMap<NaiveDateTime, i64>);
+
+impl HourCounts {
+    /// Adds the counts to the stored ones.
+    pub(crate) fn add_to(self, conn: &mut AnyConnection) -> Result<()> {
+        let hours: Vec<HourRow> = self
+            .0
+            .into_iter()
+            .map(|(hour_utc, live)| HourRow { hour_utc, live })
+            .collect();
+        for chunk in hours.chunks(CHUNK) {
+            macro_rules! upsert {
+                ($c:expr, $values:expr) => {
+                    diesel::insert_into(occurrence_hours::table)
+                        .values($values)
+                        .on_conflict(occurrence_hours::hour_utc)
+                        .do_update()
+                        .set(
+                            occurrence_hours::live
+                                .eq(occurrence_hours::live + excluded(occurrence_hours::live)),
+                        )
+                        .execute($c)
+                };
+            }
+            match conn {
+                AnyConnection::Postgresql(c) => {
+                    upsert!(c, chunk)?;
+                }
+                // SQLite's dialect in diesel takes no multi-row upsert: one per hour.
+                AnyConnection::Sqlite(c) => {
+                    for row in chunk {
+                        upsert!(c, row)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Stores rows and counts the live ones in `counts`.
+pub(crate) fn store_rows(
+    conn: &mut AnyConnection,
+    rows: &[OccurrenceRow],
+    counts: &mut HourCounts,
+) -> Result<()> {
     for r in rows {
         if r.status != EventStatus::Cancelled.as_str() {
-            *hours.entry(hour_of(r.start_utc)).or_default() += 1;
+            *counts.0.entry(hour_of(r.start_utc)).or_default() += 1;
         }
     }
     for chunk in rows.chunks(CHUNK) {
         insert_all!(conn, event_occurrences::table, chunk)?;
-    }
-    let hours: Vec<HourRow> = hours
-        .into_iter()
-        .map(|(hour_utc, live)| HourRow { hour_utc, live })
-        .collect();
-    for chunk in hours.chunks(CHUNK) {
-        macro_rules! upsert {
-            ($c:expr, $values:expr) => {
-                diesel::insert_into(occurrence_hours::table)
-                    .values($values)
-                    .on_conflict(occurrence_hours::hour_utc)
-                    .do_update()
-                    .set(
-                        occurrence_hours::live
-                            .eq(occurrence_hours::live + excluded(occurrence_hours::live)),
-                    )
-                    .execute($c)
-            };
-        }
-        match conn {
-            AnyConnection::Postgresql(c) => {
-                upsert!(c, chunk)?;
-            }
-            // SQLite's dialect in diesel takes no multi-row upsert: one per hour.
-            AnyConnection::Sqlite(c) => {
-                for row in chunk {
-                    upsert!(c, row)?;
-                }
-            }
-        }
     }
     Ok(())
 }
@@ -195,13 +205,14 @@ pub(crate) fn reindex(
             .execute(conn)?;
         }
     }
-    let mut rows = Vec::new();
+    let (mut rows, mut counts) = (Vec::new(), HourCounts::default());
     for (id, event, overrides) in written {
         rows.extend(expand(id, (*event).into(), overrides, h.from, h.until));
         if rows.len() >= CHUNK * 4 {
-            insert_rows(conn, &rows)?;
+            store_rows(conn, &rows, &mut counts)?;
             rows.clear();
         }
     }
-    insert_rows(conn, &rows)
+    store_rows(conn, &rows, &mut counts)?;
+    counts.add_to(conn)
 }

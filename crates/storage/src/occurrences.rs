@@ -8,18 +8,16 @@
 //! under an exclusive one, so an event written while the horizon moves is indexed over
 //! the new horizon or was already indexed over the old one before it moved.
 
-use std::collections::{BTreeMap, HashMap};
-
 use chrono::{DateTime, Duration, DurationRound, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use netzwerk_domain::event::EventStatus;
 use netzwerk_domain::ids::EventId;
 
-use crate::db::{insert_all, load_direct};
+use crate::db::load_direct;
 use crate::error::stored;
 use crate::events::{self, EventFilter};
 use crate::occurrence_rows::{
-    CHUNK, CLASS_LIMITS, HourRow, OccurrenceRow, expand, hour_of, insert_rows, locked_horizon,
+    CLASS_LIMITS, HourCounts, OccurrenceRow, expand, hour_of, locked_horizon, store_rows,
 };
 pub use crate::occurrence_rows::{Horizon, horizon};
 use crate::schema::{
@@ -129,6 +127,7 @@ pub fn maintain(
                         diesel::delete(event_occurrences::table).execute(conn)?;
                     }
                 }
+                diesel::delete(occurrence_hours::table).execute(conn)?;
                 let stored = expand_all(conn, want.from, want.until, None)?;
                 Maintained::Built {
                     horizon: want,
@@ -136,14 +135,9 @@ pub fn maintain(
                 }
             }
         };
-        if matches!(result, Maintained::Built { .. }) {
-            diesel::delete(occurrence_hours::table).execute(conn)?;
-            // The counts of what was just stored (the table was emptied after).
-            recount(conn)?;
-        } else {
-            diesel::delete(occurrence_hours::table.filter(occurrence_hours::live.le(0)))
-                .execute(conn)?;
-        }
+        // Hours whose occurrences all went (the start the horizon left behind).
+        diesel::delete(occurrence_hours::table.filter(occurrence_hours::live.le(0)))
+            .execute(conn)?;
         let now = crate::now();
         let updated = diesel::update(occurrence_horizon::table.find(1))
             .set((
@@ -166,30 +160,10 @@ pub fn maintain(
     })
 }
 
-/// Counts the stored occurrences by hour again (after a build).
-fn recount(conn: &mut AnyConnection) -> Result<()> {
-    let starts: Vec<NaiveDateTime> = event_occurrences::table
-        .filter(event_occurrences::status.ne(EventStatus::Cancelled.as_str()))
-        .select(event_occurrences::start_utc)
-        .load(conn)?;
-    let mut hours: BTreeMap<NaiveDateTime, i64> = BTreeMap::new();
-    for s in starts {
-        *hours.entry(hour_of(s)).or_default() += 1;
-    }
-    let rows: Vec<HourRow> = hours
-        .into_iter()
-        .map(|(hour_utc, live)| HourRow { hour_utc, live })
-        .collect();
-    for chunk in rows.chunks(CHUNK) {
-        insert_all!(conn, occurrence_hours::table, chunk)?;
-    }
-    Ok(())
-}
-
 /// Expands every event overlapping `[from, until)` over that span and stores the
 /// occurrences (only those starting at or after `starting` when given: the others are
-/// in the index already). Reads events a page at a time; the counts are not touched
-/// when `starting` is `None` (the caller counts after).
+/// in the index already), with their hourly counts (added once at the end). Reads
+/// events a page at a time.
 fn expand_all(
     conn: &mut AnyConnection,
     from: DateTime<Utc>,
@@ -198,6 +172,7 @@ fn expand_all(
 ) -> Result<usize> {
     let mut after = String::new();
     let mut total = 0;
+    let mut counts = HourCounts::default();
     loop {
         let page = events::timings_after(conn, &after, from, until, EVENTS_PER_READ)?;
         let Some(last) = page.last() else {
@@ -219,17 +194,12 @@ fn expand_all(
             );
         }
         total += rows.len();
-        if starting.is_some() {
-            insert_rows(conn, &rows)?;
-        } else {
-            for chunk in rows.chunks(CHUNK) {
-                insert_all!(conn, event_occurrences::table, chunk)?;
-            }
-        }
+        store_rows(conn, &rows, &mut counts)?;
         if page.len() < usize::try_from(EVENTS_PER_READ).unwrap_or(usize::MAX) {
             break;
         }
     }
+    counts.add_to(conn)?;
     Ok(total)
 }
 
@@ -515,23 +485,4 @@ fn live_total(
     .unwrap_or_default();
     let n = |x: Option<i64>| x.unwrap_or(0);
     Ok((n(r) + n(e1) + n(e2) + n(w), n(c) > 0))
-}
-
-/// The occurrences stored for some events (for tests and checks), by event.
-pub fn of_events(
-    conn: &mut AnyConnection,
-    ids: &[EventId],
-) -> Result<HashMap<EventId, Vec<IndexedOccurrence>>> {
-    let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
-    let rows: Vec<OccurrenceRow> = event_occurrences::table
-        .filter(event_occurrences::event_id.eq_any(&ids))
-        .order((event_occurrences::event_id, event_occurrences::start_utc))
-        .select(OccurrenceRow::as_select())
-        .load(conn)?;
-    let mut out: HashMap<EventId, Vec<IndexedOccurrence>> = HashMap::new();
-    for r in rows {
-        let o = r.read()?;
-        out.entry(o.event_id).or_default().push(o);
-    }
-    Ok(out)
 }
