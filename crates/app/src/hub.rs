@@ -241,9 +241,12 @@ impl Hub {
         Ok(self.db.applied_migrations()?)
     }
 
-    /// Applies every pending migration; the ones applied.
+    /// Applies every pending migration; the ones applied. The services' search index
+    /// is then built if it is not (a fresh database, or one from before it existed).
     pub fn migrate(&self) -> Result<Vec<String>> {
-        Ok(self.db.migrate()?)
+        let applied = self.db.migrate()?;
+        self.db.run_blocking(netzwerk_storage::search::maintain)?;
+        Ok(applied)
     }
 
     /// Reverts every migration; the ones reverted.

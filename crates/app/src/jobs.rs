@@ -186,6 +186,17 @@ pub fn spawn(hub: &Hub, schedule: Schedule) -> Vec<JoinHandle<()>> {
             }
         }
     }));
+    let searching = hub.clone();
+    handles.push(every_so_often(OCCURRENCES_EVERY, move || {
+        let hub = searching.clone();
+        async move {
+            match crate::directory::read::maintain_search_index(&hub).await {
+                Ok(netzwerk_storage::search::Maintained::Current { removed: 0 }) => {}
+                Ok(done) => tracing::info!(?done, "search index maintained"),
+                Err(e) => tracing::warn!(error = %e, "maintaining the search index failed"),
+            }
+        }
+    }));
     let hub = hub.clone();
     handles.push(every_so_often(schedule.retention, move || {
         let hub = hub.clone();

@@ -80,6 +80,11 @@ pub(crate) fn run(mut ctx: Ctx, args: Args) -> anyhow::Result<()> {
             Ok(done) => tracing::info!("{}", crate::calendar::index_report(&done)),
             Err(e) => tracing::warn!(error = %e, "maintaining the occurrence index failed"),
         }
+        // The search index is built if it is not, or again for new key rules.
+        match netzwerk_app::directory::read::maintain_search_index(&background).await {
+            Ok(done) => tracing::info!(?done, "search index ready"),
+            Err(e) => tracing::warn!(error = %e, "maintaining the search index failed"),
+        }
         let _jobs = jobs::spawn(&background, schedule);
         let served = netzwerk_gateway::server::serve(&hub, settings, shutdown_signal()).await;
         // What the partner keys used since the last round is stored before leaving.

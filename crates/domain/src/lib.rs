@@ -25,6 +25,7 @@ pub mod poll;
 pub mod record;
 pub mod redact;
 pub mod schedule;
+pub mod search;
 pub mod service;
 pub mod slug;
 pub mod text;

@@ -35,6 +35,7 @@ pub mod rate_limits;
     reason = "the table! macro generates undocumented modules"
 )]
 pub mod schema;
+pub mod search;
 pub mod services;
 mod sets;
 pub mod subscribers;

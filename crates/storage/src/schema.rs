@@ -137,6 +137,44 @@ diesel::table! {
 }
 
 diesel::table! {
+    search_words (word) {
+        word -> Text,
+    }
+}
+
+diesel::table! {
+    search_parts (part, word) {
+        part -> Text,
+        word -> Text,
+    }
+}
+
+diesel::table! {
+    search_variants (variant, word) {
+        variant -> Text,
+        word -> Text,
+    }
+}
+
+diesel::table! {
+    search_postings (word, service_id, lang) {
+        word -> Text,
+        service_id -> Text,
+        lang -> Text,
+        weight -> Integer,
+        name -> Text,
+    }
+}
+
+diesel::table! {
+    search_index_state (id) {
+        id -> Integer,
+        version -> Integer,
+        built_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     occurrence_hours (hour_utc) {
         hour_utc -> Timestamp,
         live -> BigInt,
@@ -678,6 +716,7 @@ diesel::joinable!(event_co_organisers -> events (event_id));
 diesel::joinable!(event_co_organisers -> organisations (organisation_id));
 diesel::joinable!(event_languages -> events (event_id));
 diesel::joinable!(event_occurrences -> events (event_id));
+diesel::joinable!(search_postings -> services (service_id));
 diesel::joinable!(event_overrides -> events (event_id));
 diesel::joinable!(event_target_groups -> events (event_id));
 diesel::joinable!(events -> locations (location_id));
@@ -746,6 +785,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     newsletter_issues,
     newsletter_subscribers,
     occurrence_horizon,
+    search_index_state,
+    search_parts,
+    search_postings,
+    search_variants,
+    search_words,
     occurrence_hours,
     opening_hours,
     organisation_identifiers,

@@ -25,8 +25,9 @@ use crate::fragments::{
 };
 use crate::schema::{
     change_log as log, locations, opening_hours, organisations, schedule_exceptions,
-    service_languages, service_locations, service_target_groups, services,
+    search_postings, service_languages, service_locations, service_target_groups, services,
 };
+use crate::search::{self, Lookup};
 use crate::{AnyConnection, Page, Result, StorageError};
 
 /// A service as read back (its own fields; links are loaded separately).
@@ -425,7 +426,8 @@ pub fn refresh_search_text(conn: &mut AnyConnection, sid: &str) -> Result<()> {
     diesel::update(services::table.find(sid))
         .set(services::search_text.eq(search))
         .execute(conn)?;
-    Ok(())
+    let texts = crate::search::texts_of(conn, &[sid.to_owned()])?;
+    crate::search::index(conn, &texts)
 }
 
 /// The facets of a service: its delivery languages, the localities of its locations
@@ -593,6 +595,7 @@ fn insert_batch(
     let mut links = LinkRows::default();
     let mut translated = Vec::new();
     let mut log = Vec::with_capacity(items.len());
+    let mut indexed = Vec::with_capacity(items.len());
     for (n, item) in items.iter().enumerate() {
         let id = ServiceId::generate();
         let sid = id.to_string();
@@ -633,6 +636,22 @@ fn insert_batch(
             &org_name,
             &texts.join(" "),
         );
+        indexed.push(crate::search::ServiceTexts {
+            service_id: sid.clone(),
+            name: s.name.clone(),
+            description: s.description.clone(),
+            organisation: org_name.clone(),
+            translations: sorted
+                .iter()
+                .map(|(field, t)| {
+                    (
+                        (*field).to_owned(),
+                        t.language.as_str().to_owned(),
+                        t.text.clone(),
+                    )
+                })
+                .collect(),
+        });
         rows.push(row);
         links.add(&sid, item.links);
         for (field, t) in sorted {
@@ -671,6 +690,7 @@ fn insert_batch(
         insert_all!(conn, tr::table, rows)?;
     }
     change_log::record_many(conn, &log)?;
+    crate::search::index(conn, &indexed)?;
     rows.iter()
         .map(|r| stored("services.id", ServiceId::parse(&r.fields.id)))
         .collect()
@@ -994,6 +1014,49 @@ pub struct ServiceFilter {
     /// Only services for at least one target group (HSDS: "any term of the target
     /// group taxonomy").
     pub any_target_group: bool,
+    /// The reader's first language: with `text`, matches in texts written in it rank
+    /// first (none: the directory's own language).
+    pub reader_language: Option<LanguageCode>,
+}
+
+impl ServiceFilter {
+    /// Whether anything but `text` narrows the list.
+    fn narrows_beyond_text(&self) -> bool {
+        self.category.is_some()
+            || self.target_group.is_some()
+            || self.language.is_some()
+            || self.locality.is_some()
+            || self.free.is_some()
+            || self.open_at.is_some()
+            || self.organisation.is_some()
+            || self.modified_after.is_some()
+            || self.any_target_group
+    }
+}
+
+/// How a filter's text narrows the list.
+enum TextMatch {
+    /// No text (or none with a word in it).
+    Any,
+    /// The search index is not built yet: every folded word must occur in the stored
+    /// search text.
+    Stored(Vec<String>),
+    /// Each key's words met in the index, one of which a service must have.
+    Met(search::Met),
+    /// Some key met nothing.
+    Nothing,
+}
+
+fn text_match(conn: &mut AnyConnection, f: &ServiceFilter) -> Result<TextMatch> {
+    let Some(t) = &f.text else {
+        return Ok(TextMatch::Any);
+    };
+    Ok(match search::lookup(conn, t)? {
+        Lookup::NotBuilt => TextMatch::Stored(text::search_terms(t)),
+        Lookup::NoTerms => TextMatch::Any,
+        Lookup::NoMatch => TextMatch::Nothing,
+        Lookup::Met(m) => TextMatch::Met(m),
+    })
 }
 
 type BoxedServices<'a> = services::BoxedQuery<'a, MultiBackend>;
@@ -1028,12 +1091,32 @@ fn open_in_zone(tz: &str, at: DateTime<Utc>) -> Option<Condition> {
 /// The filtered service list. With `facet_index` (PostgreSQL), language, locality and
 /// target group are answered together from the GIN-indexed facets; otherwise each
 /// goes through its link table's index.
-fn filtered(f: &ServiceFilter, zones: &[String], facet_index: bool) -> BoxedServices<'static> {
+fn filtered(
+    f: &ServiceFilter,
+    text: &TextMatch,
+    zones: &[String],
+    facet_index: bool,
+) -> BoxedServices<'static> {
     let mut q = services::table.into_boxed();
-    if let Some(t) = &f.text {
-        for term in text::search_terms(t) {
-            q = q.filter(services::search_text.like(format!("%{term}%")));
+    match text {
+        TextMatch::Any => {}
+        TextMatch::Stored(terms) => {
+            for term in terms {
+                q = q.filter(services::search_text.like(format!("%{term}%")));
+            }
         }
+        TextMatch::Met(met) => {
+            for i in 0..met.terms.len() {
+                q = q.filter(
+                    services::id.eq_any(
+                        search_postings::table
+                            .filter(search_postings::word.eq_any(met.words_of(i)))
+                            .select(search_postings::service_id),
+                    ),
+                );
+            }
+        }
+        TextMatch::Nothing => q = q.filter(services::id.ne(services::id)),
     }
     if let Some(c) = f.category {
         q = q.filter(services::category.eq(c.as_str()));
@@ -1160,9 +1243,10 @@ pub fn at_locations(
 ) -> Result<Page<AtLocation>> {
     let zones = zones_for(conn, filter)?;
     let facet_index = matches!(conn, AnyConnection::Postgresql(_));
+    let text = text_match(conn, filter)?;
     // The matching services with their locations in one statement (MultiBackend cannot
     // nest a boxed filter as a subselect); the pairs are counted and cut here.
-    let rows: Vec<(String, Option<String>)> = filtered(filter, &zones, facet_index)
+    let rows: Vec<(String, Option<String>)> = filtered(filter, &text, &zones, facet_index)
         .order((services::name, services::id))
         .select((services::id, LocationIdsOfService))
         .load(conn)?;
@@ -1206,8 +1290,12 @@ pub fn list(
 ) -> Result<Page<ListedService>> {
     let zones = zones_for(conn, filter)?;
     let facet_index = matches!(conn, AnyConnection::Postgresql(_));
+    let text = text_match(conn, filter)?;
+    if let TextMatch::Met(met) = &text {
+        return ranked_list(conn, filter, met, &zones, facet_index, offset, limit);
+    }
     let count = |conn: &mut AnyConnection| -> Result<i64> {
-        Ok(filtered(filter, &zones, facet_index)
+        Ok(filtered(filter, &text, &zones, facet_index)
             .count()
             .get_result(conn)?)
     };
@@ -1225,7 +1313,7 @@ pub fn list(
     if limit <= 0 || !selective {
         let total = count(conn)?;
         let rows: Vec<ReadRow> = if limit > 0 && offset < total {
-            filtered(filter, &zones, facet_index)
+            filtered(filter, &text, &zones, facet_index)
                 .order((services::name, services::id))
                 .offset(offset)
                 .limit(limit)
@@ -1239,7 +1327,7 @@ pub fn list(
             total,
         });
     }
-    let counted: Vec<(ReadRow, i64)> = filtered(filter, &zones, facet_index)
+    let counted: Vec<(ReadRow, i64)> = filtered(filter, &text, &zones, facet_index)
         .order((services::name, services::id))
         .offset(offset)
         .limit(limit)
@@ -1255,6 +1343,121 @@ pub fn list(
     Ok(Page {
         items: rows.into_iter().map(from_read).collect::<Result<_>>()?,
         total,
+    })
+}
+
+/// A page of the services a text search found, best first (see [`search::ranked`]);
+/// other filters narrow the matches first.
+fn ranked_list(
+    conn: &mut AnyConnection,
+    filter: &ServiceFilter,
+    met: &search::Met,
+    zones: &[String],
+    facet_index: bool,
+    offset: i64,
+    limit: i64,
+) -> Result<Page<ListedService>> {
+    let only: Option<Vec<String>> = if filter.narrows_beyond_text() {
+        let ids = filtered(filter, &TextMatch::Met(met.clone()), zones, facet_index)
+            .select(services::id)
+            .load(conn)?;
+        Some(ids)
+    } else {
+        None
+    };
+    if only.as_ref().is_some_and(Vec::is_empty) {
+        return Ok(Page {
+            items: Vec::new(),
+            total: 0,
+        });
+    }
+    let lang = filter.reader_language.map_or_else(
+        || search::ORIGINAL_LANGUAGE.to_owned(),
+        |l| l.as_str().to_owned(),
+    );
+    let ranked = search::ranked(conn, met, &lang, only.as_deref(), offset, limit)?;
+    let ids: Vec<&str> = ranked.ids.iter().map(|(id, _)| id.as_str()).collect();
+    let rows: Vec<ReadRow> = services::table
+        .filter(services::id.eq_any(&ids))
+        .select(ReadRow::as_select())
+        .load(conn)?;
+    let mut by_id: HashMap<String, ReadRow> =
+        rows.into_iter().map(|r| (r.own.id.clone(), r)).collect();
+    let items = ids
+        .iter()
+        .filter_map(|id| by_id.remove(*id))
+        .map(from_read)
+        .collect::<Result<_>>()?;
+    Ok(Page {
+        items,
+        total: ranked.total,
+    })
+}
+
+/// Counts of the values of the services a filter finds: categories, delivery
+/// languages and localities (each as stored: category and language codes, locality
+/// keys with a name of the place), most frequent first, then by value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServiceFacets {
+    /// Per category.
+    pub categories: Vec<(String, i64)>,
+    /// Per delivery language.
+    pub languages: Vec<(String, i64)>,
+    /// Per locality: its name as written at a location, and the count.
+    pub localities: Vec<(String, i64)>,
+}
+
+/// The facet counts over every service `filter` finds (all pages).
+pub fn facet_counts(conn: &mut AnyConnection, filter: &ServiceFilter) -> Result<ServiceFacets> {
+    let zones = zones_for(conn, filter)?;
+    let facet_index = matches!(conn, AnyConnection::Postgresql(_));
+    let text = text_match(conn, filter)?;
+    let rows: Vec<(String, String)> = filtered(filter, &text, &zones, facet_index)
+        .select((services::category, services::facets))
+        .load(conn)?;
+    let mut categories: HashMap<String, i64> = HashMap::new();
+    let mut languages: HashMap<String, i64> = HashMap::new();
+    let mut localities: HashMap<String, i64> = HashMap::new();
+    for (category, facets) in rows {
+        *categories.entry(category).or_default() += 1;
+        for f in facets.split(' ') {
+            if let Some(l) = f.strip_prefix("lang:") {
+                *languages.entry(l.to_owned()).or_default() += 1;
+            } else if let Some(k) = f.strip_prefix("loc:") {
+                *localities.entry(k.replace('_', " ")).or_default() += 1;
+            }
+        }
+    }
+    let keys: Vec<String> = localities.keys().cloned().collect();
+    let mut names: HashMap<String, String> = HashMap::new();
+    for chunk in keys.chunks(CHUNK) {
+        let found: Vec<(Option<String>, Option<String>)> = locations::table
+            .filter(locations::locality_key.eq_any(chunk))
+            .select((locations::locality_key, locations::locality))
+            .order(locations::locality)
+            .load(conn)?;
+        for (key, name) in found {
+            if let (Some(k), Some(n)) = (key, name) {
+                names.entry(k).or_insert(n);
+            }
+        }
+    }
+    let sorted = |m: HashMap<String, i64>| {
+        let mut v: Vec<(String, i64)> = m.into_iter().collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        v
+    };
+    let localities = localities
+        .into_iter()
+        .map(|(k, n)| (names.get(&k).cloned().unwrap_or(k), n))
+        .fold(HashMap::new(), |mut m: HashMap<String, i64>, (k, n)| {
+            *m.entry(k).or_default() += n;
+            m
+        });
+    Ok(ServiceFacets {
+        categories: sorted(categories),
+        languages: sorted(languages),
+        localities: sorted(localities),
     })
 }
 

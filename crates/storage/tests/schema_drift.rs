@@ -151,6 +151,11 @@ const QUIET: &[&str] = &[
     "outbox_messages",
     "persisted_documents",
     "rate_limits",
+    "search_index_state",
+    "search_parts",
+    "search_postings",
+    "search_variants",
+    "search_words",
     "sessions",
     "users",
 ];

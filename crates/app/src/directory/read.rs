@@ -10,12 +10,17 @@ use netzwerk_domain::language::LanguageCode;
 use netzwerk_domain::organisation::TargetGroup;
 use netzwerk_domain::schedule::ScheduleException;
 use netzwerk_domain::slug::Slug;
-use netzwerk_storage::{AnyConnection, contacts, locations, organisations, services, translations};
+use netzwerk_storage::{
+    AnyConnection, contacts, locations, organisations, search, services, translations,
+};
 
 pub use netzwerk_storage::Page;
 pub use netzwerk_storage::change_log::ChangeEntry;
 pub use netzwerk_storage::organisations::OrganisationFilter;
-pub use netzwerk_storage::services::{ListedService, Schedule, ServiceFilter, ShownLinks};
+pub use netzwerk_storage::search::Maintained as SearchMaintained;
+pub use netzwerk_storage::services::{
+    ListedService, Schedule, ServiceFacets, ServiceFilter, ShownLinks,
+};
 pub use netzwerk_storage::translations::FieldTranslations;
 
 use super::{ContactRecord, LocationRecord, OrganisationRecord, ServiceRecord};
@@ -299,6 +304,37 @@ pub async fn services(
         Ok((p, relations))
     })
     .await
+}
+
+/// The facet counts (categories, delivery languages, localities) of the services a
+/// filter finds, over all pages; `organisation` as in [`services`].
+pub async fn service_facets(
+    hub: &Hub,
+    mut filter: ServiceFilter,
+    organisation: Option<String>,
+) -> Result<ServiceFacets> {
+    hub.read(move |c| {
+        if let Some(slug) = organisation {
+            let found = Slug::parse(&slug)
+                .ok()
+                .map(|s| organisations::find_id_by_slug(c, &s))
+                .transpose()?
+                .flatten();
+            match found {
+                Some(id) => filter.organisation = Some(id),
+                None => return Ok(ServiceFacets::default()),
+            }
+        }
+        Ok(services::facet_counts(c, &filter)?)
+    })
+    .await
+}
+
+/// Builds the services' search index when it was never built or its key rules
+/// changed, else removes words no service uses any more. What `migrate` and `serve`
+/// run at start and the hourly job runs; replicas take turns.
+pub async fn maintain_search_index(hub: &Hub) -> Result<search::Maintained> {
+    hub.transact(|c| Ok(search::maintain(c)?)).await
 }
 
 /// `NotFound` as `None`.

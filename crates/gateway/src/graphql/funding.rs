@@ -310,7 +310,7 @@ pub struct FundingTotals {
     pub facets: FundingFacets,
 }
 
-fn enum_name<T: async_graphql::resolver_utils::EnumType>(v: T) -> String {
+pub(crate) fn enum_name<T: async_graphql::resolver_utils::EnumType>(v: T) -> String {
     T::items()
         .iter()
         .find(|i| i.value == v)

@@ -12,6 +12,7 @@ use super::connection::{Page, page, window};
 use super::context::{hub, loader, parse_id, viewer};
 use super::enums::{FieldOfAction, MembershipStatus, Role, ServiceCategory, TargetGroup, Topic};
 use super::error::{ApiResult, app, validation};
+use super::funding::{FacetCount, enum_name};
 use super::loaders::{feed_organisations, feed_services, organisation_wants, service_wants};
 use super::objects::{Location, Organisation, Service, node_selections};
 
@@ -55,6 +56,68 @@ pub struct ServiceFilter {
     pub organisation: Option<String>,
     /// Changed after this instant.
     pub modified_after: Option<DateTime<Utc>>,
+}
+
+/// The application's service filter from the GraphQL one, with the reader's first
+/// language (ranking a text search); and the organisation's slug, if given.
+fn service_filter(
+    f: ServiceFilter,
+    prefs: &LanguagePreference,
+) -> ApiResult<(read::ServiceFilter, Option<String>)> {
+    let language = f
+        .language
+        .as_deref()
+        .map(LanguageCode::parse)
+        .transpose()
+        .map_err(|e| validation(&e.within("filter.language")))?;
+    let filter = read::ServiceFilter {
+        text: netzwerk_domain::error::search_text(f.text.as_deref())
+            .map_err(|e| validation(&e.within("filter.text")))?,
+        category: f.category.map(Into::into),
+        target_group: f.target_group.map(Into::into),
+        language,
+        locality: f.locality,
+        free: f.free,
+        open_at: f.open_at,
+        organisation: None,
+        modified_after: f.modified_after.map(|t| t.naive_utc()),
+        any_target_group: false,
+        reader_language: prefs.codes().first().copied(),
+    };
+    Ok((filter, f.organisation))
+}
+
+/// How many of the services a filter finds have each value.
+#[derive(SimpleObject)]
+pub struct ServiceFacets {
+    /// Per category (the `ServiceCategory` name).
+    pub categories: Vec<FacetCount>,
+    /// Per delivery language (ISO 639-1).
+    pub languages: Vec<FacetCount>,
+    /// Per locality (Ortsteil), by its name.
+    pub localities: Vec<FacetCount>,
+}
+
+impl From<read::ServiceFacets> for ServiceFacets {
+    fn from(f: read::ServiceFacets) -> Self {
+        fn list(v: Vec<(String, i64)>, name: impl Fn(&str) -> String) -> Vec<FacetCount> {
+            v.into_iter()
+                .map(|(value, count)| FacetCount {
+                    value: name(&value),
+                    count: i32::try_from(count).unwrap_or(i32::MAX),
+                })
+                .collect()
+        }
+        Self {
+            categories: list(f.categories, |c| {
+                netzwerk_domain::service::ServiceCategory::parse(c)
+                    .map(|c| enum_name(ServiceCategory::from(c)))
+                    .unwrap_or_else(|_| c.to_owned())
+            }),
+            languages: list(f.languages, str::to_owned),
+            localities: list(f.localities, str::to_owned),
+        }
+    }
 }
 
 /// Filter of `organisations`; every field given narrows the list.
@@ -189,28 +252,8 @@ impl DirectoryQuery {
     ) -> ApiResult<Page<Service>> {
         let prefs = preference(ctx, languages)?;
         let w = window(first, after)?;
-        let f = filter.unwrap_or_default();
-        let language = f
-            .language
-            .as_deref()
-            .map(LanguageCode::parse)
-            .transpose()
-            .map_err(|e| validation(&e.within("filter.language")))?;
-        let org_slug = f.organisation.clone();
+        let (filter, org_slug) = service_filter(filter.unwrap_or_default(), &prefs)?;
         let wants = service_wants(&node_selections(ctx));
-        let filter = read::ServiceFilter {
-            text: netzwerk_domain::error::search_text(f.text.as_deref())
-                .map_err(|e| validation(&e.within("filter.text")))?,
-            category: f.category.map(Into::into),
-            target_group: f.target_group.map(Into::into),
-            language,
-            locality: f.locality,
-            free: f.free,
-            open_at: f.open_at,
-            organisation: None,
-            modified_after: f.modified_after.map(|t| t.naive_utc()),
-            any_target_group: false,
-        };
         let (offset, limit) = (w.offset as i64, w.limit as i64);
         let (p, relations) = read::services(hub(ctx), filter, org_slug, offset, limit, wants)
             .await
@@ -222,6 +265,23 @@ impl DirectoryQuery {
             .map(|s| Service::listed(s, prefs.clone()))
             .collect();
         Ok(page(w, p.total, nodes))
+    }
+
+    /// Counts of categories, delivery languages and localities over every service the
+    /// filter finds (all pages of `services` with the same filter), most frequent
+    /// first: the facets a search page offers to narrow by.
+    #[graphql(cache_control(max_age = 60))]
+    async fn service_facets(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ServiceFilter>,
+    ) -> ApiResult<ServiceFacets> {
+        let prefs = preference(ctx, None)?;
+        let (filter, org_slug) = service_filter(filter.unwrap_or_default(), &prefs)?;
+        let facets = read::service_facets(hub(ctx), filter, org_slug)
+            .await
+            .map_err(app)?;
+        Ok(facets.into())
     }
 
     /// One service by id.

@@ -1,0 +1,649 @@
+//! The search index of the services (migration 000021): its writes, its upkeep and
+//! the ranked search over it. The keys and how a query meets them are
+//! `netzwerk_domain::search`; this module stores and reads them the same way on both
+//! backends.
+//!
+//! A search runs in two statements: the query's keys meet the index's words (whole, as
+//! their start, inside them), and the postings of the words met give each service a
+//! score, the exact number of matches and the asked-for page, best first. A key that
+//! meets no word that way meets words within its typo budget (one more statement).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use diesel::dsl::{exists, not};
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text};
+use netzwerk_domain::search::{self as rules, Field, Match};
+
+use crate::AnyConnection;
+use crate::Result;
+use crate::schema::{
+    organisations, search_index_state, search_parts, search_postings, search_variants,
+    search_words, services, translations,
+};
+
+/// Inserts rows, leaving out those already there (a writer in parallel added the same
+/// word).
+macro_rules! insert_ignoring {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        match $conn {
+            AnyConnection::Postgresql(c) => diesel::insert_into($table)
+                .values($rows)
+                .on_conflict_do_nothing()
+                .execute(c),
+            AnyConnection::Sqlite(c) => diesel::insert_or_ignore_into($table)
+                .values($rows)
+                .execute(c),
+        }
+    };
+}
+
+/// The version of the key rules (`netzwerk_domain::search`). Raise it whenever they
+/// change: the Hub then builds the index again.
+pub const INDEX_VERSION: i32 = 1;
+
+/// The language the directory's own texts (and organisations' names) are written in.
+pub const ORIGINAL_LANGUAGE: &str = "de";
+
+/// Rows per insert statement (at most five columns: well inside SQLite's bind limit).
+const CHUNK: usize = 2_000;
+
+/// Services read per step when the index is built.
+const BUILD_STEP: i64 = 500;
+
+/// The texts of one service that its search index holds.
+#[derive(Debug, Clone)]
+pub struct ServiceTexts {
+    /// The service's id.
+    pub service_id: String,
+    /// Its name.
+    pub name: String,
+    /// Its description.
+    pub description: Option<String>,
+    /// Its organisation's name.
+    pub organisation: String,
+    /// Its translations: field, language and text.
+    pub translations: Vec<(String, String, String)>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = search_postings)]
+struct Posting {
+    word: String,
+    service_id: String,
+    lang: String,
+    weight: i32,
+    name: String,
+}
+
+/// The postings of one service: each key once per language, with its best field.
+fn postings(t: &ServiceTexts) -> Vec<Posting> {
+    let mut best: BTreeMap<(String, String), i32> = BTreeMap::new();
+    let mut add = |text: &str, lang: &str, field: Field| {
+        for key in rules::index_keys(text) {
+            let w = best.entry((key, lang.to_owned())).or_insert(0);
+            *w = (*w).max(field.weight());
+        }
+    };
+    add(&t.name, ORIGINAL_LANGUAGE, Field::Name);
+    if let Some(d) = &t.description {
+        add(d, ORIGINAL_LANGUAGE, Field::Description);
+    }
+    add(&t.organisation, ORIGINAL_LANGUAGE, Field::Organisation);
+    for (field, lang, text) in &t.translations {
+        let f = if field == "name" {
+            Field::Name
+        } else {
+            Field::Description
+        };
+        add(text, lang, f);
+    }
+    best.into_iter()
+        .map(|((word, lang), weight)| Posting {
+            word,
+            service_id: t.service_id.clone(),
+            lang,
+            weight,
+            name: t.name.clone(),
+        })
+        .collect()
+}
+
+/// Locks the index's state until the caller's transaction ends (PostgreSQL): shared by
+/// writers of services, exclusive for a build or a clean-up, so that a word is never
+/// taken away while a writer counts on it.
+fn lock_state(conn: &mut AnyConnection, exclusive: bool) -> Result<()> {
+    if let AnyConnection::Postgresql(c) = conn {
+        let sql = if exclusive {
+            "LOCK TABLE search_index_state IN EXCLUSIVE MODE"
+        } else {
+            "SELECT id FROM search_index_state WHERE id = 1 FOR SHARE"
+        };
+        diesel::sql_query(sql).execute(c)?;
+    }
+    Ok(())
+}
+
+/// The texts of services, read from the database.
+pub(crate) fn texts_of(conn: &mut AnyConnection, ids: &[String]) -> Result<Vec<ServiceTexts>> {
+    let rows: Vec<(String, String, Option<String>, String)> = services::table
+        .inner_join(organisations::table)
+        .filter(services::id.eq_any(ids))
+        .select((
+            services::id,
+            services::name,
+            services::description,
+            organisations::name,
+        ))
+        .load(conn)?;
+    let translated: Vec<(String, String, String, String)> = translations::table
+        .filter(translations::entity_id.eq_any(ids))
+        .select((
+            translations::entity_id,
+            translations::field,
+            translations::language,
+            translations::text,
+        ))
+        .load(conn)?;
+    let mut by_service: BTreeMap<String, Vec<(String, String, String)>> = BTreeMap::new();
+    for (id, field, lang, text) in translated {
+        by_service.entry(id).or_default().push((field, lang, text));
+    }
+    Ok(rows
+        .into_iter()
+        .map(
+            |(service_id, name, description, organisation)| ServiceTexts {
+                translations: by_service.remove(&service_id).unwrap_or_default(),
+                service_id,
+                name,
+                description,
+                organisation,
+            },
+        )
+        .collect())
+}
+
+/// Writes the index of services again from their texts (inside the caller's
+/// transaction): their postings are replaced, and new words are added with their
+/// parts and typo variants.
+pub(crate) fn index(conn: &mut AnyConnection, texts: &[ServiceTexts]) -> Result<()> {
+    lock_state(conn, false)?;
+    write_postings(conn, texts)
+}
+
+fn write_postings(conn: &mut AnyConnection, texts: &[ServiceTexts]) -> Result<()> {
+    let ids: Vec<&str> = texts.iter().map(|t| t.service_id.as_str()).collect();
+    for chunk in ids.chunks(CHUNK) {
+        diesel::delete(search_postings::table.filter(search_postings::service_id.eq_any(chunk)))
+            .execute(conn)?;
+    }
+    let rows: Vec<Posting> = texts.iter().flat_map(postings).collect();
+    for chunk in rows.chunks(CHUNK) {
+        crate::db::insert_all!(conn, search_postings::table, chunk)?;
+    }
+    let words: BTreeSet<&str> = rows.iter().map(|p| p.word.as_str()).collect();
+    add_words(conn, &words.into_iter().collect::<Vec<_>>())
+}
+
+/// Adds the words not yet in the index, with their parts and typo variants.
+fn add_words(conn: &mut AnyConnection, words: &[&str]) -> Result<()> {
+    for chunk in words.chunks(CHUNK) {
+        let known: BTreeSet<String> = search_words::table
+            .filter(search_words::word.eq_any(chunk))
+            .select(search_words::word)
+            .load::<String>(conn)?
+            .into_iter()
+            .collect();
+        let new: Vec<&str> = chunk
+            .iter()
+            .copied()
+            .filter(|w| !known.contains(*w))
+            .collect();
+        if new.is_empty() {
+            continue;
+        }
+        let word_rows: Vec<_> = new.iter().map(|w| search_words::word.eq(*w)).collect();
+        insert_ignoring!(conn, search_words::table, &word_rows)?;
+        let mut part_rows = Vec::new();
+        let mut variant_rows = Vec::new();
+        for w in &new {
+            for p in rules::parts(w) {
+                part_rows.push((search_parts::part.eq(p), search_parts::word.eq(*w)));
+            }
+            for v in rules::deletions(w) {
+                variant_rows.push((search_variants::variant.eq(v), search_variants::word.eq(*w)));
+            }
+        }
+        for c in part_rows.chunks(CHUNK) {
+            insert_ignoring!(conn, search_parts::table, c)?;
+        }
+        for c in variant_rows.chunks(CHUNK) {
+            insert_ignoring!(conn, search_variants::table, c)?;
+        }
+    }
+    Ok(())
+}
+
+/// What [`maintain`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Maintained {
+    /// The index was current; this many words no service uses any more were removed.
+    Current {
+        /// Words removed.
+        removed: usize,
+    },
+    /// The index was built (first time, or the key rules changed) over this many
+    /// services.
+    Built {
+        /// Services indexed.
+        services: usize,
+    },
+}
+
+/// Builds the index when it was never built or was built with other key rules;
+/// otherwise removes the words no service uses any more. One transaction; on
+/// PostgreSQL it excludes writers of services meanwhile.
+pub fn maintain(conn: &mut AnyConnection) -> Result<Maintained> {
+    conn.transaction(|conn| {
+        lock_state(conn, true)?;
+        let version: Option<i32> = search_index_state::table
+            .find(1)
+            .select(search_index_state::version)
+            .first(conn)
+            .optional()?;
+        if version == Some(INDEX_VERSION) {
+            let orphans = search_words::table.filter(not(exists(
+                search_postings::table.filter(search_postings::word.eq(search_words::word)),
+            )));
+            let removed = diesel::delete(orphans).execute(conn)?;
+            return Ok(Maintained::Current { removed });
+        }
+        match conn {
+            AnyConnection::Postgresql(c) => {
+                diesel::sql_query(
+                    "TRUNCATE search_postings, search_parts, search_variants, search_words",
+                )
+                .execute(c)?;
+            }
+            AnyConnection::Sqlite(_) => {
+                diesel::delete(search_postings::table).execute(conn)?;
+                diesel::delete(search_parts::table).execute(conn)?;
+                diesel::delete(search_variants::table).execute(conn)?;
+                diesel::delete(search_words::table).execute(conn)?;
+            }
+        }
+        let mut done = 0;
+        let mut after = String::new();
+        loop {
+            let ids: Vec<String> = services::table
+                .filter(services::id.gt(&after))
+                .order(services::id)
+                .limit(BUILD_STEP)
+                .select(services::id)
+                .load(conn)?;
+            let Some(last) = ids.last() else { break };
+            after = last.clone();
+            let texts = texts_of(conn, &ids)?;
+            write_postings(conn, &texts)?;
+            done += ids.len();
+        }
+        diesel::delete(search_index_state::table).execute(conn)?;
+        diesel::insert_into(search_index_state::table)
+            .values((
+                search_index_state::id.eq(1),
+                search_index_state::version.eq(INDEX_VERSION),
+                search_index_state::built_at.eq(crate::now()),
+            ))
+            .execute(conn)?;
+        Ok(Maintained::Built { services: done })
+    })
+}
+
+/// The words a query's keys met, per key (in the query's order): each word with how
+/// it was met.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Met {
+    /// Per query key, the words it met and how.
+    pub terms: Vec<Vec<(String, Match)>>,
+}
+
+impl Met {
+    /// Every word met by the key at `term`.
+    pub fn words_of(&self, term: usize) -> Vec<String> {
+        self.terms
+            .get(term)
+            .map(|t| t.iter().map(|(w, _)| w.clone()).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// How a query meets the index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    /// The index is not built for the current key rules (search the stored text).
+    NotBuilt,
+    /// The query has no key (only punctuation or one-letter words).
+    NoTerms,
+    /// Some key of the query meets no word, not even with typos: nothing matches.
+    NoMatch,
+    /// Every key met words.
+    Met(Met),
+}
+
+#[derive(QueryableByName)]
+struct MetRow {
+    #[diesel(sql_type = BigInt)]
+    term: i64,
+    #[diesel(sql_type = Text)]
+    word: String,
+    #[diesel(sql_type = Integer)]
+    quality: i32,
+}
+
+const LOOKUP_PG: &str = "\
+SELECT t.n AS term, w.word AS word, CASE WHEN w.word = t.k THEN 4 ELSE 3 END AS quality \
+FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(k, upper, n) \
+JOIN search_words w ON w.word >= (t.k COLLATE \"C\") AND w.word < (t.upper COLLATE \"C\") \
+WHERE EXISTS (SELECT 1 FROM search_postings p WHERE p.word = w.word) \
+UNION ALL \
+SELECT t.n, s.word, 2 \
+FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(k, upper, n) \
+JOIN search_parts s ON s.part >= (t.k COLLATE \"C\") AND s.part < (t.upper COLLATE \"C\") \
+WHERE char_length(t.k) >= 3 AND EXISTS (SELECT 1 FROM search_postings p WHERE p.word = s.word) \
+UNION ALL \
+SELECT 0, '', version FROM search_index_state WHERE id = 1";
+
+/// SQLite: the same over the keys bound as `(?, ?, n)` rows.
+fn lookup_sqlite(n: usize) -> String {
+    let rows: Vec<String> = (1..=n).map(|i| format!("(?, ?, {i})")).collect();
+    format!(
+        "WITH t(k, upper, n) AS (VALUES {}) \
+SELECT t.n AS term, w.word AS word, CASE WHEN w.word = t.k THEN 4 ELSE 3 END AS quality \
+FROM t JOIN search_words w ON w.word >= t.k AND w.word < t.upper \
+WHERE EXISTS (SELECT 1 FROM search_postings p WHERE p.word = w.word) \
+UNION ALL \
+SELECT t.n, s.word, 2 FROM t JOIN search_parts s ON s.part >= t.k AND s.part < t.upper \
+WHERE length(t.k) >= 3 AND EXISTS (SELECT 1 FROM search_postings p WHERE p.word = s.word) \
+UNION ALL \
+SELECT 0, '', version FROM search_index_state WHERE id = 1",
+        rows.join(", ")
+    )
+}
+
+/// Meets a query's keys with the index's words: whole, as their start, inside them;
+/// a key that meets none of these is corrected to the nearest words within its typo
+/// budget, which then meet words the same way (a typo in `beratung` still finds
+/// `Migrationsberatung`), all as typo matches.
+pub fn lookup(conn: &mut AnyConnection, query: &str) -> Result<Lookup> {
+    let keys = rules::terms(query);
+    if keys.is_empty() {
+        return Ok(Lookup::NoTerms);
+    }
+    let Some(mut terms) = meet(conn, &keys)? else {
+        return Ok(Lookup::NotBuilt);
+    };
+    for (key, met) in keys.iter().zip(terms.iter_mut()) {
+        if !met.is_empty() {
+            continue;
+        }
+        let corrected = typo_words(conn, key)?;
+        if corrected.is_empty() {
+            return Ok(Lookup::NoMatch);
+        }
+        for words in meet(conn, &corrected)?.unwrap_or_default() {
+            for w in words.into_keys() {
+                met.insert(w, Match::Typo);
+            }
+        }
+        if met.is_empty() {
+            return Ok(Lookup::NoMatch);
+        }
+    }
+    Ok(Lookup::Met(Met {
+        terms: terms.into_iter().map(|t| t.into_iter().collect()).collect(),
+    }))
+}
+
+/// The words each key meets (whole, as their start, inside), in one statement; `None`
+/// when the index is not built for the current key rules.
+fn meet(conn: &mut AnyConnection, keys: &[String]) -> Result<Option<Vec<BTreeMap<String, Match>>>> {
+    let uppers: Vec<String> = keys.iter().map(|k| rules::prefix_upper(k)).collect();
+    let rows: Vec<MetRow> = match conn {
+        AnyConnection::Postgresql(c) => diesel::sql_query(LOOKUP_PG)
+            .bind::<Array<Text>, _>(keys)
+            .bind::<Array<Text>, _>(&uppers)
+            .load(c)?,
+        AnyConnection::Sqlite(c) => {
+            let mut q = diesel::sql_query(lookup_sqlite(keys.len())).into_boxed();
+            for (k, u) in keys.iter().zip(&uppers) {
+                q = q.bind::<Text, _>(k.clone()).bind::<Text, _>(u.clone());
+            }
+            q.load(c)?
+        }
+    };
+    let mut built = false;
+    let mut terms: Vec<BTreeMap<String, Match>> = vec![BTreeMap::new(); keys.len()];
+    for r in rows {
+        if r.term == 0 {
+            built = r.quality == INDEX_VERSION;
+            continue;
+        }
+        let how = match r.quality {
+            4 => Match::Whole,
+            3 => Match::Prefix,
+            _ => Match::Part,
+        };
+        if let Some(t) = usize::try_from(r.term - 1)
+            .ok()
+            .and_then(|i| terms.get_mut(i))
+        {
+            let e = t.entry(r.word).or_insert(how);
+            *e = (*e).max(how);
+        }
+    }
+    Ok(built.then_some(terms))
+}
+
+/// The words within the typo budget of a key, nearest first (only the nearest kept).
+fn typo_words(conn: &mut AnyConnection, key: &str) -> Result<Vec<String>> {
+    let variants: Vec<String> = rules::deletions(key).into_iter().collect();
+    if variants.is_empty() {
+        return Ok(Vec::new());
+    }
+    let found: Vec<String> = search_variants::table
+        .filter(search_variants::variant.eq_any(&variants))
+        .filter(exists(
+            search_postings::table.filter(search_postings::word.eq(search_variants::word)),
+        ))
+        .select(search_variants::word)
+        .distinct()
+        .load(conn)?;
+    let mut scored: Vec<(usize, String)> = found
+        .into_iter()
+        .filter_map(|w| {
+            let budget = rules::typo_budget(key.chars().count().min(w.chars().count()));
+            rules::distance(key, &w, budget).map(|d| (d, w))
+        })
+        .filter(|(d, _)| *d > 0)
+        .collect();
+    let nearest = scored.iter().map(|(d, _)| *d).min();
+    scored.retain(|(d, _)| Some(*d) == nearest);
+    Ok(scored.into_iter().map(|(_, w)| w).collect())
+}
+
+/// A ranked page of services: their ids, best first, and how many matched in all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ranked {
+    /// The page's services, best first (equal scores by name, then id).
+    pub ids: Vec<(String, i64)>,
+    /// How many services matched.
+    pub total: i64,
+}
+
+#[derive(QueryableByName)]
+struct RankRow {
+    #[diesel(sql_type = Text)]
+    service_id: String,
+    #[diesel(sql_type = BigInt)]
+    score: i64,
+    #[diesel(sql_type = BigInt)]
+    total: i64,
+}
+
+#[derive(QueryableByName)]
+struct CountRow {
+    #[diesel(sql_type = BigInt)]
+    total: i64,
+}
+
+/// The scored matches: per service, the sum over the query's keys of its best
+/// posting's field weight × how the word was met × 2 in the reader's language; only
+/// services every key met. `q` binds (word, term, quality); `lang` the reader's
+/// language; `terms` the number of keys; `only` an optional list of services.
+fn hits_sql(q: &str, lang: &str, terms: &str, only: &str) -> String {
+    format!(
+        "per_term AS (SELECT p.service_id AS service_id, q.term AS term, \
+MAX(p.weight * q.quality * CASE WHEN p.lang = {lang} THEN {f} ELSE 1 END) AS score, \
+MIN(p.name) AS name FROM {q} JOIN search_postings p ON p.word = q.word WHERE {only} \
+GROUP BY p.service_id, q.term), \
+hits AS (SELECT service_id, CAST(SUM(score) AS BIGINT) AS score, MIN(name) AS name \
+FROM per_term GROUP BY service_id HAVING COUNT(*) = {terms})",
+        f = rules::READER_LANGUAGE_FACTOR,
+    )
+}
+
+/// Ranks the services the met words lead to, in the reader's language `lang`, and
+/// reads the page `[offset, offset + limit)` with the number of all matches; `only`
+/// narrows to these services (other filters).
+pub fn ranked(
+    conn: &mut AnyConnection,
+    met: &Met,
+    lang: &str,
+    only: Option<&[String]>,
+    offset: i64,
+    limit: i64,
+) -> Result<Ranked> {
+    let mut words = Vec::new();
+    let mut term_of = Vec::new();
+    let mut quality = Vec::new();
+    for (i, t) in met.terms.iter().enumerate() {
+        for (w, how) in t {
+            words.push(w.clone());
+            term_of.push(i32::try_from(i).unwrap_or(i32::MAX));
+            quality.push(how.quality());
+        }
+    }
+    let terms = i64::try_from(met.terms.len()).unwrap_or(i64::MAX);
+    let only_ids: Option<Vec<String>> = only.map(<[String]>::to_vec);
+    let page_tail = "SELECT service_id, score, COUNT(*) OVER () AS total FROM hits \
+ORDER BY score DESC, name, service_id";
+    let count_tail = "SELECT COUNT(*) AS total FROM hits";
+    let run = |conn: &mut AnyConnection, tail: &str, paged: bool| -> Result<Vec<RankRow>> {
+        Ok(match conn {
+            AnyConnection::Postgresql(c) => {
+                let q = "(SELECT word COLLATE \"C\" AS word, term, quality \
+FROM unnest($1::text[], $2::int[], $3::int[]) AS u(word, term, quality)) AS q";
+                let only = "($5::text[] IS NULL OR p.service_id = ANY($5::text[]))";
+                let mut sql = format!("WITH {} {tail}", hits_sql(q, "$4", "$6", only));
+                if paged {
+                    sql.push_str(" LIMIT $7 OFFSET $8");
+                }
+                let base = diesel::sql_query(sql)
+                    .bind::<Array<Text>, _>(&words)
+                    .bind::<Array<Integer>, _>(&term_of)
+                    .bind::<Array<Integer>, _>(&quality)
+                    .bind::<Text, _>(lang)
+                    .bind::<Nullable<Array<Text>>, _>(&only_ids)
+                    .bind::<BigInt, _>(terms);
+                if paged {
+                    base.bind::<BigInt, _>(limit)
+                        .bind::<BigInt, _>(offset)
+                        .load(c)?
+                } else {
+                    let n: Vec<CountRow> = base.load(c)?;
+                    counted(n)
+                }
+            }
+            AnyConnection::Sqlite(c) => {
+                let rows: Vec<String> = (0..words.len()).map(|_| "(?, ?, ?)".to_owned()).collect();
+                let q = format!(
+                    "(SELECT column1 AS word, column2 AS term, column3 AS quality FROM (VALUES {})) AS q",
+                    rows.join(", ")
+                );
+                let only = if only_ids.is_some() {
+                    "p.service_id IN (SELECT value FROM json_each(?))"
+                } else {
+                    "1 = 1"
+                };
+                let mut sql = format!("WITH {} {tail}", hits_sql(&q, "?", "?", only));
+                if paged {
+                    sql.push_str(" LIMIT ? OFFSET ?");
+                }
+                // Binds in the order of their places: the reader's language comes first.
+                let mut b = diesel::sql_query(sql)
+                    .into_boxed()
+                    .bind::<Text, _>(lang.to_owned());
+                for ((w, t), qu) in words.iter().zip(&term_of).zip(&quality) {
+                    b = b
+                        .bind::<Text, _>(w.clone())
+                        .bind::<Integer, _>(*t)
+                        .bind::<Integer, _>(*qu);
+                }
+                if let Some(ids) = &only_ids {
+                    let json: Vec<String> = ids
+                        .iter()
+                        .map(|i| format!("\"{}\"", json_escape(i)))
+                        .collect();
+                    b = b.bind::<Text, _>(format!("[{}]", json.join(",")));
+                }
+                b = b.bind::<BigInt, _>(terms);
+                if paged {
+                    b.bind::<BigInt, _>(limit)
+                        .bind::<BigInt, _>(offset)
+                        .load(c)?
+                } else {
+                    let n: Vec<CountRow> = b.load(c)?;
+                    counted(n)
+                }
+            }
+        })
+    };
+    let page = if limit > 0 {
+        run(conn, page_tail, true)?
+    } else {
+        Vec::new()
+    };
+    let total = match page.first() {
+        Some(r) => r.total,
+        None if offset == 0 && limit > 0 => 0,
+        None => run(conn, count_tail, false)?.first().map_or(0, |r| r.total),
+    };
+    Ok(Ranked {
+        ids: page.into_iter().map(|r| (r.service_id, r.score)).collect(),
+        total,
+    })
+}
+
+fn counted(rows: Vec<CountRow>) -> Vec<RankRow> {
+    rows.into_iter()
+        .map(|r| RankRow {
+            service_id: String::new(),
+            score: 0,
+            total: r.total,
+        })
+        .collect()
+}
+
+/// Escapes a string for a JSON string literal.
+fn json_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out
+}

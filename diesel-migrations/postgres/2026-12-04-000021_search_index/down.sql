@@ -1,0 +1,5 @@
+DROP TABLE search_index_state;
+DROP TABLE search_postings;
+DROP TABLE search_variants;
+DROP TABLE search_parts;
+DROP TABLE search_words;
