@@ -21,4 +21,5 @@ mod news;
 mod newsletter;
 mod newsletter_sending;
 mod partner;
+mod search;
 mod support;

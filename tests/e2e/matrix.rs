@@ -291,6 +291,7 @@ fn reads(i: &Ids) -> Vec<(&'static str, Who, String, Reader)> {
         ("organisation", Who::Anyone, "{ organisation(slug: \"kiezwerkstatt-spreebogen\") { id } }".into(), shown),
         ("organisationById", Who::Anyone, format!("{{ organisationById(id: \"{own}\") {{ id }} }}"), shown),
         ("services", Who::Anyone, "{ services(first: 1) { totalCount } }".into(), shown),
+        ("serviceFacets", Who::Anyone, "{ serviceFacets { categories { value count } } }".into(), shown),
         ("service", Who::Anyone, format!("{{ service(id: \"{unknown}\") {{ id }} }}"), shown),
         ("location", Who::Anyone, format!("{{ location(id: \"{unknown}\") {{ id }} }}"), shown),
         ("localities", Who::Anyone, "{ localities }".into(), shown),

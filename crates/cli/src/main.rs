@@ -14,6 +14,7 @@ mod meetings;
 mod migrate;
 mod newsletter;
 mod output;
+mod search;
 mod serve;
 mod user;
 
@@ -72,6 +73,9 @@ enum Command {
     /// Other directories followed through HSDS 3.0: follow, poll, list.
     #[command(subcommand)]
     Hsds(hsds::Command),
+    /// The services' search index: build or tidy it.
+    #[command(subcommand)]
+    Search(search::Command),
     /// Print the GraphQL schema (SDL), as checked in at graphql/schema.graphql.
     Schema,
 }
@@ -111,6 +115,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Funding(cmd) => funding::run(&ctx, cmd),
         Command::Digest(cmd) => digest::run(&ctx, cmd),
         Command::Hsds(cmd) => hsds::run(&ctx, cmd),
+        Command::Search(cmd) => search::run(&ctx, cmd),
     }
 }
 

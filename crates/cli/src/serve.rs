@@ -82,7 +82,7 @@ pub(crate) fn run(mut ctx: Ctx, args: Args) -> anyhow::Result<()> {
         }
         // The search index is built if it is not, or again for new key rules.
         match netzwerk_app::directory::read::maintain_search_index(&background).await {
-            Ok(done) => tracing::info!(?done, "search index ready"),
+            Ok(done) => tracing::info!("{}", crate::search::report(&done)),
             Err(e) => tracing::warn!(error = %e, "maintaining the search index failed"),
         }
         let _jobs = jobs::spawn(&background, schedule);

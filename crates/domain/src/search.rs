@@ -30,24 +30,38 @@ const MAX_PART_WORD: usize = 40;
 /// as their start.
 pub const MIN_PART: usize = 3;
 
-/// How a query word met an index word, best first; the number is its weight in the
-/// ranking.
+/// How a query word met an index word; the number is its weight in the ranking.
+/// A word met only after a typo was corrected counts less than any met as written,
+/// and keeps the order of how the corrected word met it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Match {
-    /// Within the typo budget.
-    Typo = 1,
+    /// Corrected, then inside the word.
+    TypoPart = 1,
+    /// Corrected, then the start of the word.
+    TypoPrefix = 2,
+    /// Corrected to the whole word.
+    TypoWhole = 3,
     /// Inside the word (a part of a compound).
-    Part = 2,
+    Part = 4,
     /// The start of the word.
-    Prefix = 3,
+    Prefix = 6,
     /// The whole word.
-    Whole = 4,
+    Whole = 8,
 }
 
 impl Match {
     /// The weight of this kind of match.
     pub fn quality(self) -> i32 {
         self as i32
+    }
+
+    /// The same kind of match, reached through a corrected typo.
+    pub fn after_typo(self) -> Self {
+        match self {
+            Self::Whole | Self::TypoWhole => Self::TypoWhole,
+            Self::Prefix | Self::TypoPrefix => Self::TypoPrefix,
+            Self::Part | Self::TypoPart => Self::TypoPart,
+        }
     }
 }
 

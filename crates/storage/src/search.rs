@@ -391,8 +391,9 @@ pub fn lookup(conn: &mut AnyConnection, query: &str) -> Result<Lookup> {
             return Ok(Lookup::NoMatch);
         }
         for words in meet(conn, &corrected)?.unwrap_or_default() {
-            for w in words.into_keys() {
-                met.insert(w, Match::Typo);
+            for (w, how) in words {
+                let e = met.entry(w).or_insert(how.after_typo());
+                *e = (*e).max(how.after_typo());
             }
         }
         if met.is_empty() {
