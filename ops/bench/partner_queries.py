@@ -1,8 +1,9 @@
 """The partner-website queries, the Hub against PostGraphile on the same database.
 
 Called by partner_queries.sh once both servers run. It
-1. checks that both answer A–C with the same services in the same order (and for B
-   the same locations, languages, hours), so the comparison is honest;
+1. checks that both answer A and B with the same services in the same order (and for
+   B the same locations, languages, hours), and C with the same number of matches, the
+   Hub's ranked page being among PostGraphile's matches, so the comparison is honest;
 2. counts SQL statements per request: the Hub's `x-sql-statements` header, and for
    PostGraphile the queries its `postgraphile:postgres` debug log shows for one
    request on a separate debug instance;
@@ -106,6 +107,28 @@ def check_equivalence(hub, peer):
             ps = [peer_service(s) for s in p["services"]["nodes"]]
             same = h["services"]["totalCount"] == p["services"]["totalCount"]
             count = len(hs)
+        if name == "C":
+            # The Hub ranks its matches, PostGraphile orders them by name: the same
+            # number of matches, and the Hub's page is among PostGraphile's matches.
+            if not same:
+                raise SystemExit(
+                    f"FAIL: query C: the Hub finds {h['services']['totalCount']} services, "
+                    f"PostGraphile {p['services']['totalCount']}")
+            member = json.loads(request_body("peer", "C"))
+            member["query"] = member["query"].replace(
+                "filter: { searchText: { includes: $term } }",
+                "filter: { searchText: { includes: $term }, id: { in: $ids } }").replace(
+                "($term: String!)", "($term: String!, $ids: [String!])")
+            member["variables"]["ids"] = [s["id"] for s in hs]
+            m, _ = post(peer, json.dumps(member).encode())
+            found = {s["id"] for s in m["services"]["nodes"]}
+            missing = [s for s in hs if s["id"] not in found]
+            if missing or not hs:
+                raise SystemExit(f"FAIL: query C: the Hub's {missing or 'empty page'} are not PostGraphile matches")
+            out[name] = count
+            print(f"ok: query C: the same {h['services']['totalCount']} matches on both; "
+                  f"the Hub's first {count} (ranked) are among PostGraphile's")
+            continue
         if name != "C":
             # Hours as the peer stores them are minutes past midnight; the Hub writes HH:MM.
             for s in ps:
@@ -342,8 +365,10 @@ latencies the worst of them. Run-to-run spread on this shared machine is about
 never answers. "A cached" is query A as the web component sends it, a persisted GET
 by hash answered from the response cache (its SQL statements: 0); its peer figures
 are PostGraphile's A.
-Before the runs the script checks that both servers answer A–C with the same
-services in the same order (B: also the same locations, hours and languages).
+Before the runs the script checks that both servers answer A and B with the same
+services in the same order (B: also the same locations, hours and languages), and C
+with the same number of matches, the Hub's first 20 (ranked by relevance; PostGraphile
+orders by name) being among PostGraphile's matches.
 
 | Query | Hub req/s | PostGraphile req/s | Hub / peer | Hub p50 / p99 ms | Peer p50 / p99 ms | Errors Hub / peer | SQL statements Hub | SQL statements peer |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |

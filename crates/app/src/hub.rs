@@ -123,6 +123,7 @@ pub struct Hub {
     limiter: Arc<crate::limits::Limiter>,
     persisted: Arc<crate::persisted::Known>,
     changes: Arc<std::sync::OnceLock<netzwerk_storage::changes::ChangeWatch>>,
+    search_memory: Arc<crate::search_memory::SearchMemory>,
 }
 
 impl Hub {
@@ -136,7 +137,13 @@ impl Hub {
             limiter: Arc::default(),
             persisted: Arc::default(),
             changes: Arc::default(),
+            search_memory: Arc::default(),
         }
+    }
+
+    /// The search postings this process keeps in memory.
+    pub(crate) fn search_memory(&self) -> &crate::search_memory::SearchMemory {
+        &self.search_memory
     }
 
     /// The request limits counted in this process.
@@ -179,6 +186,7 @@ impl Hub {
         // One process, one count of its requests and one set of known documents.
         other.limiter = self.limiter.clone();
         other.persisted = self.persisted.clone();
+        other.search_memory = self.search_memory.clone();
         Ok(other)
     }
 

@@ -35,6 +35,7 @@ pub mod newsletter;
 pub mod outbox;
 pub mod persisted;
 pub mod retention;
+pub mod search_memory;
 pub mod templates;
 
 pub use error::{Error, Result};

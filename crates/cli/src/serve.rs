@@ -85,6 +85,10 @@ pub(crate) fn run(mut ctx: Ctx, args: Args) -> anyhow::Result<()> {
             Ok(done) => tracing::info!("{}", crate::search::report(&done)),
             Err(e) => tracing::warn!(error = %e, "maintaining the search index failed"),
         }
+        match netzwerk_app::search_memory::refresh(&background).await {
+            Ok(kept) => tracing::info!(?kept, "search postings in memory"),
+            Err(e) => tracing::warn!(error = %e, "reading the search postings failed"),
+        }
         let _jobs = jobs::spawn(&background, schedule);
         let served = netzwerk_gateway::server::serve(&hub, settings, shutdown_signal()).await;
         // What the partner keys used since the last round is stored before leaving.

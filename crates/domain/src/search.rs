@@ -87,6 +87,18 @@ impl Field {
 /// times.
 pub const READER_LANGUAGE_FACTOR: i32 = 2;
 
+/// The score of one posting for one query key: the field's weight × how the key met
+/// the word × [`READER_LANGUAGE_FACTOR`] in the reader's language. A service's score
+/// is the sum over the query's keys of its best posting's score.
+pub fn score(weight: i32, how: Match, readers_language: bool) -> i32 {
+    let factor = if readers_language {
+        READER_LANGUAGE_FACTOR
+    } else {
+        1
+    };
+    weight * how.quality() * factor
+}
+
 /// The search keys (normalised, stemmed words) of a text, in order, with repeats.
 /// Words joined by hyphens are also given joined (`Eltern-Kind-Gruppe` gives
 /// `eltern`, `kind`, `grupp` and `elternkindgrupp`), so a query may write the compound

@@ -170,6 +170,7 @@ diesel::table! {
     search_index_state (id) {
         id -> Integer,
         version -> Integer,
+        changes -> BigInt,
         built_at -> Timestamp,
     }
 }

@@ -109,17 +109,19 @@ fn postings(t: &ServiceTexts) -> Vec<Posting> {
         .collect()
 }
 
-/// Locks the index's state until the caller's transaction ends (PostgreSQL): shared by
-/// writers of services, exclusive for a build or a clean-up, so that a word is never
-/// taken away while a writer counts on it.
+/// Writers of postings count their change in the index's state (which makes them wait
+/// for each other until their transactions end, and for a build or clean-up on
+/// PostgreSQL); a build or clean-up locks the state exclusively (PostgreSQL), so that
+/// a word is never taken away while a writer counts on it.
 fn lock_state(conn: &mut AnyConnection, exclusive: bool) -> Result<()> {
-    if let AnyConnection::Postgresql(c) = conn {
-        let sql = if exclusive {
-            "LOCK TABLE search_index_state IN EXCLUSIVE MODE"
-        } else {
-            "SELECT id FROM search_index_state WHERE id = 1 FOR SHARE"
-        };
-        diesel::sql_query(sql).execute(c)?;
+    if exclusive {
+        if let AnyConnection::Postgresql(c) = conn {
+            diesel::sql_query("LOCK TABLE search_index_state IN EXCLUSIVE MODE").execute(c)?;
+        }
+    } else {
+        diesel::update(search_index_state::table.find(1))
+            .set(search_index_state::changes.eq(search_index_state::changes + 1))
+            .execute(conn)?;
     }
     Ok(())
 }
@@ -246,11 +248,12 @@ pub enum Maintained {
 pub fn maintain(conn: &mut AnyConnection) -> Result<Maintained> {
     conn.transaction(|conn| {
         lock_state(conn, true)?;
-        let version: Option<i32> = search_index_state::table
+        let state: Option<(i32, i64)> = search_index_state::table
             .find(1)
-            .select(search_index_state::version)
+            .select((search_index_state::version, search_index_state::changes))
             .first(conn)
             .optional()?;
+        let (version, changes) = state.map_or((None, 0), |(v, c)| (Some(v), c));
         if version == Some(INDEX_VERSION) {
             let orphans = search_words::table.filter(not(exists(
                 search_postings::table.filter(search_postings::word.eq(search_words::word)),
@@ -292,6 +295,7 @@ pub fn maintain(conn: &mut AnyConnection) -> Result<Maintained> {
             .values((
                 search_index_state::id.eq(1),
                 search_index_state::version.eq(INDEX_VERSION),
+                search_index_state::changes.eq(changes + 1),
                 search_index_state::built_at.eq(crate::now()),
             ))
             .execute(conn)?;
@@ -305,6 +309,8 @@ pub fn maintain(conn: &mut AnyConnection) -> Result<Maintained> {
 pub struct Met {
     /// Per query key, the words it met and how.
     pub terms: Vec<Vec<(String, Match)>>,
+    /// The index's count of changes when the words were met (see [`MemoryIndex`]).
+    pub changes: i64,
 }
 
 impl Met {
@@ -338,34 +344,36 @@ struct MetRow {
     word: String,
     #[diesel(sql_type = Integer)]
     quality: i32,
+    #[diesel(sql_type = BigInt)]
+    changes: i64,
 }
 
 const LOOKUP_PG: &str = "\
-SELECT t.n AS term, w.word AS word, CASE WHEN w.word = t.k THEN 4 ELSE 3 END AS quality \
-FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(k, upper, n) \
+SELECT t.n AS term, w.word AS word, CASE WHEN w.word = t.k THEN 4 ELSE 3 END AS quality, \
+CAST(0 AS BIGINT) AS changes FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(k, upper, n) \
 JOIN search_words w ON w.word >= (t.k COLLATE \"C\") AND w.word < (t.upper COLLATE \"C\") \
 WHERE EXISTS (SELECT 1 FROM search_postings p WHERE p.word = w.word) \
 UNION ALL \
-SELECT t.n, s.word, 2 \
+SELECT t.n, s.word, 2, 0 \
 FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(k, upper, n) \
 JOIN search_parts s ON s.part >= (t.k COLLATE \"C\") AND s.part < (t.upper COLLATE \"C\") \
 WHERE char_length(t.k) >= 3 AND EXISTS (SELECT 1 FROM search_postings p WHERE p.word = s.word) \
 UNION ALL \
-SELECT 0, '', version FROM search_index_state WHERE id = 1";
+SELECT 0, '', version, changes FROM search_index_state WHERE id = 1";
 
 /// SQLite: the same over the keys bound as `(?, ?, n)` rows.
 fn lookup_sqlite(n: usize) -> String {
     let rows: Vec<String> = (1..=n).map(|i| format!("(?, ?, {i})")).collect();
     format!(
         "WITH t(k, upper, n) AS (VALUES {}) \
-SELECT t.n AS term, w.word AS word, CASE WHEN w.word = t.k THEN 4 ELSE 3 END AS quality \
-FROM t JOIN search_words w ON w.word >= t.k AND w.word < t.upper \
+SELECT t.n AS term, w.word AS word, CASE WHEN w.word = t.k THEN 4 ELSE 3 END AS quality, \
+0 AS changes FROM t JOIN search_words w ON w.word >= t.k AND w.word < t.upper \
 WHERE EXISTS (SELECT 1 FROM search_postings p WHERE p.word = w.word) \
 UNION ALL \
-SELECT t.n, s.word, 2 FROM t JOIN search_parts s ON s.part >= t.k AND s.part < t.upper \
+SELECT t.n, s.word, 2, 0 FROM t JOIN search_parts s ON s.part >= t.k AND s.part < t.upper \
 WHERE length(t.k) >= 3 AND EXISTS (SELECT 1 FROM search_postings p WHERE p.word = s.word) \
 UNION ALL \
-SELECT 0, '', version FROM search_index_state WHERE id = 1",
+SELECT 0, '', version, changes FROM search_index_state WHERE id = 1",
         rows.join(", ")
     )
 }
@@ -379,7 +387,7 @@ pub fn lookup(conn: &mut AnyConnection, query: &str) -> Result<Lookup> {
     if keys.is_empty() {
         return Ok(Lookup::NoTerms);
     }
-    let Some(mut terms) = meet(conn, &keys)? else {
+    let Some((mut terms, changes)) = meet(conn, &keys)? else {
         return Ok(Lookup::NotBuilt);
     };
     for (key, met) in keys.iter().zip(terms.iter_mut()) {
@@ -390,7 +398,7 @@ pub fn lookup(conn: &mut AnyConnection, query: &str) -> Result<Lookup> {
         if corrected.is_empty() {
             return Ok(Lookup::NoMatch);
         }
-        for words in meet(conn, &corrected)?.unwrap_or_default() {
+        for words in meet(conn, &corrected)?.map(|(t, _)| t).unwrap_or_default() {
             for (w, how) in words {
                 let e = met.entry(w).or_insert(how.after_typo());
                 *e = (*e).max(how.after_typo());
@@ -402,12 +410,16 @@ pub fn lookup(conn: &mut AnyConnection, query: &str) -> Result<Lookup> {
     }
     Ok(Lookup::Met(Met {
         terms: terms.into_iter().map(|t| t.into_iter().collect()).collect(),
+        changes,
     }))
 }
 
+/// Per query key, the words it met and how.
+type MetWords = Vec<BTreeMap<String, Match>>;
+
 /// The words each key meets (whole, as their start, inside), in one statement; `None`
 /// when the index is not built for the current key rules.
-fn meet(conn: &mut AnyConnection, keys: &[String]) -> Result<Option<Vec<BTreeMap<String, Match>>>> {
+fn meet(conn: &mut AnyConnection, keys: &[String]) -> Result<Option<(MetWords, i64)>> {
     let uppers: Vec<String> = keys.iter().map(|k| rules::prefix_upper(k)).collect();
     let rows: Vec<MetRow> = match conn {
         AnyConnection::Postgresql(c) => diesel::sql_query(LOOKUP_PG)
@@ -423,10 +435,12 @@ fn meet(conn: &mut AnyConnection, keys: &[String]) -> Result<Option<Vec<BTreeMap
         }
     };
     let mut built = false;
+    let mut changes = 0;
     let mut terms: Vec<BTreeMap<String, Match>> = vec![BTreeMap::new(); keys.len()];
     for r in rows {
         if r.term == 0 {
             built = r.quality == INDEX_VERSION;
+            changes = r.changes;
             continue;
         }
         let how = match r.quality {
@@ -442,7 +456,7 @@ fn meet(conn: &mut AnyConnection, keys: &[String]) -> Result<Option<Vec<BTreeMap
             *e = (*e).max(how);
         }
     }
-    Ok(built.then_some(terms))
+    Ok(built.then_some((terms, changes)))
 }
 
 /// The words within the typo budget of a key, nearest first (only the nearest kept).
@@ -647,4 +661,152 @@ fn json_escape(s: &str) -> String {
         }
     }
     out
+}
+
+/// The postings of the whole index in memory, for ranking a text search without
+/// reading every posting of its words from the database: a search that matches much
+/// of the directory (`beratung`) would otherwise aggregate tens of thousands of rows
+/// per request. Valid only while the index's count of changes is the one it was read
+/// at (each search's [`lookup`] reads the count); another replica's write moves the
+/// count too. About 8 bytes per posting plus each service's id and name.
+#[derive(Debug)]
+pub struct MemoryIndex {
+    changes: i64,
+    /// Per service (by its number here): id and name.
+    services: Vec<(String, String)>,
+    /// The languages of the postings, by number.
+    languages: Vec<String>,
+    /// Per word: (service number, weight, language number).
+    words: std::collections::HashMap<String, Vec<(u32, u8, u8)>>,
+}
+
+impl MemoryIndex {
+    /// Reads the postings; `None` when the index is not built, or when they changed
+    /// while being read (the caller tries again later).
+    pub fn load(conn: &mut AnyConnection) -> Result<Option<Self>> {
+        let state = |conn: &mut AnyConnection| -> Result<Option<i64>> {
+            let v: Option<(i32, i64)> = search_index_state::table
+                .find(1)
+                .select((search_index_state::version, search_index_state::changes))
+                .first(conn)
+                .optional()?;
+            Ok(v.and_then(|(version, changes)| (version == INDEX_VERSION).then_some(changes)))
+        };
+        let Some(changes) = state(conn)? else {
+            return Ok(None);
+        };
+        let rows: Vec<(String, String, String, i32, String)> = search_postings::table
+            .select((
+                search_postings::service_id,
+                search_postings::word,
+                search_postings::lang,
+                search_postings::weight,
+                search_postings::name,
+            ))
+            .order(search_postings::service_id)
+            .load(conn)?;
+        if state(conn)? != Some(changes) {
+            return Ok(None);
+        }
+        let mut index = Self {
+            changes,
+            services: Vec::new(),
+            languages: Vec::new(),
+            words: std::collections::HashMap::new(),
+        };
+        for (service, word, lang, weight, name) in rows {
+            if index.services.last().is_none_or(|(id, _)| *id != service) {
+                index.services.push((service, name));
+            }
+            let number = u32::try_from(index.services.len() - 1).unwrap_or(u32::MAX);
+            let language = match index.languages.iter().position(|l| *l == lang) {
+                Some(i) => i,
+                None => {
+                    index.languages.push(lang);
+                    index.languages.len() - 1
+                }
+            };
+            index.words.entry(word).or_default().push((
+                number,
+                u8::try_from(weight).unwrap_or(u8::MAX),
+                u8::try_from(language).unwrap_or(u8::MAX),
+            ));
+        }
+        Ok(Some(index))
+    }
+
+    /// The count of changes it was read at.
+    pub fn changes(&self) -> i64 {
+        self.changes
+    }
+
+    /// How many postings it holds.
+    pub fn postings(&self) -> usize {
+        self.words.values().map(Vec::len).sum()
+    }
+
+    /// Ranks as [`ranked`] does (without other filters), from memory.
+    pub fn rank(&self, met: &Met, lang: &str, offset: i64, limit: i64) -> Ranked {
+        let reader = self.languages.iter().position(|l| l == lang);
+        let terms = met.terms.len().min(rules::MAX_TERMS);
+        // Per service and key, the best score; zero where the key did not meet it.
+        let mut best = vec![0i32; self.services.len() * terms];
+        let mut touched: Vec<u32> = Vec::new();
+        for (t, words) in met.terms.iter().take(terms).enumerate() {
+            for (word, how) in words {
+                let Some(list) = self.words.get(word) else {
+                    continue;
+                };
+                for &(service, weight, language) in list {
+                    let i = service as usize * terms + t;
+                    let score = rules::score(
+                        i32::from(weight),
+                        *how,
+                        Some(usize::from(language)) == reader,
+                    );
+                    if t == 0 && best[i] == 0 {
+                        touched.push(service);
+                    }
+                    best[i] = best[i].max(score);
+                }
+            }
+        }
+        let mut hits: Vec<(i64, u32)> = touched
+            .into_iter()
+            .filter_map(|s| {
+                let row = &best[s as usize * terms..(s as usize + 1) * terms];
+                row.iter()
+                    .all(|v| *v > 0)
+                    .then(|| (row.iter().map(|v| i64::from(*v)).sum(), s))
+            })
+            .collect();
+        let total = i64::try_from(hits.len()).unwrap_or(i64::MAX);
+        let order = |a: &(i64, u32), b: &(i64, u32)| {
+            let (na, nb) = (&self.services[a.1 as usize], &self.services[b.1 as usize]);
+            b.0.cmp(&a.0)
+                .then_with(|| na.1.as_bytes().cmp(nb.1.as_bytes()))
+                .then_with(|| na.0.cmp(&nb.0))
+        };
+        let start = usize::try_from(offset.max(0)).unwrap_or(usize::MAX);
+        let take = usize::try_from(limit.max(0)).unwrap_or(0);
+        let end = start.saturating_add(take).min(hits.len());
+        if start >= end {
+            return Ranked {
+                ids: Vec::new(),
+                total,
+            };
+        }
+        if end < hits.len() {
+            hits.select_nth_unstable_by(end - 1, order);
+            hits.truncate(end);
+        }
+        hits.sort_unstable_by(order);
+        Ranked {
+            ids: hits[start..end]
+                .iter()
+                .map(|(score, s)| (self.services[*s as usize].0.clone(), *score))
+                .collect(),
+            total,
+        }
+    }
 }

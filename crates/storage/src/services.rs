@@ -1281,21 +1281,54 @@ pub fn all_at_locations(conn: &mut AnyConnection) -> Result<Vec<AtLocation>> {
     rows.iter().map(|(s, l)| at_location(s, l)).collect()
 }
 
-/// A page of services ordered by name.
+/// A page of services ordered by name; with a text, by relevance (see
+/// [`search::ranked`]).
 pub fn list(
     conn: &mut AnyConnection,
     filter: &ServiceFilter,
     offset: i64,
     limit: i64,
 ) -> Result<Page<ListedService>> {
-    let zones = zones_for(conn, filter)?;
-    let facet_index = matches!(conn, AnyConnection::Postgresql(_));
+    Ok(list_ranking_in(conn, filter, offset, limit, None)?.0)
+}
+
+/// As [`list`]; a text search without other filters is ranked from `memory` when it
+/// holds the postings as they are now. True with the page when such a search found
+/// `memory` missing or out of date (the caller may read it again).
+pub fn list_ranking_in(
+    conn: &mut AnyConnection,
+    filter: &ServiceFilter,
+    offset: i64,
+    limit: i64,
+    memory: Option<&search::MemoryIndex>,
+) -> Result<(Page<ListedService>, bool)> {
     let text = text_match(conn, filter)?;
     if let TextMatch::Met(met) = &text {
-        return ranked_list(conn, filter, met, &zones, facet_index, offset, limit);
+        let in_memory = memory.filter(|m| m.changes() == met.changes);
+        let stale = in_memory.is_none() && !filter.narrows_beyond_text();
+        let page = ranked_list(conn, filter, met, in_memory, offset, limit)?;
+        return Ok((page, stale));
     }
+    let zones = zones_for(conn, filter)?;
+    let facet_index = matches!(conn, AnyConnection::Postgresql(_));
+    Ok((
+        plain_list(conn, filter, &text, &zones, facet_index, offset, limit)?,
+        false,
+    ))
+}
+
+/// The list by name (no text, or the search index not built).
+fn plain_list(
+    conn: &mut AnyConnection,
+    filter: &ServiceFilter,
+    text: &TextMatch,
+    zones: &[String],
+    facet_index: bool,
+    offset: i64,
+    limit: i64,
+) -> Result<Page<ListedService>> {
     let count = |conn: &mut AnyConnection| -> Result<i64> {
-        Ok(filtered(filter, &text, &zones, facet_index)
+        Ok(filtered(filter, text, zones, facet_index)
             .count()
             .get_result(conn)?)
     };
@@ -1313,7 +1346,7 @@ pub fn list(
     if limit <= 0 || !selective {
         let total = count(conn)?;
         let rows: Vec<ReadRow> = if limit > 0 && offset < total {
-            filtered(filter, &text, &zones, facet_index)
+            filtered(filter, text, zones, facet_index)
                 .order((services::name, services::id))
                 .offset(offset)
                 .limit(limit)
@@ -1327,7 +1360,7 @@ pub fn list(
             total,
         });
     }
-    let counted: Vec<(ReadRow, i64)> = filtered(filter, &text, &zones, facet_index)
+    let counted: Vec<(ReadRow, i64)> = filtered(filter, text, zones, facet_index)
         .order((services::name, services::id))
         .offset(offset)
         .limit(limit)
@@ -1352,13 +1385,14 @@ fn ranked_list(
     conn: &mut AnyConnection,
     filter: &ServiceFilter,
     met: &search::Met,
-    zones: &[String],
-    facet_index: bool,
+    memory: Option<&search::MemoryIndex>,
     offset: i64,
     limit: i64,
 ) -> Result<Page<ListedService>> {
     let only: Option<Vec<String>> = if filter.narrows_beyond_text() {
-        let ids = filtered(filter, &TextMatch::Met(met.clone()), zones, facet_index)
+        let zones = zones_for(conn, filter)?;
+        let facet_index = matches!(conn, AnyConnection::Postgresql(_));
+        let ids = filtered(filter, &TextMatch::Met(met.clone()), &zones, facet_index)
             .select(services::id)
             .load(conn)?;
         Some(ids)
@@ -1375,7 +1409,10 @@ fn ranked_list(
         || search::ORIGINAL_LANGUAGE.to_owned(),
         |l| l.as_str().to_owned(),
     );
-    let ranked = search::ranked(conn, met, &lang, only.as_deref(), offset, limit)?;
+    let ranked = match (memory, &only) {
+        (Some(m), None) => m.rank(met, &lang, offset, limit),
+        _ => search::ranked(conn, met, &lang, only.as_deref(), offset, limit)?,
+    };
     let ids: Vec<&str> = ranked.ids.iter().map(|(id, _)| id.as_str()).collect();
     let rows: Vec<ReadRow> = services::table
         .filter(services::id.eq_any(&ids))

@@ -1,3 +1,5 @@
+DROP TRIGGER search_postings_gone ON search_postings;
+DROP FUNCTION netzwerk_search_postings_gone();
 DROP TABLE search_index_state;
 DROP TABLE search_postings;
 DROP TABLE search_variants;

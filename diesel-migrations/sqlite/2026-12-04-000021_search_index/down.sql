@@ -1,3 +1,4 @@
+DROP TRIGGER search_postings_gone;
 DROP TABLE search_index_state;
 DROP TABLE search_postings;
 DROP TABLE search_variants;

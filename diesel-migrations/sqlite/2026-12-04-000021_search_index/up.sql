@@ -46,9 +46,20 @@ CREATE TABLE search_postings (
 ) WITHOUT ROWID;
 CREATE INDEX search_postings_service ON search_postings (service_id);
 
--- The version of the key rules the index was built with (one row once built).
+-- The version of the key rules the index was built with (one row once built), and
+-- a count of the changes to the postings: every write of a service's postings adds
+-- one (and so waits for the other writers), as does every deletion of postings (a
+-- trigger: cascades from services and organisations too). A replica that keeps the
+-- postings in memory for ranking uses them only while this count is the one it read
+-- them at.
 CREATE TABLE search_index_state (
     id INTEGER PRIMARY KEY NOT NULL,
     version INTEGER NOT NULL,
+    changes BIGINT NOT NULL DEFAULT 0,
     built_at TIMESTAMP NOT NULL
 );
+
+CREATE TRIGGER search_postings_gone AFTER DELETE ON search_postings
+BEGIN
+    UPDATE search_index_state SET changes = changes + 1 WHERE id = 1;
+END;

@@ -280,30 +280,37 @@ pub async fn services(
     limit: i64,
     wants: ServiceWants,
 ) -> Result<(Page<ListedService>, ServiceRelations)> {
-    hub.read(move |c| {
-        if let Some(slug) = organisation {
-            let found = Slug::parse(&slug)
-                .ok()
-                .map(|s| organisations::find_id_by_slug(c, &s))
-                .transpose()?
-                .flatten();
-            match found {
-                Some(id) => filter.organisation = Some(id),
-                None => {
-                    let none = Page {
-                        items: Vec::new(),
-                        total: 0,
-                    };
-                    return Ok((none, ServiceRelations::default()));
+    let memory = hub.search_memory().current();
+    let (page, relations, stale) = hub
+        .read(move |c| {
+            if let Some(slug) = organisation {
+                let found = Slug::parse(&slug)
+                    .ok()
+                    .map(|s| organisations::find_id_by_slug(c, &s))
+                    .transpose()?
+                    .flatten();
+                match found {
+                    Some(id) => filter.organisation = Some(id),
+                    None => {
+                        let none = Page {
+                            items: Vec::new(),
+                            total: 0,
+                        };
+                        return Ok((none, ServiceRelations::default(), false));
+                    }
                 }
             }
-        }
-        let p = services::list(c, &filter, offset, limit)?;
-        let listed: Vec<_> = p.items.iter().collect();
-        let relations = ServiceRelations::load(c, wants, &listed, &[])?;
-        Ok((p, relations))
-    })
-    .await
+            let (p, stale) =
+                services::list_ranking_in(c, &filter, offset, limit, memory.as_deref())?;
+            let listed: Vec<_> = p.items.iter().collect();
+            let relations = ServiceRelations::load(c, wants, &listed, &[])?;
+            Ok((p, relations, stale))
+        })
+        .await?;
+    if stale {
+        crate::search_memory::refresh_in_background(hub);
+    }
+    Ok((page, relations))
 }
 
 /// The facet counts (categories, delivery languages, localities) of the services a
