@@ -695,25 +695,50 @@ impl MemoryIndex {
         let Some(changes) = state(conn)? else {
             return Ok(None);
         };
-        let rows: Vec<(String, String, String, i32, String)> = search_postings::table
-            .select((
-                search_postings::service_id,
-                search_postings::word,
-                search_postings::lang,
-                search_postings::weight,
-                search_postings::name,
-            ))
-            .order(search_postings::service_id)
-            .load(conn)?;
-        if state(conn)? != Some(changes) {
-            return Ok(None);
-        }
         let mut index = Self {
             changes,
             services: Vec::new(),
             languages: Vec::new(),
             words: std::collections::HashMap::new(),
         };
+        // Read a step of services at a time, so that neither the driver's buffer nor
+        // the rows as strings ever hold the whole index.
+        let mut after = String::new();
+        loop {
+            let ids: Vec<String> = services::table
+                .filter(services::id.gt(&after))
+                .order(services::id)
+                .limit(BUILD_STEP * 4)
+                .select(services::id)
+                .load(conn)?;
+            let Some(last) = ids.last() else { break };
+            after = last.clone();
+            let rows: Vec<(String, String, String, i32, String)> = search_postings::table
+                .filter(search_postings::service_id.eq_any(&ids))
+                .select((
+                    search_postings::service_id,
+                    search_postings::word,
+                    search_postings::lang,
+                    search_postings::weight,
+                    search_postings::name,
+                ))
+                .order(search_postings::service_id)
+                .load(conn)?;
+            index.add(rows);
+        }
+        if state(conn)? != Some(changes) {
+            return Ok(None);
+        }
+        index.words.shrink_to_fit();
+        for list in index.words.values_mut() {
+            list.shrink_to_fit();
+        }
+        Ok(Some(index))
+    }
+
+    /// Adds postings, ordered by service, of services not yet in the index.
+    fn add(&mut self, rows: Vec<(String, String, String, i32, String)>) {
+        let index = self;
         for (service, word, lang, weight, name) in rows {
             if index.services.last().is_none_or(|(id, _)| *id != service) {
                 index.services.push((service, name));
@@ -732,7 +757,6 @@ impl MemoryIndex {
                 u8::try_from(language).unwrap_or(u8::MAX),
             ));
         }
-        Ok(Some(index))
     }
 
     /// The count of changes it was read at.

@@ -283,22 +283,12 @@ pub async fn services(
     let memory = hub.search_memory().current();
     let (page, relations, stale) = hub
         .read(move |c| {
-            if let Some(slug) = organisation {
-                let found = Slug::parse(&slug)
-                    .ok()
-                    .map(|s| organisations::find_id_by_slug(c, &s))
-                    .transpose()?
-                    .flatten();
-                match found {
-                    Some(id) => filter.organisation = Some(id),
-                    None => {
-                        let none = Page {
-                            items: Vec::new(),
-                            total: 0,
-                        };
-                        return Ok((none, ServiceRelations::default(), false));
-                    }
-                }
+            if !narrow_to_organisation(c, &mut filter, organisation.as_deref())? {
+                let none = Page {
+                    items: Vec::new(),
+                    total: 0,
+                };
+                return Ok((none, ServiceRelations::default(), false));
             }
             let (p, stale) =
                 services::list_ranking_in(c, &filter, offset, limit, memory.as_deref())?;
@@ -321,20 +311,31 @@ pub async fn service_facets(
     organisation: Option<String>,
 ) -> Result<ServiceFacets> {
     hub.read(move |c| {
-        if let Some(slug) = organisation {
-            let found = Slug::parse(&slug)
-                .ok()
-                .map(|s| organisations::find_id_by_slug(c, &s))
-                .transpose()?
-                .flatten();
-            match found {
-                Some(id) => filter.organisation = Some(id),
-                None => return Ok(ServiceFacets::default()),
-            }
+        if !narrow_to_organisation(c, &mut filter, organisation.as_deref())? {
+            return Ok(ServiceFacets::default());
         }
         Ok(services::facet_counts(c, &filter)?)
     })
     .await
+}
+
+/// Narrows a service filter to the organisation with the slug, if one is given;
+/// false when there is none such (nothing can match).
+fn narrow_to_organisation(
+    c: &mut AnyConnection,
+    filter: &mut ServiceFilter,
+    slug: Option<&str>,
+) -> Result<bool> {
+    let Some(slug) = slug else {
+        return Ok(true);
+    };
+    let found = Slug::parse(slug)
+        .ok()
+        .map(|s| organisations::find_id_by_slug(c, &s))
+        .transpose()?
+        .flatten();
+    filter.organisation = found;
+    Ok(found.is_some())
 }
 
 /// Builds the services' search index when it was never built or its key rules
