@@ -580,30 +580,31 @@ FROM unnest($1::text[], $2::int[], $3::int[]) AS u(word, term, quality)) AS q";
                 }
             }
             AnyConnection::Sqlite(c) => {
-                let rows: Vec<String> = (0..words.len()).map(|_| "(?, ?, ?)".to_owned()).collect();
-                let q = format!(
-                    "(SELECT column1 AS word, column2 AS term, column3 AS quality FROM (VALUES {})) AS q",
-                    rows.join(", ")
-                );
+                // The met words as one JSON bind (a short key may meet thousands of
+                // words; SQLite allows at most 32,766 binds).
+                let q = "(SELECT json_extract(value, '$[0]') AS word, \
+json_extract(value, '$[1]') AS term, json_extract(value, '$[2]') AS quality \
+FROM json_each(?)) AS q";
                 let only = if only_ids.is_some() {
                     "p.service_id IN (SELECT value FROM json_each(?))"
                 } else {
                     "1 = 1"
                 };
-                let mut sql = format!("WITH {} {tail}", hits_sql(&q, "?", "?", only));
+                let mut sql = format!("WITH {} {tail}", hits_sql(q, "?", "?", only));
                 if paged {
                     sql.push_str(" LIMIT ? OFFSET ?");
                 }
+                let met_json: Vec<String> = words
+                    .iter()
+                    .zip(&term_of)
+                    .zip(&quality)
+                    .map(|((w, t), qu)| format!("[\"{}\",{t},{qu}]", json_escape(w)))
+                    .collect();
                 // Binds in the order of their places: the reader's language comes first.
                 let mut b = diesel::sql_query(sql)
                     .into_boxed()
-                    .bind::<Text, _>(lang.to_owned());
-                for ((w, t), qu) in words.iter().zip(&term_of).zip(&quality) {
-                    b = b
-                        .bind::<Text, _>(w.clone())
-                        .bind::<Integer, _>(*t)
-                        .bind::<Integer, _>(*qu);
-                }
+                    .bind::<Text, _>(lang.to_owned())
+                    .bind::<Text, _>(format!("[{}]", met_json.join(",")));
                 if let Some(ids) = &only_ids {
                     let json: Vec<String> = ids
                         .iter()

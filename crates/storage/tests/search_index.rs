@@ -263,6 +263,21 @@ fn check(url: &str) {
         assert_eq!(names(conn, &long).1, 0);
         let many = "beratung ".repeat(200);
         assert_eq!(names(conn, &many).1, 2);
+        // A short key may meet thousands of words: more than SQLite's binds allow.
+        let many_words = search::Met {
+            terms: vec![
+                (0..20_000)
+                    .map(|i| (format!("w{i}"), netzwerk_domain::search::Match::Prefix))
+                    .collect(),
+            ],
+            changes: 0,
+        };
+        assert_eq!(
+            search::ranked(conn, &many_words, "de", None, 0, 10)
+                .expect("ranked")
+                .total,
+            0
+        );
         for odd in [
             "\u{200c}\u{0640}",
             "İı ё ґ",
