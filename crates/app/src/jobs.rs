@@ -29,6 +29,10 @@ pub const NEWSLETTERS_EVERY: Duration = Duration::from_secs(30);
 /// How often the occurrence index is moved on (it moves once a day; an hour keeps it
 /// at most an hour late after midnight UTC).
 pub const OCCURRENCES_EVERY: Duration = Duration::from_secs(3600);
+
+/// How often the search index drops the words no service uses any more (and is built
+/// again if the key rules changed).
+pub const SEARCH_INDEX_EVERY: Duration = Duration::from_secs(3600);
 /// How often expired data is deleted.
 pub const RETENTION_EVERY: Duration = Duration::from_secs(3600);
 /// How often the partner keys' counted requests are stored, unless configured.
@@ -187,10 +191,10 @@ pub fn spawn(hub: &Hub, schedule: Schedule) -> Vec<JoinHandle<()>> {
         }
     }));
     let searching = hub.clone();
-    handles.push(every_so_often(OCCURRENCES_EVERY, move || {
+    handles.push(every_so_often(SEARCH_INDEX_EVERY, move || {
         let hub = searching.clone();
         async move {
-            match crate::directory::read::maintain_search_index(&hub).await {
+            match crate::directory::maintain_search_index(&hub).await {
                 Ok(netzwerk_storage::search::Maintained::Current { removed: 0 }) => {}
                 Ok(done) => tracing::info!(?done, "search index maintained"),
                 Err(e) => tracing::warn!(error = %e, "maintaining the search index failed"),

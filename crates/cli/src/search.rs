@@ -1,6 +1,6 @@
 //! `netzwerk search`: the services' search index.
 
-use netzwerk_app::directory::read::{SearchMaintained, maintain_search_index};
+use netzwerk_app::directory::{SearchMaintained, maintain_search_index};
 
 use crate::Ctx;
 use crate::output::out;

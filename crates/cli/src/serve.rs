@@ -81,7 +81,7 @@ pub(crate) fn run(mut ctx: Ctx, args: Args) -> anyhow::Result<()> {
             Err(e) => tracing::warn!(error = %e, "maintaining the occurrence index failed"),
         }
         // The search index is built if it is not, or again for new key rules.
-        match netzwerk_app::directory::read::maintain_search_index(&background).await {
+        match netzwerk_app::directory::maintain_search_index(&background).await {
             Ok(done) => tracing::info!("{}", crate::search::report(&done)),
             Err(e) => tracing::warn!(error = %e, "maintaining the search index failed"),
         }

@@ -99,26 +99,29 @@ pub fn score(weight: i32, how: Match, readers_language: bool) -> i32 {
     weight * how.quality() * factor
 }
 
-/// The search keys (normalised, stemmed words) of a text, in order, with repeats.
-/// Words joined by hyphens are also given joined (`Eltern-Kind-Gruppe` gives
-/// `eltern`, `kind`, `grupp` and `elternkindgrupp`), so a query may write the compound
-/// either way.
-pub fn keys(text: &str) -> Vec<String> {
+/// The words of a text, normalised, in order, with repeats. Words joined by hyphens
+/// come one by one and then joined (`Eltern-Kind-Gruppe` gives `eltern`, `kind`,
+/// `gruppe` and `elternkindgruppe`), so a query may write the compound either way.
+fn words(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     for chunk in normalise(text).split(' ') {
-        if chunk.is_empty() {
-            continue;
-        }
-        let mut parts = 0;
-        for w in chunk.split('-').filter(|w| !w.is_empty()) {
-            out.push(stem(w));
-            parts += 1;
-        }
-        if parts > 1 {
-            out.push(stem(&chunk.replace('-', "")));
+        let before = out.len();
+        out.extend(
+            chunk
+                .split('-')
+                .filter(|w| !w.is_empty())
+                .map(str::to_owned),
+        );
+        if out.len() - before > 1 {
+            out.push(chunk.replace('-', ""));
         }
     }
     out
+}
+
+/// The search keys (stemmed [`words`]) of a text, in order, with repeats.
+pub fn keys(text: &str) -> Vec<String> {
+    words(text).iter().map(|w| stem(w)).collect()
 }
 
 /// The keys a text is indexed under: each word's stem and, where the stem cut
@@ -127,22 +130,9 @@ pub fn keys(text: &str) -> Vec<String> {
 /// words are left out (queries never have them) unless they are digits.
 pub fn index_keys(text: &str) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    for chunk in normalise(text).split(' ') {
-        let mut words: Vec<String> = chunk
-            .split('-')
-            .filter(|w| !w.is_empty())
-            .map(str::to_owned)
-            .collect();
-        if words.len() > 1 {
-            words.push(chunk.replace('-', ""));
-        }
-        for w in words {
-            let long_enough = w.chars().count() >= 2 || is_number(&w);
-            if !long_enough {
-                continue;
-            }
-            let stemmed = stem(&w);
-            out.insert(stemmed);
+    for w in words(text) {
+        if w.chars().count() >= 2 || is_number(&w) {
+            out.insert(stem(&w));
             out.insert(w);
         }
     }

@@ -126,7 +126,8 @@ fn lock_state(conn: &mut AnyConnection, exclusive: bool) -> Result<()> {
     Ok(())
 }
 
-/// The texts of services, read from the database.
+/// The texts of services, read from the database (translations by field, then
+/// language).
 pub(crate) fn texts_of(conn: &mut AnyConnection, ids: &[String]) -> Result<Vec<ServiceTexts>> {
     let rows: Vec<(String, String, Option<String>, String)> = services::table
         .inner_join(organisations::table)
@@ -140,6 +141,7 @@ pub(crate) fn texts_of(conn: &mut AnyConnection, ids: &[String]) -> Result<Vec<S
         .load(conn)?;
     let translated: Vec<(String, String, String, String)> = translations::table
         .filter(translations::entity_id.eq_any(ids))
+        .order((translations::field, translations::language))
         .select((
             translations::entity_id,
             translations::field,
@@ -505,12 +507,6 @@ struct RankRow {
     total: i64,
 }
 
-#[derive(QueryableByName)]
-struct CountRow {
-    #[diesel(sql_type = BigInt)]
-    total: i64,
-}
-
 /// The scored matches: per service, the sum over the query's keys of its best
 /// posting's field weight × how the word was met × 2 in the reader's language; only
 /// services every key met. `q` binds (word, term, quality); `lang` the reader's
@@ -552,7 +548,9 @@ pub fn ranked(
     let only_ids: Option<Vec<String>> = only.map(<[String]>::to_vec);
     let page_tail = "SELECT service_id, score, COUNT(*) OVER () AS total FROM hits \
 ORDER BY score DESC, name, service_id";
-    let count_tail = "SELECT COUNT(*) AS total FROM hits";
+    // The total alone (a page past the end), in the page's row shape.
+    let count_tail = "SELECT '' AS service_id, CAST(0 AS BIGINT) AS score, \
+COUNT(*) AS total FROM hits";
     let run = |conn: &mut AnyConnection, tail: &str, paged: bool| -> Result<Vec<RankRow>> {
         Ok(match conn {
             AnyConnection::Postgresql(c) => {
@@ -575,8 +573,7 @@ FROM unnest($1::text[], $2::int[], $3::int[]) AS u(word, term, quality)) AS q";
                         .bind::<BigInt, _>(offset)
                         .load(c)?
                 } else {
-                    let n: Vec<CountRow> = base.load(c)?;
-                    counted(n)
+                    base.load(c)?
                 }
             }
             AnyConnection::Sqlite(c) => {
@@ -618,8 +615,7 @@ FROM json_each(?)) AS q";
                         .bind::<BigInt, _>(offset)
                         .load(c)?
                 } else {
-                    let n: Vec<CountRow> = b.load(c)?;
-                    counted(n)
+                    b.load(c)?
                 }
             }
         })
@@ -638,16 +634,6 @@ FROM json_each(?)) AS q";
         ids: page.into_iter().map(|r| (r.service_id, r.score)).collect(),
         total,
     })
-}
-
-fn counted(rows: Vec<CountRow>) -> Vec<RankRow> {
-    rows.into_iter()
-        .map(|r| RankRow {
-            service_id: String::new(),
-            score: 0,
-            total: r.total,
-        })
-        .collect()
 }
 
 /// Escapes a string for a JSON string literal.

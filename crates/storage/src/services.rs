@@ -416,18 +416,25 @@ fn search_text(name: &str, description: Option<&str>, org: &str, translated: &st
 /// Recomputes the folded search text from the service, its organisation's name and
 /// every translation of the service.
 pub fn refresh_search_text(conn: &mut AnyConnection, sid: &str) -> Result<()> {
-    let (name, description, org): (String, Option<String>, String) = services::table
-        .inner_join(organisations::table)
-        .filter(services::id.eq(sid))
-        .select((services::name, services::description, organisations::name))
-        .first(conn)?;
-    let translated = crate::translations::search_text_of(conn, sid)?;
-    let search = search_text(&name, description.as_deref(), &org, &translated);
+    let texts = search::texts_of(conn, &[sid.to_owned()])?;
+    let Some(t) = texts.first() else {
+        return Err(StorageError::NotFound(format!("service {sid}")));
+    };
+    let translated: Vec<&str> = t
+        .translations
+        .iter()
+        .map(|(_, _, text)| text.as_str())
+        .collect();
+    let folded = search_text(
+        &t.name,
+        t.description.as_deref(),
+        &t.organisation,
+        &translated.join(" "),
+    );
     diesel::update(services::table.find(sid))
-        .set(services::search_text.eq(search))
+        .set(services::search_text.eq(folded))
         .execute(conn)?;
-    let texts = crate::search::texts_of(conn, &[sid.to_owned()])?;
-    crate::search::index(conn, &texts)
+    search::index(conn, &texts)
 }
 
 /// The facets of a service: its delivery languages, the localities of its locations

@@ -97,13 +97,3 @@ pub fn load(
     }
     Ok(out)
 }
-
-/// All translations of one field of many entities, as folded search text.
-pub(crate) fn search_text_of(conn: &mut AnyConnection, entity_id: &str) -> Result<String> {
-    let texts: Vec<String> = translations::table
-        .filter(translations::entity_id.eq(entity_id))
-        .order((translations::field, translations::language))
-        .select(translations::text)
-        .load(conn)?;
-    Ok(texts.join(" "))
-}

@@ -18,6 +18,7 @@ use netzwerk_storage::{AnyConnection, contacts, locations, organisations, servic
 pub use netzwerk_storage::contacts::ContactRecord;
 pub use netzwerk_storage::locations::LocationRecord;
 pub use netzwerk_storage::organisations::OrganisationRecord;
+pub use netzwerk_storage::search::Maintained as SearchMaintained;
 pub use netzwerk_storage::services::ServiceRecord;
 
 use crate::Hub;
@@ -422,4 +423,12 @@ pub async fn remove_translation(
         })
     })
     .await
+}
+
+/// Builds the services' search index when it was never built or its key rules
+/// changed, else removes words no service uses any more. What `migrate` and `serve`
+/// run at start and the hourly job runs; replicas take turns.
+pub async fn maintain_search_index(hub: &Hub) -> Result<SearchMaintained> {
+    hub.transact(|c| Ok(netzwerk_storage::search::maintain(c)?))
+        .await
 }

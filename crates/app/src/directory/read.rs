@@ -10,14 +10,11 @@ use netzwerk_domain::language::LanguageCode;
 use netzwerk_domain::organisation::TargetGroup;
 use netzwerk_domain::schedule::ScheduleException;
 use netzwerk_domain::slug::Slug;
-use netzwerk_storage::{
-    AnyConnection, contacts, locations, organisations, search, services, translations,
-};
+use netzwerk_storage::{AnyConnection, contacts, locations, organisations, services, translations};
 
 pub use netzwerk_storage::Page;
 pub use netzwerk_storage::change_log::ChangeEntry;
 pub use netzwerk_storage::organisations::OrganisationFilter;
-pub use netzwerk_storage::search::Maintained as SearchMaintained;
 pub use netzwerk_storage::services::{
     ListedService, Schedule, ServiceFacets, ServiceFilter, ShownLinks,
 };
@@ -336,13 +333,6 @@ fn narrow_to_organisation(
         .flatten();
     filter.organisation = found;
     Ok(found.is_some())
-}
-
-/// Builds the services' search index when it was never built or its key rules
-/// changed, else removes words no service uses any more. What `migrate` and `serve`
-/// run at start and the hourly job runs; replicas take turns.
-pub async fn maintain_search_index(hub: &Hub) -> Result<search::Maintained> {
-    hub.transact(|c| Ok(search::maintain(c)?)).await
 }
 
 /// `NotFound` as `None`.
