@@ -850,3 +850,106 @@ async fn occurrence_index_cli(backend: Backend) {
     );
 }
 both_backends!(occurrence_index_is_built_and_kept, occurrence_index_cli);
+
+/// A feed larger than a page of events is written a page at a time: every event once,
+/// in the order of their first start across the pages, with the zones of every page
+/// defined in the head, and no length known in advance (streamed).
+async fn large_feed(backend: Backend) {
+    let db = TestDb::new(backend);
+    cli_ok(&db, &["demo"]);
+    // 1,234 events, written to the file in reverse order of their start; every
+    // seventh a weekly series with a changed occurrence, every hundredth in New York.
+    const N: usize = 1234;
+    let mut ics = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//DE\r\n");
+    for i in (0..N).rev() {
+        let day = chrono::NaiveDate::from_ymd_opt(2027, 1, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .expect("a date")
+            + chrono::Duration::hours(i64::try_from(i).expect("small") * 7);
+        let start = day.format("%Y%m%dT%H0000").to_string();
+        let zone = if i % 100 == 0 {
+            "America/New_York"
+        } else {
+            "Europe/Berlin"
+        };
+        ics.push_str(&format!(
+            "BEGIN:VEVENT\r\nUID:large-{i}@test.example\r\nDTSTART;TZID={zone}:{start}\r\nDURATION:PT1H\r\nSUMMARY:Termin {i}\r\n"
+        ));
+        if i % 7 == 0 {
+            ics.push_str("RRULE:FREQ=WEEKLY;COUNT=4\r\nEND:VEVENT\r\n");
+            let moved = (day + chrono::Duration::weeks(1)).format("%Y%m%dT%H0000");
+            ics.push_str(&format!(
+                "BEGIN:VEVENT\r\nUID:large-{i}@test.example\r\nRECURRENCE-ID;TZID={zone}:{moved}\r\nDTSTART;TZID={zone}:{moved}\r\nDURATION:PT2H\r\nSUMMARY:Termin {i} (länger)\r\nEND:VEVENT\r\n"
+            ));
+        } else {
+            ics.push_str("END:VEVENT\r\n");
+        }
+    }
+    ics.push_str("END:VCALENDAR\r\n");
+    let file = db.dir().join("large.ics");
+    std::fs::write(&file, ics).expect("written");
+    let out = cli_ok(
+        &db,
+        &[
+            "calendar",
+            "import",
+            "--organisation",
+            ORG,
+            file.to_str().expect("a path"),
+        ],
+    );
+    assert!(out.contains(&format!("created {N},")), "{out}");
+
+    let hub = Hub::start(&db, &[]).await;
+    let res = hub
+        .client()
+        .get(format!("{}/ical/organisations/{ORG}.ics", hub.base))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers().get("content-length").is_none(),
+        "a streamed feed has no length in advance"
+    );
+    let body = res.text().await.expect("body");
+    assert!(body.ends_with("END:VCALENDAR\r\n"));
+    assert_eq!(body.matches("BEGIN:VCALENDAR").count(), 1);
+    for zone in ["TZID:Europe/Berlin", "TZID:America/New_York"] {
+        let at = body.find(zone).unwrap_or_else(|| panic!("{zone} defined"));
+        assert!(
+            at < body.find("BEGIN:VEVENT").expect("events"),
+            "{zone} in the head"
+        );
+    }
+    let back = netzwerk_calendar::parse(body.as_bytes(), &netzwerk_calendar::Limits::default())
+        .expect("parses");
+    assert!(back.issues.is_empty(), "{:?}", back.issues);
+    let ours: Vec<usize> = back
+        .events
+        .iter()
+        .filter_map(|e| {
+            e.uid
+                .strip_prefix("large-")?
+                .strip_suffix("@test.example")?
+                .parse()
+                .ok()
+        })
+        .collect();
+    assert_eq!(
+        ours,
+        (0..N).collect::<Vec<_>>(),
+        "every event once, by first start"
+    );
+    let series = back
+        .events
+        .iter()
+        .find(|e| e.uid == "large-700@test.example")
+        .expect("a series");
+    assert_eq!(
+        series.overrides.len(),
+        1,
+        "its changed occurrence came with it"
+    );
+}
+both_backends!(large_feeds_stream_in_pages, large_feed);

@@ -22,8 +22,8 @@ use crate::error::Result;
 use crate::events::EventRecord;
 use crate::invitations::{Lang, MeetingInfo, meeting_uid};
 
-/// Most events in one feed.
-const MAX_FEED_EVENTS: i64 = 20_000;
+/// Most events in one feed (about 350 MB of text; it is written a page at a time).
+const MAX_FEED_EVENTS: i64 = 1_000_000;
 
 /// The UID of an event in feeds: a feed's own UID, else one of the Hub's.
 pub fn event_uid(rec: &EventRecord) -> String {
@@ -285,29 +285,69 @@ pub async fn version(hub: &Hub, feed: &EventFeed) -> Result<FeedVersion> {
     })
 }
 
-/// A feed of events as iCalendar text.
-pub async fn events_calendar(hub: &Hub, feed: EventFeed) -> Result<String> {
+/// A feed's events as iCalendar text, written and handed on a page of events at a
+/// time: the receiver gets the head (with the zone definitions, from one query over
+/// the events), then each page's events, then the tail. However many events a feed
+/// has, the Hub holds at most [`FEED_PAGES_AHEAD`] pages of it beside the one it
+/// writes; a slow reader slows the writing down instead. A failure after the head
+/// ends the stream with the error, so that the calendar stays visibly unfinished
+/// (no `END:VCALENDAR`). Each page is read in its own statement: a feed read while
+/// events change shows every event at most once, in its state when its page was read.
+pub fn events_calendar(hub: &Hub, feed: EventFeed) -> tokio::sync::mpsc::Receiver<Result<String>> {
+    let (tx, rx) = tokio::sync::mpsc::channel(FEED_PAGES_AHEAD);
+    let hub = hub.clone();
+    tokio::spawn(async move {
+        if let Err(e) = write_pages(&hub, feed, &tx).await {
+            // The reader may be gone already; then nobody needs the error.
+            let _ = tx.send(Err(e)).await;
+        }
+    });
+    rx
+}
+
+/// Events read and written per page of a feed.
+pub const FEED_PAGE: i64 = 500;
+/// Pages written ahead of a slow reader.
+pub const FEED_PAGES_AHEAD: usize = 2;
+
+async fn write_pages(
+    hub: &Hub,
+    feed: EventFeed,
+    tx: &tokio::sync::mpsc::Sender<Result<String>>,
+) -> Result<()> {
     let EventFeed { name, filter } = feed;
-    let (list, orgs, locs) = hub
-        .read(move |c| {
-            let list = events::all(c, &filter, MAX_FEED_EVENTS)?;
-            let mut org_ids: Vec<_> = list.iter().map(|(r, _)| r.organisation_id).collect();
-            org_ids.sort();
-            org_ids.dedup();
-            let orgs = organisations::get_many(c, &org_ids)?;
-            let loc_ids: Vec<_> = list
-                .iter()
-                .filter_map(|(r, _)| r.value.location_id)
-                .collect();
-            let locs = locations::get_many(c, &loc_ids)?;
-            Ok((list, orgs, locs))
-        })
-        .await?;
-    let orgs: HashMap<_, _> = orgs.into_iter().map(|o| (o.id, o)).collect();
-    let locs: HashMap<_, _> = locs.into_iter().map(|l| (l.id, l)).collect();
-    let entries: Vec<CalendarEntry<'_>> = list
-        .iter()
-        .map(|(rec, ovs)| {
+    let filter = std::sync::Arc::new(filter);
+    let f = filter.clone();
+    let frame = hub.read(move |c| Ok(events::frame(c, &f)?)).await?;
+    let head = netzwerk_calendar::write_head(netzwerk_calendar::Method::Publish, &name, &frame);
+    if tx.send(Ok(head)).await.is_err() {
+        return Ok(());
+    }
+    let mut after: Option<events::FeedCursor> = None;
+    let mut written = 0i64;
+    loop {
+        let f = filter.clone();
+        let limit = FEED_PAGE.min(MAX_FEED_EVENTS - written);
+        let (page, next, orgs, locs) = hub
+            .read(move |c| {
+                let (page, next) = events::page_after(c, &f, after.as_ref(), limit)?;
+                let mut org_ids: Vec<_> = page.iter().map(|(r, _)| r.organisation_id).collect();
+                org_ids.sort();
+                org_ids.dedup();
+                let orgs = organisations::get_many(c, &org_ids)?;
+                let loc_ids: Vec<_> = page
+                    .iter()
+                    .filter_map(|(r, _)| r.value.location_id)
+                    .collect();
+                let locs = locations::get_many(c, &loc_ids)?;
+                Ok((page, next, orgs, locs))
+            })
+            .await?;
+        written += i64::try_from(page.len()).unwrap_or(i64::MAX);
+        let orgs: HashMap<_, _> = orgs.into_iter().map(|o| (o.id, o)).collect();
+        let locs: HashMap<_, _> = locs.into_iter().map(|l| (l.id, l)).collect();
+        let mut text = String::with_capacity(page.len() * 700);
+        for (rec, ovs) in &page {
             let (sequence, changed) = match &rec.value.provenance {
                 Provenance::Feed { sequence, .. } => (*sequence, rec.updated_at),
                 Provenance::Manual => (
@@ -315,7 +355,7 @@ pub async fn events_calendar(hub: &Hub, feed: EventFeed) -> Result<String> {
                     rec.updated_at,
                 ),
             };
-            CalendarEntry {
+            let entry = CalendarEntry {
                 uid: event_uid(rec),
                 sequence,
                 changed,
@@ -334,10 +374,18 @@ pub async fn events_calendar(hub: &Hub, feed: EventFeed) -> Result<String> {
                     .map(|l| crate::invitations::place_text(&l.value)),
                 url: None,
                 attendees: &[],
-            }
-        })
-        .collect();
-    Ok(write_calendar(&name, &entries))
+            };
+            netzwerk_calendar::write_entry(&mut text, &entry);
+        }
+        let last = next.is_none() || written >= MAX_FEED_EVENTS;
+        if last {
+            text.push_str(netzwerk_calendar::TAIL);
+        }
+        if tx.send(Ok(text)).await.is_err() || last {
+            return Ok(());
+        }
+        after = next;
+    }
 }
 
 /// The network meetings (the last 400 days and the next year), or one meeting, as

@@ -12,7 +12,10 @@ mod write;
 
 pub use expand::{Occurrence, Timing, occurrences, occurrences_of, span};
 pub use parse::{FeedEvent, Issue, Limits, ParsedCalendar, parse};
-pub use write::{Attendee, CalendarEntry, Method, write_calendar, write_calendar_as};
+pub use write::{
+    Attendee, CalendarEntry, Frame, Method, TAIL, write_calendar, write_calendar_as, write_entry,
+    write_head,
+};
 
 /// What makes a calendar unusable as a whole. Problems with single events are
 /// [`Issue`]s instead, and the other events are still taken.

@@ -1,12 +1,16 @@
-//! iCalendar in: content lines are unfolded and split by the `ical` crate; components
-//! are assembled here so that one broken event is reported (with its line and reason)
-//! while every other event is still taken.
+//! iCalendar in: content lines are unfolded and split here, over the input as it is
+//! (a line is copied only when it was folded), and each event is built as soon as its
+//! `END:VEVENT` is read, so that one broken event is reported (with its line and
+//! reason) while every other event is still taken, and no event's raw lines outlive it.
+//!
+//! The `ical` crate did this before: its reader copied every line twice and every
+//! property's name, parameters and value into their own strings, which was more than
+//! half of a 100,000-event import's parse time (profile in `ops/bench/RESULTS.md`).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
-use ical::line::LineReader;
-use ical::property::{Property, PropertyParser};
 use netzwerk_domain::event::{
     Event, EventCategory, EventStatus, EventTime, OccurrenceOverride, Provenance, Recurrence,
     check_rule,
@@ -86,17 +90,32 @@ const WINDOWS_ZONES: &[(&str, &str)] = &[
 ];
 
 fn zone(tzid: &str) -> Option<Timezone> {
+    // A calendar names the same zone on almost every line: the last one is kept.
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<(String, Timezone)>> = const { std::cell::RefCell::new(None) };
+    }
+    if let Some(z) = LAST.with_borrow(|last| {
+        last.as_ref()
+            .filter(|(name, _)| name == tzid)
+            .map(|(_, z)| *z)
+    }) {
+        return Some(z);
+    }
+    let found = zone_named(tzid)?;
+    LAST.set(Some((tzid.to_owned(), found)));
+    Some(found)
+}
+
+fn zone_named(tzid: &str) -> Option<Timezone> {
     let t = tzid.trim().trim_matches('"');
+    if let Ok(z) = Timezone::parse(t) {
+        return Some(z);
+    }
     // Some producers prefix a path, e.g. /mozilla.org/20050126_1/Europe/Berlin.
     let tail = t.rsplit('/').take(2).collect::<Vec<_>>();
-    let candidates = [
-        t.to_owned(),
-        tail.iter().rev().cloned().collect::<Vec<_>>().join("/"),
-    ];
-    for c in &candidates {
-        if let Ok(z) = Timezone::parse(c) {
-            return Some(z);
-        }
+    let tail = tail.iter().rev().cloned().collect::<Vec<_>>().join("/");
+    if let Ok(z) = Timezone::parse(&tail) {
+        return Some(z);
     }
     WINDOWS_ZONES
         .iter()
@@ -104,31 +123,142 @@ fn zone(tzid: &str) -> Option<Timezone> {
         .and_then(|(_, iana)| Timezone::parse(iana).ok())
 }
 
-struct Prop {
+/// One content line, `NAME;PARAM=VALUE;…:value`, unfolded.
+struct Prop<'a> {
+    /// The physical line it starts on (1-based).
     line: usize,
-    p: Property,
+    text: Cow<'a, str>,
+    /// Where the name ends and the value begins (after the colon).
+    name_end: usize,
+    colon: usize,
 }
 
-impl Prop {
+impl<'a> Prop<'a> {
+    /// Splits a content line at the first `;` or `:` after its name and at the first
+    /// `:` outside double quotes after its parameters (RFC 5545, 3.1).
+    fn split(line: usize, text: Cow<'a, str>) -> Result<Self, String> {
+        let name_end = text.find([';', ':']).ok_or("no colon before the value")?;
+        let name_ok = name_end > 0
+            && text[..name_end]
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        if !name_ok {
+            return Err(format!(
+                "{:?} is not a property name",
+                text[..name_end].chars().take(40).collect::<String>()
+            ));
+        }
+        let mut quoted = false;
+        let colon = text[name_end..]
+            .char_indices()
+            .find(|&(_, c)| {
+                if c == '"' {
+                    quoted = !quoted;
+                }
+                c == ':' && !quoted
+            })
+            .map(|(i, _)| name_end + i)
+            .ok_or("no colon before the value")?;
+        Ok(Prop {
+            line,
+            text,
+            name_end,
+            colon,
+        })
+    }
+
+    fn name(&self) -> &str {
+        &self.text[..self.name_end]
+    }
+
+    fn is(&self, name: &str) -> bool {
+        self.name().eq_ignore_ascii_case(name)
+    }
+
+    /// The first value of a parameter, without its quotes.
     fn param(&self, name: &str) -> Option<&str> {
-        self.p
-            .params
-            .as_ref()?
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .and_then(|(_, v)| v.first())
-            .map(String::as_str)
+        let mut rest = self.text[self.name_end..self.colon].strip_prefix(';')?;
+        while !rest.is_empty() {
+            // One parameter runs to the next `;` outside quotes.
+            let mut quoted = false;
+            let end = rest
+                .char_indices()
+                .find(|&(_, c)| {
+                    if c == '"' {
+                        quoted = !quoted;
+                    }
+                    c == ';' && !quoted
+                })
+                .map_or(rest.len(), |(i, _)| i);
+            let (key, value) = rest[..end].split_once('=').unwrap_or((&rest[..end], ""));
+            if key.trim().eq_ignore_ascii_case(name) {
+                let first = match value.strip_prefix('"') {
+                    Some(q) => q.split_once('"').map_or(q, |(v, _)| v),
+                    None => value.split(',').next().unwrap_or_default(),
+                };
+                return Some(first);
+            }
+            rest = rest.get(end + 1..).unwrap_or_default();
+        }
+        None
     }
 
     fn value(&self) -> &str {
-        self.p.value.as_deref().unwrap_or_default()
+        &self.text[self.colon + 1..]
     }
 }
 
-/// One VEVENT as read: its properties and where it started.
-struct RawEvent {
-    line: usize,
-    props: Vec<Prop>,
+/// The content lines of a text, unfolded (RFC 5545: a line break followed by one
+/// space or tab continues the line), each with its first physical line. A line is
+/// copied only when it was folded.
+struct ContentLines<'a> {
+    rest: &'a str,
+    /// The physical line `rest` starts on.
+    number: usize,
+}
+
+impl<'a> ContentLines<'a> {
+    fn new(text: &'a str) -> Self {
+        Self {
+            rest: text,
+            number: 1,
+        }
+    }
+
+    /// The next physical line without its line break, and the text after it.
+    fn physical(rest: &'a str) -> (&'a str, &'a str) {
+        let (line, after) = match rest.find('\n') {
+            Some(i) => (&rest[..i], &rest[i + 1..]),
+            None => (rest, ""),
+        };
+        (line.strip_suffix('\r').unwrap_or(line), after)
+    }
+}
+
+impl<'a> Iterator for ContentLines<'a> {
+    type Item = (usize, Cow<'a, str>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if self.rest.is_empty() {
+                return None;
+            }
+            let start = self.number;
+            let (first, mut after) = Self::physical(self.rest);
+            self.number += 1;
+            let mut line = Cow::Borrowed(first);
+            while after.starts_with([' ', '\t']) {
+                let (more, next) = Self::physical(after);
+                line.to_mut().push_str(&more[1..]);
+                after = next;
+                self.number += 1;
+            }
+            self.rest = after;
+            if !line.trim().is_empty() {
+                return Some((start, line));
+            }
+        }
+    }
 }
 
 /// Parses an iCalendar file. Fails only when the input as a whole is unusable; single
@@ -143,7 +273,7 @@ pub fn parse(input: &[u8], limits: &Limits) -> Result<ParsedCalendar, CalendarEr
     let mut out = ParsedCalendar::default();
     let mut complete = true;
     let text = match std::str::from_utf8(input) {
-        Ok(t) => std::borrow::Cow::Borrowed(t),
+        Ok(t) => Cow::Borrowed(t),
         Err(e) => {
             let line = input[..e.valid_up_to()]
                 .iter()
@@ -162,115 +292,81 @@ pub fn parse(input: &[u8], limits: &Limits) -> Result<ParsedCalendar, CalendarEr
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
 
     let mut stack: Vec<(String, usize)> = Vec::new();
-    let mut current: Option<RawEvent> = None;
-    let mut raw_events: Vec<RawEvent> = Vec::new();
+    // The open event's line and properties.
+    let mut current: Option<(usize, Vec<Prop<'_>>)> = None;
+    let mut events = Events::default();
+    let mut read = 0usize;
     let mut saw_calendar = false;
     let mut closed_calendar = false;
     let mut too_many = false;
+    let mut lines = ContentLines::new(text);
 
-    // Unfold here (RFC 5545: drop CRLF and exactly one space or tab), so that spaces
-    // at the end of a folded line survive, and remember each logical line's first
-    // physical line for the reports.
-    let (unfolded, physical) = unfold(text);
-    for line in LineReader::new(unfolded.as_bytes()) {
-        let number = physical
-            .get(line.number().saturating_sub(1))
-            .copied()
-            .unwrap_or(line.number());
-        let parsed = PropertyParser::from_reader(line.as_str().as_bytes()).next();
-        let prop = match parsed {
-            Some(Ok(p)) => p,
-            Some(Err(e)) => {
+    for (number, line) in lines.by_ref() {
+        let prop = match Prop::split(number, line) {
+            Ok(p) => p,
+            Err(reason) => {
                 out.issues.push(Issue {
                     event_rejected: false,
                     line: number,
-                    reason: format!(
-                        "unreadable line: {}",
-                        e.to_string()
-                            .split_once(": ")
-                            .map_or(e.to_string(), |(_, r)| r.to_owned())
-                    ),
+                    reason: format!("unreadable line: {reason}"),
                 });
                 if current.is_none() {
                     complete = false;
                 }
                 continue;
             }
-            None => continue,
         };
-        let name = prop.name.to_ascii_uppercase();
-        match name.as_str() {
-            "BEGIN" => {
-                let comp = prop
-                    .value
-                    .as_deref()
-                    .unwrap_or_default()
-                    .trim()
-                    .to_ascii_uppercase();
-                if comp == "VCALENDAR" {
-                    saw_calendar = true;
-                } else if comp == "VEVENT" && stack.last().is_some_and(|(c, _)| c == "VCALENDAR") {
-                    if raw_events.len() >= limits.max_events {
-                        too_many = true;
-                    } else {
-                        current = Some(RawEvent {
-                            line: number,
-                            props: Vec::new(),
-                        });
-                    }
-                }
-                stack.push((comp, number));
-            }
-            "END" => {
-                let comp = prop
-                    .value
-                    .as_deref()
-                    .unwrap_or_default()
-                    .trim()
-                    .to_ascii_uppercase();
-                match stack.pop() {
-                    Some((open, _)) if open == comp => {
-                        if comp == "VEVENT" {
-                            if let Some(ev) = current.take() {
-                                raw_events.push(ev);
-                            }
-                        } else if comp == "VCALENDAR" {
-                            closed_calendar = true;
-                        }
-                    }
-                    Some((open, start)) => {
-                        out.issues.push(Issue {
-                            event_rejected: false,
-                            line: number,
-                            reason: format!(
-                                "END:{comp} does not close BEGIN:{open} of line {start}"
-                            ),
-                        });
-                        complete = false;
-                        if open == "VEVENT" {
-                            current = None;
-                        }
-                    }
-                    None => {
-                        out.issues.push(Issue {
-                            event_rejected: false,
-                            line: number,
-                            reason: format!("END:{comp} without BEGIN"),
-                        });
-                        complete = false;
-                    }
+        if prop.is("BEGIN") {
+            let comp = prop.value().trim().to_ascii_uppercase();
+            if comp == "VCALENDAR" {
+                saw_calendar = true;
+            } else if comp == "VEVENT" && stack.last().is_some_and(|(c, _)| c == "VCALENDAR") {
+                if read >= limits.max_events {
+                    too_many = true;
+                } else {
+                    read += 1;
+                    current = Some((number, Vec::new()));
                 }
             }
-            _ => {
-                let in_event_itself = stack.last().is_some_and(|(c, _)| c == "VEVENT");
-                if let (Some(ev), true) = (current.as_mut(), in_event_itself) {
-                    ev.props.push(Prop {
+            stack.push((comp, number));
+        } else if prop.is("END") {
+            let comp = prop.value().trim().to_ascii_uppercase();
+            match stack.pop() {
+                Some((open, _)) if open == comp => {
+                    if comp == "VEVENT" {
+                        if let Some((line, props)) = current.take() {
+                            events.add(line, build(&props), &mut out.issues);
+                        }
+                    } else if comp == "VCALENDAR" {
+                        closed_calendar = true;
+                    }
+                }
+                Some((open, start)) => {
+                    out.issues.push(Issue {
+                        event_rejected: false,
                         line: number,
-                        p: prop,
+                        reason: format!("END:{comp} does not close BEGIN:{open} of line {start}"),
                     });
-                } else if name == "X-WR-CALNAME" && stack.len() == 1 {
-                    out.name = prop.value.as_deref().map(unescape);
+                    complete = false;
+                    if open == "VEVENT" {
+                        current = None;
+                    }
                 }
+                None => {
+                    out.issues.push(Issue {
+                        event_rejected: false,
+                        line: number,
+                        reason: format!("END:{comp} without BEGIN"),
+                    });
+                    complete = false;
+                }
+            }
+        } else {
+            let in_event_itself = stack.last().is_some_and(|(c, _)| c == "VEVENT");
+            if let (Some((_, props)), true) = (current.as_mut(), in_event_itself) {
+                props.push(prop);
+            } else if prop.is("X-WR-CALNAME") && stack.len() == 1 {
+                out.name = Some(unescape(prop.value()));
             }
         }
     }
@@ -279,17 +375,17 @@ pub fn parse(input: &[u8], limits: &Limits) -> Result<ParsedCalendar, CalendarEr
             "no BEGIN:VCALENDAR found".into(),
         ));
     }
-    if let Some(ev) = current {
+    if let Some((line, _)) = current {
         out.issues.push(Issue {
             event_rejected: true,
-            line: ev.line,
+            line,
             reason: "the event is not closed with END:VEVENT".into(),
         });
     }
     if !closed_calendar || !stack.is_empty() {
         out.issues.push(Issue {
             event_rejected: false,
-            line: text.lines().count(),
+            line: lines.number.saturating_sub(1),
             reason: "the calendar ends without END:VCALENDAR (cut off?)".into(),
         });
         complete = false;
@@ -305,74 +401,65 @@ pub fn parse(input: &[u8], limits: &Limits) -> Result<ParsedCalendar, CalendarEr
         });
         complete = false;
     }
+    out.events = events.finish();
+    out.complete = complete;
+    Ok(out)
+}
 
-    // Build events; instances with RECURRENCE-ID attach to their master by UID.
-    let mut masters: Vec<FeedEvent> = Vec::new();
-    let mut by_uid: HashMap<String, usize> = HashMap::new();
-    let mut instances: Vec<(usize, String, OccurrenceOverride, FeedEvent)> = Vec::new();
-    for raw in raw_events {
-        match build(&raw) {
+/// Events as they are built: instances with RECURRENCE-ID attach to their master by
+/// UID once every event is read (a master may come after its instances).
+#[derive(Default)]
+struct Events {
+    masters: Vec<FeedEvent>,
+    by_uid: HashMap<String, usize>,
+    instances: Vec<(String, OccurrenceOverride, FeedEvent)>,
+}
+
+impl Events {
+    fn add(&mut self, line: usize, built: Result<Built, String>, issues: &mut Vec<Issue>) {
+        match built {
             Ok(Built::Master(fe)) => {
                 let fe = *fe;
-                if let Some(&i) = by_uid.get(&fe.uid) {
-                    out.issues.push(Issue {
+                if let Some(&i) = self.by_uid.get(&fe.uid) {
+                    issues.push(Issue {
                         event_rejected: false,
-                        line: raw.line,
+                        line,
                         reason: format!(
                             "UID {} appears twice; the later event replaces the earlier",
                             fe.uid
                         ),
                     });
-                    masters[i] = fe;
+                    self.masters[i] = fe;
                 } else {
-                    by_uid.insert(fe.uid.clone(), masters.len());
-                    masters.push(fe);
+                    self.by_uid.insert(fe.uid.clone(), self.masters.len());
+                    self.masters.push(fe);
                 }
             }
             Ok(Built::Instance(uid, ov, standalone)) => {
-                instances.push((raw.line, uid, ov, *standalone))
+                self.instances.push((uid, ov, *standalone));
             }
-            Err(reason) => out.issues.push(Issue {
-                line: raw.line,
+            Err(reason) => issues.push(Issue {
+                line,
                 reason,
                 event_rejected: true,
             }),
         }
     }
-    for (_, uid, ov, standalone) in instances {
-        match by_uid.get(&uid) {
-            Some(&i) => masters[i].overrides.push(ov),
-            None => {
-                // An instance whose series is not in this calendar stands alone.
-                let mut fe = standalone;
-                fe.uid = format!("{uid}#{}", crate::text::local(ov.recurrence_id));
-                masters.push(fe);
-            }
-        }
-    }
-    out.events = masters;
-    out.complete = complete;
-    Ok(out)
-}
 
-/// Joins folded lines; returns the logical lines and, for each, its first physical line.
-fn unfold(text: &str) -> (String, Vec<usize>) {
-    let mut out = String::with_capacity(text.len());
-    let mut starts = Vec::new();
-    for (i, raw) in text.split('\n').enumerate() {
-        let l = raw.strip_suffix('\r').unwrap_or(raw);
-        match l.strip_prefix([' ', '\t']) {
-            Some(rest) if !starts.is_empty() => out.push_str(rest),
-            _ => {
-                if !starts.is_empty() {
-                    out.push('\n');
+    fn finish(mut self) -> Vec<FeedEvent> {
+        for (uid, ov, standalone) in self.instances {
+            match self.by_uid.get(&uid) {
+                Some(&i) => self.masters[i].overrides.push(ov),
+                None => {
+                    // An instance whose series is not in this calendar stands alone.
+                    let mut fe = standalone;
+                    fe.uid = format!("{uid}#{}", crate::text::local(ov.recurrence_id));
+                    self.masters.push(fe);
                 }
-                out.push_str(l);
-                starts.push(i + 1);
             }
         }
+        self.masters
     }
-    (out, starts)
 }
 
 enum Built {
@@ -386,7 +473,8 @@ fn when(p: &Prop) -> Result<(NaiveDateTime, Timezone, bool), String> {
     let m = moment(v).ok_or_else(|| {
         format!(
             "line {}: {} {v:?} is not a date or date-time",
-            p.line, p.p.name
+            p.line,
+            p.name()
         )
     })?;
     Ok(match m {
@@ -436,7 +524,8 @@ fn list(p: &Prop, target: Timezone) -> Result<Vec<NaiveDateTime>, String> {
             Some(Moment::Local(t)) => Ok(convert(t, zone_of, target)),
             None => Err(format!(
                 "line {}: {} value {s:?} is not a date or date-time",
-                p.line, p.p.name
+                p.line,
+                p.name()
             )),
         })
         .collect()
@@ -474,18 +563,9 @@ fn is_http(v: &str) -> bool {
     netzwerk_domain::error::url(v).is_ok()
 }
 
-fn build(raw: &RawEvent) -> Result<Built, String> {
-    let first = |name: &str| {
-        raw.props
-            .iter()
-            .find(|p| p.p.name.eq_ignore_ascii_case(name))
-    };
-    let all = |name: &str| {
-        raw.props
-            .iter()
-            .filter(|p| p.p.name.eq_ignore_ascii_case(name))
-            .collect::<Vec<_>>()
-    };
+fn build(props: &[Prop<'_>]) -> Result<Built, String> {
+    let first = |name: &str| props.iter().find(|p| p.is(name));
+    let all = |name: &str| props.iter().filter(|p| p.is(name)).collect::<Vec<_>>();
     let uid = first("UID")
         .map(|p| p.value().trim().to_owned())
         .filter(|u| !u.is_empty())
@@ -671,6 +751,69 @@ END:VCALENDAR\r\n";
             p.issues
         );
         assert!(p.complete);
+    }
+
+    #[test]
+    fn content_lines_unfold_and_split_like_rfc_5545() {
+        let text = "A:1\r\nDESCRIPTION;LANGUAGE=de:Erste Zeile,\r\n  zweite\r\n\tdritte\nURL:https://kiez.example/a:b\r\n\r\nLAST";
+        let lines: Vec<(usize, String)> = ContentLines::new(text)
+            .map(|(n, l)| (n, l.into_owned()))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                (1, "A:1".to_owned()),
+                (
+                    2,
+                    "DESCRIPTION;LANGUAGE=de:Erste Zeile, zweitedritte".to_owned()
+                ),
+                (5, "URL:https://kiez.example/a:b".to_owned()),
+                (7, "LAST".to_owned()),
+            ]
+        );
+        let p = Prop::split(
+            3,
+            Cow::Borrowed(
+                r#"DTSTART;X-A="a;b:c";TZID="/mozilla.org/20050126_1/Europe/Berlin";VALUE=DATE-TIME:20270105T100000"#,
+            ),
+        )
+        .expect("a property");
+        assert!(p.is("dtstart"));
+        assert_eq!(
+            p.param("tzid"),
+            Some("/mozilla.org/20050126_1/Europe/Berlin")
+        );
+        assert_eq!(p.param("X-A"), Some("a;b:c"));
+        assert_eq!(p.param("VALUE"), Some("DATE-TIME"));
+        assert_eq!(p.param("LANGUAGE"), None);
+        assert_eq!(p.value(), "20270105T100000");
+        let url = Prop::split(1, Cow::Borrowed("URL:https://a.example/x:y")).expect("a property");
+        assert_eq!((url.name(), url.value()), ("URL", "https://a.example/x:y"));
+        let empty = Prop::split(1, Cow::Borrowed("DESCRIPTION:")).expect("a property");
+        assert_eq!(empty.value(), "");
+        for bad in [
+            "no colon here",
+            ":value",
+            "SUM MARY:x",
+            "DTSTART;TZID=\"open:x",
+        ] {
+            assert!(Prop::split(1, Cow::Borrowed(bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn unreadable_lines_are_reported_and_the_rest_taken() {
+        let text = CAL.replace("LOCATION:Kiezladen\r\n", "LOCATION Kiezladen\r\n");
+        let p = parse(text.as_bytes(), &Limits::default()).expect("a calendar");
+        assert_eq!(p.events.len(), 2);
+        assert!(
+            p.issues
+                .iter()
+                .any(|i| i.line == 15 && i.reason.starts_with("unreadable line: ")),
+            "{:?}",
+            p.issues
+        );
+        assert_eq!(p.events[0].event.place, None);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Offset, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc};
 use chrono_tz::OffsetComponents;
 use netzwerk_domain::event::{Event, EventStatus, EventTime, OccurrenceOverride};
 use netzwerk_domain::location::Timezone;
@@ -265,10 +265,59 @@ pub fn write_calendar(name: &str, entries: &[CalendarEntry<'_>]) -> String {
     write_calendar_as(Method::Publish, name, entries)
 }
 
+/// The zones a calendar's timed events are in and the years they start in: what its
+/// head needs to define their zones. Gathered over the events, or told by whoever
+/// streams a calendar too large to hold (see [`write_head`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Frame {
+    /// Zones of timed events (UTC is left out: it needs no definition).
+    pub zones: BTreeSet<String>,
+    /// The first and last year a timed event starts in.
+    pub years: Option<(i32, i32)>,
+}
+
+impl Frame {
+    /// Adds a timed event in `zone` starting at local time `start`.
+    pub fn add(&mut self, zone: Timezone, start: NaiveDateTime) {
+        if !is_utc(zone) {
+            self.zones.insert(zone.to_string());
+        }
+        let y = start.year();
+        self.years = Some(match self.years {
+            Some((first, last)) => (first.min(y), last.max(y)),
+            None => (y, y),
+        });
+    }
+}
+
 /// Writes a calendar named `name` with the given `METHOD`: a feed, or an invitation,
 /// update or cancellation to send by e-mail.
 pub fn write_calendar_as(method: Method, name: &str, entries: &[CalendarEntry<'_>]) -> String {
-    let mut out = String::with_capacity(512 + entries.len() * 600);
+    let mut frame = Frame::default();
+    for e in entries {
+        if let EventTime::Timed {
+            timezone, start, ..
+        } = e.event.time
+        {
+            frame.add(timezone, start);
+        }
+    }
+    let mut out = write_head(method, name, &frame);
+    out.reserve(entries.len() * 600);
+    for e in entries {
+        write_entry(&mut out, e);
+    }
+    out.push_str(TAIL);
+    out
+}
+
+/// The end of a calendar, after its last [`write_entry`].
+pub const TAIL: &str = "END:VCALENDAR\r\n";
+
+/// The start of a calendar: its properties and the definitions of the zones in
+/// `frame` over its years (one year before to two after, and at least around now).
+pub fn write_head(method: Method, name: &str, frame: &Frame) -> String {
+    let mut out = String::with_capacity(4096);
     line(&mut out, "BEGIN:VCALENDAR");
     line(&mut out, "VERSION:2.0");
     line(&mut out, "PRODID:-//Netzwerk Hub//Netzwerk Hub//DE");
@@ -276,77 +325,50 @@ pub fn write_calendar_as(method: Method, name: &str, entries: &[CalendarEntry<'_
     line(&mut out, &format!("METHOD:{}", method.as_str()));
     line(&mut out, &format!("X-WR-CALNAME:{}", escape(name)));
     line(&mut out, "X-WR-TIMEZONE:Europe/Berlin");
-
-    let mut zones: BTreeSet<String> = BTreeSet::new();
-    let (mut first_year, mut last_year) = (i32::MAX, i32::MIN);
-    for e in entries {
-        if let EventTime::Timed {
-            timezone, start, ..
-        } = e.event.time
-        {
-            if !is_utc(timezone) {
-                zones.insert(timezone.to_string());
-            }
-            first_year = first_year.min(start.year());
-            last_year = last_year.max(start.year());
-        }
-    }
-    if !zones.is_empty() {
+    if let (false, Some((first_year, last_year))) = (frame.zones.is_empty(), frame.years) {
         let now = Utc::now().year();
         let (from, to) = (first_year.min(now) - 1, last_year.max(now) + 2);
-        for z in &zones {
+        for z in &frame.zones {
             if let Ok(zone) = Timezone::parse(z) {
                 vtimezone(&mut out, zone, from, to);
             }
         }
     }
-
-    for e in entries {
-        let ev = e.event;
-        let end = ev.time.local_start() + ev.time.duration();
-        line(&mut out, "BEGIN:VEVENT");
-        common(&mut out, e);
-        line(&mut out, &when("DTSTART", ev.time.local_start(), &ev.time));
-        line(&mut out, &when("DTEND", end, &ev.time));
-        if let Some(rule) = &ev.recurrence.rule {
-            line(&mut out, &format!("RRULE:{rule}"));
-        }
-        if !ev.recurrence.rdates.is_empty() {
-            line(
-                &mut out,
-                &when_list("RDATE", &ev.recurrence.rdates, &ev.time),
-            );
-        }
-        if !ev.recurrence.exdates.is_empty() {
-            line(
-                &mut out,
-                &when_list("EXDATE", &ev.recurrence.exdates, &ev.time),
-            );
-        }
-        body(&mut out, e, &ev.title, ev.description.as_deref(), ev.status);
-        line(&mut out, "END:VEVENT");
-        for ov in e.overrides {
-            let s = ov.start.unwrap_or(ov.recurrence_id);
-            let en = ov.end.unwrap_or(s + ev.time.duration());
-            line(&mut out, "BEGIN:VEVENT");
-            common(&mut out, e);
-            line(&mut out, &when("RECURRENCE-ID", ov.recurrence_id, &ev.time));
-            line(&mut out, &when("DTSTART", s, &ev.time));
-            line(&mut out, &when("DTEND", en, &ev.time));
-            let title = ov.title.as_deref().unwrap_or(&ev.title);
-            let description = ov.description.as_deref().or(ev.description.as_deref());
-            body(
-                &mut out,
-                e,
-                title,
-                description,
-                ov.status.unwrap_or(ev.status),
-            );
-            line(&mut out, "END:VEVENT");
-        }
-    }
-    line(&mut out, "END:VCALENDAR");
     out
+}
+
+/// Writes one event: its series (or single occurrence) and its changed occurrences.
+pub fn write_entry(out: &mut String, e: &CalendarEntry<'_>) {
+    let ev = e.event;
+    let end = ev.time.local_start() + ev.time.duration();
+    line(out, "BEGIN:VEVENT");
+    common(out, e);
+    line(out, &when("DTSTART", ev.time.local_start(), &ev.time));
+    line(out, &when("DTEND", end, &ev.time));
+    if let Some(rule) = &ev.recurrence.rule {
+        line(out, &format!("RRULE:{rule}"));
+    }
+    if !ev.recurrence.rdates.is_empty() {
+        line(out, &when_list("RDATE", &ev.recurrence.rdates, &ev.time));
+    }
+    if !ev.recurrence.exdates.is_empty() {
+        line(out, &when_list("EXDATE", &ev.recurrence.exdates, &ev.time));
+    }
+    body(out, e, &ev.title, ev.description.as_deref(), ev.status);
+    line(out, "END:VEVENT");
+    for ov in e.overrides {
+        let s = ov.start.unwrap_or(ov.recurrence_id);
+        let en = ov.end.unwrap_or(s + ev.time.duration());
+        line(out, "BEGIN:VEVENT");
+        common(out, e);
+        line(out, &when("RECURRENCE-ID", ov.recurrence_id, &ev.time));
+        line(out, &when("DTSTART", s, &ev.time));
+        line(out, &when("DTEND", en, &ev.time));
+        let title = ov.title.as_deref().unwrap_or(&ev.title);
+        let description = ov.description.as_deref().or(ev.description.as_deref());
+        body(out, e, title, description, ov.status.unwrap_or(ev.status));
+        line(out, "END:VEVENT");
+    }
 }
 
 fn body(

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt as _;
 use netzwerk_app::calendars_out::{self, EventFeed, EventFilter};
 use netzwerk_domain::event::EventCategory;
 use netzwerk_domain::language::LanguageCode;
@@ -84,14 +85,29 @@ async fn feed(state: &AppState, headers: &HeaderMap, feed: EventFeed) -> Respons
     let mut res = if not_modified {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        let body = match calendars_out::events_calendar(state.hub(), feed).await {
-            Ok(b) => b,
-            Err(e) => return internal(e),
+        // Streamed: the first page is awaited so that a database that is down still
+        // gets its error status; a failure after it cuts the calendar short.
+        let mut pages = calendars_out::events_calendar(state.hub(), feed);
+        let head = match pages.recv().await {
+            Some(Ok(head)) => head,
+            Some(Err(e)) => return internal(e),
+            None => return internal(netzwerk_app::Error::Internal("the feed stopped".into())),
         };
+        let rest = futures_util::stream::unfold(pages, |mut pages| async move {
+            pages.recv().await.map(|page| {
+                let page = page.map_err(|e| {
+                    tracing::warn!(error = %e, "an iCalendar feed was cut short");
+                    std::io::Error::other(e.to_string())
+                });
+                (page, pages)
+            })
+        });
+        let body =
+            futures_util::stream::once(async move { Ok::<_, std::io::Error>(head) }).chain(rest);
         (
             StatusCode::OK,
             [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
-            body,
+            axum::body::Body::from_stream(body),
         )
             .into_response()
     };

@@ -1113,27 +1113,73 @@ pub fn fingerprint(
     Ok((newest, count))
 }
 
-/// Every event matching a filter, with overrides (for feeds out).
-pub fn all(
+/// Events with their changed occurrences, as feeds write them.
+pub type WithOverrides = Vec<(EventRecord, Vec<OccurrenceOverride>)>;
+
+/// Where a page of [`page_after`] ended: its last event's first start and id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedCursor(NaiveDateTime, String);
+
+/// The events of a filter with their overrides, for feeds out: by first start,
+/// `limit` at a time after `after`, with the cursor of the next page (`None` after
+/// the last).
+pub fn page_after(
     conn: &mut AnyConnection,
     filter: &EventFilter,
+    after: Option<&FeedCursor>,
     limit: i64,
-) -> Result<Vec<(EventRecord, Vec<OccurrenceOverride>)>> {
-    let rows = filtered(filter)
+) -> Result<(WithOverrides, Option<FeedCursor>)> {
+    let mut q = filtered(filter);
+    if let Some(FeedCursor(start, id)) = after {
+        q = q.filter(
+            events::first_start_utc
+                .gt(*start)
+                .or(events::first_start_utc
+                    .eq(*start)
+                    .and(events::id.gt(id.clone()))),
+        );
+    }
+    let rows = q
         .order((events::first_start_utc, events::id))
         .limit(limit)
         .select(EventRow::as_select())
         .load(conn)?;
+    let next = match rows.last() {
+        Some(last) if i64::try_from(rows.len()).unwrap_or(i64::MAX) >= limit => {
+            Some(FeedCursor(last.first_start_utc, last.id.clone()))
+        }
+        _ => None,
+    };
     let records = with_links(conn, rows)?;
     let ids: Vec<EventId> = records.iter().map(|r| r.id).collect();
     let mut ovs = overrides_of(conn, &ids)?;
-    Ok(records
+    let page = records
         .into_iter()
         .map(|r| {
             let o = ovs.remove(&r.id).unwrap_or_default();
             (r, o)
         })
-        .collect())
+        .collect();
+    Ok((page, next))
+}
+
+/// The zones and years of a filter's timed events, for the head of a calendar that
+/// is written a page at a time.
+pub fn frame(conn: &mut AnyConnection, filter: &EventFilter) -> Result<netzwerk_calendar::Frame> {
+    use diesel::dsl::{max, min};
+    let timed = || filtered(filter).filter(events::all_day.eq(false));
+    let zones: Vec<String> = timed().select(events::timezone).distinct().load(conn)?;
+    let (first, last): (Option<NaiveDateTime>, Option<NaiveDateTime>) = timed()
+        .select((min(events::start_local), max(events::start_local)))
+        .first(conn)?;
+    let mut frame = netzwerk_calendar::Frame::default();
+    for z in zones {
+        if let (Ok(zone), Some(first), Some(last)) = (Timezone::parse(&z), first, last) {
+            frame.add(zone, first);
+            frame.add(zone, last);
+        }
+    }
+    Ok(frame)
 }
 
 /// A new event for [`insert_many`].
@@ -1188,17 +1234,19 @@ pub fn insert_many(
         ));
         rows.push(row);
     }
-    for chunk in rows.chunks(CHUNK) {
-        insert_all!(conn, events::table, chunk)?;
-    }
-    links.insert(conn)?;
-    let written: Vec<(&str, &Event, &[OccurrenceOverride])> = rows
-        .iter()
-        .zip(items)
-        .map(|(row, item)| (row.id.as_str(), item.event, item.overrides))
-        .collect();
-    occurrence_rows::reindex(conn, &written, false)?;
-    change_log::record_many(conn, &log)?;
+    crate::db::with_bulk_cache(conn, |conn| {
+        for chunk in rows.chunks(CHUNK) {
+            insert_all!(conn, events::table, chunk)?;
+        }
+        links.insert(conn)?;
+        let written: Vec<(&str, &Event, &[OccurrenceOverride])> = rows
+            .iter()
+            .zip(items)
+            .map(|(row, item)| (row.id.as_str(), item.event, item.overrides))
+            .collect();
+        occurrence_rows::reindex(conn, &written, false)?;
+        change_log::record_many(conn, &log)
+    })?;
     Ok(rows.len())
 }
 
