@@ -58,6 +58,18 @@ t1=$(now)
 reimport_s=$(python3 -c "print(f'{$t1 - $t0:.2f}')")
 ratio=$(python3 -c "print(f'{$py_parse_s / $hub_parse_s:.1f}')")
 
+# The same import into PostgreSQL (a database of its own on the local server).
+pg="${BENCH_PG:-postgres://postgres@127.0.0.1:5432}"
+psql "$pg/postgres" -q -c "DROP DATABASE IF EXISTS netzwerk_calbench" -c "CREATE DATABASE netzwerk_calbench"
+NETZWERK__DATABASE__URL="$pg/netzwerk_calbench" "$hub" demo > /dev/null
+t0=$(now)
+pg_run=$(NETZWERK__DATABASE__URL="$pg/netzwerk_calbench" peak "$hub" calendar import --organisation kiezwerkstatt-spreebogen "$work/bench.ics")
+t1=$(now)
+pg_out=$(echo "$pg_run" | head -1)
+pg_mib=$(echo "$pg_run" | tail -1)
+pg_s=$(python3 -c "print(f'{$t1 - $t0:.2f}')")
+psql "$pg/postgres" -q -c "DROP DATABASE IF EXISTS netzwerk_calbench"
+
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 {
   echo "# Benchmark results"
@@ -73,8 +85,9 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
   echo "| parse the file | ${hub_parse_s} s | Python icalendar ${py_parse_s} s | ${ratio}x faster | at least 50x (issue 18; issue 3: 10x) |"
   echo "| import into SQLite: parse, normalise, store with the occurrence index (one transaction) | ${import_s} s, peak ${import_mib} MiB | – | – | under 3 s (issue 18; issue 3: 5 s) |"
   echo "| import again (all unchanged, nothing written) | ${reimport_s} s | – | – | – |"
+  echo "| import into PostgreSQL 15 (the same, over TCP on loopback) | ${pg_s} s, peak ${pg_mib} MiB | – | – | reported (issue 18) |"
   echo
-  echo "Hub output: \`$hub_parse\`; import: \`$import_out\`; again: \`$reimport_out\`; the occurrence index after it (31 days back, 400 ahead, the default horizon): \`$index_out\`."
+  echo "Hub output: \`$hub_parse\`; import: \`$import_out\`; again: \`$reimport_out\`; PostgreSQL: \`$pg_out\`; the occurrence index after it (31 days back, 400 ahead, the default horizon): \`$index_out\`."
 } > "$work/calendar.md"
 cat "$work/calendar.md"
 if [ -f ops/bench/RESULTS.md ] && grep -q '^## ' ops/bench/RESULTS.md; then

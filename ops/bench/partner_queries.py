@@ -237,6 +237,28 @@ def vm_hwm(pid):
     return None
 
 
+def network_feed(hub, pid):
+    """GETs /ical/network.ics once with curl: time to first byte and in total, its size
+    and events, and the Hub's peak memory (VmHWM) before and after."""
+    before = vm_hwm(pid)
+    path = os.path.join(os.environ.get("BENCH_TMP", "/tmp"), "network.ics")
+    out = subprocess.run(
+        ["curl", "-sS", "--max-time", "600", "-o", path, "-w", "%{http_code} %{time_starttransfer} %{time_total} %{size_download}",
+         f"{hub}/ical/network.ics"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()
+    status, first, total, size = out[0], float(out[1]), float(out[2]), int(out[3])
+    assert status == "200", f"/ical/network.ics answered {status}"
+    with open(path, "rb") as f:
+        text = f.read()
+    assert text.endswith(b"END:VCALENDAR\r\n"), "the feed is complete"
+    vevents = text.count(b"BEGIN:VEVENT")
+    changed = text.count(b"RECURRENCE-ID")
+    os.remove(path)
+    return {"first": first, "total": total, "mb": size / 1e6, "events": vevents - changed,
+            "changed": changed, "before": before, "after": vm_hwm(pid)}
+
+
 def main():
     hub, peer, peer_debug, debug_log, hub_pid, peer_pid, seconds, conc, sizes_text = sys.argv[1:10]
     seconds, conc = int(seconds), int(conc)
@@ -285,6 +307,8 @@ def main():
         runs.setdefault(("hub", "D"), []).append(r)
         print(f"D round {rnd + 1} hub: {r['rps']:.0f} req/s, p50 {r['p50']:.2f} ms, p99 {r['p99']:.2f} ms, errors {r['errors']}")
 
+    feed = network_feed(hub, hub_pid)
+    print(f"network.ics: {feed}")
     hub_rss, peer_rss = vm_hwm(hub_pid), vm_hwm(peer_pid)
 
     def d_target():
@@ -403,6 +427,12 @@ concurrency 8, with an exact `totalCount` and the response cache off — {d_targ
 D reads the occurrence index (31 days back, 400 ahead); its statements: the
 running and starting occurrences (one `UNION ALL`), the total with the horizon
 check, the page's events, their links, their organisers.
+
+Feed (issue 18): `/ical/network.ics` over all {feed['events']} events (and
+{feed['changed']} changed occurrences; {feed['mb']:.0f} MB), fetched once with curl
+after the runs above: first byte after {feed['first']:.2f} s, the whole feed in
+{feed['total']:.1f} s. It is written a page of 500 events at a time; the Hub's peak
+memory was {feed['before']:.0f} MB before it and {feed['after']:.0f} MB after.
 <!-- partner-queries:end -->"""
     results = os.path.join(HERE, "RESULTS.md")
     with open(results, encoding="utf-8") as f:

@@ -291,9 +291,10 @@ pub fn parse(input: &[u8], limits: &Limits) -> Result<ParsedCalendar, CalendarEr
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
 
-    let mut stack: Vec<(String, usize)> = Vec::new();
-    // The open event's line and properties.
-    let mut current: Option<(usize, Vec<Prop<'_>>)> = None;
+    let mut stack: Vec<(Cow<'static, str>, usize)> = Vec::new();
+    // The open event's line, and its properties (one buffer for every event).
+    let mut current: Option<usize> = None;
+    let mut props: Vec<Prop<'_>> = Vec::new();
     let mut events = Events::default();
     let mut read = 0usize;
     let mut saw_calendar = false;
@@ -317,7 +318,7 @@ pub fn parse(input: &[u8], limits: &Limits) -> Result<ParsedCalendar, CalendarEr
             }
         };
         if prop.is("BEGIN") {
-            let comp = prop.value().trim().to_ascii_uppercase();
+            let comp = component(prop.value());
             if comp == "VCALENDAR" {
                 saw_calendar = true;
             } else if comp == "VEVENT" && stack.last().is_some_and(|(c, _)| c == "VCALENDAR") {
@@ -325,17 +326,19 @@ pub fn parse(input: &[u8], limits: &Limits) -> Result<ParsedCalendar, CalendarEr
                     too_many = true;
                 } else {
                     read += 1;
-                    current = Some((number, Vec::new()));
+                    current = Some(number);
+                    props.clear();
                 }
             }
             stack.push((comp, number));
         } else if prop.is("END") {
-            let comp = prop.value().trim().to_ascii_uppercase();
+            let comp = component(prop.value());
             match stack.pop() {
                 Some((open, _)) if open == comp => {
                     if comp == "VEVENT" {
-                        if let Some((line, props)) = current.take() {
+                        if let Some(line) = current.take() {
                             events.add(line, build(&props), &mut out.issues);
+                            props.clear();
                         }
                     } else if comp == "VCALENDAR" {
                         closed_calendar = true;
@@ -363,7 +366,7 @@ pub fn parse(input: &[u8], limits: &Limits) -> Result<ParsedCalendar, CalendarEr
             }
         } else {
             let in_event_itself = stack.last().is_some_and(|(c, _)| c == "VEVENT");
-            if let (Some((_, props)), true) = (current.as_mut(), in_event_itself) {
+            if let (Some(_), true) = (current, in_event_itself) {
                 props.push(prop);
             } else if prop.is("X-WR-CALNAME") && stack.len() == 1 {
                 out.name = Some(unescape(prop.value()));
@@ -375,7 +378,7 @@ pub fn parse(input: &[u8], limits: &Limits) -> Result<ParsedCalendar, CalendarEr
             "no BEGIN:VCALENDAR found".into(),
         ));
     }
-    if let Some((line, _)) = current {
+    if let Some(line) = current {
         out.issues.push(Issue {
             event_rejected: true,
             line,
@@ -404,6 +407,22 @@ pub fn parse(input: &[u8], limits: &Limits) -> Result<ParsedCalendar, CalendarEr
     out.events = events.finish();
     out.complete = complete;
     Ok(out)
+}
+
+/// A component's name in capitals; the usual ones without a copy.
+fn component(value: &str) -> Cow<'static, str> {
+    let v = value.trim();
+    [
+        "VCALENDAR",
+        "VEVENT",
+        "VTIMEZONE",
+        "STANDARD",
+        "DAYLIGHT",
+        "VALARM",
+    ]
+    .into_iter()
+    .find(|known| v.eq_ignore_ascii_case(known))
+    .map_or_else(|| Cow::Owned(v.to_ascii_uppercase()), Cow::Borrowed)
 }
 
 /// Events as they are built: instances with RECURRENCE-ID attach to their master by
@@ -559,6 +578,15 @@ fn category(values: &[&Prop]) -> EventCategory {
     }
 }
 
+/// `s` without surrounding white space, copied only when it has some.
+fn trimmed(s: String) -> String {
+    if s.trim().len() == s.len() {
+        s
+    } else {
+        s.trim().to_owned()
+    }
+}
+
 fn is_http(v: &str) -> bool {
     netzwerk_domain::error::url(v).is_ok()
 }
@@ -632,15 +660,14 @@ fn build(props: &[Prop<'_>]) -> Result<Built, String> {
         Some(s) if s == "TENTATIVE" => EventStatus::Tentative,
         _ => EventStatus::Confirmed,
     };
-    let title = first("SUMMARY")
-        .map(|p| unescape(p.value()).trim().to_owned())
-        .filter(|t| !t.is_empty());
-    let description = first("DESCRIPTION")
-        .map(|p| unescape(p.value()).trim().to_owned())
-        .filter(|t| !t.is_empty());
-    let location = first("LOCATION")
-        .map(|p| unescape(p.value()).trim().to_owned())
-        .filter(|t| !t.is_empty());
+    let text = |name: &str| {
+        first(name)
+            .map(|p| trimmed(unescape(p.value())))
+            .filter(|t| !t.is_empty())
+    };
+    let title = text("SUMMARY");
+    let description = text("DESCRIPTION");
+    let location = text("LOCATION");
     let url = first("URL")
         .map(|p| p.value().trim().to_owned())
         .filter(|u| is_http(u));
@@ -659,9 +686,12 @@ fn build(props: &[Prop<'_>]) -> Result<Built, String> {
         .and_then(|p| p.param("LANGUAGE"))
         .and_then(|l| LanguageCode::parse(l).ok())
         .unwrap_or_else(LanguageCode::german);
+    // An instance keeps its own texts for its override; a master moves them.
+    let recurrence_id = first("RECURRENCE-ID");
+    let override_texts = recurrence_id.map(|_| (title.clone(), description.clone()));
     let event = Event {
-        title: title.clone().unwrap_or_else(|| "(ohne Titel)".to_owned()),
-        description: description.clone(),
+        title: title.unwrap_or_else(|| "(ohne Titel)".to_owned()),
+        description,
         content_language: language,
         category: category(&all("CATEGORIES")),
         target_groups: Vec::new(),
@@ -696,9 +726,8 @@ fn build(props: &[Prop<'_>]) -> Result<Built, String> {
         event,
         overrides: Vec::new(),
     };
-    match first("RECURRENCE-ID") {
-        None => Ok(Built::Master(Box::new(fe))),
-        Some(p) => {
+    match (recurrence_id, override_texts) {
+        (Some(p), Some((title, description))) => {
             let (rid, rtz, _) = when(p).map_err(|e| format!("event {uid}: {e}"))?;
             let ov = OccurrenceOverride {
                 recurrence_id: convert(rid, rtz, tz),
@@ -710,6 +739,7 @@ fn build(props: &[Prop<'_>]) -> Result<Built, String> {
             };
             Ok(Built::Instance(uid, ov, Box::new(fe)))
         }
+        _ => Ok(Built::Master(Box::new(fe))),
     }
 }
 

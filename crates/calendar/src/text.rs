@@ -7,21 +7,20 @@ pub(crate) fn unescape(v: &str) -> String {
     let Some(first) = v.find('\\') else {
         return v.to_owned();
     };
-    let (plain, v) = v.split_at(first);
-    let mut out = String::with_capacity(plain.len() + v.len());
+    let (plain, mut rest) = v.split_at(first);
+    let mut out = String::with_capacity(v.len());
     out.push_str(plain);
-    let mut chars = v.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            match chars.next() {
-                Some('n' | 'N') => out.push('\n'),
-                Some(other) => out.push(other),
-                None => out.push('\\'),
-            }
-        } else {
-            out.push(c);
+    while let Some(i) = rest.find('\\') {
+        out.push_str(&rest[..i]);
+        let mut after = rest[i + 1..].chars();
+        match after.next() {
+            Some('n' | 'N') => out.push('\n'),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
         }
+        rest = after.as_str();
     }
+    out.push_str(rest);
     out
 }
 
@@ -160,6 +159,15 @@ mod tests {
     fn escaping_round_trips() {
         let s = "Sprachcafé; Deutsch, Arabisch\nmit \\ Kuchen";
         assert_eq!(unescape(&escape(s)), s);
+        for (escaped, plain) in [
+            ("ohne", "ohne"),
+            ("a\\,b\\;c\\nd\\Ne\\\\f", "a,b;c\nd\ne\\f"),
+            ("Ende\\", "Ende\\"),
+            ("ü\\,ö\\x", "ü,öx"),
+            ("\\\\n", "\\n"),
+        ] {
+            assert_eq!(unescape(escaped), plain, "{escaped}");
+        }
     }
 
     #[test]

@@ -1131,12 +1131,13 @@ pub fn page_after(
 ) -> Result<(WithOverrides, Option<FeedCursor>)> {
     let mut q = filtered(filter);
     if let Some(FeedCursor(start, id)) = after {
-        q = q.filter(
+        // The `>=` is what the window index (first_start_utc, …) can start its range
+        // at; the rest is a filter. Without it PostgreSQL read the index from its start
+        // for every page (145 ms a page deep into 200,000 events; 5 ms with it).
+        q = q.filter(events::first_start_utc.ge(*start)).filter(
             events::first_start_utc
                 .gt(*start)
-                .or(events::first_start_utc
-                    .eq(*start)
-                    .and(events::id.gt(id.clone()))),
+                .or(events::id.gt(id.clone())),
         );
     }
     let rows = q
