@@ -22,8 +22,9 @@ use crate::error::Result;
 use crate::events::EventRecord;
 use crate::invitations::{Lang, MeetingInfo, meeting_uid};
 
-/// Most events in one feed (about 350 MB of text; it is written a page at a time).
-const MAX_FEED_EVENTS: i64 = 1_000_000;
+/// Most events in one feed (about 220 MB of text, written a page at a time; their
+/// ids, fixed when the feed starts, about 30 MB).
+const MAX_FEED_EVENTS: i64 = 500_000;
 
 /// The UID of an event in feeds: a feed's own UID, else one of the Hub's.
 pub fn event_uid(rec: &EventRecord) -> String {
@@ -291,8 +292,9 @@ pub async fn version(hub: &Hub, feed: &EventFeed) -> Result<FeedVersion> {
 /// has, the Hub holds at most [`FEED_PAGES_AHEAD`] pages of it beside the one it
 /// writes; a slow reader slows the writing down instead. A failure after the head
 /// ends the stream with the error, so that the calendar stays visibly unfinished
-/// (no `END:VCALENDAR`). Each page is read in its own statement: a feed read while
-/// events change shows every event at most once, in its state when its page was read.
+/// (no `END:VCALENDAR`). Which events a feed has is fixed when it starts (their ids,
+/// in order); each page is read in its own statements, so a feed read while events
+/// change has each of them exactly once, in its state when its page was read.
 pub fn events_calendar(hub: &Hub, feed: EventFeed) -> tokio::sync::mpsc::Receiver<Result<String>> {
     let (tx, rx) = tokio::sync::mpsc::channel(FEED_PAGES_AHEAD);
     let hub = hub.clone();
@@ -306,7 +308,7 @@ pub fn events_calendar(hub: &Hub, feed: EventFeed) -> tokio::sync::mpsc::Receive
 }
 
 /// Events read and written per page of a feed.
-pub const FEED_PAGE: i64 = 500;
+pub const FEED_PAGE: usize = 500;
 /// Pages written ahead of a slow reader.
 pub const FEED_PAGES_AHEAD: usize = 2;
 
@@ -316,21 +318,26 @@ async fn write_pages(
     tx: &tokio::sync::mpsc::Sender<Result<String>>,
 ) -> Result<()> {
     let EventFeed { name, filter } = feed;
-    let filter = std::sync::Arc::new(filter);
-    let f = filter.clone();
-    let frame = hub.read(move |c| Ok(events::frame(c, &f)?)).await?;
+    // The events are fixed when the feed starts: each is written once, as it is
+    // when its page is read (one deleted meanwhile is left out).
+    let (frame, ids) = hub
+        .read(move |c| {
+            Ok((
+                events::frame(c, &filter)?,
+                events::ids_in_order(c, &filter, MAX_FEED_EVENTS)?,
+            ))
+        })
+        .await?;
     let head = netzwerk_calendar::write_head(netzwerk_calendar::Method::Publish, &name, &frame);
     if tx.send(Ok(head)).await.is_err() {
         return Ok(());
     }
-    let mut after: Option<events::FeedCursor> = None;
-    let mut written = 0i64;
-    loop {
-        let f = filter.clone();
-        let limit = FEED_PAGE.min(MAX_FEED_EVENTS - written);
-        let (page, next, orgs, locs) = hub
+    let count = ids.len().div_ceil(FEED_PAGE);
+    for (n, chunk) in ids.chunks(FEED_PAGE).enumerate() {
+        let page_ids = chunk.to_vec();
+        let (page, orgs, locs) = hub
             .read(move |c| {
-                let (page, next) = events::page_after(c, &f, after.as_ref(), limit)?;
+                let page = events::by_ids(c, &page_ids)?;
                 let mut org_ids: Vec<_> = page.iter().map(|(r, _)| r.organisation_id).collect();
                 org_ids.sort();
                 org_ids.dedup();
@@ -340,10 +347,9 @@ async fn write_pages(
                     .filter_map(|(r, _)| r.value.location_id)
                     .collect();
                 let locs = locations::get_many(c, &loc_ids)?;
-                Ok((page, next, orgs, locs))
+                Ok((page, orgs, locs))
             })
             .await?;
-        written += i64::try_from(page.len()).unwrap_or(i64::MAX);
         let orgs: HashMap<_, _> = orgs.into_iter().map(|o| (o.id, o)).collect();
         let locs: HashMap<_, _> = locs.into_iter().map(|l| (l.id, l)).collect();
         let mut text = String::with_capacity(page.len() * 700);
@@ -377,15 +383,18 @@ async fn write_pages(
             };
             netzwerk_calendar::write_entry(&mut text, &entry);
         }
-        let last = next.is_none() || written >= MAX_FEED_EVENTS;
-        if last {
+        if n + 1 == count {
             text.push_str(netzwerk_calendar::TAIL);
         }
-        if tx.send(Ok(text)).await.is_err() || last {
+        if tx.send(Ok(text)).await.is_err() {
             return Ok(());
         }
-        after = next;
     }
+    if count == 0 {
+        // No events: the head and the tail (a reader gone meanwhile needs neither).
+        let _ = tx.send(Ok(netzwerk_calendar::TAIL.to_owned())).await;
+    }
+    Ok(())
 }
 
 /// The network meetings (the last 400 days and the next year), or one meeting, as

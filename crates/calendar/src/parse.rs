@@ -135,30 +135,16 @@ struct Prop<'a> {
 
 impl<'a> Prop<'a> {
     /// Splits a content line at the first `;` or `:` after its name and at the first
-    /// `:` outside double quotes after its parameters (RFC 5545, 3.1).
+    /// `:` outside a quoted parameter value after its parameters (RFC 5545, 3.1). Any
+    /// name is taken, as the `ical` crate took it: a badly folded text line inside an
+    /// event becomes a property nobody reads rather than a reason to distrust the feed.
     fn split(line: usize, text: Cow<'a, str>) -> Result<Self, String> {
         let name_end = text.find([';', ':']).ok_or("no colon before the value")?;
-        let name_ok = name_end > 0
-            && text[..name_end]
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
-        if !name_ok {
-            return Err(format!(
-                "{:?} is not a property name",
-                text[..name_end].chars().take(40).collect::<String>()
-            ));
+        if text[..name_end].trim().is_empty() {
+            return Err("the property has no name".into());
         }
-        let mut quoted = false;
-        let colon = text[name_end..]
-            .char_indices()
-            .find(|&(_, c)| {
-                if c == '"' {
-                    quoted = !quoted;
-                }
-                c == ':' && !quoted
-            })
-            .map(|(i, _)| name_end + i)
-            .ok_or("no colon before the value")?;
+        let colon =
+            name_end + outside_quotes(&text[name_end..], ':').ok_or("no colon before the value")?;
         Ok(Prop {
             line,
             text,
@@ -180,16 +166,7 @@ impl<'a> Prop<'a> {
         let mut rest = self.text[self.name_end..self.colon].strip_prefix(';')?;
         while !rest.is_empty() {
             // One parameter runs to the next `;` outside quotes.
-            let mut quoted = false;
-            let end = rest
-                .char_indices()
-                .find(|&(_, c)| {
-                    if c == '"' {
-                        quoted = !quoted;
-                    }
-                    c == ';' && !quoted
-                })
-                .map_or(rest.len(), |(i, _)| i);
+            let end = outside_quotes(rest, ';').unwrap_or(rest.len());
             let (key, value) = rest[..end].split_once('=').unwrap_or((&rest[..end], ""));
             if key.trim().eq_ignore_ascii_case(name) {
                 let first = match value.strip_prefix('"') {
@@ -206,6 +183,24 @@ impl<'a> Prop<'a> {
     fn value(&self) -> &str {
         &self.text[self.colon + 1..]
     }
+}
+
+/// Where `target` first stands in `params` outside a quoted parameter value: a `"`
+/// right after `=` or `,` opens one, the next `"` closes it; any other `"` is text.
+fn outside_quotes(params: &str, target: char) -> Option<usize> {
+    let mut quoted = false;
+    let mut previous = ' ';
+    for (i, c) in params.char_indices() {
+        if quoted {
+            quoted = c != '"';
+        } else if c == target {
+            return Some(i);
+        } else if c == '"' && matches!(previous, '=' | ',') {
+            quoted = true;
+        }
+        previous = c;
+    }
+    None
 }
 
 /// The content lines of a text, unfolded (RFC 5545: a line break followed by one
@@ -824,11 +819,26 @@ END:VCALENDAR\r\n";
         for bad in [
             "no colon here",
             ":value",
-            "SUM MARY:x",
+            " ;X=1:value",
             "DTSTART;TZID=\"open:x",
         ] {
             assert!(Prop::split(1, Cow::Borrowed(bad)).is_err(), "{bad}");
         }
+        // Any name is taken; a `"` inside an unquoted value is text.
+        let loose =
+            Prop::split(1, Cow::Borrowed("Weitere Infos: https://x.example")).expect("a property");
+        assert_eq!(
+            (loose.name(), loose.value()),
+            ("Weitere Infos", " https://x.example")
+        );
+        let stray = Prop::split(
+            1,
+            Cow::Borrowed("X-A;X-B=a\"b;TZID=Europe/Berlin:20270105T100000"),
+        )
+        .expect("a property");
+        assert_eq!(stray.param("TZID"), Some("Europe/Berlin"));
+        assert_eq!(stray.param("X-B"), Some("a\"b"));
+        assert_eq!(stray.value(), "20270105T100000");
     }
 
     #[test]

@@ -93,14 +93,24 @@ async fn feed(state: &AppState, headers: &HeaderMap, feed: EventFeed) -> Respons
             Some(Err(e)) => return internal(e),
             None => return internal(netzwerk_app::Error::Internal("the feed stopped".into())),
         };
-        let rest = futures_util::stream::unfold(pages, |mut pages| async move {
-            pages.recv().await.map(|page| {
-                let page = page.map_err(|e| {
+        // A stream that ends without the calendar's end (its writer failed or died) ends
+        // with an error, so that the transfer breaks instead of looking complete.
+        let rest = futures_util::stream::unfold(Some(pages), |pages| async move {
+            let mut pages = pages?;
+            match pages.recv().await {
+                Some(Ok(page)) => {
+                    let last = page.ends_with(netzwerk_calendar::TAIL);
+                    Some((Ok(page), (!last).then_some(pages)))
+                }
+                Some(Err(e)) => {
                     tracing::warn!(error = %e, "an iCalendar feed was cut short");
-                    std::io::Error::other(e.to_string())
-                });
-                (page, pages)
-            })
+                    Some((Err(std::io::Error::other(e.to_string())), None))
+                }
+                None => {
+                    tracing::warn!("an iCalendar feed stopped before its end");
+                    Some((Err(std::io::Error::other("the feed stopped")), None))
+                }
+            }
         });
         let body =
             futures_util::stream::once(async move { Ok::<_, std::io::Error>(head) }).chain(rest);

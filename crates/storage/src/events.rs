@@ -1116,52 +1116,39 @@ pub fn fingerprint(
 /// Events with their changed occurrences, as feeds write them.
 pub type WithOverrides = Vec<(EventRecord, Vec<OccurrenceOverride>)>;
 
-/// Where a page of [`page_after`] ended: its last event's first start and id.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FeedCursor(NaiveDateTime, String);
-
-/// The events of a filter with their overrides, for feeds out: by first start,
-/// `limit` at a time after `after`, with the cursor of the next page (`None` after
-/// the last).
-pub fn page_after(
+/// The ids of a filter's events by first start (then id), at most `limit`: what a
+/// feed writes, fixed when it starts, so that it has every one of them exactly once
+/// however they change while it is written a page at a time ([`by_ids`]).
+pub fn ids_in_order(
     conn: &mut AnyConnection,
     filter: &EventFilter,
-    after: Option<&FeedCursor>,
     limit: i64,
-) -> Result<(WithOverrides, Option<FeedCursor>)> {
-    let mut q = filtered(filter);
-    if let Some(FeedCursor(start, id)) = after {
-        // The `>=` is what the window index (first_start_utc, …) can start its range
-        // at; the rest is a filter. Without it PostgreSQL read the index from its start
-        // for every page (145 ms a page deep into 200,000 events; 5 ms with it).
-        q = q.filter(events::first_start_utc.ge(*start)).filter(
-            events::first_start_utc
-                .gt(*start)
-                .or(events::id.gt(id.clone())),
-        );
-    }
-    let rows = q
+) -> Result<Vec<String>> {
+    Ok(filtered(filter)
         .order((events::first_start_utc, events::id))
         .limit(limit)
+        .select(events::id)
+        .load(conn)?)
+}
+
+/// Events with their overrides, in the order of `ids`; ids of events deleted
+/// meanwhile are skipped.
+pub fn by_ids(conn: &mut AnyConnection, ids: &[String]) -> Result<WithOverrides> {
+    let rows = events::table
+        .filter(events::id.eq_any(ids))
         .select(EventRow::as_select())
         .load(conn)?;
-    let next = match rows.last() {
-        Some(last) if i64::try_from(rows.len()).unwrap_or(i64::MAX) >= limit => {
-            Some(FeedCursor(last.first_start_utc, last.id.clone()))
-        }
-        _ => None,
-    };
     let records = with_links(conn, rows)?;
-    let ids: Vec<EventId> = records.iter().map(|r| r.id).collect();
-    let mut ovs = overrides_of(conn, &ids)?;
-    let page = records
+    let event_ids: Vec<EventId> = records.iter().map(|r| r.id).collect();
+    let mut ovs = overrides_of(conn, &event_ids)?;
+    let mut by_id: HashMap<String, (EventRecord, Vec<OccurrenceOverride>)> = records
         .into_iter()
         .map(|r| {
             let o = ovs.remove(&r.id).unwrap_or_default();
-            (r, o)
+            (r.id.to_string(), (r, o))
         })
         .collect();
-    Ok((page, next))
+    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
 }
 
 /// The zones and years of a filter's timed events, for the head of a calendar that
