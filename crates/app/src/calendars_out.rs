@@ -332,8 +332,7 @@ async fn write_pages(
     if tx.send(Ok(head)).await.is_err() {
         return Ok(());
     }
-    let count = ids.len().div_ceil(FEED_PAGE);
-    for (n, chunk) in ids.chunks(FEED_PAGE).enumerate() {
+    for chunk in ids.chunks(FEED_PAGE) {
         let page_ids = chunk.to_vec();
         let (page, orgs, locs) = hub
             .read(move |c| {
@@ -383,17 +382,12 @@ async fn write_pages(
             };
             netzwerk_calendar::write_entry(&mut text, &entry);
         }
-        if n + 1 == count {
-            text.push_str(netzwerk_calendar::TAIL);
-        }
         if tx.send(Ok(text)).await.is_err() {
             return Ok(());
         }
     }
-    if count == 0 {
-        // No events: the head and the tail (a reader gone meanwhile needs neither).
-        let _ = tx.send(Ok(netzwerk_calendar::TAIL.to_owned())).await;
-    }
+    // A reader gone meanwhile needs no end.
+    let _ = tx.send(Ok(netzwerk_calendar::TAIL.to_owned())).await;
     Ok(())
 }
 

@@ -61,21 +61,28 @@ macro_rules! insert_all {
 pub(crate) use insert_all;
 
 /// SQLite's page cache while [`with_bulk_cache`] runs, in KiB (64 MiB); otherwise
-/// SQLite's default of 2 MiB per connection stays.
-pub(crate) const BULK_CACHE_KIB: i64 = 64 * 1024;
+/// the connection's own (SQLite's default: 2 MiB) stays.
+const BULK_CACHE_KIB: i64 = 64 * 1024;
 
 /// Runs a bulk write (an import of many rows) with a larger SQLite page cache, so
 /// that the pages of the indexes it grows stay in memory until the commit instead of
 /// being spilled to the WAL and read back again and again (a 100,000-event import
-/// read and wrote its indexes' pages a dozen times over). The default comes back
-/// afterwards, also when the work fails. PostgreSQL: the work only.
+/// read and wrote its indexes' pages a dozen times over). The connection's own size
+/// comes back afterwards, also when the work fails. PostgreSQL: the work only.
 pub(crate) fn with_bulk_cache<T>(
     conn: &mut AnyConnection,
     work: impl FnOnce(&mut AnyConnection) -> crate::Result<T>,
 ) -> crate::Result<T> {
+    #[derive(diesel::QueryableByName)]
+    struct CacheSize {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        cache_size: i64,
+    }
     let AnyConnection::Sqlite(c) = conn else {
         return work(conn);
     };
+    let own: CacheSize =
+        diesel::RunQueryDsl::get_result(diesel::sql_query("PRAGMA cache_size"), c)?;
     diesel::RunQueryDsl::execute(
         diesel::sql_query(format!("PRAGMA cache_size = -{BULK_CACHE_KIB}")),
         c,
@@ -84,7 +91,10 @@ pub(crate) fn with_bulk_cache<T>(
     let AnyConnection::Sqlite(c) = conn else {
         return result;
     };
-    let restored = diesel::RunQueryDsl::execute(diesel::sql_query("PRAGMA cache_size = -2000"), c);
+    let restored = diesel::RunQueryDsl::execute(
+        diesel::sql_query(format!("PRAGMA cache_size = {}", own.cache_size)),
+        c,
+    );
     let value = result?;
     restored?;
     Ok(value)
@@ -679,6 +689,38 @@ impl Database {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The bulk cache holds while the work runs, and the connection's own size comes
+    /// back after it, also when the work fails.
+    #[test]
+    fn the_bulk_cache_is_undone_after_failed_work() {
+        #[derive(diesel::QueryableByName)]
+        struct Size {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            cache_size: i64,
+        }
+        fn size(conn: &mut AnyConnection) -> i64 {
+            let AnyConnection::Sqlite(c) = conn else {
+                unreachable!("a SQLite connection")
+            };
+            diesel::RunQueryDsl::get_result::<Size>(diesel::sql_query("PRAGMA cache_size"), c)
+                .expect("the size")
+                .cache_size
+        }
+        let mut conn = AnyConnection::Sqlite(
+            diesel::Connection::establish(":memory:").expect("an in-memory database"),
+        );
+        if let AnyConnection::Sqlite(c) = &mut conn {
+            diesel::RunQueryDsl::execute(diesel::sql_query("PRAGMA cache_size = -1234"), c)
+                .expect("set");
+        }
+        let failed: crate::Result<()> = with_bulk_cache(&mut conn, |c| {
+            assert_eq!(size(c), -BULK_CACHE_KIB);
+            Err(StorageError::Connection("the work failed".into()))
+        });
+        assert!(failed.is_err());
+        assert_eq!(size(&mut conn), -1234);
+    }
 
     #[test]
     fn the_last_handle_waits_for_connections_being_opened() {
